@@ -3,4 +3,16 @@
  *
  * @since 0.1.0
  */
-export {}
+
+/** @since 0.1.0 */
+export * as Errors from "./Errors.ts"
+/** @since 0.1.0 */
+export * as ExitReason from "./ExitReason.ts"
+/** @since 0.1.0 */
+export * as Mailbox from "./Mailbox.ts"
+/** @since 0.1.0 */
+export * as Node from "./Node.ts"
+/** @since 0.1.0 */
+export * as Pid from "./Pid.ts"
+/** @since 0.1.0 */
+export * as Process from "./Process.ts"

@@ -1,0 +1,71 @@
+/**
+ * Mailbox options: how many messages a process may have waiting, and what a send does when that
+ * many are waiting.
+ *
+ * A mailbox is an Effect `Queue` plus a save list for selective receive, owned by one process.
+ * It is unbounded by default, as in Erlang. A bounded mailbox declares its overflow policy:
+ *
+ * | `overflow` | a send to a full mailbox | counted |
+ * |---|---|---|
+ * | `"suspend"` (default) | suspends the sender until the process takes a message (backpressure) | no |
+ * | `"dropNewest"` | drops the new message; the send succeeds | `messagesDropped` in `Process.info`, the node's `dropped` metric |
+ * | `"dropOldest"` | drops the oldest waiting message and enqueues the new one | likewise |
+ * | `"fail"` | fails the send with `MailboxFull`; nothing is enqueued | no |
+ *
+ * **Details**
+ *
+ * - Ordering: messages from one sender to one receiver arrive in the order they were sent.
+ * - Capacity counts the messages waiting in the queue. Messages that a selective receive examined
+ *   and skipped move to the process's save list (like Akka's stash) and no longer count.
+ * - `Process.sendUnsafe` (synchronous) cannot suspend: on a full `"suspend"` mailbox it drops the
+ *   message (counted) and returns `false`.
+ * - Signals (exit signals, `kill`) never queue behind messages: they act at once.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * What a send to a full bounded mailbox does.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Overflow = "suspend" | "dropNewest" | "dropOldest" | "fail"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The most messages that may wait in the queue. Default: unbounded. */
+  readonly capacity?: number | undefined
+  /** What a send to a full mailbox does. Default: `"suspend"`. */
+  readonly overflow?: Overflow | undefined
+}
+
+/**
+ * The default: unbounded, as in Erlang.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unbounded: Options = {}
+
+/**
+ * A bounded mailbox.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mailbox, Process } from "effect-otp"
+ *
+ * const spawnBounded = Process.spawn(Process.receive<string>(), { mailbox: Mailbox.bounded(100, "fail") })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const bounded = <O extends Overflow = "suspend">(
+  capacity: number,
+  overflow?: O
+): Options & { readonly overflow: O } => ({ capacity, overflow: overflow ?? ("suspend" as O) })

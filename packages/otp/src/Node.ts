@@ -1,0 +1,156 @@
+/**
+ * A node: the home of processes.
+ *
+ * The `Node` service owns the process table, the pid counter and the table of registered names.
+ * `Node.layer` starts one; closing the layer's scope stops every process on the node with
+ * `Shutdown`, runs their finalizers, and returns only when none is left running. Several nodes may
+ * live in one OS process (tests, simulations): their pids never collide, because a pid carries its
+ * node's name and creation number.
+ *
+ * The node publishes its counters as Effect `Metric`s, tagged with the attribute `node`:
+ *
+ * | metric | type | what it counts |
+ * |---|---|---|
+ * | `effect_otp_processes_spawned_total` | counter | processes spawned |
+ * | `effect_otp_processes_active` | gauge | processes alive now |
+ * | `effect_otp_messages_sent_total` | counter | messages enqueued in a mailbox on this node |
+ * | `effect_otp_messages_dropped_total` | counter | messages dropped: sent to an exited process, or by a `dropNewest` / `dropOldest` mailbox |
+ *
+ * They cost nothing on the hot path: the node keeps plain counters, and the metrics read them when
+ * Effect's metric registry is read (`Metric.snapshot`, an exporter).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const pid = yield* Process.spawn(Process.receive<string>())
+ *   yield* Process.send(pid, "hello")
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer()), Effect.scoped))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Metric, type Scope } from "effect"
+import { NodeState, shutdownNode } from "./internal/kernel.ts"
+import { nextCreation, registerLive, unregisterLive } from "./internal/nodeIndex.ts"
+import type * as Pid from "./Pid.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stats {
+  readonly spawned: number
+  readonly active: number
+  readonly messagesSent: number
+  readonly messagesDropped: number
+}
+
+/**
+ * The node's public face.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeApi {
+  /** The node's name, `"nonode@nohost"` unless given. */
+  readonly name: string
+  /** Tells apart nodes of the same name in one OS process. */
+  readonly creation: number
+  /** The pids of the live processes, oldest first. */
+  readonly processes: () => ReadonlyArray<Pid.Pid<never, unknown>>
+  /** The node's counters now. */
+  readonly stats: () => Stats
+}
+
+/**
+ * The node service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Node extends Context.Service<Node, NodeApi>()("effect-otp/Node") {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Default `"nonode@nohost"`, Erlang's name for a node that is not distributed. */
+  readonly name?: string | undefined
+}
+
+/** @internal */
+export class NodeImpl extends NodeState implements NodeApi {
+  processes(): ReadonlyArray<Pid.Pid<never, unknown>> {
+    return Array.from(this.table.values(), (record) => record.pid)
+  }
+  stats(): Stats {
+    return { spawned: this.spawned, active: this.table.size, messagesSent: this.sent, messagesDropped: this.dropped }
+  }
+}
+
+const spawnedMetric = Metric.counter("effect_otp_processes_spawned_total", { description: "processes spawned" })
+const activeMetric = Metric.gauge("effect_otp_processes_active", { description: "processes alive now" })
+const sentMetric = Metric.counter("effect_otp_messages_sent_total", { description: "messages enqueued" })
+const droppedMetric = Metric.counter("effect_otp_messages_dropped_total", {
+  description: "messages dropped: sent to an exited process, or by a dropping mailbox"
+})
+
+/**
+ * Starts a node in the current scope; closing the scope stops all its processes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options): Effect.Effect<NodeApi, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.contextWith((context: Context.Context<never>) => {
+      const node = new NodeImpl(options?.name ?? "nonode@nohost", nextCreation())
+      registerLive(node.name, node.creation, node)
+      const attributes = { node: `${node.name}#${node.creation}` }
+      const registrations = [
+        Metric.registerUnsafe(Metric.withAttributes(spawnedMetric, attributes), context, {
+          get: () => ({ count: node.spawned, incremental: false }),
+          update: () => {},
+          modify: () => {}
+        }),
+        Metric.registerUnsafe(Metric.withAttributes(activeMetric, attributes), context, {
+          get: () => ({ value: node.table.size }),
+          update: () => {},
+          modify: () => {}
+        }),
+        Metric.registerUnsafe(Metric.withAttributes(sentMetric, attributes), context, {
+          get: () => ({ count: node.sent, incremental: false }),
+          update: () => {},
+          modify: () => {}
+        }),
+        Metric.registerUnsafe(Metric.withAttributes(droppedMetric, attributes), context, {
+          get: () => ({ count: node.dropped, incremental: false }),
+          update: () => {},
+          modify: () => {}
+        })
+      ]
+      return Effect.succeed({ node, registrations })
+    }),
+    ({ node, registrations }) =>
+      Effect.andThen(
+        shutdownNode(node),
+        Effect.sync(() => {
+          unregisterLive(node.name, node.creation)
+          for (const registration of registrations) registration.remove()
+        })
+      )
+  ).pipe(Effect.map(({ node }) => node))
+
+/**
+ * A layer that starts a node and stops all its processes when released.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<Node> => Layer.effect(Node, make(options))

@@ -1,0 +1,808 @@
+/**
+ * Processes: isolated fibers with a mailbox, linked and monitored as in Erlang.
+ *
+ * A process is an Effect fiber plus a mailbox plus a record in its node's process table. Spawn one
+ * with {@link spawn}; inside, {@link receive} takes messages and {@link self} gives its own pid.
+ * Both need the `Process.Self` service, which only a process body has: calling them outside a
+ * process is a compile error, not a run-time surprise.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process } from "effect-otp"
+ *
+ * type Ping = { readonly _tag: "Ping"; readonly from: Process.Pid<Pong> }
+ * type Pong = { readonly _tag: "Pong" }
+ *
+ * const ponger = Effect.gen(function*() {
+ *   const ping = yield* Process.receive<Ping>()
+ *   yield* Process.send(ping.from, { _tag: "Pong" })
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const pid = yield* Process.spawn(ponger) // Pid<Ping>, inferred from the body's receive
+ *   const answer = yield* Process.spawn(Effect.gen(function*() {
+ *     yield* Process.send(pid, { _tag: "Ping", from: yield* Process.self<Pong>() })
+ *     return yield* Process.receive<Pong>()
+ *   }))
+ *   return yield* Process.awaitExit(answer) // Normal
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * ## Guarantees
+ *
+ * - Messages from one process to another arrive in the order they were sent.
+ * - A selective receive takes the first message that matches and leaves the others in order.
+ * - A receive timeout is a timer message in the process's own mailbox: it never interrupts a take,
+ *   so no message is lost to it, and a message that arrives after the timeout is received later.
+ * - Sending to an exited or unknown pid does nothing (as in Erlang), and is counted as dropped.
+ * - When a process exits, in one synchronous step: it leaves the process table, its name is freed,
+ *   its timers stop, each linked process gets its exit signal and each monitor its `Down`.
+ *
+ * ## Exit signals
+ *
+ * A process that exits with reason R sends an exit signal to every linked process L:
+ *
+ * | L | R | what happens |
+ * |---|---|---|
+ * | traps exits | any | L receives `Exit { from, reason: R }` |
+ * | does not trap | `Normal` | nothing |
+ * | does not trap | anything else (`Shutdown` included) | L exits with R |
+ *
+ * {@link exit}`(pid, reason)` sends the same signal, except that `Normal` to another process is
+ * ignored unless it traps exits, and `exit(self, Normal)` ends the caller. {@link kill} cannot be
+ * trapped: the target exits with `Killed`, which reaches *its* links as an ordinary `Killed`.
+ * Linking to a process that does not exist gives `NoProc` at once (a message when trapping, else the
+ * caller exits with it); monitoring one gives `Down` with `NoProc` at once.
+ *
+ * ## Scheduling
+ *
+ * Processes run on Effect's fiber scheduler, which yields a fiber after a budget of operations
+ * (`MaxOpsBeforeYield`, default 2048): a process in a busy Effect loop does not starve the others.
+ * Two things are not pre-empted: a synchronous JS loop (put CPU-bound work on a worker pool), and a
+ * loop of `yield*` over already-completed effects (`Effect.void`, `Effect.succeed(x)`), which Effect
+ * 4 runs inline without counting operations; add `Effect.yieldNow` to such loops. A receive loop
+ * should use `Effect.forever(step, { disableYield: true })`: a receive of a waiting message does not
+ * hop through the scheduler, and the operation budget still yields when it must.
+ *
+ * ## When not to use a process
+ *
+ * For code organisation. If you don't need concurrency, isolation of failure, or state shared by
+ * several callers, you don't need a process: plain functions and services are simpler and faster.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Option } from "effect"
+import * as Errors from "./Errors.ts"
+import * as ExitReason from "./ExitReason.ts"
+import * as kernel from "./internal/kernel.ts"
+import type * as Mailbox from "./Mailbox.ts"
+import { Node } from "./Node.ts"
+import * as PidModule from "./Pid.ts"
+
+/**
+ * A process identifier, typed by the messages it accepts. See the `Pid` module.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Pid<M = unknown, SendError = never> = PidModule.Pid<M, SendError>
+
+// ---------------------------------------------------------------------------------------------
+// Self
+// ---------------------------------------------------------------------------------------------
+
+declare const SelfTypeId: unique symbol
+
+/**
+ * The service a process body has: "this code runs inside a process that receives `M`".
+ *
+ * A body's requirement `Self<A> | Self<B>` tells {@link spawn} that the process receives `A | B`,
+ * so the pid it returns is a `Pid<A | B>`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export interface Self<in M = unknown> {
+  readonly [SelfTypeId]: { readonly _M: (m: M) => void }
+}
+
+/**
+ * What a process knows about itself.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SelfApi {
+  readonly pid: PidModule.Pid<unknown, unknown>
+}
+
+/**
+ * The `Self` service key.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export const Self: Context.Key<Self<any>, SelfApi> = Context.Service<Self<any>, SelfApi>("effect-otp/Process/Self")
+
+const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Self<never>> = Effect.service(Self) as never
+
+/**
+ * The messages a process body receives, read off its `Self` requirements.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type MessagesOf<R> = [Extract<R, Self<never>>] extends [never] ? never : MessageOfSelf<Extract<R, Self<never>>>
+
+/** @internal */
+export type MessageOfSelf<S> = S extends Self<infer M> ? M : never
+
+/**
+ * The error a send to a process with these options can fail with.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type SendErrorOf<O> = O extends { readonly mailbox: { readonly overflow: "fail" } } ? Errors.MailboxFull : never
+
+// ---------------------------------------------------------------------------------------------
+// Messages made by the runtime
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An exit signal turned into a message, for a process that traps exits (Erlang's
+ * `{'EXIT', From, Reason}`). Its `_tag` is `"EXIT"`.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
+export const Exit: typeof kernel.ExitMessage = kernel.ExitMessage
+
+/**
+ * @since 0.1.0
+ * @category messages
+ */
+export type Exit = kernel.ExitMessage
+
+/**
+ * A monitor fired (Erlang's `{'DOWN', Ref, process, Pid, Reason}`). Its `_tag` is `"DOWN"`.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
+export const Down: typeof kernel.DownMessage = kernel.DownMessage
+
+/**
+ * @since 0.1.0
+ * @category messages
+ */
+export type Down = kernel.DownMessage
+
+/**
+ * A reference naming a monitor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MonitorRef = kernel.MonitorRef
+
+/**
+ * A reference naming a timer started by {@link sendAfter}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TimerRef = kernel.TimerRef
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isExit = (u: unknown): u is Exit => u instanceof kernel.ExitMessage
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDown = (u: unknown): u is Down => u instanceof kernel.DownMessage
+
+// ---------------------------------------------------------------------------------------------
+// Spawning
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SpawnOptions {
+  /** Mailbox capacity and overflow policy. Default: unbounded. */
+  readonly mailbox?: Mailbox.Options | undefined
+  /** Start already trapping exits (no window in which a signal could arrive untrapped). */
+  readonly trapExit?: boolean | undefined
+}
+
+const nodeState = Effect.service(Node) as unknown as Effect.Effect<kernel.NodeState, never, Node>
+
+/**
+ * Starts a process running `body` and returns its pid.
+ *
+ * **Details**
+ *
+ * - The process is independent of the caller: it outlives the fiber that spawned it, and only its
+ *   node's shutdown, an exit signal, or the end of its body stops it.
+ * - It inherits the caller's context (services, log level, clock), plus its own `Self`.
+ * - A body that succeeds exits `Normal`; one that fails or dies exits `Failure` with its cause,
+ *   and a crash report is logged at error level.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const echo = Effect.gen(function*() {
+ *   const [from, text] = yield* Process.receive<readonly [Process.Pid<string>, string]>()
+ *   yield* Process.send(from, text)
+ * })
+ * const spawnEcho = Process.spawn(echo) // Effect<Pid<readonly [Pid<string>, string]>, never, Node>
+ * ```
+ *
+ * @since 0.1.0
+ * @category spawning
+ */
+export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
+  body: Effect.Effect<A, E, R>,
+  options?: O
+): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Self<never>> | Node> =>
+  Effect.flatMap(nodeState, (node) =>
+    Effect.map(kernel.spawn(node, Self as never, body, options, undefined), (record) => record.pid as never)
+  )
+
+/**
+ * Spawns a process linked to the caller, atomically: the link is in place before the body runs.
+ *
+ * @since 0.1.0
+ * @category spawning
+ */
+export const spawnLink = <A, E, R, const O extends SpawnOptions = {}>(
+  body: Effect.Effect<A, E, R>,
+  options?: O
+): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Self<never>> | Node | Self<never>> =>
+  Effect.flatMap(selfRecord, (parent) =>
+    Effect.flatMap(nodeState, (node) =>
+      Effect.map(
+        kernel.spawn(node, Self as never, body, options, (child) => kernel.linkRecords(parent, child)),
+        (record) => record.pid as never
+      )
+    )
+  )
+
+/**
+ * Spawns a process monitored by the caller, atomically: the monitor is in place before the body runs.
+ *
+ * @since 0.1.0
+ * @category spawning
+ */
+export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
+  body: Effect.Effect<A, E, R>,
+  options?: O
+): Effect.Effect<
+  { readonly pid: Pid<MessagesOf<R>, SendErrorOf<O>>; readonly ref: MonitorRef },
+  never,
+  Exclude<R, Self<never>> | Node | Self<never>
+> =>
+  Effect.flatMap(selfRecord, (parent) =>
+    Effect.flatMap(nodeState, (node) => {
+      let ref: MonitorRef | undefined
+      return Effect.map(
+        kernel.spawn(node, Self as never, body, options, (child) => {
+          ref = kernel.monitorRecord(parent, child, child.pid)
+        }),
+        (record) => ({ pid: record.pid as never, ref: ref! })
+      )
+    })
+  )
+
+// ---------------------------------------------------------------------------------------------
+// Self, sending, receiving
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The pid of the calling process. Give it the type of the messages the process receives, for the
+ * processes you hand it to: `yield* Process.self<Reply>()`.
+ *
+ * @since 0.1.0
+ * @category self
+ */
+export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<never>> =>
+  Effect.map(selfRecord, (record) => record.pid as never)
+
+/**
+ * Sends a message. To a pid: never fails unless the target's mailbox is bounded with the `"fail"`
+ * policy (then `MailboxFull`); a dead pid drops the message. To a registered name: fails with
+ * `NotRegistered` when no process has that name, as Erlang's `Name ! Msg` does.
+ *
+ * **Details**
+ *
+ * On a full bounded mailbox with the `"suspend"` policy, the send waits until the receiver takes a
+ * message (or exits).
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const send: {
+  <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): Effect.Effect<void, SE>
+  (dest: string, message: unknown): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull, Node>
+} = ((dest: Pid<unknown, unknown> | string, message: unknown): Effect.Effect<void, unknown, Node> => {
+  if (typeof dest === "string") {
+    return Effect.flatMap(nodeState, (node): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull> => {
+      const record = node.names.get(dest)
+      if (record === undefined) return Effect.fail(new Errors.NotRegistered({ name: dest }))
+      return sendToRecord(record, message)
+    })
+  }
+  return Effect.suspend(() => {
+    const record = kernel.recordOf(dest)
+    if (record === undefined) return Effect.void
+    return sendToRecord(record, message)
+  })
+}) as never
+
+const sendToRecord = (record: kernel.ProcessRecord, message: unknown): Effect.Effect<void, Errors.MailboxFull> => {
+  const result = kernel.offer(record, message)
+  if (result !== "full") return Effect.void
+  if (record.overflow === "fail") {
+    return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
+  }
+  return kernel.offerSuspending(record, message)
+}
+
+/**
+ * Sends a message synchronously, from anywhere (a callback, an event listener). Returns whether the
+ * message was enqueued: `false` when the process has exited or its bounded mailbox is full (a full
+ * `"suspend"` mailbox cannot make a synchronous caller wait, so the message is dropped and counted).
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const sendUnsafe = <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): boolean => {
+  const record = kernel.recordOf(dest)
+  if (record === undefined) return false
+  const result = kernel.offer(record, message)
+  if (result === "full") {
+    record.dropped++
+    record.node.dropped++
+    return false
+  }
+  return result === "delivered"
+}
+
+/**
+ * @since 0.1.0
+ * @category receiving
+ */
+export interface ReceiveOptions {
+  /**
+   * How long to wait for a matching message. With a timeout, `receive` returns an `Option`:
+   * `None` when the time ran out. `0` only looks at what is already in the mailbox.
+   */
+  readonly timeout: Duration.Input
+}
+
+/**
+ * Takes a message from the process's mailbox, waiting for one if need be.
+ *
+ * **Details**
+ *
+ * - With a predicate (or a refinement such as {@link matchTag}), it takes the first message that
+ *   matches; the messages it skips stay in the mailbox in their order, for later receives.
+ * - With `{ timeout }`, it returns `Option.some(message)`, or `Option.none()` when the time ran out.
+ *   The timeout is a message from a timer to the process itself; a message that arrives later is
+ *   still there for the next receive.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * type Msg = { readonly _tag: "Job"; readonly n: number } | { readonly _tag: "Stop" }
+ *
+ * const worker = Effect.gen(function*() {
+ *   // only Stop, leaving Jobs in the mailbox
+ *   const stop = yield* Process.receive(Process.matchTag<Msg>()("Stop"))
+ *   // any message, or None after 1 second
+ *   const next = yield* Process.receive<Msg>({ timeout: "1 second" })
+ *   if (Option.isSome(next)) yield* Effect.log(next.value._tag)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category receiving
+ */
+export const receive: {
+  <M = unknown>(): Effect.Effect<M, never, Self<M>>
+  <M = unknown>(options: ReceiveOptions): Effect.Effect<Option.Option<M>, never, Self<M>>
+  <M, S extends M>(match: (message: M) => message is S): Effect.Effect<S, never, Self<M>>
+  <M>(match: (message: M) => boolean): Effect.Effect<M, never, Self<M>>
+  <M, S extends M>(
+    match: (message: M) => message is S,
+    options: ReceiveOptions
+  ): Effect.Effect<Option.Option<S>, never, Self<M>>
+  <M>(match: (message: M) => boolean, options: ReceiveOptions): Effect.Effect<Option.Option<M>, never, Self<M>>
+} = ((matchOrOptions?: ((message: unknown) => boolean) | ReceiveOptions, maybeOptions?: ReceiveOptions) => {
+  const match = typeof matchOrOptions === "function" ? matchOrOptions : undefined
+  const options = typeof matchOrOptions === "function" ? maybeOptions : matchOrOptions
+  if (options === undefined) {
+    return Effect.flatMap(selfRecord, (record) => kernel.receive(record, match, undefined, false))
+  }
+  const timeout = Duration.fromInputUnsafe(options.timeout)
+  return Effect.flatMap(selfRecord, (record) =>
+    Effect.map(kernel.receiveWithin(record, match, timeout), (message) =>
+      message === kernel.TimedOut ? Option.none() : Option.some(message)
+    )
+  )
+}) as never
+
+/**
+ * A refinement that matches messages by `_tag`, for selective receive.
+ *
+ * @example
+ * ```ts
+ * import { Process } from "effect-otp"
+ *
+ * type Msg = { readonly _tag: "A" } | { readonly _tag: "B" } | { readonly _tag: "C" }
+ * const aOrB = Process.receive(Process.matchTag<Msg>()("A", "B")) // Effect<{_tag:"A"} | {_tag:"B"}, never, Self<Msg>>
+ * ```
+ *
+ * @since 0.1.0
+ * @category receiving
+ */
+export const matchTag =
+  <M extends { readonly _tag: string }>() =>
+  <const T extends ReadonlyArray<M["_tag"]>>(...tags: T) =>
+  (message: M): message is Extract<M, { readonly _tag: T[number] }> =>
+    tags.includes(message._tag)
+
+// ---------------------------------------------------------------------------------------------
+// Exit signals, links, monitors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Sends an exit signal to `pid`, or (with only a reason) ends the calling process with that reason,
+ * like Erlang's `exit/2` and `exit/1`.
+ *
+ * **Details**
+ *
+ * - A target that traps exits receives `Exit { from, reason }`, whatever the reason.
+ * - Otherwise `Normal` is ignored (unless the target is the caller: then it exits `Normal`), and
+ *   any other reason ends the target with that reason.
+ * - Outside a process, the signal comes from the node's system pid (`<n.0.0>`).
+ *
+ * @since 0.1.0
+ * @category signals
+ */
+export const exit: {
+  (pid: Pid<never, unknown>, reason: ExitReason.ExitReason): Effect.Effect<void>
+  (reason: ExitReason.ExitReason): Effect.Effect<never, never, Self<never>>
+} = ((pidOrReason: Pid<never, unknown> | ExitReason.ExitReason, maybeReason?: ExitReason.ExitReason) => {
+  if (PidModule.isPid(pidOrReason)) {
+    const target = pidOrReason
+    return Effect.flatMap(Effect.serviceOption(Self), (self) =>
+      Effect.sync(() => {
+        const record = kernel.liveRecordOf(target)
+        if (record === undefined) return
+        const from = Option.isSome(self) ? self.value.pid : record.node.systemPid
+        kernel.exitSignal(record, from as never, maybeReason!, "exit")
+      })
+    )
+  }
+  const reason = pidOrReason
+  return Effect.flatMap(selfRecord, (record) => {
+    kernel.terminate(record, reason, false)
+    return Effect.interrupt
+  })
+}) as never
+
+/**
+ * Kills a process: an untrappable exit signal. The target exits with `Killed`.
+ *
+ * @since 0.1.0
+ * @category signals
+ */
+export const kill = (pid: Pid<never, unknown>): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const record = kernel.liveRecordOf(pid)
+    if (record !== undefined) kernel.exitSignal(record, record.node.systemPid, ExitReason.killed, "kill")
+  })
+
+/**
+ * Sets whether the calling process traps exits; returns the previous setting. A process that traps
+ * exits receives exit signals as `Exit` messages instead of exiting (except `kill`).
+ *
+ * @since 0.1.0
+ * @category signals
+ */
+export const trapExit = (trap: boolean): Effect.Effect<boolean, never, Self<never>> =>
+  Effect.map(selfRecord, (record) => {
+    const previous = record.trapExit
+    record.trapExit = trap
+    return previous
+  })
+
+/**
+ * Links the calling process to `pid`, both ways. Linking to a process that does not exist gives
+ * `NoProc` at once: an `Exit` message if the caller traps exits, else the caller exits with `NoProc`.
+ * Linking twice, or to oneself, does nothing.
+ *
+ * @since 0.1.0
+ * @category links
+ */
+export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<never>> =>
+  Effect.flatMap(selfRecord, (self) => {
+    const target = kernel.liveRecordOf(pid)
+    if (target !== undefined) {
+      kernel.linkRecords(self, target)
+      return Effect.void
+    }
+    if (self.trapExit) {
+      kernel.deliverSystemMade(self, new kernel.ExitMessage(pid, ExitReason.noProc))
+      return Effect.void
+    }
+    kernel.terminate(self, ExitReason.noProc, false)
+    return Effect.interrupt
+  })
+
+/**
+ * Removes the link between the caller and `pid`, both ways. No exit signal from that link arrives
+ * afterwards.
+ *
+ * @since 0.1.0
+ * @category links
+ */
+export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<never>> =>
+  Effect.map(selfRecord, (self) => {
+    const target = kernel.recordOf(pid)
+    if (target !== undefined) kernel.unlinkRecords(self, target)
+  })
+
+/**
+ * Monitors `pid`: when it exits, the caller receives `Down { ref, pid, reason }`, once. Monitoring
+ * a process that does not exist gives `Down` with `NoProc` at once.
+ *
+ * @since 0.1.0
+ * @category monitors
+ */
+export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, never, Self<never>> =>
+  Effect.map(selfRecord, (self) => kernel.monitorRecord(self, kernel.liveRecordOf(pid), pid))
+
+/**
+ * Removes a monitor; returns whether it was active. With `{ flush: true }` it also removes a `Down`
+ * for it that had already arrived, so none is received afterwards (Erlang's `[flush]`).
+ *
+ * @since 0.1.0
+ * @category monitors
+ */
+export const demonitor = (
+  ref: MonitorRef,
+  options?: { readonly flush?: boolean | undefined }
+): Effect.Effect<boolean, never, Self<never>> =>
+  Effect.map(selfRecord, (self) => {
+    const active = kernel.demonitorRecord(self, ref)
+    if (options?.flush === true) kernel.flushMessages(self, (m) => m instanceof kernel.DownMessage && m.ref === ref)
+    return active
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Inspection
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Tells whether the process is alive.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const isAlive = (pid: Pid<never, unknown>): Effect.Effect<boolean> =>
+  Effect.sync(() => kernel.liveRecordOf(pid) !== undefined)
+
+/**
+ * What `info` tells about a live process.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export interface Info {
+  readonly pid: Pid<never, unknown>
+  /** `runnable` (spawned, not yet run), `running`, `waiting` (in a receive), `exiting`. */
+  readonly status: kernel.Status
+  /** Messages waiting: in the queue and in the save list. */
+  readonly mailboxLength: number
+  readonly links: ReadonlyArray<Pid<never, unknown>>
+  /** The monitors this process holds. */
+  readonly monitors: ReadonlyArray<{ readonly ref: MonitorRef; readonly pid: Pid<never, unknown> }>
+  /** The processes monitoring this one. */
+  readonly monitoredBy: ReadonlyArray<Pid<never, unknown>>
+  readonly trapExit: boolean
+  readonly registeredName: Option.Option<string>
+  /** Messages enqueued in its mailbox so far. */
+  readonly messagesReceived: number
+  /** Messages its bounded mailbox dropped. */
+  readonly messagesDropped: number
+}
+
+/**
+ * Information about a live process, or `None` if it has exited (Erlang's `process_info/1`).
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const info = (pid: Pid<never, unknown>): Effect.Effect<Option.Option<Info>> =>
+  Effect.sync(() => {
+    const record = kernel.liveRecordOf(pid)
+    if (record === undefined) return Option.none()
+    return Option.some({
+      pid: record.pid,
+      status: record.status,
+      mailboxLength: record.mailboxLength,
+      links: Array.from(record.links ?? [], (linked) => linked.pid),
+      monitors: Array.from(record.monitors?.values() ?? [], (m) => ({ ref: m.ref, pid: m.target.pid })),
+      monitoredBy: Array.from(record.monitoredBy?.values() ?? [], (m) => m.watcher.pid),
+      trapExit: record.trapExit,
+      registeredName: Option.fromUndefinedOr(record.name),
+      messagesReceived: record.received,
+      messagesDropped: record.dropped
+    })
+  })
+
+/**
+ * Waits until the process exits and returns its exit reason; `NoProc` if it is unknown or has
+ * already exited and been forgotten. Not in Erlang (there you would monitor): handy from plain
+ * Effect code that is not a process, such as a test.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const awaitExit = (pid: Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> => kernel.awaitExit(pid)
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Registers a local name for a live process of this node (Erlang's `register/2`). The name is freed
+ * when the process exits.
+ *
+ * **Errors**: `AlreadyRegistered` when the name is taken or the process already has a name;
+ * `NoProc` when the process is not alive on this node.
+ *
+ * @since 0.1.0
+ * @category names
+ */
+export const register = (
+  name: string,
+  pid: Pid<never, unknown>
+): Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc, Node> =>
+  Effect.flatMap(nodeState, (node): Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc> => {
+    const record = kernel.liveRecordOf(pid)
+    if (record === undefined || record.node !== node) return Effect.fail(kernel.noProcFor(pid))
+    const holder = node.names.get(name)
+    if (holder !== undefined) return Effect.fail(new Errors.AlreadyRegistered({ name, pid: holder.pid }))
+    if (record.name !== undefined)
+      return Effect.fail(new Errors.AlreadyRegistered({ name: record.name, pid: record.pid }))
+    record.name = name
+    node.names.set(name, record)
+    return Effect.void
+  })
+
+/**
+ * Removes a registered name (Erlang's `unregister/1`). Fails with `NotRegistered` if no process has it.
+ *
+ * @since 0.1.0
+ * @category names
+ */
+export const unregister = (name: string): Effect.Effect<void, Errors.NotRegistered, Node> =>
+  Effect.flatMap(nodeState, (node) => {
+    const record = node.names.get(name)
+    if (record === undefined) return Effect.fail(new Errors.NotRegistered({ name }))
+    node.names.delete(name)
+    record.name = undefined
+    return Effect.void
+  })
+
+/**
+ * The pid registered under `name`, if any (Erlang's `whereis/1`).
+ *
+ * @since 0.1.0
+ * @category names
+ */
+export const whereis = <M = unknown>(
+  name: string
+): Effect.Effect<Option.Option<Pid<M, Errors.MailboxFull>>, never, Node> =>
+  Effect.map(nodeState, (node) =>
+    Option.fromUndefinedOr(node.names.get(name)?.pid as Pid<M, Errors.MailboxFull> | undefined)
+  )
+
+/**
+ * The registered names of this node (Erlang's `registered/0`).
+ *
+ * @since 0.1.0
+ * @category names
+ */
+export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Effect.map(nodeState, (node) =>
+  Array.from(node.names.keys())
+)
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Sends `message` to `dest` after `delay` (Erlang's `erlang:send_after/3`) and returns a reference
+ * for {@link cancelTimer}. The timer belongs to the calling process and dies with it. It runs on
+ * Effect's `Clock`, so tests drive it with `TestClock`.
+ *
+ * @since 0.1.0
+ * @category timers
+ */
+export const sendAfter = <M, SE>(
+  dest: Pid<M, SE>,
+  message: NoInfer<M>,
+  delay: Duration.Input
+): Effect.Effect<TimerRef, never, Self<never>> =>
+  Effect.flatMap(selfRecord, (owner) => {
+    const ref = new kernel.TimerRef(owner)
+    return Effect.as(
+      kernel.startTimer(owner, Duration.fromInputUnsafe(delay), () => void sendUnsafe(dest, message), ref.id),
+      ref
+    )
+  })
+
+/**
+ * Cancels a timer; returns the time it had left, or `None` if it had already fired or been cancelled.
+ *
+ * @since 0.1.0
+ * @category timers
+ */
+export const cancelTimer = (ref: TimerRef): Effect.Effect<Option.Option<Duration.Duration>> =>
+  Effect.map(
+    Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe())),
+    (now) => {
+      const left = kernel.cancelTimerUnsafe(ref.owner, ref.id, now)
+      return left === undefined ? Option.none() : Option.some(Duration.millis(left))
+    }
+  )
+
+// ---------------------------------------------------------------------------------------------
+// System lane (for behaviours)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Installs the handler of the calling process's system lane: system messages (sent with
+ * {@link sendSystem}) are handled by it, inside the process, before any user message. Behaviours
+ * use it for `Sys` requests. Without a handler, system messages are discarded.
+ *
+ * @since 0.1.0
+ * @category system
+ */
+export const setSystemHandler = (
+  handler: (message: unknown) => Effect.Effect<void>
+): Effect.Effect<void, never, Self<never>> =>
+  Effect.map(selfRecord, (record) => {
+    record.systemHandler = handler
+  })
+
+/**
+ * Puts a message in a process's system lane: it is handled at the process's next receive, before
+ * any user message already waiting. Returns `false` if the process has exited.
+ *
+ * @since 0.1.0
+ * @category system
+ */
+export const sendSystem = (pid: Pid<never, unknown>, message: unknown): Effect.Effect<boolean> =>
+  Effect.sync(() => {
+    const record = kernel.liveRecordOf(pid)
+    return record !== undefined && kernel.pushSystem(record, message)
+  })
