@@ -101,7 +101,7 @@ declare const SelfTypeId: unique symbol
  * The service a process body has: "this code runs inside a process that receives `M`".
  *
  * A body's requirement `Self<A> | Self<B>` tells {@link spawn} that the process receives `A | B`,
- * so the pid it returns is a `Pid<A | B>`.
+ * so the pid it returns is a `Pid<A | B>`. A body that never receives gives a `Pid<unknown>`.
  *
  * @since 0.1.0
  * @category services
@@ -136,7 +136,9 @@ const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Self<never>> = Effe
  * @since 0.1.0
  * @category type-level
  */
-export type MessagesOf<R> = [Extract<R, Self<never>>] extends [never] ? never : MessageOfSelf<Extract<R, Self<never>>>
+export type MessagesOf<R> = [MessageOfSelf<Extract<R, Self<never>>>] extends [never]
+  ? unknown
+  : MessageOfSelf<Extract<R, Self<never>>>
 
 /** @internal */
 export type MessageOfSelf<S> = S extends Self<infer M> ? M : never

@@ -9,6 +9,8 @@ export * as Errors from "./Errors.ts"
 /** @since 0.1.0 */
 export * as ExitReason from "./ExitReason.ts"
 /** @since 0.1.0 */
+export * as GenServer from "./GenServer.ts"
+/** @since 0.1.0 */
 export * as Mailbox from "./Mailbox.ts"
 /** @since 0.1.0 */
 export * as Node from "./Node.ts"
@@ -16,3 +18,5 @@ export * as Node from "./Node.ts"
 export * as Pid from "./Pid.ts"
 /** @since 0.1.0 */
 export * as Process from "./Process.ts"
+/** @since 0.1.0 */
+export * as Request from "./Request.ts"

@@ -123,7 +123,7 @@ export class ProcessRecord {
   /** monitors on this process, by ref id */
   monitoredBy: Map<number, Monitor> | undefined = undefined
   timers: Map<number, Timer> | undefined = undefined
-  exitListeners: Array<(reason: ExitReason.ExitReason) => void> | undefined = undefined
+  exitListeners: Set<(reason: ExitReason.ExitReason) => void> | undefined = undefined
   trapExit = false
   name: string | undefined = undefined
   status: Status = "runnable"
@@ -575,11 +575,9 @@ export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReaso
     if (record === undefined) return resume(Effect.succeed(ExitReason.noProc))
     if (record.status === "exited") return resume(Effect.succeed(record.exitReason!))
     const listener = (reason: ExitReason.ExitReason) => resume(Effect.succeed(reason))
-    ;(record.exitListeners ??= []).push(listener)
+    ;(record.exitListeners ??= new Set()).add(listener)
     return Effect.sync(() => {
-      const listeners = record.exitListeners
-      const i = listeners?.indexOf(listener) ?? -1
-      if (i >= 0) listeners!.splice(i, 1)
+      record.exitListeners?.delete(listener)
     })
   })
 

@@ -1,0 +1,1047 @@
+/**
+ * GenServer: a process that holds state and serves typed requests.
+ *
+ * A GenServer is a process whose loop is written for you: it takes a message, hands it to your
+ * callback with the current state, and carries on with the state your callback returns. Calls are
+ * typed end to end: a request is a `Request.Class` that declares its reply and errors, so
+ * `GenServer.call(server, request)` returns `Effect<Reply, DeclaredError | CallError>`, and calling a
+ * server with a request it does not declare does not compile.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { GenServer, Node, Request } from "effect-otp"
+ *
+ * class Increment extends Request.Class<Increment>()("Increment", {
+ *   fields: { by: Schema.Number },
+ *   success: Schema.Number
+ * }) {}
+ * class Get extends Request.Class<Get>()("Get", { success: Schema.Number }) {}
+ *
+ * const Counter = GenServer.behaviour({
+ *   protocol: [Increment, Get],
+ *   init: (start: number) => Effect.succeed(GenServer.ok(start)),
+ *   handleCall: {
+ *     Increment: (request, count) => Effect.succeed(GenServer.reply(count + request.by, count + request.by)),
+ *     Get: (_, count) => Effect.succeed(GenServer.reply(count, count))
+ *   },
+ *   handleCast: (message: "reset", _count) => Effect.succeed(GenServer.noreply(0))
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0, { name: "counter" })
+ *   yield* GenServer.call(counter, new Increment({ by: 2 })) // 2: number
+ *   yield* GenServer.cast(counter, "reset")
+ *   return yield* GenServer.call(counter, new Get())         // 0
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * ## Client / server API
+ *
+ * The client functions ({@link call}, {@link cast}, {@link stop}, {@link getState}) run in the
+ * caller; the callbacks run in the server process, one message at a time:
+ *
+ * | callback | gets | returns |
+ * |---|---|---|
+ * | `init(args)` | the start argument | `ok(state)` or `ok(state, { continue })`; a failure makes `start` fail with it |
+ * | `handleCall.Tag(request, state, from)` | one handler per request tag | `reply(value, state)`, `replyError(error, state)`, `noreply(state)` (reply later with {@link replyTo}), `stop(reason, state, { reply })` |
+ * | `handleCast(message, state)` | a cast | `noreply(state)` or `stop(reason, state)` |
+ * | `handleInfo(message, state)` | any other message (default: logged at warning and dropped) | `noreply(state)` or `stop(reason, state)` |
+ * | `handleContinue(arg, state)` | the `continue` of the previous result, before the next message | `noreply(state)` or `stop(reason, state)` |
+ * | `terminate(reason, state)` | why the server stops | nothing; runs on `stop`, on a callback crash, and on a shutdown by its parent when trapping exits |
+ *
+ * Handler results are tagged values, not tuples: a bad return is a compile error, not OTP's
+ * `bad_return_value` at run time.
+ *
+ * ## Calls and timeouts
+ *
+ * - Default call timeout: 5 seconds, as OTP; override per call with `{ timeout }` (`"infinity"` waits forever).
+ * - A call to a server that is not alive fails at once with `NoProc`.
+ * - A server that exits during the call fails it with `ServerExited` carrying the exit reason.
+ * - A call that times out fails with `CallTimeout`; the late reply is dropped: replies go to a
+ *   per-call `Deferred`, never to the caller's mailbox.
+ * - A caller interrupted mid-call leaves the server unharmed; the reply is dropped.
+ * - Calls and casts from one caller are handled in the order they were sent.
+ *
+ * ## How to supervise
+ *
+ * Use {@link childSpec} (or a `ChildSpec` with `start: GenServer.startLink(...)`) in a `Supervisor`.
+ * A server that should run `terminate` when its supervisor shuts it down must trap exits (start
+ * option `trapExit: true`), as in OTP; otherwise the shutdown signal stops it at once.
+ *
+ * ## Name registration
+ *
+ * Start with `{ name }` to register the server; `AlreadyRegistered` if the name is taken. {@link named}
+ * gives a typed reference that looks the name up at every call, so it keeps working after a
+ * supervisor restarts the server under the same name.
+ *
+ * ## When not to use it
+ *
+ * For code organisation, or to hold state that only one fiber uses: a `Ref` is simpler. A GenServer
+ * serialises every request through one process; if callers do not need that, it is a bottleneck.
+ * For CPU-bound work, use a worker pool: a handler that computes for a long time blocks every caller.
+ *
+ * ## Debugging
+ *
+ * {@link getState} reads the state (OTP's `sys:get_state`); a crash logs a report with the pid,
+ * name and cause; `Process.info` shows the mailbox.
+ *
+ * @since 0.1.0
+ */
+import { Context, Deferred, Duration, Effect, Exit, Option, Schema } from "effect"
+import * as Errors from "./Errors.ts"
+import * as ExitReason from "./ExitReason.ts"
+import * as kernel from "./internal/kernel.ts"
+import type * as Mailbox from "./Mailbox.ts"
+import { Node } from "./Node.ts"
+import * as Pid from "./Pid.ts"
+import * as Process from "./Process.ts"
+import type * as Request from "./Request.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The call was not answered within its timeout. The server may still handle it; its reply is dropped.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout", {
+  pid: Pid.schema,
+  timeout: Schema.Number
+}) {
+  override get message(): string {
+    return `call to ${String(this.pid)} timed out after ${this.timeout} ms`
+  }
+}
+
+/**
+ * The server exited before it replied.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerExited extends Schema.TaggedError<ServerExited>()("ServerExited", {
+  pid: Pid.schema,
+  reason: Schema.Any
+}) {
+  override get message(): string {
+    return `server ${String(this.pid)} exited during the call: ${String(this.reason)}`
+  }
+}
+
+/**
+ * The server's start did not finish within its timeout; the server was killed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StartTimeout extends Schema.TaggedError<StartTimeout>()("StartTimeout", {
+  timeout: Schema.Number
+}) {
+  override get message(): string {
+    return `the server did not finish init within ${this.timeout} ms`
+  }
+}
+
+/**
+ * `init` ended without a result: it died, or the process was stopped during init. `reason` says how.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
+  reason: Schema.Any
+}) {
+  override get message(): string {
+    return `init failed: ${String(this.reason)}`
+  }
+}
+
+/**
+ * What a call can fail with, besides the errors its request declares.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull
+
+/**
+ * What a start can fail with, besides the errors `init` fails with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+/** @internal */
+export const NoContinue: unique symbol = Symbol.for("effect-otp/GenServer/NoContinue") as never
+
+/**
+ * `init` succeeded.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface Ok<S, C = never> {
+  readonly _tag: "Ok"
+  readonly state: S
+  readonly continue: C | typeof NoContinue
+}
+
+/**
+ * Reply to the call, then carry on with `state`.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface Reply<A, S, C = never> {
+  readonly _tag: "Reply"
+  readonly value: A
+  readonly state: S
+  readonly continue: C | typeof NoContinue
+}
+
+/**
+ * Answer the call with one of the errors its request declares, then carry on with `state`.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface ReplyError<E, S, C = never> {
+  readonly _tag: "ReplyError"
+  readonly error: E
+  readonly state: S
+  readonly continue: C | typeof NoContinue
+}
+
+/**
+ * Carry on with `state` without replying now.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface NoReply<S, C = never> {
+  readonly _tag: "NoReply"
+  readonly state: S
+  readonly continue: C | typeof NoContinue
+}
+
+/**
+ * Stop the server with `reason` (after `terminate`), replying first if a reply is given.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export interface Stop<S, A = never> {
+  readonly _tag: "Stop"
+  readonly reason: ExitReason.ExitReason
+  readonly state: S
+  readonly reply: Option.Option<A>
+}
+
+/**
+ * What a call handler returns.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export type CallResult<A, E, S, C = never> = Reply<A, S, C> | ReplyError<E, S, C> | NoReply<S, C> | Stop<S, A>
+
+/**
+ * What cast, info and continue handlers return.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export type NoReplyResult<S, C = never> = NoReply<S, C> | Stop<S>
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContinueOption<C> {
+  /** Run `handleContinue(continue, state)` before the next message (OTP's `{continue, Arg}`). */
+  readonly continue?: C
+}
+
+const continueOf = <C>(options: ContinueOption<C> | undefined): C | typeof NoContinue =>
+  options !== undefined && "continue" in options ? (options.continue as C) : NoContinue
+
+/**
+ * `init` succeeded with this state.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const ok = <S, C = never>(state: S, options?: ContinueOption<C>): Ok<S, C> => ({
+  _tag: "Ok",
+  state,
+  continue: continueOf(options)
+})
+
+/**
+ * Reply `value` to the call and carry on with `state`.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const reply = <A, S, C = never>(value: A, state: S, options?: ContinueOption<C>): Reply<A, S, C> => ({
+  _tag: "Reply",
+  value,
+  state,
+  continue: continueOf(options)
+})
+
+/**
+ * Answer the call with a declared error and carry on with `state`.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const replyError = <E, S, C = never>(error: E, state: S, options?: ContinueOption<C>): ReplyError<E, S, C> => ({
+  _tag: "ReplyError",
+  error,
+  state,
+  continue: continueOf(options)
+})
+
+/**
+ * Carry on with `state`; a call is answered later with {@link replyTo}.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const noreply = <S, C = never>(state: S, options?: ContinueOption<C>): NoReply<S, C> => ({
+  _tag: "NoReply",
+  state,
+  continue: continueOf(options)
+})
+
+/**
+ * Stop the server with `reason`. From a call handler, `{ reply }` answers the caller first.
+ *
+ * @since 0.1.0
+ * @category results
+ */
+export const stop = <S, A = never>(
+  reason: ExitReason.ExitReason,
+  state: S,
+  options?: { readonly reply?: A }
+): Stop<S, A> => ({
+  _tag: "Stop",
+  reason,
+  state,
+  reply: options !== undefined && "reply" in options ? Option.some(options.reply as A) : Option.none()
+})
+
+// ---------------------------------------------------------------------------------------------
+// From and replies
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Who is waiting for a call's reply. Keep it to reply later with {@link replyTo}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface From<A, E> {
+  /** The calling process, if the call came from a process. */
+  readonly caller: Option.Option<Pid.Pid<never, unknown>>
+  /** @internal */
+  readonly deferred: Deferred.Deferred<A, E | CallError>
+}
+
+/**
+ * Replies to a call later (OTP's `gen_server:reply/2`). Returns `false` when the caller had already
+ * given up (timeout, interruption) or was answered.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const replyTo = <A, E>(from: From<A, E>, value: A): Effect.Effect<boolean> =>
+  Effect.sync(() => Deferred.doneUnsafe(from.deferred, Exit.succeed(value)))
+
+/**
+ * Answers a call later with one of its declared errors.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const replyErrorTo = <A, E>(from: From<A, E>, error: E): Effect.Effect<boolean> =>
+  Effect.sync(() => Deferred.doneUnsafe(from.deferred, Exit.fail(error)))
+
+// ---------------------------------------------------------------------------------------------
+// Behaviour
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A request class, as made by `Request.Class`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestClass = abstract new (...args: any) => Request.Any
+
+/**
+ * One call handler per request tag.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CallHandlers<Req extends Request.Any, S, R, C> = {
+  readonly [T in Req["_tag"]]: (
+    request: Extract<Req, { readonly _tag: T }>,
+    state: S,
+    from: From<Request.Success<Extract<Req, { readonly _tag: T }>>, Request.Failure<Extract<Req, { readonly _tag: T }>>>
+  ) => Effect.Effect<
+    CallResult<
+      Request.Success<Extract<Req, { readonly _tag: T }>>,
+      Request.Failure<Extract<Req, { readonly _tag: T }>>,
+      S,
+      C
+    >,
+    unknown,
+    R
+  >
+}
+
+/**
+ * A GenServer's callbacks. Build one with {@link behaviour}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Behaviour<in Args, S, Req extends Request.Any, Cast, Info, InitE, R, C = never> {
+  readonly init: (args: Args) => Effect.Effect<Ok<S, C>, InitE, R>
+  readonly handleCall?: CallHandlers<Req, S, R, C> | undefined
+  readonly handleCast?: ((message: Cast, state: S) => Effect.Effect<NoReplyResult<S, C>, unknown, R>) | undefined
+  readonly handleInfo?: ((message: Info, state: S) => Effect.Effect<NoReplyResult<S, C>, unknown, R>) | undefined
+  readonly handleContinue?: ((arg: C, state: S) => Effect.Effect<NoReplyResult<S, C>, unknown, R>) | undefined
+  readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Effect.Effect<void, never, R>) | undefined
+  /**
+   * Migrates the state of a running server to this version of the behaviour (hot code reload).
+   * Gets the version the state came from.
+   */
+  readonly codeChange?: ((oldVersion: string, state: unknown) => Effect.Effect<S, unknown, R>) | undefined
+  /** The behaviour's version, for `codeChange`. Default `"1"`. */
+  readonly version?: string | undefined
+  /** The request classes the server accepts. */
+  readonly protocol?: ReadonlyArray<RequestClass> | undefined
+}
+
+/**
+ * Any behaviour.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AnyBehaviour = Behaviour<never, any, any, any, any, any, any, any>
+
+/**
+ * Builds a behaviour, inferring its types: the protocol from `protocol`, the state from `init`, the
+ * cast and info message types from the handlers' parameter annotations.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const behaviour = <
+  const P extends ReadonlyArray<RequestClass> = readonly [],
+  Args = void,
+  S = never,
+  Cast = never,
+  Info = unknown,
+  InitE = never,
+  R = never,
+  C = never
+>(definition: {
+  readonly protocol?: P
+  readonly init: (args: Args) => Effect.Effect<Ok<S, C>, InitE, R>
+  readonly handleCall?: CallHandlers<InstanceType<P[number]>, NoInfer<S>, NoInfer<R>, NoInfer<C>>
+  readonly handleCast?: (message: Cast, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, NoInfer<R>>
+  readonly handleInfo?: (message: Info, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, NoInfer<R>>
+  readonly handleContinue?: (arg: C, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, NoInfer<R>>
+  readonly terminate?: (reason: ExitReason.ExitReason, state: NoInfer<S>) => Effect.Effect<void, never, NoInfer<R>>
+  readonly codeChange?: (oldVersion: string, state: unknown) => Effect.Effect<S, unknown, NoInfer<R>>
+  readonly version?: string
+}): Behaviour<Args, S, InstanceType<P[number]>, Cast, Info, InitE, R, C> => definition as never
+
+// ---------------------------------------------------------------------------------------------
+// Server references
+// ---------------------------------------------------------------------------------------------
+
+declare const ServerTypeId: unique symbol
+
+/**
+ * A reference to a GenServer that serves the requests `Req` and the casts `Cast`: a pid, or a
+ * registered name looked up at each use.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Server<in Req extends Request.Any, in Cast = never> {
+  readonly [ServerTypeId]?: { readonly _Req: (r: Req) => void; readonly _Cast: (c: Cast) => void }
+  /** The registered name, when the reference is by name. */
+  readonly name: Option.Option<string>
+  /** @internal the server's live record now, if any */
+  readonly resolve: () => kernel.ProcessRecord | undefined
+  /** The pid this reference points to now, if the server is alive. */
+  readonly whereis: () => Option.Option<ServerPid>
+}
+
+/**
+ * The pid of a server: it accepts any message (those that are not calls or casts go to `handleInfo`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
+
+const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRecord): Server<Req, Cast> => ({
+  name: Option.none(),
+  resolve: () => (record.status === "exited" ? undefined : record),
+  whereis: () => (record.status === "exited" ? Option.none() : Option.some(record.pid as ServerPid))
+})
+
+/**
+ * A typed reference to the server of `pid`.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>): Server<Req, Cast> => ({
+  name: Option.none(),
+  resolve: () => kernel.liveRecordOf(pid),
+  whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
+})
+
+/**
+ * A typed reference to the server registered as `name` on the current node. The name is looked up
+ * at every call, so the reference follows a server that a supervisor restarts under the same name.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const named = <B extends AnyBehaviour>(
+  _behaviour: B,
+  name: string
+): Effect.Effect<Server<RequestsOf<B>, CastsOf<B>>, never, Node> =>
+  Effect.map(Effect.service(Node), (api) => {
+    const node = api as unknown as kernel.NodeState
+    const resolve = () => node.names.get(name)
+    return {
+      name: Option.some(name),
+      resolve,
+      whereis: () => Option.fromUndefinedOr(resolve()?.pid as ServerPid | undefined)
+    }
+  })
+
+/**
+ * The pid of a server reference now.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const whereis = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>
+): Effect.Effect<Option.Option<ServerPid>> => Effect.sync(() => server.whereis())
+
+/**
+ * The requests of a behaviour.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type RequestsOf<B> = B extends Behaviour<any, any, infer Req, any, any, any, any, any> ? Req : never
+
+/**
+ * The casts of a behaviour.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type CastsOf<B> = B extends Behaviour<any, any, any, infer Cast, any, any, any, any> ? Cast : never
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes
+// ---------------------------------------------------------------------------------------------
+
+class CallEnvelope {
+  readonly request: Request.Any
+  readonly from: From<unknown, unknown>
+  constructor(request: Request.Any, from: From<unknown, unknown>) {
+    this.request = request
+    this.from = from
+  }
+}
+
+class CastEnvelope {
+  readonly message: unknown
+  constructor(message: unknown) {
+    this.message = message
+  }
+}
+
+class GetState {
+  readonly deferred: Deferred.Deferred<unknown>
+  constructor(deferred: Deferred.Deferred<unknown>) {
+    this.deferred = deferred
+  }
+}
+
+class StopRequest {
+  readonly reason: ExitReason.ExitReason
+  constructor(reason: ExitReason.ExitReason) {
+    this.reason = reason
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server loop
+// ---------------------------------------------------------------------------------------------
+
+type AnyEffect = Effect.Effect<any, any, any>
+
+class ServerLoop {
+  state: any
+  stopping = false
+  readonly behaviour: Behaviour<any, any, any, any, any, any, any, any>
+  readonly record: kernel.ProcessRecord
+  readonly parent: kernel.ProcessRecord | undefined
+  readonly next: AnyEffect
+
+  constructor(
+    behaviour: Behaviour<any, any, any, any, any, any, any, any>,
+    record: kernel.ProcessRecord,
+    parent: kernel.ProcessRecord | undefined
+  ) {
+    this.behaviour = behaviour
+    this.record = record
+    this.parent = parent
+    this.next = Effect.flatMap(kernel.receive(record, undefined, undefined, false), (message) => this.dispatch(message))
+  }
+
+  dispatch(message: unknown): AnyEffect {
+    if (message instanceof CallEnvelope) {
+      const handler = this.behaviour.handleCall?.[message.request._tag] as
+        | ((request: unknown, state: unknown, from: unknown) => AnyEffect)
+        | undefined
+      if (handler === undefined) {
+        return Effect.die(new Error(`GenServer: no handleCall for request "${message.request._tag}"`))
+      }
+      return Effect.flatMap(
+        handler(message.request, this.state, message.from),
+        (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from)
+      )
+    }
+    if (message instanceof CastEnvelope) {
+      const handler = this.behaviour.handleCast
+      if (handler === undefined) return Effect.die(new Error("GenServer: cast to a server without handleCast"))
+      return Effect.flatMap(handler(message.message, this.state), (result: NoReplyResult<any, any>) =>
+        this.after(result)
+      )
+    }
+    if (
+      message instanceof kernel.ExitMessage &&
+      this.parent !== undefined &&
+      kernel.recordOf(message.from) === this.parent
+    ) {
+      // OTP: an exit signal from the parent, trapped, stops the server with that reason after terminate
+      return this.stopWith(message.reason)
+    }
+    const handler = this.behaviour.handleInfo
+    if (handler === undefined) {
+      return Effect.logWarning(`GenServer ${this.record.pid} received an unexpected message`, message)
+    }
+    return Effect.flatMap(handler(message, this.state), (result: NoReplyResult<any, any>) => this.after(result))
+  }
+
+  afterCall(result: CallResult<any, any, any, any>, from: From<unknown, unknown>): AnyEffect {
+    switch (result._tag) {
+      case "Reply": {
+        Deferred.doneUnsafe(from.deferred, Exit.succeed(result.value))
+        return this.carryOn(result.state, result.continue)
+      }
+      case "ReplyError": {
+        Deferred.doneUnsafe(from.deferred, Exit.fail(result.error))
+        return this.carryOn(result.state, result.continue)
+      }
+      case "NoReply":
+        return this.carryOn(result.state, result.continue)
+      case "Stop": {
+        this.state = result.state
+        if (Option.isSome(result.reply)) Deferred.doneUnsafe(from.deferred, Exit.succeed(result.reply.value))
+        return this.stopWith(result.reason)
+      }
+    }
+  }
+
+  after(result: NoReplyResult<any, any>): AnyEffect {
+    if (result._tag === "Stop") {
+      this.state = result.state
+      return this.stopWith(result.reason)
+    }
+    return this.carryOn(result.state, result.continue)
+  }
+
+  carryOn(state: unknown, cont: unknown): AnyEffect {
+    this.state = state
+    if (cont === NoContinue) return Effect.void
+    const handler = this.behaviour.handleContinue
+    if (handler === undefined) return Effect.die(new Error("GenServer: continue without handleContinue"))
+    return Effect.flatMap(handler(cont, state), (result: NoReplyResult<any, any>) => this.after(result))
+  }
+
+  /** Runs terminate, then ends the process with `reason`. */
+  stopWith(reason: ExitReason.ExitReason): AnyEffect {
+    this.stopping = true
+    return Effect.flatMap(this.runTerminate(reason), () => {
+      kernel.terminate(this.record, reason, false)
+      return Effect.interrupt
+    })
+  }
+
+  runTerminate(reason: ExitReason.ExitReason): AnyEffect {
+    const terminate = this.behaviour.terminate
+    if (terminate === undefined) return Effect.void
+    return Effect.catchCause(terminate(reason, this.state), (cause) =>
+      Effect.logError(`GenServer ${this.record.pid} terminate failed`, cause)
+    )
+  }
+
+  system(message: unknown): AnyEffect {
+    if (message instanceof GetState) {
+      Deferred.doneUnsafe(message.deferred, Exit.succeed(this.state))
+      return Effect.void
+    }
+    if (message instanceof StopRequest) return this.stopWith(message.reason)
+    return Effect.void
+  }
+}
+
+/** The body of a server process: init, ack, then the loop. */
+const serverBody = (
+  behaviour: Behaviour<any, any, any, any, any, any, any, any>,
+  args: unknown,
+  ack: Deferred.Deferred<void, unknown>,
+  name: string | undefined,
+  parent: kernel.ProcessRecord | undefined
+): Effect.Effect<void, unknown, any> =>
+  Effect.flatMap(Effect.service(Process.Self), (self) => {
+    const record = self as unknown as kernel.ProcessRecord
+    if (name !== undefined) {
+      const holder = record.node.names.get(name)
+      if (holder !== undefined) {
+        Deferred.doneUnsafe(ack, Exit.fail(new Errors.AlreadyRegistered({ name, pid: holder.pid })))
+        kernel.terminate(record, ExitReason.normal, false)
+        return Effect.interrupt
+      }
+      record.name = name
+      record.node.names.set(name, record)
+    }
+    const loop = new ServerLoop(behaviour, record, parent)
+    record.systemHandler = (message) => loop.system(message) as Effect.Effect<void>
+    return Effect.flatMap(
+      Effect.onError(behaviour.init(args), (cause) =>
+        Effect.sync(() => Deferred.doneUnsafe(ack, Exit.failCause(cause)))
+      ),
+      (result: Ok<any, any>) => {
+        loop.state = result.state
+        Deferred.doneUnsafe(ack, Exit.void)
+        const body = Effect.andThen(
+          loop.carryOn(result.state, result.continue),
+          Effect.forever(loop.next, { disableYield: true })
+        )
+        // a crash in a callback runs terminate with the crash as reason, then the process exits with it
+        return Effect.onError(body, (cause) =>
+          loop.stopping ? Effect.void : (loop.runTerminate(ExitReason.fromCause(cause)) as Effect.Effect<void>)
+        )
+      }
+    )
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Start
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StartOptions {
+  /** Register the server under this name; start fails with `AlreadyRegistered` if it is taken. */
+  readonly name?: string | undefined
+  /** How long `init` may take. Default: no limit, as OTP. */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+  /** The server's mailbox. Default: unbounded. */
+  readonly mailbox?: Mailbox.Options | undefined
+  /** Trap exits from the start, so that a parent's shutdown runs `terminate`. Default `false`. */
+  readonly trapExit?: boolean | undefined
+}
+
+const startWith = <S, Req extends Request.Any, Cast, InitE, R, Args>(
+  behaviour: Behaviour<Args, S, Req, Cast, any, InitE, R, any>,
+  args: Args,
+  options: StartOptions | undefined,
+  parent: kernel.ProcessRecord | undefined,
+  linkParent: boolean
+): Effect.Effect<Server<Req, Cast>, InitE | StartError, R | Node> =>
+  Effect.flatMap(Effect.service(Node), (api) => {
+    const node = api as unknown as kernel.NodeState
+    const ack = Deferred.makeUnsafe<void, unknown>()
+    const body = serverBody(behaviour as never, args, ack, options?.name, parent)
+    return Effect.flatMap(
+      kernel.spawn(
+        node,
+        Process.Self as never,
+        body,
+        { mailbox: options?.mailbox, trapExit: options?.trapExit },
+        linkParent && parent !== undefined ? (child) => kernel.linkRecords(parent, child) : undefined
+      ),
+      (record) => {
+        const onExit = (reason: ExitReason.ExitReason) =>
+          Deferred.doneUnsafe(ack, Exit.fail(new InitFailed({ reason })))
+        ;(record.exitListeners ??= new Set()).add(onExit)
+        const wait = Effect.ensuring(
+          Deferred.await(ack),
+          Effect.sync(() => record.exitListeners?.delete(onExit))
+        )
+        const timeout = options?.timeout
+        const waited =
+          timeout === undefined || timeout === "infinity"
+            ? wait
+            : Effect.timeoutOrElse(wait, {
+                duration: timeout,
+                orElse: () =>
+                  Effect.suspend(() => {
+                    kernel.exitSignal(record, node.systemPid, ExitReason.killed, "kill")
+                    return Effect.fail(
+                      new StartTimeout({ timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) })
+                    )
+                  })
+              })
+        return Effect.as(waited, byRecord<Req, Cast>(record))
+      }
+    ) as never
+  })
+
+/**
+ * Starts a server (not linked to the caller) and waits until its `init` has finished.
+ *
+ * **Errors**: whatever `init` fails with; `AlreadyRegistered` when `name` is taken; `StartTimeout`
+ * when `init` outlasts `timeout` (the server is then killed); `InitFailed` when init died or the
+ * process was stopped during init.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const start = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
+  behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
+  args: Args,
+  options?: StartOptions
+): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Self<never>> | Node> =>
+  startWith(behaviour, args, options, undefined, false) as never
+
+/**
+ * Starts a server linked to the calling process (the way a supervisor starts its children). If the
+ * server traps exits, an exit signal from the caller (its parent) runs `terminate` and stops it with
+ * that reason, as OTP.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const startLink = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
+  behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
+  args: Args,
+  options?: StartOptions
+): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
+  Effect.flatMap(Effect.service(Process.Self), (self) =>
+    startWith(behaviour, args, options, self as unknown as kernel.ProcessRecord, true)
+  ) as never
+
+/**
+ * Starts a server monitored by the calling process.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const startMonitor = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
+  behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
+  args: Args,
+  options?: StartOptions
+): Effect.Effect<
+  { readonly server: Server<Req, Cast>; readonly ref: Process.MonitorRef },
+  InitE | StartError,
+  Exclude<R, Process.Self<never>> | Node | Process.Self<never>
+> =>
+  Effect.flatMap(Effect.service(Process.Self), (self) =>
+    Effect.map(startWith(behaviour, args, options, undefined, false), (server) => {
+      const record = server.resolve()
+      const ref = kernel.monitorRecord(
+        self as unknown as kernel.ProcessRecord,
+        record,
+        record?.pid ?? (self.pid as never)
+      )
+      return { server, ref }
+    })
+  ) as never
+
+// ---------------------------------------------------------------------------------------------
+// Client API
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions {
+  /** Default 5 seconds, as OTP. `"infinity"` waits as long as the server lives. */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+}
+
+const defaultCallTimeout = Duration.seconds(5)
+
+/**
+ * Sends a request and waits for its reply.
+ *
+ * **Errors**: the errors the request declares; `NoProc` if the server is not alive; `ServerExited`
+ * if it exits before replying; `CallTimeout` after the timeout (default 5 s); `MailboxFull` if its
+ * bounded mailbox refuses the request.
+ *
+ * @since 0.1.0
+ * @category client
+ */
+export const call = <Req extends Request.Any, Cast, const Q extends Req>(
+  server: Server<Req, Cast>,
+  request: Q,
+  options?: CallOptions
+): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> =>
+  Effect.withFiber((fiber) => {
+    const record = server.resolve()
+    if (record === undefined) {
+      return Effect.fail(new Errors.NoProc({ name: Option.getOrUndefined(server.name) }))
+    }
+    const self = Context.getOrUndefined(fiber.context, Process.Self) as kernel.ProcessRecord | undefined
+    const deferred = Deferred.makeUnsafe<unknown, unknown>()
+    const from: From<unknown, unknown> = {
+      caller: self === undefined ? Option.none() : Option.some(self.pid),
+      deferred
+    }
+    const onExit = (reason: ExitReason.ExitReason) =>
+      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
+    const listeners = (record.exitListeners ??= new Set())
+    listeners.add(onExit)
+    const envelope = new CallEnvelope(request, from)
+    const delivery = kernel.offer(record, envelope)
+    const cleanup = Effect.sync(() => listeners.delete(onExit))
+    if (delivery === "full") {
+      if (record.overflow === "fail") {
+        listeners.delete(onExit)
+        return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
+      }
+      return Effect.ensuring(
+        Effect.andThen(kernel.offerSuspending(record, envelope), awaitReply(deferred, record, options)),
+        cleanup
+      )
+    }
+    return Effect.ensuring(awaitReply(deferred, record, options), cleanup)
+  }) as never
+
+const awaitReply = (
+  deferred: Deferred.Deferred<unknown, unknown>,
+  record: kernel.ProcessRecord,
+  options: CallOptions | undefined
+): Effect.Effect<unknown, unknown> => {
+  const timeout = options?.timeout === undefined ? defaultCallTimeout : options.timeout
+  if (timeout === "infinity") return Deferred.await(deferred)
+  return Effect.timeoutOrElse(Deferred.await(deferred), {
+    duration: timeout,
+    orElse: () =>
+      Effect.fail(new CallTimeout({ pid: record.pid, timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) }))
+  })
+}
+
+/**
+ * Sends a cast: fire and forget. Never fails for a dead server (as OTP), except on a bounded
+ * mailbox with the `"fail"` policy.
+ *
+ * @since 0.1.0
+ * @category client
+ */
+export const cast = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  message: NoInfer<Cast>
+): Effect.Effect<void, Errors.MailboxFull> =>
+  Effect.suspend(() => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.void
+    const envelope = new CastEnvelope(message)
+    const delivery = kernel.offer(record, envelope)
+    if (delivery !== "full") return Effect.void
+    if (record.overflow === "fail") {
+      return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
+    }
+    return kernel.offerSuspending(record, envelope)
+  })
+
+/**
+ * Stops a server: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
+ * until it has exited. Fails with `NoProc` if it is not alive, `CallTimeout` after `timeout`
+ * (default: no limit, as OTP).
+ *
+ * @since 0.1.0
+ * @category client
+ */
+export const stopServer = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  reason: ExitReason.ExitReason = ExitReason.normal,
+  options?: CallOptions
+): Effect.Effect<void, Errors.NoProc | CallTimeout> =>
+  Effect.suspend((): Effect.Effect<void, Errors.NoProc | CallTimeout> => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.fail(new Errors.NoProc({ name: Option.getOrUndefined(server.name) }))
+    kernel.pushSystem(record, new StopRequest(reason))
+    const wait = Effect.asVoid(kernel.awaitExit(record.pid))
+    const timeout = options?.timeout
+    if (timeout === undefined || timeout === "infinity") return wait
+    return Effect.timeoutOrElse(wait, {
+      duration: timeout,
+      orElse: () =>
+        Effect.fail(new CallTimeout({ pid: record.pid, timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) }))
+    })
+  })
+
+/**
+ * The server's state now (OTP's `sys:get_state/1`), for debugging and tests. Served through the
+ * process's system lane, before any waiting message.
+ *
+ * @since 0.1.0
+ * @category debugging
+ */
+export const getState = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  options?: CallOptions
+): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited> =>
+  Effect.suspend(() => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.fail(new Errors.NoProc({ name: Option.getOrUndefined(server.name) }))
+    const deferred = Deferred.makeUnsafe<unknown, unknown>()
+    const onExit = (reason: ExitReason.ExitReason) =>
+      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
+    const listeners = (record.exitListeners ??= new Set())
+    listeners.add(onExit)
+    kernel.pushSystem(record, new GetState(deferred as never))
+    return Effect.ensuring(
+      awaitReply(deferred, record, options),
+      Effect.sync(() => listeners.delete(onExit))
+    ) as Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited>
+  })
