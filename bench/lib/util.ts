@@ -1,0 +1,65 @@
+/**
+ * Helpers shared by the scenarios.
+ */
+import { Effect, type Layer, Logger } from "effect"
+import { Node } from "effect-otp"
+
+export const now = (): number => performance.now()
+
+/** Effect that reads the clock, for timing inside a program. */
+export const nowEffect: Effect.Effect<number> = Effect.sync(now)
+
+/** Runs an Effect program on the default runtime. */
+export const run = <A>(effect: Effect.Effect<A>): Promise<A> => Effect.runPromise(effect)
+
+/** Runs an effect-otp program on a fresh node; the node is shut down after the program (untimed). */
+export const runOnNode = <A>(effect: Effect.Effect<A, never, Node.Node>): Promise<A> =>
+  Effect.runPromise(Effect.provide(effect, Node.layer()))
+
+/** A logger layer that drops everything: crash reports must not flood the table. */
+export const silentLogger: Layer.Layer<never> = Logger.layer([])
+
+/** A pre-made crash: throwing it costs no stack capture, the same in every implementation. */
+export class Crash extends Error {
+  constructor() {
+    super("crash (benchmark)")
+    this.name = "Crash"
+  }
+}
+export const crash = new Crash()
+
+/** Microseconds per item from a total in milliseconds. */
+export const usPer = (ms: number, n: number): number => (ms * 1000) / n
+
+/** Nanoseconds per item from a total in milliseconds. */
+export const nsPer = (ms: number, n: number): number => (ms * 1e6) / n
+
+/** A promise with its resolver, for plain-JS completions. */
+export const deferred = <A>(): { readonly promise: Promise<A>; readonly resolve: (a: A) => void } => {
+  let resolve!: (a: A) => void
+  const promise = new Promise<A>((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
+}
+
+/**
+ * Imports a module that may not load yet because an effect-otp module it uses does not exist
+ * (GenServer and Supervisor were written after this harness): `{ missing }` says which, and the
+ * harness reports that implementation as n/a. Any other error is thrown.
+ */
+export const importOptional = async <M>(
+  specifier: string,
+  parent: string
+): Promise<M | { readonly missing: string }> => {
+  try {
+    return (await import(specifier.startsWith(".") ? new URL(specifier, parent).href : specifier)) as M
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
+      const what = /['"]([^'"]*effect-otp[^'"]*)['"]/.exec(String((error as Error).message))?.[1] ?? specifier
+      return { missing: `not available yet: ${what}` }
+    }
+    throw error
+  }
+}
