@@ -92,6 +92,7 @@
  * @since 0.1.0
  */
 import { Context, Deferred, Duration, Effect, Exit, Option, Schema } from "effect"
+import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
@@ -531,10 +532,10 @@ export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<neve
  * @since 0.1.0
  * @category references
  */
-export const named = <B extends AnyBehaviour>(
-  _behaviour: B,
+export const named = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
+  _behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
   name: string
-): Effect.Effect<Server<RequestsOf<B>, CastsOf<B>>, never, Node> =>
+): Effect.Effect<Server<Req, Cast>, never, Node> =>
   Effect.map(Effect.service(Node), (api) => {
     const node = api as unknown as kernel.NodeState
     const resolve = () => node.names.get(name)
@@ -1045,3 +1046,40 @@ export const getState = <Req extends Request.Any, Cast>(
       Effect.sync(() => listeners.delete(onExit))
     ) as Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited>
   })
+
+// ---------------------------------------------------------------------------------------------
+// Supervision
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A child spec that starts this server under a supervisor (linked, with these start options).
+ * `restart`, `shutdown` and `significant` may be given beside the start options.
+ *
+ * @example
+ * ```ts
+ * import { Supervisor, GenServer } from "effect-otp"
+ * import { Counter } from "./counter.ts"
+ *
+ * const tree = Supervisor.start({
+ *   children: [GenServer.childSpec("counter", Counter, 0, { name: "counter", restart: "transient" })]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category supervision
+ */
+export const childSpec = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
+  id: string,
+  behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
+  args: Args,
+  options?: StartOptions & Omit<ChildSpecModule.ChildSpec, "id" | "start" | "type">
+): ChildSpecModule.ChildSpec<InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> => {
+  const { restart, shutdown, significant, ...start } = options ?? {}
+  return {
+    id,
+    start: startLink(behaviour, args, start),
+    restart,
+    shutdown,
+    significant
+  }
+}

@@ -5,6 +5,8 @@
  */
 
 /** @since 0.1.0 */
+export * as ChildSpec from "./ChildSpec.ts"
+/** @since 0.1.0 */
 export * as Errors from "./Errors.ts"
 /** @since 0.1.0 */
 export * as ExitReason from "./ExitReason.ts"
@@ -20,3 +22,5 @@ export * as Pid from "./Pid.ts"
 export * as Process from "./Process.ts"
 /** @since 0.1.0 */
 export * as Request from "./Request.ts"
+/** @since 0.1.0 */
+export * as Supervisor from "./Supervisor.ts"

@@ -1,0 +1,841 @@
+/**
+ * Supervisor: a process that starts, watches and restarts other processes.
+ *
+ * A supervisor starts its children in order, links to them and traps exits. When a child exits, the
+ * supervisor decides from the child's `restart` type and the exit reason whether to restart it, and
+ * restarts it (and, depending on the strategy, its siblings) unless the restart intensity is
+ * exceeded; then it gives up: it stops all its children in reverse order and exits, so that its own
+ * supervisor can act. This is how OTP turns crashes into recovery.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { Effect, Layer, Schedule } from "effect"
+ * import { GenServer, Node, Supervisor } from "effect-otp"
+ * import { Counter } from "./counter.ts"
+ *
+ * const Tree = Supervisor.layer({
+ *   strategy: "oneForOne",
+ *   intensity: Supervisor.intensity(3, "5 seconds"),
+ *   children: [
+ *     GenServer.childSpec("counter", Counter, 0, { name: "counter" }),
+ *     { id: "ticker", start: Process.spawnLink(ticker), restart: "transient", shutdown: "brutalKill" }
+ *   ]
+ * })
+ *
+ * const App = Tree.pipe(Layer.provideMerge(Node.layer()))
+ * ```
+ *
+ * ## Strategies
+ *
+ * | strategy | when a child must be restarted |
+ * |---|---|
+ * | `"oneForOne"` (default) | only that child is restarted |
+ * | `"oneForAll"` | all other children are stopped (reverse start order), then all are started again (start order) |
+ * | `"restForOne"` | the children started after it are stopped (reverse order), then it and they are started again (in order) |
+ *
+ * Restart decisions follow OTP's table (see `ChildSpec.shouldRestart`): `permanent` always,
+ * `transient` unless the reason is `Normal` or `Shutdown`, `temporary` never (and its spec is
+ * removed when it exits).
+ *
+ * ## Restart intensity is a Schedule
+ *
+ * Each restart is one step of the supervisor's `intensity` schedule: when the schedule is done, the
+ * supervisor gives up; the delay the schedule returns is waited before the restart (the supervisor
+ * keeps serving requests meanwhile). {@link intensity} is OTP's "at most N restarts in T" as a pure
+ * sliding window over `Clock`; compose it with Effect's schedules for backoff and jitter:
+ *
+ * ```ts
+ * Supervisor.intensity(5, "10 seconds").pipe(Schedule.addDelay(() => Effect.succeed("100 millis")))
+ * Schedule.max([Supervisor.intensity(5, "10 seconds"), Schedule.exponential("10 millis")])
+ * ```
+ *
+ * The default is `intensity(3, "5 seconds")`, Elixir's choice: OTP's default, 1 restart in 5
+ * seconds, gives up on the second crash in a burst, which is harsh for applications that restart
+ * workers holding network connections. The schedule's state lives as long as the supervisor: a
+ * backoff schedule keeps growing across bursts (the sliding window does not).
+ *
+ * When the supervisor gives up, it logs the reason and exits with
+ * `Shutdown(MaxRestartIntensity { id, reason })`, naming the child whose restart was refused.
+ *
+ * ## Start, shutdown and guarantees
+ *
+ * - Children start in the order of `children`; if one fails to start, the children already started
+ *   are stopped in reverse order and the supervisor's start fails with `ChildStartFailed` naming the child.
+ * - On shutdown, children are stopped in reverse start order, each within its `shutdown` budget:
+ *   exit signal `Shutdown`, then `kill` when the budget runs out (`brutalKill`: `kill` at once).
+ * - A restart that fails to start the child counts toward the intensity and is retried.
+ * - Invalid specs fail at start with `InvalidChildSpec` naming the field.
+ *
+ * **Gotcha**: `kill` interrupts the child's fiber; a child stuck in an uninterruptible region (or a
+ * synchronous JS loop) cannot be killed by anything in JavaScript. Keep CPU-bound work on a worker pool.
+ *
+ * ## Supervisors are Layers
+ *
+ * {@link layer} starts the tree when the Layer is built and stops it (reverse order, within the
+ * budgets) when the Layer is released; {@link make} does the same in any `Scope`. Expose a child
+ * GenServer to the rest of the app as a `Context.Service` built on `GenServer.named`, so its clients
+ * keep working across restarts.
+ *
+ * ## When not to use it
+ *
+ * For fibers whose lifetime is one request or one scope: `Effect.forkScoped` and `FiberSet` are
+ * simpler. Supervise long-lived processes that must come back after a crash.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Duration, Effect, Exit, Layer, Option, Schedule, Schema, type Scope } from "effect"
+import * as ChildSpec from "./ChildSpec.ts"
+import * as ExitReason from "./ExitReason.ts"
+import * as GenServer from "./GenServer.ts"
+import * as kernel from "./internal/kernel.ts"
+import { shutdownChild } from "./internal/shutdown.ts"
+import type { Node } from "./Node.ts"
+import * as Pid from "./Pid.ts"
+import * as Process from "./Process.ts"
+import * as Request from "./Request.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Errors and reasons
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The term of the `Shutdown` a supervisor exits with when it gives up.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MaxRestartIntensity extends Schema.TaggedError<MaxRestartIntensity>()("MaxRestartIntensity", {
+  /** The child whose restart was refused. */
+  id: Schema.String,
+  /** The reason that child exited with. */
+  reason: Schema.Any
+}) {
+  override get message(): string {
+    return `reached max restart intensity restarting "${this.id}" after: ${String(this.reason)}`
+  }
+  override toString(): string {
+    return this.message
+  }
+}
+
+/**
+ * A child failed to start.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ChildStartFailed extends Schema.TaggedError<ChildStartFailed>()("ChildStartFailed", {
+  id: Schema.String,
+  error: Schema.Any
+}) {
+  override get message(): string {
+    return `child "${this.id}" failed to start: ${String(this.error)}`
+  }
+}
+
+/**
+ * No child has this id.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ChildNotFound extends Schema.TaggedError<ChildNotFound>()("ChildNotFound", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `no child "${this.id}"`
+  }
+}
+
+/**
+ * The child is running (`restartChild`, `deleteChild` need a stopped child).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ChildRunning extends Schema.TaggedError<ChildRunning>()("ChildRunning", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `child "${this.id}" is running`
+  }
+}
+
+/**
+ * A child with this id exists already (`startChild`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AlreadyPresent extends Schema.TaggedError<AlreadyPresent>()("AlreadyPresent", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `a child "${this.id}" exists already`
+  }
+}
+
+export { InvalidChildSpec } from "./ChildSpec.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Intensity
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One step of OTP's restart intensity (`supervisor.erl`'s `add_restart`), as a pure function: the
+ * restart times still inside the window after adding `now`, and whether there are now more than
+ * `maxRestarts` of them.
+ *
+ * @since 0.1.0
+ * @category intensity
+ */
+export const addRestart = (
+  stamps: ReadonlyArray<number>,
+  now: number,
+  maxRestarts: number,
+  windowMs: number
+): { readonly stamps: ReadonlyArray<number>; readonly exceeded: boolean } => {
+  const kept = [...stamps.filter((t) => now - t < windowMs), now]
+  return { stamps: kept, exceeded: kept.length > maxRestarts }
+}
+
+/**
+ * "At most `maxRestarts` restarts within `within`" as a Schedule: a sliding window on `Clock`. It
+ * outputs the number of restarts in the window and asks for no delay; it is done at the
+ * `maxRestarts + 1`-th restart inside the window.
+ *
+ * @since 0.1.0
+ * @category intensity
+ */
+export const intensity = (maxRestarts: number, within: Duration.Input): Schedule.Schedule<number, unknown> => {
+  const windowMs = Duration.toMillis(Duration.fromInputUnsafe(within))
+  return Schedule.fromStep(
+    Effect.sync(() => {
+      let stamps: ReadonlyArray<number> = []
+      return (now: number, _input: unknown) => {
+        const next = addRestart(stamps, now, maxRestarts, windowMs)
+        stamps = next.stamps
+        if (next.exceeded) return Cause.done(stamps.length)
+        return Effect.succeed([stamps.length, Duration.zero] as [number, Duration.Duration])
+      }
+    })
+  )
+}
+
+/**
+ * The default intensity: 3 restarts in 5 seconds (Elixir's default; OTP's is 1 in 5).
+ *
+ * @since 0.1.0
+ * @category intensity
+ */
+export const defaultIntensity: Schedule.Schedule<number, unknown> = intensity(3, "5 seconds")
+
+// ---------------------------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Strategy = "oneForOne" | "oneForAll" | "restForOne"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AutoShutdown = "never" | "anySignificant" | "allSignificant"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<Children extends ReadonlyArray<ChildSpec.Any> = ReadonlyArray<ChildSpec.Any>> {
+  readonly children: Children
+  /** Default `"oneForOne"`. */
+  readonly strategy?: Strategy | undefined
+  /** Default {@link defaultIntensity}: 3 restarts in 5 seconds. */
+  readonly intensity?: Schedule.Schedule<unknown, unknown> | undefined
+  /** Register the supervisor under this name. */
+  readonly name?: string | undefined
+  /**
+   * Stop the supervisor when significant children exit (OTP's `auto_shutdown`). Default `"never"`.
+   */
+  readonly autoShutdown?: AutoShutdown | undefined
+}
+
+/**
+ * The services the children's starts need, besides what a supervisor provides.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ChildrenContext<Children extends ReadonlyArray<ChildSpec.Any>> = Exclude<
+  ContextOf<Children[number]>,
+  Process.Self<never> | Node
+>
+
+/** @internal */
+export type ContextOf<C> = C extends ChildSpec.ChildSpec<any, infer R> ? R : never
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChildInfo {
+  readonly id: string
+  /** The child's pid, or `None` when it is not running (stopped, or waiting for a delayed restart). */
+  readonly pid: Option.Option<Pid.Pid<never, unknown>>
+  readonly type: ChildSpec.ChildType
+  readonly restart: ChildSpec.Restart
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Counts {
+  readonly specs: number
+  readonly active: number
+  readonly supervisors: number
+  readonly workers: number
+}
+
+class StartChild extends Request.Class<StartChild>()("StartChild", {
+  fields: { spec: Schema.Any },
+  success: Schema.Any,
+  failure: Schema.Any
+}) {}
+class TerminateChild extends Request.Class<TerminateChild>()("TerminateChild", {
+  fields: { id: Schema.String },
+  failure: Schema.Any
+}) {}
+class RestartChild extends Request.Class<RestartChild>()("RestartChild", {
+  fields: { id: Schema.String },
+  success: Schema.Any,
+  failure: Schema.Any
+}) {}
+class DeleteChild extends Request.Class<DeleteChild>()("DeleteChild", {
+  fields: { id: Schema.String },
+  failure: Schema.Any
+}) {}
+class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", { success: Schema.Any }) {}
+class CountChildren extends Request.Class<CountChildren>()("CountChildren", { success: Schema.Any }) {}
+
+type CallOut = Effect.Effect<GenServer.CallResult<any, any, State>>
+
+type Requests = StartChild | TerminateChild | RestartChild | DeleteChild | WhichChildren | CountChildren
+
+/**
+ * A reference to a supervisor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Supervisor = GenServer.Server<Requests>
+
+// ---------------------------------------------------------------------------------------------
+// The supervisor process
+// ---------------------------------------------------------------------------------------------
+
+interface Child {
+  readonly spec: ChildSpec.Normalized
+  pid: Pid.Pid<never, unknown> | undefined
+}
+
+class RestartTimer {
+  readonly id: string
+  constructor(id: string) {
+    this.id = id
+  }
+}
+
+type Step = (now: number, input: unknown) => Effect.Effect<unknown, unknown>
+
+interface State {
+  readonly self: kernel.ProcessRecord
+  readonly strategy: Strategy
+  readonly autoShutdown: AutoShutdown
+  readonly step: Step
+  children: Array<Child>
+  /** children waiting for a (delayed or retried) restart, by id */
+  pending: Set<string>
+}
+
+const pidOf = (started: ChildSpec.Started): Pid.Pid<never, unknown> | undefined => {
+  if (Pid.isPid(started)) return started
+  const pid = (started as { readonly whereis: () => Option.Option<Pid.Pid<never, unknown>> }).whereis()
+  return Option.isSome(pid) ? pid.value : undefined
+}
+
+/** Starts one child inside the supervisor, and makes sure it is linked. */
+const startChildProcess = (state: State, child: Child): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
+  Effect.flatMap(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, (started) => {
+    const pid = pidOf(started)
+    if (pid === undefined) return Effect.fail(new Error("the child's start returned no live pid"))
+    const target = kernel.liveRecordOf(pid)
+    if (target !== undefined) kernel.linkRecords(state.self, target)
+    else kernel.deliverSystemMade(state.self, new kernel.ExitMessage(pid, ExitReason.noProc))
+    child.pid = pid
+    return Effect.succeed(pid)
+  })
+
+const logEvent = (event: string, message: string, fields: Record<string, unknown>) =>
+  Effect.logWarning(message).pipe(Effect.annotateLogs({ event, ...fields }))
+
+const stopChild = (state: State, child: Child): Effect.Effect<void> => {
+  const pid = child.pid
+  if (pid === undefined) return Effect.void
+  child.pid = undefined
+  return Effect.asVoid(shutdownChild(state.self, pid, child.spec.shutdown))
+}
+
+/** Stops children in reverse order. */
+const stopChildren = (state: State, children: ReadonlyArray<Child>): Effect.Effect<void> =>
+  Effect.forEach([...children].reverse(), (child) => stopChild(state, child), { discard: true })
+
+/** Starts children in order; stops at the first failure and returns it. */
+const startChildren = (
+  state: State,
+  children: ReadonlyArray<Child>
+): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> =>
+  Effect.suspend(() => {
+    let i = 0
+    const next = (): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> => {
+      if (i >= children.length) return Effect.succeed(undefined)
+      const child = children[i++]!
+      return Effect.matchEffect(startChildProcess(state, child), {
+        onFailure: (error) => Effect.succeed({ failed: child, error }),
+        onSuccess: () => next()
+      })
+    }
+    return next()
+  })
+
+const now = Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
+
+/**
+ * A child has to be restarted: step the intensity, then restart (now or after the schedule's delay)
+ * the children the strategy names. Returns a GenServer result.
+ */
+const restartFor = (
+  state: State,
+  child: Child,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.NoReplyResult<State>> =>
+  Effect.flatMap(now, (t) =>
+    Effect.flatMap(Effect.exit(state.step(t, { id: child.spec.id, reason })), (exit) => {
+      if (Exit.isFailure(exit)) {
+        const term = new MaxRestartIntensity({ id: child.spec.id, reason })
+        return Effect.as(
+          Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
+            Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
+          ),
+          GenServer.stop(ExitReason.shutdownWith(term), state)
+        )
+      }
+      const [, delay] = exit.value as [unknown, Duration.Duration]
+      const group = restartGroup(state, child)
+      for (const member of group) state.pending.add(member.spec.id)
+      const stopOthers = stopChildren(
+        state,
+        group.filter((member) => member !== child && member.pid !== undefined)
+      )
+      if (Duration.isZero(delay)) return Effect.andThen(stopOthers, restartPending(state))
+      return Effect.andThen(
+        stopOthers,
+        Effect.as(
+          kernel.startTimer(
+            state.self,
+            delay,
+            () => kernel.deliverSystemMade(state.self, new RestartTimer(child.spec.id)),
+            new kernel.TimerRef(state.self).id
+          ),
+          GenServer.noreply(state)
+        )
+      )
+    })
+  )
+
+/** The children a restart of `child` involves, in start order. */
+const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
+  switch (state.strategy) {
+    case "oneForOne":
+      return [child]
+    case "oneForAll":
+      return state.children
+    case "restForOne":
+      return state.children.slice(state.children.indexOf(child))
+  }
+}
+
+/** Starts every pending child, in start order; a failure counts as a restart and is retried. */
+const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> =>
+  Effect.suspend(() => {
+    // temporary children are not restarted by a group restart: they are dropped, as OTP
+    state.children = state.children.filter(
+      (c) => !(state.pending.has(c.spec.id) && c.spec.restart === "temporary" && c.pid === undefined)
+    )
+    const group = state.children.filter((c) => state.pending.has(c.spec.id) && c.pid === undefined)
+    for (const c of state.children) if (c.pid !== undefined) state.pending.delete(c.spec.id)
+    return Effect.flatMap(startChildren(state, group), (failure) => {
+      for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
+      if (failure === undefined) {
+        return Effect.as(
+          logEvent("RESTART", `supervisor ${state.self.pid} restarted ${group.map((c) => c.spec.id).join(", ")}`, {
+            children: group.map((c) => c.spec.id)
+          }),
+          GenServer.noreply(state)
+        )
+      }
+      return Effect.andThen(
+        Effect.logError(
+          `supervisor ${state.self.pid}: child "${failure.failed.spec.id}" failed to restart`,
+          failure.error
+        ),
+        restartFor(state, failure.failed, ExitReason.failure(failure.error))
+      )
+    })
+  })
+
+const childExited = (
+  state: State,
+  from: Pid.Pid<never, unknown>,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.NoReplyResult<State>> => {
+  const child = state.children.find((c) => c.pid !== undefined && Pid.equals(c.pid, from))
+  if (child === undefined) return Effect.succeed(GenServer.noreply(state))
+  child.pid = undefined
+  const report = ExitReason.isNormalLike(reason)
+    ? Effect.void
+    : Effect.logError(`supervisor ${state.self.pid}: child "${child.spec.id}" terminated`, String(reason)).pipe(
+        Effect.annotateLogs({ event: "CHILD_TERMINATED", child: child.spec.id, reason: reason._tag })
+      )
+  if (!ChildSpec.shouldRestart(child.spec.restart, ExitReason.isNormalLike(reason))) {
+    if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
+    if (child.spec.significant && autoShutdownNow(state, child)) {
+      return Effect.as(report, GenServer.stop(ExitReason.shutdown, state))
+    }
+    return Effect.as(report, GenServer.noreply(state))
+  }
+  return Effect.andThen(report, restartFor(state, child, reason))
+}
+
+const autoShutdownNow = (state: State, exited: Child): boolean => {
+  switch (state.autoShutdown) {
+    case "never":
+      return false
+    case "anySignificant":
+      return true
+    case "allSignificant":
+      return state.children.every((c) => !c.spec.significant || c === exited || c.pid === undefined)
+  }
+}
+
+const infoOf = (child: Child): ChildInfo => ({
+  id: child.spec.id,
+  pid: Option.fromUndefinedOr(child.pid),
+  type: child.spec.type,
+  restart: child.spec.restart
+})
+
+const supervisorBehaviour = GenServer.behaviour({
+  protocol: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren],
+  init: (options: Options) =>
+    Effect.gen(function* () {
+      const self = (yield* Effect.service(Process.Self)) as unknown as kernel.ProcessRecord
+      self.trapExit = true
+      const specs = ChildSpec.normalizeAll(options.children)
+      if (specs instanceof ChildSpec.InvalidChildSpec) return yield* Effect.fail(specs)
+      const autoShutdown = options.autoShutdown ?? "never"
+      if (autoShutdown === "never") {
+        const significant = specs.find((s) => s.significant)
+        if (significant !== undefined) {
+          return yield* Effect.fail(
+            new ChildSpec.InvalidChildSpec({
+              id: significant.id,
+              field: "significant",
+              reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
+            })
+          )
+        }
+      }
+      const step = (yield* Schedule.toStep(options.intensity ?? defaultIntensity)) as unknown as Step
+      const state: State = {
+        self,
+        strategy: options.strategy ?? "oneForOne",
+        autoShutdown,
+        step,
+        children: specs.map((spec) => ({ spec, pid: undefined })),
+        pending: new Set()
+      }
+      const failure = yield* startChildren(state, state.children)
+      if (failure !== undefined) {
+        yield* stopChildren(
+          state,
+          state.children.filter((c) => c.pid !== undefined)
+        )
+        return yield* Effect.fail(new ChildStartFailed({ id: failure.failed.spec.id, error: failure.error }))
+      }
+      return GenServer.ok(state)
+    }),
+  handleCall: {
+    StartChild: (request, state) =>
+      Effect.suspend((): CallOut => {
+        const spec = ChildSpec.normalize(request.spec)
+        if (spec instanceof ChildSpec.InvalidChildSpec) return Effect.succeed(GenServer.replyError(spec, state))
+        if (state.children.some((c) => c.spec.id === spec.id)) {
+          return Effect.succeed(GenServer.replyError(new AlreadyPresent({ id: spec.id }), state))
+        }
+        if (spec.significant && state.autoShutdown === "never") {
+          return Effect.succeed(
+            GenServer.replyError(
+              new ChildSpec.InvalidChildSpec({
+                id: spec.id,
+                field: "significant",
+                reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
+              }),
+              state
+            )
+          )
+        }
+        const child: Child = { spec, pid: undefined }
+        return Effect.match(startChildProcess(state, child), {
+          onFailure: (error) => GenServer.replyError(new ChildStartFailed({ id: spec.id, error }), state),
+          onSuccess: (pid) => {
+            state.children.push(child)
+            return GenServer.reply(pid, state)
+          }
+        })
+      }),
+    TerminateChild: (request, state) =>
+      Effect.suspend((): CallOut => {
+        const child = state.children.find((c) => c.spec.id === request.id)
+        if (child === undefined)
+          return Effect.succeed(GenServer.replyError(new ChildNotFound({ id: request.id }), state))
+        state.pending.delete(child.spec.id)
+        return Effect.as(stopChild(state, child), GenServer.reply(undefined, state))
+      }),
+    RestartChild: (request, state) =>
+      Effect.suspend((): CallOut => {
+        const child = state.children.find((c) => c.spec.id === request.id)
+        if (child === undefined)
+          return Effect.succeed(GenServer.replyError(new ChildNotFound({ id: request.id }), state))
+        if (child.pid !== undefined)
+          return Effect.succeed(GenServer.replyError(new ChildRunning({ id: request.id }), state))
+        return Effect.match(startChildProcess(state, child), {
+          onFailure: (error) => GenServer.replyError(new ChildStartFailed({ id: child.spec.id, error }), state),
+          onSuccess: (pid) => GenServer.reply(pid, state)
+        })
+      }),
+    DeleteChild: (request, state) =>
+      Effect.sync(() => {
+        const child = state.children.find((c) => c.spec.id === request.id)
+        if (child === undefined) return GenServer.replyError(new ChildNotFound({ id: request.id }), state)
+        if (child.pid !== undefined) return GenServer.replyError(new ChildRunning({ id: request.id }), state)
+        state.children = state.children.filter((c) => c !== child)
+        state.pending.delete(child.spec.id)
+        return GenServer.reply(undefined, state)
+      }),
+    WhichChildren: (_, state) => Effect.sync(() => GenServer.reply(state.children.map(infoOf), state)),
+    CountChildren: (_, state) =>
+      Effect.sync(() =>
+        GenServer.reply(
+          {
+            specs: state.children.length,
+            active: state.children.filter((c) => c.pid !== undefined).length,
+            supervisors: state.children.filter((c) => c.spec.type === "supervisor").length,
+            workers: state.children.filter((c) => c.spec.type === "worker").length
+          } satisfies Counts,
+          state
+        )
+      )
+  },
+  handleInfo: (message: unknown, state) => {
+    if (message instanceof kernel.ExitMessage) return childExited(state, message.from, message.reason)
+    if (message instanceof RestartTimer) {
+      return state.pending.has(message.id) ? restartPending(state) : Effect.succeed(GenServer.noreply(state))
+    }
+    return Effect.as(
+      Effect.logWarning(`supervisor ${state.self.pid} received an unexpected message`, message),
+      GenServer.noreply(state)
+    )
+  },
+  terminate: (_reason, state) =>
+    stopChildren(
+      state,
+      state.children.filter((c) => c.pid !== undefined)
+    )
+})
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Why a supervisor did not start.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartError = ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.StartError
+
+const narrowStart = <A>(effect: Effect.Effect<A, unknown, unknown>): Effect.Effect<A, StartError, never> =>
+  effect as Effect.Effect<A, StartError, never>
+
+/**
+ * Starts a supervisor (not linked to the caller) with its children.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const start = <const Children extends ReadonlyArray<ChildSpec.Any>>(
+  options: Options<Children>
+): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node> =>
+  narrowStart(GenServer.start(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })) as never
+
+/**
+ * Starts a supervisor linked to the calling process: a child supervisor of another supervisor.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const startLink = <const Children extends ReadonlyArray<ChildSpec.Any>>(
+  options: Options<Children>
+): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node | Process.Self<never>> =>
+  narrowStart(
+    GenServer.startLink(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
+  ) as never
+
+/**
+ * A child spec for a nested supervisor (type `"supervisor"`, shutdown `"infinity"`).
+ *
+ * @since 0.1.0
+ * @category child specs
+ */
+export const childSpec = <const Children extends ReadonlyArray<ChildSpec.Any>>(
+  id: string,
+  options: Options<Children>,
+  overrides?: Partial<Omit<ChildSpec.ChildSpec, "id" | "start">>
+): ChildSpec.ChildSpec<StartError, ChildrenContext<Children> | Node | Process.Self<never>> => ({
+  id,
+  start: startLink(options),
+  type: "supervisor",
+  ...overrides
+})
+
+/**
+ * Stops a supervisor: its children in reverse order, within their budgets, then itself.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const stop = (
+  supervisor: Supervisor,
+  reason: ExitReason.ExitReason = ExitReason.shutdown
+): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
+
+/**
+ * A reference to the supervisor registered as `name`, looked up at each use.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const named = (name: string): Effect.Effect<Supervisor, never, Node> =>
+  GenServer.named(supervisorBehaviour, name)
+
+/**
+ * Starts a supervisor in the current scope; closing the scope stops the tree.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const make = <const Children extends ReadonlyArray<ChildSpec.Any>>(
+  options: Options<Children>
+): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node | Scope.Scope> =>
+  Effect.acquireRelease(start(options), (supervisor) => Effect.ignore(stop(supervisor)))
+
+/**
+ * A supervision tree as a Layer: building it starts the supervisor and its children in order;
+ * releasing it stops them in reverse order within their shutdown budgets.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <const Children extends ReadonlyArray<ChildSpec.Any>>(
+  options: Options<Children>
+): Layer.Layer<never, StartError, ChildrenContext<Children> | Node> => Layer.effectDiscard(make(options))
+
+/**
+ * Starts a child from a spec. Fails with `AlreadyPresent` if the id exists, `InvalidChildSpec` for a
+ * bad spec, `ChildStartFailed` when its start fails.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const startChild = (
+  supervisor: Supervisor,
+  spec: ChildSpec.Any
+): Effect.Effect<
+  Pid.Pid<never, unknown>,
+  AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
+> => GenServer.call(supervisor, new StartChild({ spec }), { timeout: "infinity" })
+
+/**
+ * Stops a child (its spec stays, for `restartChild` or `deleteChild`). `ChildNotFound` if no such id.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const terminateChild = (
+  supervisor: Supervisor,
+  id: string
+): Effect.Effect<void, ChildNotFound | GenServer.CallError> =>
+  GenServer.call(supervisor, new TerminateChild({ id }), { timeout: "infinity" })
+
+/**
+ * Starts a stopped child again from its spec. `ChildRunning` if it runs, `ChildNotFound` if no such id.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const restartChild = (
+  supervisor: Supervisor,
+  id: string
+): Effect.Effect<Pid.Pid<never, unknown>, ChildNotFound | ChildRunning | ChildStartFailed | GenServer.CallError> =>
+  GenServer.call(supervisor, new RestartChild({ id }), { timeout: "infinity" })
+
+/**
+ * Removes a stopped child's spec. `ChildRunning` if it runs, `ChildNotFound` if no such id.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const deleteChild = (
+  supervisor: Supervisor,
+  id: string
+): Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError> =>
+  GenServer.call(supervisor, new DeleteChild({ id }))
+
+/**
+ * The children, in start order.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
+  GenServer.call(supervisor, new WhichChildren()) as Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError>
+
+/**
+ * How many children: specs, running, supervisors, workers.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const countChildren = (supervisor: Supervisor): Effect.Effect<Counts, GenServer.CallError> =>
+  GenServer.call(supervisor, new CountChildren()) as Effect.Effect<Counts, GenServer.CallError>
