@@ -504,7 +504,10 @@ export const flushMessages = (record: ProcessRecord, predicate: (message: unknow
   while (true) {
     const exit = Queue.takeUnsafe(record.queue)
     if (exit === undefined) break
-    saved.push((exit as Exit.Success<unknown>).value)
+    const message = (exit as Exit.Success<unknown>).value
+    // a wake-up token is not a message: only the queue may hold it (the save list would hand it out
+    // to the next receive as a user message); the system lane itself is served at every receive
+    if (message !== SystemWake) saved.push(message)
   }
   for (let i = 0; i < saved.length; i++) {
     if (predicate(saved[i])) {
