@@ -363,7 +363,13 @@ export const receiveWithin = (
   return Effect.suspend(() => {
     const token = new ReceiveTimeout()
     return Effect.flatMap(
-      startTimer(record, timeout, () => deliverSystemMade(record, token), token.ref.id),
+      // the timeout token is not a message: it is not counted in `received`
+      startTimer(
+        record,
+        timeout,
+        () => void (record.status !== "exited" && Queue.offerUnsafe(record.queue, token)),
+        token.ref.id
+      ),
       () =>
         Effect.tap(receive(record, match, token, false), () =>
           Effect.sync(() => cancelTimerUnsafe(record, token.ref.id))
