@@ -7,6 +7,8 @@
 /** @since 0.1.0 */
 export * as ChildSpec from "./ChildSpec.ts"
 /** @since 0.1.0 */
+export * as DynamicSupervisor from "./DynamicSupervisor.ts"
+/** @since 0.1.0 */
 export * as Errors from "./Errors.ts"
 /** @since 0.1.0 */
 export * as ExitReason from "./ExitReason.ts"

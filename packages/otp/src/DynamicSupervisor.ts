@@ -1,0 +1,445 @@
+/**
+ * DynamicSupervisor: a supervisor that starts with no children and starts them on demand.
+ *
+ * Use it for a changing population of similar processes: one session per user, one connection per
+ * peer. It has a single strategy, `oneForOne`; children are identified by pid; restart types and
+ * intensity work as in `Supervisor`.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { DynamicSupervisor, GenServer } from "effect-otp"
+ * import { Session } from "./session.ts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const sessions = yield* DynamicSupervisor.start({ name: "sessions", maxChildren: 10_000 })
+ *   const pid = yield* DynamicSupervisor.startChild(sessions, GenServer.childSpec("s", Session, "alice"))
+ * })
+ * ```
+ *
+ * ## Extra arguments
+ *
+ * With `extraArguments: x`, a child spec may give `start` as a function: it is called with `x`,
+ * like Elixir's `:extra_arguments` prepended to every child's start arguments.
+ *
+ * ## Guarantees
+ *
+ * - `startChild` fails with `MaxChildren` when `maxChildren` children are running (default: no limit).
+ * - On shutdown, the children are stopped in parallel under one budget, as OTP: every child gets its
+ *   exit signal at once; those still alive when the largest of their `shutdown` budgets has passed
+ *   are killed.
+ * - When the intensity is exceeded, it stops all children and exits with
+ *   `Shutdown(MaxRestartIntensity)`, like `Supervisor`.
+ *
+ * ## When not to use it
+ *
+ * For a fixed set of children known at start: use `Supervisor`, which also gives them ids and an order.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Exit, Layer, Option, Schedule, Schema, type Scope } from "effect"
+import * as ChildSpec from "./ChildSpec.ts"
+import * as ExitReason from "./ExitReason.ts"
+import * as GenServer from "./GenServer.ts"
+import * as kernel from "./internal/kernel.ts"
+import { shutdownChild, shutdownChildren } from "./internal/shutdown.ts"
+import type { Node } from "./Node.ts"
+import * as Pid from "./Pid.ts"
+import * as Process from "./Process.ts"
+import * as Request from "./Request.ts"
+import { defaultIntensity, MaxRestartIntensity } from "./Supervisor.ts"
+
+/**
+ * `maxChildren` children are running.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MaxChildren extends Schema.TaggedError<MaxChildren>()("MaxChildren", {
+  maxChildren: Schema.Number
+}) {
+  override get message(): string {
+    return `the supervisor already runs its maximum of ${this.maxChildren} children`
+  }
+}
+
+/**
+ * No running child has this pid.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotAChild extends Schema.TaggedError<NotAChild>()("NotAChild", {
+  pid: Pid.schema
+}) {
+  override get message(): string {
+    return `${String(this.pid)} is not a child of this supervisor`
+  }
+}
+
+/**
+ * A child spec for a dynamic supervisor: like `ChildSpec`, but `start` may be a function of the
+ * supervisor's extra arguments.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DynamicChildSpec<X, E = unknown, R = never> extends Omit<ChildSpec.ChildSpec<E, R>, "start"> {
+  readonly start: Effect.Effect<ChildSpec.Started, E, R> | ((extra: X) => Effect.Effect<ChildSpec.Started, E, R>)
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<X = undefined> {
+  readonly name?: string | undefined
+  /** The most children running at once. Default: no limit. */
+  readonly maxChildren?: number | undefined
+  /** Default `Supervisor.defaultIntensity` (3 restarts in 5 seconds). */
+  readonly intensity?: Schedule.Schedule<unknown, unknown> | undefined
+  /** Passed to every child spec whose `start` is a function. */
+  readonly extraArguments?: X | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChildInfo {
+  readonly pid: Pid.Pid<never, unknown>
+  readonly type: ChildSpec.ChildType
+  readonly restart: ChildSpec.Restart
+}
+
+class StartChild extends Request.Class<StartChild>()("StartChild", {
+  fields: { spec: Schema.Any },
+  success: Schema.Any,
+  failure: Schema.Any
+}) {}
+class TerminateChild extends Request.Class<TerminateChild>()("TerminateChild", {
+  fields: { pid: Schema.Any },
+  failure: Schema.Any
+}) {}
+class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", { success: Schema.Any }) {}
+class CountChildren extends Request.Class<CountChildren>()("CountChildren", { success: Schema.Any }) {}
+
+type Requests = StartChild | TerminateChild | WhichChildren | CountChildren
+
+declare const ExtraTypeId: unique symbol
+
+/**
+ * A reference to a dynamic supervisor whose extra arguments are `X`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DynamicSupervisor<in X = undefined> extends GenServer.Server<Requests> {
+  readonly [ExtraTypeId]?: (x: X) => void
+}
+
+interface Child {
+  readonly spec: ChildSpec.Normalized
+  pid: Pid.Pid<never, unknown>
+}
+
+type Step = (now: number, input: unknown) => Effect.Effect<unknown, unknown>
+
+interface State {
+  readonly self: kernel.ProcessRecord
+  readonly step: Step
+  readonly maxChildren: number
+  readonly extra: unknown
+  readonly children: Map<kernel.ProcessRecord | Pid.Pid<never, unknown>, Child>
+}
+
+const keyOf = (pid: Pid.Pid<never, unknown>) => kernel.recordOf(pid) ?? pid
+
+const normalizeDynamic = (spec: DynamicChildSpec<unknown, unknown, unknown>, extra: unknown) =>
+  ChildSpec.normalize({
+    ...spec,
+    start:
+      typeof spec.start === "function" ? Effect.suspend(() => (spec.start as (x: unknown) => any)(extra)) : spec.start
+  })
+
+const startOne = (state: State, spec: ChildSpec.Normalized): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
+  Effect.flatMap(spec.start as Effect.Effect<ChildSpec.Started, unknown>, (started) => {
+    const pid = Pid.isPid(started)
+      ? started
+      : Option.getOrUndefined((started as { readonly whereis: () => Option.Option<Pid.Pid<never, unknown>> }).whereis())
+    if (pid === undefined) return Effect.fail(new Error("the child's start returned no live pid"))
+    const target = kernel.liveRecordOf(pid)
+    if (target !== undefined) kernel.linkRecords(state.self, target)
+    else kernel.deliverSystemMade(state.self, new kernel.ExitMessage(pid, ExitReason.noProc))
+    state.children.set(keyOf(pid), { spec, pid })
+    return Effect.succeed(pid)
+  })
+
+const now = Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
+
+class RestartTimer {
+  readonly spec: ChildSpec.Normalized
+  readonly reason: ExitReason.ExitReason
+  constructor(spec: ChildSpec.Normalized, reason: ExitReason.ExitReason) {
+    this.spec = spec
+    this.reason = reason
+  }
+}
+
+const restart = (
+  state: State,
+  spec: ChildSpec.Normalized,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.NoReplyResult<State>> =>
+  Effect.flatMap(now, (t) =>
+    Effect.flatMap(Effect.exit(state.step(t, { reason })), (exit) => {
+      if (Exit.isFailure(exit)) {
+        const term = new MaxRestartIntensity({ id: spec.id, reason })
+        return Effect.as(
+          Effect.logError(`dynamic supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
+            Effect.annotateLogs({ event: "SHUTDOWN" })
+          ),
+          GenServer.stop(ExitReason.shutdownWith(term), state)
+        )
+      }
+      const [, delay] = exit.value as [unknown, Duration.Duration]
+      if (!Duration.isZero(delay)) {
+        return Effect.as(
+          kernel.startTimer(
+            state.self,
+            delay,
+            () => kernel.deliverSystemMade(state.self, new RestartTimer(spec, reason)),
+            new kernel.TimerRef(state.self).id
+          ),
+          GenServer.noreply(state)
+        )
+      }
+      return Effect.matchEffect(startOne(state, spec), {
+        onSuccess: (pid) =>
+          Effect.as(
+            Effect.logWarning(`dynamic supervisor ${state.self.pid} restarted ${spec.id} as ${pid}`).pipe(
+              Effect.annotateLogs({ event: "RESTART" })
+            ),
+            GenServer.noreply(state)
+          ),
+        onFailure: (error) => restart(state, spec, ExitReason.failure(error))
+      })
+    })
+  )
+
+const behaviour = GenServer.behaviour({
+  protocol: [StartChild, TerminateChild, WhichChildren, CountChildren],
+  init: (options: Options<unknown>) =>
+    Effect.gen(function* () {
+      const self = (yield* Effect.service(Process.Self)) as unknown as kernel.ProcessRecord
+      self.trapExit = true
+      const step = (yield* Schedule.toStep(options.intensity ?? defaultIntensity)) as unknown as Step
+      const state: State = {
+        self,
+        step,
+        maxChildren: options.maxChildren ?? Number.POSITIVE_INFINITY,
+        extra: options.extraArguments,
+        children: new Map()
+      }
+      return GenServer.ok(state)
+    }),
+  handleCall: {
+    StartChild: (request, state): Effect.Effect<GenServer.CallResult<any, any, State>> => {
+      if (state.children.size >= state.maxChildren) {
+        return Effect.succeed(GenServer.replyError(new MaxChildren({ maxChildren: state.maxChildren }), state))
+      }
+      const spec = normalizeDynamic(request.spec, state.extra)
+      if (spec instanceof ChildSpec.InvalidChildSpec) return Effect.succeed(GenServer.replyError(spec, state))
+      return Effect.match(startOne(state, spec), {
+        onFailure: (error) => GenServer.replyError(error, state),
+        onSuccess: (pid) => GenServer.reply(pid, state)
+      })
+    },
+    TerminateChild: (request, state): Effect.Effect<GenServer.CallResult<any, any, State>> => {
+      const pid = request.pid as Pid.Pid<never, unknown>
+      const child = state.children.get(keyOf(pid))
+      if (child === undefined) return Effect.succeed(GenServer.replyError(new NotAChild({ pid: pid as never }), state))
+      state.children.delete(keyOf(pid))
+      return Effect.as(shutdownChild(state.self, pid, child.spec.shutdown), GenServer.reply(undefined, state))
+    },
+    WhichChildren: (_, state) =>
+      Effect.sync(() =>
+        GenServer.reply(
+          Array.from(
+            state.children.values(),
+            (c): ChildInfo => ({ pid: c.pid, type: c.spec.type, restart: c.spec.restart })
+          ),
+          state
+        )
+      ),
+    CountChildren: (_, state) =>
+      Effect.sync(() => {
+        const children = Array.from(state.children.values())
+        return GenServer.reply(
+          {
+            specs: children.length,
+            active: children.length,
+            supervisors: children.filter((c) => c.spec.type === "supervisor").length,
+            workers: children.filter((c) => c.spec.type === "worker").length
+          },
+          state
+        )
+      })
+  },
+  handleInfo: (message: unknown, state) => {
+    if (message instanceof kernel.ExitMessage) {
+      const key = keyOf(message.from)
+      const child = state.children.get(key)
+      if (child === undefined) return Effect.succeed(GenServer.noreply(state))
+      state.children.delete(key)
+      const normalLike = ExitReason.isNormalLike(message.reason)
+      const report = normalLike
+        ? Effect.void
+        : Effect.logError(
+            `dynamic supervisor ${state.self.pid}: child ${message.from} terminated`,
+            String(message.reason)
+          )
+      if (!ChildSpec.shouldRestart(child.spec.restart, normalLike)) return Effect.as(report, GenServer.noreply(state))
+      return Effect.andThen(report, restart(state, child.spec, message.reason))
+    }
+    if (message instanceof RestartTimer) return restart(state, message.spec, message.reason)
+    return Effect.succeed(GenServer.noreply(state))
+  },
+  terminate: (_reason, state) =>
+    shutdownChildren(
+      state.self,
+      Array.from(state.children.values(), (c) => ({ pid: c.pid, shutdown: c.spec.shutdown }))
+    )
+})
+
+/**
+ * Why a dynamic supervisor did not start.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartError = GenServer.StartError
+
+/**
+ * Starts a dynamic supervisor, not linked to the caller.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const start = <X = undefined>(options?: Options<X>): Effect.Effect<DynamicSupervisor<X>, StartError, Node> =>
+  GenServer.start(behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true }) as never
+
+/**
+ * Starts a dynamic supervisor linked to the caller (as a child of another supervisor).
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const startLink = <X = undefined>(
+  options?: Options<X>
+): Effect.Effect<DynamicSupervisor<X>, StartError, Node | Process.Self<never>> =>
+  GenServer.startLink(behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true }) as never
+
+/**
+ * A child spec for a dynamic supervisor under a supervisor.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const childSpec = <X = undefined>(
+  id: string,
+  options?: Options<X>
+): ChildSpec.ChildSpec<StartError, Node | Process.Self<never>> => ({
+  id,
+  start: startLink(options),
+  type: "supervisor"
+})
+
+/**
+ * A reference to the dynamic supervisor registered as `name`.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const named = <X = undefined>(name: string): Effect.Effect<DynamicSupervisor<X>, never, Node> =>
+  GenServer.named(behaviour, name) as never
+
+/**
+ * Stops it: all children in parallel under one budget, then itself.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const stop = <X>(
+  supervisor: DynamicSupervisor<X>,
+  reason: ExitReason.ExitReason = ExitReason.shutdown
+): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
+
+/**
+ * Starts one in the current scope; closing the scope stops it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const make = <X = undefined>(
+  options?: Options<X>
+): Effect.Effect<DynamicSupervisor<X>, StartError, Node | Scope.Scope> =>
+  Effect.acquireRelease(start(options), (supervisor) => Effect.ignore(stop(supervisor)))
+
+/**
+ * A dynamic supervisor as a Layer (register it with `name` and reach it with {@link named}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <X = undefined>(options?: Options<X>): Layer.Layer<never, StartError, Node> =>
+  Layer.effectDiscard(make(options))
+
+/**
+ * Starts a child. **Errors**: `MaxChildren`; `InvalidChildSpec`; whatever its start fails with.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const startChild = <X, E, R>(
+  supervisor: DynamicSupervisor<X>,
+  spec: DynamicChildSpec<X, E, R>
+): Effect.Effect<Pid.Pid<never, unknown>, E | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError> =>
+  GenServer.call(supervisor, new StartChild({ spec }), { timeout: "infinity" }) as never
+
+/**
+ * Stops a child and forgets it. `NotAChild` if the pid is not a running child.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const terminateChild = <X>(
+  supervisor: DynamicSupervisor<X>,
+  pid: Pid.Pid<never, unknown>
+): Effect.Effect<void, NotAChild | GenServer.CallError> =>
+  GenServer.call(supervisor, new TerminateChild({ pid }), { timeout: "infinity" }) as never
+
+/**
+ * The running children.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const whichChildren = <X>(
+  supervisor: DynamicSupervisor<X>
+): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
+  GenServer.call(supervisor, new WhichChildren()) as never
+
+/**
+ * How many children.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const countChildren = <X>(
+  supervisor: DynamicSupervisor<X>
+): Effect.Effect<
+  { readonly specs: number; readonly active: number; readonly supervisors: number; readonly workers: number },
+  GenServer.CallError
+> => GenServer.call(supervisor, new CountChildren()) as never
