@@ -20,6 +20,9 @@
  * - `Process.sendUnsafe` (synchronous) cannot suspend: on a full `"suspend"` mailbox it drops the
  *   message (counted) and returns `false`.
  * - Signals (exit signals, `kill`) never queue behind messages: they act at once.
+ * - The messages the runtime makes (`Down`, `EXIT` of a process that traps exits) count towards
+ *   the capacity but are never dropped: `"dropOldest"` drops the oldest *user* message, or the new
+ *   one when only such messages are waiting.
  *
  * @since 0.1.0
  */

@@ -224,9 +224,10 @@ export const offer = (record: ProcessRecord, message: unknown): Delivery => {
         return "dropped"
       }
       case "dropOldest": {
-        Queue.takeUnsafe(record.queue)
         record.dropped++
         record.node.dropped++
+        // only kernel-made messages wait: the new message is the oldest user message to drop
+        if (!dropOldestUserMessage(record)) return "dropped"
         break
       }
       default:
@@ -237,6 +238,33 @@ export const offer = (record: ProcessRecord, message: unknown): Delivery => {
   record.received++
   record.node.sent++
   return "delivered"
+}
+
+/** Messages the kernel puts in a mailbox: a `"dropOldest"` overflow never drops them. */
+const isKernelMade = (message: unknown): boolean =>
+  message instanceof DownMessage ||
+  message instanceof ExitMessage ||
+  message instanceof ReceiveTimeout ||
+  message === SystemWake
+
+/**
+ * Removes the oldest user message from the queue and keeps the others in order; false when the queue
+ * holds none. A Down, an EXIT, a receive timeout or a system wake-up must not be lost to an overflow.
+ */
+const dropOldestUserMessage = (record: ProcessRecord): boolean => {
+  const head = Queue.takeUnsafe(record.queue) as Exit.Success<unknown> | undefined
+  if (head === undefined) return false
+  if (!isKernelMade(head.value)) return true
+  const kept: Array<unknown> = [head.value]
+  let dropped = false
+  while (true) {
+    const exit = Queue.takeUnsafe(record.queue) as Exit.Success<unknown> | undefined
+    if (exit === undefined) break
+    if (!dropped && !isKernelMade(exit.value)) dropped = true
+    else kept.push(exit.value)
+  }
+  for (const message of kept) Queue.offerUnsafe(record.queue, message)
+  return dropped
 }
 
 /** Delivers a message made by the kernel (Down, EXIT, timeouts): never refused, never counted as dropped. */
