@@ -5,6 +5,8 @@
  */
 
 /** @since 0.1.0 */
+export * as Application from "./Application.ts"
+/** @since 0.1.0 */
 export * as ChildSpec from "./ChildSpec.ts"
 /** @since 0.1.0 */
 export * as DynamicSupervisor from "./DynamicSupervisor.ts"

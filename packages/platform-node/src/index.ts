@@ -3,4 +3,8 @@
  *
  * @since 0.1.0
  */
-export {}
+
+/** @since 0.1.0 */
+export * as WorkerPool from "./WorkerPool.ts"
+/** @since 0.1.0 */
+export * as Application from "./Application.ts"

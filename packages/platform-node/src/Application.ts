@@ -1,0 +1,87 @@
+/**
+ * Running an effect-otp application as a Node.js program.
+ *
+ * `Application.run(app)` runs an application Layer (see `effect-otp`'s `Application`) on
+ * `@effect/platform-node`'s `runMain`:
+ *
+ * | what happens | the tree | exit code |
+ * |---|---|---|
+ * | SIGINT or SIGTERM | stopped gracefully: children in reverse start order within their shutdown budgets, then the node | 0 |
+ * | the graceful stop outlasts `shutdownTimeout` | abandoned | 1 |
+ * | the root supervisor gives up (restart intensity exceeded) or exits | already stopped; the reason is printed | 1 |
+ * | the application fails to start (a child's start failed, an invalid child spec) | what had started is stopped; the error is printed | 1 |
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Application as App, Node } from "effect-otp"
+ * import { Application } from "@effect-otp/platform-node"
+ *
+ * Application.run(App.layer({ children: [...] }).pipe(Layer.provideMerge(Node.layer())))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Duration, Effect, Exit, type Layer } from "effect"
+import { Application } from "effect-otp"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions {
+  /** How long a graceful stop may take after a signal before the process exits with code 1. Default 30 seconds. */
+  readonly shutdownTimeout?: Duration.Input | undefined
+}
+
+/**
+ * The exit code of an application's run: 0 for success or a signal (a graceful stop), 1 otherwise.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const exitCode = <A, E>(exit: Exit.Exit<A, E>): number =>
+  Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1
+
+/**
+ * The effect `run` runs: the application, plus a watchdog that ends the process if a graceful stop
+ * outlasts `shutdownTimeout`.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const program = <E>(
+  app: Layer.Layer<Application.Root, E>,
+  options?: RunOptions
+): Effect.Effect<never, E | Application.ApplicationStopped> => {
+  const timeout = Duration.toMillis(Duration.fromInputUnsafe(options?.shutdownTimeout ?? "30 seconds"))
+  return Effect.scoped(
+    Effect.andThen(
+      // runs first when the scope closes (finalizers run last-in, first-out)
+      Effect.addFinalizer((exit) =>
+        Effect.sync(() => {
+          if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) {
+            setTimeout(() => {
+              console.error(`graceful shutdown took longer than ${timeout} ms; exiting`)
+              process.exit(1)
+            }, timeout).unref()
+          }
+        })
+      ),
+      Application.main(app)
+    )
+  )
+}
+
+/**
+ * Runs an application Layer as the program's main effect, with signal handling and exit codes as in
+ * the table above.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run = <E>(app: Layer.Layer<Application.Root, E>, options?: RunOptions): void =>
+  NodeRuntime.runMain(program(app, options), {
+    teardown: (exit, onExit) => onExit(exitCode(exit))
+  })
