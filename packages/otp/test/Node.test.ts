@@ -1,0 +1,250 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Logger, Metric, Option, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { ExitReason, Node, Pid, Process } from "effect-otp"
+import { assertReason, deadPid, spawnIdle, spawnResult } from "./utils.ts"
+
+const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: Node.Options) =>
+  effect.pipe(Effect.provide(Layer.merge(Node.layer(options), Logger.layer([]))))
+
+/** Starts a node in a scope of its own, so that the test decides when it closes. */
+const nodeInScope = (options?: Node.Options) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const context = yield* Layer.buildWithScope(Node.layer(options), scope)
+    const node = Context.get(context, Node.Node)
+    const on = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, Node.Node, node)
+    return { scope, node, on } as const
+  })
+
+/** The metrics registered for a node, by name. */
+const metricsOf = (node: Node.NodeApi) =>
+  Effect.map(Metric.snapshot, (snapshots) =>
+    Object.fromEntries(
+      snapshots
+        .filter((s) => s.attributes?.node === `${node.name}#${node.creation}`)
+        .map((s) => [s.id, s.state as unknown] as const)
+    )
+  )
+
+describe("Node", () => {
+  it.effect(
+    "closing the node stops every process with Shutdown, runs their finalizers, and leaves no fiber running",
+    () =>
+      withNode(
+        Effect.gen(function* () {
+          const { scope, node, on } = yield* nodeInScope()
+          const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
+          const finalized: Array<string> = []
+          const started: Array<Deferred.Deferred<void>> = []
+          /** Spawns on the closing node a process that records its fiber and says when it runs. */
+          const spawnTracked = <A, E, R>(body: Effect.Effect<A, E, R>, options?: Process.SpawnOptions) =>
+            Effect.gen(function* () {
+              const up = yield* Deferred.make<void>()
+              started.push(up)
+              return yield* on(
+                Process.spawn(
+                  Effect.gen(function* () {
+                    fibers.push(yield* Effect.fiber)
+                    yield* Deferred.succeed(up, undefined)
+                    return yield* body
+                  }),
+                  options
+                )
+              )
+            })
+
+          // a process on another node (the test's), to see whether a timer of the closed node fires
+          const { result: observed } = yield* spawnResult(Process.receive<string>({ timeout: "10 seconds" }))
+          const observer = (yield* Node.Node).processes()[0] as Process.Pid<string>
+
+          const receiving = yield* spawnTracked(Process.receive())
+          const trapping = yield* spawnTracked(
+            Effect.gen(function* () {
+              yield* Process.link(receiving)
+              yield* Process.receive()
+            }),
+            { trapExit: true }
+          )
+          const scoped = yield* spawnTracked(
+            Effect.scoped(
+              Effect.gen(function* () {
+                yield* Effect.addFinalizer(() => Effect.sync(() => finalized.push("scoped")))
+                yield* Process.receive()
+              })
+            )
+          )
+          const ensuring = yield* spawnTracked(
+            Process.receive().pipe(Effect.ensuring(Effect.sync(() => finalized.push("ensuring"))))
+          )
+          // a finalizer that takes (virtual) time: closing waits for it
+          const slow = yield* spawnTracked(
+            Process.receive().pipe(
+              Effect.ensuring(
+                Effect.andThen(
+                  Effect.sleep("1 second"),
+                  Effect.sync(() => finalized.push("slow"))
+                )
+              )
+            )
+          )
+          let spins = 0
+          const busy = yield* spawnTracked(
+            Effect.forever(
+              Effect.sync(() => {
+                spins++
+              }),
+              { disableYield: true }
+            )
+          )
+          const timerOwner = yield* spawnTracked(
+            Effect.gen(function* () {
+              yield* Process.sendAfter(observer, "from a stopped node", "1 second")
+              yield* Process.receive()
+            })
+          )
+          const timedReceive = yield* spawnTracked(Process.receive({ timeout: "1 hour" }))
+          for (const up of started) yield* Deferred.await(up)
+          const reasons = yield* Effect.forEach(
+            [receiving, trapping, scoped, ensuring, slow, busy, timerOwner, timedReceive],
+            (pid) => Effect.forkChild(Process.awaitExit(pid), { startImmediately: true })
+          )
+          // and one that never gets to run: the node closes in the same step
+          const neverRan = yield* on(Process.spawn(Effect.sync(() => finalized.push("never ran"))))
+          reasons.push(yield* Effect.forkChild(Process.awaitExit(neverRan), { startImmediately: true }))
+          assert.strictEqual(node.stats().active, reasons.length)
+          const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void), { startImmediately: true })
+          yield* TestClock.adjust("999 millis")
+          // every process but the one in its slow finalizer has exited; closing waits for that one
+          assert.isUndefined(closing.pollUnsafe())
+          assert.deepStrictEqual(node.processes().map(String), [String(slow)])
+          yield* TestClock.adjust("1 millis")
+          yield* Fiber.join(closing)
+
+          for (const fiber of reasons) assertReason(yield* Fiber.join(fiber), ExitReason.shutdown)
+          assert.deepStrictEqual(finalized.sort(), ["ensuring", "scoped", "slow"])
+          assert.deepStrictEqual(node.processes(), [])
+          assert.strictEqual(node.stats().active, 0)
+          assert.strictEqual(fibers.length, reasons.length - 1)
+          for (const fiber of fibers) assert.isDefined(fiber.pollUnsafe(), `fiber #${fiber.id} is still running`)
+          assert.isAbove(spins, 0)
+          // the timer died with its owner: the observer on the other node gets nothing
+          yield* TestClock.adjust("10 seconds")
+          assert.deepStrictEqual(yield* observed, Option.none())
+          // and the node's metrics are gone from the registry
+          assert.deepStrictEqual(yield* metricsOf(node), {})
+        })
+      )
+  )
+
+  it.effect("a process spawned on a closed node exits with Shutdown at once", () =>
+    Effect.gen(function* () {
+      const { scope, node, on } = yield* nodeInScope()
+      yield* Scope.close(scope, Exit.void)
+      let ran = false
+      const pid = yield* on(
+        Process.spawn(
+          Effect.sync(() => {
+            ran = true
+          })
+        )
+      )
+      assertReason(yield* Process.awaitExit(pid), ExitReason.shutdown)
+      assert.isFalse(ran)
+      assert.strictEqual(node.stats().active, 0)
+    })
+  )
+
+  it.effect("stats and metrics count spawned, active, sent and dropped exactly", () =>
+    withNode(
+      Effect.gen(function* () {
+        const node = yield* Node.Node
+        assert.deepStrictEqual(node.stats(), { spawned: 0, active: 0, messagesSent: 0, messagesDropped: 0 })
+        const { pid, result } = yield* spawnResult(
+          Effect.gen(function* () {
+            yield* Process.receive<string>()
+            yield* Process.receive<string>()
+          })
+        )
+        const idle = (yield* spawnIdle) as Process.Pid<string>
+        yield* Process.send(pid, "one")
+        yield* Process.send(pid, "two")
+        yield* result
+        yield* Process.awaitExit(pid)
+        yield* Process.send(pid, "dropped")
+        assert.deepStrictEqual(node.stats(), { spawned: 2, active: 1, messagesSent: 2, messagesDropped: 1 })
+        assert.deepStrictEqual(yield* metricsOf(node), {
+          effect_otp_processes_spawned_total: { count: 2, incremental: false },
+          effect_otp_processes_active: { value: 1 },
+          effect_otp_messages_sent_total: { count: 2, incremental: false },
+          effect_otp_messages_dropped_total: { count: 1, incremental: false }
+        })
+        assert.deepStrictEqual(node.processes(), [idle])
+      })
+    )
+  )
+
+  it.effect("processes() lists the live processes, oldest first", () =>
+    withNode(
+      Effect.gen(function* () {
+        const node = yield* Node.Node
+        const a = yield* spawnIdle
+        const b = yield* spawnIdle
+        const c = yield* spawnIdle
+        assert.deepStrictEqual(node.processes(), [a, b, c])
+        yield* Process.kill(b)
+        yield* Process.awaitExit(b)
+        assert.deepStrictEqual(node.processes(), [a, c])
+      })
+    )
+  )
+
+  it.effect("a node is named nonode@nohost unless given a name", () =>
+    Effect.gen(function* () {
+      const unnamed = yield* withNode(Effect.service(Node.Node))
+      assert.strictEqual(unnamed.name, "nonode@nohost")
+      const named = yield* withNode(Effect.service(Node.Node), { name: "a@host" })
+      assert.strictEqual(named.name, "a@host")
+      const pid = yield* withNode(spawnIdle, { name: "b@host" })
+      assert.strictEqual(pid.node, "b@host")
+    })
+  )
+
+  it.effect("two nodes of the same name in one OS process: separate pids, tables and names", () =>
+    Effect.gen(function* () {
+      const first = yield* nodeInScope({ name: "twin@host" })
+      const second = yield* nodeInScope({ name: "twin@host" })
+      assert.notStrictEqual(first.node.creation, second.node.creation)
+      const a = yield* first.on(spawnResult(Process.receive<string>()))
+      const b = yield* second.on(spawnResult(Process.receive<string>()))
+      // same name, same number, different node instances
+      assert.deepStrictEqual([a.pid.node, a.pid.id], [b.pid.node, b.pid.id])
+      assert.isFalse(Pid.equals(a.pid, b.pid))
+      assert.notStrictEqual(String(a.pid), String(b.pid))
+      // one name registered on each
+      yield* first.on(Process.register("twin/server", a.pid))
+      yield* second.on(Process.register("twin/server", b.pid))
+      yield* first.on(Process.send("twin/server", "to the first"))
+      assert.strictEqual(yield* a.result, "to the first")
+      assert.isTrue(yield* Process.isAlive(b.pid))
+      // a pid rebuilt from its parts reaches the right one
+      yield* Process.send(Pid.make<string>(b.pid.node, b.pid.creation, b.pid.id), "to the second")
+      assert.strictEqual(yield* b.result, "to the second")
+      yield* Scope.close(first.scope, Exit.void)
+      yield* Scope.close(second.scope, Exit.void)
+    })
+  )
+
+  it.effect("the system pid of a node prints as <n.0.0> and is never alive", () =>
+    withNode(
+      Effect.gen(function* () {
+        const node = yield* Node.Node
+        const pid = yield* spawnIdle
+        const system = Pid.make(node.name, node.creation, 0)
+        assert.strictEqual(String(system), String(pid).replace(/\.\d+\.0>$/, ".0.0>"))
+        assert.isFalse(yield* Process.isAlive(system))
+        assert.isFalse(yield* Process.isAlive(yield* deadPid))
+      })
+    )
+  )
+})
