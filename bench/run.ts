@@ -11,35 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { availableParallelism, cpus, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import {
-  formatExtras,
-  formatTable,
-  hasGc,
-  implNames,
-  runScenario,
-  type Scenario,
-  type ScenarioResult
-} from "./lib/harness.ts"
-import { call, cast } from "./scenarios/call.ts"
-import { fairness } from "./scenarios/fairness.ts"
-import { memory } from "./scenarios/memory.ts"
-import { pingPong } from "./scenarios/pingpong.ts"
-import { restart } from "./scenarios/restart.ts"
-import { spawn100k, spawn1k } from "./scenarios/spawn.ts"
-import { oneWay1M, oneWay50k } from "./scenarios/throughput.ts"
-
-export const scenarios: ReadonlyArray<Scenario> = [
-  spawn1k,
-  spawn100k,
-  oneWay50k,
-  oneWay1M,
-  pingPong,
-  call,
-  cast,
-  restart,
-  memory,
-  fairness
-]
+import { formatExtras, formatTable, hasGc, implNames, runScenario, type ScenarioResult } from "./lib/harness.ts"
+import { scenarios } from "./scenarios/index.ts"
 
 interface Args {
   readonly quick: boolean

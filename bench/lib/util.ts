@@ -1,7 +1,7 @@
 /**
  * Helpers shared by the scenarios.
  */
-import { Effect, type Layer, Logger } from "effect"
+import { Effect, type Layer, Logger, type Scheduler } from "effect"
 import { Node } from "effect-otp"
 
 export const now = (): number => performance.now()
@@ -9,12 +9,23 @@ export const now = (): number => performance.now()
 /** Effect that reads the clock, for timing inside a program. */
 export const nowEffect: Effect.Effect<number> = Effect.sync(now)
 
+let scheduler: Scheduler.Scheduler | undefined
+
+/**
+ * For experiments (scratchpad/bench-*.ts): run the Effect implementations, (b) and (c), on another
+ * scheduler. The bench itself always uses Effect's default scheduler.
+ */
+export const setScheduler = (s: Scheduler.Scheduler | undefined): void => {
+  scheduler = s
+}
+
 /** Runs an Effect program on the default runtime. */
-export const run = <A>(effect: Effect.Effect<A>): Promise<A> => Effect.runPromise(effect)
+export const run = <A>(effect: Effect.Effect<A>): Promise<A> =>
+  Effect.runPromise(effect, scheduler === undefined ? undefined : { scheduler })
 
 /** Runs an effect-otp program on a fresh node; the node is shut down after the program (untimed). */
 export const runOnNode = <A>(effect: Effect.Effect<A, never, Node.Node>): Promise<A> =>
-  Effect.runPromise(Effect.provide(effect, Node.layer()))
+  run(Effect.provide(effect, Node.layer()))
 
 /** A logger layer that drops everything: crash reports must not flood the table. */
 export const silentLogger: Layer.Layer<never> = Logger.layer([])

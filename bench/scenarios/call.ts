@@ -143,7 +143,7 @@ export const call: Scenario = {
   repetitions: { full: 7, quick: 3 },
   warmups: { full: 2, quick: 1 },
   impls: async () => {
-    const size = (warmup: boolean) => (warmup ? 50_000 : 200_000)
+    const size = (warmup: boolean) => (warmup ? 20_000 : 200_000)
     const otp = await loadOtp()
     return {
       baseline: async ({ warmup }) => usPer(await baselineCall(size(warmup)), size(warmup)),

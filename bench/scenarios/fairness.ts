@@ -169,7 +169,7 @@ export const fairness: Scenario = {
   repetitions: { full: 5, quick: 3 },
   warmups: { full: 1, quick: 1 },
   impls: async () => {
-    const size = (warmup: boolean) => (warmup ? 300 : 2_000)
+    const size = (warmup: boolean) => (warmup ? 200 : 1_000)
     return {
       baseline: ({ warmup }) => baseline(size(warmup)),
       effect: ({ warmup }) => rawEffect(size(warmup)),

@@ -94,7 +94,7 @@ export const pingPong: Scenario = {
   repetitions: { full: 7, quick: 3 },
   warmups: { full: 2, quick: 1 },
   impls: async () => {
-    const size = (warmup: boolean) => (warmup ? 50_000 : 200_000)
+    const size = (warmup: boolean) => (warmup ? 20_000 : 200_000)
     return {
       baseline: async ({ warmup }) => usPer(await baseline(size(warmup)), size(warmup)),
       effect: async ({ warmup }) => usPer(await rawEffect(size(warmup)), size(warmup)),

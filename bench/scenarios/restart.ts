@@ -161,7 +161,7 @@ export const restart: Scenario = {
   repetitions: { full: 7, quick: 3 },
   warmups: { full: 2, quick: 1 },
   impls: async () => {
-    const size = (warmup: boolean) => (warmup ? 2_000 : 10_000)
+    const size = (warmup: boolean) => (warmup ? 1_000 : 10_000)
     const module = await importOptional<typeof import("./otp-supervisor.ts")>("./otp-supervisor.ts", import.meta.url)
     const otp = "missing" in module ? module : await module.load()
     const otpImpl: Impl =

@@ -88,7 +88,7 @@ export const spawn100k: Scenario = {
   repetitions: { full: 5, quick: 3 },
   warmups: { full: 1, quick: 1 },
   impls: async () => {
-    const size = (warmup: boolean) => (warmup ? 20_000 : 100_000)
+    const size = (warmup: boolean) => (warmup ? 10_000 : 100_000)
     return {
       baseline: async ({ warmup }) => usPer(await baseline(size(warmup)), size(warmup)),
       effect: async ({ warmup }) => usPer(await rawEffect(size(warmup)), size(warmup)),

@@ -1,0 +1,24 @@
+/**
+ * Every scenario, in the order of the issue.
+ */
+import type { Scenario } from "../lib/harness.ts"
+import { call, cast } from "./call.ts"
+import { fairness } from "./fairness.ts"
+import { memory } from "./memory.ts"
+import { pingPong } from "./pingpong.ts"
+import { restart } from "./restart.ts"
+import { spawn100k, spawn1k } from "./spawn.ts"
+import { oneWay1M, oneWay50k } from "./throughput.ts"
+
+export const scenarios: ReadonlyArray<Scenario> = [
+  spawn1k,
+  spawn100k,
+  oneWay50k,
+  oneWay1M,
+  pingPong,
+  call,
+  cast,
+  restart,
+  memory,
+  fairness
+]
