@@ -29,8 +29,8 @@ describe("Application.run", () => {
     "SIGTERM stops the tree gracefully in reverse order and exits 0",
     () =>
       Effect.gen(function* () {
-        const { code, stdout } = yield* runApp([], "SIGTERM")
-        assert.strictEqual(code, 0)
+        const { code, stderr, stdout } = yield* runApp([], "SIGTERM")
+        assert.strictEqual(code, 0, stderr)
         assert.match(stdout, /ready\nstopped b\nstopped a\n/)
       }),
     20_000
@@ -40,8 +40,8 @@ describe("Application.run", () => {
     "SIGINT exits 0 too",
     () =>
       Effect.gen(function* () {
-        const { code, stdout } = yield* runApp([], "SIGINT")
-        assert.strictEqual(code, 0)
+        const { code, stderr, stdout } = yield* runApp([], "SIGINT")
+        assert.strictEqual(code, 0, stderr)
         assert.include(stdout, "stopped a")
       }),
     20_000
@@ -52,7 +52,7 @@ describe("Application.run", () => {
     () =>
       Effect.gen(function* () {
         const { code, stdout, stderr } = yield* runApp(["crash"], undefined)
-        assert.strictEqual(code, 1)
+        assert.strictEqual(code, 1, stderr)
         assert.include(stdout, "stopped a")
         assert.include(stdout + stderr, "reached max restart intensity")
       }),
