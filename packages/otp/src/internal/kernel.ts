@@ -582,7 +582,7 @@ export const onProcessExit = (record: ProcessRecord, exit: Exit.Exit<unknown, un
     record.links = undefined
     for (const linked of links) {
       linked.links?.delete(record)
-      exitSignal(linked, record.pid, reason, "link")
+      afterExit.push(() => exitSignal(linked, record.pid, reason, "link"))
     }
   }
   if (record.monitoredBy !== undefined) {
@@ -600,9 +600,37 @@ export const onProcessExit = (record: ProcessRecord, exit: Exit.Exit<unknown, un
   if (record.exitListeners !== undefined) {
     const listeners = record.exitListeners
     record.exitListeners = undefined
-    for (const listener of listeners) listener(reason)
+    afterExit.push(() => {
+      for (const listener of listeners) listener(reason)
+    })
   }
+  runAfterExit()
   if (node.table.size === 0 && node.onEmpty !== undefined) node.onEmpty()
+}
+
+/**
+ * What an exit sets off in other fibers: exit signals to links (which end those processes, whose
+ * exits signal their own links...) and the resumption of `awaitExit` callers. Interrupting a
+ * suspended fiber runs it to its end synchronously, so doing these inside `onProcessExit` nested
+ * one exit in the next and a chain of a few hundred linked processes overflowed the stack. They
+ * are queued instead and run one after another by the outermost exit, before it returns: a
+ * process's links are still signalled before anyone waiting for its exit resumes.
+ */
+const afterExit: Array<() => void> = []
+let runningAfterExit = false
+
+const runAfterExit = (): void => {
+  if (runningAfterExit) return
+  runningAfterExit = true
+  try {
+    let task = afterExit.shift()
+    while (task !== undefined) {
+      task()
+      task = afterExit.shift()
+    }
+  } finally {
+    runningAfterExit = false
+  }
 }
 
 /** Waits until the process has exited and gives its reason (`NoProc` if it was unknown or gone). */
