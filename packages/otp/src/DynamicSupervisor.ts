@@ -43,6 +43,7 @@ import * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
+import type * as Name from "./internal/name.ts"
 import { shutdownChild, shutdownChildren } from "./internal/shutdown.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
@@ -94,7 +95,8 @@ export interface DynamicChildSpec<X, E = unknown, R = never> extends Omit<ChildS
  * @category models
  */
 export interface Options<X = undefined> {
-  readonly name?: string | undefined
+  /** Register it under this name: a local name, or `Registry.via(registry, key)`. */
+  readonly name?: Name.Name | undefined
   /** The most children running at once. Default: no limit. */
   readonly maxChildren?: number | undefined
   /** Default `Supervisor.defaultIntensity` (3 restarts in 5 seconds). */
@@ -357,12 +359,12 @@ export const childSpec = <X = undefined>(
 })
 
 /**
- * A reference to the dynamic supervisor registered as `name`.
+ * A reference to the dynamic supervisor registered as `name` (a local name, or `Registry.via(...)`).
  *
  * @since 0.1.0
  * @category start
  */
-export const named = <X = undefined>(name: string): Effect.Effect<DynamicSupervisor<X>, never, Node> =>
+export const named = <X = undefined>(name: Name.Name): Effect.Effect<DynamicSupervisor<X>, never, Node> =>
   GenServer.named(behaviour, name) as never
 
 /**

@@ -74,7 +74,8 @@
  *
  * ## Name registration
  *
- * Start with `{ name }` to register the server; `AlreadyRegistered` if the name is taken. {@link named}
+ * Start with `{ name }` to register the server; `AlreadyRegistered` if the name is taken. The name
+ * is a local name (a string) or a name kept in a registry (`Registry.via(registry, key)`). {@link named}
  * gives a typed reference that looks the name up at every call, so it keeps working after a
  * supervisor restarts the server under the same name.
  *
@@ -96,6 +97,7 @@ import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
+import * as Name from "./internal/name.ts"
 import type * as Mailbox from "./Mailbox.ts"
 import { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
@@ -526,21 +528,22 @@ export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<neve
 })
 
 /**
- * A typed reference to the server registered as `name` on the current node. The name is looked up
- * at every call, so the reference follows a server that a supervisor restarts under the same name.
+ * A typed reference to the server registered as `name` (a local name, or `Registry.via(...)`) on the
+ * current node. The name is looked up at every call, so the reference follows a server that a
+ * supervisor restarts under the same name.
  *
  * @since 0.1.0
  * @category references
  */
 export const named = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
   _behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
-  name: string
+  name: Name.Name
 ): Effect.Effect<Server<Req, Cast>, never, Node> =>
   Effect.map(Effect.service(Node), (api) => {
     const node = api as unknown as kernel.NodeState
-    const resolve = () => node.names.get(name)
+    const resolve = () => Name.resolve(node, name)
     return {
-      name: Option.some(name),
+      name: Option.some(Name.format(name)),
       resolve,
       whereis: () => Option.fromUndefinedOr(resolve()?.pid as ServerPid | undefined)
     }
@@ -734,20 +737,16 @@ const serverBody = (
   behaviour: Behaviour<any, any, any, any, any, any, any, any>,
   args: unknown,
   ack: Deferred.Deferred<void, unknown>,
-  name: string | undefined,
+  name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
 ): Effect.Effect<void, unknown, any> =>
   Effect.flatMap(Effect.service(Process.Self), (self) => {
     const record = self as unknown as kernel.ProcessRecord
-    if (name !== undefined) {
-      const holder = record.node.names.get(name)
-      if (holder !== undefined) {
-        Deferred.doneUnsafe(ack, Exit.fail(new Errors.AlreadyRegistered({ name, pid: holder.pid })))
-        kernel.terminate(record, ExitReason.normal, false)
-        return Effect.interrupt
-      }
-      record.name = name
-      record.node.names.set(name, record)
+    const taken = name === undefined ? undefined : Name.register(name, record)
+    if (taken !== undefined) {
+      Deferred.doneUnsafe(ack, Exit.fail(taken))
+      kernel.terminate(record, ExitReason.normal, false)
+      return Effect.interrupt
     }
     const loop = new ServerLoop(behaviour, record, parent)
     record.systemHandler = (message) => loop.system(message) as Effect.Effect<void>
@@ -779,8 +778,11 @@ const serverBody = (
  * @category models
  */
 export interface StartOptions {
-  /** Register the server under this name; start fails with `AlreadyRegistered` if it is taken. */
-  readonly name?: string | undefined
+  /**
+   * Register the server under this name: a local name, or `Registry.via(registry, key)`. The start
+   * fails with `AlreadyRegistered` if it is taken.
+   */
+  readonly name?: Name.Name | undefined
   /** How long `init` may take. Default: no limit, as OTP. */
   readonly timeout?: Duration.Input | "infinity" | undefined
   /** The server's mailbox. Default: unbounded. */

@@ -89,6 +89,7 @@ import * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
+import type * as Name from "./internal/name.ts"
 import { shutdownChild } from "./internal/shutdown.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
@@ -257,8 +258,8 @@ export interface Options<Children extends ReadonlyArray<ChildSpec.Any> = Readonl
   readonly strategy?: Strategy | undefined
   /** Default {@link defaultIntensity}: 3 restarts in 5 seconds. */
   readonly intensity?: Schedule.Schedule<unknown, unknown> | undefined
-  /** Register the supervisor under this name. */
-  readonly name?: string | undefined
+  /** Register the supervisor under this name: a local name, or `Registry.via(registry, key)`. */
+  readonly name?: Name.Name | undefined
   /**
    * Stop the supervisor when significant children exit (OTP's `auto_shutdown`). Default `"never"`.
    */
@@ -741,12 +742,13 @@ export const stop = (
 ): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
 
 /**
- * A reference to the supervisor registered as `name`, looked up at each use.
+ * A reference to the supervisor registered as `name` (a local name, or `Registry.via(...)`), looked
+ * up at each use.
  *
  * @since 0.1.0
  * @category start
  */
-export const named = (name: string): Effect.Effect<Supervisor, never, Node> =>
+export const named = (name: Name.Name): Effect.Effect<Supervisor, never, Node> =>
   GenServer.named(supervisorBehaviour, name)
 
 /**
