@@ -274,6 +274,27 @@ describe("exit signals: the special cases", () => {
     )
   )
 
+  it.effect("an exit travels down a chain of 2,000 linked processes without overflowing the stack", () =>
+    withNode(
+      Effect.gen(function* () {
+        const length = 2_000
+        const tail = yield* Deferred.make<Pid.Pid<never, unknown>>()
+        const link = (n: number): Effect.Effect<void, never, Process.Self<never> | Node.Node> =>
+          Effect.gen(function* () {
+            if (n === 1) yield* Deferred.succeed(tail, yield* Process.self())
+            else yield* Process.spawnLink(link(n - 1))
+            yield* Process.receive()
+          })
+        const head = yield* Process.spawn(link(length))
+        const last = yield* Deferred.await(tail)
+        assert.strictEqual((yield* Node.Node).stats().active, length)
+        yield* Process.kill(head)
+        assertReason(yield* Process.awaitExit(last), ExitReason.killed)
+        assert.strictEqual((yield* Node.Node).stats().active, 0)
+      })
+    )
+  )
+
   it.effect("a link works both ways: the process that linked crashes and takes the other down", () =>
     withNode(
       Effect.gen(function* () {
