@@ -1,4 +1,4 @@
-import { assert, describe, expect, it } from "@effect/vitest"
+import { assert, describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { ExitReason, GenServer, Node, Process, Request } from "effect-otp"
@@ -271,6 +271,23 @@ describe("GenServer", () => {
       })
     )
   )
+
+  it("call's type carries the request's reply and declared errors (type-level)", () => {
+    const server = null as unknown as GenServer.Server<Increment | Get | Withdraw, "reset">
+    const increment = () => GenServer.call(server, new Increment({ by: 1 }))
+    const withdraw = () => GenServer.call(server, new Withdraw({ amount: 1 }))
+    expectTypeOf<Effect.Success<ReturnType<typeof increment>>>().toEqualTypeOf<number>()
+    expectTypeOf<Effect.Error<ReturnType<typeof increment>>>().toEqualTypeOf<GenServer.CallError>()
+    expectTypeOf<Effect.Error<ReturnType<typeof withdraw>>>().toEqualTypeOf<"insufficient" | GenServer.CallError>()
+    expectTypeOf(GenServer.cast<Increment | Get | Withdraw, "reset">)
+      .parameter(1)
+      .toEqualTypeOf<"reset">()
+    // a server from a behaviour has exactly the behaviour's protocol
+    type FromBehaviour = GenServer.RequestsOf<ReturnType<typeof events>>
+    expectTypeOf<FromBehaviour>().toEqualTypeOf<
+      Increment | Get | Withdraw | Slow | Later | Release | Crash | StopWithReply
+    >()
+  })
 
   it("the protocol is checked at compile time", () => {
     const server = null as unknown as GenServer.Server<Increment | Get>
