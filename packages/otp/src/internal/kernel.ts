@@ -277,8 +277,12 @@ export const deliverSystemMade = (record: ProcessRecord, message: unknown): void
 /** Puts a message in the system lane, served before any user message. */
 export const pushSystem = (record: ProcessRecord, message: unknown): boolean => {
   if (record.status === "exited") return false
+  const first = record.system === undefined
   ;(record.system ??= []).push(message)
-  Queue.offerUnsafe(record.queue, SystemWake)
+  // Only a process blocked in receive needs a wake-up token; any other serves the lane at its next
+  // receive. The token is not a message: left in the queue, it would count towards a bounded
+  // mailbox's capacity and show in the mailbox length.
+  if (first && record.status === "waiting") Queue.offerUnsafe(record.queue, SystemWake)
   return true
 }
 
