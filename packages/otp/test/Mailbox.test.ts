@@ -244,6 +244,33 @@ describe("Mailbox", () => {
     )
   })
 
+  it.effect("system messages neither count towards capacity nor show in the mailbox length", () =>
+    withNode(
+      Effect.gen(function* () {
+        const handled: Array<unknown> = []
+        const ready = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const { pid, result } = yield* spawnResult(
+          Effect.gen(function* () {
+            yield* Process.setSystemHandler((m) => Effect.sync(() => handled.push(m)))
+            yield* Deferred.succeed(ready, undefined)
+            yield* Deferred.await(gate)
+            return yield* drain<number>()
+          }),
+          { mailbox: Mailbox.bounded(1, "fail") }
+        )
+        yield* Deferred.await(ready)
+        assert.isTrue(yield* Process.sendSystem(pid, "sys"))
+        assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).mailboxLength, 0)
+        yield* Process.send(pid, 1)
+        assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).mailboxLength, 1)
+        yield* Deferred.succeed(gate, undefined)
+        assert.deepStrictEqual(yield* result, [1])
+        assert.deepStrictEqual(handled, ["sys"])
+      })
+    )
+  )
+
   it.effect("messages a selective receive skipped leave the queue and no longer count towards capacity", () =>
     withNode(
       Effect.gen(function* () {
