@@ -1,0 +1,646 @@
+/**
+ * Worker pools: CPU parallelism on worker threads, with typed, Schema-checked calls.
+ *
+ * A process or fiber runs on one JavaScript thread, and nothing can pre-empt a synchronous loop:
+ * a `fib(40)` in a GenServer blocks every other process of the node until it returns. A
+ * `WorkerPool` runs such jobs on a set of worker threads instead. The protocol is the one
+ * GenServers use: `Request.Class` requests that declare their reply and errors as Schemas, so a
+ * call is typed end to end and its values cross the thread boundary as checked, encoded data.
+ *
+ * ## Example
+ *
+ * ```ts
+ * // fib.ts: the protocol, imported by both sides
+ * import { Schema } from "effect"
+ * import { Request } from "effect-otp"
+ *
+ * export class Fib extends Request.Class<Fib>()("Fib", {
+ *   fields: { n: Schema.Int },
+ *   success: Schema.Number
+ * }) {}
+ * export class TooBig extends Schema.TaggedError<TooBig>()("TooBig", { n: Schema.Int }) {}
+ * export class SafeFib extends Request.Class<SafeFib>()("SafeFib", {
+ *   fields: { n: Schema.Int },
+ *   success: Schema.Number,
+ *   failure: TooBig
+ * }) {}
+ * export const protocol = [Fib, SafeFib] as const
+ * ```
+ *
+ * ```ts
+ * // fib-worker.ts: the worker module, one handler per request
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { protocol, TooBig } from "./fib.ts"
+ *
+ * const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2))
+ *
+ * WorkerPool.serve({
+ *   protocol,
+ *   handlers: {
+ *     Fib: ({ n }) => Effect.sync(() => fib(n)),
+ *     SafeFib: ({ n }) => (n > 40 ? Effect.fail(new TooBig({ n })) : Effect.sync(() => fib(n)))
+ *   }
+ * }).pipe(WorkerPool.runWorker)
+ * ```
+ *
+ * ```ts
+ * // main.ts
+ * import { Context, Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Fib, protocol, SafeFib } from "./fib.ts"
+ *
+ * class FibPool extends Context.Service<FibPool, WorkerPool.WorkerPool<Fib | SafeFib>>()("app/FibPool") {}
+ *
+ * const FibPoolLive = WorkerPool.layer(FibPool, {
+ *   protocol,
+ *   worker: new URL("./fib-worker.ts", import.meta.url)
+ *   // size: os.availableParallelism() threads, concurrency: 1 call per thread
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const pool = yield* FibPool
+ *   const one = yield* WorkerPool.run(pool, new Fib({ n: 30 }))                   // number
+ *   const all = yield* WorkerPool.map(pool, [30, 31, 32], (n) => new Fib({ n }))  // number[], in order
+ *   const safe = yield* WorkerPool.run(pool, new SafeFib({ n: 50 })).pipe(
+ *     Effect.catchTag("TooBig", () => Effect.succeed(-1))                        // the declared error
+ *   )
+ *   return [one, all, safe]
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(FibPoolLive)))
+ * ```
+ *
+ * ## API
+ *
+ * | function | side | what it does |
+ * |---|---|---|
+ * | {@link make} / {@link layer} | main | starts `size` threads running `worker`; closing the scope stops them |
+ * | {@link run} | main | one call on the least busy thread: `Effect<Reply, DeclaredError \| WorkerError>` |
+ * | {@link map} | main | a call per item, `maxConcurrency` at a time, results in input order (`ordered`) or as they finish |
+ * | {@link session} | main | ONE dedicated thread whose state lives between calls (see "Sessions") |
+ * | {@link awaitExit} | main | how a session's thread ended, as an `Exit` |
+ * | {@link threadIds} | main | the ids of the live threads |
+ * | {@link serve} + {@link runWorker} | worker | serves the protocol with one handler per request |
+ *
+ * Calls are balanced: each goes to the thread with the fewest calls in flight, and waits in FIFO
+ * order when every thread has `concurrency` calls. `concurrency` is 1 by default, the right value
+ * for CPU-bound handlers (a thread runs one synchronous job at a time anyway); raise it for handlers
+ * that mostly wait (I/O in the worker).
+ *
+ * ## What each failure returns
+ *
+ * | what happened | the call fails with | the worker |
+ * |---|---|---|
+ * | the handler failed with an error its request declares | that error, decoded (`catchTag` it) | keeps serving |
+ * | the handler threw or died | {@link HandlerDefect} (name, message, stack) | keeps serving |
+ * | the request does not encode (here) or decode (there) with its Schema | {@link InvalidRequest} naming the field | keeps serving, the handler never ran |
+ * | the reply or declared error does not encode (there) or decode (here) | {@link InvalidReply} naming the field | keeps serving |
+ * | the thread died mid-call: uncaught exception, `process.exit`, out of memory | {@link WorkerCrashed} with `reason`, `exitCode` and `detail` | replaced by a fresh thread, which serves the next call |
+ * | the call took longer than its `timeout` | {@link WorkerTimeout} | terminated (a thread cannot be pre-empted) and replaced |
+ * | the pool's scope closed before or during the call | {@link WorkerPoolClosed} | stopped |
+ * | a thread could not start (its module threw, or never called `serve`) | {@link WorkerSpawnFailed}, from `make`/`layer`, or from calls once no thread can start | retried when a call needs it |
+ *
+ * Only the call that was running on a crashed thread fails: calls on the other threads go on, and
+ * calls still queued are served by the replacement. A thread that keeps crashing (more than 5
+ * restarts in 5 seconds) is left stopped until a call needs it, so a broken worker module cannot
+ * spin the CPU.
+ *
+ * Interrupting a call sends the interruption to the worker, which interrupts the handler's fiber;
+ * a synchronous loop cannot notice it and runs to its end, keeping its thread busy. To bound a
+ * CPU-bound call, give it a `timeout`: the pool terminates the thread instead.
+ *
+ * ## Sessions: state that lives in a worker
+ *
+ * A pool's threads are interchangeable, so a handler must not keep state between calls. A
+ * {@link session} is one dedicated thread: build the state when the worker starts (`handlers` can
+ * be an Effect that runs once per thread) and every call of the session sees it. Calls are served
+ * one at a time in order, like a GenServer's mailbox. A session's thread is never replaced: when it
+ * dies, its state is gone, the running and later calls fail with `WorkerCrashed`, and
+ * {@link awaitExit} completes with `Exit.fail(WorkerCrashed)`, so a process that owns the session
+ * can die with it (`Effect.flatten(WorkerPool.awaitExit(session))`) and its supervisor can start
+ * a new one. This is the building block of a "threaded" GenServer.
+ *
+ * ## Threads or green processes?
+ *
+ * - Use processes (fibers) for everything that waits: I/O, timers, messages, coordination. They
+ *   cost about a microsecond to spawn and share memory at no cost.
+ * - Use a pool for CPU-bound work longer than about a millisecond per call: parsing, compression,
+ *   image work, numerical loops. A call costs tens of microseconds of encoding and messaging, a
+ *   thread takes tens to hundreds of milliseconds to start (it loads its own copy of the modules),
+ *   and more threads than cores only adds contention.
+ * - Values cross as encoded data (Schema, then structured clone): no shared objects, no functions,
+ *   no pids in flight. Send what the job needs, not a handle to it.
+ *
+ * ## Gotchas
+ *
+ * - The worker module is loaded by a fresh thread: it imports its own copy of every module, and
+ *   module-level state is per thread. Keep it small for a fast start.
+ * - Handlers and replies must round-trip through JSON-compatible Schemas (`Schema.toCodecJson`).
+ * - Built on `effect/rpc`'s worker protocol (unstable in Effect 4.1): per thread, its
+ *   `RpcClient`/`RpcServer`; the pool, the balancing, the crash handling and the Schema checks are
+ *   this module's own, because effect/rpc's pooled protocol (4.1.0) fails every in-flight call of
+ *   every worker with an anonymous `RpcClientError` when one worker dies, respawns the dead worker
+ *   after a fixed 1 s, and turns a handler's throw into a defect of all calls on that worker.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import { dual } from "effect/Function"
+import type * as Layer from "effect/Layer"
+import type * as Result from "effect/Result"
+import type * as Scope from "effect/Scope"
+import type { Request } from "effect-otp"
+import type * as WorkerThreads from "node:worker_threads"
+import type { WorkerCrashed, WorkerError, WorkerSpawnFailed } from "./internal/errors.ts"
+import * as internal from "./internal/workerPool.ts"
+
+export {
+  /**
+   * The handler threw or died in the worker; only this call fails.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  HandlerDefect,
+  /**
+   * A reply or declared error did not encode (worker) or decode (caller) with its Schema; names the field.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidReply,
+  /**
+   * A request did not encode (caller) or decode (worker) with its Schema; names the field.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidRequest,
+  /**
+   * The thread running the call died: `reason` is `uncaughtException`, `outOfMemory`, `exit` or `terminated`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  WorkerCrashed,
+  /**
+   * The pool or session was closed before or during the call.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  WorkerPoolClosed,
+  /**
+   * A worker thread could not be started.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  WorkerSpawnFailed,
+  /**
+   * A call exceeded its `timeout`; its thread was terminated and replaced.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  WorkerTimeout
+} from "./internal/errors.ts"
+
+export type {
+  /**
+   * Why a worker thread ended.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  CrashReason,
+  /**
+   * Every error a call can fail with besides its declared errors.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  WorkerError
+} from "./internal/errors.ts"
+
+declare const TypeId: unique symbol
+
+/**
+ * A request class: `Request.Class` from `effect-otp`, whose static side carries the Schemas.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestClass = internal.RequestClass
+
+/**
+ * A pool of worker threads serving the requests `Req`. Build one with {@link make} or {@link layer};
+ * call it with {@link run} and {@link map}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkerPool<in Req extends Request.Any> {
+  readonly [TypeId]?: { readonly _Req: (request: Req) => void; readonly _kind: "pool" }
+  /** The number of threads. */
+  readonly size: number
+  /** The number of calls a thread serves at once. */
+  readonly concurrency: number
+}
+
+/**
+ * One dedicated worker thread serving the requests `Req`, one call at a time by default, whose
+ * state lives between calls. Build one with {@link session}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Session<in Req extends Request.Any> {
+  readonly [TypeId]?: { readonly _Req: (request: Req) => void; readonly _kind: "session" }
+  /** The number of calls the thread serves at once. */
+  readonly concurrency: number
+}
+
+/**
+ * What {@link run} and {@link map} accept: a pool or a session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Caller<Req extends Request.Any> = WorkerPool<Req> | Session<Req>
+
+/**
+ * Where the worker threads come from: the URL (or path) of the worker module, or a function that
+ * creates the `Worker` for a slot (to pass `resourceLimits`, `env`, `execArgv`, ...). The module
+ * must call {@link serve} with the same protocol.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type WorkerSource = URL | string | ((id: number) => WorkerThreads.Worker)
+
+/**
+ * The options of {@link make} and {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<P extends ReadonlyArray<RequestClass>> {
+  /** The request classes the workers serve. */
+  readonly protocol: P
+  /** The worker module. */
+  readonly worker: WorkerSource
+  /** The number of threads. Default: `os.availableParallelism()`, one per core. */
+  readonly size?: number | undefined
+  /**
+   * Calls a thread serves at once. Default 1: a CPU-bound handler holds its thread until it
+   * returns, so more would only queue inside the worker instead of in the pool.
+   */
+  readonly concurrency?: number | undefined
+  /**
+   * How long a thread may take to start serving before it counts as failed. Default 30 seconds:
+   * generous, because a cold start loads every module the worker imports.
+   */
+  readonly startTimeout?: Duration.Input | undefined
+  /**
+   * How long a closing thread may take to finish its handlers and exit before it is terminated.
+   * Default 5 seconds, as Effect's own worker platform.
+   */
+  readonly shutdownTimeout?: Duration.Input | undefined
+}
+
+/**
+ * The options of {@link session}: those of a pool, without `size`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionOptions<P extends ReadonlyArray<RequestClass>> = Omit<Options<P>, "size">
+
+/**
+ * The options of one call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions {
+  /**
+   * Fail with `WorkerTimeout` after this long, and terminate (and replace) the thread running the
+   * call. Default: no timeout.
+   */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * The options of {@link map}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MapOptions extends CallOptions {
+  /** Results in the order of the items (default `true`), or in the order the calls finish. */
+  readonly ordered?: boolean | undefined
+  /** How many calls are in flight at once. Default: the pool's capacity, `size × concurrency`. */
+  readonly maxConcurrency?: number | undefined
+  /**
+   * `"default"`: the first failure fails the whole map and interrupts the calls still running.
+   * `"result"`: every item gets a `Result`, and one failing call does not affect the others.
+   */
+  readonly mode?: "default" | "result" | undefined
+}
+
+/**
+ * One handler per request of the protocol: it gets the decoded request and returns the reply, or
+ * fails with an error its request declares.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handlers<Req extends Request.Any, R = never> = internal.Handlers<Req, R>
+
+/**
+ * The result of {@link map} for the options `O`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MapResult<R extends Request.Any, O> = O extends { readonly mode: "result" }
+  ? Array<Result.Result<Request.Success<R>, Request.Failure<R> | WorkerError>>
+  : Array<Request.Success<R>>
+
+/**
+ * Starts a pool of worker threads in the current scope and waits until every thread serves.
+ * Closing the scope fails the calls in flight with `WorkerPoolClosed`, asks each thread to close,
+ * and terminates those still running after `shutdownTimeout`: when the scope has closed, no thread
+ * and no fiber of the pool is left.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Fib } from "./fib.ts"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const pool = yield* WorkerPool.make({
+ *       protocol: [Fib],
+ *       worker: new URL("./fib-worker.ts", import.meta.url),
+ *       size: 2
+ *     })
+ *     return yield* WorkerPool.run(pool, new Fib({ n: 30 }))
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <const P extends ReadonlyArray<RequestClass>>(
+  options: Options<P>
+) => Effect.Effect<WorkerPool<InstanceType<P[number]>>, WorkerSpawnFailed, Scope.Scope> = internal.make as any
+
+/**
+ * A Layer that provides a pool under the service `tag`: {@link make} in the Layer's scope.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Fib } from "./fib.ts"
+ *
+ * class FibPool extends Context.Service<FibPool, WorkerPool.WorkerPool<Fib>>()("app/FibPool") {}
+ *
+ * const FibPoolLive = WorkerPool.layer(FibPool, {
+ *   protocol: [Fib],
+ *   worker: new URL("./fib-worker.ts", import.meta.url)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: <Id, Req extends Request.Any, const P extends ReadonlyArray<RequestClass>>(
+  tag: Context.Key<Id, WorkerPool<Req>>,
+  options: Options<P> & ([Req] extends [InstanceType<P[number]>] ? unknown : { readonly protocol: never })
+) => Layer.Layer<Id, WorkerSpawnFailed> = internal.layer as any
+
+/**
+ * Starts one dedicated worker thread in the current scope, for state that lives in the worker
+ * between calls (see "Sessions" above). Its calls are served one at a time, in order, unless
+ * `concurrency` says otherwise. The thread is not replaced when it dies: see {@link awaitExit}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Add, Total } from "./counter.ts"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const counter = yield* WorkerPool.session({
+ *       protocol: [Add, Total],
+ *       worker: new URL("./counter-worker.ts", import.meta.url)
+ *     })
+ *     yield* WorkerPool.run(counter, new Add({ n: 2 }))
+ *     return yield* WorkerPool.run(counter, new Total()) // 2: the state stayed in the thread
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const session: <const P extends ReadonlyArray<RequestClass>>(
+  options: SessionOptions<P>
+) => Effect.Effect<Session<InstanceType<P[number]>>, WorkerSpawnFailed, Scope.Scope> = internal.session as any
+
+/**
+ * Waits until a session's thread ends: `Exit.fail(WorkerCrashed)` when it died, `Exit.void` when
+ * the session was closed. A process that owns a session dies with it by running
+ * `Effect.flatten(WorkerPool.awaitExit(session))` beside its work.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ *
+ * declare const session: WorkerPool.Session<never>
+ *
+ * // fails with WorkerCrashed as soon as the session's thread dies
+ * const dieWithTheSession = Effect.flatten(WorkerPool.awaitExit(session))
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const awaitExit: <Req extends Request.Any>(self: Session<Req>) => Effect.Effect<Exit.Exit<void, WorkerCrashed>> =
+  internal.awaitSession as any
+
+/**
+ * Sends a request to the least busy thread and returns its reply.
+ *
+ * **Details**
+ *
+ * The request is encoded with its Schema here and decoded in the worker; the reply (or declared
+ * error) goes the other way. The call waits in FIFO order while every thread is busy. See "What
+ * each failure returns" above for the errors.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Fib } from "./fib.ts"
+ *
+ * declare const pool: WorkerPool.WorkerPool<Fib>
+ *
+ * const fib30 = WorkerPool.run(pool, new Fib({ n: 30 }), { timeout: "10 seconds" })
+ * //    ^? Effect<number, WorkerPool.WorkerError>
+ * ```
+ *
+ * @since 0.1.0
+ * @category calls
+ */
+export const run: {
+  <R extends Request.Any>(
+    request: R,
+    options?: CallOptions
+  ): (self: Caller<R>) => Effect.Effect<Request.Success<R>, Request.Failure<R> | WorkerError>
+  <R extends Request.Any>(
+    self: Caller<R>,
+    request: R,
+    options?: CallOptions
+  ): Effect.Effect<Request.Success<R>, Request.Failure<R> | WorkerError>
+} = dual(
+  (args) => internal.isEngine(args[0]),
+  (self: Caller<any>, request: Request.Any, options?: CallOptions) =>
+    (self as unknown as internal.Engine).run(request, options)
+)
+
+/**
+ * Runs a call per item, at most `maxConcurrency` at a time, and collects the replies: in the
+ * order of the items (`ordered: true`, the default) or in the order the calls finish.
+ *
+ * **Details**
+ *
+ * `f` builds the request for an item (and its index). By default the first failure fails the map
+ * and interrupts the calls still running (as `Effect.forEach`); with `mode: "result"` every item
+ * gets a `Result` and a failing call does not affect the others (as Elixir's
+ * `Task.async_stream`). `timeout` applies to each call.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Fib } from "./fib.ts"
+ *
+ * declare const pool: WorkerPool.WorkerPool<Fib>
+ *
+ * const fibs = WorkerPool.map(pool, [30, 31, 32, 33], (n) => new Fib({ n }))
+ * //    ^? Effect<Array<number>, WorkerPool.WorkerError>
+ * const each = WorkerPool.map(pool, [30, 31], (n) => new Fib({ n }), { mode: "result", timeout: "5 seconds" })
+ * //    ^? Effect<Array<Result<number, WorkerPool.WorkerError>>>
+ * ```
+ *
+ * @since 0.1.0
+ * @category calls
+ */
+export const map: {
+  <A, R extends Request.Any, const O extends MapOptions = {}>(
+    items: Iterable<A>,
+    f: (item: A, index: number) => R,
+    options?: O
+  ): (
+    self: Caller<R>
+  ) => Effect.Effect<MapResult<R, O>, O extends { readonly mode: "result" } ? never : Request.Failure<R> | WorkerError>
+  <A, R extends Request.Any, const O extends MapOptions = {}>(
+    self: Caller<R>,
+    items: Iterable<A>,
+    f: (item: A, index: number) => R,
+    options?: O
+  ): Effect.Effect<MapResult<R, O>, O extends { readonly mode: "result" } ? never : Request.Failure<R> | WorkerError>
+} = dual(
+  (args) => internal.isEngine(args[0]),
+  (
+    self: Caller<any>,
+    items: Iterable<unknown>,
+    f: (item: unknown, index: number) => Request.Any,
+    options?: MapOptions
+  ) => (self as unknown as internal.Engine).map(items, f, options)
+)
+
+/**
+ * The `threadId`s of the pool's (or session's) live threads, in slot order; a thread being
+ * replaced is not listed.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const threadIds = <Req extends Request.Any>(self: Caller<Req>): Effect.Effect<ReadonlyArray<number>> =>
+  internal.threadIds(self as unknown as internal.Engine)
+
+/**
+ * The worker side: serves the protocol with one handler per request, until the pool closes the
+ * thread. Run it with {@link runWorker}.
+ *
+ * **Details**
+ *
+ * - `init` (optional) runs once when the thread starts, before it serves: the place to build
+ *   per-thread state (a session's) or resources. `handlers` may then be a function of its result.
+ * - Each request is decoded with its Schema before its handler runs, and the reply (or the
+ *   declared error) encoded after; a value that does not fit fails that call only, naming the
+ *   field.
+ * - A handler that throws or dies fails its call with `HandlerDefect`; the thread keeps serving.
+ *
+ * **Gotchas**
+ *
+ * Import this module as `@effect-otp/platform-node/WorkerPool` in a worker module, not through
+ * the package index: every thread loads what its module imports, and the index pulls in modules
+ * a worker does not need (a slower start for every thread).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Ref } from "effect"
+ * import * as WorkerPool from "@effect-otp/platform-node/WorkerPool"
+ * import { Add, Total } from "./counter.ts"
+ *
+ * WorkerPool.serve({
+ *   protocol: [Add, Total],
+ *   init: Ref.make(0), // once per thread: a session's state
+ *   handlers: (total) => ({
+ *     Add: ({ n }) => Ref.updateAndGet(total, (t) => t + n),
+ *     Total: () => Ref.get(total)
+ *   })
+ * }).pipe(WorkerPool.runWorker)
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
+export const serve: <const P extends ReadonlyArray<RequestClass>, S = void, E = never, R = never>(options: {
+  readonly protocol: P
+  readonly init?: Effect.Effect<S, E, R> | undefined
+  readonly handlers: Handlers<InstanceType<P[number]>, R> | ((state: S) => Handlers<InstanceType<P[number]>, R>)
+}) => Effect.Effect<never, E, R> = internal.serve
+
+/**
+ * Runs {@link serve} as the worker thread's main program. If it fails (its handlers could not be
+ * built, or it is not running in a worker), the error becomes an uncaught exception of the thread,
+ * which the pool reports in `WorkerSpawnFailed`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Fib } from "./fib.ts"
+ *
+ * WorkerPool.serve({ protocol: [Fib], handlers: { Fib: ({ n }) => Effect.succeed(n) } }).pipe(WorkerPool.runWorker)
+ * ```
+ *
+ * @since 0.1.0
+ * @category worker
+ */
+export const runWorker: <E>(effect: Effect.Effect<never, E>) => void = internal.runWorker
