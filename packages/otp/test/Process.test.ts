@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Duration, Effect, Layer, Logger, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
@@ -622,13 +623,13 @@ describe("send", () => {
           })
         )
         const callback = (text: string): boolean => Process.sendUnsafe(pid, text)
-        const events = new EventTarget()
+        const events = new EventEmitter<{ data: [string] }>()
         const delivered: Array<boolean> = []
-        events.addEventListener("data", (event) => {
-          delivered.push(Process.sendUnsafe(pid, (event as CustomEvent<string>).detail))
+        events.on("data", (text) => {
+          delivered.push(Process.sendUnsafe(pid, text))
         })
         delivered.push(callback("from a callback"))
-        events.dispatchEvent(new CustomEvent("data", { detail: "from an event" }))
+        events.emit("data", "from an event")
         delivered.push(callback("again"))
         assert.deepStrictEqual(yield* result, ["from a callback", "from an event", "again"])
         assert.deepStrictEqual(delivered, [true, true, true])
