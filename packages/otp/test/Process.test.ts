@@ -275,6 +275,38 @@ describe("exit signals: the special cases", () => {
     )
   )
 
+  it.effect("kill during a stop under way makes the reason Killed (the running finalizer still completes)", () =>
+    withNode(
+      Effect.gen(function* () {
+        const ready = yield* Deferred.make<void>()
+        let finalized = false
+        const pid = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Deferred.succeed(ready, undefined)
+            yield* Process.receive()
+          }).pipe(
+            Effect.ensuring(
+              Effect.andThen(
+                Effect.sleep("10 seconds"),
+                Effect.sync(() => {
+                  finalized = true
+                })
+              )
+            )
+          )
+        )
+        yield* Deferred.await(ready)
+        yield* Process.exit(pid, ExitReason.shutdown)
+        yield* Process.kill(pid)
+        // Effect cannot cut a running finalizer short: the process is still exiting
+        assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).status, "exiting")
+        yield* TestClock.adjust("10 seconds")
+        assertReason(yield* Process.awaitExit(pid), ExitReason.killed)
+        assert.isTrue(finalized)
+      })
+    )
+  )
+
   it.effect("an exit travels down a chain of 2,000 linked processes without overflowing the stack", () =>
     withNode(
       Effect.gen(function* () {
@@ -977,6 +1009,30 @@ describe("system lane", () => {
         assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).status, "waiting")
         yield* Process.send(pid, "user")
         assert.strictEqual(yield* result, "user")
+      })
+    )
+  )
+
+  it.effect("a system message during a receive with a timeout does not move the deadline", () =>
+    withNode(
+      Effect.gen(function* () {
+        const ready = yield* Deferred.make<void>()
+        const handled = yield* Deferred.make<unknown>()
+        const { pid, result } = yield* spawnResult(
+          Effect.gen(function* () {
+            yield* Process.setSystemHandler((m) => Deferred.succeed(handled, m))
+            yield* Deferred.succeed(ready, undefined)
+            return yield* Process.receive<string>({ timeout: "1 second" })
+          })
+        )
+        yield* Deferred.await(ready)
+        yield* TestClock.adjust("500 millis")
+        yield* Process.sendSystem(pid, "sys")
+        assert.strictEqual(yield* Deferred.await(handled), "sys")
+        yield* TestClock.adjust("499 millis")
+        assert.isTrue(yield* Process.isAlive(pid))
+        yield* TestClock.adjust("1 millis")
+        assert.deepStrictEqual(yield* result, Option.none())
       })
     )
   )
