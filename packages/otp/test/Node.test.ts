@@ -55,8 +55,9 @@ describe("Node", () => {
             })
 
           // a process on another node (the test's), to see whether a timer of the closed node fires
-          const { result: observed } = yield* spawnResult(Process.receive<string>({ timeout: "10 seconds" }))
-          const observer = (yield* Node.Node).processes()[0] as Process.Pid<string>
+          const { pid: observer, result: observed } = yield* spawnResult(
+            Process.receive<string>({ timeout: "10 seconds" })
+          )
 
           const receiving = yield* spawnTracked(Process.receive())
           const trapping = yield* spawnTracked(
