@@ -1,0 +1,723 @@
+/**
+ * Registry: a local key-value store of processes, as Elixir's `Registry`.
+ *
+ * A registry maps keys to the processes that registered them, each entry with a value. With
+ * `keys: "unique"` a key points to at most one process; with `keys: "duplicate"` a key may point
+ * to any number of processes. Either way one process may hold many keys. An entry belongs to the
+ * process that registered it and is removed when that process exits. Use it to name processes
+ * by any key (`via` names for behaviours), to keep properties of processes, and to build custom
+ * dispatch and local pub/sub.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process, Registry } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const sessions = yield* Registry.start<string, { readonly user: string }>({ keys: "unique", name: "sessions" })
+ *   const pid = yield* Process.spawn(Effect.gen(function*() {
+ *     yield* Registry.register(sessions, "session:42", { user: "ada" }) // registers the calling process
+ *     yield* Process.receive()
+ *   }))
+ *   // ... once the process has registered:
+ *   const entries = yield* Registry.lookup(sessions, "session:42") // [[pid, { user: "ada" }]]
+ *   yield* Process.kill(pid)
+ *   // its entries are gone: lookup gives []
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * ## API
+ *
+ * | function | does | Elixir |
+ * |---|---|---|
+ * | {@link start}, {@link startLink}, {@link childSpec}, {@link make}, {@link layer} | start a registry (unsupervised, linked, under a supervisor, in a scope, as a Layer) | `start_link/1`, `child_spec/1` |
+ * | {@link named} | a reference to the registry registered as `name`, resolved at each use | the registry's name |
+ * | {@link register} | registers the **calling process** under a key, with a value | `register/3` |
+ * | {@link unregister}, {@link unregisterMatch} | removes the caller's entries under a key (those whose value matches) | `unregister/2`, `unregister_match/4` |
+ * | {@link lookup}, {@link match} | the `[pid, value]` entries under a key (whose value matches) | `lookup/2`, `match/3` |
+ * | {@link keys} | the keys a process holds | `keys/2` |
+ * | {@link count} | how many entries | `count/1` |
+ * | {@link dispatch} | runs a function on the entries under a key | `dispatch/3` |
+ * | {@link meta}, {@link putMeta} | the registry's own metadata | `meta/2`, `put_meta/3` |
+ * | {@link via} | a name for `GenServer.start`, `Supervisor.start`, ... kept in this registry | `{:via, Registry, {registry, key}}` |
+ *
+ * ## Unique and duplicate keys
+ *
+ * - `"unique"`: {@link register} fails with `AlreadyRegistered` (naming the holder) when a live
+ *   process holds the key, the caller itself included. Use it for names.
+ * - `"duplicate"`: a process may register the same key many times, with the same or other values;
+ *   {@link lookup} returns every entry. Use it for groups and topics.
+ *
+ * Keys (and meta keys) are compared with Effect's `Equal.equals`, the analogue of Elixir's `===`:
+ * strings and numbers by value, arrays and plain objects structurally (`["room", 1]` is a key).
+ * **Gotcha**: Effect caches the hash of an object key; do not mutate an object once it is a key.
+ *
+ * ## Using as a PubSub
+ *
+ * A duplicate registry is a local, scalable pub/sub: subscribers register under a topic, and a
+ * publisher dispatches to every subscriber of the topic. Dispatch runs in the publisher, and the
+ * subscribers are not involved unless the callback involves them (here, by sending a message):
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process, Registry } from "effect-otp"
+ *
+ * type Event = { readonly _tag: "Broadcast"; readonly text: string }
+ *
+ * const subscriber = (topics: Registry.Registry<string>) => Effect.gen(function*() {
+ *   yield* Registry.register(topics, "hello", undefined)
+ *   while (true) yield* Effect.log((yield* Process.receive<Event>()).text)
+ * })
+ *
+ * const publish = (topics: Registry.Registry<string>, text: string) =>
+ *   Registry.dispatch(topics, "hello", (entries) =>
+ *     Effect.forEach(entries, ([pid]) => Process.send(pid, { _tag: "Broadcast", text }), { discard: true })
+ *   )
+ * ```
+ *
+ * The value of each entry is free for the subscriber's use (a filter, a format); the example
+ * leaves it `undefined`. A subscriber that exits is unsubscribed at once; one that wants to stop
+ * earlier calls {@link unregister}.
+ *
+ * ## `via` names
+ *
+ * {@link via} makes a name that behaviours accept wherever they take a `name`, and that
+ * `GenServer.named` (and `Supervisor.named`, `DynamicSupervisor.named`) resolves at each use:
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Registry } from "effect-otp"
+ * import { Counter, Get } from "./counter.ts"
+ *
+ * const name = Registry.via("rooms", "room:42")
+ * const program = Effect.gen(function*() {
+ *   yield* GenServer.start(Counter, 0, { name })            // AlreadyRegistered if room:42 runs
+ *   const room = yield* GenServer.named(Counter, name)
+ *   return yield* GenServer.call(room, new Get())
+ * })
+ * ```
+ *
+ * Only unique registries can hold `via` names. The name is freed when the server exits, so a
+ * supervisor that restarts the server registers it again and the reference follows it. Name the
+ * registry by its `name` (a string) to use a `via` name in a child spec before the registry runs;
+ * list the registry before the children that use it, so it starts first and stops last.
+ *
+ * ## Is a registry a process?
+ *
+ * In Elixir a registry is ETS tables plus one process per partition: the tables make reads cheap,
+ * the processes own the tables and link to registering processes to clean up after them. Here:
+ *
+ * - The tables are plain maps, read and written **synchronously by the caller**: {@link lookup},
+ *   {@link register} and {@link dispatch} cost no message and no call round trip, and no two
+ *   fibers ever see a table half-updated (everything runs on the one JS thread).
+ * - Cleanup needs no process either: the registry adds one exit listener to each owner (the
+ *   kernel's own observation of process exits, the same one links and monitors use). When the
+ *   owner exits, all its entries go in one synchronous step; nothing polls, and no read ever
+ *   returns a process that has exited.
+ * - There is still one small process per registry, the **owner of the tables**: it gives the
+ *   registry a pid and a name, a place in a supervision tree, and a lifetime. It does no work
+ *   and serves no requests; when it stops (or is killed), its tables are dropped and the
+ *   functions of this module on it die with `UnknownRegistry`, as Elixir's raise on an unknown
+ *   registry.
+ *
+ * ## Partitions
+ *
+ * `partitions: n` splits the key tables as Elixir does: a unique registry by the key's hash, a
+ * duplicate registry by the owner's pid (so a lookup on a duplicate registry reads every
+ * partition). On one JS thread partitions bring no parallelism, and the default is 1; they keep
+ * each table smaller (a JS `Map` holds at most 2^24 entries, so a registry with more entries than
+ * that needs partitions) and keep code written for Elixir unchanged. **A partitioned registry gives
+ * exactly the answers of one partition, in the same order**: entries come back in registration
+ * order whatever the partitioning.
+ *
+ * ## Guarantees
+ *
+ * - Entries under a key, and the keys of a process, come back in registration order.
+ * - An entry is removed when its owner exits, before anyone can read the registry again.
+ * - {@link dispatch} calls its function once, with every entry under the key, in the caller; not
+ *   at all when there is none.
+ *
+ * ## Differences from Elixir
+ *
+ * - `match` and `unregisterMatch` take a predicate on the value, not a match spec.
+ * - `dispatch` calls its function once with the entries of all partitions (Elixir calls it once
+ *   per partition, concurrently); the answers are the same.
+ * - No `listeners` option: monitor the processes you care about instead.
+ *
+ * ## When not to use it
+ *
+ * - For a handful of fixed, well-known processes: local names (`{ name: "counter" }`, see
+ *   `Process.register`) are simpler.
+ * - As a store of data that outlives processes: an entry dies with its owner. Keep shared data in a
+ *   GenServer or a `Ref`.
+ * - Across nodes: a registry is local to its node.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Formatter, Layer, MutableHashMap, Option, Schema, type Scope } from "effect"
+import type * as ChildSpec from "./ChildSpec.ts"
+import * as Errors from "./Errors.ts"
+import * as ExitReason from "./ExitReason.ts"
+import * as GenServer from "./GenServer.ts"
+import * as kernel from "./internal/kernel.ts"
+import * as InternalName from "./internal/name.ts"
+import * as internal from "./internal/registry.ts"
+import { Node } from "./Node.ts"
+import type * as Pid from "./Pid.ts"
+import * as Process from "./Process.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
+
+declare const RegistryTypeId: unique symbol
+
+/**
+ * `"unique"`: a key points to at most one process. `"duplicate"`: to any number.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Keys = "unique" | "duplicate"
+
+/**
+ * A reference to a registry whose keys are `K` and values `V`: the one {@link start} returned, or
+ * a name resolved at each use ({@link named}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Registry<in out K = unknown, in out V = unknown> {
+  readonly [RegistryTypeId]?: { readonly _K: (k: K) => K; readonly _V: (v: V) => V }
+  /** The name the registry is registered under. */
+  readonly name: string
+  /** The registry's process now, if it runs. */
+  readonly whereis: () => Option.Option<Pid.Pid<never, unknown>>
+  /** @internal the registry's tables now, if it runs */
+  readonly resolve: () => internal.RegistryState | undefined
+}
+
+/**
+ * An entry: the process that registered it and the value it registered.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Entry<V> = readonly [pid: Pid.Pid<unknown, Errors.MailboxFull>, value: V]
+
+/**
+ * A name behaviours accept in their `name` option: a local name, or a {@link via} name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Name = InternalName.Name
+
+/**
+ * A name kept by a registry, made by {@link via}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Via = InternalName.Via
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `"unique"` or `"duplicate"`. */
+  readonly keys: Keys
+  /** The name the registry process is registered under (a local name of the node). */
+  readonly name: string
+  /** How many partitions the key tables are split into. Default 1; see "Partitions". */
+  readonly partitions?: number | undefined
+  /** The registry's initial metadata, read with {@link meta}. */
+  readonly meta?: Iterable<readonly [unknown, unknown]> | Readonly<Record<string, unknown>> | undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * No registry runs under this name, or the registry has stopped. The functions of this module die
+ * with it (Elixir raises `ArgumentError` then): it is a bug in the program, not a condition to
+ * handle.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownRegistry extends Schema.TaggedError<UnknownRegistry>()("UnknownRegistry", {
+  name: Schema.String
+}) {
+  override get message(): string {
+    return `no registry "${this.name}" is running`
+  }
+}
+
+/**
+ * The options of {@link start} are not valid: `field` says which, `reason` why.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidRegistryOptions extends Schema.TaggedError<InvalidRegistryOptions>()("InvalidRegistryOptions", {
+  field: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `invalid registry options: ${this.field}: ${this.reason}`
+  }
+}
+
+/**
+ * Why a registry did not start.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartError = InvalidRegistryOptions | GenServer.StartError
+
+// ---------------------------------------------------------------------------------------------
+// The registry process
+// ---------------------------------------------------------------------------------------------
+
+/** The owner of the tables: binds them to its record and drops them when it exits. Serves nothing. */
+const owner = GenServer.behaviour({
+  init: (state: internal.RegistryState) =>
+    Effect.map(Effect.service(Process.Self), (self) => {
+      const record = self as unknown as kernel.ProcessRecord
+      internal.bind(record, state)
+      ;(record.exitListeners ??= new Set()).add(() => state.close())
+      return GenServer.ok(state)
+    })
+})
+
+const validate = (options: Options): internal.RegistryState | InvalidRegistryOptions => {
+  if (options.keys !== "unique" && options.keys !== "duplicate") {
+    return new InvalidRegistryOptions({
+      field: "keys",
+      reason: `must be "unique" or "duplicate", got ${String(options.keys)}`
+    })
+  }
+  if (typeof options.name !== "string" || options.name.length === 0) {
+    return new InvalidRegistryOptions({ field: "name", reason: "must be a non-empty string" })
+  }
+  const partitions = options.partitions ?? 1
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    return new InvalidRegistryOptions({
+      field: "partitions",
+      reason: `must be a positive integer, got ${String(partitions)}`
+    })
+  }
+  const meta = options.meta ?? []
+  const entries =
+    Symbol.iterator in meta
+      ? (meta as Iterable<readonly [unknown, unknown]>)
+      : Object.entries(meta as Record<string, unknown>)
+  return new internal.RegistryState(options.keys, options.name, partitions, entries)
+}
+
+const handleOf = <K, V>(name: string, resolve: () => internal.RegistryState | undefined): Registry<K, V> => ({
+  name,
+  resolve,
+  whereis: () => Option.fromUndefinedOr(resolve()?.record?.pid as Pid.Pid<never, unknown> | undefined)
+})
+
+const handleOfState = <K, V>(state: internal.RegistryState): Registry<K, V> =>
+  handleOf(state.name, () => (state.closed ? undefined : state))
+
+const startWith = <K, V>(
+  options: Options,
+  start: (
+    state: internal.RegistryState
+  ) => Effect.Effect<GenServer.Server<never>, GenServer.StartError, Node | Process.Self<never>>
+): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<never>> =>
+  Effect.suspend((): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<never>> => {
+    const state = validate(options)
+    if (state instanceof InvalidRegistryOptions) return Effect.fail(state)
+    return Effect.as(start(state), handleOfState<K, V>(state))
+  })
+
+/**
+ * Starts a registry, not linked to the caller.
+ *
+ * **Errors**: `AlreadyRegistered` when `name` is taken; `InvalidRegistryOptions` for bad options.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "effect-otp"
+ *
+ * const topics = Registry.start<string, undefined>({ keys: "duplicate", name: "topics" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const start = <K = unknown, V = unknown>(options: Options): Effect.Effect<Registry<K, V>, StartError, Node> =>
+  startWith<K, V>(options, (state) => GenServer.start(owner, state, { name: options.name })) as never
+
+/**
+ * Starts a registry linked to the calling process (as a supervisor starts its children).
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const startLink = <K = unknown, V = unknown>(
+  options: Options
+): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<never>> =>
+  startWith<K, V>(options, (state) => GenServer.startLink(owner, state, { name: options.name }))
+
+/**
+ * A child spec that starts the registry under a supervisor. The id defaults to the registry's name.
+ * Put it before the children that register in it.
+ *
+ * @example
+ * ```ts
+ * import { GenServer, Registry, Supervisor } from "effect-otp"
+ * import { Room } from "./room.ts"
+ *
+ * const tree = Supervisor.start({
+ *   strategy: "restForOne",
+ *   children: [
+ *     Registry.childSpec({ keys: "unique", name: "rooms" }),
+ *     GenServer.childSpec("lobby", Room, "lobby", { name: Registry.via("rooms", "lobby") })
+ *   ]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category supervision
+ */
+export const childSpec = (
+  options: Options & Omit<ChildSpec.ChildSpec, "id" | "start" | "type" | "significant"> & { readonly id?: string }
+): ChildSpec.ChildSpec<StartError, Node | Process.Self<never>> => ({
+  id: options.id ?? options.name,
+  start: startLink(options),
+  restart: options.restart,
+  shutdown: options.shutdown
+})
+
+/**
+ * Starts a registry in the current scope; closing the scope stops it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const make = <K = unknown, V = unknown>(
+  options: Options
+): Effect.Effect<Registry<K, V>, StartError, Node | Scope.Scope> =>
+  Effect.acquireRelease(start<K, V>(options), (registry) => stop(registry))
+
+/**
+ * A registry as a Layer: started when the Layer is built, stopped when it is released. Reach it
+ * with {@link named} or {@link via} by its name.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<never, StartError, Node> => Layer.effectDiscard(make(options))
+
+/**
+ * A reference to the registry registered as `name` on this node, resolved at each use: it follows
+ * a registry that a supervisor restarts.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export const named = <K = unknown, V = unknown>(name: string): Effect.Effect<Registry<K, V>, never, Node> =>
+  Effect.map(Effect.service(Node), (api) => {
+    const node = api as unknown as kernel.NodeState
+    return handleOf<K, V>(name, () => internal.byName(node, name))
+  })
+
+/**
+ * Stops the registry: its entries are dropped. Does nothing if it has stopped already.
+ *
+ * @since 0.1.0
+ * @category start
+ */
+export const stop = <K, V>(
+  registry: Registry<K, V>,
+  reason: ExitReason.ExitReason = ExitReason.shutdown
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const record = registry.resolve()?.record
+    if (record === undefined) return Effect.void
+    return Effect.ignore(GenServer.stopServer(GenServer.fromPid(record.pid), reason))
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Registering
+// ---------------------------------------------------------------------------------------------
+
+const stateOrDie = (registry: Registry<any, any>): internal.RegistryState => {
+  const state = registry.resolve()
+  if (state === undefined) throw new UnknownRegistry({ name: registry.name })
+  return state
+}
+
+const selfRecord = Effect.service(Process.Self) as unknown as Effect.Effect<
+  kernel.ProcessRecord,
+  never,
+  Process.Self<never>
+>
+
+const formatKey = (key: unknown): string => Formatter.format(key)
+
+const label = (registry: string, key: unknown): string => `Registry.via(${formatKey(registry)}, ${formatKey(key)})`
+
+/**
+ * Registers the calling process under `key` with `value`.
+ *
+ * **Details**
+ *
+ * - On a unique registry, fails with `AlreadyRegistered` (with the holder's pid) when a live
+ *   process holds `key`, the caller included.
+ * - On a duplicate registry, never fails: the caller may register the same key many times.
+ * - The entry is removed when the caller exits, or by {@link unregister}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process, Registry } from "effect-otp"
+ *
+ * const worker = (registry: Registry.Registry<string, number>) =>
+ *   Effect.gen(function*() {
+ *     yield* Registry.register(registry, "worker:1", 100)
+ *     yield* Process.receive()
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category registering
+ */
+export const register = <K, V>(
+  registry: Registry<K, V>,
+  key: K,
+  value: V
+): Effect.Effect<void, Errors.AlreadyRegistered, Process.Self<never>> =>
+  Effect.flatMap(selfRecord, (self) =>
+    Effect.suspend(() => {
+      const holder = stateOrDie(registry).register(self, key, value)
+      if (holder === undefined) return Effect.void
+      return Effect.fail(new Errors.AlreadyRegistered({ name: label(registry.name, key), pid: holder.pid }))
+    })
+  )
+
+/**
+ * Removes every entry of the calling process under `key`. Does nothing if there is none.
+ *
+ * @since 0.1.0
+ * @category registering
+ */
+export const unregister = <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<void, never, Process.Self<never>> =>
+  Effect.flatMap(selfRecord, (self) => Effect.sync(() => stateOrDie(registry).unregister(self, key)))
+
+/**
+ * Removes the entries of the calling process under `key` whose value `predicate` accepts.
+ *
+ * @since 0.1.0
+ * @category registering
+ */
+export const unregisterMatch = <K, V>(
+  registry: Registry<K, V>,
+  key: K,
+  predicate: (value: V) => boolean
+): Effect.Effect<void, never, Process.Self<never>> =>
+  Effect.flatMap(selfRecord, (self) =>
+    Effect.sync(() => stateOrDie(registry).unregister(self, key, predicate as (value: unknown) => boolean))
+  )
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+const toEntry = <V>(entry: internal.Entry): Entry<V> => [entry.owner.pid as never, entry.value as V]
+
+/**
+ * The entries under `key`, in registration order: at most one on a unique registry.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const lookup = <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<ReadonlyArray<Entry<V>>> =>
+  Effect.sync(() =>
+    stateOrDie(registry)
+      .lookup(key)
+      .map(toEntry<V>)
+  )
+
+/**
+ * The entries under `key` whose value `predicate` accepts, in registration order.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const match: {
+  <K, V, S extends V>(
+    registry: Registry<K, V>,
+    key: K,
+    predicate: (value: V) => value is S
+  ): Effect.Effect<ReadonlyArray<Entry<S>>>
+  <K, V>(registry: Registry<K, V>, key: K, predicate: (value: V) => boolean): Effect.Effect<ReadonlyArray<Entry<V>>>
+} = <K, V>(registry: Registry<K, V>, key: K, predicate: (value: V) => boolean) =>
+  Effect.sync(() =>
+    stateOrDie(registry)
+      .lookup(key)
+      .filter((entry) => predicate(entry.value as V))
+      .map(toEntry<V>)
+  )
+
+/**
+ * The keys `pid` holds in this registry, in registration order; empty when the process has none
+ * or has exited. On a duplicate registry a key appears once per registration.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const keys = <K, V>(registry: Registry<K, V>, pid: Pid.Pid<never, unknown>): Effect.Effect<ReadonlyArray<K>> =>
+  Effect.sync(() =>
+    stateOrDie(registry)
+      .entriesOf(kernel.recordOf(pid))
+      .map((entry) => entry.key as K)
+  )
+
+/**
+ * How many entries the registry holds.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const count = <K, V>(registry: Registry<K, V>): Effect.Effect<number> =>
+  Effect.sync(() => stateOrDie(registry).count())
+
+/**
+ * Runs `f` with the entries under `key`, in the caller; does not run it when there is none. The
+ * processes of the entries take no part unless `f` involves them (by sending them a message).
+ *
+ * **Gotchas**: `f` runs in the caller, so its failure is the caller's; report and carry on inside
+ * `f` if one bad subscriber must not stop the others.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process, Registry } from "effect-otp"
+ *
+ * const broadcast = (topics: Registry.Registry<string>, topic: string, message: unknown) =>
+ *   Registry.dispatch(topics, topic, (entries) =>
+ *     Effect.forEach(entries, ([pid]) => Process.send(pid, message), { discard: true })
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category dispatch
+ */
+export const dispatch = <K, V, E, R>(
+  registry: Registry<K, V>,
+  key: K,
+  f: (entries: ReadonlyArray<Entry<V>>) => Effect.Effect<unknown, E, R>
+): Effect.Effect<void, E, R> =>
+  Effect.suspend(() => {
+    const entries = stateOrDie(registry).lookup(key)
+    return entries.length === 0 ? Effect.void : Effect.asVoid(f(entries.map(toEntry<V>)))
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Metadata
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Reads the registry's metadata under `key` (set by the `meta` option or {@link putMeta}).
+ *
+ * @since 0.1.0
+ * @category metadata
+ */
+export const meta = <K, V>(registry: Registry<K, V>, key: unknown): Effect.Effect<Option.Option<unknown>> =>
+  Effect.sync(() => MutableHashMap.get(stateOrDie(registry).meta, key))
+
+/**
+ * Stores registry metadata under `key`, replacing what was there.
+ *
+ * @since 0.1.0
+ * @category metadata
+ */
+export const putMeta = <K, V>(registry: Registry<K, V>, key: unknown, value: unknown): Effect.Effect<void> =>
+  Effect.sync(() => {
+    MutableHashMap.set(stateOrDie(registry).meta, key, value)
+  })
+
+// ---------------------------------------------------------------------------------------------
+// via
+// ---------------------------------------------------------------------------------------------
+
+class ViaName implements InternalName.Via {
+  readonly [InternalName.ViaTypeId]: typeof InternalName.ViaTypeId = InternalName.ViaTypeId
+  readonly registry: Registry<any, any> | string
+  readonly key: unknown
+  readonly value: unknown
+  readonly label: string
+
+  constructor(registry: Registry<any, any> | string, key: unknown, value: unknown) {
+    this.registry = registry
+    this.key = key
+    this.value = value
+    this.label = label(typeof registry === "string" ? registry : registry.name, key)
+  }
+
+  state(node: kernel.NodeState): internal.RegistryState | undefined {
+    return typeof this.registry === "string" ? internal.byName(node, this.registry) : this.registry.resolve()
+  }
+
+  registerName(record: kernel.ProcessRecord): kernel.ProcessRecord | undefined {
+    const state = this.state(record.node)
+    if (state === undefined) {
+      throw new UnknownRegistry({ name: typeof this.registry === "string" ? this.registry : this.registry.name })
+    }
+    if (state.keys !== "unique") {
+      throw new Error(`${this.label}: via names need a registry with unique keys; "${state.name}" has duplicate keys`)
+    }
+    return state.register(record, this.key, this.value)
+  }
+
+  whereisName(node: kernel.NodeState): kernel.ProcessRecord | undefined {
+    return this.state(node)?.lookup(this.key)[0]?.owner
+  }
+
+  toString(): string {
+    return this.label
+  }
+}
+
+/**
+ * A name kept in a unique registry under `key` (with `value`, default `undefined`), for the `name`
+ * option of `GenServer.start`, `Supervisor.start`, `DynamicSupervisor.start` and any behaviour, and
+ * for their `named` references. Give the registry by reference or by its name.
+ *
+ * **Details**
+ *
+ * - Starting a second process under a taken name fails with `AlreadyRegistered`.
+ * - The name is freed when the process exits; a restarted process registers it again.
+ * - A reference (`GenServer.named(behaviour, via)`) looks the key up at each use: `NoProc` while
+ *   no process holds it.
+ *
+ * **Gotchas**: starting under a `via` name of a registry that does not run, or of a duplicate
+ * registry, is a bug: the start fails with the defect (`InitFailed`).
+ *
+ * @example
+ * ```ts
+ * import { GenServer, Registry } from "effect-otp"
+ * import { Counter } from "./counter.ts"
+ *
+ * const start = GenServer.start(Counter, 0, { name: Registry.via("counters", "user:1") })
+ * ```
+ *
+ * @since 0.1.0
+ * @category via
+ */
+export const via = <K, V>(registry: Registry<K, V> | string, key: K, value?: V): Via =>
+  new ViaName(registry, key, value)
