@@ -17,8 +17,6 @@ export * as ExitReason from "./ExitReason.ts"
 /** @since 0.1.0 */
 export * as GenServer from "./GenServer.ts"
 /** @since 0.1.0 */
-export * as GenStatem from "./GenStatem.ts"
-/** @since 0.1.0 */
 export * as Mailbox from "./Mailbox.ts"
 /** @since 0.1.0 */
 export * as Node from "./Node.ts"
@@ -32,9 +30,5 @@ export * as Registry from "./Registry.ts"
 export * as Request from "./Request.ts"
 /** @since 0.1.0 */
 export * as Supervisor from "./Supervisor.ts"
-/** @since 0.1.0 */
-export * as Task from "./Task.ts"
-/** @since 0.1.0 */
-export * as TaskSupervisor from "./TaskSupervisor.ts"
 /** @since 0.1.0 */
 export * as testing from "./testing.ts"
