@@ -1,0 +1,104 @@
+/**
+ * The `otp` command: demos and tools for effect-otp, built with `effect/cli`.
+ *
+ * ```
+ * otp demo mastery [--scripted] [--seed <int>] [--email <text>]
+ * ```
+ *
+ * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
+ *   mid-quiz and restarted by its supervisor (see `demo/MasteryDemo`). Interactive when stdin is
+ *   a terminal, scripted otherwise (or with `--scripted`).
+ *
+ * `--help` works at every level; `--version` prints the version.
+ *
+ * @example
+ * ```ts
+ * import { NodeServices } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import * as Cli from "@effect-otp/cli/Cli"
+ *
+ * // what `otp demo mastery --scripted` does, from code (as the tests do)
+ * Effect.runPromise(Cli.run(["demo", "mastery", "--scripted"]).pipe(Effect.provide(NodeServices.layer)))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as MasteryDemo from "./demo/MasteryDemo.ts"
+
+/**
+ * The version `otp --version` prints.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const version = "0.1.0"
+
+/**
+ * Whether the demo should ask the person at the terminal: stdin is a TTY and `--scripted` is not set.
+ *
+ * @since 0.1.0
+ * @category demos
+ */
+export const isInteractive = (scripted: boolean): boolean => !scripted && process.stdin.isTTY === true
+
+/**
+ * `otp demo mastery`.
+ *
+ * @since 0.1.0
+ * @category demos
+ */
+export const demoMastery = Command.make(
+  "mastery",
+  {
+    scripted: Flag.Boolean("scripted").pipe(
+      Flag.withDescription("Answer automatically, even when stdin is a terminal"),
+      Flag.withDefault(false)
+    ),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the quiz's question selection"), Flag.withDefault(7)),
+    email: Flag.String("email").pipe(Flag.withDescription("Who takes the quiz"), Flag.withDefault("ada@example.com"))
+  },
+  Effect.fnUntraced(function* ({ scripted, seed, email }) {
+    const student = isInteractive(scripted) ? yield* MasteryDemo.terminalStudent : MasteryDemo.scriptedStudent()
+    yield* MasteryDemo.run({ student, seed, email })
+  })
+).pipe(
+  Command.withDescription(
+    "The Mastery quiz app (Designing Elixir Systems with OTP) on effect-otp: a supervision tree, a quiz, a session killed mid-quiz and restarted"
+  ),
+  Command.withExamples([
+    { command: "otp demo mastery", description: "Answer the questions yourself (in a terminal)" },
+    { command: "otp demo mastery --scripted --seed 3", description: "Watch a scripted run" }
+  ])
+)
+
+/**
+ * `otp demo`: the demos.
+ *
+ * @since 0.1.0
+ * @category demos
+ */
+export const demo = Command.make("demo").pipe(
+  Command.withDescription("Demos of effect-otp"),
+  Command.withSubcommands([demoMastery])
+)
+
+/**
+ * The root command.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const otp = Command.make("otp").pipe(
+  Command.withDescription("effect-otp: Erlang/OTP's model of concurrency on Effect"),
+  Command.withSubcommands([demo])
+)
+
+/**
+ * Runs `otp` with these arguments (without the program name).
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run = Command.runWith(otp, { version })

@@ -1,0 +1,114 @@
+import { NodeServices } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Boundary, Core } from "@effect-otp/example-mastery"
+import { Effect, Option } from "effect"
+import { TestConsole } from "effect/testing"
+import * as Cli from "../src/Cli.ts"
+import * as MasteryDemo from "../src/demo/MasteryDemo.ts"
+
+/**
+ * What the demo printed so far. A pid prints its node's index in this OS process (`<1.4.0>` on the
+ * second node made here), so pids are shown as if on the first node.
+ */
+const output = Effect.map(TestConsole.logLines, (lines) =>
+  lines.map((line) => String(line).replace(/<\d+\.(\d+)\.0>/g, "<0.$1.0>"))
+)
+
+describe("otp demo mastery", () => {
+  it.effect("--scripted: builds the tree, kills a session mid-quiz, shows it restarted, masters the quiz", () =>
+    Effect.gen(function* () {
+      yield* Cli.run(["demo", "mastery", "--scripted"]).pipe(Effect.provide(NodeServices.layer))
+      const lines = yield* output
+      const text = lines.join("\n")
+      // the tree, with pids and registered names
+      assert.include(text, `mastery            <0.1.0>  Supervisor "mastery" (oneForOne)`)
+      assert.include(text, `├─ quiz_manager    <0.2.0>  GenServer "mastery/quiz_manager"`)
+      assert.include(text, `└─ quiz_sessions   <0.3.0>  DynamicSupervisor "mastery/quiz_sessions"`)
+      assert.include(
+        text,
+        `ada@example.com takes it: session <0.4.0>, registered as "mastery/session/Basics/ada@example.com"`
+      )
+      // the kill and the restart, with the supervisor's own reports
+      assert.include(text, "✂  Process.kill(<0.4.0>): the session dies mid-quiz")
+      assert.include(
+        text,
+        "│ log warn: dynamic supervisor <0.3.0> restarted mastery/session/Basics/ada@example.com as <0.5.0>"
+      )
+      assert.include(text, '<0.4.0> → <0.5.0>, still "mastery/session/Basics/ada@example.com"')
+      assert.include(
+        text,
+        `kept, by design: the start arguments: quiz "Basics" (3 templates, mastery 2), ada@example.com`
+      )
+      assert.include(text, "after:  mastered [], streaks {}, 0 answers, no question")
+      // scripted answers: some right, some wrong, until mastered
+      assert.isAbove(lines.filter((line) => line.includes("✓ right")).length, 5)
+      assert.strictEqual(lines.filter((line) => line.includes("✗ wrong")).length, 2)
+      assert.include(text, `Mastered "Basics" after 11 answers (2 wrong).`)
+      assert.include(
+        text,
+        "Session <0.5.0> stopped Normal; restart: transient, so it stays stopped: 0 sessions running."
+      )
+      assert.strictEqual(
+        lines.at(-1),
+        "Released the app's Layer: the tree stopped in reverse order; 0 processes left on the node."
+      )
+    })
+  )
+
+  it.effect("the same seed gives the same run; --seed and --email change it", () =>
+    Effect.gen(function* () {
+      yield* Cli.run(["demo", "mastery", "--scripted"]).pipe(Effect.provide(NodeServices.layer))
+      const first = yield* output
+      yield* Cli.run(["demo", "mastery", "--scripted"]).pipe(Effect.provide(NodeServices.layer))
+      const both = yield* output
+      assert.deepStrictEqual(both.slice(first.length), first)
+      yield* Cli.run(["demo", "mastery", "--scripted", "--seed", "3", "--email", "grace@example.com"]).pipe(
+        Effect.provide(NodeServices.layer)
+      )
+      const third = (yield* output).slice(both.length)
+      assert.include(third.join("\n"), "grace@example.com takes it")
+      assert.notDeepEqual(third, first)
+    })
+  )
+
+  it.effect("a student who stops early: the app is still released, nothing left running", () =>
+    Effect.gen(function* () {
+      const quitter: MasteryDemo.Student = {
+        description: "test",
+        echo: true,
+        answer: (question, _prompt, number) =>
+          Effect.succeed(number > 2 ? Option.none() : Option.fromUndefinedOr(MasteryDemo.solve(question)))
+      }
+      const summary = yield* MasteryDemo.run({ student: quitter })
+      assert.deepStrictEqual(summary, {
+        answers: 2,
+        wrong: 0,
+        mastered: false,
+        killed: Option.none(),
+        processesLeft: 0
+      })
+      assert.include((yield* output).join("\n"), "Stopped after 2 answers (0 wrong).")
+    })
+  )
+
+  it.effect("the scripted student knows the answer to every question of the example templates", () =>
+    Effect.sync(() => {
+      let rng = Core.Rng.make(1)
+      for (const template of Core.Examples.templates) {
+        for (let i = 0; i < 200; i++) {
+          const [question, next] = Core.Question.generate(template, rng)
+          rng = next
+          const asked = new Boundary.QuizSession.Question({
+            templateName: template.name,
+            category: template.category,
+            instructions: template.instructions,
+            asked: question.asked
+          })
+          const answer = MasteryDemo.solve(asked)
+          assert.isDefined(answer, question.asked)
+          assert.isTrue(template.checker(question.substitutions, answer!), `${question.asked} ${answer}`)
+        }
+      }
+    })
+  )
+})
