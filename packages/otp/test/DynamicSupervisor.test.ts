@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, ExitReason, Node, Process } from "effect-otp"
+import { DynamicSupervisor, ExitReason, Node, Process, testing } from "effect-otp"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -100,8 +100,8 @@ describe("DynamicSupervisor", () => {
         // one budget for all: both are killed at 5 s, not one after the other
         yield* TestClock.adjust("1 milli")
         yield* Fiber.join(stopped)
-        assert.deepStrictEqual(yield* Process.awaitExit(a), ExitReason.killed)
-        assert.deepStrictEqual(yield* Process.awaitExit(b), ExitReason.killed)
+        yield* testing.expectExit(a, ExitReason.killed)
+        yield* testing.expectExit(b, ExitReason.killed)
       })
     )
   )

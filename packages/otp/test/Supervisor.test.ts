@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Option, Schedule, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { type ChildSpec, ExitReason, GenServer, Node, Process, Request, Supervisor } from "effect-otp"
+import { type ChildSpec, ExitReason, GenServer, Node, Process, Request, Supervisor, testing } from "effect-otp"
 import * as fc from "fast-check"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
@@ -44,7 +44,7 @@ const crash = (sup: Supervisor.Supervisor, id: string, reason: ExitReason.ExitRe
   Effect.gen(function* () {
     const pid = pidOf(yield* Supervisor.whichChildren(sup), id)
     yield* Process.exit(pid, reason)
-    yield* Process.awaitExit(pid)
+    yield* testing.expectExit(pid, reason)
     return yield* Supervisor.whichChildren(sup)
   })
 

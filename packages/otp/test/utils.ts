@@ -4,26 +4,22 @@
  */
 import { assert } from "@effect/vitest"
 import { Cause, Deferred, Effect, type Exit, Logger, Option, References } from "effect"
-import { ExitReason, type Node, Process } from "effect-otp"
+import { ExitReason, type Node, Process, testing } from "effect-otp"
 
 /**
  * Runs `body` as a process, waits until it has exited, and returns its result (or fails with its
- * error). If the process exits without finishing its body (an exit signal, `Process.exit`), this
- * dies with the exit reason, so a test never hangs on a result that cannot come.
+ * error): `testing.runInProcess`, except that a process that exits without finishing its body (an
+ * exit signal, `Process.exit`) makes this die with `ProcessExited` instead of failing, so the
+ * tests' error types stay those of their bodies.
  */
 export const inProcess = <A, E, R>(
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, Exclude<R, Process.Self<never>> | Node.Node> =>
-  Effect.gen(function* () {
-    const result = yield* Deferred.make<A, E>()
-    const pid = yield* Process.spawn(Effect.flatMap(Effect.exit(body), (exit) => Deferred.done(result, exit)))
-    const reason = yield* Process.awaitExit(pid)
-    const done = yield* Deferred.poll(result)
-    if (Option.isNone(done)) {
-      return yield* Effect.die(new Error(`process ${pid} exited with ${reason._tag} before its body finished`))
-    }
-    return yield* done.value
-  }) as never
+  Effect.catchIf(
+    testing.runInProcess(body),
+    (error): error is testing.ProcessExited => error instanceof testing.ProcessExited,
+    Effect.die
+  ) as never
 
 /**
  * Spawns a process that waits for one message and then returns, so that the test decides when it
