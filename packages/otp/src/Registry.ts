@@ -11,19 +11,22 @@
  * ## Example
  *
  * ```ts
- * import { Effect } from "effect"
+ * import { Deferred, Effect } from "effect"
  * import { Node, Process, Registry } from "effect-otp"
  *
  * const program = Effect.gen(function*() {
  *   const sessions = yield* Registry.start<string, { readonly user: string }>({ keys: "unique", name: "sessions" })
+ *   const registered = yield* Deferred.make<void>()
  *   const pid = yield* Process.spawn(Effect.gen(function*() {
  *     yield* Registry.register(sessions, "session:42", { user: "ada" }) // registers the calling process
+ *     yield* Deferred.succeed(registered, undefined)
  *     yield* Process.receive()
  *   }))
- *   // ... once the process has registered:
- *   const entries = yield* Registry.lookup(sessions, "session:42") // [[pid, { user: "ada" }]]
+ *   yield* Deferred.await(registered)
+ *   yield* Registry.lookup(sessions, "session:42") // [[pid, { user: "ada" }]]
  *   yield* Process.kill(pid)
- *   // its entries are gone: lookup gives []
+ *   yield* Process.awaitExit(pid)
+ *   return yield* Registry.lookup(sessions, "session:42") // []: the entry went with its process
  * })
  *
  * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))

@@ -7,18 +7,20 @@
  *
  * ```ts
  * import { it } from "@effect/vitest"
- * import { Effect } from "effect"
+ * import { Effect, Option } from "effect"
  * import { ExitReason, GenServer, Node, Process, testing } from "effect-otp"
- * import { Counter, Crash } from "./counter.ts"
+ * import { Counter, Get } from "./counter.ts"
  *
- * it.effect("a crashed counter is restarted and reachable by name", () =>
+ * it.effect("a crashed counter is restarted under its name", () =>
  *   testing.runInProcess(Effect.gen(function*() {
  *     const pid = yield* testing.startSupervised(GenServer.childSpec("c", Counter, 0, { name: "c" }))
- *     yield* Process.monitor(pid)
+ *     yield* Process.monitor(pid)                                  // the test is a process: it monitors
  *     yield* Process.exit(pid, ExitReason.failure("boom"))
- *     yield* testing.assertReceive(Process.isDown)                 // the test is a process: it receives
- *     yield* testing.waitUntil(() => Option.isSome(...))          // the restart happened
- *   })).pipe(Effect.provide(Node.layer())))
+ *     yield* testing.assertReceive(Process.isDown)                 // and receives
+ *     const counter = yield* GenServer.named(Counter, "c")
+ *     yield* testing.waitUntil(() => Option.isSome(counter.whereis())) // restarted
+ *     return yield* GenServer.call(counter, new Get())
+ *   })).pipe(Effect.provide(Node.layer())))                       // everything stops with the test
  * ```
  *
  * ## The utilities

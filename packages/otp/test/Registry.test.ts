@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Option, Schema, type Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Layer, Option, Schema, type Scope } from "effect"
 import {
   DynamicSupervisor,
   Errors,
@@ -47,6 +47,30 @@ const Counter = GenServer.behaviour({
 })
 
 describe("Registry", () => {
+  it.effect("the module's example: an entry goes with its process", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sessions = yield* Registry.start<string, { readonly user: string }>({ keys: "unique", name: "sessions" })
+        const registered = yield* Deferred.make<void>()
+        const pid = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Registry.register(sessions, "session:42", { user: "ada" })
+            yield* Deferred.succeed(registered, undefined)
+            yield* Process.receive()
+          })
+        )
+        yield* Deferred.await(registered)
+        const entries = yield* Registry.lookup(sessions, "session:42")
+        assert.strictEqual(entries.length, 1)
+        assert.isTrue(Pid.equals(entries[0]![0], pid))
+        assert.deepStrictEqual(entries[0]![1], { user: "ada" })
+        yield* Process.kill(pid)
+        yield* Process.awaitExit(pid)
+        assert.deepStrictEqual(yield* Registry.lookup(sessions, "session:42"), [])
+      })
+    )
+  )
+
   describe("unique keys", () => {
     it.effect("a key points to one process; a second register fails with AlreadyRegistered naming the holder", () =>
       withNode(

@@ -24,12 +24,33 @@ const Counter = GenServer.behaviour({
 })
 
 describe("testing", () => {
+  it.effect("the module's example: a crashed counter is restarted under its name", () =>
+    testing
+      .runInProcess(
+        Effect.gen(function* () {
+          const pid = yield* testing.startSupervised(GenServer.childSpec("c", Counter, 3, { name: "c" }))
+          yield* Process.monitor(pid)
+          yield* Process.exit(pid, ExitReason.failure("boom"))
+          const down = yield* testing.assertReceive(Process.isDown)
+          assert.deepStrictEqual(down.reason, ExitReason.failure("boom"))
+          const counter = yield* GenServer.named(Counter, "c")
+          yield* testing.waitUntil(() => Option.isSome(counter.whereis()))
+          assert.isFalse(Pid.equals(Option.getOrThrow(counter.whereis()), pid))
+          return yield* GenServer.call(counter, new Get())
+        })
+      )
+      .pipe(
+        Effect.map((n) => assert.strictEqual(n, 3)),
+        Effect.provide(Node.layer())
+      )
+  )
+
   describe("runInProcess", () => {
     it.effect("returns the body's result, and the body is a process", () =>
       withNode(
         Effect.gen(function* () {
           const pid = yield* testing.runInProcess(Process.self())
-          assert.strictEqual(String(pid), "<0.1.0>")
+          assert.isTrue(Pid.isPid(pid))
           assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.normal)
           assert.strictEqual(yield* testing.runInProcess(Effect.succeed(42)), 42)
         })
