@@ -31,4 +31,8 @@ export * as Request from "./Request.ts"
 /** @since 0.1.0 */
 export * as Supervisor from "./Supervisor.ts"
 /** @since 0.1.0 */
+export * as Task from "./Task.ts"
+/** @since 0.1.0 */
+export * as TaskSupervisor from "./TaskSupervisor.ts"
+/** @since 0.1.0 */
 export * as testing from "./testing.ts"

@@ -1,0 +1,831 @@
+/**
+ * Tasks: the task record, the reply protocol, await / yield / shutdown / ignore, and the engine
+ * behind `asyncStream`.
+ *
+ * The reply protocol is Elixir's: a task sends its result to its owner as a message tagged with
+ * the owner's monitor reference (`Reply { ref, value }`), and the owner takes it with a selective
+ * receive on that reference or the `Down` of the same monitor. A reply is sent only while the
+ * owner's monitor is still active, which is Erlang's monitor alias (`alias: demonitor`): once the
+ * owner has demonitored (after a timeout, `ignore`, `shutdown`, or `Process.demonitor`), a late
+ * result is dropped at the source and never reaches the mailbox.
+ *
+ * @internal
+ */
+import {
+  Cause,
+  Channel,
+  Clock,
+  Context,
+  Data,
+  Duration,
+  Effect,
+  Exit,
+  Option,
+  References,
+  Schema,
+  Scope,
+  Stream
+} from "effect"
+import * as ExitReason from "../ExitReason.ts"
+import { Node } from "../Node.ts"
+import * as Pid from "../Pid.ts"
+import * as Process from "../Process.ts"
+import type { Task } from "../Task.ts"
+import * as kernel from "./kernel.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** The task exited without a result, for a reason other than a typed failure of its effect. */
+export class TaskExited extends Schema.TaggedError<TaskExited>()("TaskExited", {
+  pid: Pid.schema,
+  reason: Schema.Any
+}) {
+  override get message(): string {
+    return `task ${String(this.pid)} exited: ${String(this.reason)}`
+  }
+}
+
+/** No result arrived within the timeout. */
+export class TaskTimeout extends Schema.TaggedError<TaskTimeout>()("TaskTimeout", {
+  pid: Pid.schema,
+  timeout: Schema.Number
+}) {
+  override get message(): string {
+    return `task ${String(this.pid)} did not reply within ${this.timeout} ms`
+  }
+}
+
+/** Only the process that started a task may await, yield, ignore or shut it down. */
+export class NotOwner extends Schema.TaggedError<NotOwner>()("NotOwner", {
+  pid: Pid.schema,
+  owner: Pid.schema,
+  caller: Pid.schema
+}) {
+  override get message(): string {
+    return `task ${String(this.pid)} must be queried from its owner ${String(this.owner)}, not from ${String(this.caller)}`
+  }
+}
+
+/** A failure of an `asyncStream` task with the input element that caused it (`zipInputOnExit`). */
+export class InputExited<X, Err> extends Data.TaggedError("InputExited")<{
+  readonly input: X
+  readonly error: Err
+}> {
+  override get message(): string {
+    return `the task for input ${String(this.input)} failed: ${String(this.error)}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records and messages
+// ---------------------------------------------------------------------------------------------
+
+export const TypeId: unique symbol = Symbol.for("effect-otp/Task") as never
+
+/** Shared between a task process and its owner: the typed failure of the task's own effect. */
+export interface Outcome {
+  failed: boolean
+  error: unknown
+}
+
+export class TaskImpl<A, E> implements Task<A, E> {
+  declare readonly [TypeId]: Task<A, E>[typeof TypeId]
+  readonly pid: Pid.Pid<never, unknown>
+  readonly ref: kernel.MonitorRef
+  readonly owner: Pid.Pid<never, unknown>
+  /** @internal */
+  declare readonly outcome: Outcome
+  constructor(pid: Pid.Pid<never, unknown>, ref: kernel.MonitorRef, owner: Pid.Pid<never, unknown>, outcome: Outcome) {
+    this.pid = pid
+    this.ref = ref
+    this.owner = owner
+    Object.defineProperty(this, "outcome", { value: outcome, enumerable: false })
+  }
+  toString(): string {
+    return `#Task<${String(this.pid)}, ${String(this.ref)}>`
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString()
+  }
+}
+Object.defineProperty(TaskImpl.prototype, TypeId, { value: { _A: () => undefined, _E: () => undefined } })
+
+/** The message a task sends its owner when its effect succeeds (Elixir's `{ref, result}`). */
+export class Reply<A = unknown> {
+  readonly _tag = "TaskReply"
+  readonly ref: kernel.MonitorRef
+  readonly value: A
+  constructor(ref: kernel.MonitorRef, value: A) {
+    this.ref = ref
+    this.value = value
+  }
+}
+
+/** The message by which the owner of a supervised task gives it the reference to reply with. */
+export class Go {
+  readonly handshake: object
+  readonly ref: kernel.MonitorRef
+  constructor(handshake: object, ref: kernel.MonitorRef) {
+    this.handshake = handshake
+    this.ref = ref
+  }
+}
+
+const impl = <A, E>(task: Task<A, E>): TaskImpl<A, E> => task as TaskImpl<A, E>
+
+export const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Process.Self<never>> = Effect.service(
+  Process.Self
+) as never
+
+export const nodeState: Effect.Effect<kernel.NodeState, never, Node> = Effect.service(Node) as never
+
+export const newOutcome = (): Outcome => ({ failed: false, error: undefined })
+
+// ---------------------------------------------------------------------------------------------
+// The task side
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs the task's effect inside the task process. On success it replies to the owner, if the
+ * owner's monitor on this task is still active; on failure it records the typed error (so the owner
+ * can tell the task's own failure from an exit signal) and exits with the cause.
+ */
+export const runBody = <A, E, R>(
+  body: Effect.Effect<A, E, R>,
+  owner: kernel.ProcessRecord,
+  ref: () => kernel.MonitorRef,
+  outcome: Outcome
+): Effect.Effect<void, E, R | Process.Self<never>> =>
+  Effect.matchCauseEffect(body, {
+    onSuccess: (value) =>
+      Effect.map(selfRecord, (self) => {
+        const monitor = owner.monitors?.get(ref().id)
+        if (monitor !== undefined && monitor.target === self) kernel.deliverSystemMade(owner, new Reply(ref(), value))
+      }),
+    onFailure: (cause) => {
+      for (const reason of cause.reasons) {
+        if (Cause.isFailReason(reason)) {
+          outcome.failed = true
+          outcome.error = reason.error
+          break
+        }
+      }
+      return Effect.failCause(cause)
+    }
+  })
+
+/**
+ * Spawns a task process on the owner's node, monitored by the owner (and linked to it when `link`),
+ * atomically: the link and the monitor exist before the effect runs.
+ */
+export const spawnTask = <A, E, R>(
+  owner: kernel.ProcessRecord,
+  node: kernel.NodeState,
+  body: Effect.Effect<A, E, R>,
+  link: boolean
+): Effect.Effect<TaskImpl<A, E>, never, Exclude<R, Process.Self<never>>> =>
+  Effect.suspend(() => {
+    const outcome = newOutcome()
+    let ref: kernel.MonitorRef | undefined
+    return Effect.map(
+      kernel.spawn(
+        node,
+        Process.Self as never,
+        runBody(body, owner, () => ref!, outcome),
+        undefined,
+        (child) => {
+          if (link) kernel.linkRecords(owner, child)
+          ref = kernel.monitorRecord(owner, child, child.pid)
+        }
+      ),
+      (record) => new TaskImpl<A, E>(record.pid, ref!, owner.pid, outcome)
+    )
+  }) as never
+
+/** The context a supervised task runs its effect in: the caller's, minus what belongs to a process. */
+export const callerContext = <R>(context: Context.Context<R>): Context.Context<R> =>
+  Context.omit(Process.Self, References.CurrentLogAnnotations)(context) as Context.Context<R>
+
+/** How long a supervised task waits for its owner's `Go` (Elixir's `@ref_timeout`). */
+const handshakeTimeout = Duration.seconds(5)
+
+/**
+ * The body of a supervised task (started by a task supervisor): it waits for the owner's `Go`
+ * (monitoring the owner meanwhile), then runs the effect and replies with the reference it got.
+ */
+export const supervisedBody = <A, E, R>(
+  body: Effect.Effect<A, E, R>,
+  context: Context.Context<R>,
+  owner: kernel.ProcessRecord,
+  handshake: object,
+  outcome: Outcome
+): Effect.Effect<void, E, Process.Self<never>> =>
+  Effect.flatMap(selfRecord, (self) => {
+    const watch = kernel.monitorRecord(self, kernel.liveRecordOf(owner.pid), owner.pid)
+    const isHandshake = (m: unknown) =>
+      (m instanceof Go && m.handshake === handshake) || (m instanceof kernel.DownMessage && m.ref === watch)
+    return Effect.flatMap(kernel.receiveWithin(self, isHandshake, handshakeTimeout), (m) => {
+      if (m instanceof Go) {
+        kernel.demonitorRecord(self, watch)
+        kernel.flushMessages(self, (x) => x instanceof kernel.DownMessage && x.ref === watch)
+        return runBody(Effect.provideContext(body, context), owner, () => m.ref, outcome)
+      }
+      // the owner died before it could use the task, or never sent the reference: give up quietly
+      const reason =
+        m instanceof kernel.DownMessage ? ExitReason.shutdownWith(m.reason) : ExitReason.shutdownWith("timeout")
+      kernel.terminate(self, reason, false)
+      return Effect.interrupt
+    })
+  }) as never
+
+// ---------------------------------------------------------------------------------------------
+// The owner side
+// ---------------------------------------------------------------------------------------------
+
+export type Timeout = Duration.Input | "infinity"
+
+export const defaultTimeout = Duration.seconds(5)
+
+export const toDuration = (timeout: Timeout | undefined, fallback: Duration.Duration): Duration.Duration =>
+  timeout === undefined ? fallback : timeout === "infinity" ? Duration.infinity : Duration.fromInputUnsafe(timeout)
+
+const millisOf = (duration: Duration.Duration): number => Duration.toMillis(duration)
+
+const isMessageOf =
+  (task: TaskImpl<unknown, unknown>) =>
+  (m: unknown): boolean =>
+    (m instanceof Reply || m instanceof kernel.DownMessage) && m.ref === task.ref
+
+/** The error the owner gets for a task that exited with `reason` without replying. */
+export const exitError = <E>(task: TaskImpl<unknown, E>, reason: ExitReason.ExitReason): E | TaskExited => {
+  const outcome = task.outcome
+  if (reason._tag === "Failure" && outcome.failed) {
+    for (const r of reason.cause.reasons) {
+      if (Cause.isFailReason(r) && r.error === outcome.error) return outcome.error as E
+    }
+  }
+  return new TaskExited({ pid: task.pid as Pid.Pid<unknown, unknown>, reason })
+}
+
+/** Removes the owner's monitor and any reply or `Down` of it already in the mailbox. */
+export const forget = (self: kernel.ProcessRecord, task: TaskImpl<unknown, unknown>): void => {
+  kernel.demonitorRecord(self, task.ref)
+  kernel.flushMessages(self, isMessageOf(task))
+}
+
+/** Kills a task that is linked to the owner, unlinking first so that its death does not reach the owner. */
+export const killIfLinked = (self: kernel.ProcessRecord, task: TaskImpl<unknown, unknown>): void => {
+  const target = kernel.liveRecordOf(task.pid)
+  if (target === undefined || self.links?.has(target) !== true) return
+  kernel.unlinkRecords(self, target)
+  kernel.exitSignal(target, self.pid, ExitReason.killed, "kill")
+}
+
+/** Unlinks and kills a task, whether or not it is linked. */
+const unlinkAndKill = (self: kernel.ProcessRecord, pid: Pid.Pid<never, unknown>): void => {
+  const target = kernel.liveRecordOf(pid)
+  if (target === undefined) return
+  kernel.unlinkRecords(self, target)
+  kernel.exitSignal(target, self.pid, ExitReason.killed, "kill")
+}
+
+const checkOwner = (self: kernel.ProcessRecord, task: TaskImpl<unknown, unknown>): NotOwner | undefined =>
+  kernel.recordOf(task.owner) === self
+    ? undefined
+    : new NotOwner({
+        pid: task.pid as Pid.Pid<unknown, unknown>,
+        owner: task.owner as Pid.Pid<unknown, unknown>,
+        caller: self.pid as Pid.Pid<unknown, unknown>
+      })
+
+const withOwner = <A, E, R = never>(
+  tasks: ReadonlyArray<Task<unknown, unknown>>,
+  f: (self: kernel.ProcessRecord) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | NotOwner, R | Process.Self<never>> =>
+  Effect.flatMap(selfRecord, (self): Effect.Effect<A, E | NotOwner, R> => {
+    for (const task of tasks) {
+      const error = checkOwner(self, impl(task))
+      if (error !== undefined) return Effect.fail(error)
+    }
+    return f(self)
+  })
+
+export const await_ = <A, E>(
+  task: Task<A, E>,
+  timeout?: Timeout
+): Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner, Process.Self<never>> =>
+  withOwner([task], (self) => {
+    const t = impl(task)
+    const duration = toDuration(timeout, defaultTimeout)
+    return Effect.flatMap(
+      kernel.receiveWithin(self, isMessageOf(t), duration),
+      (m): Effect.Effect<A, E | TaskExited | TaskTimeout> => {
+        if (m instanceof Reply) {
+          forget(self, t)
+          return Effect.succeed(m.value as A)
+        }
+        if (m instanceof kernel.DownMessage) return Effect.fail(exitError(t, m.reason))
+        forget(self, t)
+        killIfLinked(self, t)
+        return Effect.fail(new TaskTimeout({ pid: t.pid as Pid.Pid<unknown, unknown>, timeout: millisOf(duration) }))
+      }
+    )
+  })
+
+export const yield_ = <A, E>(
+  task: Task<A, E>,
+  timeout?: Timeout
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> =>
+  withOwner([task], (self) => {
+    const t = impl(task)
+    return Effect.map(
+      kernel.receiveWithin(self, isMessageOf(t), toDuration(timeout, defaultTimeout)),
+      (m): Option.Option<Exit.Exit<A, E | TaskExited>> => {
+        if (m instanceof Reply) {
+          forget(self, t)
+          return Option.some(Exit.succeed(m.value as A))
+        }
+        if (m instanceof kernel.DownMessage) return Option.some(Exit.fail(exitError(t, m.reason)))
+        return Option.none()
+      }
+    )
+  })
+
+export const ignore = <A, E>(
+  task: Task<A, E>
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> =>
+  withOwner([task], (self) => {
+    const t = impl(task)
+    return Effect.map(
+      kernel.receiveWithin(self, isMessageOf(t), Duration.zero),
+      (m): Option.Option<Exit.Exit<A, E | TaskExited>> => {
+        if (m instanceof kernel.DownMessage) return Option.some(Exit.fail(exitError(t, m.reason)))
+        const target = kernel.recordOf(t.pid)
+        if (target !== undefined) kernel.unlinkRecords(self, target)
+        forget(self, t)
+        return m instanceof Reply ? Option.some(Exit.succeed(m.value as A)) : Option.none()
+      }
+    )
+  })
+
+type ShutdownPhase = "shutdown" | "brutalKill" | "timeoutKill"
+
+/** A reply already in the mailbox, taken without waiting. */
+const flushReply = <A>(self: kernel.ProcessRecord, task: TaskImpl<A, unknown>): Option.Option<Exit.Exit<A, never>> => {
+  let found: Reply | undefined
+  kernel.flushMessages(self, (m) => {
+    if (found === undefined && m instanceof Reply && m.ref === task.ref) {
+      found = m
+      return true
+    }
+    return false
+  })
+  return found === undefined ? Option.none() : Option.some(Exit.succeed(found.value as A))
+}
+
+/** Whether the task ended the way `shutdown` asked it to (then there is nothing to report). */
+const isExpected = (reason: ExitReason.ExitReason, phase: ShutdownPhase): boolean =>
+  phase === "brutalKill" ? reason._tag === "Killed" : reason._tag === "Shutdown" && Option.isNone(reason.term)
+
+export const shutdown = <A, E>(
+  task: Task<A, E>,
+  how: Timeout | "brutalKill" = defaultTimeout
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> =>
+  withOwner([task], (self) =>
+    Effect.suspend(() => {
+      const t = impl(task)
+      type Result = Option.Option<Exit.Exit<A, E | TaskExited>>
+      const target = kernel.liveRecordOf(t.pid)
+      const watch = kernel.monitorRecord(self, target, t.pid)
+      const brutal = how === "brutalKill"
+      if (target !== undefined) {
+        // unlink and signal in one synchronous step: no window in which the owner could die in between
+        kernel.unlinkRecords(self, target)
+        kernel.exitSignal(target, self.pid, brutal ? ExitReason.killed : ExitReason.shutdown, brutal ? "kill" : "exit")
+      }
+      const isWatchDown = (m: unknown) => m instanceof kernel.DownMessage && m.ref === watch
+      const settle = (reason: ExitReason.ExitReason, phase: ShutdownPhase): Result => {
+        if (reason._tag === "NoProc") {
+          // the task had already exited: its own Down, if still in the mailbox, tells how
+          let down: kernel.DownMessage | undefined
+          kernel.flushMessages(self, (m) => {
+            if (down === undefined && m instanceof kernel.DownMessage && m.ref === t.ref) {
+              down = m
+              return true
+            }
+            return false
+          })
+          let result: Result
+          if (down === undefined) {
+            kernel.demonitorRecord(self, t.ref)
+            result = Option.some(Exit.fail(new TaskExited({ pid: t.pid as never, reason: ExitReason.noProc })))
+          } else if (isExpected(down.reason, phase)) {
+            result = Option.none()
+          } else {
+            result = Option.some(Exit.fail(exitError(t, down.reason)))
+          }
+          const reply = flushReply(self, t)
+          return Option.isSome(reply) ? reply : result
+        }
+        forget(self, t)
+        const reply = flushReply(self, t)
+        if (Option.isSome(reply)) return reply
+        return isExpected(reason, phase) ? Option.none() : Option.some(Exit.fail(exitError(t, reason)))
+      }
+      const wait = (phase: ShutdownPhase, timeout: Duration.Duration): Effect.Effect<Result> =>
+        Effect.flatMap(kernel.receiveWithin(self, isWatchDown, timeout), (m) => {
+          if (m instanceof kernel.DownMessage) return Effect.succeed(settle(m.reason, phase))
+          unlinkAndKill(self, t.pid)
+          return wait("timeoutKill", Duration.infinity)
+        })
+      if (brutal) return wait("brutalKill", Duration.infinity)
+      return wait("shutdown", toDuration(how as Timeout, defaultTimeout))
+    })
+  )
+
+/** Milliseconds on the effect's clock. */
+const now: Effect.Effect<number> = Clock.currentTimeMillis
+
+type AnyTask = Task<unknown, unknown>
+
+export const awaitMany = (
+  tasks: ReadonlyArray<AnyTask>,
+  timeout?: Timeout
+): Effect.Effect<Array<unknown>, unknown, Process.Self<never>> =>
+  withOwner(tasks, (self) =>
+    Effect.flatMap(now, (start) => {
+      const duration = toDuration(timeout, defaultTimeout)
+      const deadline = start + millisOf(duration)
+      const results: Array<unknown> = new Array(tasks.length)
+      const pending = new Map<kernel.MonitorRef, number>()
+      for (let i = 0; i < tasks.length; i++) pending.set(impl(tasks[i]!).ref, i)
+      const isPending = (m: unknown) => (m instanceof Reply || m instanceof kernel.DownMessage) && pending.has(m.ref)
+      const abandon = () => {
+        for (const i of pending.values()) {
+          const t = impl(tasks[i]!)
+          forget(self, t)
+          killIfLinked(self, t)
+        }
+        pending.clear()
+      }
+      const loop = (): Effect.Effect<Array<unknown>, unknown> => {
+        if (pending.size === 0) return Effect.succeed(results)
+        return Effect.flatMap(now, (t) =>
+          Effect.flatMap(
+            kernel.receiveWithin(self, isPending, Duration.millis(Math.max(0, deadline - t))),
+            (m): Effect.Effect<Array<unknown>, unknown> => {
+              if (m === kernel.TimedOut) {
+                const first = impl(tasks[pending.values().next().value!]!)
+                abandon()
+                return Effect.fail(new TaskTimeout({ pid: first.pid as never, timeout: millisOf(duration) }))
+              }
+              const message = m as Reply | kernel.DownMessage
+              const i = pending.get(message.ref)!
+              const task = impl(tasks[i]!)
+              pending.delete(message.ref)
+              if (message instanceof Reply) {
+                forget(self, task)
+                results[i] = message.value
+                return loop()
+              }
+              abandon()
+              return Effect.fail(exitError(task, message.reason))
+            }
+          )
+        )
+      }
+      return Duration.isFinite(duration)
+        ? loop()
+        : Effect.suspend(function forever(): Effect.Effect<Array<unknown>, unknown> {
+            if (pending.size === 0) return Effect.succeed(results)
+            return Effect.flatMap(kernel.receive(self, isPending, undefined, false), (m) => {
+              const message = m as Reply | kernel.DownMessage
+              const i = pending.get(message.ref)!
+              const task = impl(tasks[i]!)
+              pending.delete(message.ref)
+              if (message instanceof Reply) {
+                forget(self, task)
+                results[i] = message.value
+                return forever()
+              }
+              abandon()
+              return Effect.fail(exitError(task, message.reason))
+            })
+          })
+    })
+  )
+
+export interface YieldManyOptions {
+  readonly timeout?: Timeout | undefined
+  readonly limit?: number | undefined
+  readonly onTimeout?: "nothing" | "ignore" | "killTask" | undefined
+}
+
+const isYieldManyOptions = (u: unknown): u is YieldManyOptions =>
+  typeof u === "object" &&
+  u !== null &&
+  !Array.isArray(u) &&
+  !Duration.isDuration(u) &&
+  (Object.keys(u).length === 0 || "timeout" in u || "limit" in u || "onTimeout" in u)
+
+export const yieldMany = (
+  tasks: ReadonlyArray<AnyTask>,
+  timeoutOrOptions?: Timeout | YieldManyOptions
+): Effect.Effect<Array<Option.Option<Exit.Exit<unknown, unknown>>>, NotOwner, Process.Self<never>> =>
+  withOwner(tasks, (self) =>
+    Effect.flatMap(now, (start) => {
+      const options: YieldManyOptions = isYieldManyOptions(timeoutOrOptions)
+        ? timeoutOrOptions
+        : { timeout: timeoutOrOptions }
+      const duration = toDuration(options.timeout, defaultTimeout)
+      const deadline = start + millisOf(duration)
+      const limit = Math.min(options.limit ?? tasks.length, tasks.length)
+      const results: Array<Option.Option<Exit.Exit<unknown, unknown>>> = tasks.map(() => Option.none())
+      const pending = new Map<kernel.MonitorRef, number>()
+      for (let i = 0; i < tasks.length; i++) pending.set(impl(tasks[i]!).ref, i)
+      const isPending = (m: unknown) => (m instanceof Reply || m instanceof kernel.DownMessage) && pending.has(m.ref)
+      const finish = (timedOut: boolean) => {
+        const onTimeout = options.onTimeout ?? "nothing"
+        if (!timedOut || onTimeout === "nothing") return Effect.succeed(results)
+        return Effect.as(
+          Effect.forEach(
+            Array.from(pending.values()),
+            (i) =>
+              Effect.map(onTimeout === "killTask" ? shutdown(tasks[i]!, "brutalKill") : ignore(tasks[i]!), (r) => {
+                results[i] = r
+              }),
+            { discard: true }
+          ),
+          results
+        )
+      }
+      const loop = (count: number): Effect.Effect<typeof results, NotOwner, Process.Self<never>> => {
+        if (count >= limit) return Effect.succeed(results)
+        return Effect.flatMap(now, (t) =>
+          Effect.flatMap(
+            kernel.receiveWithin(
+              self,
+              isPending,
+              Duration.isFinite(duration) ? Duration.millis(Math.max(0, deadline - t)) : Duration.infinity
+            ),
+            (m) => {
+              if (m === kernel.TimedOut) return finish(true)
+              const message = m as Reply | kernel.DownMessage
+              const i = pending.get(message.ref)!
+              const task = impl(tasks[i]!)
+              pending.delete(message.ref)
+              if (message instanceof Reply) {
+                forget(self, task)
+                results[i] = Option.some(Exit.succeed(message.value))
+              } else {
+                results[i] = Option.some(Exit.fail(exitError(task, message.reason)))
+              }
+              return loop(count + 1)
+            }
+          )
+        )
+      }
+      return loop(0)
+    })
+  )
+
+// ---------------------------------------------------------------------------------------------
+// asyncStream
+// ---------------------------------------------------------------------------------------------
+
+export interface StreamOptions {
+  readonly maxConcurrency?: number | undefined
+  readonly ordered?: boolean | undefined
+  readonly timeout?: Timeout | undefined
+  readonly onTimeout?: "exit" | "killTask" | undefined
+  readonly zipInputOnExit?: boolean | undefined
+}
+
+/** The default `maxConcurrency`: the number of cores when the platform tells it, else 1. */
+export const DefaultMaxConcurrency = Context.Reference<number>("effect-otp/Task/DefaultMaxConcurrency", {
+  defaultValue: () => {
+    const cores = (globalThis as { readonly navigator?: { readonly hardwareConcurrency?: unknown } }).navigator
+      ?.hardwareConcurrency
+    return typeof cores === "number" && Number.isInteger(cores) && cores > 0 ? cores : 1
+  }
+})
+
+interface Entry {
+  readonly task: TaskImpl<unknown, unknown>
+  readonly position: number
+  readonly input: unknown
+  readonly timer: number | undefined
+  replied: boolean
+  value: unknown
+  timedOut: boolean
+}
+
+/** Spawns the task for one input element, monitored by (and maybe linked to) `owner`. */
+export type Spawner<X, SE, SR> = (
+  owner: kernel.ProcessRecord,
+  input: X
+) => Effect.Effect<TaskImpl<unknown, unknown>, SE, SR>
+
+const validate = (options: StreamOptions, max: number): string | undefined => {
+  if (!Number.isInteger(max) || max <= 0) return `maxConcurrency must be an integer greater than zero, got ${max}`
+  const onTimeout = options.onTimeout ?? "exit"
+  if (onTimeout !== "exit" && onTimeout !== "killTask") {
+    return `onTimeout must be "exit" or "killTask", got ${String(onTimeout)}`
+  }
+  if (options.timeout !== undefined && options.timeout !== "infinity") {
+    const duration = Duration.fromInput(options.timeout as Duration.Input)
+    if (Option.isNone(duration) || Duration.toMillis(duration.value) < 0) {
+      return `timeout must be a non-negative duration or "infinity", got ${String(options.timeout)}`
+    }
+  }
+  return undefined
+}
+
+/**
+ * The stream engine, after Elixir's `Task.Supervised.stream`. Tasks are spawned only while the
+ * stream is pulled, and never more than `maxConcurrency` are alive at once: a slot frees when a
+ * task's `Down` is handled. Each task's timeout is a timer owned by the caller that kills the task
+ * at the exact time, even while the consumer is busy elsewhere. Closing the stream (end, failure,
+ * or a consumer that stops pulling) kills the tasks still running, waits until they have exited,
+ * and removes their messages from the caller's mailbox.
+ */
+export const makeStream = <X, SE, SR, EX, RX>(
+  input: Iterable<X> | Stream.Stream<X, EX, RX>,
+  spawn: Spawner<X, SE, SR>,
+  options: StreamOptions
+): Stream.Stream<Exit.Exit<unknown, unknown>, SE | EX | TaskTimeout, SR | RX | Process.Self<never>> => {
+  const channel = Channel.fromTransform((_upstream: unknown, scope: Scope.Scope) =>
+    Effect.gen(function* () {
+      const self = yield* selfRecord
+      const max = options.maxConcurrency ?? (yield* DefaultMaxConcurrency)
+      const invalid = validate(options, max)
+      if (invalid !== undefined) return yield* Effect.die(new RangeError(`Task.asyncStream: ${invalid}`))
+      const ordered = options.ordered ?? true
+      const onTimeout = options.onTimeout ?? "exit"
+      const zip = options.zipInputOnExit === true
+      const timeout = toDuration(options.timeout, defaultTimeout)
+
+      // the input, one element at a time, as Elixir's Enumerable.reduce with :suspend
+      let nextInput: Effect.Effect<Option.Option<X>, EX, RX>
+      let closeInput: () => void = () => {}
+      if (!Stream.isStream(input)) {
+        const iterator = (input as Iterable<X>)[Symbol.iterator]()
+        nextInput = Effect.sync(() => {
+          const result = iterator.next()
+          return result.done === true ? Option.none() : Option.some(result.value)
+        })
+        closeInput = () => void iterator.return?.()
+      } else {
+        const pull = yield* Channel.toPullScoped((input as Stream.Stream<X, EX, RX>).channel, scope)
+        const buffer: Array<X> = []
+        nextInput = Effect.suspend(() => {
+          if (buffer.length > 0) return Effect.succeed(Option.some(buffer.shift()!))
+          return Effect.matchCauseEffect(pull, {
+            onSuccess: (chunk) => {
+              buffer.push(...chunk)
+              return Effect.succeed(Option.some(buffer.shift()!))
+            },
+            onFailure: (cause) =>
+              cause.reasons.some((r) => Cause.isFailReason(r) && Cause.isDone(r.error))
+                ? Effect.succeed(Option.none<X>())
+                : Effect.failCause(cause as Cause.Cause<EX>)
+          })
+        }) as never
+      }
+
+      const running = new Map<kernel.MonitorRef, Entry>()
+      const done = new Map<number, Exit.Exit<unknown, unknown>>()
+      let spawned = 0
+      let delivered = 0
+      let inputDone = false
+      let closed = false
+
+      const failureOf = (entry: Entry, error: unknown): Exit.Exit<unknown, unknown> =>
+        Exit.fail(zip ? new InputExited({ input: entry.input, error }) : error)
+
+      const onTaskTimeout = (entry: Entry) => {
+        if (closed || !running.has(entry.task.ref) || entry.timedOut) return
+        const target = kernel.liveRecordOf(entry.task.pid)
+        if (target === undefined) return
+        entry.timedOut = true
+        kernel.unlinkRecords(self, target)
+        kernel.exitSignal(target, self.pid, ExitReason.killed, "kill")
+      }
+
+      const spawnOne = (x: X): Effect.Effect<void, SE | EX, SR> =>
+        Effect.flatMap(spawn(self, x), (task) => {
+          const position = spawned++
+          const timer = Duration.isFinite(timeout) ? new kernel.TimerRef(self).id : undefined
+          const entry: Entry = {
+            task,
+            position,
+            input: zip ? x : undefined,
+            timer,
+            replied: false,
+            value: undefined,
+            timedOut: false
+          }
+          running.set(task.ref, entry)
+          if (timer === undefined) return Effect.void
+          return kernel.startTimer(self, timeout, () => onTaskTimeout(entry), timer)
+        })
+
+      const isOurs = (m: unknown) => (m instanceof Reply || m instanceof kernel.DownMessage) && running.has(m.ref)
+
+      type Chunk = readonly [Exit.Exit<unknown, unknown>, ...Array<Exit.Exit<unknown, unknown>>]
+
+      const step = (): Effect.Effect<Chunk, SE | EX | TaskTimeout | Cause.Done, SR | RX> => {
+        if (!inputDone && running.size < max) {
+          return Effect.flatMap(nextInput, (next) => {
+            if (Option.isNone(next)) {
+              inputDone = true
+              return step()
+            }
+            return Effect.flatMap(spawnOne(next.value), step)
+          })
+        }
+        if (ordered && done.has(delivered)) {
+          const out: Array<Exit.Exit<unknown, unknown>> = []
+          while (done.has(delivered)) {
+            out.push(done.get(delivered)!)
+            done.delete(delivered++)
+          }
+          return Effect.succeed(out as unknown as Chunk)
+        }
+        if (inputDone && running.size === 0) return Cause.done()
+        return Effect.flatMap(kernel.receive(self, isOurs, undefined, false), handle)
+      }
+
+      const handle = (m: unknown): ReturnType<typeof step> => {
+        if (m instanceof Reply) {
+          const entry = running.get(m.ref)!
+          entry.replied = true
+          entry.value = m.value
+          return step()
+        }
+        const down = m as kernel.DownMessage
+        const entry = running.get(down.ref)!
+        running.delete(down.ref)
+        if (entry.timer !== undefined) kernel.cancelTimerUnsafe(self, entry.timer)
+        if (self.trapExit) {
+          // the caller traps exits: the task's EXIT is the stream's business, not the caller's
+          const record = kernel.recordOf(entry.task.pid)
+          kernel.flushMessages(self, (x) => x instanceof kernel.ExitMessage && kernel.recordOf(x.from) === record)
+        }
+        let result: Exit.Exit<unknown, unknown>
+        if (entry.replied) {
+          result = Exit.succeed(entry.value)
+        } else if (entry.timedOut) {
+          const error = new TaskTimeout({ pid: entry.task.pid as never, timeout: millisOf(timeout) })
+          if (onTimeout === "exit") return Effect.fail(error)
+          result = failureOf(entry, error)
+        } else {
+          result = failureOf(entry, exitError(entry.task, down.reason))
+        }
+        if (ordered) {
+          done.set(entry.position, result)
+          return step()
+        }
+        delivered++
+        return Effect.succeed([result] as const)
+      }
+
+      yield* Scope.addFinalizer(
+        scope,
+        Effect.suspend(() => {
+          closed = true
+          closeInput()
+          const killed: Array<Pid.Pid<never, unknown>> = []
+          const records = new Set<kernel.ProcessRecord>()
+          for (const entry of running.values()) {
+            if (entry.timer !== undefined) kernel.cancelTimerUnsafe(self, entry.timer)
+            kernel.demonitorRecord(self, entry.task.ref)
+            const record = kernel.recordOf(entry.task.pid)
+            if (record !== undefined) records.add(record)
+            if (kernel.liveRecordOf(entry.task.pid) !== undefined) {
+              unlinkAndKill(self, entry.task.pid)
+              killed.push(entry.task.pid)
+            }
+          }
+          if (running.size > 0) {
+            const refs = new Set(running.keys())
+            kernel.flushMessages(
+              self,
+              (m) =>
+                ((m instanceof Reply || m instanceof kernel.DownMessage) && refs.has(m.ref)) ||
+                (m instanceof kernel.ExitMessage && records.has(kernel.recordOf(m.from)!))
+            )
+          }
+          running.clear()
+          done.clear()
+          return Effect.forEach(killed, (pid) => kernel.awaitExit(pid), { discard: true })
+        })
+      )
+
+      return Effect.suspend(step)
+    })
+  )
+  return Stream.fromChannel(channel) as never
+}

@@ -1,0 +1,949 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Context, Deferred, type Duration, Effect, Exit, Layer, Logger, Option, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import { DynamicSupervisor, ExitReason, Node, type Pid, Process, Task, TaskSupervisor } from "effect-otp"
+import * as fc from "fast-check"
+import { assertReason, drain, inProcess, letProcessFinishStep, spawnResult } from "./utils.ts"
+
+/** Every test gets its own node (stopped when the test ends) and no log output (crash reports). */
+const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(Effect.provide(Layer.merge(Node.layer(), Logger.layer([]))))
+
+/** Completes `deferred` and then sleeps: a task whose start the test can see. */
+const sleepThen = <A>(duration: Duration.Input, value: A) => Effect.as(Effect.sleep(duration), value)
+
+const isDone = <A, E>(deferred: Deferred.Deferred<A, E>) => Deferred.isDone(deferred)
+
+/**
+ * Like `spawnResult`, but the process starts its body on the first clock tick (1 ms). All the
+ * body's work then runs inside `TestClock.adjust`'s tracked wake-ups, so an adjust sees every sleep
+ * the body registers, however many scheduler hops it takes to get there (a supervisor call, a
+ * stream pull, a task's reply).
+ */
+const spawnOnTick = <A, E, R>(body: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const ready = yield* Deferred.make<void>()
+    const spawned = yield* spawnResult(
+      Effect.andThen(Deferred.succeed(ready, undefined), Effect.andThen(Effect.sleep("1 millis"), body))
+    )
+    yield* Deferred.await(ready)
+    yield* letProcessFinishStep // the process goes on to register its 1 ms sleep
+    return spawned
+  })
+
+// ---------------------------------------------------------------------------------------------
+// async / await
+// ---------------------------------------------------------------------------------------------
+
+describe("async and await", () => {
+  it.effect("await returns the result, and leaves nothing in the mailbox", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { value, left, taskReason } = yield* inProcess(
+          Effect.gen(function* () {
+            const task = yield* Task.async(Effect.succeed(42))
+            const value = yield* Task.await(task)
+            const taskReason = yield* Process.awaitExit(task.pid)
+            return { value, left: yield* drain(), taskReason }
+          })
+        )
+        assert.strictEqual(value, 42)
+        assert.deepStrictEqual(left, [])
+        assertReason(taskReason, ExitReason.normal)
+      })
+    )
+  )
+
+  it.effect("the task is linked to and monitored by its owner, and runs with the owner's services", () =>
+    withNode(
+      Effect.gen(function* () {
+        const Greeting = Context.Reference<string>("test/Greeting", { defaultValue: () => "default" })
+        const seen = yield* inProcess(
+          Effect.gen(function* () {
+            const me = yield* Process.self()
+            const task = yield* Task.async(
+              Effect.gen(function* () {
+                const self = yield* Process.self()
+                const info = Option.getOrThrow(yield* Process.info(self))
+                return {
+                  greeting: yield* Greeting,
+                  linked: info.links.some((pid) => pid.id === me.id),
+                  monitored: info.monitoredBy.some((pid) => pid.id === me.id),
+                  own: self.id !== me.id
+                }
+              })
+            )
+            assert.strictEqual(task.owner.id, me.id)
+            return yield* Task.await(task)
+          }).pipe(Effect.provideService(Greeting, "hello"))
+        )
+        assert.deepStrictEqual(seen, { greeting: "hello", linked: true, monitored: true, own: true })
+      })
+    )
+  )
+
+  it.effect("a crashing task crashes its owner through the link", () =>
+    withNode(
+      Effect.gen(function* () {
+        const owner = yield* Process.spawn(
+          Effect.gen(function* () {
+            const task = yield* Task.async(Effect.fail("boom" as const))
+            yield* Task.await(task)
+          })
+        )
+        assertReason(yield* Process.awaitExit(owner), ExitReason.failure("boom"))
+      })
+    )
+  )
+
+  it.effect("an owner that traps exits gets the task's typed failure from await, and its EXIT stays", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { error, exit } = yield* inProcess(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const task = yield* Task.async(Effect.fail("boom" as const))
+            const error = yield* Effect.flip(Task.await(task))
+            // as in Elixir, the EXIT of the linked task is the trapping owner's to take
+            const exit = yield* Process.receive(Process.isExit)
+            return { error, exit }
+          })
+        )
+        assert.strictEqual(error, "boom")
+        assertReason(exit.reason, ExitReason.failure("boom"))
+      })
+    )
+  )
+
+  it.effect("a defect, or an exit signal with a failure, is TaskExited (never passed off as the typed error)", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { died, signalled } = yield* inProcess(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const dies = yield* Task.async(Effect.die("bug"))
+            const died = yield* Effect.flip(Task.await(dies))
+            const waits = yield* Task.async(Effect.andThen(Process.receive<never>(), Effect.fail("typed" as const)))
+            yield* Process.exit(waits.pid, ExitReason.failure("typed"))
+            const signalled = yield* Effect.flip(Task.await(waits))
+            return { died, signalled }
+          })
+        )
+        // the exit signal carries the same value as the task's typed error, but it is not the task's
+        // own failure: it must not reach the owner typed as E
+        assert.notStrictEqual(signalled, "typed")
+        const exited = [died, signalled] as ReadonlyArray<Task.TaskExited>
+        assert.deepStrictEqual(
+          exited.map((e) => e._tag),
+          ["TaskExited", "TaskExited"]
+        )
+        assertReason(exited[0]!.reason, ExitReason.failureCause(Cause.die("bug")))
+        assertReason(exited[1]!.reason, ExitReason.failure("typed"))
+      })
+    )
+  )
+
+  it.effect("await times out at the exact time, fails with TaskTimeout and kills the linked task", () =>
+    withNode(
+      Effect.gen(function* () {
+        const started = yield* Deferred.make<Task.Task<string>>()
+        const failed = yield* Deferred.make<Task.TaskTimeout>()
+        const owner = yield* Process.spawn(
+          Effect.gen(function* () {
+            const task = yield* Task.async(sleepThen("10 seconds", "late"))
+            yield* Deferred.succeed(started, task)
+            const error = yield* Effect.flip(Task.await(task, "1 second"))
+            if (error._tag === "TaskTimeout") yield* Deferred.succeed(failed, error)
+            return yield* Process.receive<never>()
+          })
+        )
+        const task = yield* Deferred.await(started)
+        yield* letProcessFinishStep
+        yield* TestClock.adjust("999 millis")
+        assert.isFalse(yield* isDone(failed))
+        assert.isTrue(yield* Process.isAlive(task.pid))
+        yield* TestClock.adjust("1 millis")
+        const error = yield* Deferred.await(failed)
+        assert.strictEqual(error.timeout, 1000)
+        assert.strictEqual(error.pid.id, task.pid.id)
+        assertReason(yield* Process.awaitExit(task.pid), ExitReason.killed)
+        // the kill did not come back to the owner: it was unlinked first
+        assert.isTrue(yield* Process.isAlive(owner))
+        const info = Option.getOrThrow(yield* Process.info(owner))
+        assert.strictEqual(info.mailboxLength, 0)
+        assert.deepStrictEqual(info.monitors, [])
+      })
+    )
+  )
+
+  it.effect("only the owner may await, yield, ignore or shut down a task", () =>
+    withNode(
+      Effect.gen(function* () {
+        const errors = yield* inProcess(
+          Effect.gen(function* () {
+            const task = yield* Task.async(Process.receive<never>())
+            const stranger = yield* inProcess(
+              Effect.all([
+                Effect.flip(Task.await(task)),
+                Effect.flip(Task.yield(task, 0)),
+                Effect.flip(Task.ignore(task)),
+                Effect.flip(Task.shutdown(task)),
+                Effect.flip(Task.awaitMany([task])),
+                Effect.flip(Task.yieldMany([task]))
+              ])
+            )
+            yield* Task.shutdown(task, "brutalKill")
+            return stranger
+          })
+        )
+        for (const error of errors) assert.strictEqual(error._tag, "NotOwner")
+      })
+    )
+  )
+})
+
+// ---------------------------------------------------------------------------------------------
+// yield, ignore, shutdown
+// ---------------------------------------------------------------------------------------------
+
+describe("yield, ignore and shutdown", () => {
+  it.effect("yield returns None when the time is up and keeps the task alive; it can be awaited later", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const task = yield* Task.async(sleepThen("2 seconds", 7))
+            const first = yield* Task.yield(task, "1 second")
+            const alive = yield* Process.isAlive(task.pid)
+            const second = yield* Task.yield(task, "2 seconds")
+            return { first, alive, second, left: yield* drain() }
+          })
+        )
+        yield* TestClock.adjust("2 seconds")
+        const { first, alive, second, left } = yield* result
+        assert.isTrue(Option.isNone(first))
+        assert.isTrue(alive)
+        assert.deepStrictEqual(second, Option.some(Exit.succeed(7)))
+        assert.deepStrictEqual(left, [])
+      })
+    )
+  )
+
+  it.effect("yield reports a task that exited as Some(Exit.fail)", () =>
+    withNode(
+      Effect.gen(function* () {
+        const result = yield* inProcess(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const task = yield* Task.async(Effect.fail("boom" as const))
+            return yield* Task.yield(task, "1 second")
+          })
+        )
+        assert.deepStrictEqual(result, Option.some(Exit.fail("boom" as const)))
+      })
+    )
+  )
+
+  it.effect("ignore unlinks the task: it runs on, and its crash no longer reaches the owner", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { pid: owner, result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const task = yield* Task.async(Effect.andThen(Effect.sleep("1 second"), Effect.fail("later")))
+            const ignored = yield* Task.ignore(task)
+            const reason = yield* Process.awaitExit(task.pid)
+            return { ignored, reason, left: yield* drain() }
+          })
+        )
+        yield* TestClock.adjust("1 second")
+        const { ignored, reason, left } = yield* result
+        assert.isTrue(Option.isNone(ignored))
+        assertReason(reason, ExitReason.failure("later"))
+        assert.deepStrictEqual(left, [])
+        assertReason(yield* Process.awaitExit(owner), ExitReason.normal)
+      })
+    )
+  )
+
+  it.effect("shutdown: None for a task that stops on Shutdown or brutalKill", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { graceful, brutal, reasons, left } = yield* inProcess(
+          Effect.gen(function* () {
+            const a = yield* Task.async(Effect.sleep("1 hour"))
+            const b = yield* Task.async(Effect.sleep("1 hour"))
+            const graceful = yield* Task.shutdown(a)
+            const brutal = yield* Task.shutdown(b, "brutalKill")
+            const reasons = [yield* Process.awaitExit(a.pid), yield* Process.awaitExit(b.pid)]
+            return { graceful, brutal, reasons, left: yield* drain() }
+          })
+        )
+        assert.isTrue(Option.isNone(graceful))
+        assert.isTrue(Option.isNone(brutal))
+        assertReason(reasons[0]!, ExitReason.shutdown)
+        assertReason(reasons[1]!, ExitReason.killed)
+        assert.deepStrictEqual(left, [])
+      })
+    )
+  )
+
+  it.effect("shutdown kills a task that does not stop within the budget, at the exact time", () =>
+    withNode(
+      Effect.gen(function* () {
+        const done = yield* Deferred.make<Option.Option<Exit.Exit<never, Task.TaskExited>>>()
+        const ready = yield* Deferred.make<void>()
+        yield* Process.spawn(
+          Effect.gen(function* () {
+            const owner = yield* Process.self<"trapping">()
+            const task = yield* Task.async(
+              Effect.gen(function* () {
+                yield* Process.trapExit(true)
+                yield* Process.send(owner, "trapping")
+                return yield* Effect.forever(Process.receive(), { disableYield: true })
+              })
+            )
+            yield* Process.receive((m: "trapping") => m === "trapping")
+            yield* Deferred.succeed(ready, undefined)
+            yield* Deferred.succeed(done, yield* Task.shutdown(task, "2 seconds"))
+          })
+        )
+        yield* Deferred.await(ready)
+        yield* letProcessFinishStep
+        yield* TestClock.adjust("1999 millis")
+        assert.isFalse(yield* isDone(done))
+        yield* TestClock.adjust("1 millis")
+        const result = yield* Deferred.await(done)
+        assert.isTrue(Option.isSome(result) && Exit.isFailure(result.value))
+        const error = Option.getOrThrow(result).pipe((exit) => (Exit.isFailure(exit) ? Cause.squash(exit.cause) : exit))
+        assert.strictEqual((error as Task.TaskExited)._tag, "TaskExited")
+        assertReason((error as Task.TaskExited).reason, ExitReason.killed)
+      })
+    )
+  )
+
+  it.effect("shutdown returns a result that had already arrived", () =>
+    withNode(
+      Effect.gen(function* () {
+        const result = yield* inProcess(
+          Effect.gen(function* () {
+            const task = yield* Task.async(Effect.succeed("done"))
+            yield* Process.awaitExit(task.pid)
+            const result = yield* Task.shutdown(task)
+            assert.deepStrictEqual(yield* drain(), [])
+            return result
+          })
+        )
+        assert.deepStrictEqual(result, Option.some(Exit.succeed("done")))
+      })
+    )
+  )
+})
+
+// ---------------------------------------------------------------------------------------------
+// Many tasks
+// ---------------------------------------------------------------------------------------------
+
+describe("awaitMany and yieldMany", () => {
+  it.effect("awaitMany returns the results in the order of the tasks, typed per task", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const tasks = [
+              yield* Task.async(sleepThen("2 seconds", "a")),
+              yield* Task.async(sleepThen("1 second", 1))
+            ] as const
+            const [a, one]: readonly [string, number] = yield* Task.awaitMany(tasks)
+            return [a, one]
+          })
+        )
+        yield* TestClock.adjust("2 seconds")
+        assert.deepStrictEqual(yield* result, ["a", 1])
+      })
+    )
+  )
+
+  it.effect("awaitMany fails with the first failure and kills the linked tasks still running", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { result } = yield* spawnResult(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const slow = yield* Task.async(sleepThen("1 hour", "slow"))
+            const failing = yield* Task.async(Effect.andThen(Effect.sleep("1 second"), Effect.fail("boom" as const)))
+            const error = yield* Effect.flip(Task.awaitMany([slow, failing]))
+            return { error, slowReason: yield* Process.awaitExit(slow.pid) }
+          })
+        )
+        yield* TestClock.adjust("1 second")
+        const { error, slowReason } = yield* result
+        assert.strictEqual(error, "boom")
+        assertReason(slowReason, ExitReason.killed)
+      })
+    )
+  )
+
+  it.effect("awaitMany times out with one budget for all", () =>
+    withNode(
+      Effect.gen(function* () {
+        const failed = yield* Deferred.make<unknown>()
+        yield* Process.spawn(
+          Effect.gen(function* () {
+            const tasks = [yield* Task.async(sleepThen("1 second", 1)), yield* Task.async(sleepThen("1 hour", 2))]
+            yield* Deferred.succeed(failed, yield* Effect.flip(Task.awaitMany(tasks, "3 seconds")))
+          })
+        )
+        yield* TestClock.adjust("2999 millis")
+        assert.isFalse(yield* isDone(failed))
+        yield* TestClock.adjust("1 millis")
+        const error = (yield* Deferred.await(failed)) as Task.TaskTimeout
+        assert.strictEqual(error._tag, "TaskTimeout")
+        assert.strictEqual(error.timeout, 3000)
+      })
+    )
+  )
+
+  it.effect("yieldMany: the results that came in time; onTimeout killTask kills the others", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { result } = yield* spawnResult(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const tasks = [
+              yield* Task.async(sleepThen("1 second", "fast")),
+              yield* Task.async(sleepThen("1 hour", "slow")),
+              yield* Task.async(Effect.andThen(Effect.sleep("1 second"), Effect.fail("boom" as const)))
+            ] as const
+            const results = yield* Task.yieldMany(tasks, { timeout: "2 seconds", onTimeout: "killTask" })
+            return { results, slowReason: yield* Process.awaitExit(tasks[1].pid) }
+          })
+        )
+        yield* TestClock.adjust("2 seconds")
+        const { results, slowReason } = yield* result
+        assert.deepStrictEqual(results[0], Option.some(Exit.succeed("fast")))
+        assert.isTrue(Option.isNone(results[1]))
+        assert.deepStrictEqual(results[2], Option.some(Exit.fail("boom" as const)))
+        assertReason(slowReason, ExitReason.killed)
+      })
+    )
+  )
+
+  it.effect("yieldMany with a limit returns as soon as that many answered, leaving the others running", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const tasks = [yield* Task.async(sleepThen("3 seconds", 3)), yield* Task.async(sleepThen("1 second", 1))]
+            const results = yield* Task.yieldMany(tasks, { limit: 1, timeout: "infinity" })
+            const alive = yield* Process.isAlive(tasks[0]!.pid)
+            return { results, alive, later: yield* Task.await(tasks[0]!) }
+          })
+        )
+        yield* TestClock.adjust("3 seconds")
+        const { results, alive, later } = yield* result
+        assert.deepStrictEqual(results, [Option.none(), Option.some(Exit.succeed(1))])
+        assert.isTrue(alive)
+        assert.strictEqual(later, 3)
+      })
+    )
+  )
+})
+
+// ---------------------------------------------------------------------------------------------
+// asyncStream
+// ---------------------------------------------------------------------------------------------
+
+const valuesOf = <A, E>(exits: ReadonlyArray<Exit.Exit<A, E>>): Array<A> =>
+  exits.map((exit) => (Exit.isSuccess(exit) ? exit.value : assert.fail(`a failed element: ${String(exit)}`)))
+
+describe("asyncStream", () => {
+  const durations = [3000, 1000, 2000]
+  const run = (ordered: boolean) =>
+    withNode(
+      Effect.gen(function* () {
+        const { result } = yield* spawnResult(
+          Stream.runCollect(
+            Task.asyncStream(durations, (ms) => sleepThen(`${ms} millis`, ms), { ordered, maxConcurrency: 3 })
+          )
+        )
+        yield* TestClock.adjust("3 seconds")
+        return valuesOf(yield* result)
+      })
+    )
+
+  it.effect("ordered (the default) emits in the order of the input", () =>
+    Effect.map(run(true), (values) => assert.deepStrictEqual(values, [3000, 1000, 2000]))
+  )
+
+  it.effect("unordered emits in the order the tasks finish", () =>
+    Effect.map(run(false), (values) => assert.deepStrictEqual(values, [1000, 2000, 3000]))
+  )
+
+  it.effect("takes a Stream as input, and works data-last", () =>
+    withNode(
+      Effect.gen(function* () {
+        const values = yield* inProcess(
+          Stream.range(1, 5).pipe(
+            Task.asyncStream((n: number) => Effect.succeed(n * 10), { maxConcurrency: 2 }),
+            Stream.mapEffect((exit) => exit),
+            Stream.runCollect
+          )
+        )
+        assert.deepStrictEqual(values, [10, 20, 30, 40, 50])
+      })
+    )
+  )
+
+  it.effect("maxConcurrency defaults to Task.DefaultMaxConcurrency", () =>
+    withNode(
+      Effect.gen(function* () {
+        let alive = 0
+        let peak = 0
+        const { result } = yield* spawnResult(
+          Stream.runDrain(
+            Task.asyncStream([1, 2, 3, 4, 5], () =>
+              Effect.sync(() => (peak = Math.max(peak, ++alive))).pipe(
+                Effect.andThen(Effect.sleep("1 second")),
+                Effect.ensuring(Effect.sync(() => alive--))
+              )
+            )
+          ).pipe(Effect.provideService(Task.DefaultMaxConcurrency, 2))
+        )
+        yield* TestClock.adjust("3 seconds")
+        yield* result
+        assert.strictEqual(peak, 2)
+      })
+    )
+  )
+
+  it.effect("onTimeout exit: the stream fails with TaskTimeout at the exact time and the task is killed", () =>
+    withNode(
+      Effect.gen(function* () {
+        const failed = yield* Deferred.make<Exit.Exit<unknown, unknown>>()
+        const owner = yield* Process.spawn(
+          Effect.gen(function* () {
+            const exit = yield* Effect.exit(
+              Stream.runCollect(
+                Task.asyncStream([500, 60_000], (ms) => sleepThen(`${ms} millis`, ms), { timeout: "2 seconds" }).pipe(
+                  Stream.mapEffect((exit) => exit)
+                )
+              )
+            )
+            yield* Deferred.succeed(failed, exit)
+            return yield* Process.receive<never>()
+          }).pipe(Effect.provideService(Task.DefaultMaxConcurrency, 2))
+        )
+        yield* TestClock.adjust("1999 millis")
+        assert.isFalse(yield* isDone(failed))
+        yield* TestClock.adjust("1 millis")
+        const exit = yield* Deferred.await(failed)
+        assert.isTrue(Exit.isFailure(exit))
+        if (Exit.isFailure(exit)) assert.strictEqual((Cause.squash(exit.cause) as Task.TaskTimeout)._tag, "TaskTimeout")
+        assert.isTrue(yield* Process.isAlive(owner))
+        assert.strictEqual(Option.getOrThrow(yield* Process.info(owner)).mailboxLength, 0)
+      })
+    )
+  )
+
+  it.effect("onTimeout killTask: a timed-out element is emitted as TaskTimeout, with its input when zipped", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { result } = yield* spawnResult(
+          Stream.runCollect(
+            Task.asyncStream([500, 60_000, 1000], (ms) => sleepThen(`${ms} millis`, ms), {
+              timeout: "2 seconds",
+              onTimeout: "killTask",
+              zipInputOnExit: true,
+              maxConcurrency: 3
+            })
+          )
+        )
+        yield* TestClock.adjust("2 seconds")
+        const exits = yield* result
+        assert.deepStrictEqual(exits[0], Exit.succeed(500))
+        assert.deepStrictEqual(exits[2], Exit.succeed(1000))
+        const timedOut = exits[1]!
+        assert.isTrue(Exit.isFailure(timedOut))
+        if (Exit.isFailure(timedOut)) {
+          const error = Cause.squash(timedOut.cause) as Task.InputExited<number, Task.TaskTimeout>
+          assert.strictEqual(error._tag, "InputExited")
+          assert.strictEqual(error.input, 60_000)
+          assert.strictEqual(error.error._tag, "TaskTimeout")
+          assert.strictEqual(error.error.timeout, 2000)
+        }
+      })
+    )
+  )
+
+  it.effect("a trapping caller gets a crashed element as Exit.fail, and no EXIT in its mailbox", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { exits, left } = yield* inProcess(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const exits = yield* Stream.runCollect(
+              Task.asyncStream([1, 2, 3], (n) => (n === 2 ? Effect.fail(`bad ${n}`) : Effect.succeed(n)), {
+                maxConcurrency: 1
+              })
+            )
+            return { exits, left: yield* drain() }
+          })
+        )
+        assert.deepStrictEqual(exits, [Exit.succeed(1), Exit.fail("bad 2"), Exit.succeed(3)])
+        assert.deepStrictEqual(left, [])
+      })
+    )
+  )
+
+  it.effect("a consumer that stops early kills the running tasks and leaves no message behind", () =>
+    withNode(
+      Effect.gen(function* () {
+        const pids: Array<Pid.Pid<never, unknown>> = []
+        const { result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const first = yield* Stream.runCollect(
+              Task.asyncStream(
+                [1, 10, 10, 10],
+                (s) =>
+                  Effect.andThen(
+                    Effect.flatMap(Process.self(), (self) => Effect.sync(() => pids.push(self))),
+                    sleepThen(`${s} seconds`, s)
+                  ),
+                { maxConcurrency: 3, ordered: false, timeout: "infinity" }
+              ).pipe(Stream.take(1))
+            )
+            const reasons = yield* Effect.forEach(pids, Process.awaitExit)
+            return { first, reasons, left: yield* drain() }
+          })
+        )
+        yield* TestClock.adjust("1 second")
+        const { first, reasons, left } = yield* result
+        assert.deepStrictEqual(valuesOf(first), [1])
+        // the fourth input was never started: the stream stopped before a slot freed for it
+        assert.strictEqual(reasons.length, 3)
+        assertReason(reasons[0]!, ExitReason.normal)
+        assertReason(reasons[1]!, ExitReason.killed)
+        assertReason(reasons[2]!, ExitReason.killed)
+        assert.deepStrictEqual(left, [])
+      })
+    )
+  )
+
+  it.effect("an Iterable is read lazily: one element per free slot", () =>
+    withNode(
+      Effect.gen(function* () {
+        const read: Array<number> = []
+        function* naturals() {
+          for (let n = 0; ; n++) {
+            read.push(n)
+            yield n
+          }
+        }
+        const values = yield* inProcess(
+          Task.asyncStream(naturals(), (n) => Effect.succeed(n), { maxConcurrency: 2 }).pipe(
+            Stream.mapEffect((exit) => exit),
+            Stream.take(3),
+            Stream.runCollect
+          )
+        )
+        assert.deepStrictEqual(values, [0, 1, 2])
+        assert.isAtMost(read.length, 3 + 2)
+      })
+    )
+  )
+
+  // The property: however long the tasks take and however slow the consumer, no more than
+  // maxConcurrency tasks are ever alive, every input gives one result, in order when ordered; and
+  // (unordered) a task starts only on demand: started ≤ consumed + maxConcurrency.
+  it.effect("property: maxConcurrency is never exceeded, even with a slow consumer", () =>
+    Effect.gen(function* () {
+      const context = yield* Effect.context<never>()
+      const runPromise = Effect.runPromiseWith(context)
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 0, maxLength: 25 }),
+            fc.integer({ min: 1, max: 5 }),
+            fc.boolean(),
+            fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 10 }),
+            (inputs, max, ordered, consumerDelays) =>
+              runPromise(
+                withNode(
+                  Effect.gen(function* () {
+                    let alive = 0
+                    let peak = 0
+                    let started = 0
+                    let consumed = 0
+                    let aheadOfDemand = false
+                    const seen: Array<number> = []
+                    const task = (i: number) =>
+                      Effect.sync(() => {
+                        started++
+                        if (started > consumed + max) aheadOfDemand = true
+                        peak = Math.max(peak, ++alive)
+                      }).pipe(
+                        Effect.andThen(Effect.sleep(`${inputs[i]!} millis`)),
+                        Effect.as(i),
+                        Effect.ensuring(Effect.sync(() => alive--))
+                      )
+                    const { result } = yield* spawnOnTick(
+                      Task.asyncStream(
+                        inputs.map((_, i) => i),
+                        task,
+                        { maxConcurrency: max, ordered, timeout: "infinity" }
+                      ).pipe(
+                        Stream.runForEach((exit) =>
+                          Effect.gen(function* () {
+                            seen.push(yield* exit)
+                            yield* Effect.sleep(`${consumerDelays[seen.length % consumerDelays.length]!} millis`)
+                            consumed++
+                          })
+                        )
+                      )
+                    )
+                    const total =
+                      1 + inputs.reduce((a, b) => a + b, 0) + inputs.length * Math.max(...consumerDelays) + 1
+                    yield* TestClock.adjust(`${total} millis`)
+                    yield* result
+                    assert.isAtMost(peak, max)
+                    if (ordered) {
+                      assert.deepStrictEqual(
+                        seen,
+                        inputs.map((_, i) => i)
+                      )
+                    } else {
+                      assert.deepStrictEqual(
+                        [...seen].sort((a, b) => a - b),
+                        inputs.map((_, i) => i)
+                      )
+                      assert.isFalse(aheadOfDemand, "a task started before the consumer asked for more")
+                    }
+                  })
+                )
+              )
+          ),
+          { numRuns: 100 }
+        )
+      )
+    })
+  )
+})
+
+// ---------------------------------------------------------------------------------------------
+// TaskSupervisor
+// ---------------------------------------------------------------------------------------------
+
+describe("TaskSupervisor", () => {
+  it.effect("async: a supervised task linked to the caller; children lists it while it runs", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start()
+        const started = yield* Deferred.make<void>()
+        const { result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const task = yield* TaskSupervisor.async(
+              sup,
+              Effect.andThen(Deferred.succeed(started, undefined), sleepThen("1 second", "ok"))
+            )
+            const during = yield* TaskSupervisor.children(sup)
+            const value = yield* Task.await(task)
+            yield* Process.awaitExit(task.pid)
+            return { task, during, value, after: yield* TaskSupervisor.children(sup), left: yield* drain() }
+          })
+        )
+        yield* Deferred.await(started)
+        yield* letProcessFinishStep
+        yield* TestClock.adjust("1 second")
+        const { task, during, value, after, left } = yield* result
+        assert.deepStrictEqual(
+          during.map((pid) => pid.id),
+          [task.pid.id]
+        )
+        assert.strictEqual(value, "ok")
+        assert.deepStrictEqual(after, [])
+        assert.deepStrictEqual(left, [])
+      })
+    )
+  )
+
+  it.effect("async: a crash of the supervised task crashes the linked caller", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start()
+        const owner = yield* Process.spawn(
+          Effect.gen(function* () {
+            const task = yield* TaskSupervisor.async(sup, Effect.fail("boom"))
+            return yield* Task.await(task)
+          })
+        )
+        assertReason(yield* Process.awaitExit(owner), ExitReason.failure("boom"))
+      })
+    )
+  )
+
+  it.effect("asyncNolink: the caller survives the crash and gets the Down, or the typed error from await", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start()
+        const { down, error, replyThenDown } = yield* inProcess(
+          Effect.gen(function* () {
+            const crashing = yield* TaskSupervisor.asyncNolink(sup, Effect.fail("boom" as const))
+            const down = yield* Process.receive(Process.isDown)
+            assert.strictEqual(down.ref, crashing.ref)
+            const failing = yield* TaskSupervisor.asyncNolink(sup, Effect.fail("again" as const))
+            const error = yield* Effect.flip(Task.await(failing))
+            // what a GenServer's handleInfo sees: the reply, then the Down (reason Normal)
+            const ok = yield* TaskSupervisor.asyncNolink(sup, Effect.succeed(1))
+            const reply = yield* Process.receive(Task.isReply)
+            const normal = yield* Process.receive(Process.isDown)
+            return {
+              down,
+              error,
+              replyThenDown: [reply.ref === ok.ref, reply.value, normal.ref === ok.ref, normal.reason]
+            }
+          })
+        )
+        assertReason(down.reason, ExitReason.failure("boom"))
+        assert.strictEqual(error, "again")
+        assert.deepStrictEqual(replyThenDown, [true, 1, true, ExitReason.normal])
+      })
+    )
+  )
+
+  it.effect("a nolink task outlives an await timeout, and its late reply never reaches the mailbox", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start()
+        const timedOut = yield* Deferred.make<Task.Task<string>>()
+        const started = yield* Deferred.make<void>()
+        const { pid: owner, result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const task = yield* TaskSupervisor.asyncNolink(
+              sup,
+              Effect.andThen(Deferred.succeed(started, undefined), sleepThen("2 seconds", "late"))
+            )
+            const error = yield* Effect.flip(Task.await(task, "1 second"))
+            assert.strictEqual(error._tag, "TaskTimeout")
+            yield* Deferred.succeed(timedOut, task)
+            yield* Process.receive((m: unknown) => m === "check")
+            return yield* drain()
+          })
+        )
+        yield* Deferred.await(started)
+        yield* letProcessFinishStep
+        yield* TestClock.adjust("1 second")
+        const task = yield* Deferred.await(timedOut)
+        yield* letProcessFinishStep
+        assert.isTrue(yield* Process.isAlive(task.pid))
+        yield* TestClock.adjust("1 second")
+        assertReason(yield* Process.awaitExit(task.pid), ExitReason.normal)
+        yield* Process.send(owner as Process.Pid<unknown>, "check")
+        assert.deepStrictEqual(yield* result, [])
+      })
+    )
+  )
+
+  it.effect("maxChildren: starting one task too many fails with MaxChildren", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start({ maxChildren: 2 })
+        const { error, count } = yield* inProcess(
+          Effect.gen(function* () {
+            const a = yield* TaskSupervisor.asyncNolink(sup, Process.receive<never>())
+            yield* TaskSupervisor.startChild(sup, Process.receive<never>())
+            const error = yield* Effect.flip(TaskSupervisor.asyncNolink(sup, Effect.void))
+            const count = (yield* TaskSupervisor.children(sup)).length
+            yield* Task.shutdown(a, "brutalKill")
+            yield* TaskSupervisor.asyncNolink(sup, Effect.void)
+            return { error, count }
+          })
+        )
+        assert.strictEqual(error._tag, "MaxChildren")
+        assert.strictEqual(count, 2)
+      })
+    )
+  )
+
+  it.effect("startChild: fire and forget; a transient task is restarted after a crash", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start()
+        let runs = 0
+        const finished = yield* Deferred.make<number>()
+        yield* TaskSupervisor.startChild(
+          sup,
+          Effect.suspend(() => (++runs < 3 ? Effect.fail("not yet") : Effect.asVoid(Deferred.succeed(finished, runs)))),
+          { restart: "transient" }
+        )
+        assert.strictEqual(yield* Deferred.await(finished), 3)
+      })
+    )
+  )
+
+  it.effect("supervised tasks run with the caller's services, not the supervisor's", () =>
+    withNode(
+      Effect.gen(function* () {
+        const Tenant = Context.Reference<string>("test/Tenant", { defaultValue: () => "none" })
+        const sup = yield* TaskSupervisor.start()
+        const seen = yield* inProcess(
+          Effect.gen(function* () {
+            const me = yield* Process.self()
+            const task = yield* TaskSupervisor.asyncNolink(
+              sup,
+              Effect.gen(function* () {
+                return { tenant: yield* Tenant, self: (yield* Process.self()).id !== me.id }
+              })
+            )
+            return yield* Task.await(task)
+          }).pipe(Effect.provideService(Tenant, "acme"))
+        )
+        assert.deepStrictEqual(seen, { tenant: "acme", self: true })
+      })
+    )
+  )
+
+  it.effect("asyncStreamNolink: failures are elements, the caller lives; MaxChildren fails the stream", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start({ maxChildren: 2 })
+        const { exits, tooMany } = yield* inProcess(
+          Effect.gen(function* () {
+            const exits = yield* Stream.runCollect(
+              TaskSupervisor.asyncStreamNolink(
+                sup,
+                [1, 2, 3],
+                (n) => (n === 2 ? Effect.die("bug") : Effect.succeed(n)),
+                {
+                  maxConcurrency: 2
+                }
+              )
+            )
+            const tooMany = yield* Effect.flip(
+              Stream.runCollect(TaskSupervisor.asyncStreamNolink(sup, [1, 2, 3], Effect.succeed, { maxConcurrency: 3 }))
+            )
+            return { exits, tooMany }
+          })
+        )
+        assert.deepStrictEqual(exits[0], Exit.succeed(1))
+        assert.deepStrictEqual(exits[2], Exit.succeed(3))
+        const failed = exits[1]!
+        assert.isTrue(Exit.isFailure(failed) && (Cause.squash(failed.cause) as Task.TaskExited)._tag === "TaskExited")
+        assert.strictEqual(tooMany._tag, "MaxChildren")
+      })
+    )
+  )
+
+  it.effect("stopping the supervisor stops its tasks; it works as a child of a supervisor", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start({ name: "task-sup-stop" })
+        assert.deepStrictEqual(TaskSupervisor.childSpec({ name: "x" }).id, "x")
+        const named = yield* TaskSupervisor.named("task-sup-stop")
+        const pid = yield* TaskSupervisor.startChild(named, Process.receive<never>())
+        yield* TaskSupervisor.stop(sup)
+        assertReason(yield* Process.awaitExit(pid), ExitReason.shutdown)
+        assert.strictEqual((yield* Effect.flip(DynamicSupervisor.countChildren(sup)))._tag, "NoProc")
+      })
+    )
+  )
+})
