@@ -92,16 +92,16 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Duration, Effect, Exit, Option, Schema } from "effect"
+import { Deferred, Effect, Exit, Option } from "effect"
 import type * as ChildSpecModule from "./ChildSpec.ts"
-import * as Errors from "./Errors.ts"
+import type * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
-import * as Name from "./internal/name.ts"
-import type * as Mailbox from "./Mailbox.ts"
-import { Node } from "./Node.ts"
-import * as Pid from "./Pid.ts"
-import * as Process from "./Process.ts"
+import type * as Name from "./internal/name.ts"
+import * as server from "./internal/server.ts"
+import type { Node } from "./Node.ts"
+import type * as Pid from "./Pid.ts"
+import type * as Process from "./Process.ts"
 import type * as Request from "./Request.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -114,14 +114,13 @@ import type * as Request from "./Request.ts"
  * @since 0.1.0
  * @category errors
  */
-export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout", {
-  pid: Pid.schema,
-  timeout: Schema.Number
-}) {
-  override get message(): string {
-    return `call to ${String(this.pid)} timed out after ${this.timeout} ms`
-  }
-}
+export const CallTimeout: typeof server.CallTimeout = server.CallTimeout
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type CallTimeout = server.CallTimeout
 
 /**
  * The server exited before it replied.
@@ -129,14 +128,13 @@ export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout"
  * @since 0.1.0
  * @category errors
  */
-export class ServerExited extends Schema.TaggedError<ServerExited>()("ServerExited", {
-  pid: Pid.schema,
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    return `server ${String(this.pid)} exited during the call: ${String(this.reason)}`
-  }
-}
+export const ServerExited: typeof server.ServerExited = server.ServerExited
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ServerExited = server.ServerExited
 
 /**
  * The server's start did not finish within its timeout; the server was killed.
@@ -144,13 +142,13 @@ export class ServerExited extends Schema.TaggedError<ServerExited>()("ServerExit
  * @since 0.1.0
  * @category errors
  */
-export class StartTimeout extends Schema.TaggedError<StartTimeout>()("StartTimeout", {
-  timeout: Schema.Number
-}) {
-  override get message(): string {
-    return `the server did not finish init within ${this.timeout} ms`
-  }
-}
+export const StartTimeout: typeof server.StartTimeout = server.StartTimeout
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartTimeout = server.StartTimeout
 
 /**
  * `init` ended without a result: it died, or the process was stopped during init. `reason` says how.
@@ -158,13 +156,13 @@ export class StartTimeout extends Schema.TaggedError<StartTimeout>()("StartTimeo
  * @since 0.1.0
  * @category errors
  */
-export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    return `init failed: ${String(this.reason)}`
-  }
-}
+export const InitFailed: typeof server.InitFailed = server.InitFailed
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type InitFailed = server.InitFailed
 
 /**
  * What a call can fail with, besides the errors its request declares.
@@ -172,7 +170,7 @@ export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
  * @since 0.1.0
  * @category errors
  */
-export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull
+export type CallError = server.CallError
 
 /**
  * What a start can fail with, besides the errors `init` fails with.
@@ -180,7 +178,7 @@ export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.Mail
  * @since 0.1.0
  * @category errors
  */
-export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed
+export type StartError = server.StartError
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -352,17 +350,13 @@ export const stop = <S, A = never>(
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Who is waiting for a call's reply. Keep it to reply later with {@link replyTo}.
+ * Who is waiting for a call's reply. Keep it to reply later with {@link replyTo}. The same type as
+ * `GenStatem.From`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface From<A, E> {
-  /** The calling process, if the call came from a process. */
-  readonly caller: Option.Option<Pid.Pid<never, unknown>>
-  /** @internal */
-  readonly deferred: Deferred.Deferred<A, E | CallError>
-}
+export type From<A, E> = server.From<A, E>
 
 /**
  * Replies to a call later (OTP's `gen_server:reply/2`). Returns `false` when the caller had already
@@ -371,8 +365,7 @@ export interface From<A, E> {
  * @since 0.1.0
  * @category replies
  */
-export const replyTo = <A, E>(from: From<A, E>, value: A): Effect.Effect<boolean> =>
-  Effect.sync(() => Deferred.doneUnsafe(from.deferred, Exit.succeed(value)))
+export const replyTo: <A, E>(from: From<A, E>, value: A) => Effect.Effect<boolean> = server.replyTo
 
 /**
  * Answers a call later with one of its declared errors.
@@ -380,8 +373,7 @@ export const replyTo = <A, E>(from: From<A, E>, value: A): Effect.Effect<boolean
  * @since 0.1.0
  * @category replies
  */
-export const replyErrorTo = <A, E>(from: From<A, E>, error: E): Effect.Effect<boolean> =>
-  Effect.sync(() => Deferred.doneUnsafe(from.deferred, Exit.fail(error)))
+export const replyErrorTo: <A, E>(from: From<A, E>, error: E) => Effect.Effect<boolean> = server.replyErrorTo
 
 // ---------------------------------------------------------------------------------------------
 // Behaviour
@@ -482,24 +474,14 @@ export const behaviour = <
 // Server references
 // ---------------------------------------------------------------------------------------------
 
-declare const ServerTypeId: unique symbol
-
 /**
  * A reference to a GenServer that serves the requests `Req` and the casts `Cast`: a pid, or a
- * registered name looked up at each use.
+ * registered name looked up at each use. The same type as `GenStatem.Server`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Server<in Req extends Request.Any, in Cast = never> {
-  readonly [ServerTypeId]?: { readonly _Req: (r: Req) => void; readonly _Cast: (c: Cast) => void }
-  /** The registered name, when the reference is by name. */
-  readonly name: Option.Option<string>
-  /** @internal the server's live record now, if any */
-  readonly resolve: () => kernel.ProcessRecord | undefined
-  /** The pid this reference points to now, if the server is alive. */
-  readonly whereis: () => Option.Option<ServerPid>
-}
+export type Server<Req extends Request.Any, Cast = never> = server.Server<Req, Cast>
 
 /**
  * The pid of a server: it accepts any message (those that are not calls or casts go to `handleInfo`).
@@ -507,13 +489,7 @@ export interface Server<in Req extends Request.Any, in Cast = never> {
  * @since 0.1.0
  * @category models
  */
-export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
-
-const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRecord): Server<Req, Cast> => ({
-  name: Option.none(),
-  resolve: () => (record.status === "exited" ? undefined : record),
-  whereis: () => (record.status === "exited" ? Option.none() : Option.some(record.pid as ServerPid))
-})
+export type ServerPid = server.ServerPid
 
 /**
  * A typed reference to the server of `pid`.
@@ -521,11 +497,8 @@ const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRecord): 
  * @since 0.1.0
  * @category references
  */
-export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>): Server<Req, Cast> => ({
-  name: Option.none(),
-  resolve: () => kernel.liveRecordOf(pid),
-  whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
-})
+export const fromPid: <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>) => Server<Req, Cast> =
+  server.fromPid
 
 /**
  * A typed reference to the server registered as `name` (a local name, or `Registry.via(...)`) on the
@@ -538,16 +511,7 @@ export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<neve
 export const named = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
   _behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
   name: Name.Name
-): Effect.Effect<Server<Req, Cast>, never, Node> =>
-  Effect.map(Effect.service(Node), (api) => {
-    const node = api as unknown as kernel.NodeState
-    const resolve = () => Name.resolve(node, name)
-    return {
-      name: Option.some(Name.format(name)),
-      resolve,
-      whereis: () => Option.fromUndefinedOr(resolve()?.pid as ServerPid | undefined)
-    }
-  })
+): Effect.Effect<Server<Req, Cast>, never, Node> => server.named(name)
 
 /**
  * The pid of a server reference now.
@@ -555,9 +519,9 @@ export const named = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>
  * @since 0.1.0
  * @category references
  */
-export const whereis = <Req extends Request.Any, Cast>(
+export const whereis: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>
-): Effect.Effect<Option.Option<ServerPid>> => Effect.sync(() => server.whereis())
+) => Effect.Effect<Option.Option<ServerPid>> = server.whereis
 
 /**
  * The requests of a behaviour.
@@ -574,40 +538,6 @@ export type RequestsOf<B> = B extends Behaviour<any, any, infer Req, any, any, a
  * @category type-level
  */
 export type CastsOf<B> = B extends Behaviour<any, any, any, infer Cast, any, any, any, any> ? Cast : never
-
-// ---------------------------------------------------------------------------------------------
-// Envelopes
-// ---------------------------------------------------------------------------------------------
-
-class CallEnvelope {
-  readonly request: Request.Any
-  readonly from: From<unknown, unknown>
-  constructor(request: Request.Any, from: From<unknown, unknown>) {
-    this.request = request
-    this.from = from
-  }
-}
-
-class CastEnvelope {
-  readonly message: unknown
-  constructor(message: unknown) {
-    this.message = message
-  }
-}
-
-class GetState {
-  readonly deferred: Deferred.Deferred<unknown>
-  constructor(deferred: Deferred.Deferred<unknown>) {
-    this.deferred = deferred
-  }
-}
-
-class StopRequest {
-  readonly reason: ExitReason.ExitReason
-  constructor(reason: ExitReason.ExitReason) {
-    this.reason = reason
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The server loop
@@ -635,7 +565,7 @@ class ServerLoop {
   }
 
   dispatch(message: unknown): AnyEffect {
-    if (message instanceof CallEnvelope) {
+    if (message instanceof server.CallEnvelope) {
       const handler = this.behaviour.handleCall?.[message.request._tag] as
         | ((request: unknown, state: unknown, from: unknown) => AnyEffect)
         | undefined
@@ -647,7 +577,7 @@ class ServerLoop {
         (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from)
       )
     }
-    if (message instanceof CastEnvelope) {
+    if (message instanceof server.CastEnvelope) {
       const handler = this.behaviour.handleCast
       if (handler === undefined) return Effect.die(new Error("GenServer: cast to a server without handleCast"))
       return Effect.flatMap(handler(message.message, this.state), (result: NoReplyResult<any, any>) =>
@@ -723,11 +653,11 @@ class ServerLoop {
   }
 
   system(message: unknown): AnyEffect {
-    if (message instanceof GetState) {
+    if (message instanceof server.GetState) {
       Deferred.doneUnsafe(message.deferred, Exit.succeed(this.state))
       return Effect.void
     }
-    if (message instanceof StopRequest) return this.stopWith(message.reason)
+    if (message instanceof server.StopRequest) return this.stopWith(message.reason)
     return Effect.void
   }
 }
@@ -740,33 +670,21 @@ const serverBody = (
   name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
 ): Effect.Effect<void, unknown, any> =>
-  Effect.flatMap(Effect.service(Process.Self), (self) => {
-    const record = self as unknown as kernel.ProcessRecord
-    const taken = name === undefined ? undefined : Name.register(name, record)
-    if (taken !== undefined) {
-      Deferred.doneUnsafe(ack, Exit.fail(taken))
-      kernel.terminate(record, ExitReason.normal, false)
-      return Effect.interrupt
-    }
+  server.serverBody(name, ack, (record) => {
     const loop = new ServerLoop(behaviour, record, parent)
-    record.systemHandler = (message) => loop.system(message) as Effect.Effect<void>
-    return Effect.flatMap(
-      Effect.onError(behaviour.init(args), (cause) =>
-        Effect.sync(() => Deferred.doneUnsafe(ack, Exit.failCause(cause)))
-      ),
-      (result: Ok<any, any>) => {
+    return {
+      system: (message) => loop.system(message) as Effect.Effect<void>,
+      init: Effect.map(behaviour.init(args), (result: Ok<any, any>) => {
         loop.state = result.state
-        Deferred.doneUnsafe(ack, Exit.void)
-        const body = Effect.andThen(
+        return Effect.andThen(
           loop.carryOn(result.state, result.continue),
           Effect.forever(loop.next, { disableYield: true })
         )
-        // a crash in a callback runs terminate with the crash as reason, then the process exits with it
-        return Effect.onError(body, (cause) =>
-          loop.stopping ? Effect.void : (loop.runTerminate(ExitReason.fromCause(cause)) as Effect.Effect<void>)
-        )
-      }
-    )
+      }),
+      // a crash in a callback runs terminate with the crash as reason, then the process exits with it
+      onCrash: (cause) =>
+        loop.stopping ? Effect.void : (loop.runTerminate(ExitReason.fromCause(cause)) as Effect.Effect<void>)
+    }
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -774,68 +692,20 @@ const serverBody = (
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Start options: `name` (a local name, or `Registry.via(registry, key)`; the start fails with
+ * `AlreadyRegistered` if it is taken), `timeout` (how long `init` may take; default: no limit, as
+ * OTP), `mailbox` (default: unbounded), `trapExit` (so that a parent's shutdown runs `terminate`;
+ * default `false`).
+ *
  * @since 0.1.0
  * @category models
  */
-export interface StartOptions {
-  /**
-   * Register the server under this name: a local name, or `Registry.via(registry, key)`. The start
-   * fails with `AlreadyRegistered` if it is taken.
-   */
-  readonly name?: Name.Name | undefined
-  /** How long `init` may take. Default: no limit, as OTP. */
-  readonly timeout?: Duration.Input | "infinity" | undefined
-  /** The server's mailbox. Default: unbounded. */
-  readonly mailbox?: Mailbox.Options | undefined
-  /** Trap exits from the start, so that a parent's shutdown runs `terminate`. Default `false`. */
-  readonly trapExit?: boolean | undefined
-}
+export type StartOptions = server.StartOptions
 
-const startWith = <S, Req extends Request.Any, Cast, InitE, R, Args>(
-  behaviour: Behaviour<Args, S, Req, Cast, any, InitE, R, any>,
-  args: Args,
-  options: StartOptions | undefined,
-  parent: kernel.ProcessRecord | undefined,
-  linkParent: boolean
-): Effect.Effect<Server<Req, Cast>, InitE | StartError, R | Node> =>
-  Effect.flatMap(Effect.service(Node), (api) => {
-    const node = api as unknown as kernel.NodeState
-    const ack = Deferred.makeUnsafe<void, unknown>()
-    const body = serverBody(behaviour as never, args, ack, options?.name, parent)
-    return Effect.flatMap(
-      kernel.spawn(
-        node,
-        Process.Self as never,
-        body,
-        { mailbox: options?.mailbox, trapExit: options?.trapExit },
-        linkParent && parent !== undefined ? (child) => kernel.linkRecords(parent, child) : undefined
-      ),
-      (record) => {
-        const onExit = (reason: ExitReason.ExitReason) =>
-          Deferred.doneUnsafe(ack, Exit.fail(new InitFailed({ reason })))
-        ;(record.exitListeners ??= new Set()).add(onExit)
-        const wait = Effect.ensuring(
-          Deferred.await(ack),
-          Effect.sync(() => record.exitListeners?.delete(onExit))
-        )
-        const timeout = options?.timeout
-        const waited =
-          timeout === undefined || timeout === "infinity"
-            ? wait
-            : Effect.timeoutOrElse(wait, {
-                duration: timeout,
-                orElse: () =>
-                  Effect.suspend(() => {
-                    kernel.exitSignal(record, node.systemPid, ExitReason.killed, "kill")
-                    return Effect.fail(
-                      new StartTimeout({ timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) })
-                    )
-                  })
-              })
-        return Effect.as(waited, byRecord<Req, Cast>(record))
-      }
-    ) as never
-  })
+const bodyOf =
+  (behaviour: Behaviour<any, any, any, any, any, any, any, any>, args: unknown, options: StartOptions | undefined) =>
+  (ack: Deferred.Deferred<void, unknown>, parent: kernel.ProcessRecord | undefined) =>
+    serverBody(behaviour, args, ack, options?.name, parent)
 
 /**
  * Starts a server (not linked to the caller) and waits until its `init` has finished.
@@ -852,7 +722,7 @@ export const start = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>
   args: Args,
   options?: StartOptions
 ): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Self<never>> | Node> =>
-  startWith(behaviour, args, options, undefined, false) as never
+  server.start(bodyOf(behaviour, args, options), options) as never
 
 /**
  * Starts a server linked to the calling process (the way a supervisor starts its children). If the
@@ -867,9 +737,7 @@ export const startLink = <Args, S, Req extends Request.Any, Cast, Info, InitE, R
   args: Args,
   options?: StartOptions
 ): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
-  Effect.flatMap(Effect.service(Process.Self), (self) =>
-    startWith(behaviour, args, options, self as unknown as kernel.ProcessRecord, true)
-  ) as never
+  server.startLink(bodyOf(behaviour, args, options), options) as never
 
 /**
  * Starts a server monitored by the calling process.
@@ -885,33 +753,19 @@ export const startMonitor = <Args, S, Req extends Request.Any, Cast, Info, InitE
   { readonly server: Server<Req, Cast>; readonly ref: Process.MonitorRef },
   InitE | StartError,
   Exclude<R, Process.Self<never>> | Node | Process.Self<never>
-> =>
-  Effect.flatMap(Effect.service(Process.Self), (self) =>
-    Effect.map(startWith(behaviour, args, options, undefined, false), (server) => {
-      const record = server.resolve()
-      const ref = kernel.monitorRecord(
-        self as unknown as kernel.ProcessRecord,
-        record,
-        record?.pid ?? (self.pid as never)
-      )
-      return { server, ref }
-    })
-  ) as never
+> => server.startMonitor(bodyOf(behaviour, args, options), options) as never
 
 // ---------------------------------------------------------------------------------------------
 // Client API
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Call options: `timeout`, default 5 seconds, as OTP; `"infinity"` waits as long as the server lives.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface CallOptions {
-  /** Default 5 seconds, as OTP. `"infinity"` waits as long as the server lives. */
-  readonly timeout?: Duration.Input | "infinity" | undefined
-}
-
-const defaultCallTimeout = Duration.seconds(5)
+export type CallOptions = server.CallOptions
 
 /**
  * Sends a request and waits for its reply.
@@ -923,55 +777,11 @@ const defaultCallTimeout = Duration.seconds(5)
  * @since 0.1.0
  * @category client
  */
-export const call = <Req extends Request.Any, Cast, const Q extends Req>(
+export const call: <Req extends Request.Any, Cast, const Q extends Req>(
   server: Server<Req, Cast>,
   request: Q,
   options?: CallOptions
-): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> =>
-  Effect.withFiber((fiber) => {
-    const record = server.resolve()
-    if (record === undefined) {
-      return Effect.fail(new Errors.NoProc({ name: Option.getOrUndefined(server.name) }))
-    }
-    const self = Context.getOrUndefined(fiber.context, Process.Self) as kernel.ProcessRecord | undefined
-    const deferred = Deferred.makeUnsafe<unknown, unknown>()
-    const from: From<unknown, unknown> = {
-      caller: self === undefined ? Option.none() : Option.some(self.pid),
-      deferred
-    }
-    const onExit = (reason: ExitReason.ExitReason) =>
-      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
-    const listeners = (record.exitListeners ??= new Set())
-    listeners.add(onExit)
-    const envelope = new CallEnvelope(request, from)
-    const delivery = kernel.offer(record, envelope)
-    const cleanup = Effect.sync(() => listeners.delete(onExit))
-    if (delivery === "full") {
-      if (record.overflow === "fail") {
-        listeners.delete(onExit)
-        return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
-      }
-      return Effect.ensuring(
-        Effect.andThen(kernel.offerSuspending(record, envelope), awaitReply(deferred, record, options)),
-        cleanup
-      )
-    }
-    return Effect.ensuring(awaitReply(deferred, record, options), cleanup)
-  }) as never
-
-const awaitReply = (
-  deferred: Deferred.Deferred<unknown, unknown>,
-  record: kernel.ProcessRecord,
-  options: CallOptions | undefined
-): Effect.Effect<unknown, unknown> => {
-  const timeout = options?.timeout === undefined ? defaultCallTimeout : options.timeout
-  if (timeout === "infinity") return Deferred.await(deferred)
-  return Effect.timeoutOrElse(Deferred.await(deferred), {
-    duration: timeout,
-    orElse: () =>
-      Effect.fail(new CallTimeout({ pid: record.pid, timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) }))
-  })
-}
+) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> = server.call
 
 /**
  * Sends a cast: fire and forget. Never fails for a dead server (as OTP), except on a bounded
@@ -980,21 +790,10 @@ const awaitReply = (
  * @since 0.1.0
  * @category client
  */
-export const cast = <Req extends Request.Any, Cast>(
+export const cast: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   message: NoInfer<Cast>
-): Effect.Effect<void, Errors.MailboxFull> =>
-  Effect.suspend(() => {
-    const record = server.resolve()
-    if (record === undefined) return Effect.void
-    const envelope = new CastEnvelope(message)
-    const delivery = kernel.offer(record, envelope)
-    if (delivery !== "full") return Effect.void
-    if (record.overflow === "fail") {
-      return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
-    }
-    return kernel.offerSuspending(record, envelope)
-  })
+) => Effect.Effect<void, Errors.MailboxFull> = server.cast
 
 /**
  * Stops a server: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
@@ -1004,24 +803,11 @@ export const cast = <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category client
  */
-export const stopServer = <Req extends Request.Any, Cast>(
+export const stopServer: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
-  reason: ExitReason.ExitReason = ExitReason.normal,
+  reason?: ExitReason.ExitReason,
   options?: CallOptions
-): Effect.Effect<void, Errors.NoProc | CallTimeout> =>
-  Effect.suspend((): Effect.Effect<void, Errors.NoProc | CallTimeout> => {
-    const record = server.resolve()
-    if (record === undefined) return Effect.fail(new Errors.NoProc({ name: Option.getOrUndefined(server.name) }))
-    kernel.pushSystem(record, new StopRequest(reason))
-    const wait = Effect.asVoid(kernel.awaitExit(record.pid))
-    const timeout = options?.timeout
-    if (timeout === undefined || timeout === "infinity") return wait
-    return Effect.timeoutOrElse(wait, {
-      duration: timeout,
-      orElse: () =>
-        Effect.fail(new CallTimeout({ pid: record.pid, timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) }))
-    })
-  })
+) => Effect.Effect<void, Errors.NoProc | CallTimeout> = server.stopServer
 
 /**
  * The server's state now (OTP's `sys:get_state/1`), for debugging and tests. Served through the
@@ -1030,24 +816,10 @@ export const stopServer = <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category debugging
  */
-export const getState = <Req extends Request.Any, Cast>(
+export const getState: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   options?: CallOptions
-): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited> =>
-  Effect.suspend(() => {
-    const record = server.resolve()
-    if (record === undefined) return Effect.fail(new Errors.NoProc({ name: Option.getOrUndefined(server.name) }))
-    const deferred = Deferred.makeUnsafe<unknown, unknown>()
-    const onExit = (reason: ExitReason.ExitReason) =>
-      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
-    const listeners = (record.exitListeners ??= new Set())
-    listeners.add(onExit)
-    kernel.pushSystem(record, new GetState(deferred as never))
-    return Effect.ensuring(
-      awaitReply(deferred, record, options),
-      Effect.sync(() => listeners.delete(onExit))
-    ) as Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited>
-  })
+) => Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited> = server.getState
 
 // ---------------------------------------------------------------------------------------------
 // Supervision
@@ -1075,13 +847,5 @@ export const childSpec = <Args, S, Req extends Request.Any, Cast, Info, InitE, R
   behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
   args: Args,
   options?: StartOptions & Omit<ChildSpecModule.ChildSpec, "id" | "start" | "type">
-): ChildSpecModule.ChildSpec<InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> => {
-  const { restart, shutdown, significant, ...start } = options ?? {}
-  return {
-    id,
-    start: startLink(behaviour, args, start),
-    restart,
-    shutdown,
-    significant
-  }
-}
+): ChildSpecModule.ChildSpec<InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
+  server.childSpec(id, (start) => startLink(behaviour, args, start), options)

@@ -1,0 +1,480 @@
+/**
+ * What GenServer and GenStatem share: the typed call machinery (envelopes, `From`, the per-call
+ * Deferred, `call` with `NoProc` / `ServerExited` / `CallTimeout` / `MailboxFull`), casts, the
+ * init-acknowledged start with name registration, server references, `stop`, `getState` and
+ * child specs. Both behaviours speak the same protocol, so a `GenServer.call` reaches a GenStatem
+ * and the other way round, as OTP's `gen:call`.
+ *
+ * The public modules re-export these with their docs.
+ *
+ * @internal
+ */
+import { type Cause, Context, Deferred, Duration, Effect, Exit, Option, Schema } from "effect"
+import type * as ChildSpecModule from "../ChildSpec.ts"
+import * as Errors from "../Errors.ts"
+import * as ExitReason from "../ExitReason.ts"
+import type * as Mailbox from "../Mailbox.ts"
+import { Node } from "../Node.ts"
+import * as Pid from "../Pid.ts"
+import * as Process from "../Process.ts"
+import type * as Request from "../Request.ts"
+import * as kernel from "./kernel.ts"
+import * as Name from "./name.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** The call was not answered within its timeout. */
+export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout", {
+  pid: Pid.schema,
+  timeout: Schema.Number
+}) {
+  override get message(): string {
+    return `call to ${String(this.pid)} timed out after ${this.timeout} ms`
+  }
+}
+
+/** The server exited before it replied. */
+export class ServerExited extends Schema.TaggedError<ServerExited>()("ServerExited", {
+  pid: Pid.schema,
+  reason: Schema.Any
+}) {
+  override get message(): string {
+    return `server ${String(this.pid)} exited during the call: ${String(this.reason)}`
+  }
+}
+
+/** The server's start did not finish within its timeout; the server was killed. */
+export class StartTimeout extends Schema.TaggedError<StartTimeout>()("StartTimeout", {
+  timeout: Schema.Number
+}) {
+  override get message(): string {
+    return `the server did not finish init within ${this.timeout} ms`
+  }
+}
+
+/** `init` ended without a result: it died, or the process was stopped during init. */
+export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
+  reason: Schema.Any
+}) {
+  override get message(): string {
+    return `init failed: ${String(this.reason)}`
+  }
+}
+
+/** What a call can fail with, besides the errors its request declares. */
+export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull
+
+/** What a start can fail with, besides the errors `init` fails with. */
+export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed
+
+// ---------------------------------------------------------------------------------------------
+// From and replies
+// ---------------------------------------------------------------------------------------------
+
+/** Who is waiting for a call's reply. */
+export interface From<A, E> {
+  /** The calling process, if the call came from a process. */
+  readonly caller: Option.Option<Pid.Pid<never, unknown>>
+  /** @internal */
+  readonly deferred: Deferred.Deferred<A, E | CallError>
+}
+
+/** Answers a call with a value; false when the caller had given up or was answered. */
+export const replyUnsafe = <A, E>(from: From<A, E>, value: A): boolean =>
+  Deferred.doneUnsafe(from.deferred, Exit.succeed(value))
+
+/** Answers a call with one of its declared errors. */
+export const replyErrorUnsafe = <A, E>(from: From<A, E>, error: E): boolean =>
+  Deferred.doneUnsafe(from.deferred, Exit.fail(error))
+
+export const replyTo = <A, E>(from: From<A, E>, value: A): Effect.Effect<boolean> =>
+  Effect.sync(() => replyUnsafe(from, value))
+
+export const replyErrorTo = <A, E>(from: From<A, E>, error: E): Effect.Effect<boolean> =>
+  Effect.sync(() => replyErrorUnsafe(from, error))
+
+// ---------------------------------------------------------------------------------------------
+// Server references
+// ---------------------------------------------------------------------------------------------
+
+declare const ServerTypeId: unique symbol
+
+/** A reference to a server that serves the requests `Req` and the casts `Cast`. */
+export interface Server<in Req extends Request.Any, in Cast = never> {
+  readonly [ServerTypeId]?: { readonly _Req: (r: Req) => void; readonly _Cast: (c: Cast) => void }
+  /** The registered name, when the reference is by name. */
+  readonly name: Option.Option<string>
+  /** @internal the server's live record now, if any */
+  readonly resolve: () => kernel.ProcessRecord | undefined
+  /** The pid this reference points to now, if the server is alive. */
+  readonly whereis: () => Option.Option<ServerPid>
+}
+
+/** The pid of a server: it accepts any message (those that are not calls or casts are infos). */
+export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
+
+export const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRecord): Server<Req, Cast> => ({
+  name: Option.none(),
+  resolve: () => (record.status === "exited" ? undefined : record),
+  whereis: () => (record.status === "exited" ? Option.none() : Option.some(record.pid as ServerPid))
+})
+
+export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>): Server<Req, Cast> => ({
+  name: Option.none(),
+  resolve: () => kernel.liveRecordOf(pid),
+  whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
+})
+
+/** A reference that looks `name` (local or `via`) up on the current node at every use. */
+export const named = <Req extends Request.Any, Cast>(name: Name.Name): Effect.Effect<Server<Req, Cast>, never, Node> =>
+  Effect.map(Effect.service(Node), (api) => {
+    const node = api as unknown as kernel.NodeState
+    const resolve = () => Name.resolve(node, name)
+    return {
+      name: Option.some(Name.format(name)),
+      resolve,
+      whereis: () => Option.fromUndefinedOr(resolve()?.pid as ServerPid | undefined)
+    }
+  })
+
+export const whereis = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>
+): Effect.Effect<Option.Option<ServerPid>> => Effect.sync(() => server.whereis())
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes
+// ---------------------------------------------------------------------------------------------
+
+/** A call: the request and who waits for the reply. */
+export class CallEnvelope {
+  readonly request: Request.Any
+  readonly from: From<unknown, unknown>
+  constructor(request: Request.Any, from: From<unknown, unknown>) {
+    this.request = request
+    this.from = from
+  }
+}
+
+/** A cast. */
+export class CastEnvelope {
+  readonly message: unknown
+  constructor(message: unknown) {
+    this.message = message
+  }
+}
+
+/** A system request for the server's state (`sys:get_state`). */
+export class GetState {
+  readonly deferred: Deferred.Deferred<unknown>
+  constructor(deferred: Deferred.Deferred<unknown>) {
+    this.deferred = deferred
+  }
+}
+
+/** A system request to stop (`gen:stop`). */
+export class StopRequest {
+  readonly reason: ExitReason.ExitReason
+  constructor(reason: ExitReason.ExitReason) {
+    this.reason = reason
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client API
+// ---------------------------------------------------------------------------------------------
+
+export interface CallOptions {
+  /** Default 5 seconds, as OTP. `"infinity"` waits as long as the server lives. */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+}
+
+const defaultCallTimeout = Duration.seconds(5)
+
+const noProcOf = <Req extends Request.Any, Cast>(server: Server<Req, Cast>) =>
+  new Errors.NoProc({ name: Option.getOrUndefined(server.name) })
+
+export const call = <Req extends Request.Any, Cast, const Q extends Req>(
+  server: Server<Req, Cast>,
+  request: Q,
+  options?: CallOptions
+): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> =>
+  Effect.withFiber((fiber) => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.fail(noProcOf(server))
+    const self = Context.getOrUndefined(fiber.context, Process.Self) as kernel.ProcessRecord | undefined
+    const deferred = Deferred.makeUnsafe<unknown, unknown>()
+    const from: From<unknown, unknown> = {
+      caller: self === undefined ? Option.none() : Option.some(self.pid),
+      deferred
+    }
+    const onExit = (reason: ExitReason.ExitReason) =>
+      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
+    const listeners = (record.exitListeners ??= new Set())
+    listeners.add(onExit)
+    const envelope = new CallEnvelope(request, from)
+    const delivery = kernel.offer(record, envelope)
+    const cleanup = Effect.sync(() => listeners.delete(onExit))
+    if (delivery === "full") {
+      if (record.overflow === "fail") {
+        listeners.delete(onExit)
+        return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
+      }
+      return Effect.ensuring(
+        Effect.andThen(kernel.offerSuspending(record, envelope), awaitReply(deferred, record, options)),
+        cleanup
+      )
+    }
+    return Effect.ensuring(awaitReply(deferred, record, options), cleanup)
+  }) as never
+
+const timeoutError = (record: kernel.ProcessRecord, timeout: Duration.Input) =>
+  new CallTimeout({ pid: record.pid, timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) })
+
+/** Waits for a reply with the call's timeout (default 5 s). */
+export const awaitReply = (
+  deferred: Deferred.Deferred<unknown, unknown>,
+  record: kernel.ProcessRecord,
+  options: CallOptions | undefined
+): Effect.Effect<unknown, unknown> => {
+  const timeout = options?.timeout === undefined ? defaultCallTimeout : options.timeout
+  if (timeout === "infinity") return Deferred.await(deferred)
+  return Effect.timeoutOrElse(Deferred.await(deferred), {
+    duration: timeout,
+    orElse: () => Effect.fail(timeoutError(record, timeout))
+  })
+}
+
+export const cast = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  message: NoInfer<Cast>
+): Effect.Effect<void, Errors.MailboxFull> =>
+  Effect.suspend(() => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.void
+    const envelope = new CastEnvelope(message)
+    const delivery = kernel.offer(record, envelope)
+    if (delivery !== "full") return Effect.void
+    if (record.overflow === "fail") {
+      return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
+    }
+    return kernel.offerSuspending(record, envelope)
+  })
+
+export const stopServer = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  reason: ExitReason.ExitReason = ExitReason.normal,
+  options?: CallOptions
+): Effect.Effect<void, Errors.NoProc | CallTimeout> =>
+  Effect.suspend((): Effect.Effect<void, Errors.NoProc | CallTimeout> => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.fail(noProcOf(server))
+    kernel.pushSystem(record, new StopRequest(reason))
+    const wait = Effect.asVoid(kernel.awaitExit(record.pid))
+    const timeout = options?.timeout
+    if (timeout === undefined || timeout === "infinity") return wait
+    return Effect.timeoutOrElse(wait, {
+      duration: timeout,
+      orElse: () => Effect.fail(timeoutError(record, timeout))
+    })
+  })
+
+export const getState = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  options?: CallOptions
+): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited> =>
+  Effect.suspend(() => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.fail(noProcOf(server))
+    const deferred = Deferred.makeUnsafe<unknown, unknown>()
+    const onExit = (reason: ExitReason.ExitReason) =>
+      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
+    const listeners = (record.exitListeners ??= new Set())
+    listeners.add(onExit)
+    kernel.pushSystem(record, new GetState(deferred as never))
+    return Effect.ensuring(
+      awaitReply(deferred, record, options),
+      Effect.sync(() => listeners.delete(onExit))
+    ) as Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited>
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Start
+// ---------------------------------------------------------------------------------------------
+
+export interface StartOptions {
+  /**
+   * Register the server under this name: a local name, or `Registry.via(registry, key)`. The start
+   * fails with `AlreadyRegistered` if it is taken.
+   */
+  readonly name?: Name.Name | undefined
+  /** How long `init` may take. Default: no limit, as OTP. */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+  /** The server's mailbox. Default: unbounded. */
+  readonly mailbox?: Mailbox.Options | undefined
+  /** Trap exits from the start, so that a parent's shutdown runs `terminate`. Default `false`. */
+  readonly trapExit?: boolean | undefined
+}
+
+/**
+ * Registers `name` for a starting server. When the name is taken, fails the start with
+ * `AlreadyRegistered`, ends the process and returns false.
+ */
+export const registerName = (
+  record: kernel.ProcessRecord,
+  name: Name.Name | undefined,
+  ack: Deferred.Deferred<void, unknown>
+): boolean => {
+  const taken = name === undefined ? undefined : Name.register(name, record)
+  if (taken === undefined) return true
+  Deferred.doneUnsafe(ack, Exit.fail(taken))
+  kernel.terminate(record, ExitReason.normal, false)
+  return false
+}
+
+/** What a behaviour gives the common server body. */
+export interface ServerProcess {
+  /** Handles the system lane (`GetState`, `StopRequest`, ...). */
+  readonly system: (message: unknown) => Effect.Effect<void>
+  /** Runs `init`; succeeds with the loop that runs once the start is acknowledged. */
+  readonly init: Effect.Effect<Effect.Effect<unknown, unknown, any>, unknown, any>
+  /** After a crash of the loop (not of init): run `terminate` with the crash as reason. */
+  readonly onCrash: (cause: Cause.Cause<unknown>) => Effect.Effect<void>
+}
+
+/**
+ * The body of a server process: register the name, run `init`, acknowledge the start, then run the
+ * loop. A failure of `init` fails the start with it.
+ */
+export const serverBody = (
+  name: Name.Name | undefined,
+  ack: Deferred.Deferred<void, unknown>,
+  make: (record: kernel.ProcessRecord) => ServerProcess
+): Effect.Effect<void, unknown, any> =>
+  Effect.flatMap(Effect.service(Process.Self), (self) => {
+    const record = self as unknown as kernel.ProcessRecord
+    if (!registerName(record, name, ack)) return Effect.interrupt
+    const server = make(record)
+    record.systemHandler = server.system
+    return Effect.flatMap(
+      Effect.onError(server.init, (cause) => Effect.sync(() => Deferred.doneUnsafe(ack, Exit.failCause(cause)))),
+      (loop) => {
+        Deferred.doneUnsafe(ack, Exit.void)
+        return Effect.onError(loop, server.onCrash)
+      }
+    )
+  })
+
+/**
+ * Spawns a server process running `makeBody(ack)` and waits until it acknowledges its start (or
+ * fails it); `timeout` kills a server whose init takes too long.
+ */
+export const startWith = (
+  makeBody: (ack: Deferred.Deferred<void, unknown>) => Effect.Effect<void, unknown, any>,
+  options: StartOptions | undefined,
+  parent: kernel.ProcessRecord | undefined,
+  linkParent: boolean
+): Effect.Effect<Server<any, any>, unknown, Node> =>
+  Effect.flatMap(Effect.service(Node), (api) => {
+    const node = api as unknown as kernel.NodeState
+    const ack = Deferred.makeUnsafe<void, unknown>()
+    return Effect.flatMap(
+      kernel.spawn(
+        node,
+        Process.Self as never,
+        makeBody(ack),
+        { mailbox: options?.mailbox, trapExit: options?.trapExit },
+        linkParent && parent !== undefined ? (child) => kernel.linkRecords(parent, child) : undefined
+      ),
+      (record) => {
+        const onExit = (reason: ExitReason.ExitReason) =>
+          Deferred.doneUnsafe(ack, Exit.fail(new InitFailed({ reason })))
+        ;(record.exitListeners ??= new Set()).add(onExit)
+        const wait = Effect.ensuring(
+          Deferred.await(ack),
+          Effect.sync(() => record.exitListeners?.delete(onExit))
+        )
+        const timeout = options?.timeout
+        const waited =
+          timeout === undefined || timeout === "infinity"
+            ? wait
+            : Effect.timeoutOrElse(wait, {
+                duration: timeout,
+                orElse: () =>
+                  Effect.suspend(() => {
+                    kernel.exitSignal(record, node.systemPid, ExitReason.killed, "kill")
+                    return Effect.fail(
+                      new StartTimeout({ timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) })
+                    )
+                  })
+              })
+        return Effect.as(waited, byRecord(record))
+      }
+    ) as never
+  })
+
+/** `startWith` for `start` (no link), `startLink` (linked to the caller) and `startMonitor`. */
+export const start = (
+  makeBody: (
+    ack: Deferred.Deferred<void, unknown>,
+    parent: kernel.ProcessRecord | undefined
+  ) => Effect.Effect<void, unknown, any>,
+  options: StartOptions | undefined
+): Effect.Effect<Server<any, any>, unknown, Node> =>
+  startWith((ack) => makeBody(ack, undefined), options, undefined, false)
+
+export const startLink = (
+  makeBody: (
+    ack: Deferred.Deferred<void, unknown>,
+    parent: kernel.ProcessRecord | undefined
+  ) => Effect.Effect<void, unknown, any>,
+  options: StartOptions | undefined
+): Effect.Effect<Server<any, any>, unknown, Node | Process.Self<never>> =>
+  Effect.flatMap(Effect.service(Process.Self), (self) => {
+    const parent = self as unknown as kernel.ProcessRecord
+    return startWith((ack) => makeBody(ack, parent), options, parent, true)
+  })
+
+export const startMonitor = (
+  makeBody: (
+    ack: Deferred.Deferred<void, unknown>,
+    parent: kernel.ProcessRecord | undefined
+  ) => Effect.Effect<void, unknown, any>,
+  options: StartOptions | undefined
+): Effect.Effect<
+  { readonly server: Server<any, any>; readonly ref: Process.MonitorRef },
+  unknown,
+  Node | Process.Self<never>
+> =>
+  Effect.flatMap(Effect.service(Process.Self), (self) =>
+    Effect.map(
+      startWith((ack) => makeBody(ack, undefined), options, undefined, false),
+      (server) => {
+        const record = server.resolve()
+        const ref = kernel.monitorRecord(
+          self as unknown as kernel.ProcessRecord,
+          record,
+          record?.pid ?? (self.pid as never)
+        )
+        return { server, ref }
+      }
+    )
+  )
+
+// ---------------------------------------------------------------------------------------------
+// Supervision
+// ---------------------------------------------------------------------------------------------
+
+/** Options of a behaviour's `childSpec`: start options beside `restart`, `shutdown`, `significant`. */
+export type ChildSpecOptions = StartOptions & Omit<ChildSpecModule.ChildSpec, "id" | "start" | "type">
+
+/** A worker child spec whose start is `startLink(startOptions)`. */
+export const childSpec = <E, R>(
+  id: string,
+  startLink: (options: StartOptions) => Effect.Effect<ChildSpecModule.Started, E, R>,
+  options: ChildSpecOptions | undefined
+): ChildSpecModule.ChildSpec<E, R> => {
+  const { restart, shutdown, significant, ...start } = options ?? {}
+  return { id, start: startLink(start), restart, shutdown, significant }
+}
