@@ -17,6 +17,8 @@ export * as ExitReason from "./ExitReason.ts"
 /** @since 0.1.0 */
 export * as GenServer from "./GenServer.ts"
 /** @since 0.1.0 */
+export * as GenStatem from "./GenStatem.ts"
+/** @since 0.1.0 */
 export * as Mailbox from "./Mailbox.ts"
 /** @since 0.1.0 */
 export * as Node from "./Node.ts"
