@@ -55,6 +55,8 @@ import * as Lifecycle from "./Lifecycle.ts"
 export const Session = QuizSession.Session
 
 /**
+ * A user taking a quiz: `{ title, email }`, plain data.
+ *
  * @since 0.1.0
  * @category models
  */

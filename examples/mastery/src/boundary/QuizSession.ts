@@ -164,6 +164,8 @@ export class Mastered extends Schema.TaggedClass<Mastered>()("Mastered", {
 export const Answered = Schema.Union([Next, Mastered])
 
 /**
+ * What answering a question gives: {@link Next} or {@link Mastered}.
+ *
  * @since 0.1.0
  * @category models
  */

@@ -121,6 +121,8 @@ export const terminalStudent: Effect.Effect<Student, never, Terminal.Terminal> =
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * What {@link run} takes: who answers, and the knobs of the script.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -296,6 +298,8 @@ export const run = (options: Options): Effect.Effect<Summary> => {
           // routed by name: the same client call reaches the restarted process
           const after = yield* sessions.progress(session)
           const newPid = yield* pidOf
+          // a call to the DynamicSupervisor is served after it has handled the exit (and logged)
+          yield* sessions.count
           yield* flushLogs
           yield* say(
             `     exit reason ${reason._tag}; the DynamicSupervisor restarted the session under the same name:`
