@@ -1,11 +1,11 @@
 /**
  * Worker pools: CPU parallelism on worker threads, with typed, Schema-checked calls.
  *
- * A process or fiber runs on one JavaScript thread, and nothing can pre-empt a synchronous loop:
- * a `fib(40)` in a GenServer blocks every other process of the node until it returns. A
- * `WorkerPool` runs such jobs on a set of worker threads instead. The protocol is the one
- * GenServers use: `Request.Class` requests that declare their reply and errors as Schemas, so a
- * call is typed end to end and its values cross the thread boundary as checked, encoded data.
+ * Processes (fibers) share one JavaScript thread, and nothing can pre-empt a synchronous loop: a
+ * `fib(40)` in a GenServer stalls every process of the node until it returns. A `WorkerPool` runs
+ * such jobs on worker threads instead. Its protocol is the one GenServers use: `Request.Class`
+ * requests that declare their reply and errors as Schemas, so a call is typed end to end, and its
+ * values cross the thread boundary as checked, encoded data.
  *
  * ## Example
  *
@@ -30,7 +30,7 @@
  * ```ts
  * // fib-worker.ts: the worker module, one handler per request
  * import { Effect } from "effect"
- * import { WorkerPool } from "@effect-otp/platform-node"
+ * import * as WorkerPool from "@effect-otp/platform-node/WorkerPool" // not the package index: see Gotchas
  * import { protocol, TooBig } from "./fib.ts"
  *
  * const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2))
@@ -55,7 +55,7 @@
  * const FibPoolLive = WorkerPool.layer(FibPool, {
  *   protocol,
  *   worker: new URL("./fib-worker.ts", import.meta.url)
- *   // size: os.availableParallelism() threads, concurrency: 1 call per thread
+ *   // size: one thread per core; concurrency: 1 call per thread
  * })
  *
  * const program = Effect.gen(function*() {
@@ -75,73 +75,77 @@
  *
  * | function | side | what it does |
  * |---|---|---|
- * | {@link make} / {@link layer} | main | starts `size` threads running `worker`; closing the scope stops them |
+ * | {@link make} / {@link layer} | main | starts `size` threads running `worker`; closing the scope stops them all |
  * | {@link run} | main | one call on the least busy thread: `Effect<Reply, DeclaredError \| WorkerError>` |
- * | {@link map} | main | a call per item, `maxConcurrency` at a time, results in input order (`ordered`) or as they finish |
+ * | {@link map} | main | a call per item, `maxConcurrency` at a time; results in input order, or as they finish |
  * | {@link session} | main | ONE dedicated thread whose state lives between calls (see "Sessions") |
  * | {@link awaitExit} | main | how a session's thread ended, as an `Exit` |
- * | {@link threadIds} | main | the ids of the live threads |
- * | {@link serve} + {@link runWorker} | worker | serves the protocol with one handler per request |
+ * | {@link threadIds} | main | the `threadId`s of the live threads |
+ * | {@link serve} + {@link runWorker} | worker | serves the protocol: an optional per-thread `init`, one handler per request |
  *
- * Calls are balanced: each goes to the thread with the fewest calls in flight, and waits in FIFO
- * order when every thread has `concurrency` calls. `concurrency` is 1 by default, the right value
- * for CPU-bound handlers (a thread runs one synchronous job at a time anyway); raise it for handlers
- * that mostly wait (I/O in the worker).
+ * Calls are balanced: each goes to the thread with the fewest calls in flight, and calls wait in
+ * FIFO order while every thread has `concurrency` of them. `concurrency` is 1 by default, right for
+ * CPU-bound handlers (a thread runs one synchronous job at a time anyway); raise it for handlers
+ * that mostly wait.
  *
  * ## What each failure returns
  *
- * | what happened | the call fails with | the worker |
+ * | what happened | the call fails with | the thread |
  * |---|---|---|
  * | the handler failed with an error its request declares | that error, decoded (`catchTag` it) | keeps serving |
- * | the handler threw or died | {@link HandlerDefect} (name, message, stack) | keeps serving |
- * | the request does not encode (here) or decode (there) with its Schema | {@link InvalidRequest} naming the field | keeps serving, the handler never ran |
+ * | the handler threw or died | {@link HandlerDefect}: the defect's name, message and worker stack | keeps serving |
+ * | the request does not encode (here) or decode (there) with its Schema | {@link InvalidRequest} naming the field, e.g. `items[2].name` | keeps serving; the handler never ran |
  * | the reply or declared error does not encode (there) or decode (here) | {@link InvalidReply} naming the field | keeps serving |
- * | the thread died mid-call: uncaught exception, `process.exit`, out of memory | {@link WorkerCrashed} with `reason`, `exitCode` and `detail` | replaced by a fresh thread, which serves the next call |
- * | the call took longer than its `timeout` | {@link WorkerTimeout} | terminated (a thread cannot be pre-empted) and replaced |
- * | the pool's scope closed before or during the call | {@link WorkerPoolClosed} | stopped |
- * | a thread could not start (its module threw, or never called `serve`) | {@link WorkerSpawnFailed}, from `make`/`layer`, or from calls once no thread can start | retried when a call needs it |
+ * | the thread died mid-call: uncaught exception, `process.exit`, out of memory | {@link WorkerCrashed}: `reason`, `exitCode`, `threadId`, `detail` | replaced at once by a fresh thread |
+ * | the call ran past its `timeout` | {@link WorkerTimeout} | terminated (a thread cannot be pre-empted) and replaced |
+ * | the scope of the pool closed before or during the call | {@link WorkerPoolClosed} | stopped |
+ * | a thread could not start (its module threw, or never called `serve`) | {@link WorkerSpawnFailed} from `make`/`layer`; later, from calls when no thread can start | retried when a call needs it |
  *
- * Only the call that was running on a crashed thread fails: calls on the other threads go on, and
- * calls still queued are served by the replacement. A thread that keeps crashing (more than 5
- * restarts in 5 seconds) is left stopped until a call needs it, so a broken worker module cannot
- * spin the CPU.
- *
- * Interrupting a call sends the interruption to the worker, which interrupts the handler's fiber;
- * a synchronous loop cannot notice it and runs to its end, keeping its thread busy. To bound a
- * CPU-bound call, give it a `timeout`: the pool terminates the thread instead.
+ * - Only the calls running on a crashed thread fail: calls on other threads go on, and queued
+ *   calls are served by the replacement.
+ * - A thread that keeps crashing (more than 5 restarts in 5 seconds) rests until a call needs it,
+ *   so a broken worker module cannot spin the CPU.
+ * - Nothing hangs: every call ends with a reply or one of the errors above, shutdown included.
+ * - Interrupting a call interrupts the handler's fiber in the worker. A synchronous loop cannot
+ *   notice that and runs to its end; the pool counts its thread busy until it does. To bound a
+ *   CPU-bound call, give it a `timeout`: the pool then terminates the thread.
  *
  * ## Sessions: state that lives in a worker
  *
- * A pool's threads are interchangeable, so a handler must not keep state between calls. A
- * {@link session} is one dedicated thread: build the state when the worker starts (`handlers` can
- * be an Effect that runs once per thread) and every call of the session sees it. Calls are served
- * one at a time in order, like a GenServer's mailbox. A session's thread is never replaced: when it
- * dies, its state is gone, the running and later calls fail with `WorkerCrashed`, and
- * {@link awaitExit} completes with `Exit.fail(WorkerCrashed)`, so a process that owns the session
- * can die with it (`Effect.flatten(WorkerPool.awaitExit(session))`) and its supervisor can start
- * a new one. This is the building block of a "threaded" GenServer.
+ * A pool's threads are interchangeable, so its handlers should not keep state between calls. A
+ * {@link session} is one dedicated thread: `serve`'s `init` builds the state when the thread
+ * starts, and every call of the session sees it. Calls are served one at a time, in order, like a
+ * GenServer's mailbox. A session's thread is never replaced: when it dies its state is gone, the
+ * running and later calls fail with `WorkerCrashed`, and {@link awaitExit} completes with
+ * `Exit.fail(WorkerCrashed)`. A process that owns a session dies with it by running
+ * `Effect.flatten(WorkerPool.awaitExit(session))` beside its work, and its supervisor starts it
+ * again with a new session: the building block of a "threaded" GenServer. Start arguments go in
+ * the `Worker`'s `workerData` (the function form of `worker`) or in a first request.
  *
  * ## Threads or green processes?
  *
- * - Use processes (fibers) for everything that waits: I/O, timers, messages, coordination. They
- *   cost about a microsecond to spawn and share memory at no cost.
- * - Use a pool for CPU-bound work longer than about a millisecond per call: parsing, compression,
- *   image work, numerical loops. A call costs tens of microseconds of encoding and messaging, a
- *   thread takes tens to hundreds of milliseconds to start (it loads its own copy of the modules),
- *   and more threads than cores only adds contention.
- * - Values cross as encoded data (Schema, then structured clone): no shared objects, no functions,
- *   no pids in flight. Send what the job needs, not a handle to it.
+ * - Use processes for everything that waits (I/O, timers, messages, coordination): a spawn costs
+ *   about a microsecond and they share memory for free.
+ * - Use a pool for CPU-bound work of more than about a millisecond per call (parsing, compression,
+ *   image or numeric work): a call costs tens to a few hundred microseconds of encoding and
+ *   messaging, a thread takes a few hundred milliseconds to start (it loads its own copy of Effect
+ *   and of the worker module's imports; `bench/cpu-parallel.ts` measures it), and more threads
+ *   than cores only adds contention.
+ * - Values cross as encoded data (Schema, then structured clone): no shared objects, functions or
+ *   pids. Send what the job needs, not a handle to it.
  *
  * ## Gotchas
  *
- * - The worker module is loaded by a fresh thread: it imports its own copy of every module, and
- *   module-level state is per thread. Keep it small for a fast start.
- * - Handlers and replies must round-trip through JSON-compatible Schemas (`Schema.toCodecJson`).
- * - Built on `effect/rpc`'s worker protocol (unstable in Effect 4.1): per thread, its
- *   `RpcClient`/`RpcServer`; the pool, the balancing, the crash handling and the Schema checks are
- *   this module's own, because effect/rpc's pooled protocol (4.1.0) fails every in-flight call of
- *   every worker with an anonymous `RpcClientError` when one worker dies, respawns the dead worker
- *   after a fixed 1 s, and turns a handler's throw into a defect of all calls on that worker.
+ * - A worker module should import `@effect-otp/platform-node/WorkerPool`, not the package index:
+ *   every thread loads what its module imports, and the index loads modules a worker never uses.
+ * - Module-level state in the worker module is per thread.
+ * - Requests, replies and declared errors must round-trip through `Schema.toCodecJson`.
+ * - Built on `effect/rpc`'s worker protocol (unstable in Effect 4.1), one RPC client per thread;
+ *   the pool, the balancing, the crash handling and the Schema checks are this module's own,
+ *   because effect/rpc's pooled worker protocol (4.1.0) does not isolate failures: when one worker
+ *   dies, every in-flight call of the client, on every worker, fails with the same anonymous
+ *   `RpcClientError`; the dead worker is respawned after a fixed 1 s while calls routed to it wait;
+ *   and by default a handler's throw is a defect of every call in flight.
  *
  * @since 0.1.0
  */
@@ -634,7 +638,7 @@ export const serve: <const P extends ReadonlyArray<RequestClass>, S = void, E = 
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { WorkerPool } from "@effect-otp/platform-node"
+ * import * as WorkerPool from "@effect-otp/platform-node/WorkerPool"
  * import { Fib } from "./fib.ts"
  *
  * WorkerPool.serve({ protocol: [Fib], handlers: { Fib: ({ n }) => Effect.succeed(n) } }).pipe(WorkerPool.runWorker)

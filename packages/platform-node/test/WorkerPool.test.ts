@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Result, Scope } from "effect"
+import { Cause, Context, Effect, Exit, Fiber, Result, Scope } from "effect"
 import { Worker } from "node:worker_threads"
 import type * as internal from "../src/internal/workerPool.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
@@ -33,12 +33,16 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   return reason!.error
 }
 
+class TestPool extends Context.Service<TestPool, WorkerPool.WorkerPool<InstanceType<(typeof protocol)[number]>>>()(
+  "test/TestPool"
+) {}
+
 describe("WorkerPool", () => {
   it.live(
     "a pool of 2 computes a CPU-bound job set correctly, on both threads",
     () =>
       Effect.gen(function* () {
-        const pool = yield* WorkerPool.make({ protocol, worker, size: 2 })
+        const pool = yield* TestPool
         const threads = yield* WorkerPool.threadIds(pool)
         assert.strictEqual(threads.length, 2)
 
@@ -51,7 +55,7 @@ describe("WorkerPool", () => {
         )
         // the first two calls start together, so each thread takes one
         assert.deepStrictEqual(new Set(results.map((_) => _.threadId)), new Set(threads))
-      }),
+      }).pipe(Effect.provide(WorkerPool.layer(TestPool, { protocol, worker, size: 2 }))),
     budget
   )
 
@@ -174,6 +178,12 @@ describe("WorkerPool", () => {
         // same thread, still serving
         assert.strictEqual(yield* WorkerPool.run(pool, new LooseEcho({ n: 2 })), 2)
         assert.strictEqual(yield* WorkerPool.run(pool, new WhoAmI()), thread)
+
+        // and a request outside the pool's protocol does not compile
+        const _outside = () =>
+          // @ts-expect-error: `Total` is not a request of this pool
+          WorkerPool.run(pool, new Total())
+        void _outside
       }),
     budget
   )

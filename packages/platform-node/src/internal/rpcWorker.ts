@@ -60,6 +60,8 @@ export interface Connection {
   readonly exited: () => ThreadExit | undefined
   /** False once the thread has exited or is being terminated: it takes no new calls. */
   readonly alive: () => boolean
+  /** The number of requests sent that the worker has not answered yet (interrupted ones included). */
+  readonly pending: () => number
   /** Terminates the thread at once; `reason` ends up in `ThreadExit.terminated`. */
   readonly terminate: (reason: string) => Effect.Effect<void>
 }
@@ -98,18 +100,29 @@ const codecFor = Schema.toCodecJson as unknown as RpcSerialization.CodecFor
 /**
  * A client `Protocol` for a single worker: what `RpcClient.makeProtocolWorker` does for each
  * worker of its pool, minus the pool, the 1 s respawn loop and the broadcast of a crash to every
- * client.
+ * client. It also counts the requests the worker has not answered yet: an interrupted call
+ * returns at once, but its handler may keep the thread busy until it ends.
  */
-const makeProtocol = (backing: Worker.Worker<FromServerEncoded, FromClientEncoded>, ready: Deferred.Deferred<void>) =>
+const makeProtocol = (
+  backing: Worker.Worker<FromServerEncoded, FromClientEncoded>,
+  ready: Deferred.Deferred<void>,
+  pending: Set<string | number>,
+  onSettled: () => void
+) =>
   RpcClient.Protocol.make(
     Effect.fnUntraced(function* (writeResponse, clientIds) {
-      const broadcast = (response: FromServerEncoded) =>
-        Effect.forEach(clientIds, (clientId) => writeResponse(clientId, response), { discard: true })
+      const deliver = (response: FromServerEncoded) => {
+        if (response._tag === "Exit" && pending.delete(response.requestId)) onSettled()
+        return Effect.forEach(clientIds, (clientId) => writeResponse(clientId, response), { discard: true })
+      }
       yield* backing
-        .run(broadcast, { onSpawn: Deferred.succeed(ready, undefined) })
+        .run(deliver, { onSpawn: Deferred.succeed(ready, undefined) })
         .pipe(Effect.ignore, Effect.interruptible, Effect.forkScoped)
       return {
-        send: (_clientId, request, transferables) => Effect.orDie(backing.send(request, transferables)),
+        send: (_clientId, request, transferables) => {
+          if (request._tag === "Request") pending.add(request.id)
+          return Effect.orDie(backing.send(request, transferables))
+        },
         supportsAck: true,
         supportsTransferables: true,
         codecFor
@@ -127,59 +140,63 @@ export const connect = (options: {
   readonly spawn: () => WorkerThreads.Worker
   readonly startTimeout: Duration.Duration
   readonly shutdownTimeout: Duration.Duration
+  /** Called when the worker answers a request. */
+  readonly onSettled: () => void
+  /** Called when the thread has exited, before `exit` completes. */
+  readonly onExit: () => void
 }): Effect.Effect<Connection, SpawnFailure, Scope.Scope> =>
   Effect.gen(function* () {
     const exit = Deferred.makeUnsafe<ThreadExit>()
     const ready = Deferred.makeUnsafe<void>()
-    let thread: WorkerThreads.Worker | undefined
-    let threadId = -1
     let terminated: string | undefined
     let error: unknown
     let exited: ThreadExit | undefined
-    const spawner = (): WorkerThreads.Worker => {
-      const worker = options.spawn()
-      thread = worker
-      threadId = worker.threadId
-      worker.on("error", (cause) => {
-        error ??= cause
-      })
-      worker.once("exit", (exitCode) => {
-        exited = { exitCode, error, terminated }
-        Deferred.doneUnsafe(exit, Exit.succeed(exited))
-      })
-      return worker
-    }
+    // created here, not lazily by the platform, so that a spawn function that throws fails `connect`
+    const thread = yield* Effect.try({
+      try: options.spawn,
+      catch: (error): SpawnFailure => ({ _tag: "Throw", error })
+    })
+    const threadId = thread.threadId
+    thread.on("error", (cause) => {
+      error ??= cause
+    })
+    thread.once("exit", (exitCode) => {
+      exited = { exitCode, error, terminated }
+      options.onExit()
+      Deferred.doneUnsafe(exit, Exit.succeed(exited))
+    })
     // sets the reason at once, so that the thread takes no new call while it is being terminated
     const terminate = (reason: string) => {
-      if (thread !== undefined && exited === undefined) terminated ??= reason
-      return Effect.suspend(() => {
-        if (thread === undefined || Deferred.isDoneUnsafe(exit)) return Effect.void
-        const worker = thread
-        return Effect.andThen(
-          Effect.promise(() => worker.terminate()),
-          Deferred.await(exit)
-        )
-      })
+      if (exited === undefined) terminated ??= reason
+      return Effect.suspend(() =>
+        exited !== undefined
+          ? Effect.void
+          : Effect.andThen(
+              Effect.promise(() => thread.terminate()),
+              Deferred.await(exit)
+            )
+      )
     }
 
-    // Registered before the run fiber: runs after it has been interrupted, so a worker that did not
-    // exit within the budget of NodeWorker's own close (5 s) is terminated (the budget is ours).
+    // the last finalizer to run: whatever happened before, no thread outlives the scope
     yield* Effect.addFinalizer(() => terminate("the pool was closed"))
 
     const platform = yield* Effect.provide(Worker.WorkerPlatform, NodeWorker.layerPlatform)
     const backing = yield* platform.spawn<FromServerEncoded, FromClientEncoded>(0).pipe(
-      Effect.provideService(Worker.Spawner, spawner),
-      Effect.mapError((error) => ({ _tag: "Throw", error }) as const)
+      Effect.provideService(Worker.Spawner, () => thread),
+      Effect.mapError((error): SpawnFailure => ({ _tag: "Throw", error }))
     )
-    const protocol = yield* makeProtocol(backing, ready)
+    const pending = new Set<string | number>()
+    const protocol = yield* makeProtocol(backing, ready, pending, options.onSettled)
     const client = yield* RpcClient.make(groupFor(options.tags), { flatten: true }).pipe(
       Effect.provideService(RpcClient.Protocol, protocol)
     )
 
-    // a graceful close: the close message, then the budget, then terminate
+    // the first finalizer to run, a graceful close: the close message (the one NodeWorker sends,
+    // whose own budget of 5 s is fixed), then our budget, then terminate
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
-        if (thread === undefined || Deferred.isDoneUnsafe(exit)) return Effect.void
+        if (exited !== undefined) return Effect.void
         thread.postMessage([1])
         return Deferred.await(exit).pipe(
           Effect.timeoutOrElse({
@@ -208,6 +225,7 @@ export const connect = (options: {
       exit,
       exited: () => exited,
       alive: () => exited === undefined && terminated === undefined,
+      pending: () => pending.size,
       terminate
     } satisfies Connection
   })

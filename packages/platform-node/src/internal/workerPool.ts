@@ -258,6 +258,7 @@ const spawnerOf = (source: WorkerSource): ((id: number) => NodeWorkerThread) =>
 interface Slot {
   readonly id: number
   conn: RpcWorker.Connection | undefined
+  lost: Deferred.Deferred<void>
   busy: number
   status: "starting" | "ready" | "broken" | "dead"
   /** Why the slot is broken (its last start failed) or dead (a session's thread ended). */
@@ -271,6 +272,8 @@ interface Slot {
 interface Lease {
   readonly slot: Slot
   readonly conn: RpcWorker.Connection
+  /** Completed when the thread exits or the pool closes: its calls will get no reply. */
+  readonly lost: Deferred.Deferred<void>
 }
 
 interface Waiter {
@@ -310,6 +313,7 @@ export class Engine {
     this.slots = Array.from({ length: this.size }, (_, id) => ({
       id,
       conn: undefined,
+      lost: Deferred.makeUnsafe<void>(),
       busy: 0,
       status: "starting" as const,
       failure: undefined,
@@ -326,18 +330,19 @@ export class Engine {
 
   /**
    * The ready slot with the fewest calls in flight, if one has room. A thread that has exited, or
-   * is being terminated, takes no call even before its supervisor has noticed.
+   * is being terminated, takes no call even before its supervisor has noticed. The load of a
+   * thread counts the calls it still runs for callers that were interrupted.
    */
   pick(): Slot | undefined {
     let best: Slot | undefined
+    let bestLoad = this.concurrency
     for (const slot of this.slots) {
-      if (
-        slot.status === "ready" &&
-        slot.busy < this.concurrency &&
-        slot.conn?.alive() === true &&
-        (best === undefined || slot.busy < best.busy)
-      ) {
+      const conn = slot.conn
+      if (slot.status !== "ready" || conn === undefined || !conn.alive()) continue
+      const load = Math.max(slot.busy, conn.pending())
+      if (load < bestLoad) {
         best = slot
+        bestLoad = load
       }
     }
     return best
@@ -345,7 +350,7 @@ export class Engine {
 
   lease(slot: Slot): Lease {
     slot.busy++
-    return { slot, conn: slot.conn! }
+    return { slot, conn: slot.conn!, lost: slot.lost }
   }
 
   release(lease: Lease): void {
@@ -461,13 +466,19 @@ export class Engine {
   serveSlot(slot: Slot, started: Deferred.Deferred<void, WorkerSpawnFailed>) {
     return Effect.scoped(
       Effect.gen({ self: this }, function* () {
+        const lost = Deferred.makeUnsafe<void>()
         const conn = yield* RpcWorker.connect({
           tags: [...this.byTag.keys()],
           spawn: () => this.spawn(slot.id),
           startTimeout: this.startTimeout,
-          shutdownTimeout: this.shutdownTimeout
+          shutdownTimeout: this.shutdownTimeout,
+          onSettled: () => {
+            if (this.waiters.size > 0) this.dispatch()
+          },
+          onExit: () => Deferred.doneUnsafe(lost, Exit.void)
         }).pipe(Effect.mapError((failure) => this.spawnFailure(slot, failure)))
         slot.conn = conn
+        slot.lost = lost
         slot.busy = 0
         slot.status = "ready"
         slot.failure = undefined
@@ -551,6 +562,7 @@ export class Engine {
     if (this.closed) return
     this.closed = true
     Deferred.doneUnsafe(this.closedSignal, Exit.void)
+    for (const slot of this.slots) Deferred.doneUnsafe(slot.lost, Exit.void)
     const closed = new WorkerPoolClosed()
     for (const waiter of this.waiters) waiter.resume(Effect.fail(closed))
     this.waiters.clear()
@@ -601,31 +613,38 @@ export class Engine {
     )
   }
 
+  /** Why a leased thread will not reply: the pool closed, or the thread died. */
+  lostError(lease: Lease, tag: string): WorkerError {
+    const exit = lease.conn.exited()
+    return this.closed || exit === undefined
+      ? new WorkerPoolClosed()
+      : this.crashOf(lease.slot, lease.conn.threadId, exit, tag)
+  }
+
   /** One call on a leased worker: raced with the thread's death and the pool's closing. */
   callOn(lease: Lease, codecs: Codecs, payload: unknown, timeout: Duration.Duration | undefined) {
-    const { conn, slot } = lease
+    const { conn } = lease
     const reply = Effect.flatMap(Effect.exit(conn.call(codecs.tag, payload)), (exit) => this.decodeReply(codecs, exit))
-    const crashed = Effect.flatMap(Deferred.await(conn.exit), (exit) =>
-      Effect.fail(this.crashOf(slot, conn.threadId, exit, codecs.tag))
+    const lost = Effect.andThen(
+      Deferred.await(lease.lost),
+      Effect.suspend(() => Effect.fail(this.lostError(lease, codecs.tag)))
     )
-    const closed = Effect.andThen(Deferred.await(this.closedSignal), Effect.fail(new WorkerPoolClosed()))
-    // Closing a connection's scope interrupts its pending RPCs: when the thread died or the pool
-    // closed, an interrupted reply means exactly that
-    const raced = Effect.catchCause(Effect.raceAllFirst([reply, crashed, closed]), (cause) => {
-      if (Cause.hasInterruptsOnly(cause)) {
-        if (this.closed) return Effect.fail(new WorkerPoolClosed())
-        const exit = conn.exited()
-        if (exit !== undefined) return Effect.fail(this.crashOf(slot, conn.threadId, exit, codecs.tag))
-      }
-      return Effect.failCause(cause)
-    })
+    // Closing a connection's scope also interrupts its pending RPCs: when the thread died or the
+    // pool closed, an interrupted reply means exactly that
+    const raced = Effect.catchCause(Effect.raceFirst(reply, lost), (cause) =>
+      Cause.hasInterruptsOnly(cause) && Deferred.isDoneUnsafe(lease.lost)
+        ? Effect.fail(this.lostError(lease, codecs.tag))
+        : Effect.failCause(cause)
+    )
     if (timeout === undefined) return raced
     return Effect.timeoutOrElse(raced, {
       duration: timeout,
       orElse: () =>
         Effect.andThen(
-          Effect.forkDetach(conn.terminate(`a call to "${codecs.tag}" timed out after ${Duration.format(timeout)}`)),
-          Effect.fail(new WorkerTimeout({ request: codecs.tag, timeout: Duration.toMillis(timeout) }))
+          conn.terminate(`a call to "${codecs.tag}" timed out after ${Duration.format(timeout)}`),
+          Effect.suspend(() =>
+            Effect.fail(new WorkerTimeout({ request: codecs.tag, timeout: Duration.toMillis(timeout) }))
+          )
         )
     })
   }
