@@ -639,8 +639,14 @@ export type StreamError<O> = "exit" extends OnTimeoutOf<O> ? TaskTimeout : never
  *   running are killed, and none of their messages is left in the caller's mailbox.
  * - `input` is an `Iterable` (read lazily, one element per free slot) or a `Stream`.
  *
- * **Gotcha**: like Elixir, a consumer that takes N results may cause up to N + maxConcurrency − 1
- * tasks to start; put the `take` on the input to bound the work exactly.
+ * **Gotchas**
+ *
+ * - Like Elixir, a consumer that takes N results may cause up to N + maxConcurrency − 1 tasks to
+ *   start; put the `take` on the input to bound the work exactly.
+ * - The stream's pulls receive the tasks' messages from the caller's mailbox: do not run another
+ *   receive in the same process at the same time (a concurrent fiber of the process).
+ * - Invalid options (`maxConcurrency` not a positive integer, a negative `timeout`) make the stream
+ *   die when it runs, as Elixir raises `ArgumentError`.
  *
  * @example
  * ```ts

@@ -5,6 +5,7 @@ import {
   Errors,
   ExitReason,
   GenServer,
+  GenStatem,
   Node,
   Pid,
   Process,
@@ -470,6 +471,37 @@ describe("Registry", () => {
           const dynamic = yield* DynamicSupervisor.named(dynamicName)
           assert.isTrue(Option.isSome(dynamic.whereis()))
           assert.instanceOf(yield* failureOf(DynamicSupervisor.start({ name: dynamicName })), Errors.AlreadyRegistered)
+        })
+      )
+    )
+
+    it.effect("GenStatem takes via names through the same mechanism", () =>
+      withNode(
+        Effect.gen(function* () {
+          const Toggle = GenStatem.behaviour<{ state: "off" | "on"; data: number; cast: "flip" }>()({
+            callbackMode: "stateFunctions",
+            init: () => Effect.succeed(GenStatem.ok("off", 0)),
+            states: {
+              off: (event, flips) =>
+                Effect.succeed(
+                  event._tag === "Cast" ? GenStatem.nextState("on", flips + 1) : GenStatem.keepStateAndData()
+                ),
+              on: (event, flips) =>
+                Effect.succeed(
+                  event._tag === "Cast" ? GenStatem.nextState("off", flips + 1) : GenStatem.keepStateAndData()
+                )
+            }
+          })
+          const registry = yield* Registry.start({ keys: "unique", name: "machines" })
+          const name = Registry.via(registry, "toggle")
+          yield* GenStatem.start(Toggle, undefined, { name })
+          assert.instanceOf(yield* failureOf(GenStatem.start(Toggle, undefined, { name })), Errors.AlreadyRegistered)
+          const toggle = yield* GenStatem.named(Toggle, name)
+          const pid = Option.getOrThrow(toggle.whereis())
+          assert.deepStrictEqual(pidsOf(yield* Registry.lookup(registry, "toggle")), [String(pid)])
+          yield* Process.kill(pid)
+          yield* testing.expectExit(pid, ExitReason.killed)
+          assert.isTrue(Option.isNone(toggle.whereis()))
         })
       )
     )

@@ -1,7 +1,18 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Deferred, type Duration, Effect, Exit, Layer, Logger, Option, Stream } from "effect"
+import { Cause, Context, Deferred, type Duration, Effect, Exit, Layer, Logger, Option, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, ExitReason, Node, type Pid, Process, Task, TaskSupervisor } from "effect-otp"
+import {
+  DynamicSupervisor,
+  ExitReason,
+  GenServer,
+  Node,
+  type Pid,
+  Process,
+  Request,
+  Supervisor,
+  Task,
+  TaskSupervisor
+} from "effect-otp"
 import * as fc from "fast-check"
 import { assertReason, drain, inProcess, letProcessFinishStep, spawnResult } from "./utils.ts"
 
@@ -205,6 +216,20 @@ describe("async and await", () => {
 // ---------------------------------------------------------------------------------------------
 // yield, ignore, shutdown
 // ---------------------------------------------------------------------------------------------
+
+describe("statically supervised tasks", () => {
+  it.effect("Task.childSpec runs the effect under a Supervisor, temporary by default", () =>
+    withNode(
+      Effect.gen(function* () {
+        const ran = yield* Deferred.make<string>()
+        const spec = Task.childSpec(Deferred.succeed(ran, "warmed"), { id: "warm" })
+        assert.deepStrictEqual([spec.id, spec.restart], ["warm", "temporary"])
+        yield* Supervisor.start({ strategy: "oneForOne", children: [spec] })
+        assert.strictEqual(yield* Deferred.await(ran), "warmed")
+      })
+    )
+  )
+})
 
 describe("yield, ignore and shutdown", () => {
   it.effect("yield returns None when the time is up and keeps the task alive; it can be awaited later", () =>
@@ -652,6 +677,18 @@ describe("asyncStream", () => {
     )
   )
 
+  it.effect("invalid options make the stream die with a clear message", () =>
+    withNode(
+      Effect.gen(function* () {
+        const exit = yield* Effect.exit(
+          inProcess(Stream.runCollect(Task.asyncStream([1], Effect.succeed, { maxConcurrency: 0 })))
+        )
+        assert.isTrue(Exit.hasDies(exit))
+        if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "maxConcurrency")
+      })
+    )
+  )
+
   // The property: however long the tasks take and however slow the consumer, no more than
   // maxConcurrency tasks are ever alive, every input gives one result, in order when ordered; and
   // (unordered) a task starts only on demand: started ≤ consumed + maxConcurrency.
@@ -933,6 +970,26 @@ describe("TaskSupervisor", () => {
     )
   )
 
+  it.effect("asyncStream: supervised tasks linked to the caller, gone when the stream is done", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start()
+        const { values, children } = yield* inProcess(
+          Effect.gen(function* () {
+            const values = yield* Stream.runCollect(
+              TaskSupervisor.asyncStream(sup, [3, 1, 2], (n) => Effect.succeed(n * 10), { maxConcurrency: 2 }).pipe(
+                Stream.mapEffect((exit) => exit)
+              )
+            )
+            return { values, children: yield* TaskSupervisor.children(sup) }
+          })
+        )
+        assert.deepStrictEqual(values, [30, 10, 20])
+        assert.deepStrictEqual(children, [])
+      })
+    )
+  )
+
   it.effect("stopping the supervisor stops its tasks; it works as a child of a supervisor", () =>
     withNode(
       Effect.gen(function* () {
@@ -943,6 +1000,72 @@ describe("TaskSupervisor", () => {
         yield* TaskSupervisor.stop(sup)
         assertReason(yield* Process.awaitExit(pid), ExitReason.shutdown)
         assert.strictEqual((yield* Effect.flip(DynamicSupervisor.countChildren(sup)))._tag, "NoProc")
+      })
+    )
+  )
+})
+
+// ---------------------------------------------------------------------------------------------
+// Tasks from a GenServer
+// ---------------------------------------------------------------------------------------------
+
+class Compute extends Request.Class<Compute>()("Compute", { fields: { n: Schema.Number } }) {}
+
+interface FetcherState {
+  readonly pending: Map<Process.MonitorRef, number>
+  readonly log: Array<string>
+}
+
+/** Elixir's GenServer-with-tasks pattern: start with asyncNolink, handle Reply and Down in handleInfo. */
+const fetcher = (tasks: TaskSupervisor.TaskSupervisor, finished: Deferred.Deferred<ReadonlyArray<string>>) =>
+  GenServer.behaviour({
+    protocol: [Compute],
+    init: () => Effect.map(Process.self(), () => GenServer.ok<FetcherState>({ pending: new Map(), log: [] })),
+    handleCall: {
+      Compute: (request, state) =>
+        Effect.map(
+          Effect.orDie(
+            TaskSupervisor.asyncNolink(
+              tasks,
+              request.n < 0 ? Effect.fail(`negative ${request.n}`) : Effect.succeed(request.n * 2)
+            )
+          ),
+          (task) => {
+            state.pending.set(task.ref, request.n)
+            return GenServer.reply(undefined, state)
+          }
+        )
+    },
+    handleInfo: (message: unknown, state) =>
+      Effect.gen(function* () {
+        if (Task.isReply(message) && state.pending.has(message.ref)) {
+          // the task succeeded: drop the Down that follows
+          yield* Process.demonitor(message.ref, { flush: true })
+          state.log.push(`${state.pending.get(message.ref)} -> ${String(message.value)}`)
+          state.pending.delete(message.ref)
+        } else if (Process.isDown(message) && state.pending.has(message.ref)) {
+          state.log.push(`${state.pending.get(message.ref)} failed: ${message.reason._tag}`)
+          state.pending.delete(message.ref)
+        }
+        if (state.log.length === 3) yield* Deferred.succeed(finished, [...state.log].sort())
+        return GenServer.noreply(state)
+      })
+  })
+
+describe("tasks from a GenServer", () => {
+  it.effect("asyncNolink results and failures arrive in handleInfo, and nothing else is left", () =>
+    withNode(
+      Effect.gen(function* () {
+        const tasks = yield* TaskSupervisor.start()
+        const finished = yield* Deferred.make<ReadonlyArray<string>>()
+        const server = yield* GenServer.start(fetcher(tasks, finished), undefined)
+        for (const n of [1, -1, 2]) yield* GenServer.call(server, new Compute({ n }))
+        assert.deepStrictEqual(yield* Deferred.await(finished), ["-1 failed: Failure", "1 -> 2", "2 -> 4"])
+        yield* letProcessFinishStep
+        const pid = Option.getOrThrow(yield* GenServer.whereis(server))
+        const info = Option.getOrThrow(yield* Process.info(pid))
+        assert.strictEqual(info.mailboxLength, 0)
+        assert.deepStrictEqual(info.monitors, [])
       })
     )
   )
