@@ -124,6 +124,8 @@ export class ProcessRecord {
   monitoredBy: Map<number, Monitor> | undefined = undefined
   timers: Map<number, Timer> | undefined = undefined
   exitListeners: Set<(reason: ExitReason.ExitReason) => void> | undefined = undefined
+  /** exited, but its exit listeners are still queued behind an outer exit (see `afterExit`) */
+  exitQueued = false
   trapExit = false
   name: string | undefined = undefined
   status: Status = "runnable"
@@ -581,68 +583,77 @@ export const onProcessExit = (record: ProcessRecord, exit: Exit.Exit<unknown, un
   Queue.shutdownUnsafe(record.queue)
   record.saved = undefined
   record.system = undefined
-  if (record.links !== undefined) {
-    const links = record.links
-    record.links = undefined
-    for (const linked of links) {
-      linked.links?.delete(record)
-      afterExit.push(() => exitSignal(linked, record.pid, reason, "link"))
+  exitDepth++
+  try {
+    const defer = exitDepth > maxExitDepth
+    if (record.links !== undefined) {
+      const links = record.links
+      record.links = undefined
+      for (const linked of links) {
+        linked.links?.delete(record)
+        if (defer) afterExit.push(() => exitSignal(linked, record.pid, reason, "link"))
+        else exitSignal(linked, record.pid, reason, "link")
+      }
     }
-  }
-  if (record.monitoredBy !== undefined) {
-    const monitors = record.monitoredBy
-    record.monitoredBy = undefined
-    for (const monitor of monitors.values()) {
-      monitor.watcher.monitors?.delete(monitor.ref.id)
-      deliverSystemMade(monitor.watcher, new DownMessage(monitor.ref, record.pid, reason))
+    if (record.monitoredBy !== undefined) {
+      const monitors = record.monitoredBy
+      record.monitoredBy = undefined
+      for (const monitor of monitors.values()) {
+        monitor.watcher.monitors?.delete(monitor.ref.id)
+        deliverSystemMade(monitor.watcher, new DownMessage(monitor.ref, record.pid, reason))
+      }
     }
+    if (record.monitors !== undefined) {
+      for (const monitor of record.monitors.values()) monitor.target.monitoredBy?.delete(monitor.ref.id)
+      record.monitors = undefined
+    }
+    if (defer) {
+      // until the task runs, an awaitExit waits for it: the links will have been signalled
+      record.exitQueued = true
+      afterExit.push(() => runExitListeners(record, reason))
+    } else {
+      runExitListeners(record, reason)
+    }
+    if (exitDepth === 1) {
+      let task = afterExit.shift()
+      while (task !== undefined) {
+        task()
+        task = afterExit.shift()
+      }
+    }
+  } finally {
+    exitDepth--
   }
-  if (record.monitors !== undefined) {
-    for (const monitor of record.monitors.values()) monitor.target.monitoredBy?.delete(monitor.ref.id)
-    record.monitors = undefined
-  }
-  if (record.exitListeners !== undefined) {
-    const listeners = record.exitListeners
-    record.exitListeners = undefined
-    afterExit.push(() => {
-      for (const listener of listeners) listener(reason)
-    })
-  }
-  runAfterExit()
   if (node.table.size === 0 && node.onEmpty !== undefined) node.onEmpty()
 }
 
-/**
- * What an exit sets off in other fibers: exit signals to links (which end those processes, whose
- * exits signal their own links...) and the resumption of `awaitExit` callers. Interrupting a
- * suspended fiber runs it to its end synchronously, so doing these inside `onProcessExit` nested
- * one exit in the next and a chain of a few hundred linked processes overflowed the stack. They
- * are queued instead and run one after another by the outermost exit, before it returns: a
- * process's links are still signalled before anyone waiting for its exit resumes.
- */
-const afterExit: Array<() => void> = []
-let runningAfterExit = false
-
-const runAfterExit = (): void => {
-  if (runningAfterExit) return
-  runningAfterExit = true
-  try {
-    let task = afterExit.shift()
-    while (task !== undefined) {
-      task()
-      task = afterExit.shift()
-    }
-  } finally {
-    runningAfterExit = false
-  }
+const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
+  record.exitQueued = false
+  const listeners = record.exitListeners
+  record.exitListeners = undefined
+  if (listeners !== undefined) for (const listener of listeners) listener(reason)
 }
+
+/**
+ * Interrupting a suspended fiber runs it to its end synchronously, so an exit signal to a linked
+ * process makes it exit inside the exit of the process that sent it, and so on down a chain of
+ * links: a chain of a few hundred linked processes overflowed the stack. Beyond `maxExitDepth`
+ * nested exits, the signals to links and the exit listeners are queued instead, in that order,
+ * and the outermost exit runs the queue before it returns. Shallower exits are not changed.
+ */
+const maxExitDepth = 64
+let exitDepth = 0
+const afterExit: Array<() => void> = []
 
 /** Waits until the process has exited and gives its reason (`NoProc` if it was unknown or gone). */
 export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
   Effect.callback<ExitReason.ExitReason>((resume) => {
     const record = recordOf(pid)
     if (record === undefined) return resume(Effect.succeed(ExitReason.noProc))
-    if (record.status === "exited") return resume(Effect.succeed(record.exitReason!))
+    // an exit whose listeners are still queued (see `afterExit`) answers when they run
+    if (record.status === "exited" && !record.exitQueued) {
+      return resume(Effect.succeed(record.exitReason!))
+    }
     const listener = (reason: ExitReason.ExitReason) => resume(Effect.succeed(reason))
     ;(record.exitListeners ??= new Set()).add(listener)
     return Effect.sync(() => {
