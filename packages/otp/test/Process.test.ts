@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Layer, Logger, Metric, Option } from "effect"
+import { Cause, Deferred, Duration, Effect, Fiber, Layer, Logger, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process } from "effect-otp"
 import * as fc from "fast-check"
@@ -311,19 +311,40 @@ describe("exit signals: the special cases", () => {
     withNode(
       Effect.gen(function* () {
         const length = 2_000
-        const tail = yield* Deferred.make<Pid.Pid<never, unknown>>()
+        const chain: Array<Pid.Pid<never, unknown>> = [] // head first
+        const tail = yield* Deferred.make<void>()
         const link = (n: number): Effect.Effect<void, never, Process.Self<never> | Node.Node> =>
           Effect.gen(function* () {
-            if (n === 1) yield* Deferred.succeed(tail, yield* Process.self())
+            chain.push(yield* Process.self())
+            if (n === 1) yield* Deferred.succeed(tail, undefined)
             else yield* Process.spawnLink(link(n - 1))
             yield* Process.receive()
           })
-        const head = yield* Process.spawn(link(length))
-        const last = yield* Deferred.await(tail)
+        yield* Process.spawn(link(length))
+        yield* Deferred.await(tail)
         assert.strictEqual((yield* Node.Node).stats().active, length)
-        yield* Process.kill(head)
-        assertReason(yield* Process.awaitExit(last), ExitReason.killed)
+        /** Whether the pid has been reached by the exit signal: exiting or gone. */
+        const signalled = (pid: Pid.Pid<never, unknown>) =>
+          Effect.map(Process.info(pid), (info) => Option.isNone(info) || info.value.status === "exiting")
+        // whoever waits for a process in the chain resumes only once that process's links were
+        // signalled, whether its exit ran nested in the previous one or was queued behind it
+        const watched = [0, 1, 2, 64, 65, 1_000]
+        const watcher = yield* Effect.forkChild(
+          Effect.forEach(watched, (i) =>
+            Effect.gen(function* () {
+              const reason = yield* Process.awaitExit(chain[i]!)
+              return [String(reason), yield* signalled(chain[i + 1]!)] as const
+            })
+          ),
+          { startImmediately: true }
+        )
+        yield* Process.kill(chain[0]!)
+        assertReason(yield* Process.awaitExit(chain[length - 1]!), ExitReason.killed)
         assert.strictEqual((yield* Node.Node).stats().active, 0)
+        assert.deepStrictEqual(
+          yield* Fiber.join(watcher),
+          watched.map(() => ["killed", true] as const)
+        )
       })
     )
   )
