@@ -14,6 +14,8 @@
  * - `speedup`: sequential / pool per repetition (the goal: ≥ 1.7 on an idle 2-core machine);
  * - `startup`: from `WorkerPool.make` to a pool of one thread serving, ms (a thread loads its own
  *   copy of the modules it imports);
+ * - `call`: the round trip of a trivial call (`fib(1)`), one at a time, µs: the per-call overhead
+ *   (Schema encoding both ways, the RPC messages, the scheduling);
  * - the load average (os.loadavg) before and after, beside the figures: on a shared machine, a
  *   load near or above the number of cores means the threads had no idle core to run on.
  *
@@ -121,6 +123,8 @@ async function main(): Promise<void> {
   const pooled: Array<number> = []
   const rawThreads: Array<number> = []
   const speedup: Array<number> = []
+  const call: Array<number> = []
+  const calls = quick ? 500 : 2000
   let poolSize = 0
 
   await Effect.runPromise(
@@ -140,10 +144,18 @@ async function main(): Promise<void> {
           for (const n of ns) fib(n)
         })
         const onRaw = Effect.promise(runRaw)
+        const roundTrips = Effect.forEach(
+          Array.from({ length: calls }),
+          () => WorkerPool.run(pool, new Fib({ n: 1 })),
+          {
+            discard: true
+          }
+        )
         // warm-up: JIT in every thread
         yield* onMain
         yield* onPool
         yield* onRaw
+        yield* roundTrips
         for (let i = 0; i < reps; i++) {
           // alternate the order, so that slow drifts of a noisy machine hit both sides
           const s = i % 2 === 0 ? yield* timed(onMain) : 0
@@ -153,6 +165,7 @@ async function main(): Promise<void> {
           pooled.push(p)
           speedup.push(s2 / p)
           rawThreads.push(yield* timed(onRaw))
+          call.push(((yield* timed(roundTrips)) * 1000) / calls)
         }
       })
     )
@@ -166,7 +179,8 @@ async function main(): Promise<void> {
     pool: stats("ms", pooled, context),
     rawThreads: stats("ms", rawThreads, context),
     speedup: stats("x", speedup, { ...context, goal: 1.7 }),
-    startup: stats("ms", startup, { ...context, what: "WorkerPool.make of one thread, until it serves" })
+    startup: stats("ms", startup, { ...context, what: "WorkerPool.make of one thread, until it serves" }),
+    call: stats("µs", call, { ...context, what: "round trip of one trivial call", calls })
   }
 
   const row = (name: string, s: Stats) =>
@@ -176,6 +190,7 @@ async function main(): Promise<void> {
   console.log(row("rawThreads", results.rawThreads!))
   console.log(row("speedup", results.speedup!))
   console.log(row("startup", results.startup!))
+  console.log(row("call", results.call!))
   console.log(`load average before ${loadBefore.join(" ")}, after ${loadAfter.join(" ")} (${cores} cores)`)
   if (loadBefore[0]! > cores * 0.5) {
     console.log("note: the machine was busy; the speed-up is bounded by the idle cores, compare with rawThreads")
