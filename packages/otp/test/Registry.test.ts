@@ -651,6 +651,11 @@ const makeProgram = (configs: ReadonlyArray<{ readonly keys: Registry.Keys; read
           assert.deepStrictEqual(answers.keysOf[p], expected, `keys of probe ${p}`)
         })
         assert.strictEqual(answers.count, model.length)
+        // white box: the tables hold nothing of an exited owner (reads skip such entries anyway,
+        // so only the tables show whether the exit listener cleaned up)
+        for (const owner of registry.resolve()!.owners.keys()) {
+          assert.notStrictEqual(owner.status, "exited", `the tables still hold entries of ${owner.pid}`)
+        }
         for (const entries of answers.lookups) {
           for (const [pid] of entries) {
             const i = probes.findIndex((probe) => String(probe.pid) === pid)

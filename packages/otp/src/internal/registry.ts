@@ -137,10 +137,10 @@ export class RegistryState {
     return tracked === undefined ? [] : Array.from(tracked.entries)
   }
 
-  /** How many entries (an exited owner has none: its listener removed them as it exited). */
+  /** How many live entries. */
   count(): number {
     let n = 0
-    for (const tracked of this.owners.values()) n += tracked.entries.size
+    for (const [owner, tracked] of this.owners) if (owner.status !== "exited") n += tracked.entries.size
     return n
   }
 
