@@ -139,7 +139,8 @@
  * ## Guarantees
  *
  * - Entries under a key, and the keys of a process, come back in registration order.
- * - An entry is removed when its owner exits, before anyone can read the registry again.
+ * - An entry is invisible to every read from the moment its owner exits, and removed from the
+ *   tables by the time `Process.awaitExit` on the owner returns.
  * - {@link dispatch} calls its function once, with every entry under the key, in the caller; not
  *   at all when there is none.
  *
