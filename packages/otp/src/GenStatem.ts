@@ -1,7 +1,225 @@
 /**
  * GenStatem: a process that is a state machine (OTP's `gen_statem`).
  *
- * (module guide: written below the code, see the end of this comment block)
+ * A GenStatem is a server whose behaviour depends on the state it is in: each event (a call, a
+ * cast, any other message, a timeout, an event it inserted itself) is handled by the code of the
+ * current state, which answers with a transition (the next state and data) and actions (replies,
+ * postpone, inserted events, timeouts). Beyond what a GenServer gives, it has: code grouped by
+ * state, events postponed until the state changes, events inserted by the machine itself, state
+ * enter calls, and three kinds of timeouts with OTP's cancellation rules. Calls are typed as
+ * GenServer's: a request is a `Request.Class` that declares its reply, and
+ * `GenStatem.call(machine, request)` has the type `Effect<Reply, DeclaredError | CallError>`; a
+ * request outside the protocol does not compile.
+ *
+ * ## Example
+ *
+ * A traffic light: red → green → yellow → red, each color held for its time by a state timeout set
+ * in the color's state enter call, counting the cycles completed.
+ *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { GenStatem, Node, Request } from "effect-otp"
+ *
+ * type Color = "red" | "green" | "yellow"
+ *
+ * class GetLight extends Request.Class<GetLight>()("GetLight", {
+ *   success: Schema.Struct({ color: Schema.Literals(["red", "green", "yellow"]), cycles: Schema.Number })
+ * }) {}
+ *
+ * interface LightTypes {
+ *   readonly state: Color
+ *   readonly data: { readonly cycles: number }
+ *   readonly timeout: "change"
+ * }
+ *
+ * const after: Record<Color, Color> = { red: "green", green: "yellow", yellow: "red" }
+ *
+ * // every color does the same: serve GetLight, and move on when its state timeout fires
+ * const light = (color: Color) => (event: GenStatem.Event<GetLight, LightTypes>, data: LightTypes["data"]) =>
+ *   Effect.succeed(
+ *     event._tag === "StateTimeout"
+ *       ? GenStatem.nextState(after[color], data)
+ *       : GenStatem.isCall(event, GetLight)
+ *         ? GenStatem.keepStateAndData([GenStatem.reply(event.from, { color, cycles: data.cycles })])
+ *         : GenStatem.keepStateAndData()
+ *   )
+ *
+ * export const TrafficLight = GenStatem.behaviour<LightTypes>()({
+ *   callbackMode: "stateFunctions",
+ *   protocol: [GetLight],
+ *   init: () => Effect.succeed(GenStatem.ok("red", { cycles: 0 })),
+ *   stateEnter: true,
+ *   enter: {
+ *     // entering red from yellow completes a cycle (the first enter call, after init, comes from "red")
+ *     red: (oldState, data) =>
+ *       Effect.succeed(
+ *         GenStatem.keepState({ cycles: oldState === "yellow" ? data.cycles + 1 : data.cycles }, [
+ *           GenStatem.stateTimeout("30 seconds", "change")
+ *         ])
+ *       ),
+ *     green: () => Effect.succeed(GenStatem.keepStateAndData([GenStatem.stateTimeout("25 seconds", "change")])),
+ *     yellow: () => Effect.succeed(GenStatem.keepStateAndData([GenStatem.stateTimeout("5 seconds", "change")]))
+ *   },
+ *   states: { red: light("red"), green: light("green"), yellow: light("yellow") }
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const trafficLight = yield* GenStatem.start(TrafficLight, undefined, { name: "light" })
+ *   return yield* GenStatem.call(trafficLight, new GetLight()) // { color: "red", cycles: 0 }
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
+ * The tests hold a second example, a door lock in `"handleEvent"` mode: digits are entered with
+ * calls, the right code opens the door, and a state timeout locks it again after 10 seconds unless
+ * it is locked by hand first (that state change cancels the timeout).
+ *
+ * ## Types, callback modes and events
+ *
+ * {@link behaviour} takes the machine's {@link Types} first (`state`, `data`, and the contents of
+ * `cast`, `info`, `internal` and `timeout` events), then the callbacks, whose other types (protocol,
+ * start argument, init's errors, requirements) are inferred:
+ *
+ * | callback mode | callbacks | states |
+ * |---|---|---|
+ * | `"handleEvent"` (OTP's `handle_event_function`) | `handleEvent(event, state, data)` | any type; compared by value (`Equal.equals`) |
+ * | `"stateFunctions"` (OTP's `state_functions`) | `states: { [state]: (event, data) => ... }` | names (strings) |
+ *
+ * Both modes also take `init(args)` (returns {@link ok}`(state, data, actions?)`; a failure makes
+ * `start` fail with it), `terminate(reason, state, data)`, `codeChange`, `version`, and, with
+ * `stateEnter: true`, `enter` (see below). Every callback returns an `Effect` and may use services.
+ *
+ * An {@link Event} is a tagged value: `Call` (`request`, `from`), `Cast`, `Info` (any other
+ * message: a plain send, an `EXIT` when trapping exits, a `DOWN`), `Internal` (from
+ * {@link nextEvent}), `Timeout`, `StateTimeout`, `GenericTimeout` (`name`); all but `Call` carry a
+ * `content`. {@link isCall}`(event, RequestClass)` narrows an event to a call of that request so
+ * that `reply(event.from, value)` is checked against the request's reply type. A kind whose content
+ * type is `never` in the {@link Types} (casts, internal events and timeouts by default) does not
+ * occur and need not be handled.
+ *
+ * ## Transitions and actions
+ *
+ * | result | OTP | the state | state enter call | postponed events |
+ * |---|---|---|---|---|
+ * | {@link nextState}`(state, data, actions?)` | `next_state` | `state` | if `state` differs | retried if `state` differs |
+ * | {@link keepState}`(data, actions?)` | `keep_state` | same | no | kept |
+ * | {@link keepStateAndData}`(actions?)` | `keep_state_and_data` | same | no | kept |
+ * | {@link repeatState}`(data, actions?)` / {@link repeatStateAndData} | `repeat_state` | same | yes | kept |
+ * | {@link stop}`(reason?, { data?, replies? })` | `stop`, `stop_and_reply` | the machine sends the replies, runs `terminate`, exits with `reason` (default `Normal`) | | |
+ *
+ * | action | OTP | does |
+ * |---|---|---|
+ * | {@link reply}`(from, value)` / {@link replyError}`(from, error)` | `{reply, From, Reply}` | answers a call, at once, in the order of the actions; `from` may come from an earlier event (reply from a later state) |
+ * | {@link postpone} | `postpone` | keeps the current event and handles it again after the next state change |
+ * | {@link nextEvent}`(content)` | `{next_event, internal, C}` | inserts an `Internal` event, handled next, before queued messages; several in the order of the actions |
+ * | {@link eventTimeout}, {@link stateTimeout}, {@link genericTimeout} | `{timeout, T, C}`, `{state_timeout, T, C}`, `{{timeout, Name}, T, C}` | starts (or restarts) a timeout; see below |
+ * | {@link cancelTimeout}`(type)`, {@link updateTimeout}`(type, content)` | `{Type, cancel}`, `{Type, update, C}` | stops a timeout; changes its content |
+ *
+ * A transition is carried out in OTP's order: the replies as their actions come; if the state
+ * changes (or repeats) and `stateEnter` is on, the enter call of the new state, whose actions add to
+ * the event's; the current event is postponed if asked; on a state change the postponed events
+ * (oldest first) go back in front of the queue and the state timeout is cancelled; the event
+ * timeout is cancelled (any event does); the new timeouts start (the last action of each type
+ * wins); the inserted events go in front of everything. Then the next event is: an inserted or
+ * retried event, else a zero-time timeout, else the next message in the mailbox.
+ *
+ * ## State enter calls
+ *
+ * With `stateEnter: true`, the machine calls `enter` each time it enters a state: after `init`
+ * (with the first state as old state, as OTP), after every state change, and after
+ * `repeatState`. In `"handleEvent"` mode `enter` is one function `(oldState, state, data)`; in
+ * `"stateFunctions"` mode it is one function per state `(oldState, data)`, and a state without one
+ * is entered without a call. An enter call returns `keepState`, `keepStateAndData`, `repeatState`
+ * (enter again) or `stop`, and its actions are replies and timeouts only: it cannot change the
+ * state, postpone, or insert events. A state timeout set on entering is the usual way to bound
+ * the time in a state.
+ *
+ * ## Timeouts
+ *
+ * Every timeout runs on the process's own timers (Effect's `Clock`, so `TestClock` drives them in
+ * tests) and arrives as a message in its own mailbox, after the messages sent before it fired.
+ *
+ * | timeout | event | cancelled by | a new one of the same kind |
+ * |---|---|---|---|
+ * | {@link eventTimeout} | `Timeout` | any event (a message, a timeout, an inserted or retried event), {@link cancelTimeout}`("timeout")` | replaces it |
+ * | {@link stateTimeout} | `StateTimeout` | a state change (not `keepState`, not `repeatState`, not events), {@link cancelTimeout}`("stateTimeout")` | replaces it |
+ * | {@link genericTimeout}`(name, ...)` | `GenericTimeout` with `name` | only {@link cancelTimeout}`({ timeout: name })`; each name is independent | of the same name replaces it |
+ *
+ * - A state timeout set in a transition that changes the state belongs to the new state.
+ * - Time `0`: the timeout event comes after the inserted and retried events and before any message
+ *   in the mailbox; a zero event timeout therefore fires only when no event is queued. An infinite
+ *   duration cancels, as OTP's `infinity`.
+ * - {@link updateTimeout} changes the content of a running timeout without restarting it; if none
+ *   is running the event comes at once, as with time `0`.
+ * - **A cancelled or replaced timeout never fires**, even when its timer had already put its
+ *   message in the mailbox: each message names its timer, and a message whose timer is not the
+ *   running one of its kind is dropped.
+ * - All timeouts die with the process.
+ *
+ * ## Client API
+ *
+ * {@link call}, {@link cast}, {@link stopServer}, {@link getState}, {@link whereis}, {@link named}
+ * and {@link fromPid} work as GenServer's, on the same {@link Server} references and the same call
+ * machinery: default call timeout 5 seconds; `NoProc` for a machine that is not alive;
+ * `ServerExited` when it exits before replying; `CallTimeout` after the timeout, the late reply
+ * being dropped; calls and casts from one caller handled in the order they were sent. A machine
+ * may keep `event.from` (in its data, or by postponing the call) and answer from a later state; a
+ * caller that gave up is not harmed. `GenServer.call` reaches a GenStatem and the other way round,
+ * as OTP's `gen:call`.
+ *
+ * ## How to supervise
+ *
+ * Use {@link childSpec} in a `Supervisor`. A machine that should run `terminate` when its
+ * supervisor shuts it down must trap exits (start option `trapExit: true`), as in OTP. A restarted
+ * machine starts again from `init`: its state, data and timeouts are gone.
+ *
+ * ## Name registration
+ *
+ * Start with `{ name }` (a local name, or `Registry.via(registry, key)`); `AlreadyRegistered` if the
+ * name is taken. {@link named} gives a typed reference that looks the name up at every call.
+ *
+ * ## Code change
+ *
+ * {@link changeCode}`(machine, newBehaviour)` installs a new version in a running machine between
+ * two events, as OTP's `sys:change_code`: the new behaviour's `codeChange(oldVersion, state, data)`
+ * migrates the state and data, and a failure keeps the old version running.
+ *
+ * ## Differences from OTP
+ *
+ * - Results and actions are tagged values built by functions, not tuples; a bad result or a state
+ *   enter call that changes the state does not compile (OTP's `bad_return_from_state_function`).
+ * - State enter calls go to `enter`, not to the state function with an `enter` event type, so that
+ *   their narrower result type is checked.
+ * - {@link nextEvent} inserts `Internal` events only (OTP also allows other event types).
+ * - States are compared with `Equal.equals` (structural), OTP's `=:=`; do not mutate a state.
+ * - No `hibernate` (a fiber has no heap to compact), no absolute-time timeouts, no
+ *   `change_callback_module` / `push_callback_module` (use {@link changeCode}).
+ * - `init` cannot answer `ignore` or `stop`: it fails, and `start` fails with its error.
+ *
+ * ## When not to use it
+ *
+ * When the behaviour hardly depends on a state, a GenServer is simpler. When nothing else needs to
+ * reach the state machine, keep it a pure function `(state, event) => state` (the functional core)
+ * and test it without a process. For CPU-bound work in a handler, use a worker pool: a state
+ * function that computes for a long time blocks every event and every timeout behind it.
+ *
+ * ## Debugging
+ *
+ * {@link getState} reads the state and data through the system lane (OTP's `sys:get_state`),
+ * before any waiting message; a crash in a callback runs `terminate` with the crash as reason and
+ * logs a crash report with the pid, name and cause; `Process.info` shows the mailbox. To see the
+ * order in which events are handled, log in the callbacks: events are handled one at a time, in the
+ * order described above.
+ *
+ * **Gotchas**
+ *
+ * - `getState`, `stopServer` and `changeCode` go through the system lane, ahead of messages already
+ *   in the mailbox: after a cast, a call (not `getState`) is what waits until the cast is handled.
+ * - A postponed event stays postponed for as long as the state does not change: a machine that
+ *   postpones everything in a state it never leaves grows its queue without bound.
+ * - With a bounded mailbox whose overflow is `"dropOldest"`, a timeout's message is a message like
+ *   any other and can be dropped.
  *
  * @since 0.1.0
  */
@@ -199,9 +417,22 @@ export type Event<Req, T extends Types> =
  *
  * @example
  * ```ts
- * if (GenStatem.isCall(event, GetColor)) {
- *   return Effect.succeed(GenStatem.keepStateAndData([GenStatem.reply(event.from, state)]))
- * }
+ * import { Effect, Schema } from "effect"
+ * import { GenStatem, Request } from "effect-otp"
+ *
+ * class GetColor extends Request.Class<GetColor>()("GetColor", { success: Schema.String }) {}
+ *
+ * export const Light = GenStatem.behaviour<{ state: "red" | "green"; data: null }>()({
+ *   callbackMode: "handleEvent",
+ *   protocol: [GetColor],
+ *   init: () => Effect.succeed(GenStatem.ok("red", null)),
+ *   handleEvent: (event, state) =>
+ *     Effect.succeed(
+ *       GenStatem.isCall(event, GetColor)
+ *         ? GenStatem.keepStateAndData([GenStatem.reply(event.from, state)]) // from: From<string, never>
+ *         : GenStatem.keepStateAndData()
+ *     )
+ * })
  * ```
  *
  * @since 0.1.0
@@ -325,6 +556,37 @@ export const replyError = <A, E>(from: From<A, E>, error: NoInfer<E>): Reply => 
 /**
  * Postpones the current event until the state changes.
  *
+ * **Details**: a postponed event is handled again, in the new state, after the next state change;
+ * several postponed events come back oldest first, before any event that arrived after them. An
+ * event postponed again stays postponed until the next change.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { GenStatem, Request } from "effect-otp"
+ *
+ * class Send extends Request.Class<Send>()("Send", { fields: { text: Schema.String }, success: Schema.String }) {}
+ *
+ * // while connecting, calls wait: they are answered once the connection is up
+ * export const Connection = GenStatem.behaviour<{ state: "connecting" | "up"; data: null; cast: "connected" }>()({
+ *   callbackMode: "stateFunctions",
+ *   protocol: [Send],
+ *   init: () => Effect.succeed(GenStatem.ok("connecting", null)),
+ *   states: {
+ *     connecting: (event, data) =>
+ *       Effect.succeed(
+ *         event._tag === "Cast" ? GenStatem.nextState("up", data) : GenStatem.keepStateAndData([GenStatem.postpone])
+ *       ),
+ *     up: (event) =>
+ *       Effect.succeed(
+ *         GenStatem.isCall(event, Send)
+ *           ? GenStatem.keepStateAndData([GenStatem.reply(event.from, `sent ${event.request.text}`)])
+ *           : GenStatem.keepStateAndData()
+ *       )
+ *   }
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category actions
  */
@@ -333,6 +595,31 @@ export const postpone: Postpone = { _tag: "Postpone" }
 /**
  * Inserts an internal event, handled next (after the other events inserted by the same
  * transition, in order, and before any message in the mailbox).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenStatem } from "effect-otp"
+ *
+ * // a cast of several lines becomes one internal event per line, handled before the next cast
+ * export const Lines = GenStatem.behaviour<{
+ *   state: "ready"
+ *   data: ReadonlyArray<string>
+ *   cast: string
+ *   internal: string
+ * }>()({
+ *   callbackMode: "handleEvent",
+ *   init: () => Effect.succeed(GenStatem.ok("ready", [])),
+ *   handleEvent: (event, _state, lines) =>
+ *     Effect.succeed(
+ *       event._tag === "Cast"
+ *         ? GenStatem.keepStateAndData(event.content.split("\n").map((line) => GenStatem.nextEvent(line)))
+ *         : event._tag === "Internal"
+ *           ? GenStatem.keepState([...lines, event.content])
+ *           : GenStatem.keepStateAndData()
+ *     )
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category actions
@@ -350,6 +637,24 @@ const setTimeout = <C>(type: TimeoutType, time: SetTimeout<C>["time"], content: 
  * Starts the event timeout: a `Timeout` event after `time`, unless another event comes first (any
  * event cancels it). A new one replaces the running one.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenStatem } from "effect-otp"
+ *
+ * // a session that goes idle after 30 seconds without any event
+ * export const Session = GenStatem.behaviour<{ state: "active" | "idle"; data: null; cast: "touch"; timeout: "idle" }>()({
+ *   callbackMode: "handleEvent",
+ *   init: () => Effect.succeed(GenStatem.ok("active", null, [GenStatem.eventTimeout("30 seconds", "idle")])),
+ *   handleEvent: (event, _state, data) =>
+ *     Effect.succeed(
+ *       event._tag === "Timeout"
+ *         ? GenStatem.nextState("idle", data)
+ *         : GenStatem.nextState("active", data, [GenStatem.eventTimeout("30 seconds", "idle")])
+ *     )
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category timeouts
  */
@@ -363,6 +668,26 @@ export const eventTimeout: {
  * Set in a transition that changes the state, it belongs to the new state. A new one replaces the
  * running one.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenStatem } from "effect-otp"
+ *
+ * // an open door locks itself after 10 seconds, unless it is locked by hand first
+ * export const Door = GenStatem.behaviour<{ state: "locked" | "open"; data: null; cast: "open" | "lock"; timeout: "lock" }>()({
+ *   callbackMode: "handleEvent",
+ *   init: () => Effect.succeed(GenStatem.ok("locked", null)),
+ *   handleEvent: (event, state, data) =>
+ *     Effect.succeed(
+ *       event._tag === "Cast" && event.content === "open" && state === "locked"
+ *         ? GenStatem.nextState("open", data, [GenStatem.stateTimeout("10 seconds", "lock")])
+ *         : event._tag === "StateTimeout" || (event._tag === "Cast" && event.content === "lock")
+ *           ? GenStatem.nextState("locked", data)
+ *           : GenStatem.keepStateAndData()
+ *     )
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category timeouts
  */
@@ -374,6 +699,26 @@ export const stateTimeout: {
 /**
  * Starts the generic timeout `name`: a `GenericTimeout` event after `time`. Neither events nor state
  * changes cancel it; a new one of the same name replaces it; {@link cancelTimeout} stops it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenStatem } from "effect-otp"
+ *
+ * // a heartbeat every 5 seconds whatever the state, until "stop" cancels it
+ * export const Heart = GenStatem.behaviour<{ state: "calm" | "busy"; data: number; cast: "stop"; timeout: null }>()({
+ *   callbackMode: "handleEvent",
+ *   init: () => Effect.succeed(GenStatem.ok("calm", 0, [GenStatem.genericTimeout("beat", "5 seconds", null)])),
+ *   handleEvent: (event, _state, beats) =>
+ *     Effect.succeed(
+ *       event._tag === "GenericTimeout"
+ *         ? GenStatem.keepState(beats + 1, [GenStatem.genericTimeout("beat", "5 seconds", null)])
+ *         : event._tag === "Cast"
+ *           ? GenStatem.keepStateAndData([GenStatem.cancelTimeout({ timeout: "beat" })])
+ *           : GenStatem.keepStateAndData()
+ *     )
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category timeouts
@@ -498,7 +843,7 @@ export type EnterResult<D, A> = KeepState<D, A> | RepeatState<D, A> | Stop<D>
  * @since 0.1.0
  * @category results
  */
-export const ok = <S, D, A = never>(state: S, data: D, actions?: ReadonlyArray<A>): Ok<S, D, A> => ({
+export const ok = <const S, D, A = never>(state: S, data: D, actions?: ReadonlyArray<A>): Ok<S, D, A> => ({
   _tag: "Ok",
   state,
   data,
@@ -511,7 +856,11 @@ export const ok = <S, D, A = never>(state: S, data: D, actions?: ReadonlyArray<A
  * @since 0.1.0
  * @category results
  */
-export const nextState = <S, D, A = never>(state: S, data: D, actions?: ReadonlyArray<A>): NextState<S, D, A> => ({
+export const nextState = <const S, D, A = never>(
+  state: S,
+  data: D,
+  actions?: ReadonlyArray<A>
+): NextState<S, D, A> => ({
   _tag: "NextState",
   state,
   data,
@@ -754,7 +1103,7 @@ type Definition<P extends ReadonlyArray<RequestClass>, Args, T extends Types, In
  * import { GenStatem } from "effect-otp"
  *
  * type Switch = "off" | "on"
- * const Toggle = GenStatem.behaviour<{ state: Switch; data: number; cast: "flip" }>()({
+ * export const Toggle = GenStatem.behaviour<{ state: Switch; data: number; cast: "flip" }>()({
  *   callbackMode: "stateFunctions",
  *   init: () => Effect.succeed(GenStatem.ok("off", 0)),
  *   states: {

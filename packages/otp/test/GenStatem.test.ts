@@ -21,10 +21,9 @@ interface LightTypes {
   readonly timeout: "change"
 }
 
-const durations = { red: "30 seconds", green: "25 seconds", yellow: "5 seconds" } as const
 const after: Record<Color, Color> = { red: "green", green: "yellow", yellow: "red" }
 
-/** Every color does the same: serve GetLight, and move on when its state timeout fires. */
+// every color does the same: serve GetLight, and move on when its state timeout fires
 const light = (color: Color) => (event: GenStatem.Event<GetLight, LightTypes>, data: LightTypes["data"]) =>
   Effect.succeed(
     event._tag === "StateTimeout"
@@ -37,18 +36,18 @@ const light = (color: Color) => (event: GenStatem.Event<GetLight, LightTypes>, d
 const TrafficLight = GenStatem.behaviour<LightTypes>()({
   callbackMode: "stateFunctions",
   protocol: [GetLight],
-  init: () => Effect.succeed(GenStatem.ok("red" as Color, { cycles: 0 })),
+  init: () => Effect.succeed(GenStatem.ok("red", { cycles: 0 })),
   stateEnter: true,
   enter: {
-    // entering red from yellow completes a cycle; the first enter call (from init) has oldState "red"
+    // entering red from yellow completes a cycle (the first enter call, after init, comes from "red")
     red: (oldState, data) =>
       Effect.succeed(
         GenStatem.keepState({ cycles: oldState === "yellow" ? data.cycles + 1 : data.cycles }, [
-          GenStatem.stateTimeout(durations.red, "change")
+          GenStatem.stateTimeout("30 seconds", "change")
         ])
       ),
-    green: () => Effect.succeed(GenStatem.keepStateAndData([GenStatem.stateTimeout(durations.green, "change")])),
-    yellow: () => Effect.succeed(GenStatem.keepStateAndData([GenStatem.stateTimeout(durations.yellow, "change")]))
+    green: () => Effect.succeed(GenStatem.keepStateAndData([GenStatem.stateTimeout("25 seconds", "change")])),
+    yellow: () => Effect.succeed(GenStatem.keepStateAndData([GenStatem.stateTimeout("5 seconds", "change")]))
   },
   states: { red: light("red"), green: light("green"), yellow: light("yellow") }
 })
@@ -75,7 +74,7 @@ const DoorLock = (log: Array<string>) =>
   GenStatem.behaviour<DoorTypes>()({
     callbackMode: "handleEvent",
     protocol: [Press],
-    init: (code: string) => Effect.succeed(GenStatem.ok<Door, DoorTypes["data"]>("locked", { code, entered: "" })),
+    init: (code: string) => Effect.succeed(GenStatem.ok("locked", { code, entered: "" })),
     stateEnter: true,
     enter: (oldState, state, data) =>
       Effect.sync(() => {
@@ -90,18 +89,14 @@ const DoorLock = (log: Array<string>) =>
           if (state === "open") return GenStatem.keepStateAndData([GenStatem.reply(event.from, "open")])
           const entered = data.entered + event.request.digit
           if (entered === data.code) {
-            return GenStatem.nextState<Door, DoorTypes["data"], GenStatem.ActionOf<DoorTypes>>(
-              "open",
-              { ...data, entered: "" },
-              [GenStatem.reply(event.from, "open")]
-            )
+            return GenStatem.nextState("open", { ...data, entered: "" }, [GenStatem.reply(event.from, "open")])
           }
           const keep = data.code.startsWith(entered) ? entered : ""
           return GenStatem.keepState({ ...data, entered: keep }, [GenStatem.reply(event.from, "locked")])
         }
         if (event._tag === "StateTimeout" || event._tag === "Cast") {
           log.push(`${event._tag} ${event.content} in ${state}`)
-          return GenStatem.nextState<Door, DoorTypes["data"]>("locked", data)
+          return GenStatem.nextState("locked", data)
         }
         return GenStatem.keepStateAndData()
       })
@@ -158,7 +153,7 @@ const Recorder = (log: Array<string>, options?: { readonly stateEnter?: boolean 
       case "Keep":
         return Effect.succeed(GenStatem.keepStateAndData(command.actions ?? []))
       case "Repeat":
-        return Effect.succeed(GenStatem.repeatStateAndData(command.actions ?? []))
+        return Effect.succeed(GenStatem.repeatState(data, command.actions ?? []))
       case "Postpone":
         return Effect.succeed(GenStatem.keepStateAndData([GenStatem.postpone]))
       case "Note":
@@ -223,9 +218,7 @@ const Recorder = (log: Array<string>, options?: { readonly stateEnter?: boolean 
   const common = {
     protocol: [GetLog, Wait, Shout],
     init: (actions: ReadonlyArray<Exclude<RecAction, GenStatem.Postpone>>) =>
-      Effect.succeed(
-        GenStatem.ok<string, RecTypes["data"], Exclude<RecAction, GenStatem.Postpone>>("idle", { waiting: [] }, actions)
-      ),
+      Effect.succeed(GenStatem.ok("idle", { waiting: [] }, actions)),
     terminate: (reason: ExitReason.ExitReason, state: string) =>
       Effect.sync(() => {
         log.push(`terminate ${reason._tag} in ${state}`)
@@ -271,31 +264,33 @@ const note = (label: string): Command => ({ _tag: "Note", label })
 
 describe("GenStatem", () => {
   describe("examples", () => {
-    it.effect("the traffic light goes red → green → yellow → red at the exact times and counts cycles", () =>
-      withNode(
-        Effect.gen(function* () {
-          const lightServer = yield* GenStatem.start(TrafficLight, undefined)
-          const look = GenStatem.call(lightServer, new GetLight())
-          assert.deepStrictEqual(yield* look, { color: "red", cycles: 0 })
-          yield* TestClock.adjust("29999 millis")
-          assert.deepStrictEqual(yield* look, { color: "red", cycles: 0 })
-          yield* TestClock.adjust("1 millis")
-          assert.deepStrictEqual(yield* look, { color: "green", cycles: 0 })
-          yield* TestClock.adjust("25 seconds")
-          assert.deepStrictEqual(yield* look, { color: "yellow", cycles: 0 })
-          yield* TestClock.adjust("4999 millis")
-          assert.deepStrictEqual(yield* look, { color: "yellow", cycles: 0 })
-          yield* TestClock.adjust("1 millis")
-          assert.deepStrictEqual(yield* look, { color: "red", cycles: 1 })
-          // two more full cycles of 60 seconds
-          for (let i = 0; i < 2; i++) {
-            yield* TestClock.adjust("30 seconds")
+    it.effect(
+      "the module's example: the traffic light goes red → green → yellow → red at the exact times and counts cycles",
+      () =>
+        withNode(
+          Effect.gen(function* () {
+            const lightServer = yield* GenStatem.start(TrafficLight, undefined)
+            const look = GenStatem.call(lightServer, new GetLight())
+            assert.deepStrictEqual(yield* look, { color: "red", cycles: 0 })
+            yield* TestClock.adjust("29999 millis")
+            assert.deepStrictEqual(yield* look, { color: "red", cycles: 0 })
+            yield* TestClock.adjust("1 millis")
+            assert.deepStrictEqual(yield* look, { color: "green", cycles: 0 })
             yield* TestClock.adjust("25 seconds")
-            yield* TestClock.adjust("5 seconds")
-          }
-          assert.deepStrictEqual(yield* look, { color: "red", cycles: 3 })
-        })
-      )
+            assert.deepStrictEqual(yield* look, { color: "yellow", cycles: 0 })
+            yield* TestClock.adjust("4999 millis")
+            assert.deepStrictEqual(yield* look, { color: "yellow", cycles: 0 })
+            yield* TestClock.adjust("1 millis")
+            assert.deepStrictEqual(yield* look, { color: "red", cycles: 1 })
+            // two more full cycles of 60 seconds
+            for (let i = 0; i < 2; i++) {
+              yield* TestClock.adjust("30 seconds")
+              yield* TestClock.adjust("25 seconds")
+              yield* TestClock.adjust("5 seconds")
+            }
+            assert.deepStrictEqual(yield* look, { color: "red", cycles: 3 })
+          })
+        )
     )
 
     it.effect("the door lock opens on the code and locks itself after its state timeout", () =>
@@ -354,6 +349,34 @@ describe("GenStatem", () => {
           ])
           const { state } = yield* GenStatem.getState(machine)
           assert.strictEqual(state, "b")
+        })
+      )
+    )
+
+    it.effect("repeatState makes the enter call again but keeps the postponed events and the state timeout", () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          const machine = yield* GenStatem.start(Recorder(log, { stateEnter: true }), [])
+          yield* send(machine, go("a", [GenStatem.stateTimeout("10 seconds", "st")]), { _tag: "Postpone", label: "p" })
+          yield* TestClock.adjust("4 seconds")
+          yield* send(machine, { _tag: "Repeat" })
+          yield* TestClock.adjust("5999 millis")
+          assert.deepStrictEqual((yield* logOf(machine)).slice(1), [
+            "idle: cast Go",
+            "enter a from idle",
+            "a: cast p",
+            "a: cast Repeat",
+            "enter a from a"
+          ])
+          yield* TestClock.adjust("1 millis")
+          yield* send(machine, go("b"))
+          assert.deepStrictEqual((yield* logOf(machine)).slice(6), [
+            "a: StateTimeout st",
+            "a: cast Go",
+            "enter b from a",
+            "b: cast p"
+          ])
         })
       )
     )
@@ -489,20 +512,20 @@ describe("GenStatem", () => {
           const Machine = GenStatem.behaviour<{ state: "closed" | "ajar" | "open"; data: null; cast: string }>()({
             callbackMode: "stateFunctions",
             protocol: [Ping],
-            init: () => Effect.succeed(GenStatem.ok<"closed" | "ajar" | "open", null>("closed", null)),
+            init: () => Effect.succeed(GenStatem.ok("closed", null)),
             states: {
               closed: (event, data) =>
                 Effect.succeed(
                   pong(event) ??
                     (event._tag === "Cast" && event.content === "push"
-                      ? GenStatem.nextState<"closed" | "ajar" | "open", null>("ajar", data)
+                      ? GenStatem.nextState("ajar", data)
                       : GenStatem.keepStateAndData([GenStatem.postpone]))
                 ),
               ajar: (event, data) =>
                 Effect.succeed(
                   pong(event) ??
                     (event._tag === "Cast" && event.content === "push"
-                      ? GenStatem.nextState<"closed" | "ajar" | "open", null>("open", data)
+                      ? GenStatem.nextState("open", data)
                       : GenStatem.keepStateAndData([GenStatem.postpone]))
                 ),
               open: (event) =>
@@ -530,12 +553,12 @@ describe("GenStatem", () => {
           const Room = GenStatem.behaviour<{ state: "closed" | "open"; data: number; cast: "open" }>()({
             callbackMode: "stateFunctions",
             protocol: [Enter],
-            init: () => Effect.succeed(GenStatem.ok<"closed" | "open", number>("closed", 0)),
+            init: () => Effect.succeed(GenStatem.ok("closed", 0)),
             states: {
               closed: (event, n) =>
                 Effect.succeed(
                   event._tag === "Cast"
-                    ? GenStatem.nextState<"closed" | "open", number>("open", n)
+                    ? GenStatem.nextState("open", n)
                     : GenStatem.keepStateAndData([GenStatem.postpone])
                 ),
               open: (event, n) =>
@@ -872,7 +895,7 @@ describe("GenStatem", () => {
             callbackMode: "handleEvent",
             protocol: [Ping],
             version: "1",
-            init: () => Effect.succeed(GenStatem.ok<"s", number>("s", 1)),
+            init: () => Effect.succeed(GenStatem.ok("s", 1)),
             handleEvent: (event, _state, n) =>
               Effect.succeed(
                 pong(event) ??
@@ -883,7 +906,7 @@ describe("GenStatem", () => {
             callbackMode: "handleEvent",
             protocol: [Ping],
             version: "2",
-            init: () => Effect.succeed(GenStatem.ok<"s", number>("s", 1)),
+            init: () => Effect.succeed(GenStatem.ok("s", 1)),
             codeChange: (oldVersion, state, data) =>
               oldVersion === "1"
                 ? Effect.succeed({ state: state as "s", data: (data as number) * 100 })
@@ -938,7 +961,7 @@ describe("GenStatem", () => {
 const TrafficLightLike = (log: Array<string>) =>
   GenStatem.behaviour<{ state: "a" | "b"; data: number; timeout: "go" }>()({
     callbackMode: "stateFunctions",
-    init: () => Effect.succeed(GenStatem.ok<"a" | "b", number>("a", 0)),
+    init: () => Effect.succeed(GenStatem.ok("a", 0)),
     stateEnter: true,
     enter: {
       a: (oldState) =>
@@ -957,7 +980,7 @@ const TrafficLightLike = (log: Array<string>) =>
         Effect.sync(() => {
           if (event._tag !== "StateTimeout") return GenStatem.keepStateAndData()
           log.push("timeout in a")
-          return GenStatem.nextState<"a" | "b", number>("b", n)
+          return GenStatem.nextState("b", n)
         }),
       b: () => Effect.succeed(GenStatem.keepStateAndData())
     }
