@@ -1294,6 +1294,35 @@ export type CallOptions = server.CallOptions
  * if it exits before replying; `CallTimeout` after the timeout (default 5 s); `MailboxFull` if its
  * bounded mailbox refuses the request.
  *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { GenStatem, Node, Request } from "effect-otp"
+ *
+ * class Enter extends Request.Class<Enter>()("Enter", { success: Schema.String, failure: Schema.Literal("closed") }) {}
+ *
+ * const Shop = GenStatem.behaviour<{ state: "open" | "closed"; data: number }>()({
+ *   callbackMode: "handleEvent",
+ *   protocol: [Enter],
+ *   init: () => Effect.succeed(GenStatem.ok("open", 0)),
+ *   handleEvent: (event, state, n) =>
+ *     Effect.succeed(
+ *       !GenStatem.isCall(event, Enter)
+ *         ? GenStatem.keepStateAndData()
+ *         : state === "closed"
+ *           ? GenStatem.keepStateAndData([GenStatem.replyError(event.from, "closed")])
+ *           : GenStatem.keepState(n + 1, [GenStatem.reply(event.from, `customer ${n + 1}`)])
+ *     )
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const shop = yield* GenStatem.start(Shop, undefined)
+ *   return yield* GenStatem.call(shop, new Enter(), { timeout: "1 second" }) // Effect<string, "closed" | CallError>
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
  * @since 0.1.0
  * @category client
  */
@@ -1371,6 +1400,40 @@ export type CodeChangeFailed = internal.CodeChangeFailed
  * data, then the machine runs the new callbacks (its callback mode may change too). If
  * `codeChange` fails, the machine keeps the old behaviour, state and data, and this fails with
  * `CodeChangeFailed`. Without `codeChange`, state and data are kept as they are.
+ *
+ * **Gotchas**: it goes through the system lane, ahead of messages already in the mailbox; the new
+ * behaviour may not require services of its own (it runs inside the machine already started).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenStatem, Node } from "effect-otp"
+ *
+ * const V1 = GenStatem.behaviour<{ state: "on"; data: number }>()({
+ *   callbackMode: "handleEvent",
+ *   version: "1",
+ *   init: () => Effect.succeed(GenStatem.ok("on", 1)),
+ *   handleEvent: () => Effect.succeed(GenStatem.keepStateAndData())
+ * })
+ *
+ * // version 2 keeps its data in milli-units
+ * const V2 = GenStatem.behaviour<{ state: "on"; data: number }>()({
+ *   callbackMode: "handleEvent",
+ *   version: "2",
+ *   init: () => Effect.succeed(GenStatem.ok("on", 1000)),
+ *   codeChange: (oldVersion, _state, data) =>
+ *     oldVersion === "1" ? Effect.succeed({ state: "on" as const, data: (data as number) * 1000 }) : Effect.fail("unknown"),
+ *   handleEvent: () => Effect.succeed(GenStatem.keepStateAndData())
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const machine = yield* GenStatem.start(V1, undefined)
+ *   yield* GenStatem.changeCode(machine, V2)
+ *   return (yield* GenStatem.getState(machine)).data // 1000
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
  *
  * @since 0.1.0
  * @category debugging
