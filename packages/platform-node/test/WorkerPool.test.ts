@@ -37,6 +37,15 @@ class TestPool extends Context.Service<TestPool, WorkerPool.WorkerPool<InstanceT
   "test/TestPool"
 ) {}
 
+// a pool Layer must serve every request of its service's type
+class NarrowPool extends Context.Service<NarrowPool, WorkerPool.WorkerPool<Fib | Total>>()("test/NarrowPool") {}
+export const _layerChecks = () => [
+  WorkerPool.layer(NarrowPool, { protocol: [Fib, Total], worker }),
+  WorkerPool.layer(NarrowPool, { protocol, worker }),
+  // @ts-expect-error: the protocol does not serve `Total`
+  WorkerPool.layer(NarrowPool, { protocol: [Fib], worker })
+]
+
 describe("WorkerPool", () => {
   it.live(
     "a pool of 2 computes a CPU-bound job set correctly, on both threads",
