@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Fiber, Result, Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Fiber, Result, Scope } from "effect"
 import { Worker } from "node:worker_threads"
 import type * as internal from "../src/internal/workerPool.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
@@ -74,14 +74,32 @@ describe("WorkerPool", () => {
       Effect.gen(function* () {
         const pool = yield* WorkerPool.make({ protocol, worker, size: 2 })
         const [first, second] = yield* WorkerPool.threadIds(pool)
-        // `Gate` (on the first thread) only finishes after `Open` (on the second) has run
-        const jobs = (gate: string) => [new Gate({ gate }), new Open({ gate })]
+        // `Gate` runs on the first thread and `WhoAmI` on the second; the test opens the gate once
+        // both are running, and its `Open` waits for a free thread: the second, after `WhoAmI`
+        // has answered. So `WhoAmI` always finishes first.
+        const gateAfterWhoAmI = (gate: string, options: WorkerPool.MapOptions) =>
+          Effect.gen(function* () {
+            const bothStarted = yield* Deferred.make<void>()
+            const results = yield* Effect.forkChild(
+              WorkerPool.map(
+                pool,
+                [new Gate({ gate }), new WhoAmI()],
+                (job, i) => {
+                  // called as each call starts, right before it takes a thread
+                  if (i === 1) Deferred.doneUnsafe(bothStarted, Exit.void)
+                  return job
+                },
+                options
+              ),
+              { startImmediately: true }
+            )
+            yield* Deferred.await(bothStarted)
+            assert.strictEqual(yield* WorkerPool.run(pool, new Open({ gate })), second)
+            return yield* Fiber.join(results)
+          })
 
-        const ordered = yield* WorkerPool.map(pool, jobs("g1"), (job) => job)
-        assert.deepStrictEqual(ordered, [first, second])
-
-        const unordered = yield* WorkerPool.map(pool, jobs("g2"), (job) => job, { ordered: false })
-        assert.deepStrictEqual(unordered, [second, first])
+        assert.deepStrictEqual(yield* gateAfterWhoAmI("g1", {}), [first, second])
+        assert.deepStrictEqual(yield* gateAfterWhoAmI("g2", { ordered: false }), [second, first])
       }),
     budget
   )
