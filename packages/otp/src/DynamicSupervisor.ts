@@ -340,7 +340,7 @@ export const start = <X = undefined>(options?: Options<X>): Effect.Effect<Dynami
  */
 export const startLink = <X = undefined>(
   options?: Options<X>
-): Effect.Effect<DynamicSupervisor<X>, StartError, Node | Process.Self<never>> =>
+): Effect.Effect<DynamicSupervisor<X>, StartError, Node | Process.Self<unknown>> =>
   GenServer.startLink(behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true }) as never
 
 /**
@@ -352,7 +352,7 @@ export const startLink = <X = undefined>(
 export const childSpec = <X = undefined>(
   id: string,
   options?: Options<X>
-): ChildSpec.ChildSpec<StartError, Node | Process.Self<never>> => ({
+): ChildSpec.ChildSpec<StartError, Node | Process.Self<unknown>> => ({
   id,
   start: startLink(options),
   type: "supervisor"
@@ -399,12 +399,14 @@ export const layer = <X = undefined>(options?: Options<X>): Layer.Layer<never, S
   Layer.effectDiscard(make(options))
 
 /**
- * Starts a child. **Errors**: `MaxChildren`; `InvalidChildSpec`; whatever its start fails with.
+ * Starts a child. Its start runs inside the supervisor process, with the services the supervisor
+ * was started with; so the spec may only require `Node` and `Process.Self` (provide anything else
+ * to its `start` first). **Errors**: `MaxChildren`; `InvalidChildSpec`; whatever its start fails with.
  *
  * @since 0.1.0
  * @category children
  */
-export const startChild = <X, E, R>(
+export const startChild = <X, E, R extends Node | Process.Self<never>>(
   supervisor: DynamicSupervisor<X>,
   spec: DynamicChildSpec<X, E, R>
 ): Effect.Effect<Pid.Pid<never, unknown>, E | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError> =>

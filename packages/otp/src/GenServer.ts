@@ -76,8 +76,14 @@
  *
  * Start with `{ name }` to register the server; `AlreadyRegistered` if the name is taken. The name
  * is a local name (a string) or a name kept in a registry (`Registry.via(registry, key)`). {@link named}
- * gives a typed reference that looks the name up at every call, so it keeps working after a
- * supervisor restarts the server under the same name.
+ * gives a typed reference that looks the name up at every call, so it follows a server that a
+ * supervisor restarts under the same name.
+ *
+ * **Gotcha**: between a server's exit and its restart there is a window in which the name is free:
+ * a call made then fails with `NoProc` (or `ServerExited`, if it was in flight when the server
+ * died). A client that must ride out restarts retries once after a barrier such as a call to the
+ * supervisor (`Supervisor.whichChildren`), which returns only after the supervisor has handled the
+ * exit and restarted the child. The Mastery example's clients do exactly this.
  *
  * ## When not to use it
  *
@@ -529,7 +535,7 @@ export const whereis: <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category type-level
  */
-export type RequestsOf<B> = B extends Behaviour<any, any, infer Req, any, any, any, any, any> ? Req : never
+export type RequestsOf<B> = B extends Behaviour<never, any, infer Req, any, any, any, any, any> ? Req : never
 
 /**
  * The casts of a behaviour.
@@ -537,7 +543,7 @@ export type RequestsOf<B> = B extends Behaviour<any, any, infer Req, any, any, a
  * @since 0.1.0
  * @category type-level
  */
-export type CastsOf<B> = B extends Behaviour<any, any, any, infer Cast, any, any, any, any> ? Cast : never
+export type CastsOf<B> = B extends Behaviour<never, any, any, infer Cast, any, any, any, any> ? Cast : never
 
 // ---------------------------------------------------------------------------------------------
 // The server loop
@@ -721,7 +727,7 @@ export const start = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>
   behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
   args: Args,
   options?: StartOptions
-): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Self<never>> | Node> =>
+): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Provided> | Node> =>
   server.start(bodyOf(behaviour, args, options), options) as never
 
 /**
@@ -736,7 +742,7 @@ export const startLink = <Args, S, Req extends Request.Any, Cast, Info, InitE, R
   behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
   args: Args,
   options?: StartOptions
-): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
+): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Provided> | Node | Process.Self<unknown>> =>
   server.startLink(bodyOf(behaviour, args, options), options) as never
 
 /**
@@ -752,7 +758,7 @@ export const startMonitor = <Args, S, Req extends Request.Any, Cast, Info, InitE
 ): Effect.Effect<
   { readonly server: Server<Req, Cast>; readonly ref: Process.MonitorRef },
   InitE | StartError,
-  Exclude<R, Process.Self<never>> | Node | Process.Self<never>
+  Exclude<R, Process.Provided> | Node | Process.Self<unknown>
 > => server.startMonitor(bodyOf(behaviour, args, options), options) as never
 
 // ---------------------------------------------------------------------------------------------
@@ -847,5 +853,5 @@ export const childSpec = <Args, S, Req extends Request.Any, Cast, Info, InitE, R
   behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
   args: Args,
   options?: StartOptions & Omit<ChildSpecModule.ChildSpec, "id" | "start" | "type">
-): ChildSpecModule.ChildSpec<InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
+): ChildSpecModule.ChildSpec<InitE | StartError, Exclude<R, Process.Provided> | Node | Process.Self<unknown>> =>
   server.childSpec(id, (start) => startLink(behaviour, args, start), options)

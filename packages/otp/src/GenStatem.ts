@@ -1225,7 +1225,7 @@ export const start = <Args, T extends Types, Req extends Request.Any, InitE, R>(
   behaviour: Behaviour<Args, T, Req, InitE, R>,
   args: Args,
   options?: StartOptions
-): Effect.Effect<Server<Req, CastOf<T>>, InitE | StartError, Exclude<R, Process.Self<never>> | Node> =>
+): Effect.Effect<Server<Req, CastOf<T>>, InitE | StartError, Exclude<R, Process.Provided> | Node> =>
   server.start((ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent), options) as never
 
 /**
@@ -1242,7 +1242,7 @@ export const startLink = <Args, T extends Types, Req extends Request.Any, InitE,
 ): Effect.Effect<
   Server<Req, CastOf<T>>,
   InitE | StartError,
-  Exclude<R, Process.Self<never>> | Node | Process.Self<never>
+  Exclude<R, Process.Provided> | Node | Process.Self<unknown>
 > =>
   server.startLink(
     (ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent),
@@ -1262,7 +1262,7 @@ export const startMonitor = <Args, T extends Types, Req extends Request.Any, Ini
 ): Effect.Effect<
   { readonly server: Server<Req, CastOf<T>>; readonly ref: Process.MonitorRef },
   InitE | StartError,
-  Exclude<R, Process.Self<never>> | Node | Process.Self<never>
+  Exclude<R, Process.Provided> | Node | Process.Self<unknown>
 > =>
   server.startMonitor(
     (ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent),
@@ -1461,5 +1461,5 @@ export const childSpec = <Args, T extends Types, Req extends Request.Any, InitE,
   behaviour: Behaviour<Args, T, Req, InitE, R>,
   args: Args,
   options?: StartOptions & Omit<ChildSpecModule.ChildSpec, "id" | "start" | "type">
-): ChildSpecModule.ChildSpec<InitE | StartError, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
+): ChildSpecModule.ChildSpec<InitE | StartError, Exclude<R, Process.Provided> | Node | Process.Self<unknown>> =>
   server.childSpec(id, (start) => startLink(behaviour, args, start), options)

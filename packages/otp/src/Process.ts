@@ -75,7 +75,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Option } from "effect"
+import { Context, Duration, Effect, Option, type Scope } from "effect"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
@@ -102,6 +102,9 @@ declare const SelfTypeId: unique symbol
  *
  * A body's requirement `Self<A> | Self<B>` tells {@link spawn} that the process receives `A | B`,
  * so the pid it returns is a `Pid<A | B>`. A body that never receives gives a `Pid<unknown>`.
+ * Functions that need a process but say nothing about its messages (`self`, `link`, `monitor`,
+ * `trapExit`, ...) require `Self<unknown>`, which any `Self<M>` covers, so they never widen the
+ * inferred message type.
  *
  * @since 0.1.0
  * @category services
@@ -128,7 +131,7 @@ export interface SelfApi {
  */
 export const Self: Context.Key<Self<any>, SelfApi> = Context.Service<Self<any>, SelfApi>("effect-otp/Process/Self")
 
-const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Self<never>> = Effect.service(Self) as never
+const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Self<unknown>> = Effect.service(Self) as never
 
 /**
  * The messages a process body receives, read off its `Self` requirements.
@@ -141,7 +144,16 @@ export type MessagesOf<R> = [MessageOfSelf<Extract<R, Self<never>>>] extends [ne
   : MessageOfSelf<Extract<R, Self<never>>>
 
 /** @internal */
-export type MessageOfSelf<S> = S extends Self<infer M> ? M : never
+export type MessageOfSelf<S> = S extends Self<infer M> ? (unknown extends M ? never : M) : never
+
+/**
+ * What a process body gets from its process, and so what `spawn` removes from its requirements:
+ * `Self` (of any message type) and the process's own `Scope`, closed when the process exits.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export type Provided = Self<never> | Scope.Scope
 
 /**
  * The error a send to a process with these options can fail with.
@@ -258,7 +270,7 @@ const nodeState = Effect.service(Node) as unknown as Effect.Effect<kernel.NodeSt
 export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
-): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Self<never>> | Node> =>
+): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Provided> | Node> =>
   Effect.flatMap(nodeState, (node) =>
     Effect.map(kernel.spawn(node, Self as never, body, options, undefined), (record) => record.pid as never)
   )
@@ -272,7 +284,7 @@ export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
 export const spawnLink = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
-): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Self<never>> | Node | Self<never>> =>
+): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Provided> | Node | Self<unknown>> =>
   Effect.flatMap(selfRecord, (parent) =>
     Effect.flatMap(nodeState, (node) =>
       Effect.map(
@@ -294,7 +306,7 @@ export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
 ): Effect.Effect<
   { readonly pid: Pid<MessagesOf<R>, SendErrorOf<O>>; readonly ref: MonitorRef },
   never,
-  Exclude<R, Self<never>> | Node | Self<never>
+  Exclude<R, Provided> | Node | Self<unknown>
 > =>
   Effect.flatMap(selfRecord, (parent) =>
     Effect.flatMap(nodeState, (node) => {
@@ -319,7 +331,7 @@ export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
  * @since 0.1.0
  * @category self
  */
-export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<never>> =>
+export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<unknown>> =>
   Effect.map(selfRecord, (record) => record.pid as never)
 
 /**
@@ -488,7 +500,7 @@ export const matchTag =
  */
 export const exit: {
   (pid: Pid<never, unknown>, reason: ExitReason.ExitReason): Effect.Effect<void>
-  (reason: ExitReason.ExitReason): Effect.Effect<never, never, Self<never>>
+  (reason: ExitReason.ExitReason): Effect.Effect<never, never, Self<unknown>>
 } = ((pidOrReason: Pid<never, unknown> | ExitReason.ExitReason, maybeReason?: ExitReason.ExitReason) => {
   if (PidModule.isPid(pidOrReason)) {
     const target = pidOrReason
@@ -527,7 +539,7 @@ export const kill = (pid: Pid<never, unknown>): Effect.Effect<void> =>
  * @since 0.1.0
  * @category signals
  */
-export const trapExit = (trap: boolean): Effect.Effect<boolean, never, Self<never>> =>
+export const trapExit = (trap: boolean): Effect.Effect<boolean, never, Self<unknown>> =>
   Effect.map(selfRecord, (record) => {
     const previous = record.trapExit
     record.trapExit = trap
@@ -542,7 +554,7 @@ export const trapExit = (trap: boolean): Effect.Effect<boolean, never, Self<neve
  * @since 0.1.0
  * @category links
  */
-export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<never>> =>
+export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<unknown>> =>
   Effect.flatMap(selfRecord, (self) => {
     const target = kernel.liveRecordOf(pid)
     if (target !== undefined) {
@@ -564,7 +576,7 @@ export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<
  * @since 0.1.0
  * @category links
  */
-export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<never>> =>
+export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<unknown>> =>
   Effect.map(selfRecord, (self) => {
     const target = kernel.recordOf(pid)
     if (target !== undefined) kernel.unlinkRecords(self, target)
@@ -577,7 +589,7 @@ export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Sel
  * @since 0.1.0
  * @category monitors
  */
-export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, never, Self<never>> =>
+export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, never, Self<unknown>> =>
   Effect.map(selfRecord, (self) => kernel.monitorRecord(self, kernel.liveRecordOf(pid), pid))
 
 /**
@@ -590,7 +602,7 @@ export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, nev
 export const demonitor = (
   ref: MonitorRef,
   options?: { readonly flush?: boolean | undefined }
-): Effect.Effect<boolean, never, Self<never>> =>
+): Effect.Effect<boolean, never, Self<unknown>> =>
   Effect.map(selfRecord, (self) => {
     const active = kernel.demonitorRecord(self, ref)
     if (options?.flush === true) kernel.flushMessages(self, (m) => m instanceof kernel.DownMessage && m.ref === ref)
@@ -753,7 +765,7 @@ export const sendAfter = <M, SE>(
   dest: Pid<M, SE>,
   message: NoInfer<M>,
   delay: Duration.Input
-): Effect.Effect<TimerRef, never, Self<never>> =>
+): Effect.Effect<TimerRef, never, Self<unknown>> =>
   Effect.flatMap(selfRecord, (owner) => {
     const ref = new kernel.TimerRef(owner)
     return Effect.as(
@@ -791,7 +803,7 @@ export const cancelTimer = (ref: TimerRef): Effect.Effect<Option.Option<Duration
  */
 export const setSystemHandler = (
   handler: (message: unknown) => Effect.Effect<void>
-): Effect.Effect<void, never, Self<never>> =>
+): Effect.Effect<void, never, Self<unknown>> =>
   Effect.map(selfRecord, (record) => {
     record.systemHandler = handler
   })

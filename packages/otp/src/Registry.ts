@@ -339,9 +339,9 @@ const startWith = <K, V>(
   options: Options,
   start: (
     state: internal.RegistryState
-  ) => Effect.Effect<GenServer.Server<never>, GenServer.StartError, Node | Process.Self<never>>
-): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<never>> =>
-  Effect.suspend((): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<never>> => {
+  ) => Effect.Effect<GenServer.Server<never>, GenServer.StartError, Node | Process.Self<unknown>>
+): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<unknown>> =>
+  Effect.suspend((): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<unknown>> => {
     const state = validate(options)
     if (state instanceof InvalidRegistryOptions) return Effect.fail(state)
     return Effect.as(start(state), handleOfState<K, V>(state))
@@ -373,7 +373,7 @@ export const start = <K = unknown, V = unknown>(options: Options): Effect.Effect
  */
 export const startLink = <K = unknown, V = unknown>(
   options: Options
-): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<never>> =>
+): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<unknown>> =>
   startWith<K, V>(options, (state) => GenServer.startLink(owner, state, { name: options.name }))
 
 /**
@@ -399,7 +399,7 @@ export const startLink = <K = unknown, V = unknown>(
  */
 export const childSpec = (
   options: Options & Omit<ChildSpec.ChildSpec, "id" | "start" | "type" | "significant"> & { readonly id?: string }
-): ChildSpec.ChildSpec<StartError, Node | Process.Self<never>> => ({
+): ChildSpec.ChildSpec<StartError, Node | Process.Self<unknown>> => ({
   id: options.id ?? options.name,
   start: startLink(options),
   restart: options.restart,
@@ -468,7 +468,7 @@ const stateOrDie = (registry: Registry<any, any>): internal.RegistryState => {
 const selfRecord = Effect.service(Process.Self) as unknown as Effect.Effect<
   kernel.ProcessRecord,
   never,
-  Process.Self<never>
+  Process.Self<unknown>
 >
 
 const formatKey = (key: unknown): string => Formatter.format(key)
@@ -504,7 +504,7 @@ export const register = <K, V>(
   registry: Registry<K, V>,
   key: K,
   value: V
-): Effect.Effect<void, Errors.AlreadyRegistered, Process.Self<never>> =>
+): Effect.Effect<void, Errors.AlreadyRegistered, Process.Self<unknown>> =>
   Effect.flatMap(selfRecord, (self) =>
     Effect.suspend(() => {
       const holder = stateOrDie(registry).register(self, key, value)
@@ -519,7 +519,7 @@ export const register = <K, V>(
  * @since 0.1.0
  * @category registering
  */
-export const unregister = <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<void, never, Process.Self<never>> =>
+export const unregister = <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<void, never, Process.Self<unknown>> =>
   Effect.flatMap(selfRecord, (self) => Effect.sync(() => stateOrDie(registry).unregister(self, key)))
 
 /**
@@ -532,7 +532,7 @@ export const unregisterMatch = <K, V>(
   registry: Registry<K, V>,
   key: K,
   predicate: (value: V) => boolean
-): Effect.Effect<void, never, Process.Self<never>> =>
+): Effect.Effect<void, never, Process.Self<unknown>> =>
   Effect.flatMap(selfRecord, (self) =>
     Effect.sync(() => stateOrDie(registry).unregister(self, key, predicate as (value: unknown) => boolean))
   )

@@ -274,7 +274,7 @@ export interface Options<Children extends ReadonlyArray<ChildSpec.Any> = Readonl
  */
 export type ChildrenContext<Children extends ReadonlyArray<ChildSpec.Any>> = Exclude<
   ContextOf<Children[number]>,
-  Process.Self<never> | Node
+  Process.Self<unknown> | Node
 >
 
 /** @internal */
@@ -708,7 +708,7 @@ export const start = <const Children extends ReadonlyArray<ChildSpec.Any>>(
  */
 export const startLink = <const Children extends ReadonlyArray<ChildSpec.Any>>(
   options: Options<Children>
-): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node | Process.Self<never>> =>
+): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node | Process.Self<unknown>> =>
   narrowStart(
     GenServer.startLink(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
   ) as never
@@ -723,7 +723,7 @@ export const childSpec = <const Children extends ReadonlyArray<ChildSpec.Any>>(
   id: string,
   options: Options<Children>,
   overrides?: Partial<Omit<ChildSpec.ChildSpec, "id" | "start">>
-): ChildSpec.ChildSpec<StartError, ChildrenContext<Children> | Node | Process.Self<never>> => ({
+): ChildSpec.ChildSpec<StartError, ChildrenContext<Children> | Node | Process.Self<unknown>> => ({
   id,
   start: startLink(options),
   type: "supervisor",
@@ -774,15 +774,17 @@ export const layer = <const Children extends ReadonlyArray<ChildSpec.Any>>(
 ): Layer.Layer<never, StartError, ChildrenContext<Children> | Node> => Layer.effectDiscard(make(options))
 
 /**
- * Starts a child from a spec. Fails with `AlreadyPresent` if the id exists, `InvalidChildSpec` for a
+ * Starts a child from a spec. Its start runs inside the supervisor process, with the services the
+ * supervisor was started with; so the spec may only require `Node` and `Process.Self` (provide
+ * anything else to its `start` first). Fails with `AlreadyPresent` if the id exists, `InvalidChildSpec` for a
  * bad spec, `ChildStartFailed` when its start fails.
  *
  * @since 0.1.0
  * @category children
  */
-export const startChild = (
+export const startChild = <E, R extends Node | Process.Self<never>>(
   supervisor: Supervisor,
-  spec: ChildSpec.Any
+  spec: ChildSpec.ChildSpec<E, R>
 ): Effect.Effect<
   Pid.Pid<never, unknown>,
   AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError

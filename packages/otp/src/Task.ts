@@ -280,7 +280,7 @@ export type InputExited<X, Err> = internal.InputExited<X, Err>
  */
 export const async = <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<Task<A, E>, never, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
+): Effect.Effect<Task<A, E>, never, Exclude<R, Process.Provided> | Node | Process.Self<unknown>> =>
   Effect.flatMap(internal.selfRecord, (self) =>
     Effect.flatMap(internal.nodeState, (node) => internal.spawnTask(self, node, effect, true))
   )
@@ -294,7 +294,7 @@ export const async = <A, E, R>(
  */
 export const start = <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, never, Exclude<R, Process.Self<never>> | Node> => Process.spawn(effect)
+): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, never, Exclude<R, Process.Provided> | Node> => Process.spawn(effect)
 
 /**
  * Starts a fire-and-forget task linked to the caller (Elixir's `Task.start_link`), as the `start` of
@@ -305,7 +305,7 @@ export const start = <A, E, R>(
  */
 export const startLink = <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, never, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> =>
+): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, never, Exclude<R, Process.Provided> | Node | Process.Self<unknown>> =>
   Process.spawnLink(effect)
 
 /**
@@ -335,7 +335,7 @@ export const childSpec = <A, E, R>(
     readonly restart?: ChildSpec.Restart | undefined
     readonly shutdown?: ChildSpec.Shutdown | undefined
   }
-): ChildSpec.ChildSpec<never, Exclude<R, Process.Self<never>> | Node | Process.Self<never>> => ({
+): ChildSpec.ChildSpec<never, Exclude<R, Process.Provided> | Node | Process.Self<unknown>> => ({
   id: options?.id ?? "Task",
   start: startLink(effect),
   restart: options?.restart ?? "temporary",
@@ -349,12 +349,12 @@ export const childSpec = <A, E, R>(
 const await_: <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-) => Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner, Process.Self<never>> = internal.await_
+) => Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner, Process.Self<unknown>> = internal.await_
 
 const yield_: <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> = internal.yield_
+) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> = internal.yield_
 
 export {
   /**
@@ -445,7 +445,7 @@ export const awaitMany: <const T extends ReadonlyArray<Task<any, any>>>(
 ) => Effect.Effect<
   { -readonly [K in keyof T]: Success<T[K]> },
   Failure<T[number]> | TaskExited | TaskTimeout | NotOwner,
-  Process.Self<never>
+  Process.Self<unknown>
 > = internal.awaitMany as never
 
 /**
@@ -494,7 +494,7 @@ export const yieldMany: <const T extends ReadonlyArray<Task<any, any>>>(
 ) => Effect.Effect<
   { -readonly [K in keyof T]: Option.Option<Exit.Exit<Success<T[K]>, Failure<T[K]> | TaskExited>> },
   NotOwner,
-  Process.Self<never>
+  Process.Self<unknown>
 > = internal.yieldMany as never
 
 /**
@@ -514,7 +514,7 @@ export const yieldMany: <const T extends ReadonlyArray<Task<any, any>>>(
 export const shutdown: <A, E>(
   task: Task<A, E>,
   shutdown?: Timeout | "brutalKill"
-) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> = internal.shutdown
+) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> = internal.shutdown
 
 /**
  * Lets a task run on without its owner: unlinks and demonitors it, so it can no longer be awaited.
@@ -529,7 +529,7 @@ export const shutdown: <A, E>(
  */
 export const ignore: <A, E>(
   task: Task<A, E>
-) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> = internal.ignore
+) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> = internal.ignore
 
 // ---------------------------------------------------------------------------------------------
 // Streams
@@ -676,7 +676,7 @@ export const asyncStream: {
   ) => Stream.Stream<
     StreamItem<X, A, E, O>,
     StreamError<O> | EX,
-    Exclude<R, Process.Self<never>> | RX | Node | Process.Self<never>
+    Exclude<R, Process.Provided> | RX | Node | Process.Self<unknown>
   >
   <X, A, E, R, EX = never, RX = never, const O extends StreamOptions = {}>(
     input: Iterable<X> | Stream.Stream<X, EX, RX>,
@@ -685,7 +685,7 @@ export const asyncStream: {
   ): Stream.Stream<
     StreamItem<X, A, E, O>,
     StreamError<O> | EX,
-    Exclude<R, Process.Self<never>> | RX | Node | Process.Self<never>
+    Exclude<R, Process.Provided> | RX | Node | Process.Self<unknown>
   >
 } = ((...args: Array<any>) =>
   typeof args[0] === "function"

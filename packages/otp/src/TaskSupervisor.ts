@@ -160,7 +160,7 @@ export const start = (options?: Options): Effect.Effect<TaskSupervisor, DynamicS
  */
 export const startLink = (
   options?: Options
-): Effect.Effect<TaskSupervisor, DynamicSupervisor.StartError, Node | Process.Self<never>> =>
+): Effect.Effect<TaskSupervisor, DynamicSupervisor.StartError, Node | Process.Self<unknown>> =>
   DynamicSupervisor.startLink(options)
 
 /**
@@ -172,7 +172,7 @@ export const startLink = (
  */
 export const childSpec = (
   options?: Options & { readonly id?: string | undefined }
-): ChildSpec.ChildSpec<DynamicSupervisor.StartError, Node | Process.Self<never>> =>
+): ChildSpec.ChildSpec<DynamicSupervisor.StartError, Node | Process.Self<unknown>> =>
   DynamicSupervisor.childSpec(options?.id ?? options?.name ?? "TaskSupervisor", options)
 
 /**
@@ -267,9 +267,9 @@ const asyncWith =
     supervisor: TaskSupervisor,
     effect: Effect.Effect<A, E, R>,
     options?: AsyncOptions
-  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Self<never>> | Process.Self<never>> =>
+  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>> =>
     Effect.flatMap(internal.selfRecord, (owner) =>
-      Effect.flatMap(Effect.context<Exclude<R, Process.Self<never>>>(), (context) =>
+      Effect.flatMap(Effect.context<Exclude<R, Process.Provided>>(), (context) =>
         spawnSupervised(
           supervisor,
           owner,
@@ -305,7 +305,7 @@ export const async: <A, E, R>(
   supervisor: TaskSupervisor,
   effect: Effect.Effect<A, E, R>,
   options?: AsyncOptions
-) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Self<never>> | Process.Self<never>> =
+) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>> =
   asyncWith(true)
 
 /**
@@ -343,7 +343,7 @@ export const asyncNolink: <A, E, R>(
   supervisor: TaskSupervisor,
   effect: Effect.Effect<A, E, R>,
   options?: AsyncOptions
-) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Self<never>> | Process.Self<never>> =
+) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>> =
   asyncWith(false)
 
 /**
@@ -373,11 +373,15 @@ export const startChild = <A, E, R>(
   supervisor: TaskSupervisor,
   effect: Effect.Effect<A, E, R>,
   options?: StartChildOptions
-): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, StartTaskError, Exclude<R, Process.Self<never>>> =>
-  Effect.flatMap(Effect.context<Exclude<R, Process.Self<never>>>(), (context) =>
+): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, StartTaskError, Exclude<R, Process.Provided>> =>
+  Effect.flatMap(Effect.context<Exclude<R, Process.Provided>>(), (context) =>
     DynamicSupervisor.startChild(supervisor, {
       id: "Task",
-      start: Process.spawnLink(Effect.provideContext(effect, internal.callerContext(context))),
+      start: Process.spawnLink(Effect.provideContext(effect, internal.callerContext(context))) as Effect.Effect<
+        Pid.Pid<never, unknown>,
+        never,
+        Node | Process.Self<unknown>
+      >,
       restart: options?.restart ?? "temporary",
       shutdown: options?.shutdown
     })
@@ -427,7 +431,7 @@ export const asyncStream: <X, A, E, R, EX = never, RX = never, const O extends S
 ) => Stream.Stream<
   Task.StreamItem<X, A, E, O>,
   Task.StreamError<O> | StartTaskError | EX,
-  Exclude<R, Process.Self<never>> | RX | Process.Self<never>
+  Exclude<R, Process.Provided> | RX | Process.Self<unknown>
 > = streamWith(true) as never
 
 /**
@@ -461,7 +465,7 @@ export const asyncStreamNolink: <X, A, E, R, EX = never, RX = never, const O ext
 ) => Stream.Stream<
   Task.StreamItem<X, A, E, O>,
   Task.StreamError<O> | StartTaskError | EX,
-  Exclude<R, Process.Self<never>> | RX | Process.Self<never>
+  Exclude<R, Process.Provided> | RX | Process.Self<unknown>
 > = streamWith(false) as never
 
 // ---------------------------------------------------------------------------------------------

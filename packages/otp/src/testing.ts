@@ -276,7 +276,7 @@ const defaultReceiveTimeout = 100
 const selfRecord = Effect.service(Process.Self) as unknown as Effect.Effect<
   kernel.ProcessRecord,
   never,
-  Process.Self<never>
+  Process.Self<unknown>
 >
 
 /**
@@ -464,7 +464,7 @@ export const expectExit = (
 export const runInProcess = <A, E, R, const O extends Process.SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
-): Effect.Effect<A, E | ProcessExited, Exclude<R, Process.Self<never>> | Node> =>
+): Effect.Effect<A, E | ProcessExited, Exclude<R, Process.Provided> | Node> =>
   Effect.gen(function* () {
     const result = yield* Deferred.make<A, E>()
     const pid = yield* Process.spawn(
@@ -516,7 +516,7 @@ export interface TestProbe<M = unknown> {
    */
   readonly run: <A, E, R>(
     effect: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | ProcessExited, Exclude<R, Process.Self<never>>>
+  ) => Effect.Effect<A, E | ProcessExited, Exclude<R, Process.Provided>>
   /** Makes the probe monitor `pid`: its `Down` is recorded like any message. */
   readonly monitor: (pid: Pid.Pid<never, unknown>) => Effect.Effect<Process.MonitorRef>
 }
@@ -631,7 +631,7 @@ export const startProbe = <M = unknown>(
 
     const run = <A, E, R>(
       effect: Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E | ProcessExited, Exclude<R, Process.Self<never>>> =>
+    ): Effect.Effect<A, E | ProcessExited, Exclude<R, Process.Provided>> =>
       Effect.contextWith((context) =>
         Effect.suspend(() => {
           const done = Deferred.makeUnsafe<unknown, unknown>()
@@ -706,7 +706,7 @@ const testIntensity = Supervisor.intensity(1_000_000, "1 second")
  * @category supervision
  */
 export const startSupervised = <E>(
-  spec: ChildSpec.ChildSpec<E, Node | Process.Self<never>>
+  spec: ChildSpec.ChildSpec<E, Node | Process.Self<unknown>>
 ): Effect.Effect<
   Pid.Pid<never, unknown>,
   | Supervisor.StartError

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import { Cause, Deferred, Duration, Effect, Fiber, Layer, Logger, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process } from "effect-otp"
@@ -313,7 +313,7 @@ describe("exit signals: the special cases", () => {
         const length = 2_000
         const chain: Array<Pid.Pid<never, unknown>> = [] // head first
         const tail = yield* Deferred.make<void>()
-        const link = (n: number): Effect.Effect<void, never, Process.Self<never> | Node.Node> =>
+        const link = (n: number): Effect.Effect<void, never, Process.Self<unknown> | Node.Node> =>
           Effect.gen(function* () {
             chain.push(yield* Process.self())
             if (n === 1) yield* Deferred.succeed(tail, undefined)
@@ -1367,9 +1367,9 @@ describe("scheduling", () => {
 
 /** A command an actor runs inside itself, answering on `done`. */
 class Command {
-  readonly run: Effect.Effect<unknown, string, Process.Self<never>>
+  readonly run: Effect.Effect<unknown, string, Process.Self<unknown>>
   readonly done: Deferred.Deferred<unknown>
-  constructor(run: Effect.Effect<unknown, string, Process.Self<never>>, done: Deferred.Deferred<unknown>) {
+  constructor(run: Effect.Effect<unknown, string, Process.Self<unknown>>, done: Deferred.Deferred<unknown>) {
     this.run = run
     this.done = done
   }
@@ -1430,7 +1430,7 @@ const runProgram = (traps: readonly [boolean, boolean], ops: ReadonlyArray<Op>) 
       })
 
     /** Runs `run` inside actor `pid`; None when the actor is (or becomes) dead instead. */
-    const inActor = <A>(pid: Pid.Pid<unknown>, run: Effect.Effect<A, string, Process.Self<never>>) =>
+    const inActor = <A>(pid: Pid.Pid<unknown>, run: Effect.Effect<A, string, Process.Self<unknown>>) =>
       Effect.gen(function* () {
         if (!(yield* Process.isAlive(pid))) return Option.none<A>()
         const done = yield* Deferred.make<unknown>()
@@ -1559,4 +1559,39 @@ describe("property", () => {
       )
     })
   )
+})
+
+describe("a process's own scope", () => {
+  it.effect("Effect.addFinalizer in a body runs when the process exits, not when its spawner's scope closes", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const pid = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Effect.addFinalizer((exit) => Effect.sync(() => log.push(`finalizer ${exit._tag}`)))
+            yield* Process.receive<"stop">()
+          })
+        )
+        yield* Process.send(pid, "stop")
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.normal)
+        assert.deepStrictEqual(log, ["finalizer Success"])
+      })
+    )
+  )
+})
+
+describe("message types", () => {
+  it("spawn infers the pid's message type from receive, whatever else the body needs", () => {
+    type Msg = { readonly _tag: "Ping" } | { readonly _tag: "Stop" }
+    const body = Effect.gen(function* () {
+      const me = yield* Process.self()
+      yield* Process.monitor(me)
+      yield* Process.trapExit(true)
+      return yield* Process.receive<Msg>()
+    })
+    const spawned = () => Process.spawn(body)
+    expectTypeOf<Effect.Success<ReturnType<typeof spawned>>>().toEqualTypeOf<Process.Pid<Msg>>()
+    const untyped = () => Process.spawn(Effect.andThen(Process.self(), Process.receive()))
+    expectTypeOf<Effect.Success<ReturnType<typeof untyped>>>().toEqualTypeOf<Process.Pid<unknown>>()
+  })
 })

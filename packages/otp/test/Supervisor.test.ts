@@ -14,7 +14,7 @@ const worker = (
   id: string,
   log: Array<string>,
   options?: Partial<Omit<ChildSpec.ChildSpec, "id" | "start">>
-): ChildSpec.ChildSpec<never, Node.Node | Process.Self<never>> => ({
+): ChildSpec.ChildSpec<never, Node.Node | Process.Self<unknown>> => ({
   id,
   start: Effect.gen(function* () {
     const started = yield* Deferred.make<void>()

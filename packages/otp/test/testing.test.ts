@@ -316,7 +316,7 @@ describe("testing", () => {
   })
 
   describe("startSupervised", () => {
-    const idle = (id: string, log: Array<string>): ChildSpec.ChildSpec<never, Node.Node | Process.Self<never>> => ({
+    const idle = (id: string, log: Array<string>): ChildSpec.ChildSpec<never, Node.Node | Process.Self<unknown>> => ({
       id,
       start: Process.spawnLink(
         Effect.ensuring(

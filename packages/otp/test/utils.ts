@@ -14,7 +14,7 @@ import { ExitReason, type Node, Process, testing } from "effect-otp"
  */
 export const inProcess = <A, E, R>(
   body: Effect.Effect<A, E, R>
-): Effect.Effect<A, E, Exclude<R, Process.Self<never>> | Node.Node> =>
+): Effect.Effect<A, E, Exclude<R, Process.Provided> | Node.Node> =>
   Effect.catchIf(
     testing.runInProcess(body),
     (error): error is testing.ProcessExited => error instanceof testing.ProcessExited,

@@ -238,7 +238,7 @@ export type Server = GenServer.Server<Requests>
  * @since 0.1.0
  * @category supervision
  */
-export const childSpec = (): ChildSpec.ChildSpec<GenServer.StartError, Node.Node | Process.Self<never>> =>
+export const childSpec = (): ChildSpec.ChildSpec<GenServer.StartError, Node.Node | Process.Self<unknown>> =>
   GenServer.childSpec("quiz_manager", behaviour, undefined, { name })
 
 /**

@@ -388,7 +388,7 @@ export type Server = GenServer.Server<Requests>
 export const childSpec = (
   quiz: Quiz.Quiz,
   email: string
-): ChildSpec.ChildSpec<GenServer.StartError, Node.Node | Process.Self<never>> => {
+): ChildSpec.ChildSpec<GenServer.StartError, Node.Node | Process.Self<unknown>> => {
   const name = nameOf({ title: quiz.title, email })
   return GenServer.childSpec(name, behaviour, { quiz, email }, { name, restart: "transient" })
 }
@@ -401,7 +401,7 @@ export const childSpec = (
  */
 export const supervisorChildSpec = (): ChildSpec.ChildSpec<
   DynamicSupervisor.StartError,
-  Node.Node | Process.Self<never>
+  Node.Node | Process.Self<unknown>
 > => DynamicSupervisor.childSpec("quiz_sessions", { name: supervisorName })
 
 /**

@@ -697,12 +697,15 @@ export const spawn = <E, R>(
         Effect.provideService(
           Effect.suspend(() => {
             record.status = "running"
+            // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body
+            // runs at the process's exit, not at its spawner's
+            const scoped = Effect.scoped(body)
             return debug
               ? Effect.andThen(
                   Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
-                  body
+                  scoped
                 )
-              : body
+              : scoped
           }),
           self,
           record

@@ -430,7 +430,7 @@ export const startLink = (
     parent: kernel.ProcessRecord | undefined
   ) => Effect.Effect<void, unknown, any>,
   options: StartOptions | undefined
-): Effect.Effect<Server<any, any>, unknown, Node | Process.Self<never>> =>
+): Effect.Effect<Server<any, any>, unknown, Node | Process.Self<unknown>> =>
   Effect.flatMap(Effect.service(Process.Self), (self) => {
     const parent = self as unknown as kernel.ProcessRecord
     return startWith((ack) => makeBody(ack, parent), options, parent, true)
@@ -445,7 +445,7 @@ export const startMonitor = (
 ): Effect.Effect<
   { readonly server: Server<any, any>; readonly ref: Process.MonitorRef },
   unknown,
-  Node | Process.Self<never>
+  Node | Process.Self<unknown>
 > =>
   Effect.flatMap(Effect.service(Process.Self), (self) =>
     Effect.map(

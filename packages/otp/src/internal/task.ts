@@ -135,7 +135,7 @@ export class Go {
 
 const impl = <A, E>(task: Task<A, E>): TaskImpl<A, E> => task as TaskImpl<A, E>
 
-export const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Process.Self<never>> = Effect.service(
+export const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Process.Self<unknown>> = Effect.service(
   Process.Self
 ) as never
 
@@ -157,7 +157,7 @@ export const runBody = <A, E, R>(
   owner: kernel.ProcessRecord,
   ref: () => kernel.MonitorRef,
   outcome: Outcome
-): Effect.Effect<void, E, R | Process.Self<never>> =>
+): Effect.Effect<void, E, R | Process.Self<unknown>> =>
   Effect.matchCauseEffect(body, {
     onSuccess: (value) =>
       Effect.map(selfRecord, (self) => {
@@ -185,7 +185,7 @@ export const spawnTask = <A, E, R>(
   node: kernel.NodeState,
   body: Effect.Effect<A, E, R>,
   link: boolean
-): Effect.Effect<TaskImpl<A, E>, never, Exclude<R, Process.Self<never>>> =>
+): Effect.Effect<TaskImpl<A, E>, never, Exclude<R, Process.Provided>> =>
   Effect.suspend(() => {
     const outcome = newOutcome()
     let ref: kernel.MonitorRef | undefined
@@ -221,7 +221,7 @@ export const supervisedBody = <A, E, R>(
   owner: kernel.ProcessRecord,
   handshake: object,
   outcome: Outcome
-): Effect.Effect<void, E, Process.Self<never>> =>
+): Effect.Effect<void, E, Process.Self<unknown>> =>
   Effect.flatMap(selfRecord, (self) => {
     const watch = kernel.monitorRecord(self, kernel.liveRecordOf(owner.pid), owner.pid)
     const isHandshake = (m: unknown) =>
@@ -303,7 +303,7 @@ const checkOwner = (self: kernel.ProcessRecord, task: TaskImpl<unknown, unknown>
 const withOwner = <A, E, R = never>(
   tasks: ReadonlyArray<Task<unknown, unknown>>,
   f: (self: kernel.ProcessRecord) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E | NotOwner, R | Process.Self<never>> =>
+): Effect.Effect<A, E | NotOwner, R | Process.Self<unknown>> =>
   Effect.flatMap(selfRecord, (self): Effect.Effect<A, E | NotOwner, R> => {
     for (const task of tasks) {
       const error = checkOwner(self, impl(task))
@@ -315,7 +315,7 @@ const withOwner = <A, E, R = never>(
 export const await_ = <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-): Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner, Process.Self<never>> =>
+): Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner, Process.Self<unknown>> =>
   withOwner([task], (self) => {
     const t = impl(task)
     const duration = toDuration(timeout, defaultTimeout)
@@ -337,7 +337,7 @@ export const await_ = <A, E>(
 export const yield_ = <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> =>
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> =>
   withOwner([task], (self) => {
     const t = impl(task)
     return Effect.map(
@@ -355,7 +355,7 @@ export const yield_ = <A, E>(
 
 export const ignore = <A, E>(
   task: Task<A, E>
-): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> =>
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> =>
   withOwner([task], (self) => {
     const t = impl(task)
     return Effect.map(
@@ -392,7 +392,7 @@ const isExpected = (reason: ExitReason.ExitReason, phase: ShutdownPhase): boolea
 export const shutdown = <A, E>(
   task: Task<A, E>,
   how: Timeout | "brutalKill" = defaultTimeout
-): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<never>> =>
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> =>
   withOwner([task], (self) =>
     Effect.suspend(() => {
       const t = impl(task)
@@ -453,7 +453,7 @@ type AnyTask = Task<unknown, unknown>
 export const awaitMany = (
   tasks: ReadonlyArray<AnyTask>,
   timeout?: Timeout
-): Effect.Effect<Array<unknown>, unknown, Process.Self<never>> =>
+): Effect.Effect<Array<unknown>, unknown, Process.Self<unknown>> =>
   withOwner(tasks, (self) =>
     Effect.flatMap(now, (start) => {
       const duration = toDuration(timeout, defaultTimeout)
@@ -533,7 +533,7 @@ const isYieldManyOptions = (u: unknown): u is YieldManyOptions =>
 export const yieldMany = (
   tasks: ReadonlyArray<AnyTask>,
   timeoutOrOptions?: Timeout | YieldManyOptions
-): Effect.Effect<Array<Option.Option<Exit.Exit<unknown, unknown>>>, NotOwner, Process.Self<never>> =>
+): Effect.Effect<Array<Option.Option<Exit.Exit<unknown, unknown>>>, NotOwner, Process.Self<unknown>> =>
   withOwner(tasks, (self) =>
     Effect.flatMap(now, (start) => {
       const options: YieldManyOptions = isYieldManyOptions(timeoutOrOptions)
@@ -561,7 +561,7 @@ export const yieldMany = (
           results
         )
       }
-      const loop = (count: number): Effect.Effect<typeof results, NotOwner, Process.Self<never>> => {
+      const loop = (count: number): Effect.Effect<typeof results, NotOwner, Process.Self<unknown>> => {
         if (count >= limit) return Effect.succeed(results)
         return Effect.flatMap(now, (t) =>
           Effect.flatMap(
@@ -655,7 +655,7 @@ export const makeStream = <X, SE, SR, EX, RX>(
   input: Iterable<X> | Stream.Stream<X, EX, RX>,
   spawn: Spawner<X, SE, SR>,
   options: StreamOptions
-): Stream.Stream<Exit.Exit<unknown, unknown>, SE | EX | TaskTimeout, SR | RX | Process.Self<never>> => {
+): Stream.Stream<Exit.Exit<unknown, unknown>, SE | EX | TaskTimeout, SR | RX | Process.Self<unknown>> => {
   const channel = Channel.fromTransform((_upstream: unknown, scope: Scope.Scope) =>
     Effect.gen(function* () {
       const self = yield* selfRecord
