@@ -104,11 +104,9 @@ export const stats = (xs: ReadonlyArray<number>): Stats => ({
 
 const gcFn: (() => void) | undefined = (globalThis as { gc?: () => void }).gc
 
-/** A full collection, twice (weak references and finalizers need a second pass). */
+/** A full collection before each repetition, so one's garbage is not collected during the next. */
 export const fullGc = (): void => {
-  if (gcFn === undefined) return
-  gcFn()
-  gcFn()
+  gcFn?.()
 }
 
 export const hasGc = (): boolean => gcFn !== undefined

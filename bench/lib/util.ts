@@ -64,7 +64,9 @@ export const importOptional = async <M>(
   parent: string
 ): Promise<M | { readonly missing: string }> => {
   try {
-    return (await import(specifier.startsWith(".") ? new URL(specifier, parent).href : specifier)) as M
+    // a relative specifier keeps the parent's query (scratchpad/bench-redirect.ts selects variants by it)
+    const url = specifier.startsWith(".") ? `${new URL(specifier, parent).href}${new URL(parent).search}` : specifier
+    return (await import(url)) as M
   } catch (error) {
     const code = (error as { code?: string }).code
     if (code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {

@@ -140,7 +140,7 @@ export const call: Scenario = {
   target: { value: 1.2 },
   reference: { beam: "1.19", effect: "2.44" },
   maxRatioToEffect: 1.0,
-  repetitions: { full: 7, quick: 3 },
+  repetitions: { full: 7, quick: 2 },
   warmups: { full: 2, quick: 1 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 20_000 : 200_000)
@@ -160,7 +160,7 @@ export const cast: Scenario = {
   target: { value: 150 },
   reference: { beam: "120", effect: "312" },
   maxRatioToEffect: 1.25,
-  repetitions: { full: 5, quick: 3 },
+  repetitions: { full: 5, quick: 2 },
   warmups: { full: 1, quick: 1 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 100_000 : 1_000_000)

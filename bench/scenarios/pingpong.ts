@@ -91,7 +91,7 @@ export const pingPong: Scenario = {
   target: { value: 1 },
   reference: { beam: "0.52", effect: "4.19" },
   maxRatioToEffect: 1.0,
-  repetitions: { full: 7, quick: 3 },
+  repetitions: { full: 7, quick: 2 },
   warmups: { full: 2, quick: 1 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 20_000 : 200_000)

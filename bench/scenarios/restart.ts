@@ -158,7 +158,7 @@ export const restart: Scenario = {
   target: { value: 10 },
   reference: { beam: "86–89", effect: "7.7" },
   maxRatioToEffect: 1.25,
-  repetitions: { full: 7, quick: 3 },
+  repetitions: { full: 7, quick: 2 },
   warmups: { full: 2, quick: 1 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 1_000 : 10_000)

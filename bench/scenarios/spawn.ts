@@ -85,7 +85,7 @@ export const spawn100k: Scenario = {
   target: { value: 3 },
   reference: { beam: "3.0–3.6", effect: "4.8" },
   maxRatioToEffect: 1.25,
-  repetitions: { full: 5, quick: 3 },
+  repetitions: { full: 5, quick: 2 },
   warmups: { full: 1, quick: 1 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 10_000 : 100_000)

@@ -98,7 +98,7 @@ export const oneWay1M: Scenario = {
   target: { value: 120, note: "the 50k target scaled: 6 ms per 50k" },
   reference: { beam: "≈116–148 (scaled)", effect: "≈222 (scaled)" },
   maxRatioToEffect: 1.25,
-  repetitions: { full: 5, quick: 3 },
+  repetitions: { full: 5, quick: 2 },
   warmups: { full: 1, quick: 1 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 100_000 : 1_000_000)
