@@ -28,6 +28,16 @@ const load = async (variant: string): Promise<ReadonlyArray<Scenario>> => {
 }
 
 const value = (r: number | Sample): number => (typeof r === "number" ? r : r.value)
+const extras = new Map<string, Array<number>>()
+const record = (label: string, r: number | Sample): number => {
+  if (typeof r !== "number" && r.extra !== undefined) {
+    for (const [k, v] of Object.entries(r.extra)) {
+      const key = `${label}: ${k}`
+      extras.set(key, [...(extras.get(key) ?? []), v])
+    }
+  }
+  return value(r)
+}
 
 const loaded = await Promise.all(variants.map(load))
 const columns = ["raw Effect", ...variants]
@@ -50,7 +60,7 @@ for (const id of only) {
       const j = (r + k) % runs.length
       fullGc()
       await settle()
-      samples[j]!.push(value(await runs[j]!({ warmup: false })))
+      samples[j]!.push(record(`${id} ${columns[j]}`, await runs[j]!({ warmup: false })))
     }
   }
   const medians = samples.map(median)
@@ -66,3 +76,4 @@ console.log(`\n${header.map((h, i) => h.padEnd(widths[i]!)).join("  ")}`)
 for (const row of rows)
   console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "))
 console.log("\n(medians; in brackets, the ratio to raw Effect measured in the same run)")
+for (const [k, xs] of extras) console.log(`${k}: ${fmt(median(xs))}`)

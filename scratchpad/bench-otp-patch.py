@@ -309,7 +309,7 @@ LEAN_SPAWN = """export const spawn = <E, R>(
       ...annotations,
       pid: pidString(node, record.pid.id)
     })
-    return Effect.map(Effect.provideContext(Effect.forkDetach(run), context), (fiber) => {
+    return Effect.map(Effect.updateContext(Effect.forkDetach(run), () => context as Context.Context<any>), (fiber) => {
       record.fiber = fiber as Fiber.Fiber<unknown, unknown>
       fiber.addObserver(exitObserver(record, fiber as Fiber.Fiber<unknown, unknown>, debug))
       if (node.closing || record.pendingExit !== undefined) {
@@ -576,3 +576,109 @@ edit("Supervisor.ts", [
     })'''),
 ])
 print("intensity patched")
+
+# ------------------------------------------------------------------------------------------------
+# GenServer: a handler that returns an already-completed effect (Effect.succeed(...) is an Exit in
+# Effect 4) is continued synchronously, without a flatMap and its closure per message.
+# ------------------------------------------------------------------------------------------------
+edit("GenServer.ts", [
+('''      return Effect.flatMap(
+        handler(message.request, this.state, message.from),
+        (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from)
+      )''','''      const effect = handler(message.request, this.state, message.from)
+      if (Exit.isExit(effect) && Exit.isSuccess(effect)) {
+        return this.afterCall(effect.value as CallResult<any, any, any, any>, message.from)
+      }
+      return Effect.flatMap(effect, (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from))'''),
+('''      return Effect.flatMap(handler(message.message, this.state), (result: NoReplyResult<any, any>) =>
+        this.after(result)
+      )''','''      const effect = handler(message.message, this.state)
+      if (Exit.isExit(effect) && Exit.isSuccess(effect)) return this.after(effect.value as NoReplyResult<any, any>)
+      return Effect.flatMap(effect, (result: NoReplyResult<any, any>) => this.after(result))'''),
+])
+print("GenServer dispatch patched")
+
+# ------------------------------------------------------------------------------------------------
+# A slimmer record: the fields most processes never set (links, monitors, timers, names, bounded
+# mailbox options, exit bookkeeping...) move to an `ext` object allocated on first write; accessors
+# keep every use site as it was.
+# ------------------------------------------------------------------------------------------------
+_k = open(f"{root}/{K}").read()
+_start = _k.index("export class ProcessRecord {")
+_end = _k.index("\n}\n", _start) + 3
+_rare = [
+  ("systemHandler", "((message: unknown) => Effect.Effect<void>) | undefined", "undefined"),
+  ("blocked", "Array<() => void> | undefined", "undefined"),
+  ("links", "Set<ProcessRecord> | undefined", "undefined"),
+  ("monitors", "Map<number, Monitor> | undefined", "undefined"),
+  ("monitoredBy", "Map<number, Monitor> | undefined", "undefined"),
+  ("timers", "Map<number, Timer> | undefined", "undefined"),
+  ("exitListeners", "Set<(reason: ExitReason.ExitReason) => void> | undefined", "undefined"),
+  ("exitQueued", "boolean", "false"),
+  ("name", "string | undefined", "undefined"),
+  ("pendingExit", "ExitReason.ExitReason | undefined", "undefined"),
+  ("signalled", "boolean", "false"),
+  ("exitReason", "ExitReason.ExitReason | undefined", "undefined"),
+  ("dropped", "number", "0"),
+]
+_ext_fields = "\n".join(f"  {n}: {t} = {d}" for n, t, d in _rare)
+_accessors = "\n".join(
+  f"  get {n}(): {t} {{\n    return this.ext === undefined ? {d} : this.ext.{n}\n  }}\n"
+  f"  set {n}(value: {t}) {{\n    if (this.ext !== undefined) this.ext.{n} = value\n    else if (value !== {d}) (this.ext = new RecordExt()).{n} = value\n  }}"
+  for n, t, d in _rare)
+_slim = f'''/** The fields of a record that most processes never set: allocated on first write. */
+class RecordExt {{
+  capacity = Number.POSITIVE_INFINITY
+  overflow: MailboxOptions.Overflow = "suspend"
+{_ext_fields}
+}}
+
+/** The handle a process body gets through the `Self` service. */
+export class ProcessRecord {{
+  readonly pid: PidImpl
+  readonly node: NodeState
+  /** the mailbox queue: messages from `mqHead` on, oldest first; allocated at the first message */
+  mq: Array<unknown> | undefined = undefined
+  mqHead = 0
+  /** the resume of a receive waiting for a message */
+  waiter: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  /** messages a selective receive examined and skipped, oldest first */
+  saved: Array<unknown> | undefined = undefined
+  /** the system lane: served before any user message */
+  system: Array<unknown> | undefined = undefined
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  trapExit = false
+  status: Status = "runnable"
+  received = 0
+  ext: RecordExt | undefined = undefined
+
+  constructor(node: NodeState, id: number, mailbox: MailboxOptions.Options | undefined) {{
+    this.node = node
+    this.pid = new PidImpl(node.name, node.creation, id, this)
+    if (mailbox?.capacity !== undefined || mailbox?.overflow !== undefined) {{
+      const ext = (this.ext = new RecordExt())
+      ext.capacity = mailbox.capacity ?? Number.POSITIVE_INFINITY
+      ext.overflow = mailbox.overflow ?? "suspend"
+    }}
+  }}
+
+  get capacity(): number {{
+    return this.ext === undefined ? Number.POSITIVE_INFINITY : this.ext.capacity
+  }}
+  get overflow(): MailboxOptions.Overflow {{
+    return this.ext === undefined ? "suspend" : this.ext.overflow
+  }}
+{_accessors}
+
+  get alive(): boolean {{
+    return this.status !== "exited"
+  }}
+
+  get mailboxLength(): number {{
+    return mqSize(this) + (this.saved?.length ?? 0)
+  }}
+}}
+'''
+_k = _k[:_start].replace("/** The handle a process body gets through the `Self` service. */\n", "") + _slim + _k[_end:]
+open(f"{root}/{K}", "w").write(_k)
+print("record slimmed")

@@ -19,7 +19,7 @@ import { Scheduler } from "effect"
 export interface Options {
   /** How long microtask drains may run before the event loop gets a turn. Default 2 ms. */
   readonly budgetMs?: number
-  /** How many tasks between clock reads inside one drain. Default 64. */
+  /** How many tasks between clock reads inside one drain. Default 1 (a task can be a whole op budget, ~0.1 ms). */
   readonly checkEvery?: number
   /** Drain with `setImmediate` only (one turn per drain) but keep the shared run queue. */
   readonly macrotaskOnly?: boolean
@@ -40,7 +40,7 @@ class RunQueue implements Scheduler.SchedulerDispatcher {
 
   constructor(options: Options) {
     this.budgetMs = options.budgetMs ?? 2
-    this.checkEvery = options.checkEvery ?? 64
+    this.checkEvery = options.checkEvery ?? 1
     this.macrotaskOnly = options.macrotaskOnly ?? false
   }
 
