@@ -39,8 +39,8 @@ const timerProbe = () => {
     stop: () => {
       stopped = true
       clearTimeout(handle)
-      const t = now()
-      if (t > due) lags.push(t - due) // the tick that had not fired yet
+      // the tick that had not fired yet: late by now - due, or not late at all if not yet due
+      lags.push(Math.max(0, now() - due))
       return lags
     }
   }
