@@ -8,3 +8,5 @@
 export * as WorkerPool from "./WorkerPool.ts"
 /** @since 0.1.0 */
 export * as Application from "./Application.ts"
+/** @since 0.1.0 */
+export * as ThreadedGenServer from "./ThreadedGenServer.ts"
