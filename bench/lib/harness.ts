@@ -248,7 +248,7 @@ export const formatExtras = (results: ReadonlyArray<ScenarioResult>): string => 
       const s = r.results[name]
       if (!("median" in s) || s.extra === undefined) continue
       for (const [key, e] of Object.entries(s.extra)) {
-        lines.push(`${r.title} — ${implLabels[name]} — ${key}: ${fmt(e.median)} [${fmt(e.min)}–${fmt(e.max)}]`)
+        lines.push(`${r.id} ${implLabels[name]}: ${key} ${fmt(e.median)} [${fmt(e.min)}–${fmt(e.max)}]`)
       }
     }
   }
