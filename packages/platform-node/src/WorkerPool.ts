@@ -78,6 +78,7 @@
  * | {@link make} / {@link layer} | main | starts `size` threads running `worker`; closing the scope stops them all |
  * | {@link run} | main | one call on the least busy thread: `Effect<Reply, DeclaredError \| WorkerError>` |
  * | {@link map} | main | a call per item, `maxConcurrency` at a time; results in input order, or as they finish |
+ * | {@link asyncStream} | main | `Task.asyncStream` on the pool: a lazy, back-pressured stream of one `Exit` per item |
  * | {@link session} | main | ONE dedicated thread whose state lives between calls (see "Sessions") |
  * | {@link awaitExit} | main | how a session's thread ended, as an `Exit` |
  * | {@link threadIds} | main | the `threadId`s of the live threads |
@@ -158,9 +159,11 @@ import { dual } from "effect/Function"
 import type * as Layer from "effect/Layer"
 import type * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
-import type { Request } from "effect-otp"
+import type * as Stream from "effect/Stream"
+import type { Request, Task } from "effect-otp"
 import type * as WorkerThreads from "node:worker_threads"
-import type { WorkerCrashed, WorkerError, WorkerSpawnFailed } from "./internal/errors.ts"
+import type { WorkerCrashed, WorkerError, WorkerSpawnFailed, WorkerTimeout } from "./internal/errors.ts"
+import * as internalStream from "./internal/threadedStream.ts"
 import * as internal from "./internal/workerPool.ts"
 
 export {
@@ -649,3 +652,140 @@ export const serve: <const P extends ReadonlyArray<RequestClass>, S = void, E = 
  * @category worker
  */
 export const runWorker: <E>(effect: Effect.Effect<never, E>) => void = internal.runWorker
+
+// ---------------------------------------------------------------------------------------------
+// Streams
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The options of {@link asyncStream}: those of `Task.asyncStream`, with the same meanings and
+ * defaults, except `maxConcurrency`, whose default is the pool's capacity (`size × concurrency`:
+ * the number of cores for a default pool, as `Task.asyncStream`'s).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamOptions = Task.StreamOptions
+
+type OnTimeoutOf<O> = "onTimeout" extends keyof O
+  ? O extends { readonly onTimeout?: infer T }
+    ? [T] extends [undefined]
+      ? "exit"
+      : undefined extends T
+        ? Exclude<T, undefined> | "exit"
+        : T
+    : "exit"
+  : "exit"
+
+type Zipped<X, Err, O> = "zipInputOnExit" extends keyof O
+  ? O extends { readonly zipInputOnExit?: infer Z }
+    ? true extends Z
+      ? false extends Z
+        ? Err | Task.InputExited<X, Err>
+        : undefined extends Z
+          ? Err | Task.InputExited<X, Err>
+          : Task.InputExited<X, Err>
+      : Err
+    : Err
+  : Err
+
+/**
+ * What {@link asyncStream} emits for one item: the call's reply, or its failure (a declared error
+ * or a {@link WorkerError}), wrapped in `Task.InputExited` when `zipInputOnExit` is on.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type StreamItem<X, R extends Request.Any, O> = Exit.Exit<
+  Request.Success<R>,
+  Zipped<X, Request.Failure<R> | WorkerError, O>
+>
+
+/**
+ * What fails an {@link asyncStream}: a call past its timeout, with `onTimeout: "exit"` (the default).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type StreamError<O> = "exit" extends OnTimeoutOf<O> ? WorkerTimeout : never
+
+/**
+ * `Task.asyncStream` on the pool: runs a call per item of `input`, at most `maxConcurrency` at a
+ * time, and streams one `Exit` per item, in the order of the items or as the calls finish.
+ *
+ * **Details**
+ *
+ * The options mean what they mean for `Task.asyncStream`, and their defaults are the same:
+ *
+ * - **Back-pressure**: calls start only while the stream is pulled, never more than
+ *   `maxConcurrency` at once (default: the pool's capacity), and an item is read from `input` (an
+ *   `Iterable`, read lazily, or a `Stream`) only when a slot is free. A finished call frees its
+ *   slot at once, even while its result waits for an earlier one (`ordered: true`, the default).
+ * - `timeout` (default 5 seconds, `"infinity"` for none) counts from the moment a thread takes
+ *   the call; past it, the pool terminates that thread (a thread cannot be pre-empted) and starts
+ *   a fresh one. `onTimeout: "exit"` (default) then fails the stream with {@link WorkerTimeout};
+ *   `"killTask"` emits `Exit.fail(WorkerTimeout)` for that item and goes on.
+ * - Any other failure of a call is emitted as its `Exit`: a declared error, or a
+ *   {@link WorkerError} such as `WorkerCrashed`; `zipInputOnExit: true` wraps it in
+ *   `Task.InputExited` with the item. `Stream.mapEffect((exit) => exit)` turns the stream into
+ *   one of replies that fails at the first failure.
+ * - When the stream ends early (the consumer takes only part of it, or fails), the calls still
+ *   running are interrupted, which interrupts their handlers in the workers.
+ * - Invalid options make the stream die when it runs, as `Task.asyncStream`'s.
+ *
+ * Differences from `Task.asyncStream`, which runs each item in a process linked to the caller: no
+ * process is needed (the stream runs anywhere), and a failing call never crashes the caller, as
+ * if it trapped exits (`TaskSupervisor.asyncStreamNolink`'s behaviour).
+ *
+ * **Gotchas**
+ *
+ * - The default timeout of 5 seconds terminates the thread of a longer call: give CPU-bound jobs
+ *   a `timeout` that fits them, or `"infinity"`.
+ * - A `maxConcurrency` above the pool's capacity only queues calls in the pool, where their
+ *   timeout has not started yet.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Exit, Stream } from "effect"
+ * import { WorkerPool } from "@effect-otp/platform-node"
+ * import { Fib } from "./fib.ts"
+ *
+ * declare const pool: WorkerPool.WorkerPool<Fib>
+ *
+ * // fib(n) for each n, in order, each within 30 seconds; the first failure fails the stream
+ * const fibs = WorkerPool.asyncStream(pool, [35, 36, 37, 38], (n) => new Fib({ n }), { timeout: "30 seconds" }).pipe(
+ *   Stream.mapEffect((exit) => exit),
+ *   Stream.runCollect
+ * )
+ * // the jobs that finished within a second each, as they finish
+ * const quick = WorkerPool.asyncStream(pool, [30, 45, 31], (n) => new Fib({ n }), {
+ *   ordered: false,
+ *   timeout: "1 second",
+ *   onTimeout: "killTask"
+ * }).pipe(Stream.filter(Exit.isSuccess), Stream.map((exit) => exit.value), Stream.runCollect)
+ * ```
+ *
+ * @since 0.1.0
+ * @category calls
+ */
+export const asyncStream: {
+  <X, R extends Request.Any, EX = never, RX = never, const O extends StreamOptions = {}>(
+    input: Iterable<X> | Stream.Stream<X, EX, RX>,
+    f: (item: X) => R,
+    options?: O
+  ): (self: Caller<R>) => Stream.Stream<StreamItem<X, R, O>, StreamError<O> | EX, RX>
+  <X, R extends Request.Any, EX = never, RX = never, const O extends StreamOptions = {}>(
+    self: Caller<R>,
+    input: Iterable<X> | Stream.Stream<X, EX, RX>,
+    f: (item: X) => R,
+    options?: O
+  ): Stream.Stream<StreamItem<X, R, O>, StreamError<O> | EX, RX>
+} = dual(
+  (args) => internal.isEngine(args[0]),
+  (
+    self: Caller<any>,
+    input: Iterable<unknown> | Stream.Stream<unknown, unknown, unknown>,
+    f: (item: unknown) => Request.Any,
+    options?: StreamOptions
+  ) => internalStream.asyncStream(self as unknown as internal.Engine, input, f, options ?? {})
+)
