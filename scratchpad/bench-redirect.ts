@@ -10,6 +10,7 @@
  * `node --import ./scratchpad/bench-redirect.ts bench/run.ts ...` with BENCH_OTP_DIR=<dir>/src runs
  * the whole bench on one copy.
  */
+import { existsSync } from "node:fs"
 import { registerHooks } from "node:module"
 import { pathToFileURL } from "node:url"
 
@@ -32,8 +33,17 @@ registerHooks({
     if (specifier === "effect-otp" || specifier.startsWith("effect-otp/")) {
       const base = baseFor(query)
       if (base !== undefined) {
-        const file = specifier === "effect-otp" ? "index.ts" : `${specifier.slice("effect-otp/".length)}.ts`
-        return { url: `${new URL(file, base).href}${query}`, shortCircuit: true }
+        const file = new URL(
+          specifier === "effect-otp" ? "index.ts" : `${specifier.slice("effect-otp/".length)}.ts`,
+          base
+        )
+        if (!existsSync(file)) {
+          // as Node's own resolution says it, so the bench's optional imports recognise it
+          throw Object.assign(new Error(`Cannot find module '${specifier}' (${file.pathname})`), {
+            code: "ERR_MODULE_NOT_FOUND"
+          })
+        }
+        return { url: `${file.href}${query}`, shortCircuit: true }
       }
     }
     const resolved = nextResolve(specifier, context)
