@@ -38,13 +38,14 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Exit, Layer, Option, Schedule, Schema, type Scope } from "effect"
+import { Effect, Layer, type Schedule, Schema, type Scope } from "effect"
 import * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
 import { shutdownChild, shutdownChildren } from "./internal/shutdown.ts"
+import * as supervision from "./internal/supervision.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
@@ -146,11 +147,9 @@ interface Child {
   pid: Pid.Pid<never, unknown>
 }
 
-type Step = (now: number, input: unknown) => Effect.Effect<unknown, unknown>
-
 interface State {
   readonly self: kernel.ProcessRecord
-  readonly step: Step
+  readonly step: supervision.Step
   readonly maxChildren: number
   readonly extra: unknown
   readonly children: Map<kernel.ProcessRecord | Pid.Pid<never, unknown>, Child>
@@ -166,19 +165,10 @@ const normalizeDynamic = (spec: DynamicChildSpec<unknown, unknown, unknown>, ext
   })
 
 const startOne = (state: State, spec: ChildSpec.Normalized): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
-  Effect.flatMap(spec.start as Effect.Effect<ChildSpec.Started, unknown>, (started) => {
-    const pid = Pid.isPid(started)
-      ? started
-      : Option.getOrUndefined((started as { readonly whereis: () => Option.Option<Pid.Pid<never, unknown>> }).whereis())
-    if (pid === undefined) return Effect.fail(new Error("the child's start returned no live pid"))
-    const target = kernel.liveRecordOf(pid)
-    if (target !== undefined) kernel.linkRecords(state.self, target)
-    else kernel.deliverSystemMade(state.self, new kernel.ExitMessage(pid, ExitReason.noProc))
+  Effect.map(supervision.startLinked(state.self, spec.start), (pid) => {
     state.children.set(keyOf(pid), { spec, pid })
-    return Effect.succeed(pid)
+    return pid
   })
-
-const now = Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
 
 class RestartTimer {
   readonly spec: ChildSpec.Normalized
@@ -194,41 +184,33 @@ const restart = (
   spec: ChildSpec.Normalized,
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.flatMap(now, (t) =>
-    Effect.flatMap(Effect.exit(state.step(t, { reason })), (exit) => {
-      if (Exit.isFailure(exit)) {
-        const term = new MaxRestartIntensity({ id: spec.id, reason })
-        return Effect.as(
-          Effect.logError(`dynamic supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
-            Effect.annotateLogs({ event: "SHUTDOWN" })
-          ),
-          GenServer.stop(ExitReason.shutdownWith(term), state)
-        )
-      }
-      const [, delay] = exit.value as [unknown, Duration.Duration]
-      if (!Duration.isZero(delay)) {
-        return Effect.as(
-          kernel.startTimer(
-            state.self,
-            delay,
-            () => kernel.deliverSystemMade(state.self, new RestartTimer(spec, reason)),
-            new kernel.TimerRef(state.self).id
+  Effect.flatMap(supervision.stepIntensity(state.step, { reason }), (decision) => {
+    if (decision._tag === "GiveUp") {
+      const term = new MaxRestartIntensity({ id: spec.id, reason })
+      return Effect.as(
+        Effect.logError(`dynamic supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
+          Effect.annotateLogs({ event: "SHUTDOWN" })
+        ),
+        GenServer.stop(ExitReason.shutdownWith(term), state)
+      )
+    }
+    if (decision._tag === "After") {
+      return Effect.as(
+        supervision.remindAfter(state.self, decision.delay, new RestartTimer(spec, reason)),
+        GenServer.noreply(state)
+      )
+    }
+    return Effect.matchEffect(startOne(state, spec), {
+      onSuccess: (pid) =>
+        Effect.as(
+          Effect.logWarning(`dynamic supervisor ${state.self.pid} restarted ${spec.id} as ${pid}`).pipe(
+            Effect.annotateLogs({ event: "RESTART" })
           ),
           GenServer.noreply(state)
-        )
-      }
-      return Effect.matchEffect(startOne(state, spec), {
-        onSuccess: (pid) =>
-          Effect.as(
-            Effect.logWarning(`dynamic supervisor ${state.self.pid} restarted ${spec.id} as ${pid}`).pipe(
-              Effect.annotateLogs({ event: "RESTART" })
-            ),
-            GenServer.noreply(state)
-          ),
-        onFailure: (error) => restart(state, spec, ExitReason.failure(error))
-      })
+        ),
+      onFailure: (error) => restart(state, spec, ExitReason.failure(error))
     })
-  )
+  })
 
 const behaviour = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, WhichChildren, CountChildren],
@@ -236,7 +218,7 @@ const behaviour = GenServer.behaviour({
     Effect.gen(function* () {
       const self = (yield* Effect.service(Process.Self)) as unknown as kernel.ProcessRecord
       self.trapExit = true
-      const step = (yield* Schedule.toStep(options.intensity ?? defaultIntensity)) as unknown as Step
+      const step = yield* supervision.makeStep(options.intensity ?? defaultIntensity)
       const state: State = {
         self,
         step,

@@ -84,13 +84,14 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Exit, Layer, Option, Schedule, Schema, type Scope } from "effect"
+import { Cause, Duration, Effect, Layer, Option, Schedule, Schema, type Scope } from "effect"
 import * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
 import { shutdownChild } from "./internal/shutdown.ts"
+import * as supervision from "./internal/supervision.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
@@ -356,34 +357,21 @@ class RestartTimer {
   }
 }
 
-type Step = (now: number, input: unknown) => Effect.Effect<unknown, unknown>
-
 interface State {
   readonly self: kernel.ProcessRecord
   readonly strategy: Strategy
   readonly autoShutdown: AutoShutdown
-  readonly step: Step
+  readonly step: supervision.Step
   children: Array<Child>
   /** children waiting for a (delayed or retried) restart, by id */
   pending: Set<string>
 }
 
-const pidOf = (started: ChildSpec.Started): Pid.Pid<never, unknown> | undefined => {
-  if (Pid.isPid(started)) return started
-  const pid = (started as { readonly whereis: () => Option.Option<Pid.Pid<never, unknown>> }).whereis()
-  return Option.isSome(pid) ? pid.value : undefined
-}
-
-/** Starts one child inside the supervisor, and makes sure it is linked. */
+/** Starts one child inside the supervisor, linked to it. */
 const startChildProcess = (state: State, child: Child): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
-  Effect.flatMap(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, (started) => {
-    const pid = pidOf(started)
-    if (pid === undefined) return Effect.fail(new Error("the child's start returned no live pid"))
-    const target = kernel.liveRecordOf(pid)
-    if (target !== undefined) kernel.linkRecords(state.self, target)
-    else kernel.deliverSystemMade(state.self, new kernel.ExitMessage(pid, ExitReason.noProc))
+  Effect.map(supervision.startLinked(state.self, child.spec.start), (pid) => {
     child.pid = pid
-    return Effect.succeed(pid)
+    return pid
   })
 
 const logEvent = (event: string, message: string, fields: Record<string, unknown>) =>
@@ -418,8 +406,6 @@ const startChildren = (
     return next()
   })
 
-const now = Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe()))
-
 /**
  * A child has to be restarted: step the intensity, then restart (now or after the schedule's delay)
  * the children the strategy names. Returns a GenServer result.
@@ -429,39 +415,31 @@ const restartFor = (
   child: Child,
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.flatMap(now, (t) =>
-    Effect.flatMap(Effect.exit(state.step(t, { id: child.spec.id, reason })), (exit) => {
-      if (Exit.isFailure(exit)) {
-        const term = new MaxRestartIntensity({ id: child.spec.id, reason })
-        return Effect.as(
-          Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
-            Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
-          ),
-          GenServer.stop(ExitReason.shutdownWith(term), state)
-        )
-      }
-      const [, delay] = exit.value as [unknown, Duration.Duration]
-      const group = restartGroup(state, child)
-      for (const member of group) state.pending.add(member.spec.id)
-      const stopOthers = stopChildren(
-        state,
-        group.filter((member) => member !== child && member.pid !== undefined)
+  Effect.flatMap(supervision.stepIntensity(state.step, { id: child.spec.id, reason }), (decision) => {
+    if (decision._tag === "GiveUp") {
+      const term = new MaxRestartIntensity({ id: child.spec.id, reason })
+      return Effect.as(
+        Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
+          Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
+        ),
+        GenServer.stop(ExitReason.shutdownWith(term), state)
       )
-      if (Duration.isZero(delay)) return Effect.andThen(stopOthers, restartPending(state))
-      return Effect.andThen(
-        stopOthers,
-        Effect.as(
-          kernel.startTimer(
-            state.self,
-            delay,
-            () => kernel.deliverSystemMade(state.self, new RestartTimer(child.spec.id)),
-            new kernel.TimerRef(state.self).id
-          ),
-          GenServer.noreply(state)
-        )
+    }
+    const group = restartGroup(state, child)
+    for (const member of group) state.pending.add(member.spec.id)
+    const stopOthers = stopChildren(
+      state,
+      group.filter((member) => member !== child && member.pid !== undefined)
+    )
+    if (decision._tag === "Now") return Effect.andThen(stopOthers, restartPending(state))
+    return Effect.andThen(
+      stopOthers,
+      Effect.as(
+        supervision.remindAfter(state.self, decision.delay, new RestartTimer(child.spec.id)),
+        GenServer.noreply(state)
       )
-    })
-  )
+    )
+  })
 
 /** The children a restart of `child` involves, in start order. */
 const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
@@ -566,7 +544,7 @@ const supervisorBehaviour = GenServer.behaviour({
           )
         }
       }
-      const step = (yield* Schedule.toStep(options.intensity ?? defaultIntensity)) as unknown as Step
+      const step = yield* supervision.makeStep(options.intensity ?? defaultIntensity)
       const state: State = {
         self,
         strategy: options.strategy ?? "oneForOne",

@@ -1,0 +1,66 @@
+/**
+ * What Supervisor and DynamicSupervisor share: starting a child linked to the supervisor, and one
+ * step of the restart intensity (give up, restart now, or restart after a delay).
+ *
+ * @internal
+ */
+import { Duration, Effect, Exit, Option, Schedule } from "effect"
+import type * as ChildSpec from "../ChildSpec.ts"
+import * as ExitReason from "../ExitReason.ts"
+import * as Pid from "../Pid.ts"
+import * as kernel from "./kernel.ts"
+
+/** A restart intensity schedule, driven by hand: one step per restart. */
+export type Step = (now: number, input: unknown) => Effect.Effect<unknown, unknown>
+
+/** Builds the step function of a supervisor's intensity schedule (its state lives as long as the supervisor). */
+export const makeStep = (intensity: Schedule.Schedule<unknown, unknown>): Effect.Effect<Step> =>
+  Schedule.toStep(intensity) as unknown as Effect.Effect<Step>
+
+const pidOf = (started: ChildSpec.Started): Pid.Pid<never, unknown> | undefined => {
+  if (Pid.isPid(started)) return started
+  return Option.getOrUndefined(
+    (started as { readonly whereis: () => Option.Option<Pid.Pid<never, unknown>> }).whereis()
+  )
+}
+
+/**
+ * Runs a child's start inside the supervisor and makes sure the child is linked to it; a child
+ * that is already dead gives the supervisor an EXIT with `NoProc`, as a link to it would.
+ */
+export const startLinked = (
+  self: kernel.ProcessRecord,
+  start: Effect.Effect<ChildSpec.Started, unknown, unknown>
+): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
+  Effect.flatMap(start as Effect.Effect<ChildSpec.Started, unknown>, (started) => {
+    const pid = pidOf(started)
+    if (pid === undefined) return Effect.fail(new Error("the child's start returned no live pid"))
+    const target = kernel.liveRecordOf(pid)
+    if (target !== undefined) kernel.linkRecords(self, target)
+    else kernel.deliverSystemMade(self, new kernel.ExitMessage(pid, ExitReason.noProc))
+    return Effect.succeed(pid)
+  })
+
+/** What one intensity step decided. */
+export type Decision =
+  | { readonly _tag: "GiveUp" }
+  | { readonly _tag: "Now" }
+  | { readonly _tag: "After"; readonly delay: Duration.Duration }
+
+/** Steps the intensity at the current `Clock` time. */
+export const stepIntensity = (step: Step, input: unknown): Effect.Effect<Decision> =>
+  Effect.clockWith((clock) =>
+    Effect.map(Effect.exit(step(clock.currentTimeMillisUnsafe(), input)), (exit): Decision => {
+      if (Exit.isFailure(exit)) return { _tag: "GiveUp" }
+      const [, delay] = exit.value as [unknown, Duration.Duration]
+      return Duration.isZero(delay) ? { _tag: "Now" } : { _tag: "After", delay }
+    })
+  )
+
+/** Sends `message` to the supervisor itself after `delay` (a timer that dies with it). */
+export const remindAfter = (
+  self: kernel.ProcessRecord,
+  delay: Duration.Duration,
+  message: unknown
+): Effect.Effect<void> =>
+  kernel.startTimer(self, delay, () => kernel.deliverSystemMade(self, message), new kernel.TimerRef(self).id)
