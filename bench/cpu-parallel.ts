@@ -17,6 +17,9 @@
  *   copy of the modules it imports);
  * - `call`: the round trip of a trivial call (`fib(1)`), one at a time, µs: the per-call overhead
  *   (Schema encoding both ways, the RPC messages, the scheduling);
+ * - `greenCall` / `threadedCall`: the round trip of a trivial `GenServer.call` (`Ping`), one at a
+ *   time, µs, to a green GenServer and to a `ThreadedGenServer` (the same call, forwarded by the
+ *   server process to its thread): what a call costs more when the state lives in a thread;
  * - the load average (os.loadavg) before and after, beside the figures: on a shared machine, a
  *   load near or above the number of cores means the threads had no idle core to run on.
  *
@@ -24,13 +27,27 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as GenServer from "effect-otp/GenServer"
+import * as Node from "effect-otp/Node"
 import * as Request from "effect-otp/Request"
 import { writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
+import * as ThreadedGenServer from "@effect-otp/platform-node/ThreadedGenServer"
 import * as WorkerPool from "@effect-otp/platform-node/WorkerPool"
 
 class Fib extends Request.Class<Fib>()("Fib", { fields: { n: Schema.Int }, success: Schema.Number }) {}
+
+/** A trivial call, to a green GenServer and to a threaded one. */
+class Ping extends Request.Class<Ping>()("Ping", { fields: { n: Schema.Int }, success: Schema.Int }) {}
+const ThreadedPing = ThreadedGenServer.define({ protocol: [Ping] })
+const GreenPing = GenServer.behaviour({
+  protocol: [Ping],
+  init: () => Effect.succeed(GenServer.ok(0)),
+  handleCall: { Ping: ({ n }, count) => Effect.succeed(GenServer.reply(n, count + 1)) }
+})
+/** Marks the threads of the threaded GenServer, which this file also serves. */
+const threadedFlag = "--threaded-genserver"
 
 const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2))
 
@@ -176,6 +193,37 @@ async function main(): Promise<void> {
   )
   await Promise.all(raw.map((worker) => worker.terminate()))
 
+  // -- GenServer.call: green vs threaded ----------------------------------------------------------
+  const greenCall: Array<number> = []
+  const threadedCall: Array<number> = []
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const green = yield* GenServer.start(GreenPing, undefined)
+      const threaded = yield* ThreadedGenServer.start(ThreadedPing, undefined, {
+        worker: (data) => new Worker(self, { workerData: data, argv: [threadedFlag] })
+      })
+      const pings = (server: GenServer.Server<Ping>) =>
+        Effect.gen(function* () {
+          gc()
+          const t0 = performance.now()
+          for (let i = 0; i < calls; i++) yield* GenServer.call(server, new Ping({ n: i }))
+          return ((performance.now() - t0) * 1000) / calls
+        })
+      yield* pings(green)
+      yield* pings(threaded)
+      for (let i = 0; i < reps; i++) {
+        // alternate the order, as above
+        if (i % 2 === 0) {
+          greenCall.push(yield* pings(green))
+          threadedCall.push(yield* pings(threaded))
+        } else {
+          threadedCall.push(yield* pings(threaded))
+          greenCall.push(yield* pings(green))
+        }
+      }
+    }).pipe(Effect.provide(Node.layer()))
+  )
+
   const loadAfter = loadavg()
   const context = { cores, jobs, fib: N, poolSize, loadavgBefore: loadBefore, loadavgAfter: loadAfter }
   const results: Record<string, Stats> = {
@@ -185,7 +233,9 @@ async function main(): Promise<void> {
     speedup: stats("x", speedup, { ...context, goal: 1.7 }),
     rawSpeedup: stats("x", rawSpeedup, context),
     startup: stats("ms", startup, { ...context, what: "WorkerPool.make of one thread, until it serves" }),
-    call: stats("µs", call, { ...context, what: "round trip of one trivial call", calls })
+    call: stats("µs", call, { ...context, what: "round trip of one trivial call", calls }),
+    greenCall: stats("µs", greenCall, { ...context, what: "GenServer.call to a green GenServer", calls }),
+    threadedCall: stats("µs", threadedCall, { ...context, what: "GenServer.call to a ThreadedGenServer", calls })
   }
 
   const row = (name: string, s: Stats) =>
@@ -197,6 +247,8 @@ async function main(): Promise<void> {
   console.log(row("rawSpeedup", results.rawSpeedup!))
   console.log(row("startup", results.startup!))
   console.log(row("call", results.call!))
+  console.log(row("greenCall", results.greenCall!))
+  console.log(row("threadedCall", results.threadedCall!))
   console.log(`load average before ${loadBefore.join(" ")}, after ${loadAfter.join(" ")} (${cores} cores)`)
   // the load average lags (it includes the minute before this run), so the evidence of a busy
   // machine is the plain threads falling short of the cores
@@ -214,7 +266,12 @@ async function main(): Promise<void> {
 }
 
 if (!isMainThread) {
-  if (workerData === "raw") {
+  if (process.argv.includes(threadedFlag)) {
+    ThreadedGenServer.serve(ThreadedPing, {
+      init: () => Effect.succeed(0),
+      handleCall: { Ping: ({ n }, count) => Effect.succeed(ThreadedGenServer.reply(n, count + 1)) }
+    }).pipe(ThreadedGenServer.runWorker)
+  } else if (workerData === "raw") {
     // the plain worker_threads baseline: a number in, a number out
     parentPort!.on("message", (n: number) => parentPort!.postMessage(fib(n)))
   } else {
