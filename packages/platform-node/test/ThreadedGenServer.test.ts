@@ -5,6 +5,7 @@ import { threadId as mainThreadId, Worker } from "node:worker_threads"
 import type * as internal from "../src/internal/threadedServer.ts"
 import * as ThreadedGenServer from "../src/ThreadedGenServer.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
+import { Total } from "./fixtures/protocol.ts"
 import {
   Add,
   Boom,
@@ -52,6 +53,45 @@ const pidOf = <Req extends import("effect-otp").Request.Any, Cast>(server: GenSe
 
 const stateOf = (server: GenServer.Server<any, any>) =>
   Effect.map(GenServer.getState(server), (state) => state as internal.State)
+
+// the protocol is checked at compile time, on both sides
+export const _typeChecks = (server: GenServer.Server<ThreadedGenServer.RequestsOf<typeof Counter>, Reset>) => [
+  // @ts-expect-error: the counter does not serve this request
+  GenServer.call(server, new Total()),
+  // @ts-expect-error: a cast is not a call
+  GenServer.call(server, new Reset()),
+  // @ts-expect-error: the start argument is an integer
+  ThreadedGenServer.start(Counter, "ten", { worker }),
+  // @ts-expect-error: the counter has casts, so handleCast is required
+  ThreadedGenServer.serve(Counter, {
+    init: (start: number) => Effect.succeed(start),
+    handleCall: {
+      Increment: ({ by }, count) => Effect.succeed(ThreadedGenServer.reply(count + by, count + by)),
+      Get: (_, count) => Effect.succeed(ThreadedGenServer.reply(count, count)),
+      Decrement: (_, count) => Effect.succeed(ThreadedGenServer.reply(count, count)),
+      WhoAmI: (_, count) => Effect.succeed(ThreadedGenServer.reply(0, count)),
+      Crash: (_, count) => Effect.succeed(ThreadedGenServer.reply(undefined, count)),
+      Boom: (_, count) => Effect.succeed(ThreadedGenServer.reply(undefined, count))
+    }
+  }),
+  ThreadedGenServer.serve(Counter, {
+    init: (start: number) => Effect.succeed(start),
+    handleCall: {
+      // @ts-expect-error: Increment answers an integer
+      Increment: (_, count) => Effect.succeed(ThreadedGenServer.reply("many", count)),
+      Get: (_, count) => Effect.succeed(ThreadedGenServer.reply(count, count)),
+      Decrement: (_, count) => Effect.succeed(ThreadedGenServer.reply(count, count)),
+      WhoAmI: (_, count) => Effect.succeed(ThreadedGenServer.reply(0, count)),
+      Crash: (_, count) => Effect.succeed(ThreadedGenServer.reply(undefined, count)),
+      Boom: (_, count) => Effect.succeed(ThreadedGenServer.reply(undefined, count))
+    },
+    handleCast: {
+      Reset: () => Effect.succeed(ThreadedGenServer.noreply(0)),
+      Add: ({ n }, count) => Effect.succeed(ThreadedGenServer.noreply(count + n)),
+      ExitSoon: (_, count) => Effect.succeed(ThreadedGenServer.noreply(count))
+    }
+  })
+]
 
 describe("ThreadedGenServer", () => {
   it.live(
