@@ -15,7 +15,7 @@ K = "internal/kernel.ts"
 edit(K, [
 # imports
 ('import { Cause, Clock, type Context, Duration, Effect, Exit, type Fiber, LogLevel, Queue, References } from "effect"',
- 'import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, LogLevel, References, Scheduler } from "effect"\nimport { RunQueueScheduler } from "../../../../../scratchpad/bench-scheduler.ts"'),
+ 'import { Clock, Context, Duration, Effect, Exit, Fiber, LogLevel, References, Scheduler } from "effect"\nimport { RunQueueScheduler } from "../../../../../scratchpad/bench-scheduler.ts"'),
 # record fields
 ('''  readonly node: NodeState
   readonly queue: Queue.Queue<unknown>
@@ -682,3 +682,21 @@ export class ProcessRecord {{
 _k = _k[:_start].replace("/** The handle a process body gets through the `Self` service. */\n", "") + _slim + _k[_end:]
 open(f"{root}/{K}", "w").write(_k)
 print("record slimmed")
+
+# ------------------------------------------------------------------------------------------------
+# Crash reports: hand the Cause to the logger (which formats it if it prints anything) instead of
+# formatting it with Cause.pretty for every crash, printed or not.
+# ------------------------------------------------------------------------------------------------
+edit(K, [
+('''        reason._tag === "Failure" ? Cause.pretty(reason.cause) : String(reason)''',
+ '''        reason._tag === "Failure" ? reason.cause : String(reason)'''),
+])
+print("crash report patched")
+edit("Supervisor.ts", [
+('''    : Effect.logError(`supervisor ${state.self.pid}: child "${child.spec.id}" terminated`, String(reason)).pipe(''',
+ '''    : Effect.logError(
+        `supervisor ${state.self.pid}: child "${child.spec.id}" terminated`,
+        reason._tag === "Failure" ? reason.cause : String(reason)
+      ).pipe('''),
+])
+print("supervisor report patched")
