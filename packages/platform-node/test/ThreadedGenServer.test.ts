@@ -129,6 +129,15 @@ describe("ThreadedGenServer", () => {
         assert.strictEqual(invalid.field, "by")
         assert.strictEqual(yield* GenServer.call(counter, new Get()), 1)
 
+        // starts that fail: a start argument that does not fit its Schema, a thread that cannot start
+        const badArgs = failureOf(yield* Effect.exit(ThreadedGenServer.start(Counter, 1.5, { worker })))
+        assert.strictEqual(badArgs._tag, "InvalidRequest")
+        assert.strictEqual((badArgs as WorkerPool.InvalidRequest).request, "start argument")
+        const broken = new URL("./fixtures/broken-worker.ts", import.meta.url)
+        const spawnFailed = failureOf(yield* Effect.exit(ThreadedGenServer.start(Counter, 0, { worker: broken })))
+        assert.strictEqual(spawnFailed._tag, "WorkerSpawnFailed")
+        assert.include((spawnFailed as WorkerPool.WorkerSpawnFailed).detail, "cannot open the model file")
+
         // a handler that throws is a bug of the server: it exits with it, as a green GenServer
         const pid = pidOf(counter)
         const boom = failureOf(yield* Effect.exit(GenServer.call(counter, new Boom())))
