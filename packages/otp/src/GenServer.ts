@@ -578,17 +578,18 @@ class ServerLoop {
       if (handler === undefined) {
         return Effect.die(new Error(`GenServer: no handleCall for request "${message.request._tag}"`))
       }
-      return Effect.flatMap(
-        handler(message.request, this.state, message.from),
-        (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from)
-      )
+      const effect = handler(message.request, this.state, message.from)
+      if (Exit.isExit(effect) && Exit.isSuccess(effect)) {
+        return this.afterCall(effect.value as CallResult<any, any, any, any>, message.from)
+      }
+      return Effect.flatMap(effect, (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from))
     }
     if (message instanceof server.CastEnvelope) {
       const handler = this.behaviour.handleCast
       if (handler === undefined) return Effect.die(new Error("GenServer: cast to a server without handleCast"))
-      return Effect.flatMap(handler(message.message, this.state), (result: NoReplyResult<any, any>) =>
-        this.after(result)
-      )
+      const effect = handler(message.message, this.state)
+      if (Exit.isExit(effect) && Exit.isSuccess(effect)) return this.after(effect.value as NoReplyResult<any, any>)
+      return Effect.flatMap(effect, (result: NoReplyResult<any, any>) => this.after(result))
     }
     if (
       message instanceof kernel.ExitMessage &&

@@ -36,6 +36,7 @@
  */
 import { Context, Effect, Layer, Metric, type Scope } from "effect"
 import { NodeState, shutdownNode } from "./internal/kernel.ts"
+import { RunQueueScheduler } from "./internal/scheduler.ts"
 import { nextCreation, registerLive, unregisterLive } from "./internal/nodeIndex.ts"
 import type * as Pid from "./Pid.ts"
 
@@ -82,6 +83,15 @@ export class Node extends Context.Service<Node, NodeApi>()("effect-otp/Node") {}
 export interface Options {
   /** Default `"nonode@nohost"`, Erlang's name for a node that is not distributed. */
   readonly name?: string | undefined
+  /**
+   * What runs the node's processes. `"effect"` (default): Effect's default scheduler, which resumes
+   * each woken fiber from its own `setImmediate`. `"runQueue"`: one run queue for all processes,
+   * drained by microtasks, as a BEAM scheduler drains its run queue; it hands the thread back to
+   * the event loop every 2 ms of work, so timers and I/O wait at most that long. It roughly halves
+   * the cost of a message round trip (see bench/README.md); processes then interleave differently
+   * with fibers that are not processes. Under `TestClock` (tests) the test scheduler stays in place.
+   */
+  readonly scheduler?: "effect" | "runQueue" | undefined
 }
 
 /** @internal */
@@ -110,7 +120,11 @@ const droppedMetric = Metric.counter("effect_otp_messages_dropped_total", {
 export const make = (options?: Options): Effect.Effect<NodeApi, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.contextWith((context: Context.Context<never>) => {
-      const node = new NodeImpl(options?.name ?? "nonode@nohost", nextCreation())
+      const node = new NodeImpl(
+        options?.name ?? "nonode@nohost",
+        nextCreation(),
+        options?.scheduler === "runQueue" ? new RunQueueScheduler() : undefined
+      )
       registerLive(node.name, node.creation, node)
       const attributes = { node: `${node.name}#${node.creation}` }
       const registrations = [

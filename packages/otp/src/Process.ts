@@ -450,6 +450,7 @@ export const receive: {
   const match = typeof matchOrOptions === "function" ? matchOrOptions : undefined
   const options = typeof matchOrOptions === "function" ? maybeOptions : matchOrOptions
   if (options === undefined) {
+    if (match === undefined) return kernel.receiveAny
     return Effect.flatMap(selfRecord, (record) => kernel.receive(record, match, undefined, false))
   }
   const timeout = Duration.fromInputUnsafe(options.timeout)

@@ -214,12 +214,25 @@ export const intensity = (maxRestarts: number, within: Duration.Input): Schedule
   const windowMs = Duration.toMillis(Duration.fromInputUnsafe(within))
   return Schedule.fromStep(
     Effect.sync(() => {
-      let stamps: ReadonlyArray<number> = []
+      let stamps: Array<number> = []
+      let head = 0
       return (now: number, _input: unknown) => {
-        const next = addRestart(stamps, now, maxRestarts, windowMs)
-        stamps = next.stamps
-        if (next.exceeded) return Cause.done(stamps.length)
-        return Effect.succeed([stamps.length, Duration.zero] as [number, Duration.Duration])
+        if (stamps.length > head && now < stamps[stamps.length - 1]!) {
+          // the clock went back (a test clock): fall back to the pure step
+          const next = addRestart(stamps.slice(head), now, maxRestarts, windowMs)
+          stamps = [...next.stamps]
+          head = 0
+        } else {
+          while (head < stamps.length && now - stamps[head]! >= windowMs) head++
+          if (head > 64 && head * 2 > stamps.length) {
+            stamps = stamps.slice(head)
+            head = 0
+          }
+          stamps.push(now)
+        }
+        const count = stamps.length - head
+        if (count > maxRestarts) return Cause.done(count)
+        return Effect.succeed([count, Duration.zero] as [number, Duration.Duration])
       }
     })
   )
@@ -492,9 +505,10 @@ const childExited = (
   child.pid = undefined
   const report = ExitReason.isNormalLike(reason)
     ? Effect.void
-    : Effect.logError(`supervisor ${state.self.pid}: child "${child.spec.id}" terminated`, String(reason)).pipe(
-        Effect.annotateLogs({ event: "CHILD_TERMINATED", child: child.spec.id, reason: reason._tag })
-      )
+    : Effect.logError(
+        `supervisor ${state.self.pid}: child "${child.spec.id}" terminated`,
+        reason._tag === "Failure" ? reason.cause : String(reason)
+      ).pipe(Effect.annotateLogs({ event: "CHILD_TERMINATED", child: child.spec.id, reason: reason._tag }))
   if (!ChildSpec.shouldRestart(child.spec.restart, ExitReason.isNormalLike(reason))) {
     if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
     if (child.spec.significant && autoShutdownNow(state, child)) {

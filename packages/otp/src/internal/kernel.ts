@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { Cause, Clock, type Context, Duration, Effect, Exit, type Fiber, LogLevel, Queue, References } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, LogLevel, References, Scheduler } from "effect"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
@@ -102,47 +102,150 @@ interface Timer {
   readonly due: number
 }
 
+/** The fields of a record that most processes never set: allocated on first write. */
+class RecordExt {
+  capacity = Number.POSITIVE_INFINITY
+  overflow: MailboxOptions.Overflow = "suspend"
+  systemHandler: ((message: unknown) => Effect.Effect<void>) | undefined = undefined
+  blocked: Array<() => void> | undefined = undefined
+  links: Set<ProcessRecord> | undefined = undefined
+  monitors: Map<number, Monitor> | undefined = undefined
+  monitoredBy: Map<number, Monitor> | undefined = undefined
+  timers: Map<number, Timer> | undefined = undefined
+  exitListeners: Set<(reason: ExitReason.ExitReason) => void> | undefined = undefined
+  exitQueued: boolean = false
+  name: string | undefined = undefined
+  pendingExit: ExitReason.ExitReason | undefined = undefined
+  signalled: boolean = false
+  exitReason: ExitReason.ExitReason | undefined = undefined
+  dropped: number = 0
+}
+
 /** The handle a process body gets through the `Self` service. */
 export class ProcessRecord {
   readonly pid: PidImpl
   readonly node: NodeState
-  readonly queue: Queue.Queue<unknown>
-  readonly capacity: number
-  readonly overflow: MailboxOptions.Overflow
+  /** the mailbox queue: messages from `mqHead` on, oldest first; allocated at the first message */
+  mq: Array<unknown> | undefined = undefined
+  mqHead = 0
+  /** the resume of a receive waiting for a message */
+  waiter: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   /** messages a selective receive examined and skipped, oldest first */
   saved: Array<unknown> | undefined = undefined
   /** the system lane: served before any user message */
   system: Array<unknown> | undefined = undefined
-  systemHandler: ((message: unknown) => Effect.Effect<void>) | undefined = undefined
-  /** senders suspended on a full `"suspend"` mailbox, oldest first */
-  blocked: Array<() => void> | undefined = undefined
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  links: Set<ProcessRecord> | undefined = undefined
-  /** monitors this process holds, by ref id */
-  monitors: Map<number, Monitor> | undefined = undefined
-  /** monitors on this process, by ref id */
-  monitoredBy: Map<number, Monitor> | undefined = undefined
-  timers: Map<number, Timer> | undefined = undefined
-  exitListeners: Set<(reason: ExitReason.ExitReason) => void> | undefined = undefined
-  /** exited, but its exit listeners are still queued behind an outer exit (see `afterExit`) */
-  exitQueued = false
   trapExit = false
-  name: string | undefined = undefined
   status: Status = "runnable"
-  /** the reason an exit signal (or `exit/1`) gave this process; wins over the fiber's own exit */
-  pendingExit: ExitReason.ExitReason | undefined = undefined
-  /** true when `pendingExit` came from another process's signal: no crash report then */
-  signalled = false
-  exitReason: ExitReason.ExitReason | undefined = undefined
   received = 0
-  dropped = 0
+  ext: RecordExt | undefined = undefined
 
-  constructor(node: NodeState, id: number, queue: Queue.Queue<unknown>, mailbox: MailboxOptions.Options | undefined) {
+  constructor(node: NodeState, id: number, mailbox: MailboxOptions.Options | undefined) {
     this.node = node
     this.pid = new PidImpl(node.name, node.creation, id, this)
-    this.queue = queue
-    this.capacity = mailbox?.capacity ?? Number.POSITIVE_INFINITY
-    this.overflow = mailbox?.overflow ?? "suspend"
+    if (mailbox?.capacity !== undefined || mailbox?.overflow !== undefined) {
+      const ext = (this.ext = new RecordExt())
+      ext.capacity = mailbox.capacity ?? Number.POSITIVE_INFINITY
+      ext.overflow = mailbox.overflow ?? "suspend"
+    }
+  }
+
+  get capacity(): number {
+    return this.ext === undefined ? Number.POSITIVE_INFINITY : this.ext.capacity
+  }
+  get overflow(): MailboxOptions.Overflow {
+    return this.ext === undefined ? "suspend" : this.ext.overflow
+  }
+  get systemHandler(): ((message: unknown) => Effect.Effect<void>) | undefined {
+    return this.ext === undefined ? undefined : this.ext.systemHandler
+  }
+  set systemHandler(value: ((message: unknown) => Effect.Effect<void>) | undefined) {
+    if (this.ext !== undefined) this.ext.systemHandler = value
+    else if (value !== undefined) (this.ext = new RecordExt()).systemHandler = value
+  }
+  get blocked(): Array<() => void> | undefined {
+    return this.ext === undefined ? undefined : this.ext.blocked
+  }
+  set blocked(value: Array<() => void> | undefined) {
+    if (this.ext !== undefined) this.ext.blocked = value
+    else if (value !== undefined) (this.ext = new RecordExt()).blocked = value
+  }
+  get links(): Set<ProcessRecord> | undefined {
+    return this.ext === undefined ? undefined : this.ext.links
+  }
+  set links(value: Set<ProcessRecord> | undefined) {
+    if (this.ext !== undefined) this.ext.links = value
+    else if (value !== undefined) (this.ext = new RecordExt()).links = value
+  }
+  get monitors(): Map<number, Monitor> | undefined {
+    return this.ext === undefined ? undefined : this.ext.monitors
+  }
+  set monitors(value: Map<number, Monitor> | undefined) {
+    if (this.ext !== undefined) this.ext.monitors = value
+    else if (value !== undefined) (this.ext = new RecordExt()).monitors = value
+  }
+  get monitoredBy(): Map<number, Monitor> | undefined {
+    return this.ext === undefined ? undefined : this.ext.monitoredBy
+  }
+  set monitoredBy(value: Map<number, Monitor> | undefined) {
+    if (this.ext !== undefined) this.ext.monitoredBy = value
+    else if (value !== undefined) (this.ext = new RecordExt()).monitoredBy = value
+  }
+  get timers(): Map<number, Timer> | undefined {
+    return this.ext === undefined ? undefined : this.ext.timers
+  }
+  set timers(value: Map<number, Timer> | undefined) {
+    if (this.ext !== undefined) this.ext.timers = value
+    else if (value !== undefined) (this.ext = new RecordExt()).timers = value
+  }
+  get exitListeners(): Set<(reason: ExitReason.ExitReason) => void> | undefined {
+    return this.ext === undefined ? undefined : this.ext.exitListeners
+  }
+  set exitListeners(value: Set<(reason: ExitReason.ExitReason) => void> | undefined) {
+    if (this.ext !== undefined) this.ext.exitListeners = value
+    else if (value !== undefined) (this.ext = new RecordExt()).exitListeners = value
+  }
+  get exitQueued(): boolean {
+    return this.ext === undefined ? false : this.ext.exitQueued
+  }
+  set exitQueued(value: boolean) {
+    if (this.ext !== undefined) this.ext.exitQueued = value
+    else if (value !== false) (this.ext = new RecordExt()).exitQueued = value
+  }
+  get name(): string | undefined {
+    return this.ext === undefined ? undefined : this.ext.name
+  }
+  set name(value: string | undefined) {
+    if (this.ext !== undefined) this.ext.name = value
+    else if (value !== undefined) (this.ext = new RecordExt()).name = value
+  }
+  get pendingExit(): ExitReason.ExitReason | undefined {
+    return this.ext === undefined ? undefined : this.ext.pendingExit
+  }
+  set pendingExit(value: ExitReason.ExitReason | undefined) {
+    if (this.ext !== undefined) this.ext.pendingExit = value
+    else if (value !== undefined) (this.ext = new RecordExt()).pendingExit = value
+  }
+  get signalled(): boolean {
+    return this.ext === undefined ? false : this.ext.signalled
+  }
+  set signalled(value: boolean) {
+    if (this.ext !== undefined) this.ext.signalled = value
+    else if (value !== false) (this.ext = new RecordExt()).signalled = value
+  }
+  get exitReason(): ExitReason.ExitReason | undefined {
+    return this.ext === undefined ? undefined : this.ext.exitReason
+  }
+  set exitReason(value: ExitReason.ExitReason | undefined) {
+    if (this.ext !== undefined) this.ext.exitReason = value
+    else if (value !== undefined) (this.ext = new RecordExt()).exitReason = value
+  }
+  get dropped(): number {
+    return this.ext === undefined ? 0 : this.ext.dropped
+  }
+  set dropped(value: number) {
+    if (this.ext !== undefined) this.ext.dropped = value
+    else if (value !== 0) (this.ext = new RecordExt()).dropped = value
   }
 
   get alive(): boolean {
@@ -150,7 +253,7 @@ export class ProcessRecord {
   }
 
   get mailboxLength(): number {
-    return Queue.sizeUnsafe(this.queue) + (this.saved?.length ?? 0)
+    return mqSize(this) + (this.saved?.length ?? 0)
   }
 }
 
@@ -169,16 +272,62 @@ export class NodeState {
   onEmpty: (() => void) | undefined = undefined
   /** the pid that stands for "outside any process" on this node, like `<0.0.0>` */
   readonly systemPid: PidImpl
+  /** the scheduler this node's processes run on, in place of Effect's default one; undefined: the default */
+  readonly scheduler: Scheduler.Scheduler | undefined
+  /** spawner context → the same context with the node's scheduler (one derived context per spawner) */
+  readonly processBases = new WeakMap<Context.Context<never>, Context.Context<never>>()
 
-  constructor(name: string, creation: number) {
+  constructor(name: string, creation: number, scheduler?: Scheduler.Scheduler) {
     this.name = name
     this.creation = creation
     this.systemPid = new PidImpl(name, creation, 0)
+    this.scheduler = scheduler
   }
 
   get active(): number {
     return this.table.size
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mailbox queue and wake-ups
+// ---------------------------------------------------------------------------------------------
+
+const mqSize = (record: ProcessRecord): number => (record.mq === undefined ? 0 : record.mq.length - record.mqHead)
+
+const Empty: unique symbol = Symbol.for("effect-otp/Empty") as never
+
+/** Takes the oldest message of the queue, or `Empty`. */
+const mqTake = (record: ProcessRecord): unknown => {
+  const mq = record.mq
+  if (mq === undefined || record.mqHead >= mq.length) return Empty
+  const message = mq[record.mqHead]
+  mq[record.mqHead++] = undefined
+  if (record.mqHead === mq.length) {
+    mq.length = 0
+    record.mqHead = 0
+  } else if (record.mqHead >= 1024 && record.mqHead * 2 >= mq.length) {
+    mq.splice(0, record.mqHead)
+    record.mqHead = 0
+  }
+  return message
+}
+
+/** Appends a message and wakes the receiver if it waits in a receive. */
+const mqPush = (record: ProcessRecord, message: unknown): void => {
+  ;(record.mq ??= []).push(message)
+  wake(record)
+}
+
+/**
+ * Resumes a waiting receive through the scheduler: the receiver runs when the sender yields, never
+ * on the sender's stack (so a send returns before the receiver reacts to it).
+ */
+const wake = (record: ProcessRecord): void => {
+  const resume = record.waiter
+  if (resume === undefined) return
+  record.waiter = undefined
+  ;(Fiber.getCurrent() ?? record.fiber)!.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,10 +364,7 @@ export const offer = (record: ProcessRecord, message: unknown): Delivery => {
     record.node.dropped++
     return "dropped"
   }
-  if (
-    Queue.sizeUnsafe(record.queue) >= record.capacity ||
-    (record.blocked !== undefined && record.blocked.length > 0)
-  ) {
+  if (mqSize(record) >= record.capacity || (record.blocked !== undefined && record.blocked.length > 0)) {
     switch (record.overflow) {
       case "dropNewest": {
         record.dropped++
@@ -236,9 +382,9 @@ export const offer = (record: ProcessRecord, message: unknown): Delivery => {
         return "full"
     }
   }
-  Queue.offerUnsafe(record.queue, message)
   record.received++
   record.node.sent++
+  mqPush(record, message)
   return "delivered"
 }
 
@@ -254,26 +400,23 @@ const isKernelMade = (message: unknown): boolean =>
  * holds none. A Down, an EXIT, a receive timeout or a system wake-up must not be lost to an overflow.
  */
 const dropOldestUserMessage = (record: ProcessRecord): boolean => {
-  const head = Queue.takeUnsafe(record.queue) as Exit.Success<unknown> | undefined
-  if (head === undefined) return false
-  if (!isKernelMade(head.value)) return true
-  const kept: Array<unknown> = [head.value]
-  let dropped = false
-  while (true) {
-    const exit = Queue.takeUnsafe(record.queue) as Exit.Success<unknown> | undefined
-    if (exit === undefined) break
-    if (!dropped && !isKernelMade(exit.value)) dropped = true
-    else kept.push(exit.value)
+  const mq = record.mq
+  if (mq === undefined) return false
+  for (let i = record.mqHead; i < mq.length; i++) {
+    if (!isKernelMade(mq[i])) {
+      if (i === record.mqHead) mqTake(record)
+      else mq.splice(i, 1)
+      return true
+    }
   }
-  for (const message of kept) Queue.offerUnsafe(record.queue, message)
-  return dropped
+  return false
 }
 
 /** Delivers a message made by the kernel (Down, EXIT, timeouts): never refused, never counted as dropped. */
 export const deliverSystemMade = (record: ProcessRecord, message: unknown): void => {
   if (record.status === "exited") return
-  Queue.offerUnsafe(record.queue, message)
   record.received++
+  mqPush(record, message)
 }
 
 /** Puts a message in the system lane, served before any user message. */
@@ -284,14 +427,15 @@ export const pushSystem = (record: ProcessRecord, message: unknown): boolean => 
   // Only a process blocked in receive needs a wake-up token; any other serves the lane at its next
   // receive. The token is not a message: left in the queue, it would count towards a bounded
   // mailbox's capacity and show in the mailbox length.
-  if (first && record.status === "waiting") Queue.offerUnsafe(record.queue, SystemWake)
+  // a waiting receive serves the lane when woken: no token needed
+  if (first) wake(record)
   return true
 }
 
 /** Lets the oldest suspended sender in, if there is room. */
 const releaseBlocked = (record: ProcessRecord): void => {
   const blocked = record.blocked
-  while (blocked !== undefined && blocked.length > 0 && Queue.sizeUnsafe(record.queue) < record.capacity) {
+  while (blocked !== undefined && blocked.length > 0 && mqSize(record) < record.capacity) {
     blocked.shift()!()
   }
 }
@@ -301,9 +445,9 @@ export const offerSuspending = (record: ProcessRecord, message: unknown): Effect
   Effect.callback<void>((resume) => {
     const admit = () => {
       if (record.status !== "exited") {
-        Queue.offerUnsafe(record.queue, message)
         record.received++
         record.node.sent++
+        mqPush(record, message)
       } else {
         record.node.dropped++
       }
@@ -341,6 +485,7 @@ export const receive = (
   token: ReceiveTimeout | undefined,
   noWait: boolean
 ): Effect.Effect<unknown> => {
+  if (match === undefined && token === undefined && !noWait) return receiveAny
   const handle = (message: unknown): Effect.Effect<unknown> | undefined => {
     if (message === SystemWake) {
       return record.system !== undefined ? Effect.flatMap(runSystem(record), step) : undefined
@@ -353,6 +498,7 @@ export const receive = (
     return undefined
   }
   const step = (): Effect.Effect<unknown> => {
+    if (record.status === "waiting") record.status = "running"
     if (record.system !== undefined) return Effect.flatMap(runSystem(record), step)
     const saved = record.saved
     if (saved !== undefined && saved.length > 0) {
@@ -369,21 +515,60 @@ export const receive = (
       }
     }
     while (true) {
-      const exit = Queue.takeUnsafe(record.queue)
-      if (exit === undefined) break
+      const message = mqTake(record)
+      if (message === Empty) break
       if (record.blocked !== undefined) releaseBlocked(record)
-      const result = handle((exit as Exit.Success<unknown>).value)
+      const result = handle(message)
       if (result !== undefined) return result
     }
     if (noWait) return Effect.succeed(TimedOut)
-    record.status = "waiting"
-    return Effect.flatMap(Queue.take(record.queue), (message) => {
-      record.status = "running"
-      if (record.blocked !== undefined) releaseBlocked(record)
-      return handle(message) ?? step()
-    })
+    if (record.status === "running") record.status = "waiting"
+    return Effect.flatMap(waitForMessage, step)
   }
   return Effect.suspend(step)
+}
+
+/** The record of the process the current fiber runs (the `Self` service, read by its key). */
+const currentRecord = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord =>
+  Context.getOrUndefined(fiber.context, SelfByKey) as ProcessRecord
+
+/** `Process.Self`, by its key (the string is the service's identity) */
+const SelfByKey = Context.Service<any, ProcessRecord>("effect-otp/Process/Self")
+
+/** Suspends the calling process until a message arrives (the sender resumes it). One value for all. */
+const waitForMessage: Effect.Effect<void> = Effect.callback<void>((resume) => {
+  currentRecord(Fiber.getCurrent()!).waiter = resume
+})
+
+/**
+ * `receive()` with no pattern and no timeout, the hot path: one value for every process, no
+ * allocation when a message is waiting.
+ */
+export const receiveAny: Effect.Effect<unknown> = Effect.withFiber((fiber) => receiveAnyStep(currentRecord(fiber)))
+
+const receiveAnyAfterWait: Effect.Effect<unknown> = Effect.flatMap(waitForMessage, () => receiveAny)
+
+const receiveAnyStep = (record: ProcessRecord): Effect.Effect<unknown> => {
+  if (record.status === "waiting") record.status = "running"
+  if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => receiveAny)
+  const saved = record.saved
+  if (saved !== undefined && saved.length > 0) {
+    for (let i = 0; i < saved.length; i++) {
+      const message = saved[i]
+      saved.splice(i--, 1)
+      if (!(message instanceof ReceiveTimeout)) return Effect.succeed(message)
+    }
+  }
+  while (true) {
+    const message = mqTake(record)
+    if (message === Empty) break
+    if (record.blocked !== undefined) releaseBlocked(record)
+    if (message === SystemWake) {
+      if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => receiveAny)
+    } else if (!(message instanceof ReceiveTimeout)) return Effect.succeed(message)
+  }
+  if (record.status === "running") record.status = "waiting"
+  return receiveAnyAfterWait
 }
 
 /** `receive` with a timeout: a timer puts a timeout message in the process's own queue. */
@@ -398,12 +583,7 @@ export const receiveWithin = (
     const token = new ReceiveTimeout()
     return Effect.flatMap(
       // the timeout token is not a message: it is not counted in `received`
-      startTimer(
-        record,
-        timeout,
-        () => void (record.status !== "exited" && Queue.offerUnsafe(record.queue, token)),
-        token.ref.id
-      ),
+      startTimer(record, timeout, () => void (record.status !== "exited" && mqPush(record, token)), token.ref.id),
       () =>
         Effect.tap(receive(record, match, token, false), () =>
           Effect.sync(() => cancelTimerUnsafe(record, token.ref.id))
@@ -542,9 +722,8 @@ export const flushMessages = (record: ProcessRecord, predicate: (message: unknow
   let removed = 0
   const saved = (record.saved ??= [])
   while (true) {
-    const exit = Queue.takeUnsafe(record.queue)
-    if (exit === undefined) break
-    const message = (exit as Exit.Success<unknown>).value
+    const message = mqTake(record)
+    if (message === Empty) break
     // a wake-up token is not a message: only the queue may hold it (the save list would hand it out
     // to the next receive as a user message); the system lane itself is served at every receive
     if (message !== SystemWake) saved.push(message)
@@ -580,7 +759,9 @@ export const onProcessExit = (record: ProcessRecord, exit: Exit.Exit<unknown, un
     record.blocked = undefined
     for (const admit of blocked) admit()
   }
-  Queue.shutdownUnsafe(record.queue)
+  record.mq = undefined
+  record.mqHead = 0
+  record.waiter = undefined
   record.saved = undefined
   record.system = undefined
   exitDepth++
@@ -685,45 +866,89 @@ export const spawn = <E, R>(
   options: SpawnOptions | undefined,
   setup: ((record: ProcessRecord) => void) | undefined
 ): Effect.Effect<ProcessRecord, never, Exclude<R, any>> =>
-  Effect.flatMap(Queue.unbounded<unknown>(), (queue) =>
-    Effect.withFiber((parent) => {
-      const record = new ProcessRecord(node, node.nextId++, queue, options?.mailbox)
-      record.trapExit = options?.trapExit === true
-      node.table.set(record.pid.id, record)
-      node.spawned++
-      setup?.(record)
-      const debug = debugEnabled(parent)
-      const run = Effect.onExit(
-        Effect.provideService(
-          Effect.suspend(() => {
-            record.status = "running"
-            // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body
-            // runs at the process's exit, not at its spawner's
-            const scoped = Effect.scoped(body)
-            return debug
-              ? Effect.andThen(
-                  Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
-                  scoped
-                )
-              : scoped
-          }),
-          self,
-          record
-        ),
-        (exit) => reportExit(record, exit, debug)
-      ).pipe(Effect.annotateLogs("pid", record.pid.toString()))
-      return Effect.map(Effect.forkDetach(run), (fiber) => {
+  Effect.withFiber((parent) => {
+    const record = new ProcessRecord(node, node.nextId++, options?.mailbox)
+    record.trapExit = options?.trapExit === true
+    node.table.set(record.pid.id, record)
+    node.spawned++
+    setup?.(record)
+    const debug = debugEnabled(parent)
+    const run = Effect.suspend(() => {
+      if (record.status === "runnable") record.status = "running"
+      // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body
+      // runs at the process's exit, not at its spawner's
+      const scoped = Effect.scoped(body)
+      return debug
+        ? Effect.andThen(
+            Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
+            scoped
+          )
+        : scoped
+    })
+    // The child inherits the context the parent has when it forks: put `Self` and the pid log
+    // annotation there, rather than wrappers that would sit on the child's stack all its life.
+    const annotations = parent.getRef(References.CurrentLogAnnotations)
+    const context = Context.add(
+      Context.add(processBase(node, parent.context), self, record),
+      References.CurrentLogAnnotations,
+      {
+        ...annotations,
+        pid: pidString(node, record.pid.id)
+      }
+    )
+    return Effect.map(
+      Effect.updateContext(Effect.forkDetach(run), () => context as Context.Context<any>),
+      (fiber) => {
         record.fiber = fiber as Fiber.Fiber<unknown, unknown>
-        fiber.addObserver((exit) => onProcessExit(record, exit))
+        fiber.addObserver(exitObserver(record, fiber as Fiber.Fiber<unknown, unknown>, debug))
         if (node.closing || record.pendingExit !== undefined) {
           const reason = record.pendingExit ?? ExitReason.shutdown
           record.pendingExit = undefined
           terminate(record, reason, true)
         }
         return record
-      })
-    })
-  ) as never
+      }
+    )
+  }) as never
+
+/** The fiber observer of a process: crash report and lifecycle events (logged with the process's context), then the exit. */
+const exitObserver =
+  (record: ProcessRecord, fiber: Fiber.Fiber<unknown, unknown>, debug: boolean) =>
+  (exit: Exit.Exit<unknown, unknown>): void => {
+    const report = reportExit(record, exit, debug)
+    if (report !== Effect.void) Effect.runForkWith(fiber.context)(report)
+    onProcessExit(record, exit)
+  }
+
+/**
+ * The context a process starts from: the spawner's, on the node's scheduler if it has one. Derived
+ * once per spawner context, so the processes spawned from one fiber share one fiber cache.
+ */
+const processBase = (node: NodeState, context: Context.Context<never>): Context.Context<never> => {
+  const scheduler = node.scheduler
+  // only in place of Effect's default scheduler: a test clock's tracking scheduler stays
+  if (scheduler === undefined || !(Context.get(context, Scheduler.Scheduler) instanceof Scheduler.MixedScheduler)) {
+    return context
+  }
+  let base = node.processBases.get(context)
+  if (base === undefined) {
+    base = Context.add(context, Scheduler.Scheduler, scheduler)
+    node.processBases.set(context, base)
+  }
+  return base
+}
+
+const pidPrefixes = new WeakMap<NodeState, string>()
+/** `<0.42.0>` without a lookup per pid: the node's part is computed once. */
+const pidString = (node: NodeState, id: number): string => {
+  let prefix = pidPrefixes.get(node)
+  if (prefix === undefined) {
+    const system = node.systemPid.toString()
+    prefix = system.slice(0, system.length - ".0.0>".length)
+    pidPrefixes.set(node, prefix)
+  }
+  return `${prefix}.${id}.0>`
+}
 
 /** Crash reports and lifecycle events, logged from inside the process with its annotations. */
 const reportExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>, debug: boolean): Effect.Effect<void> => {
@@ -734,7 +959,7 @@ const reportExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>, de
       if (record.name !== undefined) annotations.name = record.name
       return Effect.logError(
         `process ${record.pid} crashed`,
-        reason._tag === "Failure" ? Cause.pretty(reason.cause) : String(reason)
+        reason._tag === "Failure" ? reason.cause : String(reason)
       ).pipe(Effect.annotateLogs(annotations))
     }
   }
@@ -751,13 +976,128 @@ const reportExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>, de
 export const shutdownNode = (node: NodeState): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     node.closing = true
-    if (node.table.size === 0) return resume(Effect.void)
+    if (node.table.size === 0) {
+      stopDeadlines(node)
+      return resume(Effect.void)
+    }
     node.onEmpty = () => {
       node.onEmpty = undefined
+      stopDeadlines(node)
       resume(Effect.void)
     }
     for (const record of Array.from(node.table.values())) terminate(record, ExitReason.shutdown, true)
   })
+
+/** A call's deadline: `fire` runs when it passes unless `done` was set first. */
+export class Deadline {
+  done = false
+  readonly due: number
+  readonly fire: () => void
+  constructor(due: number, fire: () => void) {
+    this.due = due
+    this.fire = fire
+  }
+}
+
+interface DeadlineFifo {
+  items: Array<Deadline>
+  head: number
+}
+
+interface Deadlines {
+  readonly fifos: Map<number, DeadlineFifo>
+  live: number
+  sweeper: Fiber.Fiber<void> | undefined
+  sweeperDue: number
+}
+
+const deadlinesOf = new WeakMap<NodeState, Deadlines>()
+
+/**
+ * Arms a deadline `ms` from now on the caller's `Clock`. Deadlines of one length are due in the
+ * order they are armed, so each length is a FIFO and arming costs a push; one sweeper fiber per node
+ * sleeps until the earliest one. Entries that are done are dropped from the head as new ones come.
+ */
+export const addDeadline = (
+  node: NodeState,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  ms: number,
+  fire: () => void
+): Deadline => {
+  let state = deadlinesOf.get(node)
+  if (state === undefined) {
+    state = { fifos: new Map(), live: 0, sweeper: undefined, sweeperDue: Number.POSITIVE_INFINITY }
+    deadlinesOf.set(node, state)
+  }
+  const due = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + ms
+  const entry = new Deadline(due, fire)
+  let fifo = state.fifos.get(ms)
+  if (fifo === undefined) {
+    fifo = { items: [], head: 0 }
+    state.fifos.set(ms, fifo)
+  }
+  while (fifo.head < fifo.items.length && fifo.items[fifo.head]!.done) fifo.items[fifo.head++] = undefined as never
+  if (fifo.head === fifo.items.length) {
+    fifo.items.length = 0
+    fifo.head = 0
+  } else if (fifo.items.length - fifo.head > 2 * state.live + 64) {
+    fifo.items = fifo.items.slice(fifo.head).filter((d) => !d.done)
+    fifo.head = 0
+  }
+  fifo.items.push(entry)
+  state.live++
+  if (due < state.sweeperDue) {
+    state.sweeper?.interruptUnsafe()
+    state.sweeperDue = due
+    state.sweeper = Effect.runForkWith(fiber.context)(sweep(state))
+  }
+  return entry
+}
+
+/** The call is over (replied, failed or interrupted): its deadline will not fire. */
+export const clearDeadline = (node: NodeState, entry: Deadline): void => {
+  if (entry.done) return
+  entry.done = true
+  const state = deadlinesOf.get(node)
+  if (state !== undefined) state.live--
+}
+
+const sweep = (state: Deadlines): Effect.Effect<void> =>
+  Effect.clockWith((clock) => {
+    const wait = Math.max(0, state.sweeperDue - clock.currentTimeMillisUnsafe())
+    return Effect.flatMap(Effect.sleep(wait), () => {
+      const now = clock.currentTimeMillisUnsafe()
+      let next = Number.POSITIVE_INFINITY
+      for (const fifo of state.fifos.values()) {
+        while (fifo.head < fifo.items.length) {
+          const entry = fifo.items[fifo.head]!
+          if (!entry.done && entry.due > now) break
+          fifo.items[fifo.head++] = undefined as never
+          if (!entry.done) {
+            entry.done = true
+            state.live--
+            entry.fire()
+          }
+        }
+        if (fifo.head < fifo.items.length) next = Math.min(next, fifo.items[fifo.head]!.due)
+      }
+      state.sweeperDue = next
+      if (next === Number.POSITIVE_INFINITY) {
+        state.sweeper = undefined
+        return Effect.void
+      }
+      return sweep(state)
+    })
+  })
+
+/** Stops the node's deadline sweeper (at node shutdown: it must not keep the event loop alive). */
+export const stopDeadlines = (node: NodeState): void => {
+  const state = deadlinesOf.get(node)
+  if (state === undefined) return
+  state.sweeper?.interruptUnsafe()
+  state.sweeper = undefined
+  state.sweeperDue = Number.POSITIVE_INFINITY
+}
 
 /** Fails with NoProc when the pid names no live local process. */
 export const noProcFor = (pid: Pid.Pid<never, unknown>) => new Errors.NoProc({ pid: pid as Pid.Pid<unknown, unknown> })

@@ -226,7 +226,19 @@ export const call = <Req extends Request.Any, Cast, const Q extends Req>(
         cleanup
       )
     }
-    return Effect.ensuring(awaitReply(deferred, record, options), cleanup)
+    const timeout = options?.timeout === undefined ? defaultCallTimeout : options.timeout
+    if (timeout === "infinity") return Effect.ensuring(Deferred.await(deferred), cleanup)
+    const ms = Duration.toMillis(Duration.fromInputUnsafe(timeout))
+    const deadline = kernel.addDeadline(record.node, fiber, ms, () =>
+      Deferred.doneUnsafe(deferred, Exit.fail(new CallTimeout({ pid: record.pid, timeout: ms })))
+    )
+    return Effect.ensuring(
+      Deferred.await(deferred),
+      Effect.sync(() => {
+        listeners.delete(onExit)
+        kernel.clearDeadline(record.node, deadline)
+      })
+    )
   }) as never
 
 const timeoutError = (record: kernel.ProcessRecord, timeout: Duration.Input) =>
