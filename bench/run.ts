@@ -12,6 +12,7 @@ import { availableParallelism, cpus, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { formatExtras, formatTable, hasGc, implNames, runScenario, type ScenarioResult } from "./lib/harness.ts"
+import { setNodeScheduler } from "./lib/util.ts"
 import { scenarios } from "./scenarios/index.ts"
 
 interface Args {
@@ -19,6 +20,7 @@ interface Args {
   readonly json: string | undefined
   readonly only: ReadonlyArray<string> | undefined
   readonly cpu: boolean
+  readonly runQueue: boolean
 }
 
 const parseArgs = (argv: ReadonlyArray<string>): Args => {
@@ -26,6 +28,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
   let json: string | undefined
   let only: Array<string> | undefined
   let cpu = true
+  let runQueue = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === "--quick") quick = true
@@ -34,14 +37,15 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else if (arg === "--only") only = argv[++i]?.split(",")
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length).split(",")
     else if (arg === "--no-cpu") cpu = false
+    else if (arg === "--run-queue") runQueue = true
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu]")
+      console.log("usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu] [--run-queue]")
       console.log(`scenario ids: ${scenarios.map((s) => s.id).join(", ")}`)
       process.exit(0)
     } else throw new Error(`unknown argument ${arg} (try --help)`)
   }
   if (json === "") throw new Error("--json needs a file name")
-  return { quick, json, only, cpu }
+  return { quick, json, only, cpu, runQueue }
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -111,6 +115,7 @@ const toJson = (results: ReadonlyArray<ScenarioResult>) =>
 
 const main = async (): Promise<void> => {
   const args = parseArgs(process.argv.slice(2))
+  if (args.runQueue) setNodeScheduler("runQueue")
   if (!hasGc()) console.log("warning: run with node --expose-gc (npm run bench does): no GC between repetitions")
   const selected = args.only === undefined ? scenarios : scenarios.filter((s) => args.only!.includes(s.id))
   if (selected.length === 0) throw new Error(`no scenario matches --only ${args.only?.join(",")}`)
@@ -118,7 +123,7 @@ const main = async (): Promise<void> => {
   console.log(
     `effect-otp bench: node ${process.version}, effect ${effectVersion()}, ${availableParallelism()} cores (${
       cpus()[0]?.model ?? "?"
-    })${args.quick ? ", quick" : ""}`
+    })${args.quick ? ", quick" : ""}${args.runQueue ? ", effect-otp on the run-queue scheduler" : ""}`
   )
   const results: Array<ScenarioResult> = []
   for (const scenario of selected) {

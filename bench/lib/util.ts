@@ -23,9 +23,16 @@ export const setScheduler = (s: Scheduler.Scheduler | undefined): void => {
 export const run = <A>(effect: Effect.Effect<A>): Promise<A> =>
   Effect.runPromise(effect, scheduler === undefined ? undefined : { scheduler })
 
+let nodeScheduler: "effect" | "runQueue" = "effect"
+
+/** `--run-queue`: effect-otp's nodes run their processes on the run-queue scheduler (`Node.layer({ scheduler })`). */
+export const setNodeScheduler = (s: "effect" | "runQueue"): void => {
+  nodeScheduler = s
+}
+
 /** Runs an effect-otp program on a fresh node; the node is shut down after the program (untimed). */
 export const runOnNode = <A>(effect: Effect.Effect<A, never, Node.Node>): Promise<A> =>
-  run(Effect.provide(effect, Node.layer()))
+  run(Effect.provide(effect, Node.layer({ scheduler: nodeScheduler })))
 
 /** A logger layer that drops everything: crash reports must not flood the table. */
 export const silentLogger: Layer.Layer<never> = Logger.layer([])
