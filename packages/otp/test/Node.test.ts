@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Logger, Metric, Option, Scope } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Logger, Metric, Option, Scheduler, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { ExitReason, Node, Pid, Process } from "effect-otp"
 import { assertReason, deadPid, spawnIdle, spawnResult } from "./utils.ts"
@@ -247,5 +247,39 @@ describe("Node", () => {
         assert.isFalse(yield* Process.isAlive(yield* deadPid))
       })
     )
+  )
+})
+
+describe("the run-queue scheduler", () => {
+  // it.live: the run queue replaces Effect's default scheduler only, so under TestClock (whose
+  // scheduler stays) it would not be exercised. Nothing here waits on the wall clock.
+  it.live("runs processes: a ping-pong pair completes, and processes are stopped with the node", () =>
+    Effect.gen(function* () {
+      const rounds = 1_000
+      let schedulerName = ""
+      const result = yield* Effect.gen(function* () {
+        const ponger = yield* Process.spawn(
+          Effect.forever(
+            Effect.flatMap(Process.receive<Process.Pid<"pong">>(), (from) => Process.send(from, "pong")),
+            { disableYield: true }
+          )
+        )
+        const pinger = yield* Process.spawn(
+          Effect.gen(function* () {
+            const me = yield* Process.self<"pong">()
+            for (let i = 0; i < rounds; i++) {
+              yield* Process.send(ponger, me)
+              yield* Process.receive<"pong">()
+            }
+            const scheduler = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Scheduler.Scheduler)))
+            schedulerName = scheduler.constructor.name
+          })
+        )
+        return { reason: yield* Process.awaitExit(pinger), ponger }
+      }).pipe(Effect.provide(Node.layer({ scheduler: "runQueue" })))
+      assert.deepStrictEqual(result.reason, ExitReason.normal)
+      assert.isFalse(yield* Process.isAlive(result.ponger))
+      assert.strictEqual(schedulerName, "RunQueueScheduler")
+    })
   )
 })
