@@ -130,6 +130,8 @@
  *   tells it), so monitors and links learn of a crash even when nobody calls.
  * - The calls waiting in the mailbox when the server exits fail with `ServerExited` carrying the
  *   same reason, as for any GenServer that exits.
+ * - A cast's failures do the same to the server, with no caller to tell; a cast that does not
+ *   cross the thread boundary is logged at error level and dropped.
  * - Why `ServerExited` and not `WorkerCrashed` itself: a call's error type is
  *   `DeclaredError | GenServer.CallError`, the same for green and threaded servers, and the thread
  *   crash is the server's exit reason. Recover it with {@link crashOf}, or match the reason.
@@ -158,7 +160,7 @@
  * ## Threads or green processes?
  *
  * - Green (`GenServer`) for everything that waits (I/O, timers, other processes): a call costs a
- *   few microseconds, a start about one.
+ *   few microseconds, a start about a microsecond.
  * - Threaded for a server whose handlers compute for more than about a millisecond per message,
  *   or that holds a large CPU-bound structure (a model, an index, a simulation): the rest of the
  *   node keeps running while it computes. A call costs a green call plus a `WorkerPool` call (the
@@ -171,11 +173,18 @@
  * ## Gotchas
  *
  * - A worker module should import `@effect-otp/platform-node/ThreadedGenServer`, not the package
- *   index, so that a thread loads only what it needs.
+ *   index, which loads every module of the package in every thread.
  * - Requests, replies, declared errors and the start argument must round-trip through
  *   `Schema.toCodecJson`; pids, functions and shared objects cannot cross.
  * - A handler that never returns (an endless loop) holds the server forever: calls time out, and
  *   a shutdown waits `shutdownTimeout` (default 5 seconds) before it terminates the thread.
+ *
+ * ## Debugging
+ *
+ * - A crash is logged with a crash report that names the thread, the request that was running
+ *   and what happened (`worker 0 (thread 4) crashed during "Crash": uncaught exception: ...`).
+ * - `GenServer.getState(server)` gives `{ threadId, session }`: the thread's id, and the session
+ *   for `WorkerPool.threadIds`. `Process.info` shows the server's mailbox as for any process.
  *
  * @since 0.1.0
  */
