@@ -164,8 +164,8 @@
  * - Threaded for a server whose handlers compute for more than about a millisecond per message,
  *   or that holds a large CPU-bound structure (a model, an index, a simulation): the rest of the
  *   node keeps running while it computes. A call costs a green call plus a `WorkerPool` call (the
- *   Schema encoding and a message each way): about 0.3 ms against 0.02 ms for a green call on a
- *   busy 2-core machine (`threadedCall` and `greenCall` in `bench/cpu-parallel.ts`). A start
+ *   Schema encoding and a message each way): about 0.3 ms where a green call takes about 6 µs on
+ *   a busy 2-core machine (`threadedCall` and `greenCall` in `bench/cpu-parallel.ts`). A start
  *   costs a few hundred milliseconds, and each thread holds its own copy of the modules it imports.
  * - For stateless CPU-bound jobs, a `WorkerPool` spreads the calls over many threads; a threaded
  *   GenServer is one thread, serialised like any GenServer.
