@@ -113,6 +113,9 @@ class RecordExt {
   monitoredBy: Map<number, Monitor> | undefined = undefined
   timers: Map<number, Timer> | undefined = undefined
   exitListeners: Set<(reason: ExitReason.ExitReason) => void> | undefined = undefined
+  /** the calls waiting for this process's reply, oldest first (see `addPending`) */
+  pending: Pending | undefined = undefined
+  pendingTail: Pending | undefined = undefined
   exitQueued: boolean = false
   name: string | undefined = undefined
   pendingExit: ExitReason.ExitReason | undefined = undefined
@@ -810,6 +813,17 @@ export const onProcessExit = (record: ProcessRecord, exit: Exit.Exit<unknown, un
 
 const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
   record.exitQueued = false
+  if (record.ext !== undefined && record.ext.pending !== undefined) {
+    let entry: Pending | undefined = record.ext.pending
+    record.ext.pending = record.ext.pendingTail = undefined
+    while (entry !== undefined) {
+      const next: Pending | undefined = entry.nextPending
+      entry.prevPending = entry.nextPending = undefined
+      entry.listed = false
+      entry.serverExited(reason)
+      entry = next
+    }
+  }
   const listeners = record.exitListeners
   record.exitListeners = undefined
   if (listeners !== undefined) for (const listener of listeners) listener(reason)
@@ -825,6 +839,50 @@ const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason):
 const maxExitDepth = 64
 let exitDepth = 0
 const afterExit: Array<() => void> = []
+
+/** A call's deadline: `fire` runs when it passes unless `done` was set first. */
+export abstract class Deadline {
+  done = false
+  due = 0
+  abstract fire(): void
+}
+
+/**
+ * An entry of a process's list of pending calls: told when the process exits (before its exit
+ * listeners). A doubly-linked list through the entries themselves, so adding and removing one
+ * allocates nothing.
+ */
+export abstract class Pending extends Deadline {
+  prevPending: Pending | undefined = undefined
+  nextPending: Pending | undefined = undefined
+  listed = false
+  abstract serverExited(reason: ExitReason.ExitReason): void
+}
+
+/** Puts `entry` at the end of the pending list of the live process `record`. */
+export const addPending = (record: ProcessRecord, entry: Pending): void => {
+  const ext = (record.ext ??= new RecordExt())
+  const tail = ext.pendingTail
+  entry.prevPending = tail
+  if (tail !== undefined) tail.nextPending = entry
+  else ext.pending = entry
+  ext.pendingTail = entry
+  entry.listed = true
+}
+
+/** Takes `entry` off the pending list of `record` (nothing if it is not on it). */
+export const removePending = (record: ProcessRecord, entry: Pending): void => {
+  if (!entry.listed) return
+  entry.listed = false
+  const prev = entry.prevPending
+  const next = entry.nextPending
+  const ext = record.ext!
+  if (next !== undefined) next.prevPending = prev
+  else ext.pendingTail = prev
+  if (prev !== undefined) prev.nextPending = next
+  else ext.pending = next
+  entry.prevPending = entry.nextPending = undefined
+}
 
 /** Waits until the process has exited and gives its reason (`NoProc` if it was unknown or gone). */
 export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
@@ -988,17 +1046,6 @@ export const shutdownNode = (node: NodeState): Effect.Effect<void> =>
     for (const record of Array.from(node.table.values())) terminate(record, ExitReason.shutdown, true)
   })
 
-/** A call's deadline: `fire` runs when it passes unless `done` was set first. */
-export class Deadline {
-  done = false
-  readonly due: number
-  readonly fire: () => void
-  constructor(due: number, fire: () => void) {
-    this.due = due
-    this.fire = fire
-  }
-}
-
 interface DeadlineFifo {
   items: Array<Deadline>
   head: number
@@ -1022,15 +1069,16 @@ export const addDeadline = (
   node: NodeState,
   fiber: Fiber.Fiber<unknown, unknown>,
   ms: number,
-  fire: () => void
-): Deadline => {
+  entry: Deadline
+): void => {
   let state = deadlinesOf.get(node)
   if (state === undefined) {
     state = { fifos: new Map(), live: 0, sweeper: undefined, sweeperDue: Number.POSITIVE_INFINITY }
     deadlinesOf.set(node, state)
   }
   const due = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + ms
-  const entry = new Deadline(due, fire)
+  entry.due = due
+  entry.done = false
   let fifo = state.fifos.get(ms)
   if (fifo === undefined) {
     fifo = { items: [], head: 0 }
@@ -1051,7 +1099,6 @@ export const addDeadline = (
     state.sweeperDue = due
     state.sweeper = Effect.runForkWith(fiber.context)(sweep(state))
   }
-  return entry
 }
 
 /** The call is over (replied, failed or interrupted): its deadline will not fire. */

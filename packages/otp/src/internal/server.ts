@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { type Cause, Context, Deferred, Duration, Effect, Exit, Option, Schema } from "effect"
+import { type Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Option, Schema } from "effect"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
@@ -195,50 +195,100 @@ const defaultCallTimeout = Duration.seconds(5)
 const noProcOf = <Req extends Request.Any, Cast>(server: Server<Req, Cast>) =>
   new Errors.NoProc({ name: Option.getOrUndefined(server.name) })
 
+/**
+ * A call in flight: the `From` the server gets, the call's deadline, and its entry on the server's
+ * list of pending calls (completed with `ServerExited` when the server exits). One object per call
+ * instead of a `From`, a deadline, a listener closure and a set entry.
+ */
+class PendingCall extends kernel.Pending implements From<unknown, unknown> {
+  readonly caller: Option.Option<Pid.Pid<never, unknown>>
+  readonly deferred: Deferred.Deferred<unknown, unknown> = Deferred.makeUnsafe<unknown, unknown>()
+  readonly record: kernel.ProcessRecord
+  timeout = 0
+  constructor(record: kernel.ProcessRecord, caller: kernel.ProcessRecord | undefined) {
+    super()
+    // no deadline armed (yet): settling must not count one off
+    this.done = true
+    this.record = record
+    this.caller = caller === undefined ? Option.none() : Option.some(caller.pid)
+  }
+  /** The deadline passed. */
+  fire(): void {
+    Deferred.doneUnsafe(this.deferred, Exit.fail(new CallTimeout({ pid: this.record.pid, timeout: this.timeout })))
+  }
+  serverExited(reason: ExitReason.ExitReason): void {
+    Deferred.doneUnsafe(this.deferred, Exit.fail(new ServerExited({ pid: this.record.pid, reason })))
+  }
+  /** The call is over (answered, failed, timed out or interrupted): off the list, its deadline cleared. */
+  settle(): void {
+    kernel.removePending(this.record, this)
+    kernel.clearDeadline(this.record.node, this)
+  }
+}
+
+const defaultCallTimeoutMs = 5000
+
+/**
+ * Waits for the reply: registers on the call's Deferred a resume that settles the call first (so the
+ * list and the deadline are cleaned up as the reply, the timeout or the exit completes it), and
+ * settles it on interruption.
+ */
+const awaitCall = (pending: PendingCall, resume: (effect: Effect.Effect<unknown, unknown>) => void) => {
+  const deferred = pending.deferred as unknown as {
+    effect: Effect.Effect<unknown, unknown> | undefined
+    resumes: Array<(effect: Effect.Effect<unknown, unknown>) => void> | undefined
+  }
+  const onDone = (effect: Effect.Effect<unknown, unknown>) => {
+    pending.settle()
+    resume(effect)
+  }
+  ;(deferred.resumes ??= []).push(onDone)
+  return Effect.sync(() => {
+    const resumes = deferred.resumes
+    if (resumes !== undefined) {
+      const i = resumes.indexOf(onDone)
+      if (i >= 0) resumes.splice(i, 1)
+    }
+    pending.settle()
+  })
+}
+
 export const call = <Req extends Request.Any, Cast, const Q extends Req>(
   server: Server<Req, Cast>,
   request: Q,
   options?: CallOptions
 ): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> =>
-  Effect.withFiber((fiber) => {
+  Effect.callback<unknown, unknown>((resume) => {
     const record = server.resolve()
-    if (record === undefined) return Effect.fail(noProcOf(server))
+    if (record === undefined) return resume(Effect.fail(noProcOf(server)))
+    const fiber = Fiber.getCurrent()!
     const self = Context.getOrUndefined(fiber.context, Process.Self) as kernel.ProcessRecord | undefined
-    const deferred = Deferred.makeUnsafe<unknown, unknown>()
-    const from: From<unknown, unknown> = {
-      caller: self === undefined ? Option.none() : Option.some(self.pid),
-      deferred
-    }
-    const onExit = (reason: ExitReason.ExitReason) =>
-      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
-    const listeners = (record.exitListeners ??= new Set())
-    listeners.add(onExit)
-    const envelope = new CallEnvelope(request, from)
+    const pending = new PendingCall(record, self)
+    const envelope = new CallEnvelope(request, pending)
     const delivery = kernel.offer(record, envelope)
-    const cleanup = Effect.sync(() => listeners.delete(onExit))
     if (delivery === "full") {
       if (record.overflow === "fail") {
-        listeners.delete(onExit)
-        return Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity }))
+        return resume(Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity })))
       }
-      return Effect.ensuring(
-        Effect.andThen(kernel.offerSuspending(record, envelope), awaitReply(deferred, record, options)),
-        cleanup
+      kernel.addPending(record, pending)
+      return resume(
+        Effect.ensuring(
+          Effect.andThen(kernel.offerSuspending(record, envelope), awaitReply(pending.deferred, record, options)),
+          Effect.sync(() => kernel.removePending(record, pending))
+        )
       )
     }
-    const timeout = options?.timeout === undefined ? defaultCallTimeout : options.timeout
-    if (timeout === "infinity") return Effect.ensuring(Deferred.await(deferred), cleanup)
-    const ms = Duration.toMillis(Duration.fromInputUnsafe(timeout))
-    const deadline = kernel.addDeadline(record.node, fiber, ms, () =>
-      Deferred.doneUnsafe(deferred, Exit.fail(new CallTimeout({ pid: record.pid, timeout: ms })))
-    )
-    return Effect.ensuring(
-      Deferred.await(deferred),
-      Effect.sync(() => {
-        listeners.delete(onExit)
-        kernel.clearDeadline(record.node, deadline)
-      })
-    )
+    kernel.addPending(record, pending)
+    const timeout = options?.timeout
+    if (timeout === undefined) {
+      pending.timeout = defaultCallTimeoutMs
+      kernel.addDeadline(record.node, fiber, defaultCallTimeoutMs, pending)
+    } else if (timeout !== "infinity") {
+      const ms = Duration.toMillis(Duration.fromInputUnsafe(timeout))
+      pending.timeout = ms
+      kernel.addDeadline(record.node, fiber, ms, pending)
+    }
+    return awaitCall(pending, resume)
   }) as never
 
 const timeoutError = (record: kernel.ProcessRecord, timeout: Duration.Input) =>
