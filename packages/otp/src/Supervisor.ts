@@ -84,7 +84,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Layer, Option, Schedule, Schema, type Scope } from "effect"
+import { Cause, Duration, Effect, Fiber, Layer, Option, Schedule, Schema, type Scope } from "effect"
 import * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
@@ -478,6 +478,7 @@ const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<Sta
     return Effect.flatMap(startChildren(state, group), (failure) => {
       for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
       if (failure === undefined) {
+        if (!kernel.logReaches(Fiber.getCurrent(), "Warn")) return Effect.succeed(GenServer.noreply(state))
         return Effect.as(
           logEvent("RESTART", `supervisor ${state.self.pid} restarted ${group.map((c) => c.spec.id).join(", ")}`, {
             children: group.map((c) => c.spec.id)
@@ -503,12 +504,14 @@ const childExited = (
   const child = state.children.find((c) => c.pid !== undefined && Pid.equals(c.pid, from))
   if (child === undefined) return Effect.succeed(GenServer.noreply(state))
   child.pid = undefined
-  const report = ExitReason.isNormalLike(reason)
-    ? Effect.void
-    : Effect.logError(
-        `supervisor ${state.self.pid}: child "${child.spec.id}" terminated`,
-        reason._tag === "Failure" ? reason.cause : String(reason)
-      ).pipe(Effect.annotateLogs({ event: "CHILD_TERMINATED", child: child.spec.id, reason: reason._tag }))
+  // handlers run on the supervisor's fiber: a report no logger would print is not built
+  const report =
+    ExitReason.isNormalLike(reason) || !kernel.logReaches(Fiber.getCurrent(), "Error")
+      ? Effect.void
+      : Effect.logError(
+          `supervisor ${state.self.pid}: child "${child.spec.id}" terminated`,
+          reason._tag === "Failure" ? reason.cause : String(reason)
+        ).pipe(Effect.annotateLogs({ event: "CHILD_TERMINATED", child: child.spec.id, reason: reason._tag }))
   if (!ChildSpec.shouldRestart(child.spec.restart, ExitReason.isNormalLike(reason))) {
     if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
     if (child.spec.significant && autoShutdownNow(state, child)) {

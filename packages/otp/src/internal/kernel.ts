@@ -913,6 +913,16 @@ const debugEnabled = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
   LogLevel.isLessThanOrEqualTo(fiber.getRef(References.MinimumLogLevel), "Debug")
 
 /**
+ * Whether an entry logged at `level` by `fiber` would reach a logger: false when the minimum level
+ * filters it out or when there is no logger at all (`Logger.layer([])`). Reports that no logger
+ * would see are then not built.
+ */
+export const logReaches = (fiber: Fiber.Fiber<unknown, unknown> | undefined, level: LogLevel.LogLevel): boolean =>
+  fiber === undefined ||
+  (fiber.getRef(References.CurrentLoggers).size > 0 &&
+    !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), level))
+
+/**
  * Spawns a process on `node` running `body` with `Self` provided. `setup` runs synchronously after
  * the record exists and before the fiber can run: links and monitors made there are in place before
  * the body starts.
@@ -973,7 +983,7 @@ export const spawn = <E, R>(
 const exitObserver =
   (record: ProcessRecord, fiber: Fiber.Fiber<unknown, unknown>, debug: boolean) =>
   (exit: Exit.Exit<unknown, unknown>): void => {
-    const report = reportExit(record, exit, debug)
+    const report = reportExit(record, exit, debug, fiber)
     if (report !== Effect.void) Effect.runForkWith(fiber.context)(report)
     onProcessExit(record, exit)
   }
@@ -1009,10 +1019,17 @@ const pidString = (node: NodeState, id: number): string => {
 }
 
 /** Crash reports and lifecycle events, logged from inside the process with its annotations. */
-const reportExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>, debug: boolean): Effect.Effect<void> => {
+const reportExit = (
+  record: ProcessRecord,
+  exit: Exit.Exit<unknown, unknown>,
+  debug: boolean,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Effect.Effect<void> => {
   if (Exit.isFailure(exit) && !record.signalled) {
     const reason = record.pendingExit ?? ExitReason.fromCause(exit.cause)
     if (!ExitReason.isNormalLike(reason)) {
+      // a crash report that no logger would print is not built (nor is a fiber forked to log it)
+      if (!logReaches(fiber, "Error")) return Effect.void
       const annotations: Record<string, unknown> = { event: "CRASH", reason: reason._tag }
       if (record.name !== undefined) annotations.name = record.name
       return Effect.logError(
