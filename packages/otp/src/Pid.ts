@@ -55,8 +55,9 @@ export type Any = Pid<never, unknown>
 /** @internal */
 export class PidImpl implements Pid<any, any> {
   declare readonly [TypeId]: Pid<any, any>[typeof TypeId]
-  /** @internal the local process record, when the pid was made by this OS process's node */
-  declare process: unknown
+  // a private field, not an own property: invisible to equality, JSON and inspection, and cheaper to
+  // set than a non-enumerable property defined per instance
+  #process: unknown
   readonly node: string
   readonly creation: number
   readonly id: number
@@ -64,7 +65,14 @@ export class PidImpl implements Pid<any, any> {
     this.node = node
     this.creation = creation
     this.id = id
-    Object.defineProperty(this, "process", { value: process, writable: true, enumerable: false })
+    this.#process = process
+  }
+  /** @internal the local process record, when the pid was made by this OS process's node */
+  get process(): unknown {
+    return this.#process
+  }
+  set process(value: unknown) {
+    this.#process = value
   }
   [Equal.symbol](that: unknown): boolean {
     return that instanceof PidImpl && that.id === this.id && that.creation === this.creation && that.node === this.node
