@@ -567,7 +567,7 @@ class ServerLoop {
     this.behaviour = behaviour
     this.record = record
     this.parent = parent
-    this.next = Effect.flatMap(kernel.receive(record, undefined, undefined, false), (message) => this.dispatch(message))
+    this.next = kernel.receiveAnyThen((message) => this.dispatch(message))
   }
 
   dispatch(message: unknown): AnyEffect {

@@ -574,6 +574,41 @@ const receiveAnyStep = (record: ProcessRecord): Effect.Effect<unknown> => {
   return receiveAnyAfterWait
 }
 
+/**
+ * `Effect.flatMap(receiveAny, onMessage)` for a server loop, without the `Exit` and the continuation
+ * frame per message: `onMessage` is applied to the next message directly when one is waiting.
+ * System messages, the save list and the wait are handled as in `receiveAny`.
+ */
+export const receiveAnyThen = <A, E, R>(
+  onMessage: (message: unknown) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  const self: Effect.Effect<A, E, R> = Effect.withFiber((fiber) => {
+    const record = currentRecord(fiber)
+    if (record.status === "waiting") record.status = "running"
+    if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => self)
+    const saved = record.saved
+    if (saved !== undefined && saved.length > 0) {
+      for (let i = 0; i < saved.length; i++) {
+        const message = saved[i]
+        saved.splice(i--, 1)
+        if (!(message instanceof ReceiveTimeout)) return onMessage(message)
+      }
+    }
+    while (true) {
+      const message = mqTake(record)
+      if (message === Empty) break
+      if (record.blocked !== undefined) releaseBlocked(record)
+      if (message === SystemWake) {
+        if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => self)
+      } else if (!(message instanceof ReceiveTimeout)) return onMessage(message)
+    }
+    if (record.status === "running") record.status = "waiting"
+    return afterWait
+  })
+  const afterWait = Effect.flatMap(waitForMessage, () => self)
+  return self
+}
+
 /** `receive` with a timeout: a timer puts a timeout message in the process's own queue. */
 export const receiveWithin = (
   record: ProcessRecord,
