@@ -11,9 +11,13 @@ const runApp = (args: ReadonlyArray<string>, signal: NodeJS.Signals | undefined)
     const child = spawn(process.execPath, [fixture, ...args], { stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
+    let signalled = false
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString()
-      if (signal !== undefined && stdout.includes("ready")) child.kill(signal)
+      if (signal !== undefined && !signalled && stdout.includes("ready")) {
+        signalled = true
+        child.kill(signal)
+      }
     })
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString()
