@@ -406,18 +406,24 @@ const startChildren = (
   state: State,
   children: ReadonlyArray<Child>
 ): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> =>
-  Effect.suspend(() => {
-    let i = 0
-    const next = (): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> => {
-      if (i >= children.length) return Effect.succeed(undefined)
-      const child = children[i++]!
-      return Effect.matchEffect(startChildProcess(state, child), {
-        onFailure: (error) => Effect.succeed({ failed: child, error }),
-        onSuccess: () => next()
-      })
-    }
-    return next()
-  })
+  Effect.suspend(() => startChildrenNow(state, children))
+
+/** {@link startChildren} built now, for an effect that runs next. */
+const startChildrenNow = (
+  state: State,
+  children: ReadonlyArray<Child>
+): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> => {
+  let i = 0
+  const next = (): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> => {
+    if (i >= children.length) return Effect.succeed(undefined)
+    const child = children[i++]!
+    return Effect.matchEffect(startChildProcess(state, child), {
+      onFailure: (error) => Effect.succeed({ failed: child, error }),
+      onSuccess: () => next()
+    })
+  }
+  return next()
+}
 
 /**
  * A child has to be restarted: step the intensity, then restart (now or after the schedule's delay)
@@ -427,32 +433,44 @@ const restartFor = (
   state: State,
   child: Child,
   reason: ExitReason.ExitReason
-): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.flatMap(supervision.stepIntensity(state.step, { id: child.spec.id, reason }), (decision) => {
-    if (decision._tag === "GiveUp") {
-      const term = new MaxRestartIntensity({ id: child.spec.id, reason })
-      return Effect.as(
-        Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
-          Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
-        ),
-        GenServer.stop(ExitReason.shutdownWith(term), state)
-      )
-    }
-    const group = restartGroup(state, child)
-    for (const member of group) state.pending.add(member.spec.id)
-    const stopOthers = stopChildren(
-      state,
-      group.filter((member) => member !== child && member.pid !== undefined)
+): Effect.Effect<GenServer.NoReplyResult<State>> => {
+  // handlers run on the supervisor's fiber, and the effect built here runs next: the intensity is
+  // stepped now when its step is a plain function (as `intensity`'s), without an Effect per step
+  const decision = supervision.stepIntensityNow(state.step, { id: child.spec.id, reason }, Fiber.getCurrent()!)
+  return Effect.isEffect(decision)
+    ? Effect.flatMap(decision, (decided) => restartDecided(state, child, reason, decided))
+    : restartDecided(state, child, reason, decision)
+}
+
+const restartDecided = (
+  state: State,
+  child: Child,
+  reason: ExitReason.ExitReason,
+  decision: supervision.Decision
+): Effect.Effect<GenServer.NoReplyResult<State>> => {
+  if (decision._tag === "GiveUp") {
+    const term = new MaxRestartIntensity({ id: child.spec.id, reason })
+    return Effect.as(
+      Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
+        Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
+      ),
+      GenServer.stop(ExitReason.shutdownWith(term), state)
     )
-    if (decision._tag === "Now") return Effect.andThen(stopOthers, restartPending(state))
-    return Effect.andThen(
-      stopOthers,
-      Effect.as(
-        supervision.remindAfter(state.self, decision.delay, new RestartTimer(child.spec.id)),
-        GenServer.noreply(state)
-      )
-    )
-  })
+  }
+  const group = restartGroup(state, child)
+  for (const member of group) state.pending.add(member.spec.id)
+  const others = group.filter((member) => member !== child && member.pid !== undefined)
+  if (decision._tag === "Now") {
+    return others.length === 0
+      ? restartPendingNow(state)
+      : Effect.andThen(stopChildren(state, others), restartPending(state))
+  }
+  const remind = Effect.as(
+    supervision.remindAfter(state.self, decision.delay, new RestartTimer(child.spec.id)),
+    GenServer.noreply(state)
+  )
+  return others.length === 0 ? remind : Effect.andThen(stopChildren(state, others), remind)
+}
 
 /** The children a restart of `child` involves, in start order. */
 const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
@@ -468,33 +486,35 @@ const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
 
 /** Starts every pending child, in start order; a failure counts as a restart and is retried. */
 const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.suspend(() => {
-    // temporary children are not restarted by a group restart: they are dropped, as OTP
-    state.children = state.children.filter(
-      (c) => !(state.pending.has(c.spec.id) && c.spec.restart === "temporary" && c.pid === undefined)
-    )
-    const group = state.children.filter((c) => state.pending.has(c.spec.id) && c.pid === undefined)
-    for (const c of state.children) if (c.pid !== undefined) state.pending.delete(c.spec.id)
-    return Effect.flatMap(startChildren(state, group), (failure) => {
-      for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
-      if (failure === undefined) {
-        if (!kernel.logReaches(Fiber.getCurrent(), "Warn")) return Effect.succeed(GenServer.noreply(state))
-        return Effect.as(
-          logEvent("RESTART", `supervisor ${state.self.pid} restarted ${group.map((c) => c.spec.id).join(", ")}`, {
-            children: group.map((c) => c.spec.id)
-          }),
-          GenServer.noreply(state)
-        )
-      }
-      return Effect.andThen(
-        Effect.logError(
-          `supervisor ${state.self.pid}: child "${failure.failed.spec.id}" failed to restart`,
-          failure.error
-        ),
-        restartFor(state, failure.failed, ExitReason.failure(failure.error))
+  Effect.suspend(() => restartPendingNow(state))
+
+/** {@link restartPending} built now, for an effect that runs next. */
+const restartPendingNow = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> => {
+  // temporary children are not restarted by a group restart: they are dropped, as OTP
+  const dropped = (c: Child) => state.pending.has(c.spec.id) && c.spec.restart === "temporary" && c.pid === undefined
+  if (state.children.some(dropped)) state.children = state.children.filter((c) => !dropped(c))
+  const group = state.children.filter((c) => state.pending.has(c.spec.id) && c.pid === undefined)
+  for (const c of state.children) if (c.pid !== undefined) state.pending.delete(c.spec.id)
+  return Effect.flatMap(startChildrenNow(state, group), (failure) => {
+    for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
+    if (failure === undefined) {
+      if (!kernel.logReaches(Fiber.getCurrent(), "Warn")) return Effect.succeed(GenServer.noreply(state))
+      return Effect.as(
+        logEvent("RESTART", `supervisor ${state.self.pid} restarted ${group.map((c) => c.spec.id).join(", ")}`, {
+          children: group.map((c) => c.spec.id)
+        }),
+        GenServer.noreply(state)
       )
-    })
+    }
+    return Effect.andThen(
+      Effect.logError(
+        `supervisor ${state.self.pid}: child "${failure.failed.spec.id}" failed to restart`,
+        failure.error
+      ),
+      Effect.suspend(() => restartFor(state, failure.failed, ExitReason.failure(failure.error)))
+    )
   })
+}
 
 const childExited = (
   state: State,
@@ -519,7 +539,12 @@ const childExited = (
     }
     return Effect.as(report, GenServer.noreply(state))
   }
-  return Effect.andThen(report, restartFor(state, child, reason))
+  return report === Effect.void
+    ? restartFor(state, child, reason)
+    : Effect.andThen(
+        report,
+        Effect.suspend(() => restartFor(state, child, reason))
+      )
 }
 
 const autoShutdownNow = (state: State, exited: Child): boolean => {

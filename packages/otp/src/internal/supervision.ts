@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Duration, Effect, Exit, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Exit, type Fiber, Option, Schedule } from "effect"
 import type * as ChildSpec from "../ChildSpec.ts"
 import * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
@@ -47,15 +47,38 @@ export type Decision =
   | { readonly _tag: "Now" }
   | { readonly _tag: "After"; readonly delay: Duration.Duration }
 
+const giveUp: Decision = { _tag: "GiveUp" }
+const now: Decision = { _tag: "Now" }
+
+const decisionOf = (exit: Exit.Exit<unknown, unknown>): Decision => {
+  if (Exit.isFailure(exit)) return giveUp
+  const [, delay] = exit.value as [unknown, Duration.Duration]
+  return Duration.isZero(delay) ? now : { _tag: "After", delay }
+}
+
+/**
+ * Steps the intensity now, at the current `Clock` time of `fiber` (the supervisor's, which runs the
+ * effect this is part of next): the decision itself when the step answers with a completed `Exit`
+ * (as {@link Supervisor.intensity} does), otherwise the effect that gives it. A step that throws
+ * gives up, as a defect of the step did.
+ */
+export const stepIntensityNow = (
+  step: Step,
+  input: unknown,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Decision | Effect.Effect<Decision> => {
+  let result: Effect.Effect<unknown, unknown>
+  try {
+    result = step(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), input)
+  } catch {
+    return giveUp
+  }
+  return Exit.isExit(result) ? decisionOf(result) : Effect.map(Effect.exit(result), decisionOf)
+}
+
 /** Steps the intensity at the current `Clock` time. */
 export const stepIntensity = (step: Step, input: unknown): Effect.Effect<Decision> =>
-  Effect.clockWith((clock) =>
-    Effect.map(Effect.exit(step(clock.currentTimeMillisUnsafe(), input)), (exit): Decision => {
-      if (Exit.isFailure(exit)) return { _tag: "GiveUp" }
-      const [, delay] = exit.value as [unknown, Duration.Duration]
-      return Duration.isZero(delay) ? { _tag: "Now" } : { _tag: "After", delay }
-    })
-  )
+  Effect.clockWith((clock) => Effect.map(Effect.exit(step(clock.currentTimeMillisUnsafe(), input)), decisionOf))
 
 /** Sends `message` to the supervisor itself after `delay` (a timer that dies with it). */
 export const remindAfter = (
