@@ -49,7 +49,7 @@
  * | `init(args)` | the start argument | `ok(state)` or `ok(state, { continue })`; a failure makes `start` fail with it |
  * | `handleCall.Tag(request, state, from)` | one handler per request tag | `reply(value, state)`, `replyError(error, state)`, `noreply(state)` (reply later with {@link replyTo}), `stop(reason, state, { reply })` |
  * | `handleCast(message, state)` | a cast | `noreply(state)` or `stop(reason, state)` |
- * | `handleInfo(message, state)` | any other message (default: logged at warning and dropped) | `noreply(state)` or `stop(reason, state)` |
+ * | `handleInfo(message, state)` | any other message, e.g. from {@link send} or `Process.send` (default: logged at warning and dropped) | `noreply(state)` or `stop(reason, state)` |
  * | `handleContinue(arg, state)` | the `continue` of the previous result, before the next message | `noreply(state)` or `stop(reason, state)` |
  * | `terminate(reason, state)` | why the server stops | nothing; runs on `stop`, on a callback crash, and on a shutdown by its parent when trapping exits |
  *
@@ -107,7 +107,7 @@ import type * as Name from "./internal/name.ts"
 import * as server from "./internal/server.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
-import type * as Process from "./Process.ts"
+import * as Process from "./Process.ts"
 import type * as Request from "./Request.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -801,6 +801,29 @@ export const cast: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   message: NoInfer<Cast>
 ) => Effect.Effect<void, Errors.MailboxFull> = server.cast
+
+/**
+ * Sends a plain message to the server, handled by `handleInfo` (Elixir's `send(server, message)`).
+ * Like a cast, it never fails for a dead server, except on a bounded mailbox with the `"fail"` policy.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const poke = (server: GenServer.Server<never>) => GenServer.send(server, "tick")
+ * ```
+ *
+ * @since 0.1.0
+ * @category client
+ */
+export const send = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  message: unknown
+): Effect.Effect<void, Errors.MailboxFull> =>
+  Effect.suspend(() => {
+    const pid = server.whereis()
+    return pid._tag === "Some" ? Process.send(pid.value, message) : Effect.void
+  })
 
 /**
  * Stops a server: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits

@@ -88,7 +88,7 @@ describe("GenServer", () => {
         yield* GenServer.cast(server, { _tag: "Add", n: 10 })
         assert.strictEqual(yield* GenServer.call(server, new Get()), 13)
         const pid = Option.getOrThrow(server.whereis())
-        yield* Process.send(pid, "hello")
+        yield* GenServer.send(server, "hello")
         assert.strictEqual(yield* GenServer.call(server, new Get()), 13)
         yield* GenServer.cast(server, { _tag: "Stop" })
         const reason = yield* Process.awaitExit(pid)
