@@ -574,7 +574,13 @@ export interface StreamOptions {
  */
 export const DefaultMaxConcurrency = internal.DefaultMaxConcurrency
 
-type OnTimeoutOf<O> = "onTimeout" extends keyof O
+/**
+ * The `onTimeout` a stream's options `O` select (`"exit"` when not given).
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type OnTimeoutOf<O> = "onTimeout" extends keyof O
   ? O extends { readonly onTimeout?: infer T }
     ? [T] extends [undefined]
       ? "exit"
@@ -584,7 +590,14 @@ type OnTimeoutOf<O> = "onTimeout" extends keyof O
     : "exit"
   : "exit"
 
-type Zipped<X, Err, O> = "zipInputOnExit" extends keyof O
+/**
+ * The error of a stream item: `Err`, wrapped in `InputExited` with its input when the options `O`
+ * set `zipInputOnExit`.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Zipped<X, Err, O> = "zipInputOnExit" extends keyof O
   ? O extends { readonly zipInputOnExit?: infer Z }
     ? true extends Z
       ? false extends Z

@@ -667,28 +667,6 @@ export const runWorker: <E>(effect: Effect.Effect<never, E>) => void = internal.
  */
 export type StreamOptions = Task.StreamOptions
 
-type OnTimeoutOf<O> = "onTimeout" extends keyof O
-  ? O extends { readonly onTimeout?: infer T }
-    ? [T] extends [undefined]
-      ? "exit"
-      : undefined extends T
-        ? Exclude<T, undefined> | "exit"
-        : T
-    : "exit"
-  : "exit"
-
-type Zipped<X, Err, O> = "zipInputOnExit" extends keyof O
-  ? O extends { readonly zipInputOnExit?: infer Z }
-    ? true extends Z
-      ? false extends Z
-        ? Err | Task.InputExited<X, Err>
-        : undefined extends Z
-          ? Err | Task.InputExited<X, Err>
-          : Task.InputExited<X, Err>
-      : Err
-    : Err
-  : Err
-
 /**
  * What {@link asyncStream} emits for one item: the call's reply, or its failure (a declared error
  * or a {@link WorkerError}), wrapped in `Task.InputExited` when `zipInputOnExit` is on.
@@ -698,7 +676,7 @@ type Zipped<X, Err, O> = "zipInputOnExit" extends keyof O
  */
 export type StreamItem<X, R extends Request.Any, O> = Exit.Exit<
   Request.Success<R>,
-  Zipped<X, Request.Failure<R> | WorkerError, O>
+  Task.Zipped<X, Request.Failure<R> | WorkerError, O>
 >
 
 /**
@@ -707,7 +685,7 @@ export type StreamItem<X, R extends Request.Any, O> = Exit.Exit<
  * @since 0.1.0
  * @category type-level
  */
-export type StreamError<O> = "exit" extends OnTimeoutOf<O> ? WorkerTimeout : never
+export type StreamError<O> = "exit" extends Task.OnTimeoutOf<O> ? WorkerTimeout : never
 
 /**
  * `Task.asyncStream` on the pool: runs a call per item of `input`, at most `maxConcurrency` at a

@@ -31,6 +31,8 @@ import {
   WorkerTimeout
 } from "./errors.ts"
 import * as RpcWorker from "./rpcWorker.ts"
+// the options are declared (and documented) once, in the public module
+import type { CallOptions, MapOptions, Options, SessionOptions, WorkerSource } from "../WorkerPool.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Protocols and codecs
@@ -217,28 +219,6 @@ export const runWorker: <E>(effect: Effect.Effect<never, E>) => void = RpcWorker
 // The main side: options
 // ---------------------------------------------------------------------------------------------
 
-export type WorkerSource = URL | string | ((id: number) => NodeWorkerThread)
-
-export interface Options<P extends ReadonlyArray<RequestClass>> {
-  readonly protocol: P
-  readonly worker: WorkerSource
-  readonly size?: number | undefined
-  readonly concurrency?: number | undefined
-  readonly startTimeout?: Duration.Input | undefined
-  readonly shutdownTimeout?: Duration.Input | undefined
-}
-
-export type SessionOptions<P extends ReadonlyArray<RequestClass>> = Omit<Options<P>, "size">
-
-export interface CallOptions {
-  readonly timeout?: Duration.Input | undefined
-}
-
-export interface MapOptions extends CallOptions {
-  readonly ordered?: boolean | undefined
-  readonly maxConcurrency?: number | undefined
-  readonly mode?: "default" | "result" | undefined
-}
 
 const positiveInt = (name: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
