@@ -645,17 +645,15 @@ class ServerLoop {
   /** Runs terminate, then ends the process with `reason`. */
   stopWith(reason: ExitReason.ExitReason): AnyEffect {
     this.stopping = true
-    return Effect.flatMap(this.runTerminate(reason), () => {
-      kernel.terminate(this.record, reason, false)
-      return Effect.interrupt
-    })
+    return server.stopAfter(this.record, this.runTerminate(reason), reason)
   }
 
-  runTerminate(reason: ExitReason.ExitReason): AnyEffect {
+  runTerminate(reason: ExitReason.ExitReason): Effect.Effect<void> {
     const terminate = this.behaviour.terminate
-    if (terminate === undefined) return Effect.void
-    return Effect.catchCause(terminate(reason, this.state), (cause) =>
-      Effect.logError(`GenServer ${this.record.pid} terminate failed`, cause)
+    return server.runTerminate(
+      this.record,
+      "GenServer",
+      terminate === undefined ? undefined : terminate(reason, this.state)
     )
   }
 
@@ -689,8 +687,7 @@ const serverBody = (
         )
       }),
       // a crash in a callback runs terminate with the crash as reason, then the process exits with it
-      onCrash: (cause) =>
-        loop.stopping ? Effect.void : (loop.runTerminate(ExitReason.fromCause(cause)) as Effect.Effect<void>)
+      onCrash: (cause) => (loop.stopping ? Effect.void : loop.runTerminate(ExitReason.fromCause(cause)))
     }
   })
 

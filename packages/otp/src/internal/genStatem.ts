@@ -386,17 +386,15 @@ class Engine {
   /** Runs terminate, then ends the process with `reason`. */
   stopWith(reason: ExitReason.ExitReason): AnyEffect {
     this.stopping = true
-    return Effect.flatMap(this.runTerminate(reason), () => {
-      kernel.terminate(this.record, reason, false)
-      return Effect.interrupt
-    })
+    return server.stopAfter(this.record, this.runTerminate(reason), reason)
   }
 
-  runTerminate(reason: ExitReason.ExitReason): AnyEffect {
+  runTerminate(reason: ExitReason.ExitReason): Effect.Effect<void> {
     const terminate = this.behaviour.terminate
-    if (terminate === undefined) return Effect.void
-    return Effect.catchCause(terminate(reason, this.state, this.data), (cause) =>
-      Effect.logError(`GenStatem ${this.record.pid} terminate failed`, cause)
+    return server.runTerminate(
+      this.record,
+      "GenStatem",
+      terminate === undefined ? undefined : terminate(reason, this.state, this.data)
     )
   }
 
@@ -456,8 +454,7 @@ export const body = (
         engine.data = ok.data
         return Effect.andThen(engine.initTransition(ok), engine.run)
       }),
-      onCrash: (cause) =>
-        engine.stopping ? Effect.void : (engine.runTerminate(ExitReason.fromCause(cause)) as Effect.Effect<void>)
+      onCrash: (cause) => (engine.stopping ? Effect.void : engine.runTerminate(ExitReason.fromCause(cause)))
     }
   })
 

@@ -540,3 +540,29 @@ export const childSpec = <E, R>(
   const { restart, shutdown, significant, ...start } = options ?? {}
   return { id, start: startLink(start), restart, shutdown, significant }
 }
+
+/**
+ * A behaviour's `terminate` callback, run so that its failure is logged, never rethrown: a server
+ * that stops still exits with the reason it stops with.
+ */
+export const runTerminate = (
+  record: kernel.ProcessRecord,
+  kind: string,
+  terminate: Effect.Effect<void, unknown, unknown> | undefined
+): Effect.Effect<void> =>
+  terminate === undefined
+    ? Effect.void
+    : (Effect.catchCause(terminate, (cause) =>
+        Effect.logError(`${kind} ${record.pid} terminate failed`, cause)
+      ) as Effect.Effect<void>)
+
+/** Runs `terminate`, then ends the process with `reason`. */
+export const stopAfter = (
+  record: kernel.ProcessRecord,
+  terminate: Effect.Effect<void>,
+  reason: ExitReason.ExitReason
+): Effect.Effect<never> =>
+  Effect.flatMap(terminate, () => {
+    kernel.terminate(record, reason, false)
+    return Effect.interrupt
+  })
