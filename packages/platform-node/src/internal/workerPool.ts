@@ -219,7 +219,6 @@ export const runWorker: <E>(effect: Effect.Effect<never, E>) => void = RpcWorker
 // The main side: options
 // ---------------------------------------------------------------------------------------------
 
-
 const positiveInt = (name: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
   if (!Number.isInteger(value) || value < 1) {
