@@ -102,11 +102,25 @@ export const stats = (xs: ReadonlyArray<number>): Stats => ({
   samples: xs
 })
 
-const gcFn: (() => void) | undefined = (globalThis as { gc?: () => void }).gc
+const gcFn: ((options?: { readonly type: "minor" | "major" }) => void) | undefined = (
+  globalThis as { gc?: (options?: { readonly type: "minor" | "major" }) => void }
+).gc
 
-/** A full collection before each repetition, so one's garbage is not collected during the next. */
+/** A full (mark-compact) collection: the memory scenario's, before it measures the heap. */
 export const fullGc = (): void => {
   gcFn?.()
+}
+
+/**
+ * A young-generation collection before each repetition, so that most of one run's garbage is not
+ * collected during the next. Not a full one: a forced mark-compact frees the previous run's node,
+ * supervisor and closures, and V8 then throws away the optimised code that had them embedded
+ * ("embedded weak objects cleared" deopts, 132 in 6 restart runs against none without it), so every
+ * repetition re-ran on half-warm code (restart: raw Effect 9.8 → 13 µs, effect-otp 15 → 28 µs). A
+ * long-running node does not drop its supervisor between requests; see bench/README.md.
+ */
+export const youngGc = (): void => {
+  gcFn?.({ type: "minor" })
 }
 
 export const hasGc = (): boolean => gcFn !== undefined
@@ -129,7 +143,7 @@ export const runScenario = async (scenario: Scenario, options: RunOptions): Prom
   const runnable = implNames.filter((name) => !isUnavailable(impls[name]))
   for (let w = 0; w < warmups; w++) {
     for (const name of runnable) {
-      fullGc()
+      youngGc()
       await settle()
       await (impls[name] as Run)({ warmup: true })
     }
@@ -138,7 +152,7 @@ export const runScenario = async (scenario: Scenario, options: RunOptions): Prom
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < runnable.length; k++) {
       const name = runnable[(r + k) % runnable.length]!
-      fullGc()
+      youngGc()
       await settle()
       samples[name].push(toSample(await (impls[name] as Run)({ warmup: false })))
     }

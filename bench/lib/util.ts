@@ -19,9 +19,19 @@ export const setScheduler = (s: Scheduler.Scheduler | undefined): void => {
   scheduler = s
 }
 
+let wrapper: (<A>(effect: Effect.Effect<A>) => Effect.Effect<A>) | undefined
+
+/** For probes (scratchpad/bench-ops.ts): wrap every program the scenarios run, e.g. with a tracer. */
+export const setWrapper = (w: (<A>(effect: Effect.Effect<A>) => Effect.Effect<A>) | undefined): void => {
+  wrapper = w
+}
+
 /** Runs an Effect program on the default runtime. */
 export const run = <A>(effect: Effect.Effect<A>): Promise<A> =>
-  Effect.runPromise(effect, scheduler === undefined ? undefined : { scheduler })
+  Effect.runPromise(
+    wrapper === undefined ? effect : wrapper(effect),
+    scheduler === undefined ? undefined : { scheduler }
+  )
 
 let nodeScheduler: "effect" | "runQueue" = "effect"
 

@@ -158,10 +158,12 @@ export const restart: Scenario = {
   target: { value: 10 },
   reference: { beam: "86–89", effect: "7.7" },
   maxRatioToEffect: 1.25,
-  repetitions: { full: 7, quick: 2 },
-  warmups: { full: 2, quick: 1 },
+  repetitions: { full: 7, quick: 3 },
+  // full-size warm-ups: at 1,000 cycles the JIT is still far from its steady state (the first
+  // 10,000-cycle runs of (c) took 30, then 23, then 15 µs per cycle)
+  warmups: { full: 2, quick: 2 },
   impls: async () => {
-    const size = (warmup: boolean) => (warmup ? 1_000 : 10_000)
+    const size = (_warmup: boolean) => 10_000
     const module = await importOptional<typeof import("./otp-supervisor.ts")>("./otp-supervisor.ts", import.meta.url)
     const otp = "missing" in module ? module : await module.load()
     const otpImpl: Impl =

@@ -1,0 +1,36 @@
+/**
+ * Event-loop turns and setImmediate calls per run of one implementation of a scenario.
+ * usage: node --expose-gc scratchpad/bench-turns.ts <scenario-id> <impl> [runs]
+ */
+import { scenarios } from "../bench/scenarios/index.ts"
+import type { ImplName, Run } from "../bench/lib/harness.ts"
+
+const original = globalThis.setImmediate
+let immediates = 0
+;(globalThis as any).setImmediate = (...args: Array<any>) => {
+  immediates++
+  return (original as any)(...args)
+}
+let turns = 0
+let ticking = false
+const tick = () => {
+  if (!ticking) return
+  turns++
+  original(tick)
+}
+
+const [id, impl, runs = "2"] = process.argv.slice(2)
+const scenario = scenarios.find((s) => s.id === id)
+if (scenario === undefined) throw new Error(`no scenario ${id}`)
+const impls = await scenario.impls()
+const run = impls[impl as ImplName] as Run
+await run({ warmup: true })
+for (let i = 0; i < Number(runs); i++) {
+  immediates = 0
+  turns = 0
+  ticking = true
+  original(tick)
+  const r = await run({ warmup: true })
+  ticking = false
+  console.log(id, impl, "result", typeof r === "number" ? r : r.value, "setImmediate", immediates, "turns", turns)
+}
