@@ -75,7 +75,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Option, type Scope } from "effect"
+import { Context, Duration, Effect, type Fiber, Option, type Scope } from "effect"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
@@ -241,6 +241,12 @@ export interface SpawnOptions {
 
 const nodeState = Effect.service(Node) as unknown as Effect.Effect<kernel.NodeState, never, Node>
 
+/** The node and the calling process, read from a fiber's context (the types guarantee they are there). */
+const nodeOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.NodeState =>
+  Context.getUnsafe(fiber.context, Node) as unknown as kernel.NodeState
+const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord =>
+  Context.getUnsafe(fiber.context, Self) as unknown as kernel.ProcessRecord
+
 /**
  * Starts a process running `body` and returns its pid.
  *
@@ -271,8 +277,8 @@ export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
 ): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Provided> | Node> =>
-  Effect.flatMap(nodeState, (node) =>
-    Effect.map(kernel.spawn(node, Self as never, body, options, undefined), (record) => record.pid as never)
+  Effect.withFiber((fiber) =>
+    Effect.succeed(kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, undefined).pid as never)
   )
 
 /**
@@ -285,14 +291,14 @@ export const spawnLink = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
 ): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Provided> | Node | Self<unknown>> =>
-  Effect.flatMap(selfRecord, (parent) =>
-    Effect.flatMap(nodeState, (node) =>
-      Effect.map(
-        kernel.spawn(node, Self as never, body, options, (child) => kernel.linkRecords(parent, child)),
-        (record) => record.pid as never
-      )
+  Effect.withFiber((fiber) => {
+    const parent = selfOf(fiber)
+    return Effect.succeed(
+      kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, (child) =>
+        kernel.linkRecords(parent, child)
+      ).pid as never
     )
-  )
+  })
 
 /**
  * Spawns a process monitored by the caller, atomically: the monitor is in place before the body runs.
@@ -308,17 +314,14 @@ export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
   never,
   Exclude<R, Provided> | Node | Self<unknown>
 > =>
-  Effect.flatMap(selfRecord, (parent) =>
-    Effect.flatMap(nodeState, (node) => {
-      let ref: MonitorRef | undefined
-      return Effect.map(
-        kernel.spawn(node, Self as never, body, options, (child) => {
-          ref = kernel.monitorRecord(parent, child, child.pid)
-        }),
-        (record) => ({ pid: record.pid as never, ref: ref! })
-      )
+  Effect.withFiber((fiber) => {
+    const parent = selfOf(fiber)
+    let ref: MonitorRef | undefined
+    const record = kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, (child) => {
+      ref = kernel.monitorRecord(parent, child, child.pid)
     })
-  )
+    return Effect.succeed({ pid: record.pid as never, ref: ref! })
+  })
 
 // ---------------------------------------------------------------------------------------------
 // Self, sending, receiving

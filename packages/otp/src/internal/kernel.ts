@@ -969,50 +969,68 @@ export const spawn = <E, R>(
   options: SpawnOptions | undefined,
   setup: ((record: ProcessRecord) => void) | undefined
 ): Effect.Effect<ProcessRecord, never, Exclude<R, any>> =>
-  Effect.withFiber((parent) => {
-    const record = new ProcessRecord(node, node.nextId++, options?.mailbox)
-    record.trapExit = options?.trapExit === true
-    node.table.set(record.pid.id, record)
-    node.spawned++
-    setup?.(record)
-    const debug = debugEnabled(parent)
-    const run = Effect.suspend(() => {
-      if (record.status === "runnable") record.status = "running"
-      // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body
-      // runs at the process's exit, not at its spawner's
-      const scoped = Effect.scoped(body)
-      return debug
-        ? Effect.andThen(
-            Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
-            scoped
-          )
-        : scoped
+  Effect.withFiber((parent) => Effect.succeed(spawnUnsafe(parent, node, self, body, options, setup))) as never
+
+/**
+ * {@link spawn} from inside a running fiber, `parent`: the process exists when this returns, and its
+ * body starts when `parent` next yields (it is scheduled on `parent`'s dispatcher, as `Effect.fork`
+ * schedules a child), never on `parent`'s stack.
+ */
+export const spawnUnsafe = (
+  parent: Fiber.Fiber<unknown, unknown>,
+  node: NodeState,
+  self: Context.Key<any, ProcessRecord>,
+  body: Effect.Effect<unknown, unknown, unknown>,
+  options: SpawnOptions | undefined,
+  setup: ((record: ProcessRecord) => void) | undefined
+): ProcessRecord => {
+  const record = new ProcessRecord(node, node.nextId++, options?.mailbox)
+  record.trapExit = options?.trapExit === true
+  node.table.set(record.pid.id, record)
+  node.spawned++
+  setup?.(record)
+  const debug = debugEnabled(parent)
+  // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body runs at
+  // the process's exit, not at its spawner's
+  const scoped = Effect.scoped(body)
+  const run = debug
+    ? Effect.andThen(
+        Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
+        scoped
+      )
+    : scoped
+  // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
+  // rather than wrappers that would sit on the child's stack all its life.
+  const annotations = parent.getRef(References.CurrentLogAnnotations)
+  const context = Context.add(
+    Context.add(processBase(node, parent.context), self, record),
+    References.CurrentLogAnnotations,
+    {
+      ...annotations,
+      pid: pidString(node, record.pid.id)
+    }
+  )
+  // A fiber of its own (detached: a process outlives its spawner) made directly with its context:
+  // its first step waits for a task on the parent's dispatcher, as a fork's first step does, so
+  // spawning costs no context switch of the parent fiber and no effect per step.
+  const dispatcher = parent.currentDispatcher
+  const fiber = Effect.runForkWith(context as Context.Context<never>)(
+    Effect.callback<unknown, unknown>((resume) => {
+      dispatcher.scheduleTask(() => {
+        if (record.status === "runnable") record.status = "running"
+        resume(run as Effect.Effect<unknown, unknown>)
+      }, 0)
     })
-    // The child inherits the context the parent has when it forks: put `Self` and the pid log
-    // annotation there, rather than wrappers that would sit on the child's stack all its life.
-    const annotations = parent.getRef(References.CurrentLogAnnotations)
-    const context = Context.add(
-      Context.add(processBase(node, parent.context), self, record),
-      References.CurrentLogAnnotations,
-      {
-        ...annotations,
-        pid: pidString(node, record.pid.id)
-      }
-    )
-    return Effect.map(
-      Effect.updateContext(Effect.forkDetach(run), () => context as Context.Context<any>),
-      (fiber) => {
-        record.fiber = fiber as Fiber.Fiber<unknown, unknown>
-        fiber.addObserver(exitObserver(record, fiber as Fiber.Fiber<unknown, unknown>, debug))
-        if (node.closing || record.pendingExit !== undefined) {
-          const reason = record.pendingExit ?? ExitReason.shutdown
-          record.pendingExit = undefined
-          terminate(record, reason, true)
-        }
-        return record
-      }
-    )
-  }) as never
+  ) as Fiber.Fiber<unknown, unknown>
+  record.fiber = fiber
+  fiber.addObserver(exitObserver(record, fiber, debug))
+  if (node.closing || record.pendingExit !== undefined) {
+    const reason = record.pendingExit ?? ExitReason.shutdown
+    record.pendingExit = undefined
+    terminate(record, reason, true)
+  }
+  return record
+}
 
 /** The fiber observer of a process: crash report and lifecycle events (logged with the process's context), then the exit. */
 const exitObserver =
