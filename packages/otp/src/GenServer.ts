@@ -603,7 +603,9 @@ class ServerLoop {
     if (handler === undefined) {
       return Effect.logWarning(`GenServer ${this.record.pid} received an unexpected message`, message)
     }
-    return Effect.flatMap(handler(message, this.state), (result: NoReplyResult<any, any>) => this.after(result))
+    const effect = handler(message, this.state)
+    if (Exit.isExit(effect) && Exit.isSuccess(effect)) return this.after(effect.value as NoReplyResult<any, any>)
+    return Effect.flatMap(effect, (result: NoReplyResult<any, any>) => this.after(result))
   }
 
   afterCall(result: CallResult<any, any, any, any>, from: From<unknown, unknown>): AnyEffect {

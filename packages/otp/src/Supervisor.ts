@@ -342,6 +342,11 @@ class DeleteChild extends Request.Class<DeleteChild>()("DeleteChild", {
 class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", { success: Schema.Any }) {}
 class CountChildren extends Request.Class<CountChildren>()("CountChildren", { success: Schema.Any }) {}
 
+// A request without fields is the same value at every call: made once, as constructing a Schema
+// class (which validates) costs about as much as the rest of the request's way to the server.
+const whichChildrenRequest = new WhichChildren()
+const countChildrenRequest = new CountChildren()
+
 type CallOut = Effect.Effect<GenServer.CallResult<any, any, State>>
 
 type Requests = StartChild | TerminateChild | RestartChild | DeleteChild | WhichChildren | CountChildren
@@ -401,25 +406,39 @@ const stopChild = (state: State, child: Child): Effect.Effect<void> => {
 const stopChildren = (state: State, children: ReadonlyArray<Child>): Effect.Effect<void> =>
   Effect.forEach([...children].reverse(), (child) => stopChild(state, child), { discard: true })
 
-/** Starts children in order; stops at the first failure and returns it. */
-const startChildren = (
-  state: State,
-  children: ReadonlyArray<Child>
-): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> =>
-  Effect.suspend(() => startChildrenNow(state, children))
+/** A child that failed to start, with the error its start failed with. */
+interface StartFailure {
+  readonly failed: Child
+  readonly error: unknown
+}
 
-/** {@link startChildren} built now, for an effect that runs next. */
-const startChildrenNow = (
+/** Starts children in order; stops at the first failure and returns it. */
+const startChildren = (state: State, children: ReadonlyArray<Child>): Effect.Effect<StartFailure | undefined> =>
+  Effect.suspend(() => startChildrenThen(state, children, Effect.succeed))
+
+/**
+ * Starts children in order, built now for an effect that runs next, and goes on with `then` (the
+ * first failure, or undefined when all started). One `matchEffect` per child around the child's
+ * own start, linking in its success handler, and `then` called from the last handler: on a
+ * restart, the supervisor runs no effect of its own besides the child's start.
+ */
+const startChildrenThen = <A>(
   state: State,
-  children: ReadonlyArray<Child>
-): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> => {
+  children: ReadonlyArray<Child>,
+  then: (failure: StartFailure | undefined) => Effect.Effect<A>
+): Effect.Effect<A> => {
   let i = 0
-  const next = (): Effect.Effect<{ readonly failed: Child; readonly error: unknown } | undefined> => {
-    if (i >= children.length) return Effect.succeed(undefined)
+  const next = (): Effect.Effect<A> => {
+    if (i >= children.length) return then(undefined)
     const child = children[i++]!
-    return Effect.matchEffect(startChildProcess(state, child), {
-      onFailure: (error) => Effect.succeed({ failed: child, error }),
-      onSuccess: () => next()
+    return Effect.matchEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
+      onFailure: (error) => then({ failed: child, error }),
+      onSuccess: (started) => {
+        const pid = supervision.linkStarted(state.self, started)
+        if (pid === undefined) return then({ failed: child, error: supervision.noLivePid() })
+        child.pid = pid
+        return next()
+      }
     })
   }
   return next()
@@ -490,12 +509,25 @@ const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<Sta
 
 /** {@link restartPending} built now, for an effect that runs next. */
 const restartPendingNow = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  // temporary children are not restarted by a group restart: they are dropped, as OTP
-  const dropped = (c: Child) => state.pending.has(c.spec.id) && c.spec.restart === "temporary" && c.pid === undefined
-  if (state.children.some(dropped)) state.children = state.children.filter((c) => !dropped(c))
-  const group = state.children.filter((c) => state.pending.has(c.spec.id) && c.pid === undefined)
-  for (const c of state.children) if (c.pid !== undefined) state.pending.delete(c.spec.id)
-  return Effect.flatMap(startChildrenNow(state, group), (failure) => {
+  // One pass: the pending children that are not running form the group to start, in start order;
+  // temporary ones among them are not restarted by a group restart but dropped, as OTP; running
+  // children are no longer pending.
+  const pending = state.pending
+  const group: Array<Child> = []
+  let dropped = false
+  for (const c of state.children) {
+    if (c.pid !== undefined) pending.delete(c.spec.id)
+    else if (pending.has(c.spec.id)) {
+      if (c.spec.restart === "temporary") dropped = true
+      else group.push(c)
+    }
+  }
+  if (dropped) {
+    state.children = state.children.filter(
+      (c) => !(c.pid === undefined && c.spec.restart === "temporary" && pending.has(c.spec.id))
+    )
+  }
+  return startChildrenThen(state, group, (failure) => {
     for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
     if (failure === undefined) {
       if (!kernel.logReaches(Fiber.getCurrent(), "Warn")) return Effect.succeed(GenServer.noreply(state))
@@ -663,9 +695,11 @@ const supervisorBehaviour = GenServer.behaviour({
         state.pending.delete(child.spec.id)
         return GenServer.reply(undefined, state)
       }),
-    WhichChildren: (_, state) => Effect.sync(() => GenServer.reply(state.children.map(infoOf), state)),
+    // handlers are called when their request is handled: an answer computed now is an `Exit`, which
+    // the server loop applies without running an effect
+    WhichChildren: (_, state) => Effect.succeed(GenServer.reply(state.children.map(infoOf), state)),
     CountChildren: (_, state) =>
-      Effect.sync(() =>
+      Effect.succeed(
         GenServer.reply(
           {
             specs: state.children.length,
@@ -853,7 +887,7 @@ export const deleteChild = (
  * @category children
  */
 export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, new WhichChildren()) as Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError>
+  GenServer.call(supervisor, whichChildrenRequest) as Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError>
 
 /**
  * How many children: specs, running, supervisors, workers.
@@ -862,4 +896,4 @@ export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArr
  * @category children
  */
 export const countChildren = (supervisor: Supervisor): Effect.Effect<Counts, GenServer.CallError> =>
-  GenServer.call(supervisor, new CountChildren()) as Effect.Effect<Counts, GenServer.CallError>
+  GenServer.call(supervisor, countChildrenRequest) as Effect.Effect<Counts, GenServer.CallError>

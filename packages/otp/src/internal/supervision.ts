@@ -33,13 +33,30 @@ export const startLinked = (
   start: Effect.Effect<ChildSpec.Started, unknown, unknown>
 ): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
   Effect.flatMap(start as Effect.Effect<ChildSpec.Started, unknown>, (started) => {
-    const pid = pidOf(started)
-    if (pid === undefined) return Effect.fail(new Error("the child's start returned no live pid"))
-    const target = kernel.liveRecordOf(pid)
-    if (target !== undefined) kernel.linkRecords(self, target)
-    else kernel.deliverSystemMade(self, new kernel.ExitMessage(pid, ExitReason.noProc))
-    return Effect.succeed(pid)
+    const pid = linkStarted(self, started)
+    return pid === undefined ? Effect.fail(noLivePid()) : Effect.succeed(pid)
   })
+
+/**
+ * What {@link startLinked} does once the start has succeeded, for a caller that runs the start
+ * itself: links the started child to the supervisor (or gives the supervisor an EXIT with `NoProc`
+ * when it is already dead) and returns its pid; undefined when the start gave no pid, a start
+ * failure with {@link noLivePid}.
+ */
+export const linkStarted = (
+  self: kernel.ProcessRecord,
+  started: ChildSpec.Started
+): Pid.Pid<never, unknown> | undefined => {
+  const pid = pidOf(started)
+  if (pid === undefined) return undefined
+  const target = kernel.liveRecordOf(pid)
+  if (target !== undefined) kernel.linkRecords(self, target)
+  else kernel.deliverSystemMade(self, new kernel.ExitMessage(pid, ExitReason.noProc))
+  return pid
+}
+
+/** The error of a start that succeeded without a live pid. */
+export const noLivePid = (): Error => new Error("the child's start returned no live pid")
 
 /** What one intensity step decided. */
 export type Decision =
