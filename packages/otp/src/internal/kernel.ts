@@ -131,8 +131,9 @@ export class ProcessRecord {
   /** the mailbox queue: messages from `mqHead` on, oldest first; allocated at the first message */
   mq: Array<unknown> | undefined = undefined
   mqHead = 0
-  /** the resume of a receive waiting for a message */
-  waiter: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  /** the resume of a receive waiting for a message, and what it resumes with (see `waitThen`) */
+  waiter: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
+  waitNext: Effect.Effect<unknown> = Effect.void
   /** messages a selective receive examined and skipped, oldest first */
   saved: Array<unknown> | undefined = undefined
   /** the system lane: served before any user message */
@@ -330,7 +331,8 @@ const wake = (record: ProcessRecord): void => {
   const resume = record.waiter
   if (resume === undefined) return
   record.waiter = undefined
-  ;(Fiber.getCurrent() ?? record.fiber)!.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
+  const next = record.waitNext
+  ;(Fiber.getCurrent() ?? record.fiber)!.currentDispatcher.scheduleTask(() => resume(next), 0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,10 +540,19 @@ const currentRecord = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord =>
 /** `Process.Self`, by its key (the string is the service's identity) */
 const SelfByKey = Context.Service<any, ProcessRecord>("effect-otp/Process/Self")
 
-/** Suspends the calling process until a message arrives (the sender resumes it). One value for all. */
-const waitForMessage: Effect.Effect<void> = Effect.callback<void>((resume) => {
-  currentRecord(Fiber.getCurrent()!).waiter = resume
-})
+/**
+ * Suspends the calling process until a message arrives, then goes on with `next` (the sender's wake-up
+ * resumes it with `next` directly: no continuation frame per wait). Build it once per loop, not per wait.
+ */
+const waitThen = <A, E, R>(next: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.callback<A, E, R>((resume) => {
+    const record = currentRecord(Fiber.getCurrent()!)
+    record.waiter = resume as (effect: Effect.Effect<unknown>) => void
+    record.waitNext = next as Effect.Effect<unknown>
+  })
+
+/** Suspends the calling process until a message arrives. One value for all. */
+const waitForMessage: Effect.Effect<void> = waitThen(Effect.void)
 
 /**
  * `receive()` with no pattern and no timeout, the hot path: one value for every process, no
@@ -549,7 +560,7 @@ const waitForMessage: Effect.Effect<void> = Effect.callback<void>((resume) => {
  */
 export const receiveAny: Effect.Effect<unknown> = Effect.withFiber((fiber) => receiveAnyStep(currentRecord(fiber)))
 
-const receiveAnyAfterWait: Effect.Effect<unknown> = Effect.flatMap(waitForMessage, () => receiveAny)
+const receiveAnyAfterWait: Effect.Effect<unknown> = waitThen(receiveAny)
 
 const receiveAnyStep = (record: ProcessRecord): Effect.Effect<unknown> => {
   if (record.status === "waiting") record.status = "running"
@@ -605,7 +616,7 @@ export const receiveAnyThen = <A, E, R>(
     if (record.status === "running") record.status = "waiting"
     return afterWait
   })
-  const afterWait = Effect.flatMap(waitForMessage, () => self)
+  const afterWait = waitThen(self)
   return self
 }
 
