@@ -69,8 +69,9 @@ export const spawn1k: Scenario = {
   target: { value: 3, note: "3 µs per process" },
   reference: { beam: "1.5", effect: "≈4.8 (4.8 µs/proc)" },
   maxRatioToEffect: 1.25,
-  repetitions: { full: 15, quick: 7 },
-  warmups: { full: 5, quick: 3 },
+  // one run is a few ms, much of it one scavenge or none: many repetitions for a stable median
+  repetitions: { full: 31, quick: 21 },
+  warmups: { full: 10, quick: 10 },
   impls: async () => ({
     baseline: () => baseline(1_000),
     effect: () => rawEffect(1_000),

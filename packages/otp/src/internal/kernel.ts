@@ -116,6 +116,9 @@ class RecordExt {
   /** the calls waiting for this process's reply, oldest first (see `addPending`) */
   pending: Pending | undefined = undefined
   pendingTail: Pending | undefined = undefined
+  /** the `awaitExit`s waiting for this process, oldest first; resumed after the exit listeners */
+  exitWaiters: ExitWaiter | undefined = undefined
+  exitWaitersTail: ExitWaiter | undefined = undefined
   exitQueued: boolean = false
   name: string | undefined = undefined
   pendingExit: ExitReason.ExitReason | undefined = undefined
@@ -873,6 +876,17 @@ const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason):
   const listeners = record.exitListeners
   record.exitListeners = undefined
   if (listeners !== undefined) for (const listener of listeners) listener(reason)
+  if (record.ext !== undefined && record.ext.exitWaiters !== undefined) {
+    let waiter: ExitWaiter | undefined = record.ext.exitWaiters
+    record.ext.exitWaiters = record.ext.exitWaitersTail = undefined
+    while (waiter !== undefined) {
+      const next: ExitWaiter | undefined = waiter.next
+      waiter.prev = waiter.next = undefined
+      waiter.listed = false
+      waiter.resume(Effect.succeed(reason))
+      waiter = next
+    }
+  }
 }
 
 /**
@@ -932,6 +946,41 @@ export const removePending = (record: ProcessRecord, entry: Pending): void => {
 
 /** Waits until the process has exited and gives its reason (`NoProc` if it was unknown or gone). */
 export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
+  Effect.suspend(() => {
+    // already over: no callback to register (the common case once a batch of processes has run)
+    const record = recordOf(pid)
+    if (record === undefined) return Effect.succeed(ExitReason.noProc)
+    if (record.status === "exited" && !record.exitQueued) return Effect.succeed(record.exitReason!)
+    return waitExit(pid)
+  })
+
+/**
+ * An `awaitExit` waiting: a node of the record's list of waiters (one object per wait, no `Set` entry
+ * and no listener closure). Waiters are resumed after the exit listeners, so that what the listeners
+ * clean up (a `Registry`'s entries, a server's pending calls) is done when the waiter goes on.
+ */
+class ExitWaiter {
+  prev: ExitWaiter | undefined = undefined
+  next: ExitWaiter | undefined = undefined
+  listed = true
+  readonly resume: (effect: Effect.Effect<ExitReason.ExitReason>) => void
+  constructor(resume: (effect: Effect.Effect<ExitReason.ExitReason>) => void) {
+    this.resume = resume
+  }
+}
+
+const removeExitWaiter = (record: ProcessRecord, waiter: ExitWaiter): void => {
+  if (!waiter.listed) return
+  waiter.listed = false
+  const ext = record.ext!
+  if (waiter.next !== undefined) waiter.next.prev = waiter.prev
+  else ext.exitWaitersTail = waiter.prev
+  if (waiter.prev !== undefined) waiter.prev.next = waiter.next
+  else ext.exitWaiters = waiter.next
+  waiter.prev = waiter.next = undefined
+}
+
+const waitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
   Effect.callback<ExitReason.ExitReason>((resume) => {
     const record = recordOf(pid)
     if (record === undefined) return resume(Effect.succeed(ExitReason.noProc))
@@ -939,11 +988,13 @@ export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReaso
     if (record.status === "exited" && !record.exitQueued) {
       return resume(Effect.succeed(record.exitReason!))
     }
-    const listener = (reason: ExitReason.ExitReason) => resume(Effect.succeed(reason))
-    ;(record.exitListeners ??= new Set()).add(listener)
-    return Effect.sync(() => {
-      record.exitListeners?.delete(listener)
-    })
+    const waiter = new ExitWaiter(resume)
+    const ext = (record.ext ??= new RecordExt())
+    waiter.prev = ext.exitWaitersTail
+    if (ext.exitWaitersTail !== undefined) ext.exitWaitersTail.next = waiter
+    else ext.exitWaiters = waiter
+    ext.exitWaitersTail = waiter
+    return Effect.sync(() => removeExitWaiter(record, waiter))
   })
 
 // ---------------------------------------------------------------------------------------------
