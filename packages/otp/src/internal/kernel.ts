@@ -795,8 +795,7 @@ export const flushMessages = (record: ProcessRecord, predicate: (message: unknow
 // ---------------------------------------------------------------------------------------------
 
 /** The fiber observer: the process has exited; tell everyone who asked. */
-export const onProcessExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>): void => {
-  const reason = record.pendingExit ?? (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.fromCause(exit.cause))
+export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
   record.exitReason = reason
   record.status = "exited"
   const node = record.node
@@ -1098,9 +1097,10 @@ export const spawnUnsafe = (
 const exitObserver =
   (record: ProcessRecord, fiber: Fiber.Fiber<unknown, unknown>, debug: boolean) =>
   (exit: Exit.Exit<unknown, unknown>): void => {
-    const report = reportExit(record, exit, debug, fiber)
+    const reason = exitReasonOf(record, exit)
+    const report = reportExit(record, exit, reason, debug, fiber)
     if (report !== Effect.void) Effect.runForkWith(fiber.context)(report)
-    onProcessExit(record, exit)
+    onProcessExit(record, reason)
   }
 
 /**
@@ -1134,14 +1134,18 @@ const pidString = (node: NodeState, id: number): string => {
 }
 
 /** Crash reports and lifecycle events, logged from inside the process with its annotations. */
+/** Why a process ended: the exit signal that stopped it, else what its fiber exited with. */
+const exitReasonOf = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>): ExitReason.ExitReason =>
+  record.pendingExit ?? (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.fromCause(exit.cause))
+
 const reportExit = (
   record: ProcessRecord,
   exit: Exit.Exit<unknown, unknown>,
+  reason: ExitReason.ExitReason,
   debug: boolean,
   fiber: Fiber.Fiber<unknown, unknown>
 ): Effect.Effect<void> => {
   if (Exit.isFailure(exit) && !record.signalled) {
-    const reason = record.pendingExit ?? ExitReason.fromCause(exit.cause)
     if (!ExitReason.isNormalLike(reason)) {
       // a crash report that no logger would print is not built (nor is a fiber forked to log it)
       if (!logReaches(fiber, "Error")) return Effect.void
@@ -1154,7 +1158,6 @@ const reportExit = (
     }
   }
   if (debug) {
-    const reason = record.pendingExit ?? (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.fromCause(exit.cause))
     return Effect.logDebug(`process ${record.pid} exited: ${String(reason)}`).pipe(
       Effect.annotateLogs({ event: "EXIT", reason: reason._tag })
     )
