@@ -281,6 +281,8 @@ export class NodeState {
   readonly systemPid: PidImpl
   /** the scheduler this node's processes run on, in place of Effect's default one; undefined: the default */
   readonly scheduler: Scheduler.Scheduler | undefined
+  /** the deadlines of the calls to this node's processes (see `addDeadline`) */
+  deadlines: Deadlines | undefined = undefined
   /** spawner context → the same context with the node's scheduler (one derived context per spawner) */
   readonly processBases = new WeakMap<Context.Context<never>, Context.Context<never>>()
 
@@ -1181,19 +1183,37 @@ export const shutdownNode = (node: NodeState): Effect.Effect<void> =>
     for (const record of Array.from(node.table.values())) terminate(record, ExitReason.shutdown, true)
   })
 
-interface DeadlineFifo {
-  items: Array<Deadline>
-  head: number
+/**
+ * The deadlines of one length, oldest first, from `head` to `tail`. The array is kept when the queue
+ * empties (resetting its length would drop its storage, and the next call would allocate it again).
+ */
+class DeadlineFifo {
+  items: Array<Deadline | undefined> = []
+  head = 0
+  tail = 0
 }
 
-interface Deadlines {
-  readonly fifos: Map<number, DeadlineFifo>
-  live: number
-  sweeper: Fiber.Fiber<void> | undefined
-  sweeperDue: number
+/** A node's call deadlines: one FIFO per length, and the sweeper fiber. */
+export class Deadlines {
+  readonly fifos = new Map<number, DeadlineFifo>()
+  /** the FIFO of the length armed last (nearly every call uses the default timeout) */
+  lastMs = -1
+  lastFifo: DeadlineFifo | undefined = undefined
+  live = 0
+  sweeper: Fiber.Fiber<void> | undefined = undefined
+  sweeperDue = Number.POSITIVE_INFINITY
 }
 
-const deadlinesOf = new WeakMap<NodeState, Deadlines>()
+const fifoFor = (state: Deadlines, ms: number): DeadlineFifo => {
+  let fifo = state.fifos.get(ms)
+  if (fifo === undefined) {
+    fifo = new DeadlineFifo()
+    state.fifos.set(ms, fifo)
+  }
+  state.lastMs = ms
+  state.lastFifo = fifo
+  return fifo
+}
 
 /**
  * Arms a deadline `ms` from now on the caller's `Clock`. Deadlines of one length are due in the
@@ -1206,28 +1226,21 @@ export const addDeadline = (
   ms: number,
   entry: Deadline
 ): void => {
-  let state = deadlinesOf.get(node)
-  if (state === undefined) {
-    state = { fifos: new Map(), live: 0, sweeper: undefined, sweeperDue: Number.POSITIVE_INFINITY }
-    deadlinesOf.set(node, state)
-  }
+  const state = (node.deadlines ??= new Deadlines())
   const due = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + ms
   entry.due = due
   entry.done = false
-  let fifo = state.fifos.get(ms)
-  if (fifo === undefined) {
-    fifo = { items: [], head: 0 }
-    state.fifos.set(ms, fifo)
-  }
-  while (fifo.head < fifo.items.length && fifo.items[fifo.head]!.done) fifo.items[fifo.head++] = undefined as never
-  if (fifo.head === fifo.items.length) {
-    fifo.items.length = 0
+  const fifo = state.lastMs === ms ? state.lastFifo! : fifoFor(state, ms)
+  const items = fifo.items
+  while (fifo.head < fifo.tail && items[fifo.head]!.done) items[fifo.head++] = undefined
+  if (fifo.head === fifo.tail) {
+    fifo.head = fifo.tail = 0
+  } else if (fifo.tail - fifo.head > 2 * state.live + 64) {
+    fifo.items = items.slice(fifo.head, fifo.tail).filter((d) => !d!.done)
     fifo.head = 0
-  } else if (fifo.items.length - fifo.head > 2 * state.live + 64) {
-    fifo.items = fifo.items.slice(fifo.head).filter((d) => !d.done)
-    fifo.head = 0
+    fifo.tail = fifo.items.length
   }
-  fifo.items.push(entry)
+  fifo.items[fifo.tail++] = entry
   state.live++
   if (due < state.sweeperDue) {
     state.sweeper?.interruptUnsafe()
@@ -1240,8 +1253,7 @@ export const addDeadline = (
 export const clearDeadline = (node: NodeState, entry: Deadline): void => {
   if (entry.done) return
   entry.done = true
-  const state = deadlinesOf.get(node)
-  if (state !== undefined) state.live--
+  if (node.deadlines !== undefined) node.deadlines.live--
 }
 
 const sweep = (state: Deadlines): Effect.Effect<void> =>
@@ -1251,17 +1263,19 @@ const sweep = (state: Deadlines): Effect.Effect<void> =>
       const now = clock.currentTimeMillisUnsafe()
       let next = Number.POSITIVE_INFINITY
       for (const fifo of state.fifos.values()) {
-        while (fifo.head < fifo.items.length) {
-          const entry = fifo.items[fifo.head]!
+        const items = fifo.items
+        while (fifo.head < fifo.tail) {
+          const entry = items[fifo.head]!
           if (!entry.done && entry.due > now) break
-          fifo.items[fifo.head++] = undefined as never
+          items[fifo.head++] = undefined
           if (!entry.done) {
             entry.done = true
             state.live--
             entry.fire()
           }
         }
-        if (fifo.head < fifo.items.length) next = Math.min(next, fifo.items[fifo.head]!.due)
+        if (fifo.head < fifo.tail) next = Math.min(next, items[fifo.head]!.due)
+        else fifo.head = fifo.tail = 0
       }
       state.sweeperDue = next
       if (next === Number.POSITIVE_INFINITY) {
@@ -1274,7 +1288,7 @@ const sweep = (state: Deadlines): Effect.Effect<void> =>
 
 /** Stops the node's deadline sweeper (at node shutdown: it must not keep the event loop alive). */
 export const stopDeadlines = (node: NodeState): void => {
-  const state = deadlinesOf.get(node)
+  const state = node.deadlines
   if (state === undefined) return
   state.sweeper?.interruptUnsafe()
   state.sweeper = undefined
