@@ -8,7 +8,7 @@
  * A variant is a copy under build/bench-otp/ plus switches its modules read from their URL.
  */
 import type { Run, Sample, Scenario } from "../bench/lib/harness.ts"
-import { fmt, fullGc, median, settle } from "../bench/lib/harness.ts"
+import { fmt, median, settle, youngGc } from "../bench/lib/harness.ts"
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
@@ -49,7 +49,7 @@ for (const id of only) {
   const runs: Array<Run> = [impls[0]!.effect as Run, ...impls.map((i) => i.otp as Run)]
   for (let w = 0; w < warmups; w++) {
     for (const run of runs) {
-      fullGc()
+      youngGc()
       await settle()
       await run({ warmup: true })
     }
@@ -58,7 +58,7 @@ for (const id of only) {
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < runs.length; k++) {
       const j = (r + k) % runs.length
-      fullGc()
+      youngGc()
       await settle()
       samples[j]!.push(record(`${id} ${columns[j]}`, await runs[j]!({ warmup: false })))
     }

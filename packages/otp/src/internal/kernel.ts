@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { Clock, Context, Duration, Effect, Exit, Fiber, LogLevel, References, Scheduler } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, LogLevel, References, Scheduler, Scope } from "effect"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
@@ -1054,8 +1054,12 @@ export const spawnUnsafe = (
   setup?.(record)
   const debug = debugEnabled(parent)
   // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body runs at
-  // the process's exit, not at its spawner's
-  const scoped = Effect.scoped(body)
+  // the process's exit, not at its spawner's. The scope is in the context the fiber starts with (not
+  // `Effect.scoped`: no context switch, and no previous context kept alive for the process's life);
+  // closing an empty scope has nothing to run, and `closeUnsafe` then answers undefined, which
+  // `onExit` takes as "no finalizer effect" (the test suite's process-finalizer tests cover both)
+  const scope = Scope.makeUnsafe()
+  const scoped = Effect.onExit(body, (exit) => Scope.closeUnsafe(scope, exit) as Effect.Effect<void>)
   const run = debug
     ? Effect.andThen(
         Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
@@ -1066,7 +1070,7 @@ export const spawnUnsafe = (
   // rather than wrappers that would sit on the child's stack all its life.
   const annotations = parent.getRef(References.CurrentLogAnnotations)
   const context = Context.add(
-    Context.add(processBase(node, parent.context), self, record),
+    Context.add(Context.add(processBase(node, parent.context), self, record), Scope.Scope, scope),
     References.CurrentLogAnnotations,
     {
       ...annotations,
