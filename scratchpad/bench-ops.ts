@@ -23,9 +23,9 @@ setWrapper((effect) => Effect.withTracer(effect, tracer))
     const op = String(current[identifier] ?? current._tag ?? current.constructor?.name)
     const a = current[args]
     let key = op
-    if (typeof a === "function") key += " " + a.toString().replace(/\s+/g, " ").slice(0, 90)
+    if (typeof a === "function") key += ` ${a.toString().replace(/\s+/g, " ").slice(0, 90)}`
     else if (Array.isArray(a) && typeof a[1] === "function")
-      key += " " + a[1].toString().replace(/\s+/g, " ").slice(0, 90)
+      key += ` ${a[1].toString().replace(/\s+/g, " ").slice(0, 90)}`
     kinds.set(key, (kinds.get(key) ?? 0) + 1)
   }
   return current[evaluate](fiber)
