@@ -680,6 +680,12 @@ export const info = (pid: Pid<never, unknown>): Effect.Effect<Option.Option<Info
  * already exited and been forgotten. Not in Erlang (there you would monitor): handy from plain
  * Effect code that is not a process, such as a test.
  *
+ * **Details**
+ *
+ * The waiter goes on once the exit has been fully handled: links signalled, monitors' `Down`s
+ * delivered, names and `Registry` entries freed. It is resumed from a microtask, never inside the
+ * exiting process's exit.
+ *
  * @since 0.1.0
  * @category inspection
  */
