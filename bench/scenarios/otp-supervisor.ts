@@ -6,7 +6,8 @@
  * `whichChildren` (handled after the supervisor has processed the child's exit signal) gives the
  * restarted child.
  *
- * Crash reports go to a silent logger (they are still built, so their cost is counted). `restart.ts`
+ * The program runs with no logger (`Logger.layer([])`): crash reports that no logger would print are
+ * not built (P9 in bench/README.md), as (a) and (b) build none. `restart.ts`
  * imports this file dynamically, so (a) and (b) run even when `effect-otp/Supervisor` is missing; (c)
  * is then reported as n/a.
  */
