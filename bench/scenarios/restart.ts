@@ -158,7 +158,8 @@ export const restart: Scenario = {
   target: { value: 10 },
   reference: { beam: "86–89", effect: "7.7" },
   maxRatioToEffect: 1.25,
-  repetitions: { full: 7, quick: 3 },
+  // 5 repetitions even in quick mode: a run is ~0.1 s, and a median of 3 moved by ±0.1 in c/b
+  repetitions: { full: 9, quick: 5 },
   // full-size warm-ups: at 1,000 cycles the JIT is still far from its steady state (the first
   // 10,000-cycle runs of (c) took 30, then 23, then 15 µs per cycle)
   warmups: { full: 2, quick: 2 },
