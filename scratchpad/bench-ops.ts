@@ -6,8 +6,7 @@
 import { Effect } from "effect"
 import * as Tracer from "effect/Tracer"
 import { setWrapper } from "../bench/lib/util.ts"
-import { scenarios } from "../bench/scenarios/index.ts"
-import type { ImplName, Run } from "../bench/lib/harness.ts"
+import { loadRun } from "./bench-load.ts"
 
 const evaluate = "~effect/Effect/evaluate"
 const identifier = "~effect/Effect/identifier"
@@ -32,10 +31,7 @@ setWrapper((effect) => Effect.withTracer(effect, tracer))
 }
 
 const [id, impl, top = "60"] = process.argv.slice(2)
-const scenario = scenarios.find((s) => s.id === id)
-if (scenario === undefined) throw new Error(`no scenario ${id}`)
-const impls = await scenario.impls()
-const run = impls[impl as ImplName] as Run
+const run = await loadRun(id, impl)
 await run({ warmup: true })
 counting = true
 await run({ warmup: true })

@@ -2,8 +2,7 @@
  * Event-loop turns and setImmediate calls per run of one implementation of a scenario.
  * usage: node --expose-gc scratchpad/bench-turns.ts <scenario-id> <impl> [runs]
  */
-import { scenarios } from "../bench/scenarios/index.ts"
-import type { ImplName, Run } from "../bench/lib/harness.ts"
+import { loadRun } from "./bench-load.ts"
 
 const original = globalThis.setImmediate
 let immediates = 0
@@ -20,10 +19,7 @@ const tick = () => {
 }
 
 const [id, impl, runs = "2"] = process.argv.slice(2)
-const scenario = scenarios.find((s) => s.id === id)
-if (scenario === undefined) throw new Error(`no scenario ${id}`)
-const impls = await scenario.impls()
-const run = impls[impl as ImplName] as Run
+const run = await loadRun(id, impl)
 await run({ warmup: true })
 for (let i = 0; i < Number(runs); i++) {
   immediates = 0
