@@ -1580,6 +1580,49 @@ describe("a process's own scope", () => {
   )
 })
 
+describe("awaitExit", () => {
+  it.effect("goes on after the exit has been handled: name freed, monitor's Down and link's EXIT delivered", () =>
+    withNode(
+      Effect.gen(function* () {
+        const target = yield* Process.spawn(Process.receive<"stop">())
+        yield* Process.register("target", target)
+        const ready = yield* Deferred.make<void>()
+        const watcher = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            yield* Process.link(target)
+            yield* Process.monitor(target)
+            yield* Deferred.succeed(ready, undefined)
+            yield* Process.receive<"never">()
+          })
+        )
+        yield* Deferred.await(ready)
+        yield* Process.send(target, "stop")
+        assert.deepStrictEqual(yield* Process.awaitExit(target), ExitReason.normal)
+        assert.isTrue(Option.isNone(yield* Process.whereis("target")))
+        // the Down and the EXIT are in the watcher's mailbox, not yet received
+        const info = yield* Process.info(watcher)
+        assert.strictEqual(Option.getOrThrow(info).mailboxLength, 2)
+      })
+    )
+  )
+
+  it.effect("is not resumed inside an exit: processes ended by the same batch are all gone when it goes on", () =>
+    withNode(
+      Effect.gen(function* () {
+        const pids = [] as Array<Process.Pid<"stop">>
+        for (let i = 0; i < 3; i++) pids.push(yield* Process.spawn(Process.receive<"stop">()))
+        yield* Effect.yieldNow // all three wait in receive
+        for (const pid of pids) yield* Process.send(pid, "stop")
+        yield* Process.awaitExit(pids[0]!)
+        // resumed from a microtask after the batch that ran all three, not inside the first exit
+        assert.isFalse(yield* Process.isAlive(pids[1]!))
+        assert.isFalse(yield* Process.isAlive(pids[2]!))
+      })
+    )
+  )
+})
+
 describe("message types", () => {
   it("spawn infers the pid's message type from receive, whatever else the body needs", () => {
     type Msg = { readonly _tag: "Ping" } | { readonly _tag: "Stop" }
