@@ -551,6 +551,14 @@ export type CastsOf<B> = B extends Behaviour<never, any, any, infer Cast, any, a
 
 type AnyEffect = Effect.Effect<any, any, any>
 
+/**
+ * `Effect.flatMap(effect, f)` for a handler's result: `f` is applied at once when the handler
+ * answered with a completed success (an `Exit`, as `Effect.succeed(...)` is), without a continuation
+ * frame per message.
+ */
+const thenNow = <A>(effect: Effect.Effect<A, any, any>, f: (a: A) => AnyEffect): AnyEffect =>
+  Exit.isExit(effect) && Exit.isSuccess(effect) ? f(effect.value as A) : Effect.flatMap(effect, f)
+
 class ServerLoop {
   state: any
   stopping = false
@@ -558,6 +566,8 @@ class ServerLoop {
   readonly record: kernel.ProcessRecord
   readonly parent: kernel.ProcessRecord | undefined
   readonly next: AnyEffect
+  /** `after`, bound once for `thenNow` */
+  readonly afterResult = (result: NoReplyResult<any, any>): AnyEffect => this.after(result)
 
   constructor(
     behaviour: Behaviour<any, any, any, any, any, any, any, any>,
@@ -582,14 +592,13 @@ class ServerLoop {
       if (Exit.isExit(effect) && Exit.isSuccess(effect)) {
         return this.afterCall(effect.value as CallResult<any, any, any, any>, message.from)
       }
+      // (not `thenNow`: the continuation needs the call's `from`, so it is a closure per call)
       return Effect.flatMap(effect, (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from))
     }
     if (message instanceof server.CastEnvelope) {
       const handler = this.behaviour.handleCast
       if (handler === undefined) return Effect.die(new Error("GenServer: cast to a server without handleCast"))
-      const effect = handler(message.message, this.state)
-      if (Exit.isExit(effect) && Exit.isSuccess(effect)) return this.after(effect.value as NoReplyResult<any, any>)
-      return Effect.flatMap(effect, (result: NoReplyResult<any, any>) => this.after(result))
+      return thenNow(handler(message.message, this.state), this.afterResult)
     }
     if (
       message instanceof kernel.ExitMessage &&
@@ -603,9 +612,7 @@ class ServerLoop {
     if (handler === undefined) {
       return Effect.logWarning(`GenServer ${this.record.pid} received an unexpected message`, message)
     }
-    const effect = handler(message, this.state)
-    if (Exit.isExit(effect) && Exit.isSuccess(effect)) return this.after(effect.value as NoReplyResult<any, any>)
-    return Effect.flatMap(effect, (result: NoReplyResult<any, any>) => this.after(result))
+    return thenNow(handler(message, this.state), this.afterResult)
   }
 
   afterCall(result: CallResult<any, any, any, any>, from: From<unknown, unknown>): AnyEffect {
@@ -641,7 +648,7 @@ class ServerLoop {
     if (cont === NoContinue) return Effect.void
     const handler = this.behaviour.handleContinue
     if (handler === undefined) return Effect.die(new Error("GenServer: continue without handleContinue"))
-    return Effect.flatMap(handler(cont, state), (result: NoReplyResult<any, any>) => this.after(result))
+    return thenNow(handler(cont, state), this.afterResult)
   }
 
   /** Runs terminate, then ends the process with `reason`. */
