@@ -113,12 +113,9 @@ class RecordExt {
   monitoredBy: Map<number, Monitor> | undefined = undefined
   timers: Map<number, Timer> | undefined = undefined
   exitListeners: Set<(reason: ExitReason.ExitReason) => void> | undefined = undefined
-  /** the calls waiting for this process's reply, oldest first (see `addPending`) */
+  /** the calls waiting for this process's reply and the `awaitExit`s, oldest first (see `addPending`) */
   pending: Pending | undefined = undefined
   pendingTail: Pending | undefined = undefined
-  /** the `awaitExit`s waiting for this process, oldest first; resumed after the exit listeners */
-  exitWaiters: ExitWaiter | undefined = undefined
-  exitWaitersTail: ExitWaiter | undefined = undefined
   exitQueued: boolean = false
   name: string | undefined = undefined
   pendingExit: ExitReason.ExitReason | undefined = undefined
@@ -877,18 +874,6 @@ const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason):
   const listeners = record.exitListeners
   record.exitListeners = undefined
   if (listeners !== undefined) for (const listener of listeners) listener(reason)
-  if (record.ext !== undefined && record.ext.exitWaiters !== undefined) {
-    let waiter: ExitWaiter | undefined = record.ext.exitWaiters
-    record.ext.exitWaiters = record.ext.exitWaitersTail = undefined
-    while (waiter !== undefined) {
-      const next: ExitWaiter | undefined = waiter.next
-      waiter.prev = waiter.next = undefined
-      waiter.listed = false
-      const resume = waiter.resume
-      queueMicrotask(() => resume(Effect.succeed(reason)))
-      waiter = next
-    }
-  }
 }
 
 /**
@@ -910,9 +895,9 @@ export abstract class Deadline {
 }
 
 /**
- * An entry of a process's list of pending calls: told when the process exits (before its exit
- * listeners). A doubly-linked list through the entries themselves, so adding and removing one
- * allocates nothing.
+ * An entry of a process's list of pending calls and `awaitExit`s: told when the process exits
+ * (before its exit listeners). A doubly-linked list through the entries themselves, so adding and
+ * removing one allocates nothing.
  */
 export abstract class Pending extends Deadline {
   prevPending: Pending | undefined = undefined
@@ -921,7 +906,7 @@ export abstract class Pending extends Deadline {
   abstract serverExited(reason: ExitReason.ExitReason): void
 }
 
-/** Puts `entry` at the end of the pending list of the live process `record`. */
+/** Puts `entry` at the end of the pending list of `record`, a process whose exit has not been handled yet. */
 export const addPending = (record: ProcessRecord, entry: Pending): void => {
   const ext = (record.ext ??= new RecordExt())
   const tail = ext.pendingTail
@@ -946,61 +931,51 @@ export const removePending = (record: ProcessRecord, entry: Pending): void => {
   entry.prevPending = entry.nextPending = undefined
 }
 
+/** The reason of a process whose exit has been handled; undefined while it runs or its exit is queued (see `afterExit`). */
+const handledExitReason = (record: ProcessRecord): ExitReason.ExitReason | undefined =>
+  record.status === "exited" && !record.exitQueued ? record.exitReason : undefined
+
 /** Waits until the process has exited and gives its reason (`NoProc` if it was unknown or gone). */
 export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
   Effect.suspend(() => {
     // already over: no callback to register (the common case once a batch of processes has run)
     const record = recordOf(pid)
     if (record === undefined) return Effect.succeed(ExitReason.noProc)
-    if (record.status === "exited" && !record.exitQueued) return Effect.succeed(record.exitReason!)
-    return waitExit(pid)
+    const reason = handledExitReason(record)
+    return reason !== undefined ? Effect.succeed(reason) : waitExit(record)
   })
 
 /**
- * An `awaitExit` waiting: a node of the record's list of waiters (one object per wait, no `Set` entry
- * and no listener closure). Waiters are resumed after the exit listeners, so that what the listeners
- * clean up (a `Registry`'s entries, a server's pending calls) is done when the waiter goes on, and
- * from a microtask, not inside the exit: a fiber waiting for many processes in turn (spawn, send,
- * then `awaitExit` each) goes on once the batch that ends them has run, and finds the rest already
- * gone, instead of being resumed and suspended again inside each exit (spawn-1k 1.79x -> 1.47x of raw
- * Effect in scratchpad/bench-compare.ts).
+ * An `awaitExit` waiting: an entry of the record's pending list (one object per wait, no `Set`
+ * entry and no listener closure). It resumes its fiber from a microtask, so after the exit has been
+ * handled (links, monitors, exit listeners: what they clean up, such as a `Registry`'s entries, is
+ * done when the waiter goes on), never inside it: a fiber waiting for many processes in turn (spawn,
+ * send, then `awaitExit` each) goes on once the batch that ends them has run, and finds the rest
+ * already gone, instead of being resumed and suspended again inside each exit (spawn-1k 1.79x ->
+ * 1.47x of raw Effect in scratchpad/bench-compare.ts).
  */
-class ExitWaiter {
-  prev: ExitWaiter | undefined = undefined
-  next: ExitWaiter | undefined = undefined
-  listed = true
+class ExitWaiter extends Pending {
   readonly resume: (effect: Effect.Effect<ExitReason.ExitReason>) => void
   constructor(resume: (effect: Effect.Effect<ExitReason.ExitReason>) => void) {
+    super()
     this.resume = resume
+  }
+  /** never armed: a wait has no deadline */
+  fire(): void {}
+  serverExited(reason: ExitReason.ExitReason): void {
+    const resume = this.resume
+    queueMicrotask(() => resume(Effect.succeed(reason)))
   }
 }
 
-const removeExitWaiter = (record: ProcessRecord, waiter: ExitWaiter): void => {
-  if (!waiter.listed) return
-  waiter.listed = false
-  const ext = record.ext!
-  if (waiter.next !== undefined) waiter.next.prev = waiter.prev
-  else ext.exitWaitersTail = waiter.prev
-  if (waiter.prev !== undefined) waiter.prev.next = waiter.next
-  else ext.exitWaiters = waiter.next
-  waiter.prev = waiter.next = undefined
-}
-
-const waitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
+const waitExit = (record: ProcessRecord): Effect.Effect<ExitReason.ExitReason> =>
   Effect.callback<ExitReason.ExitReason>((resume) => {
-    const record = recordOf(pid)
-    if (record === undefined) return resume(Effect.succeed(ExitReason.noProc))
-    // an exit whose listeners are still queued (see `afterExit`) answers when they run
-    if (record.status === "exited" && !record.exitQueued) {
-      return resume(Effect.succeed(record.exitReason!))
-    }
+    // checked again: the fiber may have yielded to others since `awaitExit` looked
+    const reason = handledExitReason(record)
+    if (reason !== undefined) return resume(Effect.succeed(reason))
     const waiter = new ExitWaiter(resume)
-    const ext = (record.ext ??= new RecordExt())
-    waiter.prev = ext.exitWaitersTail
-    if (ext.exitWaitersTail !== undefined) ext.exitWaitersTail.next = waiter
-    else ext.exitWaiters = waiter
-    ext.exitWaitersTail = waiter
-    return Effect.sync(() => removeExitWaiter(record, waiter))
+    addPending(record, waiter)
+    return Effect.sync(() => removePending(record, waiter))
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -1144,11 +1119,11 @@ const pidString = (node: NodeState, id: number): string => {
   return `${prefix}.${id}.0>`
 }
 
-/** Crash reports and lifecycle events, logged from inside the process with its annotations. */
 /** Why a process ended: the exit signal that stopped it, else what its fiber exited with. */
 const exitReasonOf = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>): ExitReason.ExitReason =>
   record.pendingExit ?? (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.fromCause(exit.cause))
 
+/** Crash reports and lifecycle events, logged from inside the process with its annotations. */
 const reportExit = (
   record: ProcessRecord,
   exit: Exit.Exit<unknown, unknown>,
