@@ -470,6 +470,23 @@ export const awaitMany = (
         }
         pending.clear()
       }
+      /** A reply or a Down of a pending task: record it and go on, or give up on the rest. */
+      const handle = (
+        m: unknown,
+        next: () => Effect.Effect<Array<unknown>, unknown>
+      ): Effect.Effect<Array<unknown>, unknown> => {
+        const message = m as Reply | kernel.DownMessage
+        const i = pending.get(message.ref)!
+        const task = impl(tasks[i]!)
+        pending.delete(message.ref)
+        if (message instanceof Reply) {
+          forget(self, task)
+          results[i] = message.value
+          return next()
+        }
+        abandon()
+        return Effect.fail(exitError(task, message.reason))
+      }
       const loop = (): Effect.Effect<Array<unknown>, unknown> => {
         if (pending.size === 0) return Effect.succeed(results)
         return Effect.flatMap(now, (t) =>
@@ -481,17 +498,7 @@ export const awaitMany = (
                 abandon()
                 return Effect.fail(new TaskTimeout({ pid: first.pid as never, timeout: millisOf(duration) }))
               }
-              const message = m as Reply | kernel.DownMessage
-              const i = pending.get(message.ref)!
-              const task = impl(tasks[i]!)
-              pending.delete(message.ref)
-              if (message instanceof Reply) {
-                forget(self, task)
-                results[i] = message.value
-                return loop()
-              }
-              abandon()
-              return Effect.fail(exitError(task, message.reason))
+              return handle(m, loop)
             }
           )
         )
@@ -500,19 +507,7 @@ export const awaitMany = (
         ? loop()
         : Effect.suspend(function forever(): Effect.Effect<Array<unknown>, unknown> {
             if (pending.size === 0) return Effect.succeed(results)
-            return Effect.flatMap(kernel.receive(self, isPending, undefined, false), (m) => {
-              const message = m as Reply | kernel.DownMessage
-              const i = pending.get(message.ref)!
-              const task = impl(tasks[i]!)
-              pending.delete(message.ref)
-              if (message instanceof Reply) {
-                forget(self, task)
-                results[i] = message.value
-                return forever()
-              }
-              abandon()
-              return Effect.fail(exitError(task, message.reason))
-            })
+            return Effect.flatMap(kernel.receive(self, isPending, undefined, false), (m) => handle(m, forever))
           })
     })
   )
