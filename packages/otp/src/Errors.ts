@@ -8,6 +8,7 @@
  * | `AlreadyRegistered` | `Registry.register` | the name is taken, or the process already has a name |
  * | `NotRegistered` | `Registry.unregister`, `Process.send` to a name | no process has that name |
  * | `MailboxFull` | `Process.send` to a bounded mailbox with `overflow: "fail"` | the mailbox is at capacity; the message was not delivered |
+ * | `Ignored` | a behaviour's `start` / `startLink` | `init` returned `ignore` (OTP's `ignore`): no process runs, nothing failed |
  *
  * @since 0.1.0
  */
@@ -73,3 +74,25 @@ export class MailboxFull extends Schema.TaggedError<MailboxFull>()("MailboxFull"
     return `the mailbox of ${String(this.pid)} is full (capacity ${this.capacity})`
   }
 }
+
+/**
+ * A behaviour's `init` returned `ignore` (OTP's `ignore`): the start did not fail, but no process
+ * runs. A supervisor that gets it from a child's start records the child as not running (its pid is
+ * `None`, OTP's `undefined`) and does not count it as a failed start.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class Ignored extends Schema.TaggedError<Ignored>()("Ignored", {}) {
+  override get message(): string {
+    return "init returned ignore: the process was not started"
+  }
+}
+
+/**
+ * Tells {@link Ignored} from any other error (a child start's failure, for example).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isIgnored = (u: unknown): u is Ignored => u instanceof Ignored
