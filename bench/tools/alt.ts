@@ -1,9 +1,9 @@
 /**
  * Runs implementations of one scenario alternately (with or without a full GC before each run), to
- * see how they affect each other. usage: node --expose-gc scratchpad/bench-alt.ts <id> <impl,impl> [runs] [gc]
+ * see how they affect each other. usage: node --expose-gc bench/tools/alt.ts <id> <impl,impl> [runs] [gc]
  */
-import { scenarios } from "../bench/scenarios/index.ts"
-import type { ImplName, Run } from "../bench/lib/harness.ts"
+import { scenarios } from "../scenarios/index.ts"
+import type { ImplName, Run } from "../lib/harness.ts"
 
 const [id, names, runs = "6", gc = "gc"] = process.argv.slice(2)
 const scenario = scenarios.find((s) => s.id === id)!

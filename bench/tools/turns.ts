@@ -1,8 +1,8 @@
 /**
  * Event-loop turns and setImmediate calls per run of one implementation of a scenario.
- * usage: node --expose-gc scratchpad/bench-turns.ts <scenario-id> <impl> [runs]
+ * usage: node --expose-gc bench/tools/turns.ts <scenario-id> <impl> [runs]
  */
-import { loadRun } from "./bench-load.ts"
+import { loadRun } from "./load.ts"
 
 const original = globalThis.setImmediate
 let immediates = 0

@@ -1,12 +1,12 @@
 /**
  * Counts the Effect primitives each implementation of a scenario evaluates (through the tracer's
  * `context` hook, which the fiber run loop calls for every operation).
- * usage: node --expose-gc scratchpad/bench-ops.ts <scenario-id> <impl> [top]
+ * usage: node --expose-gc bench/tools/ops.ts <scenario-id> <impl> [top]
  */
 import { Effect } from "effect"
 import * as Tracer from "effect/Tracer"
-import { setWrapper } from "../bench/lib/util.ts"
-import { loadRun } from "./bench-load.ts"
+import { setWrapper } from "../lib/util.ts"
+import { loadRun } from "./load.ts"
 
 const evaluate = "~effect/Effect/evaluate"
 const identifier = "~effect/Effect/identifier"

@@ -2,13 +2,13 @@
  * Compares effect-otp variants on the bench scenarios, in one process, interleaved (so a noisy
  * machine's drift spreads over all of them): raw Effect (b) and effect-otp (c) for each variant.
  *
- * usage: ./scratchpad/bench-otp-make.sh
- *        node --expose-gc --import ./scratchpad/bench-redirect.ts scratchpad/bench-compare.ts \
+ * usage: make the variants first (bench/tools/README.md, "A/B variants"), then
+ *        node --expose-gc --import ./bench/tools/redirect.ts bench/tools/compare.ts \
  *          --variants "head,patched,patched&handoff=1,patched&sched=runqueue" --only pingpong-200k,spawn-100k [--reps 5]
  * A variant is a copy under build/bench-otp/ plus switches its modules read from their URL.
  */
-import type { Run, Sample, Scenario } from "../bench/lib/harness.ts"
-import { fmt, median, settle, youngGc } from "../bench/lib/harness.ts"
+import type { Run, Sample, Scenario } from "../lib/harness.ts"
+import { fmt, median, settle, youngGc } from "../lib/harness.ts"
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
@@ -23,7 +23,7 @@ const reps = Number(arg("reps", "5"))
 const warmups = Number(arg("warmups", "1"))
 
 const load = async (variant: string): Promise<ReadonlyArray<Scenario>> => {
-  const url = new URL(`../bench/scenarios/index.ts?otp=${variant}`, import.meta.url)
+  const url = new URL(`../scenarios/index.ts?otp=${variant}`, import.meta.url)
   return ((await import(url.href)) as { scenarios: ReadonlyArray<Scenario> }).scenarios
 }
 

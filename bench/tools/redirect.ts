@@ -1,5 +1,5 @@
 /**
- * A module hook for comparing effect-otp variants (see bench-otp-make.sh, bench-compare.ts).
+ * A module hook for comparing effect-otp variants (see compare.ts and bench/tools/README.md).
  *
  * - `effect-otp` and `effect-otp/*` resolve to the copy named by the importer's `?otp=<variant>`
  *   query (build/bench-otp/<variant>/src), or by BENCH_OTP_DIR, else stay as they are.
@@ -7,14 +7,14 @@
  *   loads the scenario, its helpers and effect-otp as a separate instance per variant, and the
  *   variant's modules can read their switches from `import.meta.url`.
  *
- * `node --import ./scratchpad/bench-redirect.ts bench/run.ts ...` with BENCH_OTP_DIR=<dir>/src runs
+ * `node --import ./bench/tools/redirect.ts bench/run.ts ...` with BENCH_OTP_DIR=<dir>/src runs
  * the whole bench on one copy.
  */
 import { existsSync } from "node:fs"
 import { registerHooks } from "node:module"
 import { pathToFileURL } from "node:url"
 
-const root = new URL("../build/bench-otp/", import.meta.url)
+const root = new URL("../../build/bench-otp/", import.meta.url)
 const fixed = process.env.BENCH_OTP_DIR
 
 const baseFor = (query: string): URL | undefined => {

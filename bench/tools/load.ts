@@ -1,6 +1,6 @@
 /** For the probes: one implementation of one bench scenario, by id and name. */
-import type { ImplName, Run } from "../bench/lib/harness.ts"
-import { scenarios } from "../bench/scenarios/index.ts"
+import type { ImplName, Run } from "../lib/harness.ts"
+import { scenarios } from "../scenarios/index.ts"
 
 export const loadRun = async (id: string | undefined, impl: string | undefined): Promise<Run> => {
   const scenario = scenarios.find((s) => s.id === id)

@@ -4,7 +4,7 @@
  */
 import { Scheduler } from "effect"
 
-export { RunQueueScheduler } from "../packages/otp/src/internal/scheduler.ts"
+export { RunQueueScheduler } from "../../packages/otp/src/internal/scheduler.ts"
 
 /** Effect's own scheduler with microtasks (its "sync" mode): no budget at all, for comparison. */
 export const effectMicrotask = (): Scheduler.Scheduler => new Scheduler.MixedScheduler("sync")

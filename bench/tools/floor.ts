@@ -1,10 +1,10 @@
 /**
  * The floor of a fiber ping-pong on Effect 4: two fibers with a hand-made one-slot mailbox resumed
  * through `Effect.callback`, woken via the scheduler (as Queue does) or synchronously.
- * usage: node scratchpad/bench-floor.ts
+ * usage: node bench/tools/floor.ts
  */
 import { Effect, Exit, Fiber, Scheduler } from "effect"
-import { RunQueueScheduler } from "./bench-scheduler.ts"
+import { RunQueueScheduler } from "./scheduler.ts"
 
 type Resume = (e: Effect.Effect<number>) => void
 class Box {

@@ -1,10 +1,10 @@
 /**
  * Runs one implementation of one bench scenario a few times, for `node --cpu-prof`.
- * usage: node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof scratchpad/bench-prof.ts <scenario-id> <impl> [runs]
+ * usage: node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof bench/tools/prof.ts <scenario-id> <impl> [runs]
  */
-import { loadRun } from "./bench-load.ts"
-import { setScheduler } from "../bench/lib/util.ts"
-import { RunQueueScheduler } from "./bench-scheduler.ts"
+import { loadRun } from "./load.ts"
+import { setScheduler } from "../lib/util.ts"
+import { RunQueueScheduler } from "./scheduler.ts"
 
 if (process.env.SCHED === "runqueue") setScheduler(new RunQueueScheduler())
 
