@@ -15,9 +15,13 @@
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Application, Node } from "effect-otp"
+ * import { Application, GenServer, Node } from "effect-otp"
+ * import { Counter } from "./counter.ts"
  *
- * const App = Application.layer({ name: "app", children: [...] }).pipe(Layer.provideMerge(Node.layer()))
+ * const App = Application.layer({
+ *   name: "app",
+ *   children: [GenServer.childSpec("counter", Counter, 0, { name: "counter" })]
+ * }).pipe(Layer.provideMerge(Node.layer()))
  * // in Node.js: Application.run(App) from "@effect-otp/platform-node"
  * ```
  *

@@ -10,9 +10,12 @@
  * ## Example
  *
  * ```ts
- * import { Effect, Layer, Schedule } from "effect"
- * import { GenServer, Node, Supervisor } from "effect-otp"
+ * import { Effect, Layer } from "effect"
+ * import { GenServer, Node, Process, Supervisor } from "effect-otp"
  * import { Counter } from "./counter.ts"
+ *
+ * // a plain process that ticks once a second
+ * const ticker = Effect.forever(Effect.andThen(Effect.sleep("1 second"), Effect.log("tick")))
  *
  * const Tree = Supervisor.layer({
  *   strategy: "oneForOne",
@@ -46,6 +49,9 @@
  * sliding window over `Clock`; compose it with Effect's schedules for backoff and jitter:
  *
  * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { Supervisor } from "effect-otp"
+ *
  * Supervisor.intensity(5, "10 seconds").pipe(Schedule.addDelay(() => Effect.succeed("100 millis")))
  * Schedule.max([Supervisor.intensity(5, "10 seconds"), Schedule.exponential("10 millis")])
  * ```

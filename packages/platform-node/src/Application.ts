@@ -14,10 +14,12 @@
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Application as App, Node } from "effect-otp"
+ * import { Application as App, GenServer, Node } from "effect-otp"
  * import { Application } from "@effect-otp/platform-node"
+ * import { Counter } from "./counter.ts"
  *
- * Application.run(App.layer({ children: [...] }).pipe(Layer.provideMerge(Node.layer())))
+ * const children = [GenServer.childSpec("counter", Counter, 0, { name: "counter" })]
+ * Application.run(App.layer({ children }).pipe(Layer.provideMerge(Node.layer())))
  * ```
  *
  * @since 0.1.0

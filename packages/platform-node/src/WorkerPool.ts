@@ -445,13 +445,13 @@ export const layer: <Id, Req extends Request.Any, const P extends ReadonlyArray<
  * ```ts
  * import { Effect } from "effect"
  * import { WorkerPool } from "@effect-otp/platform-node"
- * import { Add, Total } from "./counter.ts"
+ * import { Add, Total } from "./totals.ts"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
  *     const counter = yield* WorkerPool.session({
  *       protocol: [Add, Total],
- *       worker: new URL("./counter-worker.ts", import.meta.url)
+ *       worker: new URL("./totals-worker.ts", import.meta.url)
  *     })
  *     yield* WorkerPool.run(counter, new Add({ n: 2 }))
  *     return yield* WorkerPool.run(counter, new Total()) // 2: the state stayed in the thread
@@ -613,7 +613,7 @@ export const threadIds = <Req extends Request.Any>(self: Caller<Req>): Effect.Ef
  * ```ts
  * import { Effect, Ref } from "effect"
  * import * as WorkerPool from "@effect-otp/platform-node/WorkerPool"
- * import { Add, Total } from "./counter.ts"
+ * import { Add, Total } from "./totals.ts"
  *
  * WorkerPool.serve({
  *   protocol: [Add, Total],

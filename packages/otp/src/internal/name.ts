@@ -10,7 +10,7 @@
  *
  * Usage from a behaviour (inside the process being started):
  *
- * ```ts
+ * ```
  * const taken = Name.register(name, record)   // undefined, or AlreadyRegistered with the holder
  * const record = Name.resolve(node, name)     // the live process under that name now, if any
  * ```
