@@ -6,8 +6,9 @@
  *
  * | what happens | the tree | exit code |
  * |---|---|---|
- * | SIGINT or SIGTERM | stopped gracefully: children in reverse start order within their shutdown budgets, then the node | 0 |
- * | the graceful stop outlasts `shutdownTimeout` | abandoned | 1 |
+ * | SIGINT or SIGTERM | shutdown hooks by priority, then stopped gracefully: children in reverse start order within their shutdown budgets, then the node | 0 |
+ * | a process calls `Application.gracefulShutdown({ reason, timeout })` | the same; the reason is logged | 0 for a normal-like reason (`Normal`, `Shutdown`), 1 otherwise |
+ * | the graceful stop outlasts `shutdownTimeout` (a signal) or the request's `timeout` | abandoned; `ShutdownTimeout` is printed for a request | 1 |
  * | the root supervisor gives up (restart intensity exceeded) or exits | already stopped; the reason is printed | 1 |
  * | the application fails to start (a child's start failed, an invalid child spec) | what had started is stopped; the error is printed | 1 |
  *
@@ -26,7 +27,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Duration, Effect, Exit, type Layer } from "effect"
-import { Application } from "effect-otp"
+import { Application, ExitReason } from "effect-otp"
 
 /**
  * @since 0.1.0
@@ -38,17 +39,21 @@ export interface RunOptions {
 }
 
 /**
- * The exit code of an application's run: 0 for success or a signal (a graceful stop), 1 otherwise.
+ * The exit code of an application's run: 0 for a signal or a requested shutdown with a normal-like
+ * reason (a graceful stop), 1 otherwise.
  *
  * @since 0.1.0
  * @category running
  */
-export const exitCode = <A, E>(exit: Exit.Exit<A, E>): number =>
-  Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1
+export const exitCode = <E>(exit: Exit.Exit<ExitReason.ExitReason, E>): number => {
+  if (Exit.isSuccess(exit)) return ExitReason.isNormalLike(exit.value) ? 0 : 1
+  return Cause.hasInterruptsOnly(exit.cause) ? 0 : 1
+}
 
 /**
- * The effect `run` runs: the application, plus a watchdog that ends the process if a graceful stop
- * outlasts `shutdownTimeout`.
+ * The effect `run` runs: the application, plus a watchdog that ends the process (code 1) if a
+ * graceful stop after SIGINT or SIGTERM outlasts `shutdownTimeout`. The watchdog is armed when the
+ * signal arrives, so it bounds the shutdown hooks and the tree's stop together.
  *
  * @since 0.1.0
  * @category running
@@ -56,23 +61,25 @@ export const exitCode = <A, E>(exit: Exit.Exit<A, E>): number =>
 export const program = <E>(
   app: Layer.Layer<Application.Root, E>,
   options?: RunOptions
-): Effect.Effect<never, E | Application.ApplicationStopped> => {
+): Effect.Effect<ExitReason.ExitReason, E | Application.ApplicationStopped | Application.ShutdownTimeout> => {
   const timeout = Duration.toMillis(Duration.fromInputUnsafe(options?.shutdownTimeout ?? "30 seconds"))
-  return Effect.scoped(
-    Effect.andThen(
-      // runs first when the scope closes (finalizers run last-in, first-out)
-      Effect.addFinalizer((exit) =>
-        Effect.sync(() => {
-          if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) {
-            setTimeout(() => {
-              console.error(`graceful shutdown took longer than ${timeout} ms; exiting`)
-              process.exit(1)
-            }, timeout).unref()
-          }
-        })
-      ),
-      Application.main(app)
-    )
+  const arm = () => {
+    setTimeout(() => {
+      console.error(`graceful shutdown took longer than ${timeout} ms; exiting`)
+      process.exit(1)
+    }, timeout).unref()
+  }
+  return Effect.acquireUseRelease(
+    Effect.sync(() => {
+      process.once("SIGINT", arm)
+      process.once("SIGTERM", arm)
+    }),
+    () => Application.main(app),
+    () =>
+      Effect.sync(() => {
+        process.removeListener("SIGINT", arm)
+        process.removeListener("SIGTERM", arm)
+      })
   )
 }
 
@@ -85,5 +92,5 @@ export const program = <E>(
  */
 export const run = <E>(app: Layer.Layer<Application.Root, E>, options?: RunOptions): void =>
   NodeRuntime.runMain(program(app, options), {
-    teardown: (exit, onExit) => onExit(exitCode(exit))
+    teardown: (exit, onExit) => onExit(exitCode(exit as Exit.Exit<ExitReason.ExitReason, unknown>))
   })

@@ -35,7 +35,7 @@ describe("Application.run", () => {
       Effect.gen(function* () {
         const { code, stderr, stdout } = yield* runApp([], "SIGTERM")
         assert.strictEqual(code, 0, stderr)
-        assert.match(stdout, /ready\nstopped b\nstopped a\n/)
+        assert.strictEqual(stdout, "ready\nhook high\nhook low\nstopped b\nstopped a\n")
       }),
     20_000
   )
@@ -47,6 +47,42 @@ describe("Application.run", () => {
         const { code, stderr, stdout } = yield* runApp([], "SIGINT")
         assert.strictEqual(code, 0, stderr)
         assert.include(stdout, "stopped a")
+      }),
+    20_000
+  )
+
+  it.live(
+    "gracefulShutdown with a normal reason: hooks, then the tree, exit 0",
+    () =>
+      Effect.gen(function* () {
+        const { code, stderr, stdout } = yield* runApp(["request-normal"], undefined)
+        assert.strictEqual(code, 0, stderr)
+        assert.include(stdout, "hook high\nhook low\nstopped requester\nstopped b\nstopped a\n")
+        assert.include(stdout + stderr, "INFO (#1): application stopped: normal")
+      }),
+    20_000
+  )
+
+  it.live(
+    "gracefulShutdown with an abnormal reason exits 1",
+    () =>
+      Effect.gen(function* () {
+        const { code, stderr, stdout } = yield* runApp(["request-abnormal"], undefined)
+        assert.strictEqual(code, 1, stderr)
+        assert.include(stdout, "hook high\nhook low\nstopped requester\nstopped b\nstopped a\n")
+        assert.include(stdout + stderr, "ERROR (#1): application stopped: Error: bad")
+      }),
+    20_000
+  )
+
+  it.live(
+    "a hook that outlasts shutdownTimeout after a signal: the process exits 1",
+    () =>
+      Effect.gen(function* () {
+        const { code, stderr, stdout } = yield* runApp(["hang"], "SIGTERM")
+        assert.strictEqual(code, 1, stderr)
+        assert.strictEqual(stdout, "ready\nhook high\n")
+        assert.include(stderr, "graceful shutdown took longer than 1000 ms; exiting")
       }),
     20_000
   )
