@@ -36,5 +36,6 @@ export * as Supervisor from "./Supervisor.ts"
 export * as Task from "./Task.ts"
 /** @since 0.1.0 */
 export * as TaskSupervisor from "./TaskSupervisor.ts"
+export * as Term from "./Term.ts"
 /** @since 0.1.0 */
 export * as testing from "./testing.ts"
