@@ -23,6 +23,23 @@
  * (by {@link equals}, Erlang's `=:=`) for every term, and a `string` comes back as its bytes (read
  * it with {@link text}).
  *
+ * ## Typed messages: Schema
+ *
+ * {@link codec} turns any Schema into a Schema from terms, so a typed message crosses to and from
+ * an Erlang node with Schema's validation and typed errors:
+ *
+ * | the Schema's encoded side | the term |
+ * |---|---|
+ * | `string` | a binary (UTF-8); a binary that is valid UTF-8 decodes to a `string`, an atom to its name |
+ * | `number`, `bigint`, `boolean` | an integer or a float, a big integer, `true` / `false` |
+ * | `null` | the atom `nil` (Elixir's) |
+ * | an array | a list; a tuple decodes to an array too |
+ * | an object (a struct, a `Request.Class`, a tagged union) | a map with atom keys (an Elixir map `%{_tag: "Increment", by: 1}`) |
+ * | a `Map`, a `Uint8Array` that is not text, a `Pid` or any other `Term` value | itself |
+ *
+ * A term that does not decode fails with Schema's `SchemaError` (never with garbage in a handler);
+ * a value that has no term fails the encoding the same way.
+ *
  * ## Failures
  *
  * - `encode` fails with `EncodeError { path, reason }` for a value that has no term (a plain
@@ -48,7 +65,7 @@
  *
  * @since 0.2.0
  */
-import { Effect } from "effect"
+import { Effect, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import * as etf from "./internal/etf.ts"
 import * as Pid from "./Pid.ts"
 
@@ -384,3 +401,131 @@ export const equals = (a: Term, b: Term): boolean => {
   if (a instanceof etf.Fun) return b instanceof etf.Fun && bytesEqual(a.bytes, b.bytes)
   return false
 }
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------------
+
+const isTermClass = (u: object): boolean =>
+  u instanceof etf.Atom ||
+  u instanceof etf.Tuple ||
+  u instanceof etf.ImproperList ||
+  u instanceof etf.Float ||
+  u instanceof etf.BitBinary ||
+  u instanceof etf.Port ||
+  u instanceof etf.Reference ||
+  u instanceof etf.Export ||
+  u instanceof etf.Fun ||
+  Pid.isPid(u)
+
+/**
+ * Tells whether a value is a term (as {@link encode} takes it, without looking inside lists, tuples
+ * and maps).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isTerm = (u: unknown): u is Term => {
+  switch (typeof u) {
+    case "number":
+    case "bigint":
+    case "boolean":
+    case "string":
+      return true
+    case "object":
+      return u !== null && (Array.isArray(u) || u instanceof Uint8Array || u instanceof Map || isTermClass(u))
+    default:
+      return false
+  }
+}
+
+/**
+ * The Schema of terms (declared: a term is checked by {@link isTerm}, its contents by `encode`).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const TermSchema: Schema.declare<Term> = Schema.declare(isTerm, { expected: "an Erlang term" })
+
+const nil = etf.Atom.make("nil")
+
+/** The term of a Schema-encoded value (see the table in the module docs); throws `EncodeError`. */
+const fromPlain = (value: unknown, path: string): Term => {
+  if (value === null) return nil
+  if (typeof value !== "object") {
+    if (typeof value === "undefined" || typeof value === "function" || typeof value === "symbol") {
+      throw new etf.EncodeError({ path, reason: `${String(value)} has no term` })
+    }
+    return value as Term
+  }
+  if (Array.isArray(value)) return value.map((x, i) => fromPlain(x, `${path}[${i}]`))
+  if (value instanceof Uint8Array || value instanceof Map || isTermClass(value)) return value as Term
+  const entries = new Map<Term, Term>()
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) entries.set(etf.Atom.make(k), fromPlain(v, `${path}.${k}`))
+  }
+  return entries
+}
+
+/** The Schema-encodable value of a term (see the table in the module docs). */
+const toPlain = (term: Term): unknown => {
+  if (typeof term !== "object") return term
+  if (term instanceof Uint8Array) return text(term) ?? term
+  if (Array.isArray(term)) return term.map(toPlain)
+  if (term instanceof etf.Atom) return term === nil ? null : term.name
+  if (term instanceof etf.Tuple) return term.elements.map(toPlain)
+  if (term instanceof etf.Float) return term.value
+  if (term instanceof Map) {
+    const keys = [...(term as ReadonlyMap<Term, Term>).keys()]
+    if (keys.every((k) => k instanceof etf.Atom || (k instanceof Uint8Array && text(k) !== undefined))) {
+      const out: Record<string, unknown> = {}
+      for (const [k, v] of term as ReadonlyMap<Term, Term>) {
+        out[k instanceof etf.Atom ? k.name : text(k)!] = toPlain(v)
+      }
+      return out
+    }
+    return term
+  }
+  return term
+}
+
+/**
+ * A Schema from terms to `schema`'s type: a term is read into `schema`'s encoded shape (see the
+ * table in the module docs), then decoded by `schema`; a value is encoded by `schema`, then made a
+ * term. Failures on either side are Schema issues (`SchemaError` from `Schema.decodeUnknownEffect`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Term } from "effect-otp"
+ *
+ * class Increment extends Schema.TaggedClass<Increment>()("Increment", { by: Schema.Int }) {}
+ * const IncrementTerm = Term.codec(Increment)
+ *
+ * const program = Effect.gen(function* () {
+ *   const term = yield* Schema.encodeEffect(IncrementTerm)(new Increment({ by: 2 })) // %{_tag: "Increment", by: 2}
+ *   const bytes = yield* Term.encode(term)
+ *   return yield* Schema.decodeUnknownEffect(IncrementTerm)(yield* Term.decode(bytes)) // Increment { by: 2 }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const codec = <S extends Schema.Top>(schema: S): Schema.decodeTo<S, Schema.declare<Term>> =>
+  TermSchema.pipe(
+    Schema.decodeTo(
+      schema,
+      SchemaTransformation.transformEffect<S["Encoded"], Term>({
+        decode: (term) => Effect.succeed(toPlain(term)),
+        encode: (value, options) => {
+          try {
+            return Effect.succeed(fromPlain(value, ""))
+          } catch (error) {
+            if (!(error instanceof etf.EncodeError)) throw error
+            return Effect.fail(new SchemaIssue.InvalidValue({ message: error.message }, value, options))
+          }
+        }
+      })
+    )
+  ) as never

@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Schema } from "effect"
 import * as fc from "fast-check"
 import { Pid, Term } from "effect-otp"
 
@@ -222,6 +222,62 @@ describe("Term", () => {
     assert.isFalse(Term.equals(Term.tuple(1), [1]))
     assert.strictEqual(Term.text(Term.decodeUnsafe(Term.encodeUnsafe("héllo"))), "héllo")
   })
+})
+
+class Increment extends Schema.TaggedClass<Increment>()("Increment", {
+  by: Schema.Int,
+  note: Schema.NullOr(Schema.String)
+}) {}
+const IncrementTerm = Term.codec(Increment)
+
+describe("Term.codec", () => {
+  it.effect("a typed message becomes a map with atom keys and comes back through the bytes", () =>
+    Effect.gen(function* () {
+      const term = yield* Schema.encodeEffect(IncrementTerm)(new Increment({ by: 2, note: null }))
+      assert.isTrue(
+        Term.equals(
+          term,
+          new Map<Term.Term, Term.Term>([
+            [Term.atom("_tag"), "Increment"],
+            [Term.atom("by"), 2],
+            [Term.atom("note"), Term.atom("nil")]
+          ])
+        )
+      )
+      const back = yield* Schema.decodeUnknownEffect(IncrementTerm)(yield* Term.decode(yield* Term.encode(term)))
+      assert.deepStrictEqual(back, new Increment({ by: 2, note: null }))
+    })
+  )
+
+  it.effect("decodes what an Elixir node sends: atoms for strings, binaries for text", () =>
+    Effect.gen(function* () {
+      // %{_tag: :Increment, by: 5, note: "hi"}
+      const elixir = new Map<Term.Term, Term.Term>([
+        [Term.atom("_tag"), Term.atom("Increment")],
+        [Term.atom("by"), 5],
+        [Term.atom("note"), new TextEncoder().encode("hi")]
+      ])
+      assert.deepStrictEqual(
+        yield* Schema.decodeUnknownEffect(IncrementTerm)(elixir),
+        new Increment({ by: 5, note: "hi" })
+      )
+    })
+  )
+
+  it.effect("a term that does not fit the Schema fails with SchemaError naming the field", () =>
+    Effect.gen(function* () {
+      const bad = new Map<Term.Term, Term.Term>([
+        [Term.atom("_tag"), "Increment"],
+        [Term.atom("by"), "x"],
+        [Term.atom("note"), Term.atom("nil")]
+      ])
+      const exit = yield* Effect.exit(Schema.decodeUnknownEffect(IncrementTerm)(bad))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      assert.instanceOf(error, Schema.SchemaError)
+      assert.strictEqual(String(error), 'SchemaError(Expected number\n  at ["by"])')
+    })
+  )
 })
 
 // ---------------------------------------------------------------------------------------------
