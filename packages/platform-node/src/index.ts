@@ -10,3 +10,5 @@ export * as WorkerPool from "./WorkerPool.ts"
 export * as Application from "./Application.ts"
 /** @since 0.1.0 */
 export * as ThreadedGenServer from "./ThreadedGenServer.ts"
+/** @since 0.2.0 */
+export * as Epmd from "./Epmd.ts"
