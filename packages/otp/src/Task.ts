@@ -89,6 +89,10 @@
  *   typed failure, {@link TaskExited}, {@link TaskTimeout}, {@link NotOwner}), and on a timeout or a
  *   failure they kill the still-running tasks linked to the caller, which Elixir's exit would have
  *   taken down. A caller that does not handle the error fails its body, which is Elixir's behaviour.
+ * - Awaiting a task whose result was already taken (awaiting it twice, or after a `yield` that
+ *   returned its result, `ignore` or `shutdown`) fails at once with {@link AlreadyAwaited}; Elixir
+ *   waits for the whole timeout, since no message can come. `yield` keeps Elixir's behaviour: it
+ *   waits for its timeout and returns `None`.
  * - `yield`, `yieldMany`, `shutdown` and `ignore` return `Option<Exit>` where Elixir returns
  *   `{:ok, value} | {:exit, reason} | nil`: `None` is `nil`, `Exit.Success` is `{:ok, value}`, and
  *   `Exit.Failure` carries the task's typed failure or {@link TaskExited} with the exit reason.
@@ -234,6 +238,22 @@ export const NotOwner: typeof internal.NotOwner = internal.NotOwner
 export type NotOwner = internal.NotOwner
 
 /**
+ * The task's result was already taken: by an earlier {@link await}, a {@link yield} that returned
+ * it, {@link ignore} or {@link shutdown}. {@link await} and {@link awaitMany} fail with it at once
+ * (Elixir waits for the timeout: no reply or `Down` can come any more).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const AlreadyAwaited: typeof internal.AlreadyAwaited = internal.AlreadyAwaited
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type AlreadyAwaited = internal.AlreadyAwaited
+
+/**
  * The failure of an {@link asyncStream} task with the input element it was processing, emitted
  * instead of the bare failure when `zipInputOnExit` is on (Elixir's `{:exit, {input, reason}}`).
  *
@@ -349,7 +369,7 @@ export const childSpec = <A, E, R>(
 const await_: <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-) => Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner, Process.Self<unknown>> = internal.await_
+) => Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited, Process.Self<unknown>> = internal.await_
 
 const yield_: <A, E>(
   task: Task<A, E>,
@@ -370,7 +390,10 @@ export {
    * - No result within `timeout`: fails with {@link TaskTimeout} at that time, and kills the task if
    *   it is linked to the caller (unlinking first, so the kill does not reach the caller). Its
    *   result, should it come, is dropped.
-   * - Called from another process than the owner: fails with {@link NotOwner}.
+   * - Called from another process than the owner (the task itself included): fails with
+   *   {@link NotOwner}.
+   * - The result was already taken (by an earlier `await`, a `yield` that returned it, `ignore` or
+   *   `shutdown`): fails at once with {@link AlreadyAwaited}.
    *
    * @example
    * ```ts
@@ -423,7 +446,7 @@ export {
  * Fails as soon as one task exits without a result (its typed failure or {@link TaskExited}), or
  * with {@link TaskTimeout} when the time runs out; either way, the tasks that have not replied yet
  * are given up and, if linked to the caller, killed. {@link NotOwner} if any task belongs to
- * another process.
+ * another process; {@link AlreadyAwaited} at once if the result of any of them was already taken.
  *
  * @example
  * ```ts
@@ -444,7 +467,7 @@ export const awaitMany: <const T extends ReadonlyArray<Task<any, any>>>(
   timeout?: Timeout
 ) => Effect.Effect<
   { -readonly [K in keyof T]: Success<T[K]> },
-  Failure<T[number]> | TaskExited | TaskTimeout | NotOwner,
+  Failure<T[number]> | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited,
   Process.Self<unknown>
 > = internal.awaitMany as never
 

@@ -213,6 +213,89 @@ describe("async and await", () => {
   )
 })
 
+describe("a task whose result was taken", () => {
+  it.effect("awaiting a task twice fails at once with AlreadyAwaited, after a reply or a failure", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { replied, failed } = yield* inProcess(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const ok = yield* Task.async(Effect.succeed(42))
+            const first = yield* Task.await(ok)
+            // no clock moves: an await that waited for its timeout would never return
+            const second = yield* Effect.exit(Task.await(ok))
+            const bad = yield* Task.async(Effect.fail("boom" as const))
+            const firstFailure = yield* Effect.exit(Task.await(bad))
+            const secondFailure = yield* Effect.exit(Task.await(bad))
+            const many = yield* Effect.exit(Task.awaitMany([ok]))
+            return {
+              replied: { pid: ok.pid, first, second, many },
+              failed: { pid: bad.pid, first: firstFailure, second: secondFailure }
+            }
+          })
+        )
+        assert.strictEqual(replied.first, 42)
+        assert.deepStrictEqual(replied.second, Exit.fail(new Task.AlreadyAwaited({ pid: replied.pid })))
+        assert.deepStrictEqual(replied.many, Exit.fail(new Task.AlreadyAwaited({ pid: replied.pid })))
+        assert.deepStrictEqual(failed.first, Exit.fail("boom"))
+        assert.deepStrictEqual(failed.second, Exit.fail(new Task.AlreadyAwaited({ pid: failed.pid })))
+        assert.strictEqual(
+          new Task.AlreadyAwaited({ pid: replied.pid }).message,
+          `task ${String(replied.pid)} was already awaited: an earlier await, yield, ignore or shutdown took its result`
+        )
+      })
+    )
+  )
+
+  it.effect("await after a yield that returned the result, after ignore and after shutdown fails at once", () =>
+    withNode(
+      Effect.gen(function* () {
+        const results = yield* inProcess(
+          Effect.gen(function* () {
+            const yielded = yield* Task.async(Effect.succeed("y"))
+            assert.deepStrictEqual(yield* Task.yield(yielded, "infinity"), Option.some(Exit.succeed("y")))
+            const ignored = yield* Task.async(Process.receive<never>())
+            assert.deepStrictEqual(yield* Task.ignore(ignored), Option.none())
+            const stopped = yield* Task.async(Process.receive<never>())
+            assert.deepStrictEqual(yield* Task.shutdown(stopped, "brutalKill"), Option.none())
+            const results: Array<{
+              readonly pid: Pid.Pid<never, unknown>
+              readonly exit: Exit.Exit<unknown, unknown>
+            }> = []
+            for (const task of [yielded, ignored, stopped]) {
+              results.push({ pid: task.pid, exit: yield* Effect.exit(Task.await(task)) })
+            }
+            yield* Process.kill(ignored.pid) // unlinked by ignore: it does not reach the owner
+            return results
+          })
+        )
+        assert.deepStrictEqual(
+          results.map(({ exit }) => exit),
+          results.map(({ pid }) => Exit.fail(new Task.AlreadyAwaited({ pid })))
+        )
+      })
+    )
+  )
+
+  it.effect("a task that awaits itself is not its owner: NotOwner at once", () =>
+    withNode(
+      Effect.gen(function* () {
+        const { owner, pid, exit } = yield* inProcess(
+          Effect.gen(function* () {
+            const handle = yield* Deferred.make<Task.Task<unknown, unknown>>()
+            const task = yield* Task.async(
+              Effect.flatMap(Deferred.await(handle), (self) => Effect.exit(Task.await(self)))
+            )
+            yield* Deferred.succeed(handle, task)
+            return { owner: yield* Process.self(), pid: task.pid, exit: yield* Task.await(task) }
+          })
+        )
+        assert.deepStrictEqual(exit, Exit.fail(new Task.NotOwner({ pid, owner, caller: pid })))
+      })
+    )
+  )
+})
+
 // ---------------------------------------------------------------------------------------------
 // yield, ignore, shutdown
 // ---------------------------------------------------------------------------------------------

@@ -57,6 +57,18 @@ export class TaskTimeout extends Schema.TaggedError<TaskTimeout>()("TaskTimeout"
   }
 }
 
+/**
+ * The task's result was already taken, by an earlier `await`, a `yield` that returned it, `ignore`
+ * or `shutdown`: no reply or `Down` of it can come any more.
+ */
+export class AlreadyAwaited extends Schema.TaggedError<AlreadyAwaited>()("AlreadyAwaited", {
+  pid: Pid.schema
+}) {
+  override get message(): string {
+    return `task ${String(this.pid)} was already awaited: an earlier await, yield, ignore or shutdown took its result`
+  }
+}
+
 /** Only the process that started a task may await, yield, ignore or shut it down. */
 export class NotOwner extends Schema.TaggedError<NotOwner>()("NotOwner", {
   pid: Pid.schema,
@@ -84,10 +96,14 @@ export class InputExited<X, Err> extends Data.TaggedError("InputExited")<{
 
 export const TypeId: unique symbol = Symbol.for("effect-otp/Task") as never
 
-/** Shared between a task process and its owner: the typed failure of the task's own effect. */
+/**
+ * Shared between a task process and its owner: the typed failure of the task's own effect, and
+ * whether the owner has taken the task's result (or given the task up).
+ */
 export interface Outcome {
   failed: boolean
   error: unknown
+  taken: boolean
 }
 
 export class TaskImpl<A, E> implements Task<A, E> {
@@ -141,7 +157,7 @@ export const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Process.Self
 
 export const nodeState: Effect.Effect<kernel.NodeState, never, Node> = Effect.service(Node) as never
 
-export const newOutcome = (): Outcome => ({ failed: false, error: undefined })
+export const newOutcome = (): Outcome => ({ failed: false, error: undefined, taken: false })
 
 // ---------------------------------------------------------------------------------------------
 // The task side
@@ -269,8 +285,15 @@ export const exitError = <E>(task: TaskImpl<unknown, E>, reason: ExitReason.Exit
   return new TaskExited({ pid: task.pid as Pid.Pid<unknown, unknown>, reason })
 }
 
+/** The error of a task whose `Down` the owner has taken: the task is over for the owner. */
+const takeExit = <E>(task: TaskImpl<unknown, E>, reason: ExitReason.ExitReason): E | TaskExited => {
+  task.outcome.taken = true
+  return exitError(task, reason)
+}
+
 /** Removes the owner's monitor and any reply or `Down` of it already in the mailbox. */
 export const forget = (self: kernel.ProcessRecord, task: TaskImpl<unknown, unknown>): void => {
+  task.outcome.taken = true
   kernel.demonitorRecord(self, task.ref)
   kernel.flushMessages(self, isMessageOf(task))
 }
@@ -315,9 +338,10 @@ const withOwner = <A, E, R = never>(
 export const await_ = <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-): Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner, Process.Self<unknown>> =>
-  withOwner([task], (self) => {
+): Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited, Process.Self<unknown>> =>
+  withOwner([task], (self): Effect.Effect<A, E | TaskExited | TaskTimeout | AlreadyAwaited> => {
     const t = impl(task)
+    if (t.outcome.taken) return Effect.fail(new AlreadyAwaited({ pid: t.pid as Pid.Pid<unknown, unknown> }))
     const duration = toDuration(timeout, defaultTimeout)
     return Effect.flatMap(
       kernel.receiveWithin(self, isMessageOf(t), duration),
@@ -326,7 +350,7 @@ export const await_ = <A, E>(
           forget(self, t)
           return Effect.succeed(m.value as A)
         }
-        if (m instanceof kernel.DownMessage) return Effect.fail(exitError(t, m.reason))
+        if (m instanceof kernel.DownMessage) return Effect.fail(takeExit(t, m.reason))
         forget(self, t)
         killIfLinked(self, t)
         return Effect.fail(new TaskTimeout({ pid: t.pid as Pid.Pid<unknown, unknown>, timeout: millisOf(duration) }))
@@ -347,7 +371,7 @@ export const yield_ = <A, E>(
           forget(self, t)
           return Option.some(Exit.succeed(m.value as A))
         }
-        if (m instanceof kernel.DownMessage) return Option.some(Exit.fail(exitError(t, m.reason)))
+        if (m instanceof kernel.DownMessage) return Option.some(Exit.fail(takeExit(t, m.reason)))
         return Option.none()
       }
     )
@@ -361,7 +385,7 @@ export const ignore = <A, E>(
     return Effect.map(
       kernel.receiveWithin(self, isMessageOf(t), Duration.zero),
       (m): Option.Option<Exit.Exit<A, E | TaskExited>> => {
-        if (m instanceof kernel.DownMessage) return Option.some(Exit.fail(exitError(t, m.reason)))
+        if (m instanceof kernel.DownMessage) return Option.some(Exit.fail(takeExit(t, m.reason)))
         const target = kernel.recordOf(t.pid)
         if (target !== undefined) kernel.unlinkRecords(self, target)
         forget(self, t)
@@ -407,6 +431,7 @@ export const shutdown = <A, E>(
       }
       const isWatchDown = (m: unknown) => m instanceof kernel.DownMessage && m.ref === watch
       const settle = (reason: ExitReason.ExitReason, phase: ShutdownPhase): Result => {
+        t.outcome.taken = true
         if (reason._tag === "NoProc") {
           // the task had already exited: its own Down, if still in the mailbox, tells how
           let down: kernel.DownMessage | undefined
@@ -456,6 +481,10 @@ export const awaitMany = (
 ): Effect.Effect<Array<unknown>, unknown, Process.Self<unknown>> =>
   withOwner(tasks, (self) =>
     Effect.flatMap(now, (start) => {
+      for (const task of tasks) {
+        const t = impl(task)
+        if (t.outcome.taken) return Effect.fail(new AlreadyAwaited({ pid: t.pid as Pid.Pid<unknown, unknown> }))
+      }
       const duration = toDuration(timeout, defaultTimeout)
       const deadline = start + millisOf(duration)
       const results: Array<unknown> = new Array(tasks.length)
@@ -485,7 +514,7 @@ export const awaitMany = (
           return next()
         }
         abandon()
-        return Effect.fail(exitError(task, message.reason))
+        return Effect.fail(takeExit(task, message.reason))
       }
       const loop = (): Effect.Effect<Array<unknown>, unknown> => {
         if (pending.size === 0) return Effect.succeed(results)
@@ -575,7 +604,7 @@ export const yieldMany = (
                 forget(self, task)
                 results[i] = Option.some(Exit.succeed(message.value))
               } else {
-                results[i] = Option.some(Exit.fail(exitError(task, message.reason)))
+                results[i] = Option.some(Exit.fail(takeExit(task, message.reason)))
               }
               return loop(count + 1)
             }
