@@ -4,7 +4,7 @@
  *
  * | error | returned by | when |
  * |---|---|---|
- * | `NoProc` | `Registry.register`, calls to a server | the process does not exist (or has exited) |
+ * | `NoProc` | `Process.register`, calls to a server | the process does not exist (or has exited); names the pid or the name that was given |
  * | `AlreadyRegistered` | `Registry.register` | the name is taken, or the process already has a name |
  * | `NotRegistered` | `Registry.unregister`, `Process.send` to a name | no process has that name |
  * | `MailboxFull` | `Process.send` to a bounded mailbox with `overflow: "fail"` | the mailbox is at capacity; the message was not delivered |
@@ -16,7 +16,8 @@ import { Schema } from "effect"
 import * as Pid from "./Pid.ts"
 
 /**
- * The process does not exist: it never did, or it has exited.
+ * The process does not exist: it never did, or it has exited. `pid` is set when it was addressed by
+ * pid, `name` when it was addressed by name; the message prints the one that is set.
  *
  * @since 0.1.0
  * @category errors
@@ -26,7 +27,10 @@ export class NoProc extends Schema.TaggedError<NoProc>()("NoProc", {
   name: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `no process ${this.name !== undefined ? `named "${this.name}"` : String(this.pid)}`
+    // `name` is also every Error's own name ("NoProc"): only a name given to the error counts
+    const name = Object.hasOwn(this, "name") ? this.name : undefined
+    if (name !== undefined) return `no process named "${name}"`
+    return this.pid !== undefined ? `no process ${String(this.pid)}` : "no process"
   }
 }
 

@@ -59,12 +59,24 @@
  * ## Calls and timeouts
  *
  * - Default call timeout: 5 seconds, as OTP; override per call with `{ timeout }` (`"infinity"` waits forever).
- * - A call to a server that is not alive fails at once with `NoProc`.
- * - A server that exits during the call fails it with `ServerExited` carrying the exit reason.
+ * - A call to a server that is not alive fails at once with `NoProc`, which names the pid or the
+ *   name the reference was made with.
+ * - A process that calls itself (by its pid, its local name or a `via` name it holds) fails at
+ *   once with {@link CallingSelf}; so do {@link stopServer} and {@link getState} of itself.
+ * - A server that exits during the call fails it with `ServerExited` carrying the exit reason; a
+ *   request the server has no handler for crashes it, and the caller gets that crash at once.
  * - A call that times out fails with `CallTimeout`; the late reply is dropped: replies go to a
- *   per-call `Deferred`, never to the caller's mailbox.
+ *   per-call `Deferred`, never to the caller's mailbox. The timeout covers the call's whole life,
+ *   including a wait behind a full `"suspend"` mailbox; a request still waiting to get in when
+ *   the call ends is taken back, so the server never handles it.
+ * - On a bounded mailbox: `MailboxFull` at once under `"fail"`; {@link CallDropped} at once when
+ *   `"dropNewest"` refuses the request or `"dropOldest"` drops it for a newer message.
  * - A caller interrupted mid-call leaves the server unharmed; the reply is dropped.
  * - Calls and casts from one caller are handled in the order they were sent.
+ *
+ * **Gotcha**: a fiber forked inside a process (`Effect.forkChild` in a handler) runs as that
+ * process: it has its pid, so its call to its own server fails with `CallingSelf`. To call the
+ * server from the side, spawn a process (or a `Task`).
  *
  * ## How to supervise
  *
@@ -84,6 +96,17 @@
  * died). A client that must ride out restarts retries once after a barrier such as a call to the
  * supervisor (`Supervisor.whichChildren`), which returns only after the supervisor has handled the
  * exit and restarted the child. The Mastery example's clients do exactly this.
+ *
+ * ## Differences from OTP
+ *
+ * - Client functions fail with typed errors instead of exiting the caller: `NoProc`,
+ *   `CallTimeout`, `ServerExited` (OTP's `exit(Reason)`), and {@link CallingSelf} where OTP's
+ *   `gen:call` exits with `calling_self`. `stopServer` of the caller itself also fails with
+ *   `CallingSelf`, where OTP's `gen_server:stop` deadlocks until its timeout (infinity by default).
+ * - Bounded mailboxes exist (OTP's are unbounded), hence `MailboxFull` and {@link CallDropped}.
+ * - Handler results are tagged values; a request outside the protocol does not compile, and one that
+ *   reaches the server anyway (untyped or decoded) crashes it, as a `handle_call` without a
+ *   matching clause does.
  *
  * ## When not to use it
  *
@@ -171,7 +194,43 @@ export const InitFailed: typeof server.InitFailed = server.InitFailed
 export type InitFailed = server.InitFailed
 
 /**
- * What a call can fail with, besides the errors its request declares.
+ * A process called itself, by its pid or by a name it holds (a `call`, `stopServer` or `getState`
+ * from inside the server, or from a plain process through a reference to itself). It fails at once:
+ * the process would wait for a reply that only it could give. OTP exits the caller with
+ * `calling_self` for a call and a `sys` request, and deadlocks on a stop.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const CallingSelf: typeof server.CallingSelf = server.CallingSelf
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type CallingSelf = server.CallingSelf
+
+/**
+ * A bounded mailbox's drop policy dropped the call's request: `"dropNewest"` refused it when the
+ * call was made, or `"dropOldest"` dropped it later, before the server took it, to make room for a
+ * newer message. The call fails at that moment, not at the end of its timeout; the server never
+ * handles the request.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const CallDropped: typeof server.CallDropped = server.CallDropped
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type CallDropped = server.CallDropped
+
+/**
+ * What a call can fail with, besides the errors its request declares: `NoProc`, `CallingSelf`,
+ * `CallTimeout`, `ServerExited`, and on a bounded mailbox `MailboxFull` (policy `"fail"`) or
+ * `CallDropped` (policies `"dropNewest"` and `"dropOldest"`).
  *
  * @since 0.1.0
  * @category errors
@@ -783,9 +842,12 @@ export type CallOptions = server.CallOptions
 /**
  * Sends a request and waits for its reply.
  *
- * **Errors**: the errors the request declares; `NoProc` if the server is not alive; `ServerExited`
- * if it exits before replying; `CallTimeout` after the timeout (default 5 s); `MailboxFull` if its
- * bounded mailbox refuses the request.
+ * **Errors**: the errors the request declares; `NoProc` if the server is not alive (naming the pid
+ * or the name of the reference); `CallingSelf` at once if the caller is the server itself;
+ * `ServerExited` if it exits before replying; `CallTimeout` after the timeout (default 5 s),
+ * counted from the call, including any wait behind a full `"suspend"` mailbox; `MailboxFull` if
+ * its bounded mailbox refuses the request (`"fail"`); `CallDropped` at once if its mailbox drops
+ * the request (`"dropNewest"`, `"dropOldest"`).
  *
  * @since 0.1.0
  * @category client
@@ -833,8 +895,9 @@ export const send = <Req extends Request.Any, Cast>(
 
 /**
  * Stops a server: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
- * until it has exited. Fails with `NoProc` if it is not alive, `CallTimeout` after `timeout`
- * (default: no limit, as OTP).
+ * until it has exited. Fails with `NoProc` if it is not alive, `CallingSelf` at once when the server
+ * stops itself this way (return `stop(...)` from the handler instead), `CallTimeout` after
+ * `timeout` (default: no limit, as OTP).
  *
  * @since 0.1.0
  * @category client
@@ -843,11 +906,13 @@ export const stopServer: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason?: ExitReason.ExitReason,
   options?: CallOptions
-) => Effect.Effect<void, Errors.NoProc | CallTimeout> = server.stopServer
+) => Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf> = server.stopServer
 
 /**
  * The server's state now (OTP's `sys:get_state/1`), for debugging and tests. Served through the
- * process's system lane, before any waiting message.
+ * process's system lane, before any waiting message. Fails with `NoProc` if the server is not
+ * alive, `CallingSelf` at once from the server itself, `ServerExited` if it exits first,
+ * `CallTimeout` after `timeout` (default 5 s).
  *
  * @since 0.1.0
  * @category debugging
@@ -855,7 +920,7 @@ export const stopServer: <Req extends Request.Any, Cast>(
 export const getState: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   options?: CallOptions
-) => Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited> = server.getState
+) => Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf> = server.getState
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

@@ -196,6 +196,9 @@
  * - No `hibernate` (a fiber has no heap to compact), no absolute-time timeouts, no
  *   `change_callback_module` / `push_callback_module` (use {@link changeCode}).
  * - `init` cannot answer `ignore` or `stop`: it fails, and `start` fails with its error.
+ * - A machine that calls itself (`call`, `stopServer`, `getState`, `changeCode`, by pid or name)
+ *   fails at once with `GenServer.CallingSelf`, where OTP exits with `calling_self` (and deadlocks
+ *   on `gen_statem:stop` of itself).
  *
  * ## When not to use it
  *
@@ -1290,9 +1293,12 @@ export type CallOptions = server.CallOptions
 /**
  * Sends a request and waits for the reply, which the machine may send from a later state.
  *
- * **Errors**: the errors the request declares; `NoProc` if the machine is not alive; `ServerExited`
- * if it exits before replying; `CallTimeout` after the timeout (default 5 s); `MailboxFull` if its
- * bounded mailbox refuses the request.
+ * **Errors**: the errors the request declares; `NoProc` if the machine is not alive; `CallingSelf`
+ * at once if the caller is the machine itself; `ServerExited` if it exits before replying; `CallTimeout` after
+ * the timeout (default 5 s, counted from the call, including any wait behind a full `"suspend"`
+ * mailbox); `MailboxFull` if its bounded mailbox refuses the request; `CallDropped` at once if its
+ * mailbox's drop policy drops the request. The same as `GenServer.call`, whose errors are exported
+ * there.
  *
  * @example
  * ```ts
@@ -1355,7 +1361,9 @@ export const replyTo: <A, E>(from: From<A, E>, value: A) => Effect.Effect<boolea
 
 /**
  * Stops a machine: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
- * until it has exited. Fails with `NoProc` if it is not alive, `CallTimeout` after `timeout`.
+ * until it has exited. Fails with `NoProc` if it is not alive, `CallingSelf` at once when the
+ * machine stops itself this way (return `stop(...)` from the callback instead), `CallTimeout` after
+ * `timeout`.
  *
  * @since 0.1.0
  * @category client
@@ -1364,7 +1372,7 @@ export const stopServer: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason?: ExitReason.ExitReason,
   options?: CallOptions
-) => Effect.Effect<void, Errors.NoProc | server.CallTimeout> = server.stopServer
+) => Effect.Effect<void, Errors.NoProc | server.CallTimeout | server.CallingSelf> = server.stopServer
 
 /**
  * The machine's state and data now (OTP's `sys:get_state/1`), through the system lane.
@@ -1377,7 +1385,7 @@ export const getState = <Req extends Request.Any, Cast>(
   options?: CallOptions
 ): Effect.Effect<
   { readonly state: unknown; readonly data: unknown },
-  Errors.NoProc | server.CallTimeout | server.ServerExited
+  Errors.NoProc | server.CallTimeout | server.ServerExited | server.CallingSelf
 > => server.getState(server_, options) as never
 
 /**
@@ -1442,8 +1450,10 @@ export const changeCode = <Req extends Request.Any, Cast, Args, T extends Types,
   server_: Server<Req, Cast>,
   behaviour: Behaviour<Args, T, Req, InitE, never>,
   options?: CallOptions
-): Effect.Effect<void, CodeChangeFailed | Errors.NoProc | server.CallTimeout | server.ServerExited> =>
-  internal.changeCode(server_, behaviour as never, options)
+): Effect.Effect<
+  void,
+  CodeChangeFailed | Errors.NoProc | server.CallTimeout | server.ServerExited | server.CallingSelf
+> => internal.changeCode(server_, behaviour as never, options)
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

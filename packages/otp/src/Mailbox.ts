@@ -28,6 +28,11 @@
  * - The messages the runtime makes (`Down`, `EXIT` of a process that traps exits) count towards
  *   the capacity but are never dropped: `"dropOldest"` drops the oldest *user* message, or the new
  *   one when only such messages are waiting.
+ * - A GenServer or GenStatem call waits for its reply, so a dropped request does not pass
+ *   silently: `"dropNewest"` fails the call at once with `CallDropped`, and so does `"dropOldest"`
+ *   when it drops a waiting call's request. On a `"suspend"` mailbox the call's timeout runs from
+ *   the call, wait included; a call that ends while its request still waits to get in (timed out,
+ *   interrupted) takes the request back, so the server never handles a call nobody waits for.
  *
  * @since 0.1.0
  */

@@ -1,7 +1,8 @@
 import { assert, describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { ExitReason, GenServer, Node, Process, Request } from "effect-otp"
+import { Errors, ExitReason, GenServer, Mailbox, Node, Process, Registry, Request } from "effect-otp"
+import { inProcess } from "./utils.ts"
 
 class Increment extends Request.Class<Increment>()("Increment", {
   fields: { by: Schema.Number },
@@ -298,5 +299,250 @@ describe("GenServer", () => {
     type RightSuccess = Effect.Success<ReturnType<typeof right>>
     const check: RightSuccess = 1
     expect(check).toBe(1)
+  })
+
+  describe("the failure paths of calls", () => {
+    type Op = "call" | "stopServer" | "getState"
+    /** Calls its `target` with `op` from inside its handler and replies with the Exit of that. */
+    class Reach extends Request.Class<Reach>()("Reach", {
+      fields: { target: Schema.Any, op: Schema.Literals(["call", "stopServer", "getState"]) },
+      success: Schema.Any
+    }) {}
+    /** Blocks the server in its handler until `gate` opens, after completing `entered`. */
+    class Block extends Request.Class<Block>()("Block", { fields: { entered: Schema.Any, gate: Schema.Any } }) {}
+    class Handled extends Request.Class<Handled>()("Handled", { success: Schema.Array(Schema.String) }) {}
+    /** An info message; `done` completes once the server has handled it. */
+    interface Note {
+      readonly label: string
+      readonly done?: Deferred.Deferred<void>
+    }
+
+    const reach = (target: GenServer.Server<Get>, op: Op): Effect.Effect<unknown, unknown> =>
+      op === "call"
+        ? GenServer.call(target, new Get())
+        : op === "stopServer"
+          ? GenServer.stopServer(target)
+          : GenServer.getState(target)
+
+    /** Its state is the log of what it handled. */
+    const Reacher = GenServer.behaviour({
+      protocol: [Reach, Block, Get, Handled],
+      init: (_: void) => Effect.succeed(GenServer.ok<ReadonlyArray<string>>([])),
+      handleCall: {
+        Reach: (request, log) =>
+          Effect.map(Effect.exit(reach(request.target as GenServer.Server<Get>, request.op)), (exit) =>
+            GenServer.reply(exit, [...log, `Reach ${request.op}`])
+          ),
+        Block: (request, log) =>
+          Effect.as(
+            Effect.andThen(
+              Deferred.succeed(request.entered as Deferred.Deferred<void>, undefined),
+              Deferred.await(request.gate as Deferred.Deferred<void>)
+            ),
+            GenServer.reply(undefined, [...log, "Block"])
+          ),
+        Get: (_, log) => Effect.succeed(GenServer.reply(log.length, [...log, "Get"])),
+        Handled: (_, log) => Effect.succeed(GenServer.reply(log, log))
+      },
+      handleInfo: (note: Note, log) =>
+        Effect.as(
+          note.done === undefined ? Effect.void : Deferred.succeed(note.done, undefined),
+          GenServer.noreply([...log, `info ${note.label}`])
+        )
+    })
+
+    /** Starts a Reacher with `mailbox` and blocks it in a handler; `open` lets it go on. */
+    const startBlocked = (mailbox: Mailbox.Options) =>
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(Reacher, undefined, { mailbox })
+        const pid = Option.getOrThrow(server.whereis())
+        const entered = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        const blocker = yield* Effect.forkChild(GenServer.call(server, new Block({ entered, gate })))
+        yield* Deferred.await(entered)
+        const open = Effect.andThen(Deferred.succeed(gate, undefined), Fiber.join(blocker))
+        return { server, pid, open }
+      })
+
+    it.effect("a server that calls itself by pid, local name or via name fails at once with CallingSelf", () =>
+      withNode(
+        Effect.gen(function* () {
+          const registry = yield* Registry.start<string, unknown>({ keys: "unique", name: "calls/registry" })
+          const local = yield* GenServer.start(Reacher, undefined, { name: "calls/self" })
+          const localPid = Option.getOrThrow(local.whereis())
+          const via = yield* GenServer.start(Reacher, undefined, { name: Registry.via(registry, "self") })
+          const viaPid = Option.getOrThrow(via.whereis())
+          const targets = [
+            { server: local, target: GenServer.fromPid<Get>(localPid), expected: { pid: localPid } },
+            {
+              server: local,
+              target: yield* GenServer.named(Reacher, "calls/self"),
+              expected: { pid: localPid, name: "calls/self" }
+            },
+            {
+              server: via,
+              target: yield* GenServer.named(Reacher, Registry.via("calls/registry", "self")),
+              expected: { pid: viaPid, name: 'Registry.via("calls/registry", "self")' }
+            }
+          ]
+          for (const { server, target, expected } of targets) {
+            for (const op of ["call", "stopServer", "getState"] as const) {
+              // no clock moves: a self call that waited would never return
+              const exit = yield* GenServer.call(server, new Reach({ target, op }))
+              assert.deepStrictEqual(exit, Exit.fail(new GenServer.CallingSelf({ ...expected, operation: op })))
+            }
+          }
+          const printed = new GenServer.CallingSelf({ pid: localPid, name: "calls/self", operation: "call" }).message
+          assert.strictEqual(
+            printed,
+            `call of "calls/self" (${String(localPid)}) from the process itself: it cannot wait for its own reply`
+          )
+          // the servers carry on: stopServer of self did not stop them
+          assert.deepStrictEqual(yield* GenServer.call(local, new Handled()), [
+            "Reach call",
+            "Reach stopServer",
+            "Reach getState",
+            "Reach call",
+            "Reach stopServer",
+            "Reach getState"
+          ])
+          assert.isTrue(yield* Process.isAlive(viaPid))
+        })
+      )
+    )
+
+    it.effect("a plain process that calls itself by pid, local name or via name fails at once with CallingSelf", () =>
+      withNode(
+        Effect.gen(function* () {
+          const registry = yield* Registry.start<string, unknown>({ keys: "unique", name: "calls/plain" })
+          const { pid, exits } = yield* inProcess(
+            Effect.gen(function* () {
+              const self = yield* Process.self()
+              yield* Process.register("calls/plain-self", self)
+              yield* Registry.register(registry, "me", undefined)
+              const targets = [
+                GenServer.fromPid<Get>(self),
+                yield* GenServer.named(Reacher, "calls/plain-self"),
+                yield* GenServer.named(Reacher, Registry.via(registry, "me"))
+              ]
+              const exits: Array<Exit.Exit<unknown, unknown>> = []
+              for (const target of targets) {
+                for (const op of ["call", "stopServer", "getState"] as const)
+                  exits.push(yield* Effect.exit(reach(target, op)))
+              }
+              return { pid: self, exits }
+            })
+          )
+          const expected = (name: string | undefined) =>
+            (["call", "stopServer", "getState"] as const).map((operation) =>
+              Exit.fail(
+                name === undefined
+                  ? new GenServer.CallingSelf({ pid, operation })
+                  : new GenServer.CallingSelf({ pid, name, operation })
+              )
+            )
+          assert.deepStrictEqual(exits, [
+            ...expected(undefined),
+            ...expected("calls/plain-self"),
+            ...expected('Registry.via("calls/plain", "me")')
+          ])
+        })
+      )
+    )
+
+    it.effect("NoProc names the pid or the name it was given, and prints it", () =>
+      withNode(
+        Effect.gen(function* () {
+          const server = yield* GenServer.start(Reacher, undefined, { name: "calls/gone" })
+          const pid = Option.getOrThrow(server.whereis())
+          const byName = yield* GenServer.named(Reacher, "calls/gone")
+          yield* GenServer.stopServer(server)
+          const byPid = new Errors.NoProc({ pid })
+          for (const target of [server, GenServer.fromPid<Get>(pid)]) {
+            assert.deepStrictEqual(yield* Effect.exit(GenServer.call(target, new Get())), Exit.fail(byPid))
+            assert.deepStrictEqual(yield* Effect.exit(GenServer.stopServer(target)), Exit.fail(byPid))
+            assert.deepStrictEqual(yield* Effect.exit(GenServer.getState(target)), Exit.fail(byPid))
+          }
+          assert.strictEqual(byPid.message, `no process ${String(pid)}`)
+          assert.match(byPid.message, /^no process <\d+\.\d+\.\d+>$/)
+          const named = new Errors.NoProc({ name: "calls/gone" })
+          assert.deepStrictEqual(yield* Effect.exit(GenServer.call(byName, new Get())), Exit.fail(named))
+          assert.deepStrictEqual(yield* Effect.exit(GenServer.stopServer(byName)), Exit.fail(named))
+          assert.strictEqual(named.message, 'no process named "calls/gone"')
+        })
+      )
+    )
+
+    it.effect("a call behind a full suspend mailbox times out at its timeout; its request is withdrawn", () =>
+      withNode(
+        Effect.gen(function* () {
+          const { server, pid, open } = yield* startBlocked(Mailbox.bounded(1))
+          yield* GenServer.send(server, { label: "first" })
+          // the mailbox is full: the call waits to get in, and its deadline runs from now
+          const call = yield* Effect.forkChild(
+            Effect.exit(GenServer.call(server, new Get(), { timeout: "200 millis" })),
+            {
+              startImmediately: true
+            }
+          )
+          yield* TestClock.adjust("199 millis")
+          assert.isUndefined(call.pollUnsafe())
+          yield* TestClock.adjust("1 milli")
+          assert.deepStrictEqual(yield* Fiber.join(call), Exit.fail(new GenServer.CallTimeout({ pid, timeout: 200 })))
+          // the server goes on: the withdrawn call never reaches it, so nothing answers it late
+          const done = yield* Deferred.make<void>()
+          yield* open
+          yield* GenServer.send(server, { label: "last", done })
+          yield* Deferred.await(done)
+          assert.deepStrictEqual(yield* GenServer.call(server, new Handled()), ["Block", "info first", "info last"])
+          assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).mailboxLength, 0)
+        })
+      )
+    )
+
+    it.effect("a call that a dropNewest mailbox refuses fails at once with CallDropped", () =>
+      withNode(
+        Effect.gen(function* () {
+          const { server, pid, open } = yield* startBlocked(Mailbox.bounded(1, "dropNewest"))
+          const done = yield* Deferred.make<void>()
+          yield* GenServer.send(server, { label: "first", done })
+          // no clock moves: a call that waited for its timeout would never return
+          assert.deepStrictEqual(
+            yield* Effect.exit(GenServer.call(server, new Get())),
+            Exit.fail(new GenServer.CallDropped({ pid, capacity: 1, overflow: "dropNewest" }))
+          )
+          yield* open
+          yield* Deferred.await(done)
+          assert.deepStrictEqual(yield* GenServer.call(server, new Handled()), ["Block", "info first"])
+        })
+      )
+    )
+
+    it.effect("a call that a dropOldest mailbox drops for a newer message fails at once with CallDropped", () =>
+      withNode(
+        Effect.gen(function* () {
+          const { server, pid, open } = yield* startBlocked(Mailbox.bounded(1, "dropOldest"))
+          const call = yield* Effect.forkChild(Effect.exit(GenServer.call(server, new Get())), {
+            startImmediately: true
+          })
+          assert.isUndefined(call.pollUnsafe())
+          // the call's request is the oldest message: the newer one pushes it out
+          const done = yield* Deferred.make<void>()
+          yield* GenServer.send(server, { label: "newer", done })
+          assert.deepStrictEqual(
+            yield* Fiber.join(call),
+            Exit.fail(new GenServer.CallDropped({ pid, capacity: 1, overflow: "dropOldest" }))
+          )
+          yield* open
+          yield* Deferred.await(done)
+          assert.deepStrictEqual(yield* GenServer.call(server, new Handled()), ["Block", "info newer"])
+          const printed = new GenServer.CallDropped({ pid, capacity: 1, overflow: "dropOldest" }).message
+          assert.strictEqual(
+            printed,
+            `the call to ${String(pid)} was dropped: its mailbox is full (capacity 1, overflow "dropOldest")`
+          )
+        })
+      )
+    )
   })
 })

@@ -870,6 +870,39 @@ describe("GenStatem", () => {
       )
     )
 
+    it.effect("a machine that calls itself fails at once with CallingSelf", () =>
+      withNode(
+        Effect.gen(function* () {
+          class CallSelf extends Request.Class<CallSelf>()("CallSelf", { success: Schema.Any }) {}
+          const Selfish = GenStatem.behaviour<{ state: "s"; data: undefined }>()({
+            callbackMode: "handleEvent",
+            protocol: [CallSelf, Ping],
+            init: () => Effect.succeed(GenStatem.ok("s", undefined)),
+            handleEvent: (event) =>
+              GenStatem.isCall(event, CallSelf)
+                ? Effect.gen(function* () {
+                    const self = GenStatem.fromPid<Ping>(yield* Process.self())
+                    const exits = [
+                      yield* Effect.exit(GenStatem.call(self, new Ping())),
+                      yield* Effect.exit(GenStatem.stopServer(self)),
+                      yield* Effect.exit(GenStatem.getState(self))
+                    ]
+                    return GenStatem.keepStateAndData([GenStatem.reply(event.from, exits)])
+                  })
+                : Effect.succeed(pong(event) ?? GenStatem.keepStateAndData())
+          })
+          const machine = yield* GenStatem.start(Selfish, undefined)
+          const pid = Option.getOrThrow(machine.whereis())
+          assert.deepStrictEqual(yield* GenStatem.call(machine, new CallSelf()), [
+            Exit.fail(new GenServer.CallingSelf({ pid, operation: "call" })),
+            Exit.fail(new GenServer.CallingSelf({ pid, operation: "stopServer" })),
+            Exit.fail(new GenServer.CallingSelf({ pid, operation: "getState" }))
+          ])
+          assert.deepStrictEqual(yield* GenStatem.call(machine, new Ping()), undefined)
+        })
+      )
+    )
+
     it("the protocol is checked at compile time", () => {
       const door = null as unknown as GenStatem.Server<GenStatem.RequestsOf<ReturnType<typeof DoorLock>>, "lock">
       // @ts-expect-error GetLight is not in the door's protocol

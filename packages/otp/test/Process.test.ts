@@ -768,6 +768,18 @@ describe("names", () => {
     )
   )
 
+  it.effect("register of a dead pid fails with NoProc naming that pid", () =>
+    withNode(
+      Effect.gen(function* () {
+        const dead = yield* deadPid
+        const error = yield* Effect.flip(Process.register("names/dead-pid", dead))
+        assert.deepStrictEqual(error, new Errors.NoProc({ pid: dead }))
+        assert.strictEqual(error.message, `no process ${String(dead)}`)
+        assert.deepStrictEqual(yield* Process.registered, [])
+      })
+    )
+  )
+
   it.effect("NotRegistered for unregister and send with an unknown name", () =>
     withNode(
       Effect.gen(function* () {

@@ -11,8 +11,7 @@
  *
  * @internal
  */
-import { Deferred, Duration, Effect, Equal, Exit, Option, Schema } from "effect"
-import * as Errors from "../Errors.ts"
+import { Deferred, Duration, Effect, Equal, Exit, Schema } from "effect"
 import * as ExitReason from "../ExitReason.ts"
 import type * as GenStatem from "../GenStatem.ts"
 import * as kernel from "./kernel.ts"
@@ -464,9 +463,7 @@ export const changeCode = (
   behaviour: AnyBehaviour,
   options: server.CallOptions | undefined
 ): Effect.Effect<void, any> =>
-  Effect.suspend(() => {
-    const record = target.resolve()
-    if (record === undefined) return Effect.fail(new Errors.NoProc({ name: Option.getOrUndefined(target.name) }))
+  server.withTarget(target, "changeCode", (record) => {
     const deferred = Deferred.makeUnsafe<void, CodeChangeFailed>()
     const onExit = (reason: ExitReason.ExitReason) =>
       Deferred.doneUnsafe(deferred, Exit.fail(new server.ServerExited({ pid: record.pid, reason }) as never))

@@ -403,6 +403,14 @@ const isKernelMade = (message: unknown): boolean =>
   message === SystemWake
 
 /**
+ * A message whose sender waits for it to be handled (a call): a `"dropOldest"` overflow that drops
+ * it tells it, so that the sender fails at once instead of waiting for its timeout.
+ */
+export abstract class AwaitedMessage {
+  abstract dropped(record: ProcessRecord): void
+}
+
+/**
  * Removes the oldest user message from the queue and keeps the others in order; false when the queue
  * holds none. A Down, an EXIT, a receive timeout or a system wake-up must not be lost to an overflow.
  */
@@ -410,9 +418,11 @@ const dropOldestUserMessage = (record: ProcessRecord): boolean => {
   const mq = record.mq
   if (mq === undefined) return false
   for (let i = record.mqHead; i < mq.length; i++) {
-    if (!isKernelMade(mq[i])) {
+    const message = mq[i]
+    if (!isKernelMade(message)) {
       if (i === record.mqHead) mqTake(record)
       else mq.splice(i, 1)
+      if (message instanceof AwaitedMessage) message.dropped(record)
       return true
     }
   }
@@ -447,26 +457,33 @@ const releaseBlocked = (record: ProcessRecord): void => {
   }
 }
 
+/**
+ * Puts a sender in the queue of senders of a full `"suspend"` mailbox: `message` goes in when there is
+ * room (or is dropped and counted if the receiver exits first), then `admitted` runs. Returns a
+ * function that takes the message back out while it still waits (nothing once it is in).
+ */
+export const enqueueBlocked = (record: ProcessRecord, message: unknown, admitted: () => void): (() => void) => {
+  const admit = () => {
+    if (record.status !== "exited") {
+      record.received++
+      record.node.sent++
+      mqPush(record, message)
+    } else {
+      record.node.dropped++
+    }
+    admitted()
+  }
+  const blocked = (record.blocked ??= [])
+  blocked.push(admit)
+  return () => {
+    const i = blocked.indexOf(admit)
+    if (i >= 0) blocked.splice(i, 1)
+  }
+}
+
 /** A send that suspends on a full `"suspend"` mailbox until there is room or the receiver exits. */
 export const offerSuspending = (record: ProcessRecord, message: unknown): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
-    const admit = () => {
-      if (record.status !== "exited") {
-        record.received++
-        record.node.sent++
-        mqPush(record, message)
-      } else {
-        record.node.dropped++
-      }
-      resume(Effect.void)
-    }
-    const blocked = (record.blocked ??= [])
-    blocked.push(admit)
-    return Effect.sync(() => {
-      const i = blocked.indexOf(admit)
-      if (i >= 0) blocked.splice(i, 1)
-    })
-  })
+  Effect.callback<void>((resume) => Effect.sync(enqueueBlocked(record, message, () => resume(Effect.void))))
 
 // ---------------------------------------------------------------------------------------------
 // Receive

@@ -63,8 +63,37 @@ export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
   }
 }
 
+/**
+ * A process called itself (by its pid or by a name it holds): it would wait for a reply that only
+ * it could give. `operation` says which client function it was.
+ */
+export class CallingSelf extends Schema.TaggedError<CallingSelf>()("CallingSelf", {
+  pid: Pid.schema,
+  name: Schema.optional(Schema.String),
+  operation: Schema.Literals(["call", "stopServer", "getState", "changeCode"])
+}) {
+  override get message(): string {
+    const target = this.name === undefined ? String(this.pid) : `"${this.name}" (${String(this.pid)})`
+    return `${this.operation} of ${target} from the process itself: it cannot wait for its own reply`
+  }
+}
+
+/**
+ * A bounded mailbox's drop policy dropped the call's request: `"dropNewest"` refused it, or
+ * `"dropOldest"` dropped it later to make room. The server never handles it.
+ */
+export class CallDropped extends Schema.TaggedError<CallDropped>()("CallDropped", {
+  pid: Pid.schema,
+  capacity: Schema.Int,
+  overflow: Schema.Literals(["dropNewest", "dropOldest"])
+}) {
+  override get message(): string {
+    return `the call to ${String(this.pid)} was dropped: its mailbox is full (capacity ${this.capacity}, overflow "${this.overflow}")`
+  }
+}
+
 /** What a call can fail with, besides the errors its request declares. */
-export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull
+export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull | CallDropped | CallingSelf
 
 /** What a start can fail with, besides the errors `init` fails with. */
 export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed
@@ -106,6 +135,8 @@ export interface Server<in Req extends Request.Any, in Cast = never> {
   readonly [ServerTypeId]?: { readonly _Req: (r: Req) => void; readonly _Cast: (c: Cast) => void }
   /** The registered name, when the reference is by name. */
   readonly name: Option.Option<string>
+  /** @internal the pid, when the reference is by pid: what `NoProc` names (else the name) */
+  readonly target: Pid.Pid<never, unknown> | undefined
   /** @internal the server's live record now, if any */
   readonly resolve: () => kernel.ProcessRecord | undefined
   /** The pid this reference points to now, if the server is alive. */
@@ -117,12 +148,14 @@ export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
 
 export const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRecord): Server<Req, Cast> => ({
   name: Option.none(),
+  target: record.pid,
   resolve: () => (record.status === "exited" ? undefined : record),
   whereis: () => (record.status === "exited" ? Option.none() : Option.some(record.pid as ServerPid))
 })
 
 export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>): Server<Req, Cast> => ({
   name: Option.none(),
+  target: pid,
   resolve: () => kernel.liveRecordOf(pid),
   whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
 })
@@ -134,6 +167,7 @@ export const named = <Req extends Request.Any, Cast>(name: Name.Name): Effect.Ef
     const resolve = () => Name.resolve(node, name)
     return {
       name: Option.some(Name.format(name)),
+      target: undefined,
       resolve,
       whereis: () => Option.fromUndefinedOr(resolve()?.pid as ServerPid | undefined)
     }
@@ -148,12 +182,17 @@ export const whereis = <Req extends Request.Any, Cast>(
 // ---------------------------------------------------------------------------------------------
 
 /** A call: the request and who waits for the reply. */
-export class CallEnvelope {
+export class CallEnvelope extends kernel.AwaitedMessage {
   readonly request: Request.Any
   readonly from: From<unknown, unknown>
   constructor(request: Request.Any, from: From<unknown, unknown>) {
+    super()
     this.request = request
     this.from = from
+  }
+  /** A `"dropOldest"` overflow dropped the request: the caller fails at once. */
+  dropped(record: kernel.ProcessRecord): void {
+    Deferred.doneUnsafe(this.from.deferred, Exit.fail(callDropped(record)))
   }
 }
 
@@ -192,8 +231,41 @@ export interface CallOptions {
 
 const defaultCallTimeout = Duration.seconds(5)
 
-const noProcOf = <Req extends Request.Any, Cast>(server: Server<Req, Cast>) =>
-  new Errors.NoProc({ name: Option.getOrUndefined(server.name) })
+/** `NoProc` naming what the reference points to: its name, else its pid. */
+export const noProcOf = <Req extends Request.Any, Cast>(server: Server<Req, Cast>): Errors.NoProc =>
+  Option.isSome(server.name)
+    ? new Errors.NoProc({ name: server.name.value })
+    : new Errors.NoProc({ pid: server.target as Pid.Pid<unknown, unknown> | undefined })
+
+/** The record of the process the fiber runs in, if any. */
+const callerOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord | undefined =>
+  Context.getOrUndefined(fiber.context, Process.Self) as kernel.ProcessRecord | undefined
+
+/** The error of a process that called itself through `server`. */
+export const callingSelf = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  record: kernel.ProcessRecord,
+  operation: CallingSelf["operation"]
+): CallingSelf =>
+  Option.isSome(server.name)
+    ? new CallingSelf({ pid: record.pid, name: server.name.value, operation })
+    : new CallingSelf({ pid: record.pid, operation })
+
+/**
+ * Checks a client operation's target: fails with `NoProc` when the server is not alive and with
+ * `CallingSelf` when the caller is the server; else gives the server's record to `f`.
+ */
+export const withTarget = <Req extends Request.Any, Cast, A, E>(
+  server: Server<Req, Cast>,
+  operation: CallingSelf["operation"],
+  f: (record: kernel.ProcessRecord) => Effect.Effect<A, E>
+): Effect.Effect<A, E | Errors.NoProc | CallingSelf> =>
+  Effect.withFiber((fiber): Effect.Effect<A, E | Errors.NoProc | CallingSelf> => {
+    const record = server.resolve()
+    if (record === undefined) return Effect.fail(noProcOf(server))
+    if (record === callerOf(fiber)) return Effect.fail(callingSelf(server, record, operation))
+    return f(record)
+  })
 
 /**
  * A call in flight: the `From` the server gets, the call's deadline, and its entry on the server's
@@ -205,6 +277,8 @@ class PendingCall extends kernel.Pending implements From<unknown, unknown> {
   readonly deferred: Deferred.Deferred<unknown, unknown> = Deferred.makeUnsafe<unknown, unknown>()
   readonly record: kernel.ProcessRecord
   timeout = 0
+  /** while the request waits behind a full `"suspend"` mailbox: takes it out of the queue of senders */
+  withdraw: (() => void) | undefined = undefined
   constructor(record: kernel.ProcessRecord, caller: kernel.ProcessRecord | undefined) {
     super()
     // no deadline armed (yet): settling must not count one off
@@ -219,14 +293,35 @@ class PendingCall extends kernel.Pending implements From<unknown, unknown> {
   serverExited(reason: ExitReason.ExitReason): void {
     Deferred.doneUnsafe(this.deferred, Exit.fail(new ServerExited({ pid: this.record.pid, reason })))
   }
-  /** The call is over (answered, failed, timed out or interrupted): off the list, its deadline cleared. */
+  /**
+   * The call is over (answered, failed, timed out or interrupted): off the list, its deadline
+   * cleared, and its request withdrawn if it still waits to enter the mailbox, so that the server
+   * never handles a call whose caller has gone.
+   */
   settle(): void {
     kernel.removePending(this.record, this)
     kernel.clearDeadline(this.record.node, this)
+    if (this.withdraw !== undefined) {
+      this.withdraw()
+      this.withdraw = undefined
+    }
   }
 }
 
 const defaultCallTimeoutMs = 5000
+
+/** Arms the call's deadline on the caller's clock (none for `"infinity"`). */
+const armDeadline = (pending: PendingCall, fiber: Fiber.Fiber<unknown, unknown>, options: CallOptions | undefined) => {
+  const timeout = options?.timeout
+  if (timeout === undefined) {
+    pending.timeout = defaultCallTimeoutMs
+    kernel.addDeadline(pending.record.node, fiber, defaultCallTimeoutMs, pending)
+  } else if (timeout !== "infinity") {
+    const ms = Duration.toMillis(Duration.fromInputUnsafe(timeout))
+    pending.timeout = ms
+    kernel.addDeadline(pending.record.node, fiber, ms, pending)
+  }
+}
 
 /**
  * Waits for the reply: registers on the call's Deferred a resume that settles the call first (so the
@@ -253,6 +348,26 @@ const awaitCall = (pending: PendingCall, resume: (effect: Effect.Effect<unknown,
   })
 }
 
+/**
+ * The mailbox is full and its policy is `"suspend"`: the request waits in the queue of senders, and
+ * the call's deadline runs from now, so the timeout covers the wait. A call that ends before its
+ * request got in (timed out, interrupted, or the server exited) takes the request back out.
+ */
+const callSuspended = (
+  pending: PendingCall,
+  envelope: CallEnvelope,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  options: CallOptions | undefined,
+  resume: (effect: Effect.Effect<unknown, unknown>) => void
+) => {
+  kernel.addPending(pending.record, pending)
+  armDeadline(pending, fiber, options)
+  pending.withdraw = kernel.enqueueBlocked(pending.record, envelope, () => {
+    pending.withdraw = undefined
+  })
+  return awaitCall(pending, resume)
+}
+
 export const call = <Req extends Request.Any, Cast, const Q extends Req>(
   server: Server<Req, Cast>,
   request: Q,
@@ -262,34 +377,29 @@ export const call = <Req extends Request.Any, Cast, const Q extends Req>(
     const record = server.resolve()
     if (record === undefined) return resume(Effect.fail(noProcOf(server)))
     const fiber = Fiber.getCurrent()!
-    const self = Context.getOrUndefined(fiber.context, Process.Self) as kernel.ProcessRecord | undefined
+    const self = callerOf(fiber)
+    if (record === self) return resume(Effect.fail(callingSelf(server, record, "call")))
     const pending = new PendingCall(record, self)
     const envelope = new CallEnvelope(request, pending)
     const delivery = kernel.offer(record, envelope)
-    if (delivery === "full") {
+    if (delivery !== "delivered") {
+      if (delivery === "dropped") return resume(Effect.fail(callDropped(record)))
       if (record.overflow === "fail") {
         return resume(Effect.fail(new Errors.MailboxFull({ pid: record.pid, capacity: record.capacity })))
       }
-      kernel.addPending(record, pending)
-      return resume(
-        Effect.ensuring(
-          Effect.andThen(kernel.offerSuspending(record, envelope), awaitReply(pending.deferred, record, options)),
-          Effect.sync(() => kernel.removePending(record, pending))
-        )
-      )
+      return callSuspended(pending, envelope, fiber, options, resume)
     }
     kernel.addPending(record, pending)
-    const timeout = options?.timeout
-    if (timeout === undefined) {
-      pending.timeout = defaultCallTimeoutMs
-      kernel.addDeadline(record.node, fiber, defaultCallTimeoutMs, pending)
-    } else if (timeout !== "infinity") {
-      const ms = Duration.toMillis(Duration.fromInputUnsafe(timeout))
-      pending.timeout = ms
-      kernel.addDeadline(record.node, fiber, ms, pending)
-    }
+    armDeadline(pending, fiber, options)
     return awaitCall(pending, resume)
   }) as never
+
+const callDropped = (record: kernel.ProcessRecord) =>
+  new CallDropped({
+    pid: record.pid,
+    capacity: record.capacity,
+    overflow: record.overflow === "dropNewest" ? "dropNewest" : "dropOldest"
+  })
 
 const timeoutError = (record: kernel.ProcessRecord, timeout: Duration.Input) =>
   new CallTimeout({ pid: record.pid, timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) })
@@ -328,10 +438,8 @@ export const stopServer = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason: ExitReason.ExitReason = ExitReason.normal,
   options?: CallOptions
-): Effect.Effect<void, Errors.NoProc | CallTimeout> =>
-  Effect.suspend((): Effect.Effect<void, Errors.NoProc | CallTimeout> => {
-    const record = server.resolve()
-    if (record === undefined) return Effect.fail(noProcOf(server))
+): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf> =>
+  withTarget(server, "stopServer", (record): Effect.Effect<void, CallTimeout> => {
     kernel.pushSystem(record, new StopRequest(reason))
     const wait = Effect.asVoid(kernel.awaitExit(record.pid))
     const timeout = options?.timeout
@@ -345,10 +453,8 @@ export const stopServer = <Req extends Request.Any, Cast>(
 export const getState = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   options?: CallOptions
-): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited> =>
-  Effect.suspend(() => {
-    const record = server.resolve()
-    if (record === undefined) return Effect.fail(noProcOf(server))
+): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf> =>
+  withTarget(server, "getState", (record) => {
     const deferred = Deferred.makeUnsafe<unknown, unknown>()
     const onExit = (reason: ExitReason.ExitReason) =>
       Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
@@ -358,7 +464,7 @@ export const getState = <Req extends Request.Any, Cast>(
     return Effect.ensuring(
       awaitReply(deferred, record, options),
       Effect.sync(() => listeners.delete(onExit))
-    ) as Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited>
+    ) as Effect.Effect<unknown, CallTimeout | ServerExited>
   })
 
 // ---------------------------------------------------------------------------------------------
