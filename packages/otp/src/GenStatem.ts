@@ -196,6 +196,10 @@
  * - No `hibernate` (a fiber has no heap to compact), no absolute-time timeouts, no
  *   `change_callback_module` / `push_callback_module` (use {@link changeCode}).
  * - `init` cannot answer `ignore` or `stop`: it fails, and `start` fails with its error.
+ * - Calls are typed by the `protocol`: a request outside it does not compile, and one that reaches
+ *   the machine anyway (untyped or decoded) crashes the machine before any state function sees it;
+ *   the caller gets `ServerExited` with that crash at once. OTP has no protocol: such a call is an
+ *   event like any other, and the caller waits for its timeout if nobody answers.
  * - A machine that calls itself (`call`, `stopServer`, `getState`, `changeCode`, by pid or name)
  *   fails at once with `GenServer.CallingSelf`, where OTP exits with `calling_self` (and deadlocks
  *   on `gen_statem:stop` of itself).
@@ -1294,7 +1298,8 @@ export type CallOptions = server.CallOptions
  * Sends a request and waits for the reply, which the machine may send from a later state.
  *
  * **Errors**: the errors the request declares; `NoProc` if the machine is not alive; `CallingSelf`
- * at once if the caller is the machine itself; `ServerExited` if it exits before replying; `CallTimeout` after
+ * at once if the caller is the machine itself; `ServerExited` if it exits before replying (also at
+ * once when the machine crashes on a request its protocol does not declare); `CallTimeout` after
  * the timeout (default 5 s, counted from the call, including any wait behind a full `"suspend"`
  * mailbox); `MailboxFull` if its bounded mailbox refuses the request; `CallDropped` at once if its
  * mailbox's drop policy drops the request. The same as `GenServer.call`, whose errors are exported

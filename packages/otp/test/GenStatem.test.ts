@@ -1,7 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { ExitReason, GenServer, GenStatem, Node, Process, Request, Supervisor } from "effect-otp"
+import { ExitReason, GenServer, GenStatem, Node, Pid, Process, Request, Supervisor } from "effect-otp"
+import { assertReason } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -858,14 +859,30 @@ describe("GenStatem", () => {
           assert.deepStrictEqual(byName.whereis(), door.whereis())
           const clash = yield* Effect.flip(GenStatem.start(DoorLock([]), "7", { name: "statem-door" }))
           assert.strictEqual(clash._tag, "AlreadyRegistered")
-          // a call the machine does not answer times out
-          const unanswered = GenStatem.fromPid<Wait>(Option.getOrThrow(door.whereis()))
-          const fiber = yield* Effect.forkChild(
-            Effect.flip(GenStatem.call(unanswered, new Wait(), { timeout: "1 second" }))
+        })
+      )
+    )
+
+    it.effect("a request outside the protocol crashes the machine; the caller gets ServerExited at once", () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          const door = yield* GenStatem.start(DoorLock(log), "7")
+          const pid = Option.getOrThrow(door.whereis())
+          // a reference typed with a request the door does not declare (as a decoded or untyped one may be)
+          const undeclared = GenStatem.fromPid<Wait>(pid)
+          // no clock moves: a call left unanswered would never return
+          const error = yield* Effect.flip(GenStatem.call(undeclared, new Wait(), { timeout: "1 second" }))
+          const crash = ExitReason.fromCause(
+            Cause.die(new Error('GenStatem: the request "Wait" is not in the protocol'))
           )
-          yield* Effect.yieldNow
-          yield* TestClock.adjust("1 second")
-          assert.strictEqual((yield* Fiber.join(fiber))._tag, "CallTimeout")
+          assert.instanceOf(error, GenServer.ServerExited)
+          const exited = error as GenServer.ServerExited
+          assert.isTrue(Pid.equals(exited.pid, pid))
+          assertReason(exited.reason as ExitReason.ExitReason, crash)
+          assertReason(yield* Process.awaitExit(pid), crash)
+          // a crash, not an unexpected event: the state function never saw it
+          assert.deepStrictEqual(log, ["enter locked from locked"])
         })
       )
     )

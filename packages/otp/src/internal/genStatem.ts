@@ -63,6 +63,7 @@ type Fn = (...args: Array<any>) => AnyEffect
 
 interface AnyBehaviour {
   readonly callbackMode: "handleEvent" | "stateFunctions"
+  readonly protocol?: ReadonlyArray<abstract new (...args: Array<any>) => object> | undefined
   readonly init: (args: unknown) => AnyEffect
   readonly handleEvent?: Fn
   readonly states?: Readonly<Record<string, Fn>>
@@ -114,6 +115,14 @@ const timeoutEvent = (key: string, running: Running): Event => {
   }
 }
 
+/** Whether the behaviour's protocol has the request's class. */
+const declares = (behaviour: AnyBehaviour, request: object): boolean => {
+  const protocol = behaviour.protocol
+  if (protocol === undefined) return false
+  for (let i = 0; i < protocol.length; i++) if (request instanceof protocol[i]!) return true
+  return false
+}
+
 const badReturn = (what: string, value: unknown): Effect.Effect<never> =>
   Effect.die(new Error(`GenStatem: ${what}: ${JSON.stringify((value as { _tag?: unknown })?._tag ?? value)}`))
 
@@ -160,7 +169,12 @@ class Engine {
   /** OTP's `loop_receive`: a message becomes an event. */
   received(message: unknown): AnyEffect {
     if (message instanceof server.CallEnvelope) {
-      return this.handle({ _tag: "Call", request: message.request, from: message.from } as Event)
+      const request = message.request
+      if (!declares(this.behaviour, request)) {
+        // as a GenServer without a handler for it: the machine crashes, and the caller gets ServerExited
+        return Effect.die(new Error(`GenStatem: the request "${request._tag}" is not in the protocol`))
+      }
+      return this.handle({ _tag: "Call", request, from: message.from } as Event)
     }
     if (message instanceof server.CastEnvelope) return this.handle({ _tag: "Cast", content: message.message } as Event)
     if (message instanceof TimeoutFired) {
