@@ -199,6 +199,21 @@ export type InitFailed = server.InitFailed
  * the process would wait for a reply that only it could give. OTP exits the caller with
  * `calling_self` for a call and a `sys` request, and deadlocks on a stop.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Process } from "effect-otp"
+ * import { Get } from "./counter.ts"
+ *
+ * // inside a process: a reference to itself cannot be called
+ * const selfCall = Effect.gen(function*() {
+ *   const self = GenServer.fromPid<Get>(yield* Process.self())
+ *   return yield* GenServer.call(self, new Get()).pipe(
+ *     Effect.catchTag("CallingSelf", (error) => Effect.succeed(error.message))
+ *   )
+ * })
+ * ```
+ *
  * @since 0.2.0
  * @category errors
  */
@@ -215,6 +230,21 @@ export type CallingSelf = server.CallingSelf
  * call was made, or `"dropOldest"` dropped it later, before the server took it, to make room for a
  * newer message. The call fails at that moment, not at the end of its timeout; the server never
  * handles the request.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Mailbox } from "effect-otp"
+ * import { Counter, Get } from "./counter.ts"
+ *
+ * // a server that sheds load: a call it cannot queue fails at once
+ * const shedding = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0, { mailbox: Mailbox.bounded(100, "dropNewest") })
+ *   return yield* GenServer.call(counter, new Get()).pipe(
+ *     Effect.catchTag("CallDropped", () => Effect.succeed(-1)) // busy: try later
+ *   )
+ * })
+ * ```
  *
  * @since 0.2.0
  * @category errors

@@ -242,6 +242,18 @@ export type NotOwner = internal.NotOwner
  * it, {@link ignore} or {@link shutdown}. {@link await} and {@link awaitMany} fail with it at once
  * (Elixir waits for the timeout: no reply or `Down` can come any more).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Task } from "effect-otp"
+ *
+ * const twice = Effect.gen(function*() {
+ *   const task = yield* Task.async(Effect.succeed(1))
+ *   yield* Task.await(task) // 1
+ *   return yield* Task.await(task).pipe(Effect.catchTag("AlreadyAwaited", () => Effect.succeed(0))) // 0, at once
+ * })
+ * ```
+ *
  * @since 0.2.0
  * @category errors
  */
