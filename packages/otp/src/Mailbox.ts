@@ -5,9 +5,8 @@
  * A mailbox is a queue of messages plus a save list for selective receive, owned by one process.
  * The queue is the kernel's own (an array and the resume of the one receive that may wait on it),
  * not an Effect `Queue`: a process has exactly one reader, so a `Queue`'s sets of takers and
- * offerers, and its dispatcher hop on every wake-up, are cost without use. Measured in
- * `bench/README.md`: one-way throughput went from 1.70 to 0.94 times raw Effect's, and ping-pong
- * from 1.21 to 0.87.
+ * offerers, and its dispatcher hop on every wake-up, are cost without use (`bench/README.md` has
+ * the figures).
  * It is unbounded by default, as in Erlang. A bounded mailbox declares its overflow policy:
  *
  * | `overflow` | a send to a full mailbox | counted |

@@ -968,8 +968,7 @@ export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReaso
  * handled (links, monitors, exit listeners: what they clean up, such as a `Registry`'s entries, is
  * done when the waiter goes on), never inside it: a fiber waiting for many processes in turn (spawn,
  * send, then `awaitExit` each) goes on once the batch that ends them has run, and finds the rest
- * already gone, instead of being resumed and suspended again inside each exit (spawn-1k 1.79x ->
- * 1.47x of raw Effect in scratchpad/bench-compare.ts).
+ * already gone, instead of being resumed and suspended again inside each exit.
  */
 class ExitWaiter extends Pending {
   readonly resume: (effect: Effect.Effect<ExitReason.ExitReason>) => void
