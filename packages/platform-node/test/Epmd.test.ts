@@ -127,7 +127,12 @@ describe.skipIf(!hasErl && process.env.CI === undefined)("Epmd with Erlang", () 
     () =>
       Effect.gen(function* () {
         const port = yield* freePort
-        yield* startProcess("epmd", ["-d", "-address", "127.0.0.1", "-port", String(port)], "epmd running")
+        // at debug level 2 epmd says when it listens (level 1 only that it started)
+        yield* startProcess(
+          "epmd",
+          ["-d", "-d", "-address", "127.0.0.1", "-port", String(port)],
+          "entering the main select() loop"
+        )
         const address = { port }
         const registration = yield* Epmd.register({ name: "ts", port: 6001, hidden: true }, address)
         assert.isAbove(registration.creation, 0)
