@@ -9,6 +9,7 @@
  * | `NotRegistered` | `Registry.unregister`, `Process.send` to a name | no process has that name |
  * | `MailboxFull` | `Process.send` to a bounded mailbox with `overflow: "fail"` | the mailbox is at capacity; the message was not delivered |
  * | `Ignored` | a behaviour's `start` / `startLink` | `init` returned `ignore` (OTP's `ignore`): no process runs, nothing failed |
+ * | `NodeClosed` | a behaviour's `start` / `startLink` | the node is closed (or closing): nothing was started |
  *
  * @since 0.1.0
  */
@@ -100,3 +101,19 @@ export class Ignored extends Schema.TaggedError<Ignored>()("Ignored", {}) {
  * @category guards
  */
 export const isIgnored = (u: unknown): u is Ignored => u instanceof Ignored
+
+/**
+ * The node is closed (its layer's scope is closing or closed): a start on it fails at once and
+ * nothing is spawned. OTP has no equivalent: an Erlang node that has stopped runs no code.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NodeClosed extends Schema.TaggedError<NodeClosed>()("NodeClosed", {
+  /** The node's name. */
+  node: Schema.String
+}) {
+  override get message(): string {
+    return `the node ${this.node} is closed: nothing can start on it`
+  }
+}

@@ -123,7 +123,7 @@
  */
 import { Deferred, Effect, Exit, Option } from "effect"
 import type * as ChildSpecModule from "./ChildSpec.ts"
-import type * as Errors from "./Errors.ts"
+import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
@@ -258,6 +258,36 @@ export const CallDropped: typeof server.CallDropped = server.CallDropped
 export type CallDropped = server.CallDropped
 
 /**
+ * The start's `init` answered {@link ignore} (OTP's `ignore`): no process runs, and nothing failed.
+ * The same class as `Errors.Ignored`, which supervisors look for.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const Ignored: typeof Errors.Ignored = Errors.Ignored
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type Ignored = Errors.Ignored
+
+/**
+ * The node is closed: a start on it fails at once, nothing is spawned. The same class as
+ * `Errors.NodeClosed`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const NodeClosed: typeof Errors.NodeClosed = Errors.NodeClosed
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type NodeClosed = Errors.NodeClosed
+
+/**
  * What a call can fail with, besides the errors its request declares: `NoProc`, `CallingSelf`,
  * `CallTimeout`, `ServerExited`, and on a bounded mailbox `MailboxFull` (policy `"fail"`) or
  * `CallDropped` (policies `"dropNewest"` and `"dropOldest"`).
@@ -384,6 +414,32 @@ export const ok = <S, C = never>(state: S, options?: ContinueOption<C>): Ok<S, C
   state,
   continue: continueOf(options)
 })
+
+/**
+ * `init` answers OTP's `ignore`: fail `init` with it (`return yield* GenServer.ignore`), and the
+ * start fails with {@link Ignored} once the process has exited (`Normal`, with no crash report),
+ * its name free. A supervisor records the child as not running (its pid is `None`, OTP's
+ * `undefined`) and does not count it as a failed start.
+ *
+ * **Details**: `ignore` is an effect that fails with `Ignored`, not a result value, so `Ignored` is
+ * in the error type of `start`, `startLink` and `childSpec` exactly when `init` can ignore (it
+ * joins init's own errors), with no extra type parameter.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer } from "effect-otp"
+ *
+ * const Optional = GenServer.behaviour({
+ *   init: (enabled: boolean) => (enabled ? Effect.succeed(GenServer.ok(0)) : GenServer.ignore)
+ * })
+ * // GenServer.start(Optional, false) fails with GenServer.Ignored
+ * ```
+ *
+ * @since 0.2.0
+ * @category results
+ */
+export const ignore: Effect.Effect<never, Ignored> = server.ignore
 
 /**
  * Reply `value` to the call and carry on with `state`.
@@ -748,11 +804,7 @@ class ServerLoop {
 
   runTerminate(reason: ExitReason.ExitReason): Effect.Effect<void> {
     const terminate = this.behaviour.terminate
-    return server.runTerminate(
-      this.record,
-      "GenServer",
-      terminate === undefined ? undefined : terminate(reason, this.state)
-    )
+    return server.runTerminate(this.record, terminate === undefined ? undefined : terminate(reason, this.state))
   }
 
   system(message: unknown): AnyEffect {
@@ -773,7 +825,7 @@ const serverBody = (
   name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
 ): Effect.Effect<void, unknown, any> =>
-  server.serverBody(name, ack, (record) => {
+  server.serverBody(name, ack, parent, (record) => {
     const loop = new ServerLoop(behaviour, record, parent)
     return {
       system: (message) => loop.system(message) as Effect.Effect<void>,
@@ -927,7 +979,9 @@ export const send = <Req extends Request.Any, Cast>(
  * Stops a server: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
  * until it has exited. Fails with `NoProc` if it is not alive, `CallingSelf` at once when the server
  * stops itself this way (return `stop(...)` from the handler instead), `CallTimeout` after
- * `timeout` (default: no limit, as OTP).
+ * `timeout` (default: no limit, as OTP), and `ServerExited` carrying the reason it exited with when
+ * that is not `reason`: its `terminate` crashed (the server then exits with that crash), or it died
+ * first. OTP's `gen_server:stop` exits with that reason.
  *
  * @since 0.1.0
  * @category client
@@ -936,7 +990,7 @@ export const stopServer: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason?: ExitReason.ExitReason,
   options?: CallOptions
-) => Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf> = server.stopServer
+) => Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited> = server.stopServer
 
 /**
  * The server's state now (OTP's `sys:get_state/1`), for debugging and tests. Served through the

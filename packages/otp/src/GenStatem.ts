@@ -858,6 +858,30 @@ export const ok = <const S, D, A = never>(state: S, data: D, actions?: ReadonlyA
 })
 
 /**
+ * `init` answers OTP's `ignore`: fail `init` with it (`return yield* GenStatem.ignore`), and the
+ * start fails with `Ignored` once the process has exited (`Normal`, with no crash report), its name
+ * free. A supervisor records the child as not running and does not count it as a failed start.
+ * The same effect as `GenServer.ignore`: an effect that fails with `Ignored`, so `Ignored` is in the
+ * start's error type exactly when `init` can ignore.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenStatem } from "effect-otp"
+ *
+ * export const Optional = GenStatem.behaviour<{ state: "on"; data: null }>()({
+ *   callbackMode: "stateFunctions",
+ *   init: (enabled: boolean) => (enabled ? Effect.succeed(GenStatem.ok("on", null)) : GenStatem.ignore),
+ *   states: { on: () => Effect.succeed(GenStatem.keepStateAndData()) }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category results
+ */
+export const ignore: Effect.Effect<never, Errors.Ignored> = server.ignore
+
+/**
  * Goes to `state` with `data`, then carries out `actions`.
  *
  * @since 0.1.0
@@ -1368,7 +1392,8 @@ export const replyTo: <A, E>(from: From<A, E>, value: A) => Effect.Effect<boolea
  * Stops a machine: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
  * until it has exited. Fails with `NoProc` if it is not alive, `CallingSelf` at once when the
  * machine stops itself this way (return `stop(...)` from the callback instead), `CallTimeout` after
- * `timeout`.
+ * `timeout`, and `ServerExited` carrying the reason it exited with when that is not `reason` (its
+ * `terminate` crashed, or it died first), as OTP's `gen_statem:stop` exits with it.
  *
  * @since 0.1.0
  * @category client
@@ -1377,7 +1402,8 @@ export const stopServer: <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason?: ExitReason.ExitReason,
   options?: CallOptions
-) => Effect.Effect<void, Errors.NoProc | server.CallTimeout | server.CallingSelf> = server.stopServer
+) => Effect.Effect<void, Errors.NoProc | server.CallTimeout | server.CallingSelf | server.ServerExited> =
+  server.stopServer
 
 /**
  * The machine's state and data now (OTP's `sys:get_state/1`), through the system lane.

@@ -1,8 +1,8 @@
 import { assert, describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, Mailbox, Node, Process, Registry, Request } from "effect-otp"
-import { inProcess } from "./utils.ts"
+import { Errors, ExitReason, GenServer, Mailbox, Node, Process, Registry, Request, testing } from "effect-otp"
+import { assertReason, failedStart, inProcess } from "./utils.ts"
 
 class Increment extends Request.Class<Increment>()("Increment", {
   fields: { by: Schema.Number },
@@ -545,4 +545,313 @@ describe("GenServer", () => {
       )
     )
   })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Failed starts: OTP's proc_lib:start_link semantics
+// ---------------------------------------------------------------------------------------------
+
+/** A server whose init runs `init` (after reporting its pid, when `started` is given). */
+const initWith = <E>(init: Effect.Effect<unknown, E, Process.Self<unknown>>) =>
+  GenServer.behaviour({
+    protocol: [Get],
+    init: (_: void) => Effect.as(init, GenServer.ok(0)),
+    handleCall: { Get: (_, state) => Effect.succeed(GenServer.reply(state, state)) }
+  })
+
+const plain = initWith(Effect.void)
+const boom = new Error("boom")
+
+describe("GenServer: a failed start returns once the process is gone", () => {
+  it.effect("init fails: the error; the process gone, its name free at once, no EXIT for a trapping caller", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          GenServer.startLink(initWith(Effect.fail("no config" as const)), undefined, { name: "gs-fail-typed" }),
+          Effect.map(GenServer.startLink(plain, undefined, { name: "gs-fail-typed" }), () => "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: "no config",
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("init dies or throws: InitFailed with the exit reason (start itself does not die)", () =>
+    withNode(
+      Effect.gen(function* () {
+        const dying = {
+          die: Effect.die(boom),
+          throw: Effect.sync(() => {
+            throw boom
+          })
+        }
+        for (const [how, init] of Object.entries(dying)) {
+          const name = `gs-fail-${how}`
+          const outcome = yield* failedStart(
+            GenServer.startLink(initWith(init), undefined, { name }),
+            Effect.map(GenServer.startLink(plain, undefined, { name }), () => "started again")
+          )
+          assert.instanceOf(outcome.error, GenServer.InitFailed)
+          assertReason((outcome.error as GenServer.InitFailed).reason, ExitReason.failureCause(Cause.die(boom)))
+          assert.deepStrictEqual(
+            { ...outcome, error: undefined },
+            {
+              error: undefined,
+              left: [],
+              retried: "started again",
+              mailbox: []
+            }
+          )
+        }
+      })
+    )
+  )
+
+  it.effect("init ends its process with Process.exit: InitFailed with that reason", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          GenServer.startLink(initWith(Process.exit(ExitReason.shutdownWith("no disk"))), undefined, {
+            name: "gs-fail-exit"
+          }),
+          Effect.map(GenServer.startLink(plain, undefined, { name: "gs-fail-exit" }), () => "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new GenServer.InitFailed({ reason: ExitReason.shutdownWith("no disk") }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("the start timeout: the process is killed and gone, its name free, no EXIT for a trapping caller", () =>
+    withNode(
+      Effect.gen(function* () {
+        const started = yield* Deferred.make<void>()
+        const slow = initWith(Effect.andThen(Deferred.succeed(started, undefined), Effect.never))
+        const outcome = yield* failedStart(
+          Effect.gen(function* () {
+            const fiber = yield* Effect.forkChild(
+              GenServer.startLink(slow, undefined, { name: "gs-fail-timeout", timeout: "1 second" })
+            )
+            yield* Deferred.await(started)
+            yield* TestClock.adjust("1 second")
+            return yield* Fiber.join(fiber)
+          }),
+          Effect.map(GenServer.startLink(plain, undefined, { name: "gs-fail-timeout" }), () => "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new GenServer.StartTimeout({ timeout: 1000 }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("a zero start timeout kills the process before its init runs; nothing left, no EXIT", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          GenServer.startLink(plain, undefined, { name: "gs-fail-timeout-0", timeout: 0 }),
+          Effect.map(GenServer.startLink(plain, undefined, { name: "gs-fail-timeout-0" }), () => "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new GenServer.StartTimeout({ timeout: 0 }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("the name is taken: AlreadyRegistered with the holder; nothing left, no EXIT", () =>
+    withNode(
+      Effect.gen(function* () {
+        const holder = yield* GenServer.start(plain, undefined, { name: "gs-fail-taken" })
+        const outcome = yield* failedStart(GenServer.startLink(plain, undefined, { name: "gs-fail-taken" }))
+        assert.deepStrictEqual(outcome, {
+          error: new Errors.AlreadyRegistered({ name: "gs-fail-taken", pid: Option.getOrThrow(holder.whereis()) }),
+          left: [],
+          retried: undefined,
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("a Registry.via name: free again at once after a failed init; taken → AlreadyRegistered", () =>
+    withNode(
+      Effect.gen(function* () {
+        yield* Registry.start({ keys: "unique", name: "gs-fail-via" })
+        const name = Registry.via("gs-fail-via", "worker")
+        const outcome = yield* failedStart(
+          GenServer.startLink(initWith(Effect.fail("no config" as const)), undefined, { name }),
+          Effect.map(GenServer.startLink(plain, undefined, { name }), (s) => s.whereis())
+        )
+        assert.deepStrictEqual(outcome.error, "no config")
+        assert.deepStrictEqual(outcome.left, [])
+        assert.deepStrictEqual(outcome.mailbox, [])
+        const holder = Option.getOrThrow(outcome.retried)
+        const taken = yield* failedStart(GenServer.startLink(plain, undefined, { name }))
+        assert.deepStrictEqual(taken, {
+          error: new Errors.AlreadyRegistered({ name: 'Registry.via("gs-fail-via", "worker")', pid: holder }),
+          left: [],
+          retried: undefined,
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("a caller that does not trap exits gets the error of every failed start and lives on", () =>
+    withNode(
+      Effect.gen(function* () {
+        const errors = yield* inProcess(
+          Effect.gen(function* () {
+            const typed = yield* Effect.flip(
+              GenServer.startLink(initWith(Effect.fail("no config" as const)), undefined)
+            )
+            const died = yield* Effect.flip(GenServer.startLink(initWith(Effect.die(boom)), undefined))
+            const exited = yield* Effect.flip(
+              GenServer.startLink(initWith(Process.exit(ExitReason.shutdownWith("no disk"))), undefined)
+            )
+            return [typed, died._tag, exited]
+          })
+        )
+        assert.deepStrictEqual(errors, [
+          "no config",
+          "InitFailed",
+          new GenServer.InitFailed({ reason: ExitReason.shutdownWith("no disk") })
+        ])
+      })
+    )
+  )
+
+  it.effect("startMonitor: a failed start leaves no Down behind", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          GenServer.startMonitor(initWith(Effect.fail("no config" as const)), undefined)
+        )
+        assert.deepStrictEqual(outcome, { error: "no config", left: [], retried: undefined, mailbox: [] })
+      })
+    )
+  )
+
+  it.effect("init answers ignore: Ignored; the process exited Normal, its name free, nothing in the mailbox", () =>
+    withNode(
+      Effect.gen(function* () {
+        const started = yield* Deferred.make<Process.Pid<never, unknown>>()
+        const ignoring = GenServer.behaviour({
+          init: (enabled: boolean) =>
+            Effect.andThen(
+              Effect.flatMap(Process.self(), (self) => Deferred.succeed(started, self)),
+              enabled ? Effect.succeed(GenServer.ok(0)) : GenServer.ignore
+            )
+        })
+        // Ignored is in the start's error type because init can ignore
+        expectTypeOf<
+          Effect.Error<
+            ReturnType<typeof GenServer.start<boolean, number, never, never, unknown, GenServer.Ignored, never, never>>
+          >
+        >().toEqualTypeOf<GenServer.Ignored | GenServer.StartError>()
+        const outcome = yield* failedStart(
+          GenServer.startLink(ignoring, false, { name: "gs-ignore" }),
+          Effect.map(GenServer.startLink(ignoring, true, { name: "gs-ignore" }), () => "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new GenServer.Ignored(),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+        assert.isTrue(Errors.isIgnored(outcome.error))
+        assert.deepStrictEqual(yield* Process.awaitExit(yield* Deferred.await(started)), ExitReason.normal)
+      })
+    )
+  )
+
+  it.effect("a closed node: start fails at once with NodeClosed and spawns nothing", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const node = yield* Scope.provide(Node.make(), scope)
+      yield* Scope.close(scope, Exit.void)
+      const error = yield* Effect.flip(GenServer.start(plain, undefined).pipe(Effect.provideService(Node.Node, node)))
+      assert.deepStrictEqual(error, new Errors.NodeClosed({ node: node.name }))
+      assert.deepStrictEqual(node.stats().spawned, 0)
+    })
+  )
+})
+
+describe("GenServer: terminate that crashes", () => {
+  const crashing = (log: Array<string>) =>
+    GenServer.behaviour({
+      protocol: [Crash],
+      init: (_: void) => Effect.succeed(GenServer.ok(0)),
+      handleCall: { Crash: () => Effect.die(new Error("handler bug")) },
+      terminate: (reason) =>
+        Effect.andThen(
+          Effect.sync(() => log.push(`terminate ${reason._tag}`)),
+          Effect.die(boom)
+        )
+    })
+
+  it.effect("stopServer: the server exits with terminate's crash, and stopServer fails with it", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const server = yield* GenServer.start(crashing(log), undefined)
+        const pid = Option.getOrThrow(server.whereis())
+        const { stopped, down } = yield* inProcess(
+          Effect.gen(function* () {
+            const ref = yield* Process.monitor(pid)
+            const stopped = yield* Effect.flip(GenServer.stopServer(server, ExitReason.shutdown))
+            const down = yield* testing.assertReceive(
+              (m: unknown): m is Process.Down => Process.isDown(m) && m.ref === ref
+            )
+            return { stopped, down }
+          })
+        )
+        assert.deepStrictEqual(log, ["terminate Shutdown"])
+        assert.instanceOf(stopped, GenServer.ServerExited)
+        assert.strictEqual((stopped as GenServer.ServerExited).pid, pid)
+        assertReason((stopped as GenServer.ServerExited).reason, ExitReason.failureCause(Cause.die(boom)))
+        assertReason(down.reason, ExitReason.failureCause(Cause.die(boom)))
+      })
+    )
+  )
+
+  it.effect("a crash in a callback whose terminate crashes too: the server exits with terminate's crash", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const server = yield* GenServer.start(crashing(log), undefined)
+        const pid = Option.getOrThrow(server.whereis())
+        const call = yield* Effect.flip(GenServer.call(server, new Crash()))
+        assert.strictEqual(call._tag, "ServerExited")
+        assertReason(yield* Process.awaitExit(pid), ExitReason.failureCause(Cause.die(boom)))
+        assert.deepStrictEqual(log, ["terminate Failure"])
+      })
+    )
+  )
+
+  it.effect("stopServer of a server whose terminate succeeds returns once it has exited with the reason", () =>
+    withNode(
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(events([]), 0)
+        const pid = Option.getOrThrow(server.whereis())
+        yield* GenServer.stopServer(server, ExitReason.shutdownWith("done"))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("done"))
+      })
+    )
+  )
 })

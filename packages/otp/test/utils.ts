@@ -4,7 +4,7 @@
  */
 import { assert } from "@effect/vitest"
 import { Cause, Deferred, Effect, type Exit, Logger, Option, References } from "effect"
-import { ExitReason, type Node, Process, testing } from "effect-otp"
+import { ExitReason, Node, type Pid, Process, testing } from "effect-otp"
 
 /**
  * Runs `body` as a process, waits until it has exited, and returns its result (or fails with its
@@ -134,3 +134,39 @@ export const spawnResult = <A, E, R, const O extends Process.SpawnOptions = {}>(
  * signal) before the test goes on. It is one deterministic scheduler hop, not a polling loop.
  */
 export const letProcessFinishStep: Effect.Effect<void> = Effect.yieldNow
+
+/** What the caller of a start that failed sees when the start returns (see {@link failedStart}). */
+export interface FailedStart<E, A> {
+  /** the start's error */
+  readonly error: E
+  /** the processes started by the start that are still alive when it returns */
+  readonly left: ReadonlyArray<Pid.Pid<never, unknown>>
+  /** what `retry` returned, run at once after the failure */
+  readonly retried: A
+  /** the caller's mailbox after the retry */
+  readonly mailbox: ReadonlyArray<unknown>
+}
+
+/**
+ * Runs `start`, which must fail, in a process that traps exits, and gives what that caller sees
+ * when it returns: the error, the processes the start left alive (none, for a start that returns
+ * only once the half-started process is gone), what `retry` gave when run at once after (a start
+ * under the same name, which works only if the name is free), and the caller's mailbox (empty:
+ * no `EXIT` of the failed process).
+ */
+export const failedStart = <E, R, A = undefined, E2 = never, R2 = never>(
+  start: Effect.Effect<unknown, E, R>,
+  retry?: Effect.Effect<A, E2, R2>
+): Effect.Effect<FailedStart<E, A>, E2, Exclude<R | R2, Process.Provided> | Node.Node> =>
+  inProcess(
+    Effect.gen(function* () {
+      yield* Process.trapExit(true)
+      const node = yield* Node.Node
+      const before = new Set(node.processes())
+      const error = yield* Effect.flip(start)
+      const left = node.processes().filter((pid) => !before.has(pid))
+      const retried = (retry === undefined ? undefined : yield* retry) as A
+      const mailbox = yield* drain()
+      return { error, left, retried, mailbox }
+    })
+  ) as never

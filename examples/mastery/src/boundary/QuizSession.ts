@@ -410,7 +410,8 @@ export const supervisorChildSpec = (): ChildSpec.ChildSpec<
  * unchanged: taking a quiz again resumes it.
  *
  * **Errors**: `CallError` when the supervisor is not reachable. The other start errors cannot
- * happen here (no child limit, no init timeout, an `init` that cannot fail) and are defects.
+ * happen here (no child limit, no init timeout, an `init` that cannot fail, a node that runs) and
+ * are defects.
  *
  * @since 0.1.0
  * @category client
@@ -428,7 +429,8 @@ export const takeQuiz = <X>(
       MaxChildren: Effect.die,
       InvalidChildSpec: Effect.die,
       StartTimeout: Effect.die,
-      InitFailed: Effect.die
+      InitFailed: Effect.die,
+      NodeClosed: Effect.die
     })
   )
 }

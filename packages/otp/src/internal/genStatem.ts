@@ -406,7 +406,6 @@ class Engine {
     const terminate = this.behaviour.terminate
     return server.runTerminate(
       this.record,
-      "GenStatem",
       terminate === undefined ? undefined : terminate(reason, this.state, this.data)
     )
   }
@@ -458,7 +457,7 @@ export const body = (
   name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
 ): Effect.Effect<void, unknown, any> =>
-  server.serverBody(name, ack, (record) => {
+  server.serverBody(name, ack, parent, (record) => {
     const engine = new Engine(behaviour, record, parent)
     return {
       system: (message) => engine.system(message) as Effect.Effect<void>,

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { type Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Schema } from "effect"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
@@ -54,7 +54,11 @@ export class StartTimeout extends Schema.TaggedError<StartTimeout>()("StartTimeo
   }
 }
 
-/** `init` ended without a result: it died, or the process was stopped during init. */
+/**
+ * `init` ended without a result: it died (a defect, a thrown exception), it ended the process
+ * (`Process.exit`), or the process was stopped or killed during init. `reason` is the exit reason
+ * of the process, which has exited when the start returns this.
+ */
 export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
   reason: Schema.Any
 }) {
@@ -96,7 +100,7 @@ export class CallDropped extends Schema.TaggedError<CallDropped>()("CallDropped"
 export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull | CallDropped | CallingSelf
 
 /** What a start can fail with, besides the errors `init` fails with. */
-export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed
+export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed | Errors.NodeClosed
 
 // ---------------------------------------------------------------------------------------------
 // From and replies
@@ -438,10 +442,16 @@ export const stopServer = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason: ExitReason.ExitReason = ExitReason.normal,
   options?: CallOptions
-): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf> =>
-  withTarget(server, "stopServer", (record): Effect.Effect<void, CallTimeout> => {
+): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited> =>
+  withTarget(server, "stopServer", (record): Effect.Effect<void, CallTimeout | ServerExited> => {
     kernel.pushSystem(record, new StopRequest(reason))
-    const wait = Effect.asVoid(kernel.awaitExit(record.pid))
+    // OTP's proc_lib:stop: another exit reason than the one asked (terminate crashed, or the server
+    // died first) is the caller's failure
+    const wait = Effect.flatMap(kernel.awaitExit(record.pid), (exited) =>
+      exited === reason || Equal.equals(exited, reason)
+        ? Effect.void
+        : Effect.fail(new ServerExited({ pid: record.pid, reason: exited }))
+    )
     const timeout = options?.timeout
     if (timeout === undefined || timeout === "infinity") return wait
     return Effect.timeoutOrElse(wait, {
@@ -486,20 +496,50 @@ export interface StartOptions {
 }
 
 /**
- * Registers `name` for a starting server. When the name is taken, fails the start with
- * `AlreadyRegistered`, ends the process and returns false.
+ * What a failed start waits for before it returns: the exit reason of the half-started process
+ * (its `init` died, exited or was stopped), which `InitFailed` then carries.
  */
-export const registerName = (
+const InitExited: unique symbol = Symbol.for("effect-otp/server/InitExited") as never
+
+/**
+ * The start of a server failed inside the server, before its acknowledgement: the link to the
+ * starter is removed first, so the process's exit neither kills a starter that does not trap exits
+ * nor leaves an `EXIT` in the mailbox of one that does (OTP's `flush_EXIT`); then the start is
+ * failed with `error`, or with {@link InitExited} when `init` died, exited or was stopped. A
+ * `normal` start failure (the name is taken, `init` returned `ignore`) ends the process `Normal`,
+ * as OTP's `init_fail(..., {exit, normal})`.
+ */
+const failStart = (
   record: kernel.ProcessRecord,
-  name: Name.Name | undefined,
-  ack: Deferred.Deferred<void, unknown>
-): boolean => {
-  const taken = name === undefined ? undefined : Name.register(name, record)
-  if (taken === undefined) return true
-  Deferred.doneUnsafe(ack, Exit.fail(taken))
-  kernel.terminate(record, ExitReason.normal, false)
-  return false
+  parent: kernel.ProcessRecord | undefined,
+  ack: Deferred.Deferred<void, unknown>,
+  error: unknown,
+  normal: boolean
+): void => {
+  if (parent !== undefined) kernel.unlinkRecords(record, parent)
+  if (normal) kernel.terminate(record, ExitReason.normal, false)
+  Deferred.doneUnsafe(ack, Exit.fail(error))
 }
+
+/** How a failure of `init` fails the start: with its typed error, or `InitExited` for a defect or an exit. */
+const initFailure = (
+  record: kernel.ProcessRecord,
+  parent: kernel.ProcessRecord | undefined,
+  ack: Deferred.Deferred<void, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (Cause.hasDies(cause) || !Cause.hasFails(cause)) return failStart(record, parent, ack, InitExited, false)
+    const error = Cause.squash(cause)
+    failStart(record, parent, ack, error, Errors.isIgnored(error))
+  })
+
+/**
+ * `init` answers OTP's `ignore`: the start fails with `Ignored` (so the error is in a start's type
+ * exactly when its `init` can ignore), the process exits `Normal`, and a supervisor records the
+ * child as not running.
+ */
+export const ignore: Effect.Effect<never, Errors.Ignored> = Effect.failSync(() => new Errors.Ignored())
 
 /** What a behaviour gives the common server body. */
 export interface ServerProcess {
@@ -513,30 +553,48 @@ export interface ServerProcess {
 
 /**
  * The body of a server process: register the name, run `init`, acknowledge the start, then run the
- * loop. A failure of `init` fails the start with it.
+ * loop. When the name is taken or `init` fails, dies, exits, is stopped or answers `ignore`, the
+ * start fails (see `failStart`) and the process ends without signalling `parent`, its starter.
  */
 export const serverBody = (
   name: Name.Name | undefined,
   ack: Deferred.Deferred<void, unknown>,
+  parent: kernel.ProcessRecord | undefined,
   make: (record: kernel.ProcessRecord) => ServerProcess
 ): Effect.Effect<void, unknown, any> =>
   Effect.flatMap(Effect.service(Process.Self), (self) => {
     const record = self as unknown as kernel.ProcessRecord
-    if (!registerName(record, name, ack)) return Effect.interrupt
-    const server = make(record)
-    record.systemHandler = server.system
+    let server: ServerProcess | undefined
+    const init = Effect.suspend(() => {
+      // a `via` name of a registry that does not run throws: a defect of the start, as one of init
+      const taken = name === undefined ? undefined : Name.register(name, record)
+      if (taken !== undefined) {
+        failStart(record, parent, ack, taken, true)
+        return Effect.interrupt
+      }
+      server = make(record)
+      record.systemHandler = server.system
+      return server.init
+    })
     return Effect.flatMap(
-      Effect.onError(server.init, (cause) => Effect.sync(() => Deferred.doneUnsafe(ack, Exit.failCause(cause)))),
+      Effect.onError(init, (cause) =>
+        Deferred.isDoneUnsafe(ack) ? Effect.void : initFailure(record, parent, ack, cause)
+      ),
       (loop) => {
         Deferred.doneUnsafe(ack, Exit.void)
-        return Effect.onError(loop, server.onCrash)
+        return Effect.onError(loop, server!.onCrash)
       }
     )
   })
 
 /**
- * Spawns a server process running `makeBody(ack)` and waits until it acknowledges its start (or
- * fails it); `timeout` kills a server whose init takes too long.
+ * Spawns a server process running `makeBody(ack)` and waits until it acknowledges its start, OTP's
+ * `proc_lib:start_link`. A start that fails returns only once the process has exited (its name is
+ * free, a `via` registry has dropped it), with: the error `init` failed with (or `AlreadyRegistered`,
+ * `Ignored`); `InitFailed` with the exit reason when `init` died, exited or was stopped; or
+ * `StartTimeout` when `init` outlasted `timeout` (the process is unlinked, then killed). The link to
+ * `parent` is removed before the process exits, so a failed start never signals the starter.
+ * On a node that is closing, fails at once with `NodeClosed`.
  */
 export const startWith = (
   makeBody: (ack: Deferred.Deferred<void, unknown>) => Effect.Effect<void, unknown, any>,
@@ -546,38 +604,48 @@ export const startWith = (
 ): Effect.Effect<Server<any, any>, unknown, Node> =>
   Effect.flatMap(Effect.service(Node), (api) => {
     const node = api as unknown as kernel.NodeState
+    if (node.closing) return Effect.fail(new Errors.NodeClosed({ node: node.name }))
     const ack = Deferred.makeUnsafe<void, unknown>()
+    const linked = linkParent ? parent : undefined
     return Effect.flatMap(
       kernel.spawn(
         node,
         Process.Self as never,
         makeBody(ack),
         { mailbox: options?.mailbox, trapExit: options?.trapExit },
-        linkParent && parent !== undefined ? (child) => kernel.linkRecords(parent, child) : undefined
+        linked !== undefined ? (child) => kernel.linkRecords(linked, child) : undefined
       ),
       (record) => {
-        const onExit = (reason: ExitReason.ExitReason) =>
-          Deferred.doneUnsafe(ack, Exit.fail(new InitFailed({ reason })))
+        // the process ended before its body could run (killed at once): nothing else fails the start
+        const onExit = () => Deferred.doneUnsafe(ack, Exit.fail(InitExited))
         ;(record.exitListeners ??= new Set()).add(onExit)
-        const wait = Effect.ensuring(
+        const acked = Effect.ensuring(
           Deferred.await(ack),
           Effect.sync(() => record.exitListeners?.delete(onExit))
         )
         const timeout = options?.timeout
         const waited =
           timeout === undefined || timeout === "infinity"
-            ? wait
-            : Effect.timeoutOrElse(wait, {
+            ? acked
+            : Effect.timeoutOrElse(acked, {
                 duration: timeout,
                 orElse: () =>
                   Effect.suspend(() => {
+                    // OTP's kill_flush_EXIT: unlinked first, so the kill does not come back to the starter
+                    if (linked !== undefined) kernel.unlinkRecords(linked, record)
                     kernel.exitSignal(record, node.systemPid, ExitReason.killed, "kill")
                     return Effect.fail(
                       new StartTimeout({ timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) })
                     )
                   })
               })
-        return Effect.as(waited, byRecord(record))
+        return Effect.matchEffect(waited, {
+          onSuccess: () => Effect.succeed(byRecord(record)),
+          onFailure: (error) =>
+            Effect.flatMap(kernel.awaitExit(record.pid), (reason) =>
+              Effect.fail(error === InitExited ? new InitFailed({ reason }) : error)
+            )
+        })
       }
     ) as never
   })
@@ -648,21 +716,21 @@ export const childSpec = <E, R>(
 }
 
 /**
- * A behaviour's `terminate` callback, run so that its failure is logged, never rethrown: a server
- * that stops still exits with the reason it stops with.
+ * Runs a behaviour's `terminate` callback. When it crashes, the process exits with that crash
+ * instead of the reason it was stopping with, as OTP's `gen_server:terminate` (`exit(R)` after a
+ * terminate that raised): the crash report shows it, and `stopServer` fails with it.
  */
 export const runTerminate = (
   record: kernel.ProcessRecord,
-  kind: string,
   terminate: Effect.Effect<void, unknown, unknown> | undefined
 ): Effect.Effect<void> =>
   terminate === undefined
     ? Effect.void
     : (Effect.catchCause(terminate, (cause) =>
-        Effect.logError(`${kind} ${record.pid} terminate failed`, cause)
+        Effect.sync(() => kernel.terminate(record, ExitReason.fromCause(cause), false))
       ) as Effect.Effect<void>)
 
-/** Runs `terminate`, then ends the process with `reason`. */
+/** Runs `terminate`, then ends the process with `reason` (or with terminate's crash). */
 export const stopAfter = (
   record: kernel.ProcessRecord,
   terminate: Effect.Effect<void>,
