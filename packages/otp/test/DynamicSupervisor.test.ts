@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, ExitReason, Node, Process, testing } from "effect-otp"
+import { DynamicSupervisor, Errors, ExitReason, Node, Process, testing } from "effect-otp"
+import { failedStart } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -124,6 +125,31 @@ describe("DynamicSupervisor", () => {
         const reason = yield* Process.awaitExit(supPid)
         assert.strictEqual(reason._tag, "Shutdown")
         assert.include(log, "stop bystander")
+      })
+    )
+  )
+})
+
+describe("DynamicSupervisor: a failed start", () => {
+  it.effect("the name is taken: AlreadyRegistered with the holder; nothing left, no EXIT, the name the holder's", () =>
+    withNode(
+      Effect.gen(function* () {
+        const holder = yield* DynamicSupervisor.start({ name: "ds-fail-taken" })
+        const holderPid = Option.getOrThrow(holder.whereis())
+        const outcome = yield* failedStart(
+          DynamicSupervisor.startLink({ name: "ds-fail-taken" }),
+          // once the holder has gone, the name is free: the failed start left nothing registered
+          Effect.andThen(
+            DynamicSupervisor.stop(holder),
+            Effect.as(DynamicSupervisor.startLink({ name: "ds-fail-taken" }), "started again")
+          )
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new Errors.AlreadyRegistered({ name: "ds-fail-taken", pid: holderPid }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
       })
     )
   )

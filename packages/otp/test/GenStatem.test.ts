@@ -1,8 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { ExitReason, GenServer, GenStatem, Node, Pid, Process, Request, Supervisor } from "effect-otp"
-import { assertReason } from "./utils.ts"
+import { Errors, ExitReason, GenServer, GenStatem, Node, Pid, Process, Request, Supervisor, testing } from "effect-otp"
+import { assertReason, failedStart, inProcess } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -1035,3 +1035,91 @@ const TrafficLightLike = (log: Array<string>) =>
       b: () => Effect.succeed(GenStatem.keepStateAndData())
     }
   })
+
+// ---------------------------------------------------------------------------------------------
+// Failed starts and a terminate that crashes
+// ---------------------------------------------------------------------------------------------
+
+const machineWith = <E>(init: Effect.Effect<void, E, Process.Self<unknown>>, terminate?: Effect.Effect<void>) =>
+  GenStatem.behaviour<{ state: "on"; data: null }>()({
+    callbackMode: "stateFunctions",
+    init: (_: void) => Effect.as(init, GenStatem.ok("on", null)),
+    states: { on: () => Effect.succeed(GenStatem.keepStateAndData()) },
+    ...(terminate === undefined ? {} : { terminate: () => terminate })
+  })
+
+describe("GenStatem: a failed start returns once the process is gone", () => {
+  const boom = new Error("boom")
+
+  it.effect("init fails: the error; the process gone, its name free at once, no EXIT for a trapping caller", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          GenStatem.startLink(machineWith(Effect.fail("no config" as const)), undefined, { name: "gsm-fail-typed" }),
+          Effect.as(
+            GenStatem.startLink(machineWith(Effect.void), undefined, { name: "gsm-fail-typed" }),
+            "started again"
+          )
+        )
+        assert.deepStrictEqual(outcome, { error: "no config", left: [], retried: "started again", mailbox: [] })
+      })
+    )
+  )
+
+  it.effect("init dies: InitFailed with the exit reason", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          GenStatem.startLink(machineWith(Effect.die(boom)), undefined, { name: "gsm-fail-die" }),
+          Effect.as(GenStatem.startLink(machineWith(Effect.void), undefined, { name: "gsm-fail-die" }), "started again")
+        )
+        assert.instanceOf(outcome.error, GenServer.InitFailed)
+        assertReason((outcome.error as GenServer.InitFailed).reason, ExitReason.failureCause(Cause.die(boom)))
+        assert.deepStrictEqual(
+          { ...outcome, error: undefined },
+          { error: undefined, left: [], retried: "started again", mailbox: [] }
+        )
+      })
+    )
+  )
+
+  it.effect("init answers ignore: Ignored; the process gone, its name free", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          GenStatem.startLink(machineWith(GenStatem.ignore), undefined, { name: "gsm-ignore" }),
+          Effect.as(GenStatem.startLink(machineWith(Effect.void), undefined, { name: "gsm-ignore" }), "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new Errors.Ignored(),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("terminate that crashes: the machine exits with the crash, and stopServer fails with it", () =>
+    withNode(
+      Effect.gen(function* () {
+        const machine = yield* GenStatem.start(machineWith(Effect.void, Effect.die(boom)), undefined)
+        const pid = Option.getOrThrow(machine.whereis())
+        const { stopped, down } = yield* inProcess(
+          Effect.gen(function* () {
+            const ref = yield* Process.monitor(pid)
+            const stopped = yield* Effect.flip(GenStatem.stopServer(machine, ExitReason.shutdown))
+            const down = yield* testing.assertReceive(
+              (m: unknown): m is Process.Down => Process.isDown(m) && m.ref === ref
+            )
+            return { stopped, down }
+          })
+        )
+        assert.instanceOf(stopped, GenServer.ServerExited)
+        assert.strictEqual((stopped as GenServer.ServerExited).pid, pid)
+        assertReason((stopped as GenServer.ServerExited).reason, ExitReason.failureCause(Cause.die(boom)))
+        assertReason(down.reason, ExitReason.failureCause(Cause.die(boom)))
+      })
+    )
+  )
+})

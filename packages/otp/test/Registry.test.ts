@@ -15,6 +15,7 @@ import {
   testing
 } from "effect-otp"
 import * as fc from "fast-check"
+import { failedStart } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -674,3 +675,27 @@ const makeProgram = (configs: ReadonlyArray<{ readonly keys: Registry.Keys; read
 
     return { apply, checkAgainstModel, checkSameAnswers }
   })
+
+describe("Registry: a failed start", () => {
+  it.effect("the name is taken: AlreadyRegistered with the holder; nothing left, no EXIT, the name the holder's", () =>
+    withNode(
+      Effect.gen(function* () {
+        const holder = yield* Registry.start({ keys: "unique", name: "reg-fail-taken" })
+        const holderPid = Option.getOrThrow(holder.whereis())
+        const outcome = yield* failedStart(
+          Registry.startLink({ keys: "unique", name: "reg-fail-taken" }),
+          Effect.andThen(
+            Registry.stop(holder),
+            Effect.as(Registry.startLink({ keys: "unique", name: "reg-fail-taken" }), "started again")
+          )
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new Errors.AlreadyRegistered({ name: "reg-fail-taken", pid: holderPid }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+})

@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Option, Schedule, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { type ChildSpec, ExitReason, GenServer, Node, Process, Request, Supervisor, testing } from "effect-otp"
+import { type ChildSpec, Errors, ExitReason, GenServer, Node, Process, Request, Supervisor, testing } from "effect-otp"
 import * as fc from "fast-check"
+import { failedStart } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -531,4 +532,45 @@ describe("Supervisor", () => {
       })
     )
   })
+})
+
+describe("Supervisor: a failed start of the supervisor itself", () => {
+  const named = (id: string, name: string, init: Effect.Effect<void, "no config">) =>
+    GenServer.childSpec(id, GenServer.behaviour({ init: (_: void) => Effect.as(init, GenServer.ok(0)) }), undefined, {
+      name
+    })
+
+  it.effect("a child fails to start: ChildStartFailed once the supervisor and its started children are gone", () =>
+    withNode(
+      Effect.gen(function* () {
+        const outcome = yield* failedStart(
+          Supervisor.startLink({
+            name: "sup-fail",
+            children: [named("ok", "sup-fail-ok", Effect.void), named("bad", "sup-fail-bad", Effect.fail("no config"))]
+          }),
+          // the supervisor's name and its first child's name are free at once
+          Effect.map(
+            Supervisor.startLink({ name: "sup-fail", children: [named("ok", "sup-fail-ok", Effect.void)] }),
+            () => "started again"
+          )
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new Supervisor.ChildStartFailed({ id: "bad", error: "no config" }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
+  it.effect("a closed node: Supervisor.start fails at once with NodeClosed", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const node = yield* Scope.provide(Node.make(), scope)
+      yield* Scope.close(scope, Exit.void)
+      const error = yield* Effect.flip(Supervisor.start({ children: [] }).pipe(Effect.provideService(Node.Node, node)))
+      assert.deepStrictEqual(error, new Errors.NodeClosed({ node: node.name }))
+    })
+  )
 })

@@ -3,6 +3,7 @@ import { Cause, Context, Deferred, type Duration, Effect, Exit, Layer, Logger, O
 import { TestClock } from "effect/testing"
 import {
   DynamicSupervisor,
+  Errors,
   ExitReason,
   GenServer,
   Node,
@@ -14,7 +15,7 @@ import {
   TaskSupervisor
 } from "effect-otp"
 import * as fc from "fast-check"
-import { assertReason, drain, inProcess, letProcessFinishStep, spawnResult } from "./utils.ts"
+import { assertReason, drain, failedStart, inProcess, letProcessFinishStep, spawnResult } from "./utils.ts"
 
 /** Every test gets its own node (stopped when the test ends) and no log output (crash reports). */
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -1134,6 +1135,30 @@ const fetcher = (tasks: TaskSupervisor.TaskSupervisor, finished: Deferred.Deferr
         return GenServer.noreply(state)
       })
   })
+
+describe("TaskSupervisor: a failed start", () => {
+  it.effect("the name is taken: AlreadyRegistered with the holder; nothing left, no EXIT, the name the holder's", () =>
+    withNode(
+      Effect.gen(function* () {
+        const holder = yield* TaskSupervisor.start({ name: "tasks-fail-taken" })
+        const holderPid = Option.getOrThrow(holder.whereis())
+        const outcome = yield* failedStart(
+          TaskSupervisor.startLink({ name: "tasks-fail-taken" }),
+          Effect.andThen(
+            TaskSupervisor.stop(holder),
+            Effect.as(TaskSupervisor.startLink({ name: "tasks-fail-taken" }), "started again")
+          )
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new Errors.AlreadyRegistered({ name: "tasks-fail-taken", pid: holderPid }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+})
 
 describe("tasks from a GenServer", () => {
   it.effect("asyncNolink results and failures arrive in handleInfo, and nothing else is left", () =>

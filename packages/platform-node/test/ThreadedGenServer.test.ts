@@ -284,3 +284,42 @@ describe("ThreadedGenServer", () => {
     budget
   )
 })
+
+describe("ThreadedGenServer: a failed start", () => {
+  it.effect("init fails (a start argument that does not encode): the process gone, its name free, no EXIT", () =>
+    testing
+      .runInProcess(
+        Effect.gen(function* () {
+          yield* Process.trapExit(true)
+          const node = yield* Node.Node
+          const before = new Set(node.processes())
+          const error = yield* Effect.flip(
+            ThreadedGenServer.startLink(Counter, 1.5, { worker, name: "threaded-fail-args" })
+          )
+          const left = node.processes().filter((pid) => !before.has(pid))
+          // the name is free at once: a (green) server takes it
+          const retried = yield* Effect.as(
+            GenServer.startLink(
+              GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok(0)) }),
+              undefined,
+              { name: "threaded-fail-args" }
+            ),
+            "started again"
+          )
+          const mailbox = yield* Process.receive({ timeout: 0 })
+          return { error, left, retried, mailbox }
+        })
+      )
+      .pipe(
+        Effect.map((outcome) => {
+          assert.instanceOf(outcome.error, WorkerPool.InvalidRequest)
+          assert.strictEqual((outcome.error as WorkerPool.InvalidRequest).request, "start argument")
+          assert.deepStrictEqual(
+            { ...outcome, error: undefined },
+            { error: undefined, left: [], retried: "started again", mailbox: Option.none() }
+          )
+        }),
+        Effect.provide(Node.layer())
+      )
+  )
+})
