@@ -46,12 +46,12 @@
  *
  * | callback | gets | returns |
  * |---|---|---|
- * | `init(args)` | the start argument | `ok(state)` or `ok(state, { continue })`; a failure makes `start` fail with it |
+ * | `init(args)` | the start argument | `ok(state)` or `ok(state, { continue })`; or fails: with {@link ignore}, or with an error `start` then fails with (see "Starting") |
  * | `handleCall.Tag(request, state, from)` | one handler per request tag | `reply(value, state)`, `replyError(error, state)`, `noreply(state)` (reply later with {@link replyTo}), `stop(reason, state, { reply })` |
  * | `handleCast(message, state)` | a cast | `noreply(state)` or `stop(reason, state)` |
  * | `handleInfo(message, state)` | any other message, e.g. from {@link send} or `Process.send` (default: logged at warning and dropped) | `noreply(state)` or `stop(reason, state)` |
  * | `handleContinue(arg, state)` | the `continue` of the previous result, before the next message | `noreply(state)` or `stop(reason, state)` |
- * | `terminate(reason, state)` | why the server stops | nothing; runs on `stop`, on a callback crash, and on a shutdown by its parent when trapping exits |
+ * | `terminate(reason, state)` | why the server stops | nothing; runs on `stop`, on a callback crash, and on a shutdown by its parent when trapping exits; if it crashes, the server exits with that crash instead |
  *
  * Handler results are tagged values, not tuples: a bad return is a compile error, not OTP's
  * `bad_return_value` at run time.
@@ -77,6 +77,24 @@
  * **Gotcha**: a fiber forked inside a process (`Effect.forkChild` in a handler) runs as that
  * process: it has its pid, so its call to its own server fails with `CallingSelf`. To call the
  * server from the side, spawn a process (or a `Task`).
+ *
+ * ## Starting
+ *
+ * {@link start}, {@link startLink} and {@link startMonitor} return once `init` has finished, as
+ * OTP's `proc_lib:start_link`. **A start that fails returns only once the half-started process has
+ * exited**: its name (local or `via`) is free, so an immediate retry can take it; and it has not
+ * signalled the caller (the link is removed before it exits), so a caller that traps exits finds no
+ * `EXIT` in its mailbox and one that does not is not killed.
+ *
+ * | what happened | OTP's start returns | the start fails with | the process exits with |
+ * |---|---|---|---|
+ * | `init` fails with `E` | `{error, E}` (or `{stop, E}`) | `E` | `Failure(E)` |
+ * | `init` dies: a defect, a thrown exception | `{error, Reason}` | `InitFailed` whose `reason` is the exit reason | `Failure` with the defect |
+ * | `init` calls `Process.exit(reason)`, or the process is stopped or killed during `init` | `{error, Reason}` | `InitFailed({ reason })` | `reason` |
+ * | `init` fails with {@link ignore} | `ignore` | `Ignored` | `Normal` (no crash report) |
+ * | the name is taken | `{error, {already_started, Pid}}` | `AlreadyRegistered` with the holder's pid | `Normal` (`init` does not run) |
+ * | `init` outlasts `timeout` | `{error, timeout}`, the process killed | `StartTimeout` (the process unlinked, then killed) | `Killed` |
+ * | the node is closed | - | `NodeClosed`; nothing is spawned | - |
  *
  * ## How to supervise
  *
@@ -107,6 +125,18 @@
  * - Handler results are tagged values; a request outside the protocol does not compile, and one that
  *   reaches the server anyway (untyped or decoded) crashes it, as a `handle_call` without a
  *   matching clause does.
+ * - **A failed start never signals its caller.** OTP's `start_link` lets the link kill a caller
+ *   that does not trap exits when `init` crashes or exits abnormally; here the link is removed
+ *   before the process exits and every failure is a typed error of the start, one per OTP outcome
+ *   (see "Starting"). A caller that traps exits sees what it sees in OTP: no `EXIT`.
+ * - OTP's `{stop, Reason}` and `{error, Reason}` from `init` are both a typed failure of `init`;
+ *   `ignore` is {@link ignore}, an effect that fails `init` with `Ignored`, so that `Ignored` is in
+ *   a start's error type only when its `init` can ignore.
+ * - A {@link startMonitor} that fails returns no monitor reference, so no `Down` follows (OTP's
+ *   `start_monitor` delivers a `DOWN`).
+ * - {@link stopServer} fails with `ServerExited` (the reason inside) where `gen_server:stop` exits
+ *   the caller, when the server exits with another reason than the one asked.
+ * - A start on a closed node fails with `NodeClosed`; an Erlang node that has stopped runs no code.
  *
  * ## When not to use it
  *
@@ -864,9 +894,11 @@ const bodyOf =
 /**
  * Starts a server (not linked to the caller) and waits until its `init` has finished.
  *
- * **Errors**: whatever `init` fails with; `AlreadyRegistered` when `name` is taken; `StartTimeout`
- * when `init` outlasts `timeout` (the server is then killed); `InitFailed` when init died or the
- * process was stopped during init.
+ * **Errors** (each returned once the process has exited, its name free; see "Starting" in the
+ * module docs): whatever `init` fails with; `Ignored` when `init` answers {@link ignore};
+ * `AlreadyRegistered` when `name` is taken; `StartTimeout` when `init` outlasts `timeout` (the
+ * server is then killed); `InitFailed` with the exit reason when init died, exited, or the process
+ * was stopped during init; `NodeClosed` on a closed node.
  *
  * @since 0.1.0
  * @category start
@@ -883,6 +915,9 @@ export const start = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>
  * server traps exits, an exit signal from the caller (its parent) runs `terminate` and stops it with
  * that reason, as OTP.
  *
+ * **Errors**: those of {@link start}. A failed start unlinks the process before it exits: the
+ * caller is never killed by it, and finds no `EXIT` from it in its mailbox when it traps exits.
+ *
  * @since 0.1.0
  * @category start
  */
@@ -894,7 +929,8 @@ export const startLink = <Args, S, Req extends Request.Any, Cast, Info, InitE, R
   server.startLink(bodyOf(behaviour, args, options), options) as never
 
 /**
- * Starts a server monitored by the calling process.
+ * Starts a server monitored by the calling process. A start that fails (the errors of
+ * {@link start}) returns no monitor, and no `Down` follows.
  *
  * @since 0.1.0
  * @category start

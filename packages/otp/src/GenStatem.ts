@@ -87,7 +87,8 @@
  * | `"stateFunctions"` (OTP's `state_functions`) | `states: { [state]: (event, data) => ... }` | names (strings) |
  *
  * Both modes also take `init(args)` (returns {@link ok}`(state, data, actions?)`; a failure makes
- * `start` fail with it), `terminate(reason, state, data)`, `codeChange`, `version`, and, with
+ * `start` fail with it; {@link ignore} is OTP's `ignore`), `terminate(reason, state, data)` (if it
+ * crashes, the machine exits with that crash), `codeChange`, `version`, and, with
  * `stateEnter: true`, `enter` (see below). Every callback returns an `Effect` and may use services.
  *
  * An {@link Event} is a tagged value: `Call` (`request`, `from`), `Cast`, `Info` (any other
@@ -195,7 +196,10 @@
  * - States are compared with `Equal.equals` (structural), OTP's `=:=`; do not mutate a state.
  * - No `hibernate` (a fiber has no heap to compact), no absolute-time timeouts, no
  *   `change_callback_module` / `push_callback_module` (use {@link changeCode}).
- * - `init` cannot answer `ignore` or `stop`: it fails, and `start` fails with its error.
+ * - OTP's `{stop, Reason}` from `init` is a typed failure of `init`, and `start` fails with it;
+ *   `ignore` is {@link ignore}, an effect that fails `init` with `Ignored`.
+ * - Starts follow `GenServer`'s rules (see "Starting" and "Differences from OTP" there): a failed
+ *   start returns once the process has exited, with a typed error, and never signals its caller.
  * - Calls are typed by the `protocol`: a request outside it does not compile, and one that reaches
  *   the machine anyway (untyped or decoded) crashes the machine before any state function sees it;
  *   the caller gets `ServerExited` with that crash at once. OTP has no protocol: such a call is an
@@ -1246,8 +1250,11 @@ export type StartError = server.StartError
 /**
  * Starts a machine (not linked to the caller) and waits until its `init` has finished.
  *
- * **Errors**: whatever `init` fails with; `AlreadyRegistered` when `name` is taken; `StartTimeout`
- * when `init` outlasts `timeout`; `InitFailed` when init died or the process was stopped during init.
+ * **Errors** (each returned once the process has exited, its name free, as `GenServer.start`):
+ * whatever `init` fails with; `Ignored` when `init` answers {@link ignore}; `AlreadyRegistered`
+ * when `name` is taken; `StartTimeout` when `init` outlasts `timeout`; `InitFailed` with the exit
+ * reason when init died, exited, or the process was stopped during init; `NodeClosed` on a closed
+ * node.
  *
  * @since 0.1.0
  * @category start
