@@ -210,7 +210,9 @@ export const StartTimeout: typeof server.StartTimeout = server.StartTimeout
 export type StartTimeout = server.StartTimeout
 
 /**
- * `init` ended without a result: it died, or the process was stopped during init. `reason` says how.
+ * `init` ended without a result: it died (a defect, a thrown exception), it ended the process
+ * (`Process.exit`), or the process was stopped or killed during init. `reason` is the process's
+ * exit reason; the process has exited when the start fails with this.
  *
  * @since 0.1.0
  * @category errors

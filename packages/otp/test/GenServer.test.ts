@@ -630,6 +630,56 @@ describe("GenServer: a failed start returns once the process is gone", () => {
     )
   )
 
+  it.effect("init's function throws before making an effect: InitFailed, as a defect of init", () =>
+    withNode(
+      Effect.gen(function* () {
+        const throwing = GenServer.behaviour({
+          init: (_: void): Effect.Effect<GenServer.Ok<number>> => {
+            throw boom
+          }
+        })
+        const outcome = yield* failedStart(
+          GenServer.startLink(throwing, undefined, { name: "gs-fail-throw-now" }),
+          Effect.as(GenServer.startLink(plain, undefined, { name: "gs-fail-throw-now" }), "started again")
+        )
+        assert.instanceOf(outcome.error, GenServer.InitFailed)
+        assertReason((outcome.error as GenServer.InitFailed).reason, ExitReason.failureCause(Cause.die(boom)))
+        assert.deepStrictEqual(
+          { ...outcome, error: undefined },
+          { error: undefined, left: [], retried: "started again", mailbox: [] }
+        )
+      })
+    )
+  )
+
+  it.effect("the process is killed during init: InitFailed with Killed; its name free, no EXIT", () =>
+    withNode(
+      Effect.gen(function* () {
+        const started = yield* Deferred.make<Process.Pid<never, unknown>>()
+        const waiting = initWith(
+          Effect.andThen(
+            Effect.flatMap(Process.self(), (self) => Deferred.succeed(started, self)),
+            Effect.never
+          )
+        )
+        const outcome = yield* failedStart(
+          Effect.gen(function* () {
+            const fiber = yield* Effect.forkChild(GenServer.startLink(waiting, undefined, { name: "gs-fail-killed" }))
+            yield* Process.kill(yield* Deferred.await(started))
+            return yield* Fiber.join(fiber)
+          }),
+          Effect.as(GenServer.startLink(plain, undefined, { name: "gs-fail-killed" }), "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new GenServer.InitFailed({ reason: ExitReason.killed }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
   it.effect("the start timeout: the process is killed and gone, its name free, no EXIT for a trapping caller", () =>
     withNode(
       Effect.gen(function* () {
