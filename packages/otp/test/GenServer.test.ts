@@ -680,6 +680,35 @@ describe("GenServer: a failed start returns once the process is gone", () => {
     )
   )
 
+  it.effect("the process is killed before its body runs: InitFailed with Killed, no EXIT", () =>
+    withNode(
+      Effect.gen(function* () {
+        const node = yield* Node.Node
+        const outcome = yield* failedStart(
+          Effect.gen(function* () {
+            // the start runs until it waits for the ack: the process exists, its body has not run
+            const fiber = yield* Effect.forkChild(
+              GenServer.startLink(plain, undefined, { name: "gs-fail-unstarted" }),
+              {
+                startImmediately: true
+              }
+            )
+            const processes = node.processes()
+            yield* Process.kill(processes[processes.length - 1]!)
+            return yield* Fiber.join(fiber)
+          }),
+          Effect.as(GenServer.startLink(plain, undefined, { name: "gs-fail-unstarted" }), "started again")
+        )
+        assert.deepStrictEqual(outcome, {
+          error: new GenServer.InitFailed({ reason: ExitReason.killed }),
+          left: [],
+          retried: "started again",
+          mailbox: []
+        })
+      })
+    )
+  )
+
   it.effect("the start timeout: the process is killed and gone, its name free, no EXIT for a trapping caller", () =>
     withNode(
       Effect.gen(function* () {

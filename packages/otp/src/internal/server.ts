@@ -593,8 +593,9 @@ export const serverBody = (
  * free, a `via` registry has dropped it), with: the error `init` failed with (or `AlreadyRegistered`,
  * `Ignored`); `InitFailed` with the exit reason when `init` died, exited or was stopped; or
  * `StartTimeout` when `init` outlasted `timeout` (the process is unlinked, then killed). The link to
- * `parent` is removed before the process exits, so a failed start never signals the starter.
- * On a node that is closing, fails at once with `NodeClosed`.
+ * `parent` is removed before the process exits, so a failed start never signals the starter (a
+ * process stopped before its body ran could not do it: its `EXIT` is flushed from the starter's
+ * mailbox, as OTP's `flush_EXIT`). On a node that is closing, fails at once with `NodeClosed`.
  */
 export const startWith = (
   makeBody: (ack: Deferred.Deferred<void, unknown>) => Effect.Effect<void, unknown, any>,
@@ -642,9 +643,14 @@ export const startWith = (
         return Effect.matchEffect(waited, {
           onSuccess: () => Effect.succeed(byRecord(record)),
           onFailure: (error) =>
-            Effect.flatMap(kernel.awaitExit(record.pid), (reason) =>
-              Effect.fail(error === InitExited ? new InitFailed({ reason }) : error)
-            )
+            Effect.flatMap(kernel.awaitExit(record.pid), (reason) => {
+              // a process stopped before its body ran could not unlink itself, and its EXIT came
+              // (it kills a starter that does not trap exits, as in OTP): OTP's flush_EXIT
+              if (linked !== undefined) {
+                kernel.flushMessages(linked, (m) => m instanceof kernel.ExitMessage && m.from === record.pid)
+              }
+              return Effect.fail(error === InitExited ? new InitFailed({ reason }) : error)
+            })
         })
       }
     ) as never
