@@ -124,7 +124,7 @@
  * | the handler returned a reply that does not fit its Schema | `ServerExited` with `Failure(InvalidReply)` naming the field | exits with that reason |
  * | the request did not encode here or decode there (the two sides disagree on the protocol) | a defect: `InvalidRequest`, naming the field | unaffected |
  * | the caller's timeout passed | `CallTimeout` | unaffected: finishes the handler, the reply is dropped |
- * | the thread did not start (its module threw, `init` failed, a bad start argument) | - (`start` fails with `WorkerSpawnFailed`, or `InvalidRequest` for a start argument that does not encode) | never started |
+ * | the thread did not start (its module threw, `init` failed, a bad start argument) | - (`start` fails with `WorkerSpawnFailed`, or `InvalidRequest` for a start argument that does not encode) | never started: `start` returns once its process has exited, its name free, as `GenServer.start` |
  *
  * - A thread that dies while the server is idle stops the server at once (a watcher on the thread
  *   tells it), so monitors and links learn of a crash even when nobody calls.

@@ -287,8 +287,8 @@ describe("ThreadedGenServer", () => {
 
 describe("ThreadedGenServer: a failed start", () => {
   it.effect("init fails (a start argument that does not encode): the process gone, its name free, no EXIT", () =>
-    testing
-      .runInProcess(
+    Effect.gen(function* () {
+      const outcome = yield* testing.runInProcess(
         Effect.gen(function* () {
           yield* Process.trapExit(true)
           const node = yield* Node.Node
@@ -310,16 +310,12 @@ describe("ThreadedGenServer: a failed start", () => {
           return { error, left, retried, mailbox }
         })
       )
-      .pipe(
-        Effect.map((outcome) => {
-          assert.instanceOf(outcome.error, WorkerPool.InvalidRequest)
-          assert.strictEqual((outcome.error as WorkerPool.InvalidRequest).request, "start argument")
-          assert.deepStrictEqual(
-            { ...outcome, error: undefined },
-            { error: undefined, left: [], retried: "started again", mailbox: Option.none() }
-          )
-        }),
-        Effect.provide(Node.layer())
+      assert.instanceOf(outcome.error, WorkerPool.InvalidRequest)
+      assert.strictEqual((outcome.error as WorkerPool.InvalidRequest).request, "start argument")
+      assert.deepStrictEqual(
+        { ...outcome, error: undefined },
+        { error: undefined, left: [], retried: "started again", mailbox: Option.none() }
       )
+    }).pipe(Effect.provide(Node.layer()))
   )
 })
