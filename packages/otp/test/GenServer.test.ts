@@ -837,12 +837,13 @@ describe("GenServer: a failed start returns once the process is gone", () => {
               enabled ? Effect.succeed(GenServer.ok(0)) : GenServer.ignore
             )
         })
-        // Ignored is in the start's error type because init can ignore
-        expectTypeOf<
-          Effect.Error<
-            ReturnType<typeof GenServer.start<boolean, number, never, never, unknown, GenServer.Ignored, never, never>>
-          >
-        >().toEqualTypeOf<GenServer.Ignored | GenServer.StartError>()
+        // Ignored is in a start's error type exactly when its init can ignore
+        const startIgnoring = () => GenServer.start(ignoring, false)
+        const startPlain = () => GenServer.start(plain, undefined)
+        expectTypeOf<Effect.Error<ReturnType<typeof startIgnoring>>>().toEqualTypeOf<
+          GenServer.Ignored | GenServer.StartError
+        >()
+        expectTypeOf<Effect.Error<ReturnType<typeof startPlain>>>().toEqualTypeOf<GenServer.StartError>()
         const outcome = yield* failedStart(
           GenServer.startLink(ignoring, false, { name: "gs-ignore" }),
           Effect.map(GenServer.startLink(ignoring, true, { name: "gs-ignore" }), () => "started again")
