@@ -529,9 +529,9 @@ const initFailure = (
   cause: Cause.Cause<unknown>
 ): Effect.Effect<void> =>
   Effect.sync(() => {
-    if (Cause.hasDies(cause) || !Cause.hasFails(cause)) return failStart(record, parent, ack, InitExited, false)
-    const error = Cause.squash(cause)
-    failStart(record, parent, ack, error, Errors.isIgnored(error))
+    const failed = Cause.hasDies(cause) ? undefined : cause.reasons.find(Cause.isFailReason)
+    if (failed === undefined) return failStart(record, parent, ack, InitExited, false)
+    failStart(record, parent, ack, failed.error, Errors.isIgnored(failed.error))
   })
 
 /**
