@@ -582,7 +582,10 @@ export const serverBody = (
       ),
       (loop) => {
         Deferred.doneUnsafe(ack, Exit.void)
-        return Effect.onError(loop, server!.onCrash)
+        // a killed server runs no `terminate` (OTP: `kill` is untrappable; the process just dies)
+        return Effect.onError(loop, (cause) =>
+          record.pendingExit?._tag === "Killed" ? Effect.void : server!.onCrash(cause)
+        )
       }
     )
   })
