@@ -101,6 +101,22 @@ export class InvalidChildSpec extends Schema.TaggedError<InvalidChildSpec>()("In
   }
 }
 
+/**
+ * A child's start succeeded with something that is not a process: neither a pid nor a reference
+ * (such as a GenServer's) to a live process. The supervisor treats it as a failed start.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NotAProcess extends Schema.TaggedError<NotAProcess>()("NotAProcess", {
+  /** What the start returned. */
+  value: Schema.Any
+}) {
+  override get message(): string {
+    return `the child's start returned ${String(this.value)}, which is neither a pid nor a reference to a live process`
+  }
+}
+
 const restarts: ReadonlyArray<string> = ["permanent", "transient", "temporary"]
 const types: ReadonlyArray<string> = ["worker", "supervisor"]
 

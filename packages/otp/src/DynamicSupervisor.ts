@@ -40,6 +40,7 @@
  */
 import { Effect, Layer, type Schedule, Schema, type Scope } from "effect"
 import * as ChildSpec from "./ChildSpec.ts"
+import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
@@ -50,7 +51,13 @@ import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
 import * as Request from "./Request.ts"
-import { defaultIntensity, MaxRestartIntensity } from "./Supervisor.ts"
+import {
+  ChildStartFailed,
+  defaultIntensity,
+  type InvalidIntensity,
+  MaxRestartIntensity,
+  makeIntensityStep
+} from "./Supervisor.ts"
 
 /**
  * `maxChildren` children are running.
@@ -111,7 +118,13 @@ export interface Options<X = undefined> {
  * @category models
  */
 export interface ChildInfo {
+  /** The child's pid; while it is being restarted, the pid it had (its `status` is `"restarting"`). */
   readonly pid: Pid.Pid<never, unknown>
+  /**
+   * `"running"`, or `"restarting"`: being restarted (waiting for a delayed restart or for a new
+   * attempt after a failed one; OTP reports its pid as `restarting`).
+   */
+  readonly status: "running" | "restarting"
   readonly type: ChildSpec.ChildType
   readonly restart: ChildSpec.Restart
 }
@@ -144,18 +157,24 @@ export interface DynamicSupervisor<in X = undefined> extends GenServer.Server<Re
 
 interface Child {
   readonly spec: ChildSpec.Normalized
+  /** its pid; while it is being restarted, the pid it had */
   pid: Pid.Pid<never, unknown>
+  /** being restarted: waiting for a delayed restart or for a new attempt after a failed one */
+  restarting: boolean
 }
+
+type Key = kernel.ProcessRecord | Pid.Pid<never, unknown>
 
 interface State {
   readonly self: kernel.ProcessRecord
   readonly step: supervision.Step
   readonly maxChildren: number
   readonly extra: unknown
-  readonly children: Map<kernel.ProcessRecord | Pid.Pid<never, unknown>, Child>
+  /** the children by their pid's record (a child being restarted keeps the key of its last pid) */
+  readonly children: Map<Key, Child>
 }
 
-const keyOf = (pid: Pid.Pid<never, unknown>) => kernel.recordOf(pid) ?? pid
+const keyOf = (pid: Pid.Pid<never, unknown>): Key => kernel.recordOf(pid) ?? pid
 
 const normalizeDynamic = (spec: DynamicChildSpec<unknown, unknown, unknown>, extra: unknown) =>
   ChildSpec.normalize({
@@ -164,29 +183,37 @@ const normalizeDynamic = (spec: DynamicChildSpec<unknown, unknown, unknown>, ext
       typeof spec.start === "function" ? Effect.suspend(() => (spec.start as (x: unknown) => any)(extra)) : spec.start
   })
 
-const startOne = (state: State, spec: ChildSpec.Normalized): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
-  Effect.map(supervision.startLinked(state.self, spec.start), (pid) => {
-    state.children.set(keyOf(pid), { spec, pid })
-    return pid
-  })
-
+/** A delayed restart is due (the intensity was stepped when it was scheduled). */
 class RestartTimer {
-  readonly spec: ChildSpec.Normalized
+  readonly key: Key
   readonly reason: ExitReason.ExitReason
-  constructor(spec: ChildSpec.Normalized, reason: ExitReason.ExitReason) {
-    this.spec = spec
+  constructor(key: Key, reason: ExitReason.ExitReason) {
+    this.key = key
     this.reason = reason
   }
 }
 
+/** A restart failed to start the child: try again, stepping the intensity first (OTP's `try_again_restart`). */
+class TryAgain {
+  readonly key: Key
+  readonly reason: ExitReason.ExitReason
+  constructor(key: Key, reason: ExitReason.ExitReason) {
+    this.key = key
+    this.reason = reason
+  }
+}
+
+/** Steps the intensity for a restart of the child under `key`, then restarts it (now or later) or gives up. */
 const restart = (
   state: State,
-  spec: ChildSpec.Normalized,
+  key: Key,
+  child: Child,
   reason: ExitReason.ExitReason
 ): Effect.Effect<GenServer.NoReplyResult<State>> =>
   Effect.flatMap(supervision.stepIntensity(state.step, { reason }), (decision) => {
     if (decision._tag === "GiveUp") {
-      const term = new MaxRestartIntensity({ id: spec.id, reason })
+      state.children.delete(key)
+      const term = new MaxRestartIntensity({ id: child.spec.id, reason })
       return Effect.as(
         Effect.logError(`dynamic supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
           Effect.annotateLogs({ event: "SHUTDOWN" })
@@ -194,23 +221,67 @@ const restart = (
         GenServer.stop(ExitReason.shutdownWith(term), state)
       )
     }
+    child.restarting = true
     if (decision._tag === "After") {
       return Effect.as(
-        supervision.remindAfter(state.self, decision.delay, new RestartTimer(spec, reason)),
+        supervision.remindAfter(state.self, decision.delay, new RestartTimer(key, reason)),
         GenServer.noreply(state)
       )
     }
-    return Effect.matchEffect(startOne(state, spec), {
-      onSuccess: (pid) =>
-        Effect.as(
-          Effect.logWarning(`dynamic supervisor ${state.self.pid} restarted ${spec.id} as ${pid}`).pipe(
-            Effect.annotateLogs({ event: "RESTART" })
-          ),
-          GenServer.noreply(state)
-        ),
-      onFailure: (error) => restart(state, spec, ExitReason.failure(error))
-    })
+    return attempt(state, key, child)
   })
+
+/**
+ * One attempt at restarting the child under `key`: started, it is kept under its new pid; ignored,
+ * it is forgotten; failed, it stays restarting and the supervisor sends itself a {@link TryAgain}.
+ */
+const attempt = (state: State, key: Key, child: Child): Effect.Effect<GenServer.NoReplyResult<State>> =>
+  Effect.matchCauseEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
+    onFailure: (cause) => {
+      const error = supervision.startErrorOf(cause)
+      if (Errors.isIgnored(error)) {
+        state.children.delete(key)
+        return Effect.succeed(GenServer.noreply(state))
+      }
+      return failedRestart(state, key, child, error)
+    },
+    onSuccess: (started) => {
+      const pid = supervision.linkStarted(state.self, started)
+      if (!Pid.isPid(pid)) return failedRestart(state, key, child, pid)
+      state.children.delete(key)
+      child.pid = pid
+      child.restarting = false
+      state.children.set(keyOf(pid), child)
+      return Effect.as(
+        Effect.logWarning(`dynamic supervisor ${state.self.pid} restarted ${child.spec.id} as ${pid}`).pipe(
+          Effect.annotateLogs({ event: "RESTART" })
+        ),
+        GenServer.noreply(state)
+      )
+    }
+  })
+
+const failedRestart = (
+  state: State,
+  key: Key,
+  child: Child,
+  error: unknown
+): Effect.Effect<GenServer.NoReplyResult<State>> => {
+  kernel.deliverSystemMade(state.self, new TryAgain(key, supervision.reasonOfStartError(error)))
+  return Effect.as(
+    Effect.logError(`dynamic supervisor ${state.self.pid}: child ${child.spec.id} failed to restart`, error).pipe(
+      Effect.annotateLogs({ event: "START_ERROR", child: child.spec.id })
+    ),
+    GenServer.noreply(state)
+  )
+}
+
+const infoOf = (child: Child): ChildInfo => ({
+  pid: child.pid,
+  status: child.restarting ? "restarting" : "running",
+  type: child.spec.type,
+  restart: child.spec.restart
+})
 
 const behaviour = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, WhichChildren, CountChildren],
@@ -218,7 +289,7 @@ const behaviour = GenServer.behaviour({
     Effect.gen(function* () {
       const self = (yield* Effect.service(Process.Self)) as unknown as kernel.ProcessRecord
       self.trapExit = true
-      const step = yield* supervision.makeStep(options.intensity ?? defaultIntensity)
+      const step = yield* makeIntensityStep(options.intensity ?? defaultIntensity)
       const state: State = {
         self,
         step,
@@ -235,9 +306,22 @@ const behaviour = GenServer.behaviour({
       }
       const spec = normalizeDynamic(request.spec, state.extra)
       if (spec instanceof ChildSpec.InvalidChildSpec) return Effect.succeed(GenServer.replyError(spec, state))
-      return Effect.match(startOne(state, spec), {
-        onFailure: (error) => GenServer.replyError(error, state),
-        onSuccess: (pid) => GenServer.reply(pid, state)
+      return Effect.matchCause(spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
+        onFailure: (cause) => {
+          const error = supervision.startErrorOf(cause)
+          if (Errors.isIgnored(error)) return GenServer.reply(error, state)
+          // the start's own typed error as it is; a start that died, as any other failed start
+          return GenServer.replyError(
+            error instanceof ExitReason.Failure ? new ChildStartFailed({ id: spec.id, error }) : error,
+            state
+          )
+        },
+        onSuccess: (started) => {
+          const pid = supervision.linkStarted(state.self, started)
+          if (!Pid.isPid(pid)) return GenServer.replyError(new ChildStartFailed({ id: spec.id, error: pid }), state)
+          state.children.set(keyOf(pid), { spec, pid, restarting: false })
+          return GenServer.reply(pid, state)
+        }
       })
     },
     TerminateChild: (request, state): Effect.Effect<GenServer.CallResult<any, any, State>> => {
@@ -245,25 +329,18 @@ const behaviour = GenServer.behaviour({
       const child = state.children.get(keyOf(pid))
       if (child === undefined) return Effect.succeed(GenServer.replyError(new NotAChild({ pid: pid as never }), state))
       state.children.delete(keyOf(pid))
-      return Effect.as(shutdownChild(state.self, pid, child.spec.shutdown), GenServer.reply(undefined, state))
+      // a child being restarted has no process to stop: forgetting it ends its restart
+      if (child.restarting) return Effect.succeed(GenServer.reply(undefined, state))
+      return Effect.as(shutdownChild(state.self, child), GenServer.reply(undefined, state))
     },
-    WhichChildren: (_, state) =>
-      Effect.sync(() =>
-        GenServer.reply(
-          Array.from(
-            state.children.values(),
-            (c): ChildInfo => ({ pid: c.pid, type: c.spec.type, restart: c.spec.restart })
-          ),
-          state
-        )
-      ),
+    WhichChildren: (_, state) => Effect.sync(() => GenServer.reply(Array.from(state.children.values(), infoOf), state)),
     CountChildren: (_, state) =>
       Effect.sync(() => {
         const children = Array.from(state.children.values())
         return GenServer.reply(
           {
             specs: children.length,
-            active: children.length,
+            active: children.filter((c) => !c.restarting).length,
             supervisors: children.filter((c) => c.spec.type === "supervisor").length,
             workers: children.filter((c) => c.spec.type === "worker").length
           },
@@ -275,8 +352,7 @@ const behaviour = GenServer.behaviour({
     if (message instanceof kernel.ExitMessage) {
       const key = keyOf(message.from)
       const child = state.children.get(key)
-      if (child === undefined) return Effect.succeed(GenServer.noreply(state))
-      state.children.delete(key)
+      if (child === undefined || child.restarting) return Effect.succeed(GenServer.noreply(state))
       const normalLike = ExitReason.isNormalLike(message.reason)
       const report = normalLike
         ? Effect.void
@@ -284,16 +360,25 @@ const behaviour = GenServer.behaviour({
             `dynamic supervisor ${state.self.pid}: child ${message.from} terminated`,
             String(message.reason)
           )
-      if (!ChildSpec.shouldRestart(child.spec.restart, normalLike)) return Effect.as(report, GenServer.noreply(state))
-      return Effect.andThen(report, restart(state, child.spec, message.reason))
+      if (!ChildSpec.shouldRestart(child.spec.restart, normalLike)) {
+        state.children.delete(key)
+        return Effect.as(report, GenServer.noreply(state))
+      }
+      return Effect.andThen(report, restart(state, key, child, message.reason))
     }
-    if (message instanceof RestartTimer) return restart(state, message.spec, message.reason)
+    if (message instanceof TryAgain || message instanceof RestartTimer) {
+      const child = state.children.get(message.key)
+      if (child === undefined || !child.restarting) return Effect.succeed(GenServer.noreply(state))
+      return message instanceof TryAgain
+        ? restart(state, message.key, child, message.reason)
+        : attempt(state, message.key, child)
+    }
     return Effect.succeed(GenServer.noreply(state))
   },
   terminate: (_reason, state) =>
     shutdownChildren(
       state.self,
-      Array.from(state.children.values(), (c) => ({ pid: c.pid, shutdown: c.spec.shutdown }))
+      Array.from(state.children.values()).filter((c) => !c.restarting)
     )
 })
 
@@ -303,7 +388,7 @@ const behaviour = GenServer.behaviour({
  * @since 0.1.0
  * @category errors
  */
-export type StartError = GenServer.StartError
+export type StartError = InvalidIntensity | GenServer.StartError
 
 /**
  * Starts a dynamic supervisor, not linked to the caller.
@@ -383,7 +468,12 @@ export const layer = <X = undefined>(options?: Options<X>): Layer.Layer<never, S
 /**
  * Starts a child. Its start runs inside the supervisor process, with the services the supervisor
  * was started with; so the spec may only require `Node` and `Process.Self` (provide anything else
- * to its `start` first). **Errors**: `MaxChildren`; `InvalidChildSpec`; whatever its start fails with.
+ * to its `start` first). **Errors**: `MaxChildren`; `InvalidChildSpec`; whatever its start fails with;
+ * `ChildStartFailed` when its start dies (throws) or returns no process (`NotAProcess`). The
+ * supervisor and its other children are unaffected by a failed start.
+ *
+ * A start that fails with `Errors.Ignored` (OTP's `ignore`) is not a failure: no child is added,
+ * and `startChild` succeeds with the `Ignored` value instead of a pid (Elixir's `:ignore`).
  *
  * @since 0.1.0
  * @category children
@@ -391,8 +481,10 @@ export const layer = <X = undefined>(options?: Options<X>): Layer.Layer<never, S
 export const startChild = <X, E, R extends Node | Process.Self<never>>(
   supervisor: DynamicSupervisor<X>,
   spec: DynamicChildSpec<X, E, R>
-): Effect.Effect<Pid.Pid<never, unknown>, E | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError> =>
-  GenServer.call(supervisor, new StartChild({ spec }), { timeout: "infinity" }) as never
+): Effect.Effect<
+  Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
+  Exclude<E, Errors.Ignored> | ChildStartFailed | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError
+> => GenServer.call(supervisor, new StartChild({ spec }), { timeout: "infinity" }) as never
 
 /**
  * Stops a child and forgets it. `NotAChild` if the pid is not a running child.

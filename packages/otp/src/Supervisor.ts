@@ -90,8 +90,9 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Fiber, Layer, Option, Schedule, Schema, type Scope } from "effect"
+import { Cause, Context, Duration, Effect, Fiber, Layer, Option, Schedule, Schema, type Scope } from "effect"
 import * as ChildSpec from "./ChildSpec.ts"
+import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
@@ -191,9 +192,89 @@ export { InvalidChildSpec } from "./ChildSpec.ts"
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * An intensity's `maxRestarts` or `within` is not valid: `field` names it, `value` is what was given.
+ * A supervisor started with it fails to start with this error, before any child starts.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidIntensity extends Schema.TaggedError<InvalidIntensity>()("InvalidIntensity", {
+  field: Schema.Literals(["maxRestarts", "within"]),
+  value: Schema.Any,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `invalid restart intensity: ${this.field}: ${this.reason}, got ${String(this.value)}`
+  }
+}
+
+/**
+ * Validates an intensity's arguments (OTP's `supervisor_data` checks of `intensity` and `period`):
+ * `maxRestarts` is an integer ≥ 0, `within` a duration > 0. Returns the window in milliseconds, or
+ * the error.
+ */
+const validateIntensity = (maxRestarts: number, within: Duration.Input): number | InvalidIntensity => {
+  if (typeof maxRestarts !== "number" || !Number.isInteger(maxRestarts) || maxRestarts < 0) {
+    return new InvalidIntensity({ field: "maxRestarts", value: maxRestarts, reason: "must be an integer >= 0" })
+  }
+  const duration = Duration.fromInput(within)
+  const windowMs = duration._tag === "Some" ? Duration.toMillis(duration.value) : Number.NaN
+  if (!(windowMs > 0)) {
+    return new InvalidIntensity({ field: "within", value: within, reason: "must be a duration > 0" })
+  }
+  return windowMs
+}
+
+/**
+ * Where a supervisor's start collects the first invalid intensity found while it builds its
+ * intensity schedule (which may be composed of several): unset outside a supervisor's start.
+ */
+const IntensityCheck = Context.Reference<{ error: InvalidIntensity | undefined } | undefined>(
+  "effect-otp/Supervisor/IntensityCheck",
+  { defaultValue: () => undefined }
+)
+
+/**
+ * The restart times of an intensity window, oldest first, from `head` on; the one implementation
+ * behind {@link addRestart} and {@link intensity}.
+ */
+interface RestartWindow {
+  stamps: Array<number>
+  head: number
+}
+
+/**
+ * Adds a restart at `now` (OTP's `add_restart`): drops the restarts more than `windowMs` older than
+ * `now` (one exactly `windowMs` old is still inside), adds `now`, and returns how many are inside.
+ */
+const pushRestart = (window: RestartWindow, now: number, windowMs: number): number => {
+  let stamps = window.stamps
+  let head = window.head
+  if (stamps.length > head && now < stamps[stamps.length - 1]!) {
+    // the clock went back (a test clock): keep the window's restarts in time order
+    stamps = stamps.slice(head).filter((t) => now - t <= windowMs)
+    head = 0
+    let i = stamps.length
+    while (i > 0 && stamps[i - 1]! > now) i--
+    stamps.splice(i, 0, now)
+  } else {
+    while (head < stamps.length && now - stamps[head]! > windowMs) head++
+    if (head > 64 && head * 2 > stamps.length) {
+      stamps = stamps.slice(head)
+      head = 0
+    }
+    stamps.push(now)
+  }
+  window.stamps = stamps
+  window.head = head
+  return stamps.length - head
+}
+
+/**
  * One step of OTP's restart intensity (`supervisor.erl`'s `add_restart`), as a pure function: the
- * restart times still inside the window after adding `now`, and whether there are now more than
- * `maxRestarts` of them.
+ * restart times still inside the window after adding `now` (a restart exactly `windowMs` old is
+ * inside), and whether there are now more than `maxRestarts` of them. {@link intensity} runs the
+ * same code.
  *
  * @since 0.1.0
  * @category intensity
@@ -204,45 +285,62 @@ export const addRestart = (
   maxRestarts: number,
   windowMs: number
 ): { readonly stamps: ReadonlyArray<number>; readonly exceeded: boolean } => {
-  const kept = [...stamps.filter((t) => now - t < windowMs), now]
-  return { stamps: kept, exceeded: kept.length > maxRestarts }
+  const window: RestartWindow = { stamps: [...stamps], head: 0 }
+  const count = pushRestart(window, now, windowMs)
+  return { stamps: window.stamps.slice(window.head), exceeded: count > maxRestarts }
 }
 
 /**
- * "At most `maxRestarts` restarts within `within`" as a Schedule: a sliding window on `Clock`. It
- * outputs the number of restarts in the window and asks for no delay; it is done at the
- * `maxRestarts + 1`-th restart inside the window.
+ * "At most `maxRestarts` restarts within `within`" as a Schedule: a sliding window on `Clock`, as
+ * OTP's `add_restart` (a restart exactly `within` old still counts). It outputs the number of
+ * restarts in the window and asks for no delay; it is done at the `maxRestarts + 1`-th restart
+ * inside the window.
+ *
+ * **Errors**: `maxRestarts` must be an integer ≥ 0 and `within` a duration > 0 (a zero window would
+ * never give up); otherwise a supervisor started with this schedule (alone or composed) fails to
+ * start with {@link InvalidIntensity} naming the field, and the schedule used elsewhere dies with it.
  *
  * @since 0.1.0
  * @category intensity
  */
 export const intensity = (maxRestarts: number, within: Duration.Input): Schedule.Schedule<number, unknown> => {
-  const windowMs = Duration.toMillis(Duration.fromInputUnsafe(within))
+  const windowMs = validateIntensity(maxRestarts, within)
+  if (windowMs instanceof InvalidIntensity) {
+    return Schedule.fromStep(
+      Effect.flatMap(Effect.service(IntensityCheck), (check) => {
+        if (check === undefined) return Effect.die(windowMs)
+        check.error ??= windowMs
+        return Effect.succeed((_now: number, _input: unknown) => Cause.done(0))
+      })
+    )
+  }
   return Schedule.fromStep(
     Effect.sync(() => {
-      let stamps: Array<number> = []
-      let head = 0
+      const window: RestartWindow = { stamps: [], head: 0 }
       return (now: number, _input: unknown) => {
-        if (stamps.length > head && now < stamps[stamps.length - 1]!) {
-          // the clock went back (a test clock): fall back to the pure step
-          const next = addRestart(stamps.slice(head), now, maxRestarts, windowMs)
-          stamps = [...next.stamps]
-          head = 0
-        } else {
-          while (head < stamps.length && now - stamps[head]! >= windowMs) head++
-          if (head > 64 && head * 2 > stamps.length) {
-            stamps = stamps.slice(head)
-            head = 0
-          }
-          stamps.push(now)
-        }
-        const count = stamps.length - head
+        const count = pushRestart(window, now, windowMs)
         if (count > maxRestarts) return Cause.done(count)
         return Effect.succeed([count, Duration.zero] as [number, Duration.Duration])
       }
     })
   )
 }
+
+/**
+ * Builds the step function of a supervisor's intensity schedule, failing with the first
+ * {@link InvalidIntensity} among the intensities it is made of. Shared by both supervisors' starts.
+ *
+ * @internal
+ */
+export const makeIntensityStep = (
+  schedule: Schedule.Schedule<unknown, unknown>
+): Effect.Effect<supervision.Step, InvalidIntensity> =>
+  Effect.suspend(() => {
+    const check: { error: InvalidIntensity | undefined } = { error: undefined }
+    return Effect.flatMap(Effect.provideService(supervision.makeStep(schedule), IntensityCheck, check), (step) =>
+      check.error === undefined ? Effect.succeed(step) : Effect.fail(check.error)
+    )
+  })
 
 /**
  * The default intensity: 3 restarts in 5 seconds (Elixir's default; OTP's is 1 in 5).
@@ -310,11 +408,26 @@ export type ContextOf<C> = C extends ChildSpec.ChildSpec<any, infer R> ? R : nev
  */
 export interface ChildInfo {
   readonly id: string
-  /** The child's pid, or `None` when it is not running (stopped, or waiting for a delayed restart). */
+  /** The child's pid, or `None` when it is not running (see {@link ChildInfo.status}). */
   readonly pid: Option.Option<Pid.Pid<never, unknown>>
+  /**
+   * Whether it runs: `"running"` (its `pid` is `Some`), `"restarting"` (being restarted: waiting for
+   * a delayed restart or for a new attempt after a failed one; OTP's `restarting`) or `"stopped"`
+   * (terminated, ignored at its start, or exited without a restart; OTP's `undefined`).
+   */
+  readonly status: ChildStatus
   readonly type: ChildSpec.ChildType
   readonly restart: ChildSpec.Restart
 }
+
+/**
+ * Whether a child runs, as `whichChildren` reports it (OTP reports a pid, `restarting` or
+ * `undefined`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ChildStatus = "running" | "restarting" | "stopped"
 
 /**
  * @since 0.1.0
@@ -374,10 +487,24 @@ interface Child {
   pid: Pid.Pid<never, unknown> | undefined
 }
 
+/** A delayed restart is due (the intensity was stepped when it was scheduled). */
 class RestartTimer {
   readonly id: string
   constructor(id: string) {
     this.id = id
+  }
+}
+
+/**
+ * A restart failed to start the child: try again, stepping the intensity first (OTP's
+ * `try_again_restart`, a message to itself so that requests are served between attempts).
+ */
+class TryAgain {
+  readonly id: string
+  readonly reason: ExitReason.ExitReason
+  constructor(id: string, reason: ExitReason.ExitReason) {
+    this.id = id
+    this.reason = reason
   }
 }
 
@@ -387,16 +514,9 @@ interface State {
   readonly autoShutdown: AutoShutdown
   readonly step: supervision.Step
   children: Array<Child>
-  /** children waiting for a (delayed or retried) restart, by id */
+  /** children being restarted (waiting for a delayed restart or a new attempt), by id */
   pending: Set<string>
 }
-
-/** Starts one child inside the supervisor, linked to it. */
-const startChildProcess = (state: State, child: Child): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
-  Effect.map(supervision.startLinked(state.self, child.spec.start), (pid) => {
-    child.pid = pid
-    return pid
-  })
 
 const logEvent = (event: string, message: string, fields: Record<string, unknown>) =>
   Effect.logWarning(message).pipe(Effect.annotateLogs({ event, ...fields }))
@@ -405,7 +525,7 @@ const stopChild = (state: State, child: Child): Effect.Effect<void> => {
   const pid = child.pid
   if (pid === undefined) return Effect.void
   child.pid = undefined
-  return Effect.asVoid(shutdownChild(state.self, pid, child.spec.shutdown))
+  return Effect.asVoid(shutdownChild(state.self, { pid, spec: child.spec }))
 }
 
 /** Stops children in reverse order. */
@@ -423,10 +543,21 @@ const startChildren = (state: State, children: ReadonlyArray<Child>): Effect.Eff
   Effect.suspend(() => startChildrenThen(state, children, Effect.succeed))
 
 /**
+ * A child whose start was ignored (`Errors.Ignored`): not running, not being restarted; a temporary
+ * one is forgotten, as OTP.
+ */
+const ignored = (state: State, child: Child): void => {
+  child.pid = undefined
+  state.pending.delete(child.spec.id)
+  if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
+}
+
+/**
  * Starts children in order, built now for an effect that runs next, and goes on with `then` (the
- * first failure, or undefined when all started). One `matchEffect` per child around the child's
- * own start, linking in its success handler, and `then` called from the last handler: on a
- * restart, the supervisor runs no effect of its own besides the child's start.
+ * first failure, or undefined when all started or were ignored). One `matchCauseEffect` per child
+ * around the child's own start, linking in its success handler, and `then` called from the last
+ * handler: on a restart, the supervisor runs no effect of its own besides the child's start. A start
+ * that fails, dies or returns no process is a failure (see `supervision.startErrorOf`).
  */
 const startChildrenThen = <A>(
   state: State,
@@ -437,11 +568,16 @@ const startChildrenThen = <A>(
   const next = (): Effect.Effect<A> => {
     if (i >= children.length) return then(undefined)
     const child = children[i++]!
-    return Effect.matchEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
-      onFailure: (error) => then({ failed: child, error }),
+    return Effect.matchCauseEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
+      onFailure: (cause) => {
+        const error = supervision.startErrorOf(cause)
+        if (!Errors.isIgnored(error)) return then({ failed: child, error })
+        ignored(state, child)
+        return next()
+      },
       onSuccess: (started) => {
         const pid = supervision.linkStarted(state.self, started)
-        if (pid === undefined) return then({ failed: child, error: supervision.noLivePid() })
+        if (!Pid.isPid(pid)) return then({ failed: child, error: pid })
         child.pid = pid
         return next()
       }
@@ -509,7 +645,10 @@ const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
   }
 }
 
-/** Starts every pending child, in start order; a failure counts as a restart and is retried. */
+/**
+ * Starts every pending child, in start order. A failure leaves the child (and those after it in the
+ * group) restarting, and the supervisor sends itself a {@link TryAgain}.
+ */
 const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> =>
   Effect.suspend(() => restartPendingNow(state))
 
@@ -544,14 +683,24 @@ const restartPendingNow = (state: State): Effect.Effect<GenServer.NoReplyResult<
         GenServer.noreply(state)
       )
     }
-    return Effect.andThen(
-      Effect.logError(
-        `supervisor ${state.self.pid}: child "${failure.failed.spec.id}" failed to restart`,
-        failure.error
+    const id = failure.failed.spec.id
+    kernel.deliverSystemMade(state.self, new TryAgain(id, supervision.reasonOfStartError(failure.error)))
+    return Effect.as(
+      Effect.logError(`supervisor ${state.self.pid}: child "${id}" failed to restart`, failure.error).pipe(
+        Effect.annotateLogs({ event: "START_ERROR", child: id })
       ),
-      Effect.suspend(() => restartFor(state, failure.failed, ExitReason.failure(failure.error)))
+      GenServer.noreply(state)
     )
   })
+}
+
+/** OTP's `try_again_restart`: a child still being restarted is restarted again, as a new restart. */
+const tryAgain = (state: State, message: TryAgain): Effect.Effect<GenServer.NoReplyResult<State>> => {
+  const child = state.children.find((c) => c.spec.id === message.id)
+  if (child === undefined || child.pid !== undefined || !state.pending.has(message.id)) {
+    return Effect.succeed(GenServer.noreply(state))
+  }
+  return restartFor(state, child, message.reason)
 }
 
 const childExited = (
@@ -596,12 +745,20 @@ const autoShutdownNow = (state: State, exited: Child): boolean => {
   }
 }
 
-const infoOf = (child: Child): ChildInfo => ({
+const infoOf = (state: State, child: Child): ChildInfo => ({
   id: child.spec.id,
   pid: Option.fromUndefinedOr(child.pid),
+  status: child.pid !== undefined ? "running" : state.pending.has(child.spec.id) ? "restarting" : "stopped",
   type: child.spec.type,
   restart: child.spec.restart
 })
+
+const significantNeedsAutoShutdown = (id: string) =>
+  new ChildSpec.InvalidChildSpec({
+    id,
+    field: "significant",
+    reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
+  })
 
 const supervisorBehaviour = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren],
@@ -614,17 +771,9 @@ const supervisorBehaviour = GenServer.behaviour({
       const autoShutdown = options.autoShutdown ?? "never"
       if (autoShutdown === "never") {
         const significant = specs.find((s) => s.significant)
-        if (significant !== undefined) {
-          return yield* Effect.fail(
-            new ChildSpec.InvalidChildSpec({
-              id: significant.id,
-              field: "significant",
-              reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
-            })
-          )
-        }
+        if (significant !== undefined) return yield* Effect.fail(significantNeedsAutoShutdown(significant.id))
       }
-      const step = yield* supervision.makeStep(options.intensity ?? defaultIntensity)
+      const step = yield* makeIntensityStep(options.intensity ?? defaultIntensity)
       const state: State = {
         self,
         strategy: options.strategy ?? "oneForOne",
@@ -652,24 +801,18 @@ const supervisorBehaviour = GenServer.behaviour({
           return Effect.succeed(GenServer.replyError(new AlreadyPresent({ id: spec.id }), state))
         }
         if (spec.significant && state.autoShutdown === "never") {
-          return Effect.succeed(
-            GenServer.replyError(
-              new ChildSpec.InvalidChildSpec({
-                id: spec.id,
-                field: "significant",
-                reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
-              }),
-              state
-            )
-          )
+          return Effect.succeed(GenServer.replyError(significantNeedsAutoShutdown(spec.id), state))
         }
         const child: Child = { spec, pid: undefined }
-        return Effect.match(startChildProcess(state, child), {
-          onFailure: (error) => GenServer.replyError(new ChildStartFailed({ id: spec.id, error }), state),
-          onSuccess: (pid) => {
-            state.children.push(child)
-            return GenServer.reply(pid, state)
+        return startChildrenThen(state, [child], (failure): CallOut => {
+          if (failure !== undefined) {
+            return Effect.succeed(
+              GenServer.replyError(new ChildStartFailed({ id: spec.id, error: failure.error }), state)
+            )
           }
+          // an ignored start is kept as a stopped child (a temporary one is forgotten), as OTP
+          if (child.pid !== undefined || spec.restart !== "temporary") state.children.push(child)
+          return Effect.succeed(GenServer.reply(child.pid ?? new Errors.Ignored(), state))
         })
       }),
     TerminateChild: (request, state) =>
@@ -687,10 +830,21 @@ const supervisorBehaviour = GenServer.behaviour({
           return Effect.succeed(GenServer.replyError(new ChildNotFound({ id: request.id }), state))
         if (child.pid !== undefined)
           return Effect.succeed(GenServer.replyError(new ChildRunning({ id: request.id }), state))
-        return Effect.match(startChildProcess(state, child), {
-          onFailure: (error) => GenServer.replyError(new ChildStartFailed({ id: child.spec.id, error }), state),
-          onSuccess: (pid) => GenServer.reply(pid, state)
-        })
+        return startChildrenThen(
+          state,
+          [child],
+          (failure): CallOut =>
+            Effect.succeed(
+              failure !== undefined
+                ? GenServer.replyError(new ChildStartFailed({ id: child.spec.id, error: failure.error }), state)
+                : child.pid !== undefined
+                  ? GenServer.reply(child.pid, state)
+                  : GenServer.replyError(
+                      new ChildStartFailed({ id: child.spec.id, error: new Errors.Ignored() }),
+                      state
+                    )
+            )
+        )
       }),
     DeleteChild: (request, state) =>
       Effect.sync(() => {
@@ -703,7 +857,13 @@ const supervisorBehaviour = GenServer.behaviour({
       }),
     // handlers are called when their request is handled: an answer computed now is an `Exit`, which
     // the server loop applies without running an effect
-    WhichChildren: (_, state) => Effect.succeed(GenServer.reply(state.children.map(infoOf), state)),
+    WhichChildren: (_, state) =>
+      Effect.succeed(
+        GenServer.reply(
+          state.children.map((child) => infoOf(state, child)),
+          state
+        )
+      ),
     CountChildren: (_, state) =>
       Effect.succeed(
         GenServer.reply(
@@ -719,6 +879,7 @@ const supervisorBehaviour = GenServer.behaviour({
   },
   handleInfo: (message: unknown, state) => {
     if (message instanceof kernel.ExitMessage) return childExited(state, message.from, message.reason)
+    if (message instanceof TryAgain) return tryAgain(state, message)
     if (message instanceof RestartTimer) {
       return state.pending.has(message.id) ? restartPending(state) : Effect.succeed(GenServer.noreply(state))
     }
@@ -744,7 +905,7 @@ const supervisorBehaviour = GenServer.behaviour({
  * @since 0.1.0
  * @category errors
  */
-export type StartError = ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.StartError
+export type StartError = ChildSpec.InvalidChildSpec | InvalidIntensity | ChildStartFailed | GenServer.StartError
 
 const narrowStart = <A>(effect: Effect.Effect<A, unknown, unknown>): Effect.Effect<A, StartError, never> =>
   effect as Effect.Effect<A, StartError, never>
@@ -837,7 +998,13 @@ export const layer = <const Children extends ReadonlyArray<ChildSpec.Any>>(
  * Starts a child from a spec. Its start runs inside the supervisor process, with the services the
  * supervisor was started with; so the spec may only require `Node` and `Process.Self` (provide
  * anything else to its `start` first). Fails with `AlreadyPresent` if the id exists, `InvalidChildSpec` for a
- * bad spec, `ChildStartFailed` when its start fails.
+ * bad spec, `ChildStartFailed` when its start fails, dies or returns no process (the supervisor
+ * itself is unaffected).
+ *
+ * A start that fails with `Errors.Ignored` (OTP's `ignore`) is not a failure: the child is kept as
+ * a stopped child (a temporary one is forgotten), and `startChild` succeeds with the `Ignored`
+ * value instead of a pid (OTP's `{ok, undefined}`). Only specs whose start may fail with `Ignored`
+ * have it in their success type.
  *
  * @since 0.1.0
  * @category children
@@ -846,7 +1013,7 @@ export const startChild = <E, R extends Node | Process.Self<never>>(
   supervisor: Supervisor,
   spec: ChildSpec.ChildSpec<E, R>
 ): Effect.Effect<
-  Pid.Pid<never, unknown>,
+  Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
   AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
 > => GenServer.call(supervisor, new StartChild({ spec }), { timeout: "infinity" })
 
@@ -863,7 +1030,9 @@ export const terminateChild = (
   GenServer.call(supervisor, new TerminateChild({ id }), { timeout: "infinity" })
 
 /**
- * Starts a stopped child again from its spec. `ChildRunning` if it runs, `ChildNotFound` if no such id.
+ * Starts a stopped child again from its spec. `ChildRunning` if it runs, `ChildNotFound` if no such id,
+ * `ChildStartFailed` when its start fails (an ignored start gives `ChildStartFailed` with the
+ * `Errors.Ignored` error: no pid to return; the child stays stopped).
  *
  * @since 0.1.0
  * @category children

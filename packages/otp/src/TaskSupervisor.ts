@@ -240,7 +240,10 @@ const spawnSupervised = <A, E, R>(
         start: Process.spawnLink(internal.supervisedBody(effect, context, owner, handshake, outcome)),
         restart: "temporary",
         shutdown
-      }),
+      }).pipe(
+        // `spawnLink` neither dies nor returns something else than a pid
+        Effect.catchTag("ChildStartFailed", Effect.die)
+      ),
       (pid) => {
         const target = kernel.liveRecordOf(pid)
         if (link) {

@@ -62,6 +62,7 @@
 import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Formatter, Option, Schema, Scope } from "effect"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
+import type * as Errors from "./Errors.ts"
 import type * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
 import type { Node } from "./Node.ts"
@@ -708,7 +709,7 @@ const testIntensity = Supervisor.intensity(1_000_000, "1 second")
 export const startSupervised = <E>(
   spec: ChildSpec.ChildSpec<E, Node | Process.Self<unknown>>
 ): Effect.Effect<
-  Pid.Pid<never, unknown>,
+  Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
   | Supervisor.StartError
   | Supervisor.AlreadyPresent
   | ChildSpec.InvalidChildSpec

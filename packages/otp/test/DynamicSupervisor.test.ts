@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Option } from "effect"
+import { Cause, Deferred, Effect, Fiber, Option, Queue } from "effect"
 import { TestClock } from "effect/testing"
-import { DynamicSupervisor, Errors, ExitReason, Node, Process, testing } from "effect-otp"
-import { failedStart } from "./utils.ts"
+import { ChildSpec, DynamicSupervisor, Errors, ExitReason, Node, Process, Supervisor, testing } from "effect-otp"
+import { assertReason, failedStart } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -128,6 +128,171 @@ describe("DynamicSupervisor", () => {
       })
     )
   )
+
+  describe("failure paths", () => {
+    const boom = new Error("boom in start")
+
+    it.effect("a start that throws, dies or returns a non-process is ChildStartFailed; the rest live on", () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          const sup = yield* DynamicSupervisor.start()
+          yield* DynamicSupervisor.startChild(sup, sleeper(log, "a"))
+          yield* DynamicSupervisor.startChild(sup, sleeper(log, "b"))
+          const before = yield* DynamicSupervisor.whichChildren(sup)
+          const thrown = yield* Effect.flip(
+            DynamicSupervisor.startChild(sup, {
+              id: "throws",
+              start: Effect.sync(() => {
+                throw boom
+              })
+            })
+          )
+          const died = yield* Effect.flip(DynamicSupervisor.startChild(sup, { id: "dies", start: Effect.die(boom) }))
+          const notAProcess = yield* Effect.flip(
+            DynamicSupervisor.startChild(sup, { id: "value", start: Effect.succeed(42 as never) })
+          )
+          const typed = yield* Effect.flip(
+            DynamicSupervisor.startChild(sup, { id: "typed", start: Effect.fail("no db") })
+          )
+          for (const [error, id] of [
+            [thrown, "throws"],
+            [died, "dies"]
+          ] as const) {
+            assert.instanceOf(error, Supervisor.ChildStartFailed)
+            assert.deepStrictEqual(Object.keys(error), ["_tag", "id", "error"])
+            assert.strictEqual((error as Supervisor.ChildStartFailed).id, id)
+            assertReason((error as Supervisor.ChildStartFailed).error, ExitReason.failureCause(Cause.die(boom)))
+          }
+          assert.deepStrictEqual(
+            notAProcess,
+            new Supervisor.ChildStartFailed({ id: "value", error: new ChildSpec.NotAProcess({ value: 42 }) })
+          )
+          // the start's own typed error reaches the caller as it is
+          assert.strictEqual(typed, "no db")
+          assert.isTrue(yield* Process.isAlive(Option.getOrThrow(sup.whereis())))
+          assert.deepStrictEqual(yield* DynamicSupervisor.whichChildren(sup), before)
+          assert.deepStrictEqual(log, [])
+        })
+      )
+    )
+
+    /** A child whose later starts tell `entered` their number and wait for the test's word. */
+    const gated = Effect.gen(function* () {
+      const entered = yield* Queue.unbounded<number>()
+      const release = yield* Queue.unbounded<"fail" | "start">()
+      let attempts = 0
+      const spec = {
+        id: "flaky",
+        start: Effect.suspend(() => {
+          const n = ++attempts
+          if (n === 1) return Process.spawnLink(Process.receive())
+          return Effect.andThen(
+            Queue.offer(entered, n),
+            Effect.flatMap(Queue.take(release), (word) =>
+              word === "start" ? Process.spawnLink(Process.receive()) : Effect.fail(`attempt ${n}`)
+            )
+          )
+        })
+      }
+      return { spec, entered, release, attempts: () => attempts } as const
+    })
+
+    it.effect(
+      "between failed restart attempts it answers whichChildren (restarting), countChildren, terminateChild",
+      () =>
+        withNode(
+          Effect.gen(function* () {
+            const flaky = yield* gated
+            const sup = yield* DynamicSupervisor.start({ intensity: Supervisor.intensity(5, "5 seconds") })
+            const other = yield* DynamicSupervisor.startChild(sup, sleeper([], "other"))
+            const pid = yield* DynamicSupervisor.startChild(sup, flaky.spec)
+            yield* Process.exit(pid, ExitReason.failure("boom"))
+            assert.strictEqual(yield* Queue.take(flaky.entered), 2)
+            const which = yield* Effect.forkChild(DynamicSupervisor.whichChildren(sup), { startImmediately: true })
+            const count = yield* Effect.forkChild(DynamicSupervisor.countChildren(sup), { startImmediately: true })
+            yield* Queue.offer(flaky.release, "fail")
+            assert.deepStrictEqual(yield* Fiber.join(which), [
+              { pid: other, status: "running", type: "worker", restart: "permanent" },
+              { pid, status: "restarting", type: "worker", restart: "permanent" }
+            ])
+            assert.deepStrictEqual(yield* Fiber.join(count), { specs: 2, active: 1, supervisors: 0, workers: 2 })
+            assert.strictEqual(yield* Queue.take(flaky.entered), 3)
+            const terminated = yield* Effect.forkChild(DynamicSupervisor.terminateChild(sup, pid), {
+              startImmediately: true
+            })
+            yield* Queue.offer(flaky.release, "fail")
+            yield* Fiber.join(terminated)
+            assert.deepStrictEqual(yield* DynamicSupervisor.whichChildren(sup), [
+              { pid: other, status: "running", type: "worker", restart: "permanent" }
+            ])
+            assert.strictEqual(flaky.attempts(), 3)
+            assert.isTrue(yield* Process.isAlive(Option.getOrThrow(sup.whereis())))
+          })
+        )
+    )
+
+    it.effect("gives up after the crash and N failed attempts, with the exact reason", () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          let attempts = 0
+          const sup = yield* DynamicSupervisor.start({ intensity: Supervisor.intensity(3, "5 seconds") })
+          const supPid = Option.getOrThrow(sup.whereis())
+          yield* DynamicSupervisor.startChild(sup, sleeper(log, "bystander"))
+          const pid = yield* DynamicSupervisor.startChild(sup, {
+            id: "flaky",
+            start: Effect.suspend(() =>
+              ++attempts === 1 ? Process.spawnLink(Process.receive()) : Effect.fail(`attempt ${attempts}`)
+            )
+          })
+          yield* Process.exit(pid, ExitReason.failure("boom"))
+          assert.deepStrictEqual(
+            yield* Process.awaitExit(supPid),
+            ExitReason.shutdownWith(
+              new Supervisor.MaxRestartIntensity({ id: "flaky", reason: ExitReason.failure("attempt 4") })
+            )
+          )
+          assert.strictEqual(attempts, 4)
+          assert.deepStrictEqual(log, ["stop bystander"])
+        })
+      )
+    )
+
+    it.effect("ignore: startChild succeeds with Ignored and adds no child; an ignored restart forgets it", () =>
+      withNode(
+        Effect.gen(function* () {
+          const sup = yield* DynamicSupervisor.start()
+          const result: Process.Pid<never, unknown> | Errors.Ignored = yield* DynamicSupervisor.startChild(sup, {
+            id: "quiet",
+            start: Effect.fail(new Errors.Ignored())
+          })
+          assert.deepStrictEqual(result, new Errors.Ignored())
+          assert.deepStrictEqual(yield* DynamicSupervisor.whichChildren(sup), [])
+          let starts = 0
+          const restarted = yield* Deferred.make<void>()
+          const once = yield* DynamicSupervisor.startChild(sup, {
+            id: "once",
+            start: Effect.suspend(() =>
+              ++starts === 1
+                ? Process.spawnLink(Process.receive())
+                : Effect.andThen(Deferred.succeed(restarted, undefined), Effect.fail(new Errors.Ignored()))
+            )
+          })
+          yield* Process.exit(once as Process.Pid<never, unknown>, ExitReason.failure("boom"))
+          yield* Deferred.await(restarted)
+          assert.deepStrictEqual(yield* DynamicSupervisor.whichChildren(sup), [])
+          assert.deepStrictEqual(yield* DynamicSupervisor.countChildren(sup), {
+            specs: 0,
+            active: 0,
+            supervisors: 0,
+            workers: 0
+          })
+          assert.isTrue(yield* Process.isAlive(Option.getOrThrow(sup.whereis())))
+        })
+      )
+    )
+  })
 })
 
 describe("DynamicSupervisor: a failed start", () => {

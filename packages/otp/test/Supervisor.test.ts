@@ -1,9 +1,20 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Option, Schedule, Schema, Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Queue, Schedule, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { type ChildSpec, Errors, ExitReason, GenServer, Node, Process, Request, Supervisor, testing } from "effect-otp"
+import {
+  ChildSpec,
+  DynamicSupervisor,
+  Errors,
+  ExitReason,
+  GenServer,
+  Node,
+  Process,
+  Request,
+  Supervisor,
+  testing
+} from "effect-otp"
 import * as fc from "fast-check"
-import { failedStart } from "./utils.ts"
+import { assertReason, captureLogs, failedStart, type LogEntry } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -258,31 +269,6 @@ describe("Supervisor", () => {
       )
     )
 
-    it("addRestart is a sliding window (property)", () => {
-      fc.assert(
-        fc.property(
-          fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 40 }),
-          fc.integer({ min: 1, max: 5 }),
-          fc.integer({ min: 1, max: 5_000 }),
-          (gaps, max, window) => {
-            let stamps: ReadonlyArray<number> = []
-            let now = 0
-            const all: Array<number> = []
-            for (const gap of gaps) {
-              now += gap
-              all.push(now)
-              const next = Supervisor.addRestart(stamps, now, max, window)
-              stamps = next.stamps
-              const inWindow = all.filter((t) => now - t < window).length
-              if (next.exceeded !== inWindow > max) return false
-              if (next.exceeded) return true
-            }
-            return true
-          }
-        )
-      )
-    })
-
     it.effect("a backoff schedule delays the restart; the supervisor serves calls meanwhile", () =>
       withNode(
         Effect.gen(function* () {
@@ -445,16 +431,22 @@ describe("Supervisor", () => {
       withNode(
         Effect.gen(function* () {
           let attempts = 0
+          const restarted = yield* Deferred.make<void>()
           const flaky: ChildSpec.ChildSpec<string, any> = {
             id: "flaky",
             start: Effect.suspend(() => {
               attempts++
-              return attempts === 1 || attempts >= 4 ? Process.spawnLink(Process.receive()) : Effect.fail("not yet")
+              if (attempts === 1) return Process.spawnLink(Process.receive())
+              if (attempts < 4) return Effect.fail("not yet")
+              return Effect.tap(Process.spawnLink(Process.receive()), () => Deferred.succeed(restarted, undefined))
             })
           }
           const sup = yield* Supervisor.start({ intensity: Supervisor.intensity(5, "5 seconds"), children: [flaky] })
-          const children = yield* crash(sup, "flaky")
+          yield* Process.exit(pidOf(yield* Supervisor.whichChildren(sup), "flaky"), ExitReason.failure("boom"))
+          yield* Deferred.await(restarted)
+          const children = yield* Supervisor.whichChildren(sup)
           assert.strictEqual(attempts, 4)
+          assert.strictEqual(children[0]!.status, "running")
           assert.isTrue(Option.isSome(children[0]!.pid))
         })
       )
@@ -573,4 +565,552 @@ describe("Supervisor: a failed start of the supervisor itself", () => {
       assert.deepStrictEqual(error, new Errors.NodeClosed({ node: node.name }))
     })
   )
+})
+
+describe("Supervisor failure paths", () => {
+  const strategies: ReadonlyArray<Supervisor.Strategy> = ["oneForOne", "oneForAll", "restForOne"]
+  const boom = new Error("boom in start")
+  const bad: ReadonlyArray<readonly [string, Effect.Effect<any, never>, (error: unknown) => void]> = [
+    [
+      "throws",
+      Effect.sync(() => {
+        throw boom
+      }),
+      (error) => assertReason(error as ExitReason.ExitReason, ExitReason.failureCause(Cause.die(boom)))
+    ],
+    [
+      "dies",
+      Effect.die(boom),
+      (error) => assertReason(error as ExitReason.ExitReason, ExitReason.failureCause(Cause.die(boom)))
+    ],
+    [
+      "returns a non-process",
+      Effect.succeed(42 as never),
+      (error) => assert.deepStrictEqual(error, new ChildSpec.NotAProcess({ value: 42 }))
+    ]
+  ]
+
+  for (const strategy of strategies) {
+    for (const [what, start, checkError] of bad) {
+      it.effect(
+        `${strategy}: a child start that ${what} is ChildStartFailed; the supervisor and its children live on`,
+        () =>
+          withNode(
+            Effect.gen(function* () {
+              const log: Array<string> = []
+              const sup = yield* Supervisor.start({ strategy, children: [worker("a", log), worker("b", log)] })
+              const before = yield* Supervisor.whichChildren(sup)
+              const error = yield* Effect.flip(Supervisor.startChild(sup, { id: "bad", start }))
+              assert.instanceOf(error, Supervisor.ChildStartFailed)
+              const failed = error as Supervisor.ChildStartFailed
+              assert.deepStrictEqual(Object.keys(failed), ["_tag", "id", "error"])
+              assert.strictEqual(failed.id, "bad")
+              checkError(failed.error)
+              assert.isTrue(yield* Process.isAlive(Option.getOrThrow(sup.whereis())))
+              assert.deepStrictEqual(yield* Supervisor.whichChildren(sup), before)
+              assert.deepStrictEqual(log, ["start a", "start b"])
+            })
+          )
+      )
+    }
+  }
+
+  it.effect("a supervisor's own start with a child start that dies fails with ChildStartFailed", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const error = yield* Effect.flip(
+          Supervisor.start({ children: [worker("a", log), { id: "bad", start: Effect.die(boom) }] })
+        )
+        assert.instanceOf(error, Supervisor.ChildStartFailed)
+        assert.strictEqual((error as Supervisor.ChildStartFailed).id, "bad")
+        assertReason((error as Supervisor.ChildStartFailed).error, ExitReason.failureCause(Cause.die(boom)))
+        assert.deepStrictEqual(log, ["start a", "stop a"])
+      })
+    )
+  )
+
+  /**
+   * A child whose first start succeeds; each later start tells `entered` its attempt number, waits
+   * for the test's word on `release`, then fails with `"attempt n"` (or starts, for `"start"`).
+   */
+  const gated = Effect.gen(function* () {
+    const entered = yield* Queue.unbounded<number>()
+    const release = yield* Queue.unbounded<"fail" | "start">()
+    let attempts = 0
+    const spec: ChildSpec.ChildSpec<string, any> = {
+      id: "flaky",
+      start: Effect.suspend(() => {
+        const n = ++attempts
+        if (n === 1) return Process.spawnLink(Process.receive())
+        return Effect.andThen(
+          Queue.offer(entered, n),
+          Effect.flatMap(Queue.take(release), (word) =>
+            word === "start" ? Process.spawnLink(Process.receive()) : Effect.fail(`attempt ${n}`)
+          )
+        )
+      })
+    }
+    return { spec, entered, release, attempts: () => attempts } as const
+  })
+
+  it.effect(
+    "between failed restart attempts it answers whichChildren (restarting), countChildren, terminateChild",
+    () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          const flaky = yield* gated
+          const sup = yield* Supervisor.start({
+            intensity: Supervisor.intensity(5, "5 seconds"),
+            children: [worker("a", log), flaky.spec]
+          })
+          const a = pidOf(yield* Supervisor.whichChildren(sup), "a")
+          yield* Process.exit(pidOf(yield* Supervisor.whichChildren(sup), "flaky"), ExitReason.failure("boom"))
+          // the supervisor is inside attempt 2: these requests wait in its mailbox
+          assert.strictEqual(yield* Queue.take(flaky.entered), 2)
+          const which = yield* Effect.forkChild(Supervisor.whichChildren(sup), { startImmediately: true })
+          const count = yield* Effect.forkChild(Supervisor.countChildren(sup), { startImmediately: true })
+          yield* Queue.offer(flaky.release, "fail")
+          assert.deepStrictEqual(yield* Fiber.join(which), [
+            { id: "a", pid: Option.some(a), status: "running", type: "worker", restart: "permanent" },
+            { id: "flaky", pid: Option.none(), status: "restarting", type: "worker", restart: "permanent" }
+          ])
+          assert.deepStrictEqual(yield* Fiber.join(count), { specs: 2, active: 1, supervisors: 0, workers: 2 })
+          // attempt 3 came from its message to itself, after the requests; terminate the child meanwhile
+          assert.strictEqual(yield* Queue.take(flaky.entered), 3)
+          const terminated = yield* Effect.forkChild(Supervisor.terminateChild(sup, "flaky"), {
+            startImmediately: true
+          })
+          yield* Queue.offer(flaky.release, "fail")
+          yield* Fiber.join(terminated)
+          // the try-again message of attempt 3 finds the child terminated: no attempt 4
+          assert.deepStrictEqual(yield* Supervisor.whichChildren(sup), [
+            { id: "a", pid: Option.some(a), status: "running", type: "worker", restart: "permanent" },
+            { id: "flaky", pid: Option.none(), status: "stopped", type: "worker", restart: "permanent" }
+          ])
+          assert.strictEqual(flaky.attempts(), 3)
+          assert.isTrue(yield* Process.isAlive(Option.getOrThrow(sup.whereis())))
+          assert.deepStrictEqual(log, ["start a"])
+        })
+      )
+  )
+
+  for (const strategy of strategies) {
+    it.effect(`${strategy}: gives up after the crash and N failed attempts (N+1 restarts in the window)`, () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          let attempts = 0
+          const flaky: ChildSpec.ChildSpec<string, any> = {
+            id: "flaky",
+            start: Effect.suspend(() =>
+              ++attempts === 1 ? Process.spawnLink(Process.receive()) : Effect.fail(`attempt ${attempts}`)
+            )
+          }
+          const sup = yield* Supervisor.start({
+            strategy,
+            intensity: Supervisor.intensity(3, "5 seconds"),
+            children: [worker("a", log), flaky, worker("c", log)]
+          })
+          const supPid = Option.getOrThrow(sup.whereis())
+          log.length = 0
+          yield* Process.exit(pidOf(yield* Supervisor.whichChildren(sup), "flaky"), ExitReason.failure("boom"))
+          assert.deepStrictEqual(
+            yield* Process.awaitExit(supPid),
+            ExitReason.shutdownWith(
+              new Supervisor.MaxRestartIntensity({ id: "flaky", reason: ExitReason.failure("attempt 4") })
+            )
+          )
+          // restarts 1, 2 and 3 each made one failed attempt (2, 3, 4); the 4th restart gave up
+          assert.strictEqual(attempts, 4)
+          // oneForAll restarts the whole group at each attempt, as OTP's try_again_restart
+          const expected = {
+            oneForOne: ["stop c", "stop a"],
+            oneForAll: ["stop c", "stop a", "start a", "stop a", "start a", "stop a", "start a", "stop a"],
+            restForOne: ["stop c", "stop a"]
+          }
+          assert.deepStrictEqual(log, expected[strategy])
+        })
+      )
+    )
+  }
+
+  describe("the intensity window is OTP's add_restart", () => {
+    const twoCrashes = (gap: number) =>
+      withNode(
+        Effect.gen(function* () {
+          const sup = yield* Supervisor.start({
+            intensity: Supervisor.intensity(1, "1 second"),
+            children: [worker("w", [])]
+          })
+          const supPid = Option.getOrThrow(sup.whereis())
+          yield* crash(sup, "w")
+          yield* TestClock.adjust(gap)
+          const pid = pidOf(yield* Supervisor.whichChildren(sup), "w")
+          yield* Process.exit(pid, ExitReason.failure("again"))
+          yield* Process.awaitExit(pid)
+          const children = yield* Effect.exit(Supervisor.whichChildren(sup))
+          return { children, alive: yield* Process.isAlive(supPid), supPid }
+        })
+      )
+
+    it.effect("a restart exactly `period` old is inside the window", () =>
+      Effect.gen(function* () {
+        const { alive, children } = yield* twoCrashes(1000)
+        assert.isFalse(alive)
+        assert.isTrue(Exit.isFailure(children))
+      })
+    )
+
+    it.effect("a restart `period + 1 ms` old is outside", () =>
+      Effect.gen(function* () {
+        const { alive, children } = yield* twoCrashes(1001)
+        assert.isTrue(alive)
+        assert.isTrue(Exit.isSuccess(children) && children.value[0]!.status === "running")
+      })
+    )
+
+    it("Supervisor.intensity, the schedule that runs, is a sliding window (property)", () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 5 }),
+          fc.integer({ min: 1, max: 5_000 }),
+          fc.array(fc.oneof(fc.constant(-1), fc.constant(0), fc.integer({ min: 0, max: 10_000 })), {
+            maxLength: 40
+          }),
+          (max, window, rawGaps) => {
+            // -1 stands for a gap of exactly the window
+            const step = Effect.runSync(Schedule.toStep(Supervisor.intensity(max, window)))
+            let stamps: ReadonlyArray<number> = []
+            let now = 0
+            const all: Array<number> = []
+            for (const raw of rawGaps) {
+              now += raw === -1 ? window : raw
+              all.push(now)
+              const inWindow = all.filter((t) => now - t <= window).length
+              const exit = Effect.runSyncExit(step(now, undefined) as Effect.Effect<[number, unknown], unknown>)
+              const pure = Supervisor.addRestart(stamps, now, max, window)
+              stamps = pure.stamps
+              if (pure.exceeded !== inWindow > max) return false
+              if (Exit.isSuccess(exit) !== inWindow <= max) return false
+              if (Exit.isSuccess(exit) && exit.value[0] !== inWindow) return false
+              if (inWindow > max) return true
+            }
+            return true
+          }
+        )
+      )
+    })
+  })
+
+  describe("invalid intensity", () => {
+    const cases: ReadonlyArray<
+      readonly [string, () => Schedule.Schedule<unknown, unknown>, Supervisor.InvalidIntensity]
+    > = [
+      [
+        "a negative count",
+        () => Supervisor.intensity(-1, "5 seconds"),
+        new Supervisor.InvalidIntensity({ field: "maxRestarts", value: -1, reason: "must be an integer >= 0" })
+      ],
+      [
+        "a fractional count",
+        () => Supervisor.intensity(1.5, "5 seconds"),
+        new Supervisor.InvalidIntensity({ field: "maxRestarts", value: 1.5, reason: "must be an integer >= 0" })
+      ],
+      [
+        "a zero window",
+        () => Supervisor.intensity(3, 0),
+        new Supervisor.InvalidIntensity({ field: "within", value: 0, reason: "must be a duration > 0" })
+      ],
+      [
+        "a zero window inside a composed schedule",
+        () => Schedule.max([Supervisor.intensity(3, "0 millis"), Schedule.spaced("1 second")]),
+        new Supervisor.InvalidIntensity({ field: "within", value: "0 millis", reason: "must be a duration > 0" })
+      ]
+    ]
+    for (const [what, make, expected] of cases) {
+      it.effect(`${what} fails both supervisors' starts with InvalidIntensity; no child starts`, () =>
+        withNode(
+          Effect.gen(function* () {
+            const log: Array<string> = []
+            const error = yield* Effect.flip(Supervisor.start({ intensity: make(), children: [worker("a", log)] }))
+            assert.deepStrictEqual(error, expected)
+            assert.deepStrictEqual(log, [])
+            assert.deepStrictEqual(yield* Effect.flip(DynamicSupervisor.start({ intensity: make() })), expected)
+          })
+        )
+      )
+    }
+
+    it("used outside a supervisor, an invalid intensity dies with the error", () => {
+      const exit = Effect.runSyncExit(Effect.retry(Effect.fail("x"), Supervisor.intensity(-1, "1 second")))
+      assert.deepStrictEqual(
+        exit,
+        Exit.die(
+          new Supervisor.InvalidIntensity({ field: "maxRestarts", value: -1, reason: "must be an integer >= 0" })
+        )
+      )
+    })
+  })
+
+  describe("shutdown_error: nothing dies silently", () => {
+    const withLogs = <A, E, R>(f: (entries: Array<LogEntry>) => Effect.Effect<A, E, R>) =>
+      Effect.suspend(() => {
+        const logs = captureLogs()
+        return f(logs.entries).pipe(Effect.provide(Layer.merge(Node.layer(), logs.layer)))
+      })
+    const shutdownErrors = (entries: ReadonlyArray<LogEntry>) =>
+      entries.filter((e) => e.annotations.event === "SHUTDOWN_ERROR")
+
+    /** A start that spawns a linked child which traps exits before the start returns, then runs `body`. */
+    const trapping = <E>(body: Effect.Effect<unknown, E, Process.Self<unknown>>) =>
+      Effect.gen(function* () {
+        const ready = yield* Deferred.make<void>()
+        const pid = yield* Process.spawnLink(
+          Effect.andThen(Process.trapExit(true), Effect.andThen(Deferred.succeed(ready, undefined), body))
+        )
+        yield* Deferred.await(ready)
+        return pid
+      })
+
+    const entryOf = (supPid: unknown, id: string, pid: unknown, reason: ExitReason.ExitReason) => ({
+      level: "Error",
+      message: [`supervisor ${supPid}: child "${id}" ${pid} did not stop cleanly: ${String(reason)}`],
+      annotations: {
+        pid: String(supPid),
+        event: "SHUTDOWN_ERROR",
+        child: id,
+        childPid: String(pid),
+        reason: reason._tag
+      }
+    })
+
+    it.effect("a child killed after its shutdown budget ran out is reported; a clean stop is not", () =>
+      withLogs((entries) =>
+        Effect.gen(function* () {
+          const stubborn: ChildSpec.ChildSpec<never, any> = {
+            id: "stubborn",
+            shutdown: "1 second",
+            start: trapping(Effect.forever(Process.receive()))
+          }
+          const log: Array<string> = []
+          const sup = yield* Supervisor.start({ children: [worker("polite", log), stubborn] })
+          const supPid = Option.getOrThrow(sup.whereis())
+          const pid = pidOf(yield* Supervisor.whichChildren(sup), "stubborn")
+          const terminated = yield* Effect.forkChild(Supervisor.terminateChild(sup, "stubborn"))
+          yield* TestClock.adjust("1 second")
+          yield* Fiber.join(terminated)
+          yield* Supervisor.terminateChild(sup, "polite")
+          assert.deepStrictEqual(shutdownErrors(entries), [entryOf(supPid, "stubborn", pid, ExitReason.killed)])
+        })
+      )
+    )
+
+    it.effect("a child that exits abnormally while its supervisor stops it is reported", () =>
+      withLogs((entries) =>
+        Effect.gen(function* () {
+          const clumsy: ChildSpec.ChildSpec<string, any> = {
+            id: "clumsy",
+            start: trapping(Effect.andThen(Process.receive(), Effect.fail("failed to flush")))
+          }
+          const sup = yield* Supervisor.start({ children: [clumsy] })
+          const supPid = Option.getOrThrow(sup.whereis())
+          const pid = pidOf(yield* Supervisor.whichChildren(sup), "clumsy")
+          yield* Supervisor.stop(sup)
+          assert.deepStrictEqual(shutdownErrors(entries), [
+            entryOf(supPid, "clumsy", pid, ExitReason.failure("failed to flush"))
+          ])
+        })
+      )
+    )
+
+    it.effect("DynamicSupervisor: a child killed after the budget, on the supervisor's stop, is reported", () =>
+      withLogs((entries) =>
+        Effect.gen(function* () {
+          const sup = yield* DynamicSupervisor.start()
+          const supPid = Option.getOrThrow(sup.whereis())
+          const pid = yield* DynamicSupervisor.startChild(sup, {
+            id: "stubborn",
+            shutdown: "1 second",
+            start: trapping(Effect.forever(Process.receive()))
+          })
+          const stopped = yield* Effect.forkChild(DynamicSupervisor.stop(sup))
+          yield* TestClock.adjust("1 second")
+          yield* Fiber.join(stopped)
+          assert.deepStrictEqual(shutdownErrors(entries), [entryOf(supPid, "stubborn", pid, ExitReason.killed)])
+        })
+      )
+    )
+  })
+
+  describe("a sub-supervisor killed while its named child runs a slow terminate", () => {
+    class Ping extends Request.Class<Ping>()("Ping", { success: Schema.String }) {}
+    /** A server whose terminate lasts until the test opens `gate`. */
+    const Slow = GenServer.behaviour({
+      protocol: [Ping],
+      init: (gate: Deferred.Deferred<void>) => Effect.succeed(GenServer.ok(gate)),
+      handleCall: { Ping: (_, gate) => Effect.succeed(GenServer.reply("pong", gate)) },
+      terminate: (_, gate) => Deferred.await(gate)
+    })
+    const inner = (name: string, gate: Deferred.Deferred<void>) =>
+      Supervisor.childSpec("inner", {
+        children: [GenServer.childSpec("named", Slow, gate, { name, trapExit: true })]
+      })
+    /** Kills the sub-supervisor and waits until it is dead: its EXIT is in the parent's mailbox. */
+    const killInner = (parent: Supervisor.Supervisor) =>
+      Effect.gen(function* () {
+        const innerPid = pidOf(yield* Supervisor.whichChildren(parent), "inner")
+        const named = pidOf(
+          yield* Supervisor.whichChildren(GenServer.fromPid(innerPid) as unknown as Supervisor.Supervisor),
+          "named"
+        )
+        yield* Process.kill(innerPid)
+        assert.deepStrictEqual(yield* Process.awaitExit(innerPid), ExitReason.killed)
+        return { innerPid, named } as const
+      })
+
+    it.effect("without a restart delay, the parent burns its intensity at once and gives up (as OTP)", () =>
+      withNode(
+        Effect.gen(function* () {
+          const name = "race/no-delay"
+          const gate = yield* Deferred.make<void>()
+          const parent = yield* Supervisor.start({
+            intensity: Supervisor.intensity(3, "5 seconds"),
+            children: [inner(name, gate)]
+          })
+          const parentPid = Option.getOrThrow(parent.whereis())
+          const { named } = yield* killInner(parent)
+          // the old server still holds the name in its terminate: every restart of the sub-supervisor fails
+          const reason = yield* Process.awaitExit(parentPid)
+          assert.strictEqual(reason._tag, "Shutdown")
+          // compared field by field: the `message` of a term holding a Failure prints its stack
+          const term = Option.getOrThrow((reason as ExitReason.Shutdown).term)
+          assert.instanceOf(term, Supervisor.MaxRestartIntensity)
+          assert.deepStrictEqual(
+            { ...(term as Supervisor.MaxRestartIntensity) },
+            {
+              ...new Supervisor.MaxRestartIntensity({
+                id: "inner",
+                reason: ExitReason.failure(
+                  new Supervisor.ChildStartFailed({
+                    id: "named",
+                    error: new Errors.AlreadyRegistered({ name, pid: named as never })
+                  })
+                )
+              })
+            }
+          )
+          assert.isTrue(yield* Process.isAlive(named))
+          yield* Deferred.succeed(gate, undefined)
+          assert.deepStrictEqual(yield* Process.awaitExit(named), ExitReason.killed)
+        })
+      )
+    )
+
+    it.effect("with a restart delay Schedule, the restart waits for the old server to finish and succeeds", () =>
+      withNode(
+        Effect.gen(function* () {
+          const name = "race/delay"
+          const gate = yield* Deferred.make<void>()
+          const parent = yield* Supervisor.start({
+            intensity: Schedule.max([Supervisor.intensity(3, "5 seconds"), Schedule.spaced("2 seconds")]),
+            children: [inner(name, gate)]
+          })
+          const parentPid = Option.getOrThrow(parent.whereis())
+          const { innerPid, named } = yield* killInner(parent)
+          assert.strictEqual((yield* Supervisor.whichChildren(parent))[0]!.status, "restarting")
+          // the old server's terminate ends within the delay
+          yield* TestClock.adjust("1 second")
+          yield* Deferred.succeed(gate, undefined)
+          assert.deepStrictEqual(yield* Process.awaitExit(named), ExitReason.killed)
+          yield* TestClock.adjust("1 second")
+          // the restart timer's message is ahead of this request
+          const children = yield* Supervisor.whichChildren(parent)
+          assert.strictEqual(children[0]!.status, "running")
+          assert.notDeepEqual(pidOf(children, "inner"), innerPid)
+          const newNamed = yield* GenServer.named(Slow, name)
+          assert.strictEqual(yield* GenServer.call(newNamed, new Ping()), "pong")
+          assert.notDeepEqual(Option.getOrThrow(newNamed.whereis()), named)
+          assert.isTrue(yield* Process.isAlive(parentPid))
+        })
+      )
+    )
+  })
+
+  describe("ignore (OTP's ignore from a child's start)", () => {
+    const ignoring = (id: string, restart?: ChildSpec.Restart): ChildSpec.ChildSpec<Errors.Ignored, never> => ({
+      id,
+      start: Effect.fail(new Errors.Ignored()),
+      ...(restart === undefined ? {} : { restart })
+    })
+
+    it.effect("at the supervisor's start: recorded as not running, not a failure; a temporary one is forgotten", () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          const sup = yield* Supervisor.start({
+            children: [worker("a", log), ignoring("quiet"), ignoring("gone", "temporary"), worker("b", log)]
+          })
+          const children = yield* Supervisor.whichChildren(sup)
+          assert.deepStrictEqual(children, [
+            {
+              id: "a",
+              pid: Option.some(pidOf(children, "a")),
+              status: "running",
+              type: "worker",
+              restart: "permanent"
+            },
+            { id: "quiet", pid: Option.none(), status: "stopped", type: "worker", restart: "permanent" },
+            { id: "b", pid: Option.some(pidOf(children, "b")), status: "running", type: "worker", restart: "permanent" }
+          ])
+          assert.deepStrictEqual(yield* Supervisor.countChildren(sup), {
+            specs: 3,
+            active: 2,
+            supervisors: 0,
+            workers: 3
+          })
+          assert.deepStrictEqual(log, ["start a", "start b"])
+        })
+      )
+    )
+
+    it.effect("startChild succeeds with the Ignored value; the child is kept stopped", () =>
+      withNode(
+        Effect.gen(function* () {
+          const sup = yield* Supervisor.start({ children: [] })
+          const result: Process.Pid<never, unknown> | Errors.Ignored = yield* Supervisor.startChild(
+            sup,
+            ignoring("quiet")
+          )
+          assert.deepStrictEqual(result, new Errors.Ignored())
+          assert.deepStrictEqual(yield* Supervisor.startChild(sup, ignoring("gone", "temporary")), new Errors.Ignored())
+          assert.deepStrictEqual(yield* Supervisor.whichChildren(sup), [
+            { id: "quiet", pid: Option.none(), status: "stopped", type: "worker", restart: "permanent" }
+          ])
+        })
+      )
+    )
+
+    it.effect("a restart whose start is ignored leaves the child stopped, not restarting, not a failure", () =>
+      withNode(
+        Effect.gen(function* () {
+          let starts = 0
+          const once: ChildSpec.ChildSpec<Errors.Ignored, any> = {
+            id: "once",
+            start: Effect.suspend(() =>
+              ++starts === 1 ? Process.spawnLink(Process.receive()) : Effect.fail(new Errors.Ignored())
+            )
+          }
+          const sup = yield* Supervisor.start({ intensity: Supervisor.intensity(1, "5 seconds"), children: [once] })
+          const children = yield* crash(sup, "once")
+          assert.deepStrictEqual(children, [
+            { id: "once", pid: Option.none(), status: "stopped", type: "worker", restart: "permanent" }
+          ])
+          assert.strictEqual(starts, 2)
+          assert.isTrue(yield* Process.isAlive(Option.getOrThrow(sup.whereis())))
+        })
+      )
+    )
+  })
 })

@@ -430,7 +430,8 @@ export const takeQuiz = <X>(
       InvalidChildSpec: Effect.die,
       StartTimeout: Effect.die,
       InitFailed: Effect.die,
-      NodeClosed: Effect.die
+      NodeClosed: Effect.die,
+      ChildStartFailed: Effect.die
     })
   )
 }

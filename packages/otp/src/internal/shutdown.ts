@@ -1,24 +1,46 @@
 /**
  * Stopping children the way OTP's supervisor does: monitor, unlink, send the exit signal `shutdown`
  * (or `kill`), wait for the `Down` within the budget, then `kill`. Runs inside the supervisor process.
+ * A child that does not stop the way it was asked to is reported through the Logger (OTP's
+ * `shutdown_error`): nothing dies silently.
  *
  * @internal
  */
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Option } from "effect"
+import type * as ChildSpec from "../ChildSpec.ts"
 import * as ExitReason from "../ExitReason.ts"
 import type * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
 
-const isExitFrom = (pid: Pid.Pid<never, unknown>) => (m: unknown) =>
-  m instanceof kernel.ExitMessage && kernel.recordOf(m.from) === kernel.recordOf(pid)
+/** A child to stop: what a shutdown needs to know of its spec. */
+export interface Stopping {
+  readonly pid: Pid.Pid<never, unknown>
+  readonly spec: {
+    readonly id: string
+    readonly shutdown: ChildSpec.Normalized["shutdown"]
+    readonly restart: ChildSpec.Restart
+  }
+}
 
-/** Prepares a stop: monitor and unlink, and drop an EXIT from the child that may have arrived already. */
-const prepare = (self: kernel.ProcessRecord, pid: Pid.Pid<never, unknown>): kernel.MonitorRef => {
+/**
+ * Prepares a stop: monitor and unlink, and take an EXIT from the child that may have arrived
+ * already (its reason is the child's exit reason, as OTP's `unlink_flush`).
+ */
+const prepare = (
+  self: kernel.ProcessRecord,
+  pid: Pid.Pid<never, unknown>
+): { readonly ref: kernel.MonitorRef; readonly exited: ExitReason.ExitReason | undefined } => {
   const target = kernel.liveRecordOf(pid)
   const ref = kernel.monitorRecord(self, target, pid)
   if (target !== undefined) kernel.unlinkRecords(self, target)
-  kernel.flushMessages(self, isExitFrom(pid))
-  return ref
+  const record = kernel.recordOf(pid)
+  let exited: ExitReason.ExitReason | undefined
+  kernel.flushMessages(self, (m) => {
+    if (!(m instanceof kernel.ExitMessage) || kernel.recordOf(m.from) !== record) return false
+    exited = m.reason
+    return true
+  })
+  return { ref, exited }
 }
 
 const downOf = (ref: kernel.MonitorRef) => (m: unknown) => m instanceof kernel.DownMessage && m.ref === ref
@@ -40,24 +62,58 @@ const signal = (self: kernel.ProcessRecord, pid: Pid.Pid<never, unknown>, kind: 
   if (target !== undefined) kernel.exitSignal(target, self.pid, ExitReason.shutdown, kind)
 }
 
-/** Stops one child; returns the reason it exited with. */
-export const shutdownChild = (
+/**
+ * Whether a child stopped the way it was asked to (OTP's `do_terminate`): `Killed` for
+ * `brutalKill`, `Shutdown` otherwise; `Normal` is fine for a child that is not permanent.
+ */
+const stoppedCleanly = (reason: ExitReason.ExitReason, child: Stopping): boolean => {
+  if (reason._tag === "Normal") return child.spec.restart !== "permanent"
+  if (child.spec.shutdown === "brutalKill") return reason._tag === "Killed"
+  return reason._tag === "Shutdown" && Option.isNone(reason.term)
+}
+
+/**
+ * OTP's `shutdown_error` report: a child killed after its budget ran out, or one that exited with
+ * another reason than the one asked for while its supervisor was stopping it.
+ */
+const report = (
   self: kernel.ProcessRecord,
-  pid: Pid.Pid<never, unknown>,
-  shutdown: number | "brutalKill" | "infinity"
+  child: Stopping,
+  reason: ExitReason.ExitReason
 ): Effect.Effect<ExitReason.ExitReason> =>
+  stoppedCleanly(reason, child)
+    ? Effect.succeed(reason)
+    : Effect.as(
+        Effect.logError(
+          `supervisor ${self.pid}: child "${child.spec.id}" ${child.pid} did not stop cleanly: ${String(reason)}`
+        ).pipe(
+          Effect.annotateLogs({
+            event: "SHUTDOWN_ERROR",
+            child: child.spec.id,
+            childPid: String(child.pid),
+            reason: reason._tag
+          })
+        ),
+        reason
+      )
+
+/** Stops one child; returns the reason it exited with (reported when it is not the one asked for). */
+export const shutdownChild = (self: kernel.ProcessRecord, child: Stopping): Effect.Effect<ExitReason.ExitReason> =>
   Effect.suspend(() => {
-    const ref = prepare(self, pid)
+    const pid = child.pid
+    const shutdown = child.spec.shutdown
+    const { ref, exited } = prepare(self, pid)
+    const settle = (down: ExitReason.ExitReason | undefined) => report(self, child, exited ?? down!)
     if (shutdown === "brutalKill") {
       signal(self, pid, "kill")
-      return Effect.map(awaitDown(self, ref, undefined), (reason) => reason!)
+      return Effect.flatMap(awaitDown(self, ref, undefined), settle)
     }
     signal(self, pid, "exit")
-    if (shutdown === "infinity") return Effect.map(awaitDown(self, ref, undefined), (reason) => reason!)
+    if (shutdown === "infinity") return Effect.flatMap(awaitDown(self, ref, undefined), settle)
     return Effect.flatMap(awaitDown(self, ref, shutdown), (reason) => {
-      if (reason !== undefined) return Effect.succeed(reason)
+      if (reason !== undefined) return settle(reason)
       signal(self, pid, "kill")
-      return Effect.map(awaitDown(self, ref, undefined), (late) => late!)
+      return Effect.flatMap(awaitDown(self, ref, undefined), settle)
     })
   })
 
@@ -65,26 +121,23 @@ export const shutdownChild = (
  * Stops many children at once under one budget: every child gets its signal first, then the
  * supervisor waits for the `Down`s; those still alive when the budget runs out are killed.
  */
-export const shutdownChildren = (
-  self: kernel.ProcessRecord,
-  children: ReadonlyArray<{
-    readonly pid: Pid.Pid<never, unknown>
-    readonly shutdown: number | "brutalKill" | "infinity"
-  }>
-): Effect.Effect<void> =>
+export const shutdownChildren = (self: kernel.ProcessRecord, children: ReadonlyArray<Stopping>): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (children.length === 0) return Effect.void
-    const pending = new Map<kernel.MonitorRef, Pid.Pid<never, unknown>>()
+    const pending = new Map<
+      kernel.MonitorRef,
+      { readonly child: Stopping; readonly exited: ExitReason.ExitReason | undefined }
+    >()
     let budget: number | "infinity" = 0
     for (const child of children) {
-      const ref = prepare(self, child.pid)
-      pending.set(ref, child.pid)
-      if (child.shutdown === "brutalKill") {
+      const { ref, exited } = prepare(self, child.pid)
+      pending.set(ref, { child, exited })
+      if (child.spec.shutdown === "brutalKill") {
         signal(self, child.pid, "kill")
       } else {
         signal(self, child.pid, "exit")
-        if (child.shutdown === "infinity") budget = "infinity"
-        else if (budget !== "infinity") budget = Math.max(budget, child.shutdown)
+        if (child.spec.shutdown === "infinity") budget = "infinity"
+        else if (budget !== "infinity") budget = Math.max(budget, child.spec.shutdown)
       }
     }
     const isPendingDown = (m: unknown) => m instanceof kernel.DownMessage && pending.has(m.ref)
@@ -100,11 +153,13 @@ export const shutdownChildren = (
                 : kernel.receiveWithin(self, isPendingDown, Duration.millis(Math.max(0, deadline - now)))
             return Effect.flatMap(wait, (m) => {
               if (m === kernel.TimedOut) {
-                for (const pid of pending.values()) signal(self, pid, "kill")
+                for (const { child } of pending.values()) signal(self, child.pid, "kill")
                 return collect(undefined)
               }
-              pending.delete((m as kernel.DownMessage).ref)
-              return collect(deadline)
+              const down = m as kernel.DownMessage
+              const { child, exited } = pending.get(down.ref)!
+              pending.delete(down.ref)
+              return Effect.andThen(report(self, child, exited ?? down.reason), collect(deadline))
             })
           }
         )

@@ -4,8 +4,8 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Exit, type Fiber, Option, Schedule } from "effect"
-import type * as ChildSpec from "../ChildSpec.ts"
+import { Cause, Clock, Duration, Effect, Exit, type Fiber, Option, Schedule } from "effect"
+import * as ChildSpec from "../ChildSpec.ts"
 import * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
@@ -17,46 +17,50 @@ export type Step = (now: number, input: unknown) => Effect.Effect<unknown, unkno
 export const makeStep = (intensity: Schedule.Schedule<unknown, unknown>): Effect.Effect<Step> =>
   Schedule.toStep(intensity) as unknown as Effect.Effect<Step>
 
-const pidOf = (started: ChildSpec.Started): Pid.Pid<never, unknown> | undefined => {
+/** The pid a start's result names, or undefined (not a pid, nor a reference to a live process). */
+const pidOf = (started: unknown): Pid.Pid<never, unknown> | undefined => {
   if (Pid.isPid(started)) return started
-  return Option.getOrUndefined(
-    (started as { readonly whereis: () => Option.Option<Pid.Pid<never, unknown>> }).whereis()
-  )
+  if (typeof started !== "object" || started === null) return undefined
+  const whereis = (started as { readonly whereis?: unknown }).whereis
+  if (typeof whereis !== "function") return undefined
+  try {
+    const found: unknown = whereis.call(started)
+    return Option.isOption(found) && Option.isSome(found) && Pid.isPid(found.value) ? found.value : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**
- * Runs a child's start inside the supervisor and makes sure the child is linked to it; a child
- * that is already dead gives the supervisor an EXIT with `NoProc`, as a link to it would.
- */
-export const startLinked = (
-  self: kernel.ProcessRecord,
-  start: Effect.Effect<ChildSpec.Started, unknown, unknown>
-): Effect.Effect<Pid.Pid<never, unknown>, unknown> =>
-  Effect.flatMap(start as Effect.Effect<ChildSpec.Started, unknown>, (started) => {
-    const pid = linkStarted(self, started)
-    return pid === undefined ? Effect.fail(noLivePid()) : Effect.succeed(pid)
-  })
-
-/**
- * What {@link startLinked} does once the start has succeeded, for a caller that runs the start
- * itself: links the started child to the supervisor (or gives the supervisor an EXIT with `NoProc`
- * when it is already dead) and returns its pid; undefined when the start gave no pid, a start
- * failure with {@link noLivePid}.
+ * What comes of a child's start that succeeded: links the started child to the supervisor (or gives
+ * the supervisor an EXIT with `NoProc` when it is already dead, as a link to it would) and returns
+ * its pid; `NotAProcess` when the start returned no process, a failed start.
  */
 export const linkStarted = (
   self: kernel.ProcessRecord,
-  started: ChildSpec.Started
-): Pid.Pid<never, unknown> | undefined => {
+  started: unknown
+): Pid.Pid<never, unknown> | ChildSpec.NotAProcess => {
   const pid = pidOf(started)
-  if (pid === undefined) return undefined
+  if (pid === undefined) return new ChildSpec.NotAProcess({ value: started })
   const target = kernel.liveRecordOf(pid)
   if (target !== undefined) kernel.linkRecords(self, target)
   else kernel.deliverSystemMade(self, new kernel.ExitMessage(pid, ExitReason.noProc))
   return pid
 }
 
-/** The error of a start that succeeded without a live pid. */
-export const noLivePid = (): Error => new Error("the child's start returned no live pid")
+/**
+ * The error of a child's start that failed: its typed error when it failed with one, or the
+ * `Failure` exit reason with the whole cause when it died (threw) or was interrupted. A supervisor
+ * never dies of its child's start.
+ */
+export const startErrorOf = (cause: Cause.Cause<unknown>): unknown => {
+  const reasons = cause.reasons
+  return reasons.length === 1 && Cause.isFailReason(reasons[0]!) ? reasons[0].error : ExitReason.failureCause(cause)
+}
+
+/** The exit reason a failed start counts as, for the intensity and the give-up term. */
+export const reasonOfStartError = (error: unknown): ExitReason.ExitReason =>
+  error instanceof ExitReason.Failure ? error : ExitReason.failure(error)
 
 /** What one intensity step decided. */
 export type Decision =
