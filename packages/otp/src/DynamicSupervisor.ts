@@ -30,11 +30,32 @@
  *   exit signal at once; those still alive when the largest of their `shutdown` budgets has passed
  *   are killed.
  * - When the intensity is exceeded, it stops all children and exits with
- *   `Shutdown(MaxRestartIntensity)`, like `Supervisor`.
+ *   `Shutdown(MaxRestartIntensity)`, like `Supervisor`. An invalid `intensity` fails its start with
+ *   `Supervisor.InvalidIntensity`.
+ * - It never dies of what a child's start does: `startChild` fails with the start's own typed
+ *   error, or with `ChildStartFailed` when the start dies (its `error` is the `Failure` exit reason
+ *   with the cause) or returns no process (`ChildSpec.NotAProcess`); the other children are untouched.
+ * - A start that fails with `Errors.Ignored` adds no child: `startChild` succeeds with the `Ignored`
+ *   value. A restart that is ignored forgets the child.
+ * - A restart that fails is retried through a message to itself (OTP's `try_again_restart`), each
+ *   attempt counting toward the intensity; in between it answers requests, reports the child with
+ *   `status: "restarting"` (and the pid it had), and `terminateChild(thatPid)` ends the retries.
+ * - A child killed after its budget, or exiting abnormally while being stopped, is reported through
+ *   the Logger (`event: "SHUTDOWN_ERROR"`, OTP's `shutdown_error`).
  *
  * ## When not to use it
  *
  * For a fixed set of children known at start: use `Supervisor`, which also gives them ids and an order.
+ *
+ * ## Differences from OTP
+ *
+ * - `start_child` returns `{error, Reason}` for any failed start; here a start's typed error is
+ *   returned as it is, and a start that crashed or returned no process gives `ChildStartFailed`
+ *   (`error`: the `Failure` exit reason, or `NotAProcess`).
+ * - `:ignore` (Elixir) / `{ok, undefined}` (OTP) is the `Errors.Ignored` value as `startChild`'s success.
+ * - `which_children` reports a child being restarted as `restarting` without a pid; here
+ *   `ChildInfo.status` is `"restarting"` and `pid` is the pid it had.
+ * - Giving up exits with `Shutdown(MaxRestartIntensity { id, reason })` rather than `shutdown`.
  *
  * @since 0.1.0
  */

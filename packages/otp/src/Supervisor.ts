@@ -61,6 +61,11 @@
  * workers holding network connections. The schedule's state lives as long as the supervisor: a
  * backoff schedule keeps growing across bursts (the sliding window does not).
  *
+ * The window is OTP's `add_restart`: a restart exactly `within` old still counts, one a millisecond
+ * older does not. `intensity(maxRestarts, within)` needs an integer `maxRestarts` ≥ 0 and a
+ * `within` > 0 (a zero window would never give up); otherwise the supervisor's start fails with
+ * `InvalidIntensity` naming the field and the value, before any child starts.
+ *
  * When the supervisor gives up, it logs the reason and exits with
  * `Shutdown(MaxRestartIntensity { id, reason })`, naming the child whose restart was refused.
  *
@@ -68,10 +73,45 @@
  *
  * - Children start in the order of `children`; if one fails to start, the children already started
  *   are stopped in reverse order and the supervisor's start fails with `ChildStartFailed` naming the child.
+ * - A supervisor never dies of what a child's start does. A start that fails gives
+ *   `ChildStartFailed { id, error }` with its typed error; one that dies (throws) gives it with the
+ *   `Failure` exit reason holding the whole cause; one that returns something that is not a process
+ *   gives it with `ChildSpec.NotAProcess`. The same holds for `startChild` and `restartChild`,
+ *   whatever the strategy: the supervisor and its other children are untouched.
+ * - A start that fails with `Errors.Ignored` (OTP's `ignore`) is not a failure: the child is
+ *   recorded as stopped (pid `None`; a temporary one is forgotten), and `startChild` succeeds with
+ *   the `Ignored` value.
+ * - A restart that fails to start the child counts toward the intensity and is retried as OTP's
+ *   `try_again_restart`: the supervisor sends itself a message, so it answers `whichChildren`,
+ *   `countChildren`, `terminateChild` and the rest between attempts. Meanwhile the child is reported
+ *   with `status: "restarting"`; `terminateChild` stops the retries. Each attempt restarts the group
+ *   the strategy names again (`oneForAll`: all children).
  * - On shutdown, children are stopped in reverse start order, each within its `shutdown` budget:
  *   exit signal `Shutdown`, then `kill` when the budget runs out (`brutalKill`: `kill` at once).
- * - A restart that fails to start the child counts toward the intensity and is retried.
+ *   A child killed after its budget, or one that exits with another reason than `Shutdown` while it
+ *   is being stopped, is reported through the Logger (an error annotated `event: "SHUTDOWN_ERROR"`,
+ *   OTP's `shutdown_error`).
  * - Invalid specs fail at start with `InvalidChildSpec` naming the field.
+ *
+ * ## A restarted child whose name is still taken: delay the restart
+ *
+ * A sub-supervisor is killed while its child, registered as `"db"`, traps exits and runs a slow
+ * `terminate` (it flushes a buffer for a second). The parent restarts the sub-supervisor at once;
+ * its new child cannot register `"db"`, still held by the old one, so the start fails
+ * (`ChildStartFailed` with `AlreadyRegistered`); the parent retries at once, fails again, and burns
+ * its whole intensity in milliseconds, then gives up with
+ * `Shutdown(MaxRestartIntensity { id: "sub", reason: Failure(ChildStartFailed(...)) })`.
+ * OTP has the same race. The remedy OTP lacks is a restart delay longer than the `terminate`:
+ *
+ * ```ts
+ * Supervisor.start({
+ *   intensity: Schedule.max([Supervisor.intensity(3, "5 seconds"), Schedule.spaced("2 seconds")]),
+ *   children: [Supervisor.childSpec("sub", { children: [GenServer.childSpec("db", Db, config, { name: "db", trapExit: true })] })]
+ * })
+ * ```
+ *
+ * The parent then waits 2 seconds before each restart (answering requests meanwhile, the child
+ * reported as `"restarting"`); by then the old server has finished its `terminate` and freed the name.
  *
  * **Gotcha**: `kill` interrupts the child's fiber; a child stuck in an uninterruptible region (or a
  * synchronous JS loop) cannot be killed by anything in JavaScript. Keep CPU-bound work on a worker pool.
@@ -87,6 +127,23 @@
  *
  * For fibers whose lifetime is one request or one scope: `Effect.forkScoped` and `FiberSet` are
  * simpler. Supervise long-lived processes that must come back after a crash.
+ *
+ * ## Differences from OTP
+ *
+ * Each maps one to one to OTP's behaviour:
+ *
+ * | OTP | here |
+ * |---|---|
+ * | `{error, {shutdown, {failed_to_start_child, Id, Reason}}}` from `start_link` | the start fails with `ChildStartFailed { id, error }` |
+ * | `{error, Reason}` from `start_child` / `restart_child` | `ChildStartFailed { id, error }` (and `AlreadyPresent`, `ChildRunning`, `ChildNotFound`, `InvalidChildSpec`) |
+ * | a start that crashes: `Reason` is the crash | `error` is the `Failure` exit reason with the whole cause |
+ * | a start returning something else than `{ok, Pid}`: `{bad_start_spec, ...}` | `error` is `ChildSpec.NotAProcess { value }` |
+ * | `ignore` → `{ok, undefined}` from `start_child` | `startChild` succeeds with the `Errors.Ignored` value; `restartChild` fails with `ChildStartFailed` holding it (it has no pid to return) |
+ * | `which_children`: pid, `restarting` or `undefined` | `ChildInfo.pid` (`Some` / `None`) and `ChildInfo.status` (`"running"`, `"restarting"`, `"stopped"`) |
+ * | gives up: exits `shutdown`, logs `reached_max_restart_intensity` | exits `Shutdown(MaxRestartIntensity { id, reason })` and logs it |
+ * | `intensity` and `period` checked by `supervisor_data` (`{error, {invalid_intensity, I}}`) | the start fails with `InvalidIntensity { field, value, reason }` |
+ * | `shutdown_error` supervisor report | an error log annotated `event: "SHUTDOWN_ERROR"`, with `child`, `childPid` and `reason` |
+ * | intensity 1 restart in 5 s by default, no backoff | 3 in 5 s by default; the intensity is a `Schedule`, so a delay or backoff composes with it |
  *
  * @since 0.1.0
  */

@@ -953,10 +953,19 @@ describe("Supervisor failure paths", () => {
       handleCall: { Ping: (_, gate) => Effect.succeed(GenServer.reply("pong", gate)) },
       terminate: (_, gate) => Deferred.await(gate)
     })
-    const inner = (name: string, gate: Deferred.Deferred<void>) =>
-      Supervisor.childSpec("inner", {
+    /** The sub-supervisor; `starts` counts its starts. */
+    const inner = (name: string, gate: Deferred.Deferred<void>, starts: { n: number } = { n: 0 }) => {
+      const spec = Supervisor.childSpec("inner", {
         children: [GenServer.childSpec("named", Slow, gate, { name, trapExit: true })]
       })
+      return {
+        ...spec,
+        start: Effect.suspend(() => {
+          starts.n++
+          return spec.start
+        })
+      }
+    }
     /** Kills the sub-supervisor and waits until it is dead: its EXIT is in the parent's mailbox. */
     const killInner = (parent: Supervisor.Supervisor) =>
       Effect.gen(function* () {
@@ -1013,13 +1022,16 @@ describe("Supervisor failure paths", () => {
         Effect.gen(function* () {
           const name = "race/delay"
           const gate = yield* Deferred.make<void>()
+          const starts = { n: 0 }
           const parent = yield* Supervisor.start({
             intensity: Schedule.max([Supervisor.intensity(3, "5 seconds"), Schedule.spaced("2 seconds")]),
-            children: [inner(name, gate)]
+            children: [inner(name, gate, starts)]
           })
           const parentPid = Option.getOrThrow(parent.whereis())
           const { innerPid, named } = yield* killInner(parent)
+          // the parent handled the EXIT before this request, and made no attempt: it waits 2 s
           assert.strictEqual((yield* Supervisor.whichChildren(parent))[0]!.status, "restarting")
+          assert.strictEqual(starts.n, 1)
           // the old server's terminate ends within the delay
           yield* TestClock.adjust("1 second")
           yield* Deferred.succeed(gate, undefined)
@@ -1028,6 +1040,7 @@ describe("Supervisor failure paths", () => {
           // the restart timer's message is ahead of this request
           const children = yield* Supervisor.whichChildren(parent)
           assert.strictEqual(children[0]!.status, "running")
+          assert.strictEqual(starts.n, 2)
           assert.notDeepEqual(pidOf(children, "inner"), innerPid)
           const newNamed = yield* GenServer.named(Slow, name)
           assert.strictEqual(yield* GenServer.call(newNamed, new Ping()), "pong")
