@@ -740,6 +740,9 @@ const restartPendingNow = (state: State): Effect.Effect<GenServer.NoReplyResult<
         GenServer.noreply(state)
       )
     }
+    // as OTP, only the child that failed is restarting; the others not started are stopped until
+    // its next attempt restarts the group again
+    for (const c of group) if (c !== failure.failed && c.pid === undefined) state.pending.delete(c.spec.id)
     const id = failure.failed.spec.id
     kernel.deliverSystemMade(state.self, new TryAgain(id, supervision.reasonOfStartError(failure.error)))
     return Effect.as(
@@ -809,6 +812,13 @@ const infoOf = (state: State, child: Child): ChildInfo => ({
   type: child.spec.type,
   restart: child.spec.restart
 })
+
+const infosOf = (state: State): Array<ChildInfo> => {
+  const children = state.children
+  const out = new Array<ChildInfo>(children.length)
+  for (let i = 0; i < children.length; i++) out[i] = infoOf(state, children[i]!)
+  return out
+}
 
 const significantNeedsAutoShutdown = (id: string) =>
   new ChildSpec.InvalidChildSpec({
@@ -914,13 +924,7 @@ const supervisorBehaviour = GenServer.behaviour({
       }),
     // handlers are called when their request is handled: an answer computed now is an `Exit`, which
     // the server loop applies without running an effect
-    WhichChildren: (_, state) =>
-      Effect.succeed(
-        GenServer.reply(
-          state.children.map((child) => infoOf(state, child)),
-          state
-        )
-      ),
+    WhichChildren: (_, state) => Effect.succeed(GenServer.reply(infosOf(state), state)),
     CountChildren: (_, state) =>
       Effect.succeed(
         GenServer.reply(

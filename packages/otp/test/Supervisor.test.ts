@@ -696,6 +696,40 @@ describe("Supervisor failure paths", () => {
       )
   )
 
+  it.effect("oneForAll: between attempts only the failed child is restarting; the rest not started are stopped", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const flaky = yield* gated
+        const sup = yield* Supervisor.start({
+          strategy: "oneForAll",
+          intensity: Supervisor.intensity(5, "5 seconds"),
+          children: [worker("a", log), flaky.spec, worker("c", log)]
+        })
+        log.length = 0
+        yield* Process.exit(pidOf(yield* Supervisor.whichChildren(sup), "flaky"), ExitReason.failure("boom"))
+        assert.strictEqual(yield* Queue.take(flaky.entered), 2)
+        const which = yield* Effect.forkChild(Supervisor.whichChildren(sup), { startImmediately: true })
+        yield* Queue.offer(flaky.release, "fail")
+        const children = yield* Fiber.join(which)
+        assert.deepStrictEqual(children, [
+          { id: "a", pid: Option.some(pidOf(children, "a")), status: "running", type: "worker", restart: "permanent" },
+          { id: "flaky", pid: Option.none(), status: "restarting", type: "worker", restart: "permanent" },
+          { id: "c", pid: Option.none(), status: "stopped", type: "worker", restart: "permanent" }
+        ])
+        // the next attempt restarts the whole group again, and this time the child starts
+        assert.strictEqual(yield* Queue.take(flaky.entered), 3)
+        yield* Queue.offer(flaky.release, "start")
+        const after = yield* Supervisor.whichChildren(sup)
+        assert.deepStrictEqual(
+          after.map((c) => c.status),
+          ["running", "running", "running"]
+        )
+        assert.deepStrictEqual(log, ["stop c", "stop a", "start a", "stop a", "start a", "start c"])
+      })
+    )
+  )
+
   for (const strategy of strategies) {
     it.effect(`${strategy}: gives up after the crash and N failed attempts (N+1 restarts in the window)`, () =>
       withNode(
