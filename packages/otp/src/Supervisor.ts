@@ -104,9 +104,18 @@
  * OTP has the same race. The remedy OTP lacks is a restart delay longer than the `terminate`:
  *
  * ```ts
- * Supervisor.start({
+ * import { Schedule } from "effect"
+ * import { GenServer, Supervisor } from "effect-otp"
+ * import { Counter } from "./counter.ts"
+ *
+ * // `Counter` stands for the server registered as "db"
+ * const tree = Supervisor.start({
  *   intensity: Schedule.max([Supervisor.intensity(3, "5 seconds"), Schedule.spaced("2 seconds")]),
- *   children: [Supervisor.childSpec("sub", { children: [GenServer.childSpec("db", Db, config, { name: "db", trapExit: true })] })]
+ *   children: [
+ *     Supervisor.childSpec("sub", {
+ *       children: [GenServer.childSpec("db", Counter, 0, { name: "db", trapExit: true })]
+ *     })
+ *   ]
  * })
  * ```
  *
