@@ -148,6 +148,7 @@
  * | a start that crashes: `Reason` is the crash | `error` is the `Failure` exit reason with the whole cause |
  * | a start returning something else than `{ok, Pid}`: `{bad_start_spec, ...}` | `error` is `ChildSpec.NotAProcess { value }` |
  * | `ignore` → `{ok, undefined}` from `start_child` | `startChild` succeeds with the `Errors.Ignored` value; `restartChild` fails with `ChildStartFailed` holding it (it has no pid to return) |
+ * | `restart_child` / `delete_child` of a restarting child: `{error, restarting}` | they act on it as on a stopped child: `restartChild` starts it now, `deleteChild` removes it; either ends the retries |
  * | `which_children`: pid, `restarting` or `undefined` | `ChildInfo.pid` (`Some` / `None`) and `ChildInfo.status` (`"running"`, `"restarting"`, `"stopped"`) |
  * | gives up: exits `shutdown`, logs `reached_max_restart_intensity` | exits `Shutdown(MaxRestartIntensity { id, reason })` and logs it |
  * | `intensity` and `period` checked by `supervisor_data` (`{error, {invalid_intensity, I}}`) | the start fails with `InvalidIntensity { field, value, reason }` |
