@@ -864,14 +864,16 @@ describe("Supervisor failure paths", () => {
       ]
     ]
     for (const [what, make, expected] of cases) {
-      it.effect(`${what} fails both supervisors' starts with InvalidIntensity; no child starts`, () =>
+      it.effect(`${what} fails both supervisors' starts with InvalidIntensity; nothing runs`, () =>
         withNode(
           Effect.gen(function* () {
+            const node = yield* Node.Node
             const log: Array<string> = []
             const error = yield* Effect.flip(Supervisor.start({ intensity: make(), children: [worker("a", log)] }))
             assert.deepStrictEqual(error, expected)
             assert.deepStrictEqual(log, [])
             assert.deepStrictEqual(yield* Effect.flip(DynamicSupervisor.start({ intensity: make() })), expected)
+            assert.deepStrictEqual(node.processes(), [])
           })
         )
       )
@@ -1135,6 +1137,30 @@ describe("Supervisor failure paths", () => {
           assert.deepStrictEqual(yield* Supervisor.whichChildren(sup), [
             { id: "quiet", pid: Option.none(), status: "stopped", type: "worker", restart: "permanent" }
           ])
+        })
+      )
+    )
+
+    it.effect("a GenServer whose init answers GenServer.ignore: startChild gives Ignored, the child is stopped", () =>
+      withNode(
+        Effect.gen(function* () {
+          const Optional = GenServer.behaviour({
+            init: (enabled: boolean) => (enabled ? Effect.succeed(GenServer.ok(0)) : GenServer.ignore)
+          })
+          const sup = yield* Supervisor.start({ children: [GenServer.childSpec("on", Optional, true)] })
+          const result: Process.Pid<never, unknown> | Errors.Ignored = yield* Supervisor.startChild(
+            sup,
+            GenServer.childSpec("off", Optional, false)
+          )
+          assert.deepStrictEqual(result, new Errors.Ignored())
+          const children = yield* Supervisor.whichChildren(sup)
+          assert.deepStrictEqual(
+            children.map((c) => [c.id, c.status]),
+            [
+              ["on", "running"],
+              ["off", "stopped"]
+            ]
+          )
         })
       )
     )
