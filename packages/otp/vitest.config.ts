@@ -1,8 +1,11 @@
 import { defineProject } from "vitest/config"
+import { project } from "../../vitest.shared.ts"
 
-export default defineProject({
-  test: {
-    name: "effect-otp",
-    include: ["test/**/*.test.ts"]
-  }
-})
+export default defineProject(
+  project({
+    test: {
+      name: "effect-otp",
+      include: ["test/**/*.test.ts"]
+    }
+  })
+)

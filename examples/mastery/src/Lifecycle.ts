@@ -51,7 +51,16 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Option, Schema } from "effect"
-import { Application, DynamicSupervisor, type GenServer, Node, type Pid, Supervisor } from "effect-otp"
+import {
+  Application,
+  type ChildSpec,
+  DynamicSupervisor,
+  type GenServer,
+  Node,
+  type Pid,
+  type Process,
+  Supervisor
+} from "effect-otp"
 import * as QuizManagerServer from "./boundary/QuizManager.ts"
 import * as QuizSession from "./boundary/QuizSession.ts"
 import type * as Quiz from "./core/Quiz.ts"
@@ -75,7 +84,10 @@ export const rootName = "mastery"
  * @since 0.1.0
  * @category tree
  */
-export const children = [QuizManagerServer.childSpec(), QuizSession.supervisorChildSpec()] as const
+export const children: readonly [Child, Child] = [QuizManagerServer.childSpec(), QuizSession.supervisorChildSpec()]
+
+// Written out so that the published declarations name the public `GenServer.StartError`.
+type Child = ChildSpec.ChildSpec<GenServer.StartError, Node.Node | Process.Self<unknown>>
 
 /**
  * The supervision tree: building it starts the root supervisor, the quiz manager, then the

@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import { Boundary, Core, Lifecycle } from "@effect-otp/example-mastery"
+import { Boundary, Core, Lifecycle } from "#mastery"
 import { Console, Context, Effect, Exit, Layer, Logger, Option, Scope, Terminal } from "effect"
 import { Application, Node, Process, Supervisor } from "effect-otp"
 
