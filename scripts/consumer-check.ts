@@ -7,7 +7,8 @@
  *    `publint` and `@arethetypeswrong/cli` (any error fails the check).
  * 2. Makes a fresh project in a temporary directory and installs the tarballs plus `effect` and
  *    `@effect/platform-node` from the registry, then `node@24`, `typescript` and `@types/node` as
- *    dev dependencies: the README's "Use it in your project" steps. It checks that the project has
+ *    dev dependencies, and approves `node`'s install script: the README's "Use it in your project"
+ *    steps. It checks that the project has
  *    exactly one copy of `effect`.
  * 3. Runs the README's examples (hello, supervision) and a WorkerPool call with the project's
  *    Node (`npx node file.ts`, the user's own TypeScript run by Node 24, the packages' built
@@ -106,7 +107,7 @@ try {
   // 2. a fresh project: the README's install steps
   fs.writeFileSync(
     path.join(project, "package.json"),
-    `${JSON.stringify({ name: "consumer", private: true, type: "module", allowScripts: { node: true } }, null, 2)}\n`
+    `${JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2)}\n`
   )
   const npmInstall = ["install", "--no-audit", "--no-fund", "--prefer-offline"]
   run("npm", [...npmInstall, ...files, `effect@${effectRange}`, `@effect/platform-node@${effectRange}`], {
@@ -117,6 +118,7 @@ try {
     cwd: project,
     env: userEnv
   })
+  run("npm", ["install-scripts", "approve", "node"], { cwd: project, env: userEnv })
   const effects = run("npm", ["ls", "effect", "--all", "--parseable"], { cwd: project, env: userEnv })
     .split("\n")
     .filter((line) => line.trim() !== "")
