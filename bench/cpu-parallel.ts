@@ -2,7 +2,7 @@
  * CPU parallelism on a WorkerPool: `4 × cores` jobs of `fib(32)` on a pool of `cores` threads,
  * against the same jobs one after the other on the main thread.
  *
- *   node bench/cpu-parallel.ts [--quick] [--json <file>]
+ *   npx node bench/cpu-parallel.ts [--quick] [--json <file>]
  *
  * Self-contained: this file is also the worker module (it serves when it is not the main thread).
  * Reported, each as median / min / max over the repetitions:

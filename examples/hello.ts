@@ -1,6 +1,6 @@
 /**
  * The README's first example: spawn a process, send it a message, receive the answer.
- * Run it with `node examples/hello.ts` (Node 24: `npx node examples/hello.ts` on a machine with an older Node).
+ * Run it with `npx node examples/hello.ts` (the project's Node 24, whatever Node the machine has).
  */
 import { Effect } from "effect"
 import { Node, Process } from "effect-otp"

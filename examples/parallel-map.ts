@@ -1,8 +1,8 @@
 /**
  * A CPU-bound parallel map: counting the primes below 4,000,000 in 24 chunks, on the main thread
  * one chunk after the other, then on a WorkerPool with one thread per core (`WorkerPool.map`).
- * Run it with `node examples/parallel-map.ts` (Node 24: `npx node examples/parallel-map.ts` on a
- * machine with an older Node). It takes a few seconds.
+ * Run it with `npx node examples/parallel-map.ts` (the project's Node 24, whatever Node the machine
+ * has). It takes a few seconds.
  *
  * The file is also the worker module: in a worker thread, it serves the `CountPrimes` request.
  */

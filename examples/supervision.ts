@@ -1,7 +1,7 @@
 /**
  * The README's supervision example: a GenServer under a supervisor, the tree declared as Layers, a
  * typed client service that routes by registered name and keeps working after a crash.
- * Run it with `node examples/supervision.ts`.
+ * Run it with `npx node examples/supervision.ts`.
  */
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { Application, GenServer, Node, Process, Request, Supervisor } from "effect-otp"

@@ -1,6 +1,6 @@
 /**
  * Runs implementations of one scenario alternately (with or without a full GC before each run), to
- * see how they affect each other. usage: node --expose-gc bench/tools/alt.ts <id> <impl,impl> [runs] [gc]
+ * see how they affect each other. usage: npx node --expose-gc bench/tools/alt.ts <id> <impl,impl> [runs] [gc]
  */
 import { scenarios } from "../scenarios/index.ts"
 import type { ImplName, Run } from "../lib/harness.ts"

@@ -3,7 +3,7 @@
  * machine's drift spreads over all of them): raw Effect (b) and effect-otp (c) for each variant.
  *
  * usage: make the variants first (bench/tools/README.md, "A/B variants"), then
- *        node --expose-gc --import ./bench/tools/redirect.ts bench/tools/compare.ts \
+ *        npx node --expose-gc --import ./bench/tools/redirect.ts bench/tools/compare.ts \
  *          --variants "head,patched,patched&handoff=1,patched&sched=runqueue" --only pingpong-200k,spawn-100k [--reps 5]
  * A variant is a copy under build/bench-otp/ plus switches its modules read from their URL.
  */

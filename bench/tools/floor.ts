@@ -1,7 +1,7 @@
 /**
  * The floor of a fiber ping-pong on Effect 4: two fibers with a hand-made one-slot mailbox resumed
  * through `Effect.callback`, woken via the scheduler (as Queue does) or synchronously.
- * usage: node bench/tools/floor.ts
+ * usage: npx node bench/tools/floor.ts
  */
 import { Effect, Exit, Fiber, Scheduler } from "effect"
 import { RunQueueScheduler } from "./scheduler.ts"

@@ -1,7 +1,7 @@
 /**
  * Which objects an idle process costs: heap snapshots before and after spawning N idle processes,
  * self size summed by constructor name, diffed, per process.
- * usage: node --expose-gc bench/tools/heapdiff.ts <otp|effect> [N]
+ * usage: npx node --expose-gc bench/tools/heapdiff.ts <otp|effect> [N]
  */
 import { getHeapSnapshot } from "node:v8"
 import { Effect, Fiber, Queue } from "effect"

@@ -1,7 +1,7 @@
 /**
  * Counts the Effect primitives each implementation of a scenario evaluates (through the tracer's
  * `context` hook, which the fiber run loop calls for every operation).
- * usage: node --expose-gc bench/tools/ops.ts <scenario-id> <impl> [top]
+ * usage: npx node --expose-gc bench/tools/ops.ts <scenario-id> <impl> [top]
  */
 import { Effect } from "effect"
 import * as Tracer from "effect/Tracer"

@@ -1,6 +1,6 @@
 /**
- * Runs one implementation of one bench scenario a few times, for `node --cpu-prof`.
- * usage: node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof bench/tools/prof.ts <scenario-id> <impl> [runs]
+ * Runs one implementation of one bench scenario a few times, for `npx node --cpu-prof`.
+ * usage: npx node --expose-gc --cpu-prof --cpu-prof-dir=/tmp/prof bench/tools/prof.ts <scenario-id> <impl> [runs]
  */
 import { loadRun } from "./load.ts"
 import { setScheduler } from "../lib/util.ts"

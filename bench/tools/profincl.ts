@@ -1,6 +1,6 @@
 /**
  * Inclusive time per function of a .cpuprofile (each sample counted once per function on its stack).
- * usage: node bench/tools/profincl.ts <file.cpuprofile> [filter] [top]
+ * usage: npx node bench/tools/profincl.ts <file.cpuprofile> [filter] [top]
  */
 import { readFileSync } from "node:fs"
 

@@ -1,6 +1,6 @@
 /**
  * Summarises a .cpuprofile: self time by function and by file.
- * usage: node bench/tools/profsum.ts <file.cpuprofile> [top]
+ * usage: npx node bench/tools/profsum.ts <file.cpuprofile> [top]
  */
 import { readFileSync } from "node:fs"
 

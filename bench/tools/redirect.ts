@@ -7,7 +7,7 @@
  *   loads the scenario, its helpers and effect-otp as a separate instance per variant, and the
  *   variant's modules can read their switches from `import.meta.url`.
  *
- * `node --import ./bench/tools/redirect.ts bench/run.ts ...` with BENCH_OTP_DIR=<dir>/src runs
+ * `npx node --import ./bench/tools/redirect.ts bench/run.ts ...` with BENCH_OTP_DIR=<dir>/src runs
  * the whole bench on one copy.
  */
 import { existsSync } from "node:fs"

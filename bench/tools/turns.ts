@@ -1,6 +1,6 @@
 /**
  * Event-loop turns and setImmediate calls per run of one implementation of a scenario.
- * usage: node --expose-gc bench/tools/turns.ts <scenario-id> <impl> [runs]
+ * usage: npx node --expose-gc bench/tools/turns.ts <scenario-id> <impl> [runs]
  */
 import { loadRun } from "./load.ts"
 

@@ -5,7 +5,7 @@
  * @example
  * ```sh
  * npx otp demo mastery
- * node packages/cli/src/bin.ts demo mastery --scripted
+ * npx node packages/cli/src/bin.ts demo mastery --scripted
  * ```
  *
  * @since 0.1.0
