@@ -84,10 +84,13 @@ export const rootName = "mastery"
  * @since 0.1.0
  * @category tree
  */
-export const children: readonly [Child, Child] = [QuizManagerServer.childSpec(), QuizSession.supervisorChildSpec()]
+export const children: readonly [Child<GenServer.StartError>, Child<DynamicSupervisor.StartError>] = [
+  QuizManagerServer.childSpec(),
+  QuizSession.supervisorChildSpec()
+]
 
 // Written out so that the published declarations name the public `GenServer.StartError`.
-type Child = ChildSpec.ChildSpec<GenServer.StartError, Node.Node | Process.Self<unknown>>
+type Child<E> = ChildSpec.ChildSpec<E, Node.Node | Process.Self<unknown>>
 
 /**
  * The supervision tree: building it starts the root supervisor, the quiz manager, then the
