@@ -26,6 +26,9 @@
  * ## Guarantees
  *
  * - `startChild` fails with `MaxChildren` when `maxChildren` children are running (default: no limit).
+ * - `start` fails with `Errors.BadArgument` for an invalid option (`maxChildren` not a non-negative
+ *   integer or `Infinity`, an `intensity` that is not a Schedule, a bad `name`), before anything is
+ *   spawned.
  * - On shutdown, the children are stopped in parallel under one budget, as OTP: every child gets its
  *   exit signal at once; those still alive when the largest of their `shutdown` budgets has passed
  *   are killed.
@@ -68,6 +71,7 @@ import * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
 import { shutdownChild, shutdownChildren } from "./internal/shutdown.ts"
 import * as supervision from "./internal/supervision.ts"
+import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
@@ -412,13 +416,28 @@ const behaviour = GenServer.behaviour({
 export type StartError = InvalidIntensity | GenServer.StartError
 
 /**
+ * Checks the options where they enter, before the supervisor's process is spawned: `maxChildren`
+ * is a non-negative integer or `Infinity` (OTP's `non_neg_integer() | infinity`; 0 refuses every
+ * child), `intensity` a Schedule, `name` a name.
+ */
+const checkOptions = (fn: string, options: Options<unknown> | undefined): Errors.BadArgument | undefined =>
+  validate.checkObject(fn, "options", options, true) ??
+  (options === undefined
+    ? undefined
+    : (validate.checkCount(fn, "maxChildren", options.maxChildren) ??
+      validate.checkSchedule(fn, "intensity", options.intensity) ??
+      validate.checkName(fn, "name", options.name)))
+
+/**
  * Starts a dynamic supervisor, not linked to the caller.
  *
  * @since 0.1.0
  * @category start
  */
 export const start = <X = undefined>(options?: Options<X>): Effect.Effect<DynamicSupervisor<X>, StartError, Node> =>
-  GenServer.start(behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true }) as never
+  validate.guard(checkOptions("DynamicSupervisor.start", options), () =>
+    GenServer.start(behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true })
+  ) as never
 
 /**
  * Starts a dynamic supervisor linked to the caller (as a child of another supervisor).
@@ -429,7 +448,9 @@ export const start = <X = undefined>(options?: Options<X>): Effect.Effect<Dynami
 export const startLink = <X = undefined>(
   options?: Options<X>
 ): Effect.Effect<DynamicSupervisor<X>, StartError, Node | Process.Self<unknown>> =>
-  GenServer.startLink(behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true }) as never
+  validate.guard(checkOptions("DynamicSupervisor.startLink", options), () =>
+    GenServer.startLink(behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true })
+  ) as never
 
 /**
  * A child spec for a dynamic supervisor under a supervisor.

@@ -10,10 +10,15 @@
  * | `MailboxFull` | `Process.send` to a bounded mailbox with `overflow: "fail"` | the mailbox is at capacity; the message was not delivered |
  * | `Ignored` | a behaviour's `start` / `startLink` | `init` returned `ignore` (OTP's `ignore`): no process runs, nothing failed |
  * | `NodeClosed` | a behaviour's `start` / `startLink` | the node is closed (or closing): nothing was started |
+ * | `BadArgument` | any function given an invalid option or argument (a negative timeout, an unknown strategy, ...) | OTP's `badarg`: the value is rejected where it enters, before anything starts |
+ *
+ * Errors print as `Tag: message` (`String(error)`, `Cause.pretty`): no error has a field called
+ * `name`, which would shadow `Error.prototype.name` (the tag) and print in its place; a registered
+ * name is in `registeredName`.
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Formatter, Schema } from "effect"
 import * as Pid from "./Pid.ts"
 
 /**
@@ -25,12 +30,11 @@ import * as Pid from "./Pid.ts"
  */
 export class NoProc extends Schema.TaggedError<NoProc>()("NoProc", {
   pid: Schema.optional(Pid.schema),
-  name: Schema.optional(Schema.String)
+  /** The name the process was looked up by, when it was. */
+  registeredName: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    // `name` is also every Error's own name ("NoProc"): only a name given to the error counts
-    const name = Object.hasOwn(this, "name") ? this.name : undefined
-    if (name !== undefined) return `no process named "${name}"`
+    if (this.registeredName !== undefined) return `no process named "${this.registeredName}"`
     return this.pid !== undefined ? `no process ${String(this.pid)}` : "no process"
   }
 }
@@ -42,12 +46,12 @@ export class NoProc extends Schema.TaggedError<NoProc>()("NoProc", {
  * @category errors
  */
 export class AlreadyRegistered extends Schema.TaggedError<AlreadyRegistered>()("AlreadyRegistered", {
-  name: Schema.String,
+  registeredName: Schema.String,
   /** The process that holds the name (or the process that already has a name). */
   pid: Pid.schema
 }) {
   override get message(): string {
-    return `the name "${this.name}" is already registered to ${String(this.pid)}`
+    return `the name "${this.registeredName}" is already registered to ${String(this.pid)}`
   }
 }
 
@@ -58,10 +62,10 @@ export class AlreadyRegistered extends Schema.TaggedError<AlreadyRegistered>()("
  * @category errors
  */
 export class NotRegistered extends Schema.TaggedError<NotRegistered>()("NotRegistered", {
-  name: Schema.String
+  registeredName: Schema.String
 }) {
   override get message(): string {
-    return `no process is registered as "${this.name}"`
+    return `no process is registered as "${this.registeredName}"`
   }
 }
 
@@ -117,3 +121,49 @@ export class NodeClosed extends Schema.TaggedError<NodeClosed>()("NodeClosed", {
     return `the node ${this.node} is closed: nothing can start on it`
   }
 }
+
+/**
+ * An invalid option or argument (OTP's `badarg`): `function` is the function it was passed to,
+ * `field` the option or argument (a path such as `"mailbox.capacity"` for a nested one), `value`
+ * what was passed, `reason` what a valid value is.
+ *
+ * **Details**: values are checked once, where they enter (start options, a call's timeout, a
+ * supervisor's flags), before anything starts: a start that fails with it has left no process
+ * behind. A child spec is the exception: it fails with `ChildSpec.InvalidChildSpec`, which names the child.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors, GenServer } from "effect-otp"
+ *
+ * const get = (server: GenServer.Server<never>) =>
+ *   GenServer.getState(server, { timeout: -1 }).pipe(
+ *     Effect.catchTag("BadArgument", (e) => Effect.die(e)) // "GenServer.getState: timeout: ..."
+ *   )
+ * ```
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class BadArgument extends Schema.TaggedError<BadArgument>()("BadArgument", {
+  /** The function the value was passed to, e.g. `"GenServer.call"`. */
+  function: Schema.String,
+  /** The option or argument, e.g. `"timeout"`, `"mailbox.capacity"`. */
+  field: Schema.String,
+  /** The value that was passed. */
+  value: Schema.Any,
+  /** What a valid value is. */
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `${this.function}: ${this.field} ${this.reason}, got ${Formatter.format(this.value)}`
+  }
+}
+
+/**
+ * Tells {@link BadArgument} from any other error.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isBadArgument = (u: unknown): u is BadArgument => u instanceof BadArgument

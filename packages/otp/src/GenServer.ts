@@ -158,6 +158,7 @@ import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
 import * as server from "./internal/server.ts"
+import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
@@ -900,7 +901,9 @@ const bodyOf =
  * module docs): whatever `init` fails with; `Ignored` when `init` answers {@link ignore};
  * `AlreadyRegistered` when `name` is taken; `StartTimeout` when `init` outlasts `timeout` (the
  * server is then killed); `InitFailed` with the exit reason when init died, exited, or the process
- * was stopped during init; `NodeClosed` on a closed node.
+ * was stopped during init; `NodeClosed` on a closed node; `BadArgument` for an invalid option (an
+ * empty `name`, a negative `timeout`, a mailbox `capacity` that is not a positive integer, an
+ * unknown `overflow`, a non-boolean `trapExit`), before anything is spawned.
  *
  * @since 0.1.0
  * @category start
@@ -910,7 +913,9 @@ export const start = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>
   args: Args,
   options?: StartOptions
 ): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Provided> | Node> =>
-  server.start(bodyOf(behaviour, args, options), options) as never
+  validate.guard(validate.checkStartOptions("GenServer.start", options), () =>
+    server.start(bodyOf(behaviour, args, options), options)
+  ) as never
 
 /**
  * Starts a server linked to the calling process (the way a supervisor starts its children). If the
@@ -928,7 +933,9 @@ export const startLink = <Args, S, Req extends Request.Any, Cast, Info, InitE, R
   args: Args,
   options?: StartOptions
 ): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Provided> | Node | Process.Self<unknown>> =>
-  server.startLink(bodyOf(behaviour, args, options), options) as never
+  validate.guard(validate.checkStartOptions("GenServer.startLink", options), () =>
+    server.startLink(bodyOf(behaviour, args, options), options)
+  ) as never
 
 /**
  * Starts a server monitored by the calling process. A start that fails (the errors of
@@ -945,7 +952,10 @@ export const startMonitor = <Args, S, Req extends Request.Any, Cast, Info, InitE
   { readonly server: Server<Req, Cast>; readonly ref: Process.MonitorRef },
   InitE | StartError,
   Exclude<R, Process.Provided> | Node | Process.Self<unknown>
-> => server.startMonitor(bodyOf(behaviour, args, options), options) as never
+> =>
+  validate.guard(validate.checkStartOptions("GenServer.startMonitor", options), () =>
+    server.startMonitor(bodyOf(behaviour, args, options), options)
+  ) as never
 
 // ---------------------------------------------------------------------------------------------
 // Client API
@@ -960,6 +970,16 @@ export const startMonitor = <Args, S, Req extends Request.Any, Cast, Info, InitE
 export type CallOptions = server.CallOptions
 
 /**
+ * The error that the options of {@link call}, {@link stopServer} or {@link getState} may add:
+ * `BadArgument` when they carry a timeout other than `"infinity"` (it is checked when the call is
+ * made: a negative, NaN or non-duration timeout is rejected), nothing otherwise.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type CallOptionsError<O> = server.CallOptionsError<O>
+
+/**
  * Sends a request and waits for its reply.
  *
  * **Errors**: the errors the request declares; `NoProc` if the server is not alive (naming the pid
@@ -967,16 +987,17 @@ export type CallOptions = server.CallOptions
  * `ServerExited` if it exits before replying; `CallTimeout` after the timeout (default 5 s),
  * counted from the call, including any wait behind a full `"suspend"` mailbox; `MailboxFull` if
  * its bounded mailbox refuses the request (`"fail"`); `CallDropped` at once if its mailbox drops
- * the request (`"dropNewest"`, `"dropOldest"`).
+ * the request (`"dropNewest"`, `"dropOldest"`); `BadArgument` for an invalid `timeout` (negative,
+ * NaN, not a duration), before anything is sent.
  *
  * @since 0.1.0
  * @category client
  */
-export const call: <Req extends Request.Any, Cast, const Q extends Req>(
+export const call: <Req extends Request.Any, Cast, const Q extends Req, const O extends CallOptions = {}>(
   server: Server<Req, Cast>,
   request: Q,
-  options?: CallOptions
-) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> = server.call
+  options?: O
+) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | CallOptionsError<O>> = server.call as never
 
 /**
  * Sends a cast: fire and forget. Never fails for a dead server (as OTP), except on a bounded
@@ -1019,16 +1040,18 @@ export const send = <Req extends Request.Any, Cast>(
  * stops itself this way (return `stop(...)` from the handler instead), `CallTimeout` after
  * `timeout` (default: no limit, as OTP), and `ServerExited` carrying the reason it exited with when
  * that is not `reason`: its `terminate` crashed (the server then exits with that crash), or it died
- * first. OTP's `gen_server:stop` exits with that reason.
+ * first. OTP's `gen_server:stop` exits with that reason. `BadArgument` for an invalid `timeout`
+ * (then nothing is stopped).
  *
  * @since 0.1.0
  * @category client
  */
-export const stopServer: <Req extends Request.Any, Cast>(
+export const stopServer: <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
   server: Server<Req, Cast>,
   reason?: ExitReason.ExitReason,
-  options?: CallOptions
-) => Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited> = server.stopServer
+  options?: O
+) => Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited | CallOptionsError<O>> =
+  server.stopServer as never
 
 /**
  * The server's state now (OTP's `sys:get_state/1`), for debugging and tests. Served through the
@@ -1039,10 +1062,11 @@ export const stopServer: <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category debugging
  */
-export const getState: <Req extends Request.Any, Cast>(
+export const getState: <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
   server: Server<Req, Cast>,
-  options?: CallOptions
-) => Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf> = server.getState
+  options?: O
+) => Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf | CallOptionsError<O>> =
+  server.getState as never
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

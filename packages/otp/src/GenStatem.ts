@@ -125,6 +125,11 @@
  * wins); the inserted events go in front of everything. Then the next event is: an inserted or
  * retried event, else a zero-time timeout, else the next message in the mailbox.
  *
+ * An invalid action (a timeout time that is negative, NaN or not a duration, an unknown timeout
+ * type, a value that is not an action) crashes the machine with {@link BadAction}, after the
+ * actions before it, as OTP's `bad_action_from_state_function`. A timeout's time may be `0` or
+ * `"Infinity"` (an infinite time cancels the timeout, as OTP's `infinity`).
+ *
  * ## State enter calls
  *
  * With `stateEnter: true`, the machine calls `enter` each time it enters a state: after `init`
@@ -241,6 +246,7 @@ import * as ExitReason from "./ExitReason.ts"
 import * as internal from "./internal/genStatem.ts"
 import type * as Name from "./internal/name.ts"
 import * as server from "./internal/server.ts"
+import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import type * as Process from "./Process.ts"
@@ -1254,7 +1260,7 @@ export type StartError = server.StartError
  * whatever `init` fails with; `Ignored` when `init` answers {@link ignore}; `AlreadyRegistered`
  * when `name` is taken; `StartTimeout` when `init` outlasts `timeout`; `InitFailed` with the exit
  * reason when init died, exited, or the process was stopped during init; `NodeClosed` on a closed
- * node.
+ * node; `BadArgument` for an invalid option, before anything is spawned (see `GenServer.start`).
  *
  * @since 0.1.0
  * @category start
@@ -1264,7 +1270,9 @@ export const start = <Args, T extends Types, Req extends Request.Any, InitE, R>(
   args: Args,
   options?: StartOptions
 ): Effect.Effect<Server<Req, CastOf<T>>, InitE | StartError, Exclude<R, Process.Provided> | Node> =>
-  server.start((ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent), options) as never
+  validate.guard(validate.checkStartOptions("GenStatem.start", options), () =>
+    server.start((ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent), options)
+  ) as never
 
 /**
  * Starts a machine linked to the calling process (as a supervisor starts its children). If the
@@ -1282,9 +1290,8 @@ export const startLink = <Args, T extends Types, Req extends Request.Any, InitE,
   InitE | StartError,
   Exclude<R, Process.Provided> | Node | Process.Self<unknown>
 > =>
-  server.startLink(
-    (ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent),
-    options
+  validate.guard(validate.checkStartOptions("GenStatem.startLink", options), () =>
+    server.startLink((ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent), options)
   ) as never
 
 /**
@@ -1302,9 +1309,8 @@ export const startMonitor = <Args, T extends Types, Req extends Request.Any, Ini
   InitE | StartError,
   Exclude<R, Process.Provided> | Node | Process.Self<unknown>
 > =>
-  server.startMonitor(
-    (ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent),
-    options
+  validate.guard(validate.checkStartOptions("GenStatem.startMonitor", options), () =>
+    server.startMonitor((ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent), options)
   ) as never
 
 // ---------------------------------------------------------------------------------------------
@@ -1368,11 +1374,12 @@ export type CallOptions = server.CallOptions
  * @since 0.1.0
  * @category client
  */
-export const call: <Req extends Request.Any, Cast, const Q extends Req>(
+export const call: <Req extends Request.Any, Cast, const Q extends Req, const O extends CallOptions = {}>(
   server: Server<Req, Cast>,
   request: Q,
-  options?: CallOptions
-) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> = server.call
+  options?: O
+) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | server.CallOptionsError<O>> =
+  server.call as never
 
 /**
  * Sends a cast: fire and forget. Never fails for a dead machine (as OTP), except on a bounded
@@ -1405,12 +1412,14 @@ export const replyTo: <A, E>(from: From<A, E>, value: A) => Effect.Effect<boolea
  * @since 0.1.0
  * @category client
  */
-export const stopServer: <Req extends Request.Any, Cast>(
+export const stopServer: <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
   server: Server<Req, Cast>,
   reason?: ExitReason.ExitReason,
-  options?: CallOptions
-) => Effect.Effect<void, Errors.NoProc | server.CallTimeout | server.CallingSelf | server.ServerExited> =
-  server.stopServer
+  options?: O
+) => Effect.Effect<
+  void,
+  Errors.NoProc | server.CallTimeout | server.CallingSelf | server.ServerExited | server.CallOptionsError<O>
+> = server.stopServer as never
 
 /**
  * The machine's state and data now (OTP's `sys:get_state/1`), through the system lane.
@@ -1418,13 +1427,32 @@ export const stopServer: <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category debugging
  */
-export const getState = <Req extends Request.Any, Cast>(
+export const getState = <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
   server_: Server<Req, Cast>,
-  options?: CallOptions
+  options?: O
 ): Effect.Effect<
   { readonly state: unknown; readonly data: unknown },
-  Errors.NoProc | server.CallTimeout | server.ServerExited | server.CallingSelf
+  Errors.NoProc | server.CallTimeout | server.ServerExited | server.CallingSelf | server.CallOptionsError<O>
 > => server.getState(server_, options) as never
+
+/**
+ * A state callback returned an action that is not valid: a timeout whose time is negative, NaN or
+ * not a duration, an unknown timeout type, a value that is not an action, or a postpone or an
+ * inserted event from a state enter call. The machine crashes with it (OTP's
+ * `bad_action_from_state_function` and `bad_state_enter_action_from_state_function`): it exits
+ * with `Failure`, whose cause is a defect holding this error. The actions before it in the list
+ * have been carried out (a reply before it was sent), as OTP.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const BadAction: typeof internal.BadAction = internal.BadAction
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type BadAction = internal.BadAction
 
 /**
  * `codeChange` failed: the machine keeps its old behaviour, state and data.
@@ -1484,14 +1512,29 @@ export type CodeChangeFailed = internal.CodeChangeFailed
  * @since 0.1.0
  * @category debugging
  */
-export const changeCode = <Req extends Request.Any, Cast, Args, T extends Types, InitE>(
+export const changeCode = <
+  Req extends Request.Any,
+  Cast,
+  Args,
+  T extends Types,
+  InitE,
+  const O extends CallOptions = {}
+>(
   server_: Server<Req, Cast>,
   behaviour: Behaviour<Args, T, Req, InitE, never>,
-  options?: CallOptions
+  options?: O
 ): Effect.Effect<
   void,
-  CodeChangeFailed | Errors.NoProc | server.CallTimeout | server.ServerExited | server.CallingSelf
-> => internal.changeCode(server_, behaviour as never, options)
+  | CodeChangeFailed
+  | Errors.NoProc
+  | server.CallTimeout
+  | server.ServerExited
+  | server.CallingSelf
+  | server.CallOptionsError<O>
+> =>
+  validate.guard(validate.checkCallOptions("GenStatem.changeCode", options), () =>
+    internal.changeCode(server_, behaviour as never, options)
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

@@ -357,7 +357,7 @@ export const send: {
   if (typeof dest === "string") {
     return Effect.flatMap(nodeState, (node): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull> => {
       const record = node.names.get(dest)
-      if (record === undefined) return Effect.fail(new Errors.NotRegistered({ name: dest }))
+      if (record === undefined) return Effect.fail(new Errors.NotRegistered({ registeredName: dest }))
       return sendToRecord(record, message)
     })
   }
@@ -713,9 +713,10 @@ export const register = (
     const record = kernel.liveRecordOf(pid)
     if (record === undefined || record.node !== node) return Effect.fail(kernel.noProcFor(pid))
     const holder = node.names.get(name)
-    if (holder !== undefined) return Effect.fail(new Errors.AlreadyRegistered({ name, pid: holder.pid }))
+    if (holder !== undefined)
+      return Effect.fail(new Errors.AlreadyRegistered({ registeredName: name, pid: holder.pid }))
     if (record.name !== undefined)
-      return Effect.fail(new Errors.AlreadyRegistered({ name: record.name, pid: record.pid }))
+      return Effect.fail(new Errors.AlreadyRegistered({ registeredName: record.name, pid: record.pid }))
     record.name = name
     node.names.set(name, record)
     return Effect.void
@@ -730,7 +731,7 @@ export const register = (
 export const unregister = (name: string): Effect.Effect<void, Errors.NotRegistered, Node> =>
   Effect.flatMap(nodeState, (node) => {
     const record = node.names.get(name)
-    if (record === undefined) return Effect.fail(new Errors.NotRegistered({ name }))
+    if (record === undefined) return Effect.fail(new Errors.NotRegistered({ registeredName: name }))
     node.names.delete(name)
     record.name = undefined
     return Effect.void

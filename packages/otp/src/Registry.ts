@@ -256,10 +256,10 @@ export interface Options {
  * @category errors
  */
 export class UnknownRegistry extends Schema.TaggedError<UnknownRegistry>()("UnknownRegistry", {
-  name: Schema.String
+  registry: Schema.String
 }) {
   override get message(): string {
-    return `no registry "${this.name}" is running`
+    return `no registry "${this.registry}" is running`
   }
 }
 
@@ -461,7 +461,7 @@ export const stop = <K, V>(
 
 const stateOrDie = (registry: Registry<any, any>): internal.RegistryState => {
   const state = registry.resolve()
-  if (state === undefined) throw new UnknownRegistry({ name: registry.name })
+  if (state === undefined) throw new UnknownRegistry({ registry: registry.name })
   return state
 }
 
@@ -509,7 +509,7 @@ export const register = <K, V>(
     Effect.suspend(() => {
       const holder = stateOrDie(registry).register(self, key, value)
       if (holder === undefined) return Effect.void
-      return Effect.fail(new Errors.AlreadyRegistered({ name: label(registry.name, key), pid: holder.pid }))
+      return Effect.fail(new Errors.AlreadyRegistered({ registeredName: label(registry.name, key), pid: holder.pid }))
     })
   )
 
@@ -680,7 +680,7 @@ class ViaName implements InternalName.Via {
   registerName(record: kernel.ProcessRecord): kernel.ProcessRecord | undefined {
     const state = this.state(record.node)
     if (state === undefined) {
-      throw new UnknownRegistry({ name: typeof this.registry === "string" ? this.registry : this.registry.name })
+      throw new UnknownRegistry({ registry: typeof this.registry === "string" ? this.registry : this.registry.name })
     }
     if (state.keys !== "unique") {
       throw new Error(`${this.label}: via names need a registry with unique keys; "${state.name}" has duplicate keys`)

@@ -91,7 +91,10 @@
  *   A child killed after its budget, or one that exits with another reason than `Shutdown` while it
  *   is being stopped, is reported through the Logger (an error annotated `event: "SHUTDOWN_ERROR"`,
  *   OTP's `shutdown_error`).
- * - Invalid specs fail at start with `InvalidChildSpec` naming the field.
+ * - Invalid specs fail at start with `InvalidChildSpec` naming the field; invalid flags (an unknown
+ *   `strategy` or `autoShutdown`, an `intensity` that is not a Schedule, `children` that is not an
+ *   array, a bad `name`) fail with `Errors.BadArgument` naming the field, before the supervisor
+ *   process is spawned.
  *
  * ## A restarted child whose name is still taken: delay the restart
  *
@@ -166,6 +169,7 @@ import * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
 import { shutdownChild } from "./internal/shutdown.ts"
 import * as supervision from "./internal/supervision.ts"
+import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
@@ -189,9 +193,6 @@ export class MaxRestartIntensity extends Schema.TaggedError<MaxRestartIntensity>
 }) {
   override get message(): string {
     return `reached max restart intensity restarting "${this.id}" after: ${String(this.reason)}`
-  }
-  override toString(): string {
-    return this.message
   }
 }
 
@@ -981,6 +982,28 @@ export type StartError = ChildSpec.InvalidChildSpec | InvalidIntensity | ChildSt
 const narrowStart = <A>(effect: Effect.Effect<A, unknown, unknown>): Effect.Effect<A, StartError, never> =>
   effect as Effect.Effect<A, StartError, never>
 
+const strategies: ReadonlyArray<Strategy> = ["oneForOne", "oneForAll", "restForOne"]
+const autoShutdowns: ReadonlyArray<AutoShutdown> = ["never", "anySignificant", "allSignificant"]
+
+/**
+ * Checks a supervisor's flags where they enter, before its process is spawned (OTP's
+ * `supervisor_data` checks); the child specs are checked by the supervisor's init.
+ */
+const checkOptions = (fn: string, options: Options): Errors.BadArgument | undefined =>
+  validate.checkObject(fn, "options", options, false) ??
+  (Array.isArray(options.children)
+    ? undefined
+    : new Errors.BadArgument({
+        function: fn,
+        field: "children",
+        value: options.children,
+        reason: "must be an array of child specs"
+      })) ??
+  validate.checkOneOf(fn, "strategy", options.strategy, strategies) ??
+  validate.checkOneOf(fn, "autoShutdown", options.autoShutdown, autoShutdowns) ??
+  validate.checkSchedule(fn, "intensity", options.intensity) ??
+  validate.checkName(fn, "name", options.name)
+
 /**
  * Starts a supervisor (not linked to the caller) with its children.
  *
@@ -990,7 +1013,11 @@ const narrowStart = <A>(effect: Effect.Effect<A, unknown, unknown>): Effect.Effe
 export const start = <const Children extends ReadonlyArray<ChildSpec.Any>>(
   options: Options<Children>
 ): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node> =>
-  narrowStart(GenServer.start(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })) as never
+  narrowStart(
+    validate.guard(checkOptions("Supervisor.start", options), () =>
+      GenServer.start(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
+    )
+  ) as never
 
 /**
  * Starts a supervisor linked to the calling process: a child supervisor of another supervisor.
@@ -1002,7 +1029,9 @@ export const startLink = <const Children extends ReadonlyArray<ChildSpec.Any>>(
   options: Options<Children>
 ): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node | Process.Self<unknown>> =>
   narrowStart(
-    GenServer.startLink(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
+    validate.guard(checkOptions("Supervisor.startLink", options), () =>
+      GenServer.startLink(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
+    )
   ) as never
 
 /**

@@ -310,7 +310,7 @@ describe("DynamicSupervisor: a failed start", () => {
           )
         )
         assert.deepStrictEqual(outcome, {
-          error: new Errors.AlreadyRegistered({ name: "ds-fail-taken", pid: holderPid }),
+          error: new Errors.AlreadyRegistered({ registeredName: "ds-fail-taken", pid: holderPid }),
           left: [],
           retried: "started again",
           mailbox: []

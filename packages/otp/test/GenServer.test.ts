@@ -392,7 +392,8 @@ describe("GenServer", () => {
               assert.deepStrictEqual(exit, Exit.fail(new GenServer.CallingSelf({ ...expected, operation: op })))
             }
           }
-          const printed = new GenServer.CallingSelf({ pid: localPid, name: "calls/self", operation: "call" }).message
+          const printed = new GenServer.CallingSelf({ pid: localPid, registeredName: "calls/self", operation: "call" })
+            .message
           assert.strictEqual(
             printed,
             `call of "calls/self" (${String(localPid)}) from the process itself: it cannot wait for its own reply`
@@ -438,7 +439,7 @@ describe("GenServer", () => {
               Exit.fail(
                 name === undefined
                   ? new GenServer.CallingSelf({ pid, operation })
-                  : new GenServer.CallingSelf({ pid, name, operation })
+                  : new GenServer.CallingSelf({ pid, registeredName: name, operation })
               )
             )
           assert.deepStrictEqual(exits, [
@@ -465,7 +466,7 @@ describe("GenServer", () => {
           }
           assert.strictEqual(byPid.message, `no process ${String(pid)}`)
           assert.match(byPid.message, /^no process <\d+\.\d+\.\d+>$/)
-          const named = new Errors.NoProc({ name: "calls/gone" })
+          const named = new Errors.NoProc({ registeredName: "calls/gone" })
           assert.deepStrictEqual(yield* Effect.exit(GenServer.call(byName, new Get())), Exit.fail(named))
           assert.deepStrictEqual(yield* Effect.exit(GenServer.stopServer(byName)), Exit.fail(named))
           assert.strictEqual(named.message, 'no process named "calls/gone"')
@@ -758,7 +759,10 @@ describe("GenServer: a failed start returns once the process is gone", () => {
         const holder = yield* GenServer.start(plain, undefined, { name: "gs-fail-taken" })
         const outcome = yield* failedStart(GenServer.startLink(plain, undefined, { name: "gs-fail-taken" }))
         assert.deepStrictEqual(outcome, {
-          error: new Errors.AlreadyRegistered({ name: "gs-fail-taken", pid: Option.getOrThrow(holder.whereis()) }),
+          error: new Errors.AlreadyRegistered({
+            registeredName: "gs-fail-taken",
+            pid: Option.getOrThrow(holder.whereis())
+          }),
           left: [],
           retried: undefined,
           mailbox: []
@@ -782,7 +786,7 @@ describe("GenServer: a failed start returns once the process is gone", () => {
         const holder = Option.getOrThrow(outcome.retried)
         const taken = yield* failedStart(GenServer.startLink(plain, undefined, { name }))
         assert.deepStrictEqual(taken, {
-          error: new Errors.AlreadyRegistered({ name: 'Registry.via("gs-fail-via", "worker")', pid: holder }),
+          error: new Errors.AlreadyRegistered({ registeredName: 'Registry.via("gs-fail-via", "worker")', pid: holder }),
           left: [],
           retried: undefined,
           mailbox: []

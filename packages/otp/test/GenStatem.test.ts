@@ -1005,6 +1005,93 @@ describe("GenStatem", () => {
       )
     )
   })
+
+  describe("bad actions", () => {
+    class Act extends Request.Class<Act>()("Act", { fields: { bad: Schema.Any }, success: Schema.String }) {}
+
+    // replies, then carries out the bad action it was given (OTP checks the actions in order)
+    const Actor = GenStatem.behaviour<{ state: "on"; data: null; timeout: unknown }>()({
+      callbackMode: "handleEvent",
+      protocol: [Act],
+      init: () => Effect.succeed(GenStatem.ok("on", null)),
+      handleEvent: (event) =>
+        Effect.succeed(
+          GenStatem.isCall(event, Act)
+            ? GenStatem.keepStateAndData([GenStatem.reply(event.from, "before"), event.request.bad])
+            : GenStatem.keepStateAndData()
+        )
+    })
+
+    const timeReason = 'the time must be a non-negative duration or "infinity"'
+    const cases: ReadonlyArray<readonly [unknown, string]> = [
+      [GenStatem.eventTimeout(-1), timeReason],
+      [GenStatem.stateTimeout(Number.NaN), timeReason],
+      [GenStatem.genericTimeout("beat", "soon" as never), timeReason],
+      [GenStatem.eventTimeout("-5 seconds" as never), timeReason],
+      [
+        { _tag: "SetTimeout", type: "bogus", time: 10, content: undefined },
+        'the timeout type must be "timeout", "stateTimeout" or { timeout: name }'
+      ],
+      [{ _tag: "Hibernate" }, "not an action"],
+      ["postpone", "not an action"]
+    ]
+
+    it.effect("an invalid action from a state callback crashes the machine with BadAction", () =>
+      withNode(
+        Effect.gen(function* () {
+          for (const [action, reason] of cases) {
+            const machine = yield* GenStatem.start(Actor, undefined)
+            const pid = Option.getOrThrow(machine.whereis())
+            assert.strictEqual(yield* GenStatem.call(machine, new Act({ bad: action })), "before")
+            assertReason(
+              yield* Process.awaitExit(pid),
+              ExitReason.failureCause(Cause.die(new GenStatem.BadAction({ action, stateEnter: false, reason })))
+            )
+          }
+        })
+      )
+    )
+
+    it.effect("zero and infinite times are valid", () =>
+      withNode(
+        Effect.gen(function* () {
+          const machine = yield* GenStatem.start(Actor, undefined)
+          for (const action of [GenStatem.eventTimeout(0), GenStatem.stateTimeout("infinity" as never)]) {
+            assert.strictEqual(yield* GenStatem.call(machine, new Act({ bad: action })), "before")
+          }
+          assert.isTrue(Option.isSome(machine.whereis()))
+        })
+      )
+    )
+
+    it.effect("a postpone or an inserted event from a state enter call crashes the machine with BadAction", () =>
+      withNode(
+        Effect.gen(function* () {
+          for (const [action, reason] of [
+            [GenStatem.postpone, "a state enter call may not postpone"],
+            [GenStatem.nextEvent("x"), "a state enter call may not insert events"],
+            [GenStatem.eventTimeout(-1), timeReason]
+          ] as const) {
+            const Entering = GenStatem.behaviour<{ state: "on"; data: null; internal: string }>()({
+              callbackMode: "handleEvent",
+              init: () => Effect.succeed(GenStatem.ok("on", null)),
+              stateEnter: true,
+              enter: () => Effect.succeed(GenStatem.keepStateAndData([action as never])),
+              handleEvent: () => Effect.succeed(GenStatem.keepStateAndData())
+            })
+            // it crashes right after its start: a monitor set up by the start sees it
+            const down = yield* inProcess(
+              Effect.andThen(GenStatem.startMonitor(Entering, undefined), testing.assertReceive(Process.isDown))
+            )
+            assertReason(
+              down.reason,
+              ExitReason.failureCause(Cause.die(new GenStatem.BadAction({ action, stateEnter: true, reason })))
+            )
+          }
+        })
+      )
+    )
+  })
 })
 
 /** Two states: "a" enters with a 1 s state timeout whose event moves to "b". */

@@ -753,11 +753,11 @@ describe("names", () => {
         yield* Process.register("names/a", a)
         const taken = yield* Effect.flip(Process.register("names/a", b))
         assert.instanceOf(taken, Errors.AlreadyRegistered)
-        assert.strictEqual(taken.name, "names/a")
+        assert.strictEqual(taken.registeredName, "names/a")
         assert.isTrue(Pid.equals((taken as Errors.AlreadyRegistered).pid, a))
         const named = yield* Effect.flip(Process.register("names/other", a))
         assert.instanceOf(named, Errors.AlreadyRegistered)
-        assert.strictEqual(named.name, "names/a")
+        assert.strictEqual(named.registeredName, "names/a")
         assert.isTrue(Pid.equals((named as Errors.AlreadyRegistered).pid, a))
         assert.deepStrictEqual(yield* Process.registered, ["names/a"])
         // registering a dead process: NoProc
@@ -784,9 +784,9 @@ describe("names", () => {
     withNode(
       Effect.gen(function* () {
         const unregister = yield* Effect.flip(Process.unregister("names/nobody"))
-        assert.deepStrictEqual(unregister, new Errors.NotRegistered({ name: "names/nobody" }))
+        assert.deepStrictEqual(unregister, new Errors.NotRegistered({ registeredName: "names/nobody" }))
         const send = yield* Effect.flip(Process.send("names/nobody", "hello"))
-        assert.deepStrictEqual(send, new Errors.NotRegistered({ name: "names/nobody" }))
+        assert.deepStrictEqual(send, new Errors.NotRegistered({ registeredName: "names/nobody" }))
       })
     )
   )

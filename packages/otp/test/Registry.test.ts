@@ -400,7 +400,7 @@ describe("Registry", () => {
             const taken = yield* failureOf(GenServer.start(Counter, 2, { name }))
             assert.instanceOf(taken, Errors.AlreadyRegistered)
             assert.isTrue(Pid.equals((taken as Errors.AlreadyRegistered).pid, firstPid))
-            assert.strictEqual((taken as Errors.AlreadyRegistered).name, 'Registry.via("servers", "counter")')
+            assert.strictEqual((taken as Errors.AlreadyRegistered).registeredName, 'Registry.via("servers", "counter")')
 
             // by reference or by the registry's name: the same entry
             const counter = yield* GenServer.named(Counter, Registry.via("servers", "counter"))
@@ -690,7 +690,7 @@ describe("Registry: a failed start", () => {
           )
         )
         assert.deepStrictEqual(outcome, {
-          error: new Errors.AlreadyRegistered({ name: "reg-fail-taken", pid: holderPid }),
+          error: new Errors.AlreadyRegistered({ registeredName: "reg-fail-taken", pid: holderPid }),
           left: [],
           retried: "started again",
           mailbox: []

@@ -1040,7 +1040,7 @@ describe("Supervisor failure paths", () => {
                 reason: ExitReason.failure(
                   new Supervisor.ChildStartFailed({
                     id: "named",
-                    error: new Errors.AlreadyRegistered({ name, pid: named as never })
+                    error: new Errors.AlreadyRegistered({ registeredName: name, pid: named as never })
                   })
                 )
               })

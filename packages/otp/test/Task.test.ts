@@ -1150,7 +1150,7 @@ describe("TaskSupervisor: a failed start", () => {
           )
         )
         assert.deepStrictEqual(outcome, {
-          error: new Errors.AlreadyRegistered({ name: "tasks-fail-taken", pid: holderPid }),
+          error: new Errors.AlreadyRegistered({ registeredName: "tasks-fail-taken", pid: holderPid }),
           left: [],
           retried: "started again",
           mailbox: []

@@ -431,7 +431,8 @@ export const takeQuiz = <X>(
       StartTimeout: Effect.die,
       InitFailed: Effect.die,
       NodeClosed: Effect.die,
-      ChildStartFailed: Effect.die
+      ChildStartFailed: Effect.die,
+      BadArgument: Effect.die
     })
   )
 }

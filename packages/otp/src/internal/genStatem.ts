@@ -11,12 +11,13 @@
  *
  * @internal
  */
-import { Deferred, Duration, Effect, Equal, Exit, Schema } from "effect"
+import { Deferred, Duration, Effect, Equal, Exit, Formatter, Schema } from "effect"
 import * as ExitReason from "../ExitReason.ts"
 import type * as GenStatem from "../GenStatem.ts"
 import * as kernel from "./kernel.ts"
 import type * as Name from "./name.ts"
 import * as server from "./server.ts"
+import * as validate from "./validate.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Messages and errors
@@ -52,6 +53,40 @@ export class CodeChangeFailed extends Schema.TaggedError<CodeChangeFailed>()("Co
     return `codeChange from version ${String(this.oldVersion)} to ${String(this.newVersion)} failed: ${String(this.cause)}`
   }
 }
+
+/**
+ * A state callback returned an action that is not valid (OTP's `bad_action_from_state_function`,
+ * `bad_state_enter_action_from_state_function`): the machine crashes with it.
+ */
+export class BadAction extends Schema.TaggedError<BadAction>()("BadAction", {
+  /** The action as returned. */
+  action: Schema.Any,
+  /** Whether it came from a state enter call. */
+  stateEnter: Schema.Boolean,
+  /** What is wrong with it. */
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const from = this.stateEnter ? "a state enter call" : "a state callback"
+    return `bad action from ${from}: ${this.reason}, got ${Formatter.format(this.action)}`
+  }
+}
+
+/** Why a timeout action is not valid, or `undefined` when it is. */
+const badTimeout = (action: GenStatem.SetTimeout<unknown>): string | undefined => {
+  const type = action.type as unknown
+  if (type !== "timeout" && type !== "stateTimeout") {
+    if (typeof type !== "object" || type === null || typeof (type as { timeout?: unknown }).timeout !== "string") {
+      return 'the timeout type must be "timeout", "stateTimeout" or { timeout: name }'
+    }
+  }
+  const time = action.time
+  if (time === "cancel" || time === "update" || validate.timeoutMillis(time) !== undefined) return undefined
+  return 'the time must be a non-negative duration or "infinity"'
+}
+
+const badAction = (action: unknown, stateEnter: boolean, reason: string): Effect.Effect<never> =>
+  Effect.die(new BadAction({ action, stateEnter, reason }))
 
 // ---------------------------------------------------------------------------------------------
 // Shapes the engine works with
@@ -278,21 +313,23 @@ class Engine {
           break
         }
         case "Postpone": {
-          if (!stateCall) return badReturn("a state enter call may not postpone", action)
+          if (!stateCall) return badAction(action, true, "a state enter call may not postpone")
           transition.postpone = event !== undefined
           break
         }
         case "NextEvent": {
-          if (!stateCall) return badReturn("a state enter call may not insert events", action)
+          if (!stateCall) return badAction(action, true, "a state enter call may not insert events")
           transition.nextEvents.push({ _tag: "Internal", content: action.content } as Event)
           break
         }
         case "SetTimeout": {
+          const bad = badTimeout(action)
+          if (bad !== undefined) return badAction(action, !stateCall, bad)
           transition.timeouts.push(action)
           break
         }
         default:
-          return badReturn("bad action", action)
+          return badAction(action, !stateCall, "not an action")
       }
     }
     if (transition.callEnter && this.behaviour.stateEnter === true) return this.enter(transition, event)
@@ -364,10 +401,11 @@ class Engine {
         }
         continue
       }
-      const duration = Duration.fromInputUnsafe(action.time)
+      // checked when the action was taken in (`badTimeout`)
+      const millis = validate.timeoutMillis(action.time)!
       this.cancel(key)
-      if (!Duration.isFinite(duration)) continue // infinity: cancelled, as OTP
-      if (Duration.isZero(duration)) {
+      if (millis === Number.POSITIVE_INFINITY) continue // infinity: cancelled, as OTP
+      if (millis === 0) {
         this.timers.set(key, { ref: undefined, name, content: action.content })
         zero.unshift(key)
         continue
@@ -376,7 +414,12 @@ class Engine {
       this.timers.set(key, { ref, name, content: action.content })
       const record = this.record
       starts.push(
-        kernel.startTimer(record, duration, () => kernel.deliverSystemMade(record, new TimeoutFired(key, ref)), ref.id)
+        kernel.startTimer(
+          record,
+          Duration.millis(millis),
+          () => kernel.deliverSystemMade(record, new TimeoutFired(key, ref)),
+          ref.id
+        )
       )
     }
     for (const key of zero) this.t0q.push(key)

@@ -70,12 +70,14 @@ export const format = (name: Name): string => (typeof name === "string" ? name :
 export const register = (name: Name, record: kernel.ProcessRecord): Errors.AlreadyRegistered | undefined => {
   if (typeof name !== "string") {
     const holder = name.registerName(record)
-    return holder === undefined ? undefined : new Errors.AlreadyRegistered({ name: name.label, pid: holder.pid })
+    return holder === undefined
+      ? undefined
+      : new Errors.AlreadyRegistered({ registeredName: name.label, pid: holder.pid })
   }
   const node = record.node
   const holder = node.names.get(name)
   if (holder !== undefined && holder.status !== "exited") {
-    return new Errors.AlreadyRegistered({ name, pid: holder.pid })
+    return new Errors.AlreadyRegistered({ registeredName: name, pid: holder.pid })
   }
   record.name = name
   node.names.set(name, record)

@@ -20,6 +20,7 @@ import * as Process from "../Process.ts"
 import type * as Request from "../Request.ts"
 import * as kernel from "./kernel.ts"
 import * as Name from "./name.ts"
+import * as validate from "./validate.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -73,11 +74,13 @@ export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
  */
 export class CallingSelf extends Schema.TaggedError<CallingSelf>()("CallingSelf", {
   pid: Pid.schema,
-  name: Schema.optional(Schema.String),
+  /** The name the server was called by, when it was. */
+  registeredName: Schema.optional(Schema.String),
   operation: Schema.Literals(["call", "stopServer", "getState", "changeCode"])
 }) {
   override get message(): string {
-    const target = this.name === undefined ? String(this.pid) : `"${this.name}" (${String(this.pid)})`
+    const target =
+      this.registeredName === undefined ? String(this.pid) : `"${this.registeredName}" (${String(this.pid)})`
     return `${this.operation} of ${target} from the process itself: it cannot wait for its own reply`
   }
 }
@@ -100,7 +103,7 @@ export class CallDropped extends Schema.TaggedError<CallDropped>()("CallDropped"
 export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull | CallDropped | CallingSelf
 
 /** What a start can fail with, besides the errors `init` fails with. */
-export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed | Errors.NodeClosed
+export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed | Errors.NodeClosed | Errors.BadArgument
 
 // ---------------------------------------------------------------------------------------------
 // From and replies
@@ -235,10 +238,20 @@ export interface CallOptions {
 
 const defaultCallTimeout = Duration.seconds(5)
 
+/**
+ * The error that options of a call, `stopServer` or `getState` may add: `BadArgument` for a
+ * timeout that is checked at run time, none when there is no timeout or it is `"infinity"`.
+ */
+export type CallOptionsError<O> = O extends { readonly timeout: infer T }
+  ? [T] extends ["infinity" | undefined]
+    ? never
+    : Errors.BadArgument
+  : never
+
 /** `NoProc` naming what the reference points to: its name, else its pid. */
 export const noProcOf = <Req extends Request.Any, Cast>(server: Server<Req, Cast>): Errors.NoProc =>
   Option.isSome(server.name)
-    ? new Errors.NoProc({ name: server.name.value })
+    ? new Errors.NoProc({ registeredName: server.name.value })
     : new Errors.NoProc({ pid: server.target as Pid.Pid<unknown, unknown> | undefined })
 
 /** The record of the process the fiber runs in, if any. */
@@ -252,7 +265,7 @@ export const callingSelf = <Req extends Request.Any, Cast>(
   operation: CallingSelf["operation"]
 ): CallingSelf =>
   Option.isSome(server.name)
-    ? new CallingSelf({ pid: record.pid, name: server.name.value, operation })
+    ? new CallingSelf({ pid: record.pid, registeredName: server.name.value, operation })
     : new CallingSelf({ pid: record.pid, operation })
 
 /**
@@ -376,8 +389,10 @@ export const call = <Req extends Request.Any, Cast, const Q extends Req>(
   server: Server<Req, Cast>,
   request: Q,
   options?: CallOptions
-): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError> =>
+): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | Errors.BadArgument> =>
   Effect.callback<unknown, unknown>((resume) => {
+    const bad = options === undefined ? undefined : validate.checkCallOptions("call", options)
+    if (bad !== undefined) return resume(Effect.fail(bad))
     const record = server.resolve()
     if (record === undefined) return resume(Effect.fail(noProcOf(server)))
     const fiber = Fiber.getCurrent()!
@@ -442,6 +457,13 @@ export const stopServer = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason: ExitReason.ExitReason = ExitReason.normal,
   options?: CallOptions
+): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited | Errors.BadArgument> =>
+  validate.guard(validate.checkCallOptions("stopServer", options), () => stopChecked(server, reason, options))
+
+const stopChecked = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  reason: ExitReason.ExitReason,
+  options: CallOptions | undefined
 ): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited> =>
   withTarget(server, "stopServer", (record): Effect.Effect<void, CallTimeout | ServerExited> => {
     kernel.pushSystem(record, new StopRequest(reason))
@@ -463,6 +485,12 @@ export const stopServer = <Req extends Request.Any, Cast>(
 export const getState = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   options?: CallOptions
+): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf | Errors.BadArgument> =>
+  validate.guard(validate.checkCallOptions("getState", options), () => getStateChecked(server, options))
+
+const getStateChecked = <Req extends Request.Any, Cast>(
+  server: Server<Req, Cast>,
+  options: CallOptions | undefined
 ): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf> =>
   withTarget(server, "getState", (record) => {
     const deferred = Deferred.makeUnsafe<unknown, unknown>()

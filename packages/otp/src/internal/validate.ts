@@ -1,0 +1,146 @@
+/**
+ * Validation of what a user passes in, done once where the value enters (start options, a call's
+ * timeout, a supervisor's flags). Each check returns `undefined` for a valid value, or the
+ * `BadArgument` naming the function, the field and the value, so the caller fails with it before
+ * anything starts.
+ *
+ * @internal
+ */
+import { Duration, Effect, Schedule } from "effect"
+import { BadArgument } from "../Errors.ts"
+import type * as Mailbox from "../Mailbox.ts"
+import * as Name from "./name.ts"
+
+/**
+ * The milliseconds of a timeout: `Infinity` for `"infinity"` (or an infinite duration),
+ * `undefined` when the value is not a non-negative duration (negative, NaN, not a duration).
+ */
+export const timeoutMillis = (input: unknown): number | undefined => {
+  if (typeof input === "number") return input >= 0 ? input : undefined
+  if (input === "infinity") return Number.POSITIVE_INFINITY
+  let duration: Duration.Duration
+  try {
+    duration = Duration.fromInputUnsafe(input as Duration.Input)
+  } catch {
+    return undefined
+  }
+  const millis = Duration.toMillis(duration)
+  return millis >= 0 ? millis : undefined
+}
+
+const timeoutReason = 'must be a non-negative duration or "infinity"'
+
+/** A timeout option: `undefined` (the default), `"infinity"`, or a non-negative duration. */
+export const checkTimeout = (fn: string, field: string, input: unknown): BadArgument | undefined =>
+  input === undefined || timeoutMillis(input) !== undefined
+    ? undefined
+    : new BadArgument({ function: fn, field, value: input, reason: timeoutReason })
+
+/** The options of a call, `stopServer` or `getState`: only `timeout`. */
+export const checkCallOptions = (
+  fn: string,
+  options: { readonly timeout?: unknown } | undefined
+): BadArgument | undefined => (options === undefined ? undefined : checkTimeout(fn, "timeout", options.timeout))
+
+const overflows: ReadonlyArray<unknown> = ["suspend", "dropNewest", "dropOldest", "fail"]
+
+/** Mailbox options: a positive integer capacity (or `Infinity`) and a known overflow policy. */
+export const checkMailbox = (fn: string, field: string, mailbox: unknown): BadArgument | undefined => {
+  if (mailbox === undefined) return undefined
+  if (typeof mailbox !== "object" || mailbox === null) {
+    return new BadArgument({ function: fn, field, value: mailbox, reason: "must be mailbox options" })
+  }
+  const { capacity, overflow } = mailbox as Mailbox.Options
+  if (
+    capacity !== undefined &&
+    !(typeof capacity === "number" && capacity >= 1 && (Number.isInteger(capacity) || capacity === Infinity))
+  ) {
+    return new BadArgument({
+      function: fn,
+      field: `${field}.capacity`,
+      value: capacity,
+      reason: "must be a positive integer or Infinity"
+    })
+  }
+  if (overflow !== undefined && !overflows.includes(overflow)) {
+    return new BadArgument({
+      function: fn,
+      field: `${field}.overflow`,
+      value: overflow,
+      reason: `must be one of ${overflows.map((o) => `"${o}"`).join(", ")}`
+    })
+  }
+  return undefined
+}
+
+/** A process name: a non-empty string or a `via` name. */
+export const checkName = (fn: string, field: string, name: unknown): BadArgument | undefined =>
+  name === undefined || (typeof name === "string" && name.length > 0) || Name.isVia(name)
+    ? undefined
+    : new BadArgument({
+        function: fn,
+        field,
+        value: name,
+        reason: "must be a non-empty string or a via name (Registry.via)"
+      })
+
+/** A boolean flag. */
+export const checkBoolean = (fn: string, field: string, value: unknown): BadArgument | undefined =>
+  value === undefined || typeof value === "boolean"
+    ? undefined
+    : new BadArgument({ function: fn, field, value, reason: "must be a boolean" })
+
+/** One of a few strings. */
+export const checkOneOf = (
+  fn: string,
+  field: string,
+  value: unknown,
+  allowed: ReadonlyArray<string>
+): BadArgument | undefined =>
+  value === undefined || allowed.includes(value as string)
+    ? undefined
+    : new BadArgument({
+        function: fn,
+        field,
+        value,
+        reason: `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`
+      })
+
+/** The start options of a server (GenServer, GenStatem): `name`, `timeout`, `mailbox`, `trapExit`. */
+export const checkStartOptions = (
+  fn: string,
+  options:
+    | { readonly name?: unknown; readonly timeout?: unknown; readonly mailbox?: unknown; readonly trapExit?: unknown }
+    | undefined
+): BadArgument | undefined =>
+  options === undefined
+    ? undefined
+    : (checkName(fn, "name", options.name) ??
+      checkTimeout(fn, "timeout", options.timeout) ??
+      checkMailbox(fn, "mailbox", options.mailbox) ??
+      checkBoolean(fn, "trapExit", options.trapExit))
+
+/** `effect()`, or a failure with `bad` when a check found an invalid value. */
+export const guard = <A, E, R>(
+  bad: BadArgument | undefined,
+  effect: () => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | BadArgument, R> => (bad === undefined ? effect() : Effect.fail(bad))
+
+/** A restart intensity: a `Schedule`. */
+export const checkSchedule = (fn: string, field: string, value: unknown): BadArgument | undefined =>
+  value === undefined || Schedule.isSchedule(value)
+    ? undefined
+    : new BadArgument({ function: fn, field, value, reason: "must be a Schedule (see Supervisor.intensity)" })
+
+/** An options argument: an object (or nothing, when `optional`). */
+export const checkObject = (fn: string, field: string, value: unknown, optional: boolean): BadArgument | undefined =>
+  (optional && value === undefined) || (typeof value === "object" && value !== null)
+    ? undefined
+    : new BadArgument({ function: fn, field, value, reason: "must be an options object" })
+
+/** A count: a non-negative integer or `Infinity`. */
+export const checkCount = (fn: string, field: string, value: unknown): BadArgument | undefined =>
+  value === undefined ||
+  (typeof value === "number" && value >= 0 && (Number.isInteger(value) || value === Number.POSITIVE_INFINITY))
+    ? undefined
+    : new BadArgument({ function: fn, field, value, reason: "must be a non-negative integer or Infinity" })
