@@ -56,6 +56,14 @@
  * Handler results are tagged values, not tuples: a bad return is a compile error, not OTP's
  * `bad_return_value` at run time.
  *
+ * A call handler that **fails** with an error its request declares (its `failure` Schema) answers
+ * the call with that error and the server carries on with the state it had: `Effect.fail(e)` is
+ * `replyError(e, state)`. Any other failure, or a defect, is the server's crash: `terminate` runs
+ * with it, the caller gets `ServerExited` with the `Failure` reason, and so do links and monitors.
+ *
+ * Each handler may require its own services (an app service, `Registry.register`): {@link behaviour}
+ * adds the requirements of every handler to those of `init`, and `start` requires them all.
+ *
  * ## Calls and timeouts
  *
  * - Default call timeout: 5 seconds, as OTP; override per call with `{ timeout }` (`"infinity"` waits forever).
@@ -151,7 +159,7 @@
  *
  * @since 0.1.0
  */
-import { Deferred, Effect, Exit, Option } from "effect"
+import { Cause, Deferred, Effect, Exit, Option, Schema } from "effect"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
@@ -329,6 +337,28 @@ export type NodeClosed = Errors.NodeClosed
  * @category errors
  */
 export type CallError = server.CallError
+
+/**
+ * Tells the errors of the call machinery ({@link CallError}: `NoProc`, `ServerExited`,
+ * `CallTimeout`, `MailboxFull`, `CallDropped`, `CallingSelf`) from the errors a request declares:
+ * the common "the server is gone or did not answer" check.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { GenServer, Request } from "effect-otp"
+ *
+ * class Get extends Request.Class<Get>()("Get", { success: Schema.Number, failure: Schema.Literal("empty") }) {}
+ *
+ * // the server's answer, or 0 when it is gone; "empty" stays a typed failure
+ * const getOrZero = (server: GenServer.Server<Get>) =>
+ *   GenServer.call(server, new Get()).pipe(Effect.catchIf(GenServer.isCallError, () => Effect.succeed(0)))
+ * ```
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const isCallError: (u: unknown) => u is CallError = server.isCallError
 
 /**
  * What a start can fail with, besides the errors `init` fails with.
@@ -572,7 +602,8 @@ export const replyErrorTo: <A, E>(from: From<A, E>, error: E) => Effect.Effect<b
 export type RequestClass = abstract new (...args: any) => Request.Any
 
 /**
- * One call handler per request tag.
+ * One call handler per request tag. A handler that fails with an error its request declares
+ * answers the call with it (the server keeps its state); any other failure crashes the server.
  *
  * @since 0.1.0
  * @category models
@@ -627,8 +658,25 @@ export interface Behaviour<in Args, S, Req extends Request.Any, Cast, Info, Init
 export type AnyBehaviour = Behaviour<never, any, any, any, any, any, any, any>
 
 /**
+ * The services the call handlers of `H` require: the union of what each one requires (`any`, the
+ * requirement of a `protocol` given without `handleCall`, counts as none).
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type CallHandlersContext<H> = {
+  readonly [K in keyof H]: H[K] extends (...args: any) => Effect.Effect<any, any, infer R>
+    ? 0 extends 1 & R
+      ? never
+      : R
+    : never
+}[keyof H]
+
+/**
  * Builds a behaviour, inferring its types: the protocol from `protocol`, the state from `init`, the
- * cast and info message types from the handlers' parameter annotations.
+ * cast and info message types from the handlers' parameter annotations, and the services it
+ * requires from `init` and every handler: a handler may require a service that `init` does not
+ * (`Registry.register`, an app service), and `start` then requires it too.
  *
  * @since 0.1.0
  * @category constructors
@@ -641,18 +689,38 @@ export const behaviour = <
   Info = unknown,
   InitE = never,
   R = never,
-  C = never
+  C = never,
+  H extends CallHandlers<InstanceType<P[number]>, NoInfer<S>, any, NoInfer<C>> = CallHandlers<
+    InstanceType<P[number]>,
+    NoInfer<S>,
+    any,
+    NoInfer<C>
+  >,
+  RCast = never,
+  RInfo = never,
+  RContinue = never,
+  RTerminate = never,
+  RCodeChange = never
 >(definition: {
   readonly protocol?: P
   readonly init: (args: Args) => Effect.Effect<Ok<S, C>, InitE, R>
-  readonly handleCall?: CallHandlers<InstanceType<P[number]>, NoInfer<S>, NoInfer<R>, NoInfer<C>>
-  readonly handleCast?: (message: Cast, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, NoInfer<R>>
-  readonly handleInfo?: (message: Info, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, NoInfer<R>>
-  readonly handleContinue?: (arg: C, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, NoInfer<R>>
-  readonly terminate?: (reason: ExitReason.ExitReason, state: NoInfer<S>) => Effect.Effect<void, never, NoInfer<R>>
-  readonly codeChange?: (oldVersion: string, state: unknown) => Effect.Effect<S, unknown, NoInfer<R>>
+  readonly handleCall?: H
+  readonly handleCast?: (message: Cast, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, RCast>
+  readonly handleInfo?: (message: Info, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, RInfo>
+  readonly handleContinue?: (arg: C, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, RContinue>
+  readonly terminate?: (reason: ExitReason.ExitReason, state: NoInfer<S>) => Effect.Effect<void, never, RTerminate>
+  readonly codeChange?: (oldVersion: string, state: unknown) => Effect.Effect<S, unknown, RCodeChange>
   readonly version?: string
-}): Behaviour<Args, S, InstanceType<P[number]>, Cast, Info, InitE, R, C> => definition as never
+}): Behaviour<
+  Args,
+  S,
+  InstanceType<P[number]>,
+  Cast,
+  Info,
+  InitE,
+  R | CallHandlersContext<H> | RCast | RInfo | RContinue | RTerminate | RCodeChange,
+  C
+> => definition as never
 
 // ---------------------------------------------------------------------------------------------
 // Server references
@@ -713,7 +781,8 @@ export const whereis: <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category type-level
  */
-export type RequestsOf<B> = B extends Behaviour<never, any, infer Req, any, any, any, any, any> ? Req : never
+export type RequestsOf<B> =
+  B extends Behaviour<never, infer _S, infer Req, infer _Cast, infer _Info, infer _E, infer _R, infer _C> ? Req : never
 
 /**
  * The casts of a behaviour.
@@ -721,7 +790,8 @@ export type RequestsOf<B> = B extends Behaviour<never, any, infer Req, any, any,
  * @since 0.1.0
  * @category type-level
  */
-export type CastsOf<B> = B extends Behaviour<never, any, any, infer Cast, any, any, any, any> ? Cast : never
+export type CastsOf<B> =
+  B extends Behaviour<never, infer _S, infer _Req, infer Cast, infer _Info, infer _E, infer _R, infer _C> ? Cast : never
 
 // ---------------------------------------------------------------------------------------------
 // The server loop
@@ -737,9 +807,33 @@ type AnyEffect = Effect.Effect<any, any, any>
 const thenNow = <A>(effect: Effect.Effect<A, any, any>, f: (a: A) => AnyEffect): AnyEffect =>
   Exit.isExit(effect) && Exit.isSuccess(effect) ? f(effect.value as A) : Effect.flatMap(effect, f)
 
+/** Whether `error` is one of the errors the request's class declares (its `failure` Schema). */
+const declares = (request: Request.Any, error: unknown): boolean => {
+  const requestClass = (request as { readonly constructor?: unknown }).constructor as
+    | { readonly failure?: unknown }
+    | undefined
+  const failure = requestClass?.failure
+  if (!Schema.isSchema(failure)) return false
+  let is = declaredGuards.get(requestClass!)
+  if (is === undefined) {
+    is = Schema.is(failure as Schema.Top) as (u: unknown) => boolean
+    declaredGuards.set(requestClass!, is)
+  }
+  return is(error)
+}
+
+const declaredGuards = new WeakMap<object, (u: unknown) => boolean>()
+
 class ServerLoop {
   state: any
   stopping = false
+  /** The call being handled: a handler runs to its end before the next message is taken. */
+  call: server.CallEnvelope | undefined = undefined
+  /** What follows a call handler that did not answer at once: made once, not per call. */
+  readonly afterHandler = {
+    onSuccess: (result: CallResult<any, any, any, any>): AnyEffect => this.afterCall(result, this.call!.from),
+    onFailure: (cause: Cause.Cause<unknown>): AnyEffect => this.callFailed(cause)
+  }
   readonly behaviour: Behaviour<any, any, any, any, any, any, any, any>
   readonly record: kernel.ProcessRecord
   readonly parent: kernel.ProcessRecord | undefined
@@ -770,8 +864,8 @@ class ServerLoop {
       if (Exit.isExit(effect) && Exit.isSuccess(effect)) {
         return this.afterCall(effect.value as CallResult<any, any, any, any>, message.from)
       }
-      // (not `thenNow`: the continuation needs the call's `from`, so it is a closure per call)
-      return Effect.flatMap(effect, (result: CallResult<any, any, any, any>) => this.afterCall(result, message.from))
+      this.call = message
+      return Effect.matchCauseEffect(effect, this.afterHandler)
     }
     if (message instanceof server.CastEnvelope) {
       const handler = this.behaviour.handleCast
@@ -811,6 +905,20 @@ class ServerLoop {
         return this.stopWith(result.reason)
       }
     }
+  }
+
+  /**
+   * A call handler failed: with one of the errors its request declares, the caller gets it and the
+   * server carries on with its state; any other failure is the server's crash.
+   */
+  callFailed(cause: Cause.Cause<unknown>): AnyEffect {
+    const call = this.call!
+    const reason = cause.reasons.length === 1 ? cause.reasons[0] : undefined
+    if (reason !== undefined && Cause.isFailReason(reason) && declares(call.request, reason.error)) {
+      Deferred.doneUnsafe(call.from.deferred, Exit.fail(reason.error))
+      return Effect.void
+    }
+    return Effect.failCause(cause)
   }
 
   after(result: NoReplyResult<any, any>): AnyEffect {

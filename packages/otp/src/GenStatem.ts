@@ -1326,6 +1326,15 @@ export const startMonitor = <Args, T extends Types, Req extends Request.Any, Ini
 export type CallError = server.CallError
 
 /**
+ * Tells the errors of the call machinery (`CallError`) from the errors a request declares; the
+ * same function as `GenServer.isCallError`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const isCallError: (u: unknown) => u is CallError = server.isCallError
+
+/**
  * @since 0.1.0
  * @category models
  */

@@ -1,7 +1,7 @@
 import { assert, describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema, Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Fiber, Option, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, Mailbox, Node, Process, Registry, Request, testing } from "effect-otp"
+import { Errors, ExitReason, GenServer, Mailbox, Node, Pid, Process, Registry, Request, testing } from "effect-otp"
 import { assertReason, failedStart, inProcess } from "./utils.ts"
 
 class Increment extends Request.Class<Increment>()("Increment", {
@@ -935,6 +935,188 @@ describe("GenServer: terminate that crashes", () => {
         const pid = Option.getOrThrow(server.whereis())
         yield* GenServer.stopServer(server, ExitReason.shutdownWith("done"))
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("done"))
+      })
+    )
+  )
+})
+
+describe("GenServer: typed API", () => {
+  class Ping extends Request.Class<Ping>()("Ping", { success: Schema.String }) {}
+  const handleCall = { Ping: (_: Ping, n: number) => Effect.succeed(GenServer.reply("pong", n)) }
+  const init = (n: number) => Effect.succeed(GenServer.ok(n))
+  const handleCast = (_: "cast", n: number) => Effect.succeed(GenServer.noreply(n))
+  const handleInfo = (_: "info", n: number) => Effect.succeed(GenServer.noreply(n))
+  const handleContinue = (_: "go", n: number) => Effect.succeed(GenServer.noreply(n))
+
+  it("RequestsOf and CastsOf, for every combination of optional handlers (type-level)", () => {
+    const none = GenServer.behaviour({ protocol: [Ping], init, handleCall })
+    const cast = GenServer.behaviour({ protocol: [Ping], init, handleCall, handleCast })
+    const info = GenServer.behaviour({ protocol: [Ping], init, handleCall, handleInfo })
+    const cont = GenServer.behaviour({ protocol: [Ping], init, handleCall, handleContinue })
+    const castInfo = GenServer.behaviour({ protocol: [Ping], init, handleCall, handleCast, handleInfo })
+    const castCont = GenServer.behaviour({ protocol: [Ping], init, handleCall, handleCast, handleContinue })
+    const infoCont = GenServer.behaviour({ protocol: [Ping], init, handleCall, handleInfo, handleContinue })
+    const all = GenServer.behaviour({ protocol: [Ping], init, handleCall, handleCast, handleInfo, handleContinue })
+    expectTypeOf<GenServer.RequestsOf<typeof none>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.RequestsOf<typeof cast>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.RequestsOf<typeof info>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.RequestsOf<typeof cont>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.RequestsOf<typeof castInfo>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.RequestsOf<typeof castCont>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.RequestsOf<typeof infoCont>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.RequestsOf<typeof all>>().toEqualTypeOf<Ping>()
+    expectTypeOf<GenServer.CastsOf<typeof none>>().toEqualTypeOf<never>()
+    expectTypeOf<GenServer.CastsOf<typeof cast>>().toEqualTypeOf<"cast">()
+    expectTypeOf<GenServer.CastsOf<typeof info>>().toEqualTypeOf<never>()
+    expectTypeOf<GenServer.CastsOf<typeof cont>>().toEqualTypeOf<never>()
+    expectTypeOf<GenServer.CastsOf<typeof castInfo>>().toEqualTypeOf<"cast">()
+    expectTypeOf<GenServer.CastsOf<typeof castCont>>().toEqualTypeOf<"cast">()
+    expectTypeOf<GenServer.CastsOf<typeof infoCont>>().toEqualTypeOf<never>()
+    expectTypeOf<GenServer.CastsOf<typeof all>>().toEqualTypeOf<"cast">()
+    // a behaviour without a protocol serves no request
+    expectTypeOf<GenServer.RequestsOf<typeof noProtocol>>().toEqualTypeOf<never>()
+  })
+  const noProtocol = GenServer.behaviour({ init, handleCast })
+
+  class Greeting extends Context.Service<Greeting, { readonly word: string }>()("test/GenServer/Greeting") {}
+  class Audit extends Context.Service<Audit, { readonly log: Array<string> }>()("test/GenServer/Audit") {}
+  class Hello extends Request.Class<Hello>()("Hello", { success: Schema.String }) {}
+
+  // init needs nothing; a call handler needs Greeting, the cast handler needs Audit
+  const Greeter = GenServer.behaviour({
+    protocol: [Hello, Ping],
+    init: (_: void) => Effect.succeed(GenServer.ok(0)),
+    handleCall: {
+      Hello: (_, n) => Effect.map(Effect.service(Greeting), (greeting) => GenServer.reply(greeting.word, n + 1)),
+      Ping: (_, n) => Effect.succeed(GenServer.reply("pong", n))
+    },
+    handleCast: (message: string, n) =>
+      Effect.map(Effect.service(Audit), (audit) => {
+        audit.log.push(message)
+        return GenServer.noreply(n)
+      })
+  })
+
+  it.effect("handlers may require services that init does not; start requires them", () =>
+    withNode(
+      Effect.gen(function* () {
+        const start = () => GenServer.start(Greeter, undefined)
+        expectTypeOf<Effect.Services<ReturnType<typeof start>>>().toEqualTypeOf<Greeting | Audit | Node.Node>()
+        const audit = { log: [] as Array<string> }
+        const server = yield* start().pipe(
+          Effect.provideService(Greeting, { word: "hello" }),
+          Effect.provideService(Audit, audit)
+        )
+        assert.strictEqual(yield* GenServer.call(server, new Hello()), "hello")
+        yield* GenServer.cast(server, "noted")
+        assert.strictEqual(yield* GenServer.call(server, new Ping()), "pong")
+        assert.deepStrictEqual(audit.log, ["noted"])
+      })
+    )
+  )
+
+  it("a start that does not provide a handler's service does not compile (type-level)", () => {
+    const run = () =>
+      // @ts-expect-error Greeting and Audit, required by the handlers, are not provided
+      Effect.runPromise(GenServer.start(Greeter, undefined).pipe(Effect.provide(Node.layer())))
+    expect(typeof run).toBe("function")
+  })
+
+  class Withdraw extends Request.Class<Withdraw>()("Withdraw", {
+    fields: { amount: Schema.Number, later: Schema.Boolean },
+    success: Schema.Number,
+    failure: Schema.Literal("insufficient")
+  }) {}
+  class Balance extends Request.Class<Balance>()("Balance", { success: Schema.Number }) {}
+  class Broken extends Request.Class<Broken>()("Broken", {
+    fields: { later: Schema.Boolean },
+    failure: Schema.Literal("insufficient")
+  }) {}
+
+  // a failure of the handler, at once (an Exit) or after running (an effect), is its answer when declared
+  const answer = <A>(later: boolean, effect: Effect.Effect<A, unknown>) =>
+    later ? Effect.andThen(Effect.yieldNow, effect) : effect
+  const Bank = GenServer.behaviour({
+    protocol: [Withdraw, Balance, Broken],
+    init: (balance: number) => Effect.succeed(GenServer.ok(balance)),
+    handleCall: {
+      Withdraw: (request, balance) =>
+        answer(
+          request.later,
+          request.amount > balance
+            ? Effect.fail("insufficient" as const)
+            : Effect.succeed(GenServer.reply(balance - request.amount, balance - request.amount))
+        ),
+      Balance: (_, balance) => Effect.succeed(GenServer.reply(balance, balance)),
+      Broken: (request) => answer(request.later, Effect.fail("not declared"))
+    }
+  })
+
+  it.effect("a handler failing with a declared error answers the call with it; the server carries on", () =>
+    withNode(
+      Effect.gen(function* () {
+        const bank = yield* GenServer.start(Bank, 10)
+        for (const later of [false, true]) {
+          const exit = yield* Effect.exit(GenServer.call(bank, new Withdraw({ amount: 50, later })))
+          assert.deepStrictEqual(exit, Exit.fail("insufficient"))
+          assert.strictEqual(yield* GenServer.call(bank, new Balance()), 10)
+        }
+        assert.strictEqual(yield* GenServer.call(bank, new Withdraw({ amount: 4, later: true })), 6)
+      })
+    )
+  )
+
+  it.effect("an undeclared failure is the server's crash: the caller gets ServerExited, a monitor the Failure", () =>
+    withNode(
+      Effect.gen(function* () {
+        for (const later of [false, true]) {
+          const { error, down, pid } = yield* inProcess(
+            Effect.gen(function* () {
+              const { server, ref } = yield* GenServer.startMonitor(Bank, 10)
+              const pid = Option.getOrThrow(server.whereis())
+              const error = yield* Effect.flip(GenServer.call(server, new Broken({ later })))
+              const down = yield* testing.assertReceive((m): m is Process.Down => Process.isDown(m) && m.ref === ref)
+              return { error, down, pid }
+            })
+          )
+          assert.instanceOf(error, GenServer.ServerExited)
+          const exited = error as GenServer.ServerExited
+          assert.isTrue(Pid.equals(exited.pid, pid))
+          assertReason(exited.reason, ExitReason.failure("not declared"))
+          assertReason(down.reason, ExitReason.failure("not declared"))
+        }
+      })
+    )
+  )
+
+  it.effect("isCallError tells the call machinery's errors from declared ones", () =>
+    withNode(
+      Effect.gen(function* () {
+        const bank = yield* GenServer.start(Bank, 10)
+        const pid = Option.getOrThrow(bank.whereis())
+        const callErrors: ReadonlyArray<unknown> = [
+          new Errors.NoProc({ pid }),
+          new GenServer.ServerExited({ pid, reason: ExitReason.killed }),
+          new GenServer.CallTimeout({ pid, timeout: 5000 }),
+          new Errors.MailboxFull({ pid, capacity: 1 }),
+          new GenServer.CallDropped({ pid, capacity: 1, overflow: "dropNewest" }),
+          new GenServer.CallingSelf({ pid, operation: "call" })
+        ]
+        for (const error of callErrors) assert.isTrue(GenServer.isCallError(error), String(error))
+        const others: ReadonlyArray<unknown> = [
+          "insufficient",
+          new Errors.BadArgument({ function: "call", field: "timeout", value: -1, reason: "r" }),
+          new Error("boom"),
+          undefined
+        ]
+        for (const error of others) assert.isFalse(GenServer.isCallError(error), String(error))
+        yield* GenServer.stopServer(bank)
+        // the typical use: the server is gone → a default; the declared error stays typed
+        const balance = GenServer.call(bank, new Withdraw({ amount: 1, later: false })).pipe(
+          Effect.catchIf(GenServer.isCallError, () => Effect.succeed(0))
+        )
+        expectTypeOf<Effect.Error<typeof balance>>().toEqualTypeOf<"insufficient">()
+        assert.strictEqual(yield* balance, 0)
       })
     )
   )

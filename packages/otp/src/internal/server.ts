@@ -777,3 +777,16 @@ export const stopAfter = (
     kernel.terminate(record, reason, false)
     return Effect.interrupt
   })
+
+/**
+ * Whether an error is one of the errors of the call machinery (`CallError`): the server is not
+ * alive, exited during the call, did not answer in time, its mailbox refused or dropped the call,
+ * or the caller called itself; not an error the request declares.
+ */
+export const isCallError = (u: unknown): u is CallError =>
+  u instanceof Errors.NoProc ||
+  u instanceof ServerExited ||
+  u instanceof CallTimeout ||
+  u instanceof Errors.MailboxFull ||
+  u instanceof CallDropped ||
+  u instanceof CallingSelf
