@@ -79,6 +79,7 @@ import { Context, Duration, Effect, type Fiber, Option, type Scope } from "effec
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
+import * as validate from "./internal/validate.ts"
 import type * as Mailbox from "./Mailbox.ts"
 import { Node } from "./Node.ts"
 import * as PidModule from "./Pid.ts"
@@ -418,7 +419,8 @@ export interface ReceiveOptions {
  *   matches; the messages it skips stay in the mailbox in their order, for later receives.
  * - With `{ timeout }`, it returns `Option.some(message)`, or `Option.none()` when the time ran out.
  *   The timeout is a message from a timer to the process itself; a message that arrives later is
- *   still there for the next receive.
+ *   still there for the next receive. A timeout that is negative, NaN or not a duration fails with
+ *   `Errors.BadArgument` (OTP's `timeout_value` error) without receiving anything.
  *
  * @example
  * ```ts
@@ -441,14 +443,17 @@ export interface ReceiveOptions {
  */
 export const receive: {
   <M = unknown>(): Effect.Effect<M, never, Self<M>>
-  <M = unknown>(options: ReceiveOptions): Effect.Effect<Option.Option<M>, never, Self<M>>
+  <M = unknown>(options: ReceiveOptions): Effect.Effect<Option.Option<M>, Errors.BadArgument, Self<M>>
   <M, S extends M>(match: (message: M) => message is S): Effect.Effect<S, never, Self<M>>
   <M>(match: (message: M) => boolean): Effect.Effect<M, never, Self<M>>
   <M, S extends M>(
     match: (message: M) => message is S,
     options: ReceiveOptions
-  ): Effect.Effect<Option.Option<S>, never, Self<M>>
-  <M>(match: (message: M) => boolean, options: ReceiveOptions): Effect.Effect<Option.Option<M>, never, Self<M>>
+  ): Effect.Effect<Option.Option<S>, Errors.BadArgument, Self<M>>
+  <M>(
+    match: (message: M) => boolean,
+    options: ReceiveOptions
+  ): Effect.Effect<Option.Option<M>, Errors.BadArgument, Self<M>>
 } = ((matchOrOptions?: ((message: unknown) => boolean) | ReceiveOptions, maybeOptions?: ReceiveOptions) => {
   const match = typeof matchOrOptions === "function" ? matchOrOptions : undefined
   const options = typeof matchOrOptions === "function" ? maybeOptions : matchOrOptions
@@ -456,7 +461,9 @@ export const receive: {
     if (match === undefined) return kernel.receiveAny
     return Effect.flatMap(selfRecord, (record) => kernel.receive(record, match, undefined, false))
   }
-  const timeout = Duration.fromInputUnsafe(options.timeout)
+  const millis = validate.timeoutMillis(options.timeout)
+  if (millis === undefined) return Effect.fail(validate.badTimeout("Process.receive", "timeout", options.timeout))
+  const timeout = Duration.millis(millis)
   return Effect.flatMap(selfRecord, (record) =>
     Effect.map(kernel.receiveWithin(record, match, timeout), (message) =>
       message === kernel.TimedOut ? Option.none() : Option.some(message)
@@ -767,7 +774,8 @@ export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Eff
 /**
  * Sends `message` to `dest` after `delay` (Erlang's `erlang:send_after/3`) and returns a reference
  * for {@link cancelTimer}. The timer belongs to the calling process and dies with it. It runs on
- * Effect's `Clock`, so tests drive it with `TestClock`.
+ * Effect's `Clock`, so tests drive it with `TestClock`. A `delay` that is negative, NaN or not a
+ * duration fails with `Errors.BadArgument` (OTP's `badarg`) and starts no timer.
  *
  * @since 0.1.0
  * @category timers
@@ -776,14 +784,17 @@ export const sendAfter = <M, SE>(
   dest: Pid<M, SE>,
   message: NoInfer<M>,
   delay: Duration.Input
-): Effect.Effect<TimerRef, never, Self<unknown>> =>
-  Effect.flatMap(selfRecord, (owner) => {
+): Effect.Effect<TimerRef, Errors.BadArgument, Self<unknown>> => {
+  const millis = validate.timeoutMillis(delay)
+  if (millis === undefined) return Effect.fail(validate.badTimeout("Process.sendAfter", "delay", delay))
+  return Effect.flatMap(selfRecord, (owner) => {
     const ref = new kernel.TimerRef(owner)
     return Effect.as(
-      kernel.startTimer(owner, Duration.fromInputUnsafe(delay), () => void sendUnsafe(dest, message), ref.id),
+      kernel.startTimer(owner, Duration.millis(millis), () => void sendUnsafe(dest, message), ref.id),
       ref
     )
   })
+}
 
 /**
  * Cancels a timer; returns the time it had left, or `None` if it had already fired or been cancelled.

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Option, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import * as otp from "effect-otp"
 import {
   ChildSpec,
@@ -128,6 +129,27 @@ describe("BadArgument: invalid values are rejected where they enter, leaving not
         assert.strictEqual(yield* GenServer.call(server, new Get(), { timeout: "infinity" }), 3)
         assert.strictEqual(yield* GenServer.getState(server, { timeout: "1 second" }), 3)
       })
+    )
+  )
+
+  it.effect("Process.receive and Process.sendAfter reject an invalid timeout: nothing taken, no timer", () =>
+    withNode(
+      inProcess(
+        Effect.gen(function* () {
+          const self = yield* Process.self<string>()
+          yield* Process.send(self, "kept")
+          for (const timeout of badTimeouts) {
+            const error: unknown = yield* Effect.flip(Process.receive<string>({ timeout } as never))
+            assert.deepStrictEqual(error, bad("Process.receive", "timeout", timeout, timeoutReason))
+            const delayError: unknown = yield* Effect.flip(Process.sendAfter(self, "late", timeout as never))
+            assert.deepStrictEqual(delayError, bad("Process.sendAfter", "delay", timeout, timeoutReason))
+          }
+          yield* TestClock.adjust("1 hour")
+          // the message is still there, and no timer sent anything
+          assert.deepStrictEqual(yield* Process.receive<string>({ timeout: 0 }), Option.some("kept"))
+          assert.deepStrictEqual(yield* Process.receive<string>({ timeout: 0 }), Option.none())
+        })
+      )
     )
   )
 

@@ -42,7 +42,7 @@ export const drain = <M = unknown>(): Effect.Effect<Array<M>, never, Process.Sel
   Effect.gen(function* () {
     const out: Array<M> = []
     while (true) {
-      const next = yield* Process.receive<M>({ timeout: 0 })
+      const next = yield* Effect.orDie(Process.receive<M>({ timeout: 0 }))
       if (Option.isNone(next)) return out
       out.push(next.value)
     }

@@ -28,13 +28,13 @@ export const timeoutMillis = (input: unknown): number | undefined => {
   return millis >= 0 ? millis : undefined
 }
 
-const timeoutReason = 'must be a non-negative duration or "infinity"'
+/** The error for a timeout that {@link timeoutMillis} refuses. */
+export const badTimeout = (fn: string, field: string, value: unknown): BadArgument =>
+  new BadArgument({ function: fn, field, value, reason: 'must be a non-negative duration or "infinity"' })
 
 /** A timeout option: `undefined` (the default), `"infinity"`, or a non-negative duration. */
 export const checkTimeout = (fn: string, field: string, input: unknown): BadArgument | undefined =>
-  input === undefined || timeoutMillis(input) !== undefined
-    ? undefined
-    : new BadArgument({ function: fn, field, value: input, reason: timeoutReason })
+  input === undefined || timeoutMillis(input) !== undefined ? undefined : badTimeout(fn, field, input)
 
 /** The options of a call, `stopServer` or `getState`: only `timeout`. */
 export const checkCallOptions = (
