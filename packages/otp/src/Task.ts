@@ -96,6 +96,10 @@
  * - `yield`, `yieldMany`, `shutdown` and `ignore` return `Option<Exit>` where Elixir returns
  *   `{:ok, value} | {:exit, reason} | nil`: `None` is `nil`, `Exit.Success` is `{:ok, value}`, and
  *   `Exit.Failure` carries the task's typed failure or {@link TaskExited} with the exit reason.
+ * - An invalid timeout (negative, NaN, not a duration) or `yieldMany` option makes `await`,
+ *   `awaitMany`, `yield`, `yieldMany` and `shutdown` fail with `Errors.BadArgument` before they wait
+ *   or touch a task, where Elixir raises `ArgumentError` or `FunctionClauseError`. (`asyncStream`'s
+ *   invalid options still make the stream die, see {@link asyncStream}.)
  * - `asyncStream` with `onTimeout: "exit"` fails the stream with {@link TaskTimeout} instead of
  *   exiting the caller, and kills the stream's other tasks.
  *
@@ -112,6 +116,7 @@
  */
 import { type Duration, Effect, type Exit, type Option, type Stream } from "effect"
 import type * as ChildSpec from "./ChildSpec.ts"
+import type * as Errors from "./Errors.ts"
 import * as internal from "./internal/task.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
@@ -381,12 +386,17 @@ export const childSpec = <A, E, R>(
 const await_: <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-) => Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited, Process.Self<unknown>> = internal.await_
+) => Effect.Effect<
+  A,
+  E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited | Errors.BadArgument,
+  Process.Self<unknown>
+> = internal.await_
 
 const yield_: <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
-) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> = internal.yield_
+) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>> =
+  internal.yield_
 
 export {
   /**
@@ -479,7 +489,7 @@ export const awaitMany: <const T extends ReadonlyArray<Task<any, any>>>(
   timeout?: Timeout
 ) => Effect.Effect<
   { -readonly [K in keyof T]: Success<T[K]> },
-  Failure<T[number]> | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited,
+  Failure<T[number]> | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited | Errors.BadArgument,
   Process.Self<unknown>
 > = internal.awaitMany as never
 
@@ -528,7 +538,7 @@ export const yieldMany: <const T extends ReadonlyArray<Task<any, any>>>(
   timeoutOrOptions?: Timeout | YieldManyOptions
 ) => Effect.Effect<
   { -readonly [K in keyof T]: Option.Option<Exit.Exit<Success<T[K]>, Failure<T[K]> | TaskExited>> },
-  NotOwner,
+  NotOwner | Errors.BadArgument,
   Process.Self<unknown>
 > = internal.yieldMany as never
 
@@ -549,7 +559,8 @@ export const yieldMany: <const T extends ReadonlyArray<Task<any, any>>>(
 export const shutdown: <A, E>(
   task: Task<A, E>,
   shutdown?: Timeout | "brutalKill"
-) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> = internal.shutdown
+) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>> =
+  internal.shutdown
 
 /**
  * Lets a task run on without its owner: unlinks and demonitors it, so it can no longer be awaited.

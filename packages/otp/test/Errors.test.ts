@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Option, Schema } from "effect"
+import { Cause, Deferred, Effect, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import * as otp from "effect-otp"
 import {
@@ -13,7 +13,8 @@ import {
   Pid,
   Process,
   Request,
-  Supervisor
+  Supervisor,
+  Task
 } from "effect-otp"
 import { inProcess } from "./utils.ts"
 
@@ -243,6 +244,39 @@ describe("BadArgument: invalid values are rejected where they enter, leaving not
         )
         assert.deepStrictEqual(error, new DynamicSupervisor.MaxChildren({ maxChildren: 0 }))
       })
+    )
+  )
+})
+
+describe("BadArgument: Task", () => {
+  it.effect("await, yield, awaitMany, yieldMany and shutdown reject invalid options; the task is untouched", () =>
+    withNode(
+      inProcess(
+        Effect.gen(function* () {
+          const gate = yield* Deferred.make<void>()
+          const task = yield* Task.async(Effect.as(Deferred.await(gate), 42))
+          for (const timeout of badTimeouts) {
+            const t = timeout as never
+            const expect = (fn: string, field = "timeout") => bad(fn, field, timeout, timeoutReason)
+            assert.deepStrictEqual(yield* Effect.flip(Task.await(task, t)), expect("Task.await"))
+            assert.deepStrictEqual(yield* Effect.flip(Task.yield(task, t)), expect("Task.yield"))
+            assert.deepStrictEqual(yield* Effect.flip(Task.awaitMany([task], t)), expect("Task.awaitMany"))
+            assert.deepStrictEqual(yield* Effect.flip(Task.yieldMany([task], t)), expect("Task.yieldMany"))
+            assert.deepStrictEqual(yield* Effect.flip(Task.shutdown(task, t)), expect("Task.shutdown", "shutdown"))
+          }
+          assert.deepStrictEqual(
+            yield* Effect.flip(Task.yieldMany([task], { limit: -1 })),
+            bad("Task.yieldMany", "limit", -1, "must be a non-negative integer or Infinity")
+          )
+          assert.deepStrictEqual(
+            yield* Effect.flip(Task.yieldMany([task], { onTimeout: "explode" } as never)),
+            bad("Task.yieldMany", "onTimeout", "explode", 'must be one of "nothing", "ignore", "killTask"')
+          )
+          // the task still runs and can be awaited
+          yield* Deferred.succeed(gate, undefined)
+          assert.strictEqual(yield* Task.await(task, "infinity"), 42)
+        })
+      )
     )
   )
 })

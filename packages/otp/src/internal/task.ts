@@ -26,12 +26,14 @@ import {
   Scope,
   Stream
 } from "effect"
+import type * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import * as Process from "../Process.ts"
 import type { Task } from "../Task.ts"
 import * as kernel from "./kernel.ts"
+import * as checks from "./validate.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -338,6 +340,15 @@ const withOwner = <A, E, R = never>(
 export const await_ = <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
+): Effect.Effect<
+  A,
+  E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited | Errors.BadArgument,
+  Process.Self<unknown>
+> => checks.guard(checks.checkTimeout("Task.await", "timeout", timeout), () => awaitChecked(task, timeout))
+
+const awaitChecked = <A, E>(
+  task: Task<A, E>,
+  timeout: Timeout | undefined
 ): Effect.Effect<A, E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited, Process.Self<unknown>> =>
   withOwner([task], (self): Effect.Effect<A, E | TaskExited | TaskTimeout | AlreadyAwaited> => {
     const t = impl(task)
@@ -361,6 +372,12 @@ export const await_ = <A, E>(
 export const yield_ = <A, E>(
   task: Task<A, E>,
   timeout?: Timeout
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>> =>
+  checks.guard(checks.checkTimeout("Task.yield", "timeout", timeout), () => yieldChecked(task, timeout))
+
+const yieldChecked = <A, E>(
+  task: Task<A, E>,
+  timeout: Timeout | undefined
 ): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> =>
   withOwner([task], (self) => {
     const t = impl(task)
@@ -416,6 +433,14 @@ const isExpected = (reason: ExitReason.ExitReason, phase: ShutdownPhase): boolea
 export const shutdown = <A, E>(
   task: Task<A, E>,
   how: Timeout | "brutalKill" = defaultTimeout
+): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>> =>
+  checks.guard(how === "brutalKill" ? undefined : checks.checkTimeout("Task.shutdown", "shutdown", how), () =>
+    shutdownChecked(task, how)
+  )
+
+const shutdownChecked = <A, E>(
+  task: Task<A, E>,
+  how: Timeout | "brutalKill"
 ): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner, Process.Self<unknown>> =>
   withOwner([task], (self) =>
     Effect.suspend(() => {
@@ -478,6 +503,12 @@ type AnyTask = Task<unknown, unknown>
 export const awaitMany = (
   tasks: ReadonlyArray<AnyTask>,
   timeout?: Timeout
+): Effect.Effect<Array<unknown>, unknown, Process.Self<unknown>> =>
+  checks.guard(checks.checkTimeout("Task.awaitMany", "timeout", timeout), () => awaitManyChecked(tasks, timeout))
+
+const awaitManyChecked = (
+  tasks: ReadonlyArray<AnyTask>,
+  timeout: Timeout | undefined
 ): Effect.Effect<Array<unknown>, unknown, Process.Self<unknown>> =>
   withOwner(tasks, (self) =>
     Effect.flatMap(now, (start) => {
@@ -554,15 +585,34 @@ const isYieldManyOptions = (u: unknown): u is YieldManyOptions =>
   !Duration.isDuration(u) &&
   (Object.keys(u).length === 0 || "timeout" in u || "limit" in u || "onTimeout" in u)
 
+const onTimeouts: ReadonlyArray<string> = ["nothing", "ignore", "killTask"]
+
 export const yieldMany = (
   tasks: ReadonlyArray<AnyTask>,
   timeoutOrOptions?: Timeout | YieldManyOptions
+): Effect.Effect<
+  Array<Option.Option<Exit.Exit<unknown, unknown>>>,
+  NotOwner | Errors.BadArgument,
+  Process.Self<unknown>
+> => {
+  const options: YieldManyOptions = isYieldManyOptions(timeoutOrOptions)
+    ? timeoutOrOptions
+    : { timeout: timeoutOrOptions }
+  const fn = "Task.yieldMany"
+  return checks.guard(
+    checks.checkTimeout(fn, "timeout", options.timeout) ??
+      checks.checkCount(fn, "limit", options.limit) ??
+      checks.checkOneOf(fn, "onTimeout", options.onTimeout, onTimeouts),
+    () => yieldManyChecked(tasks, options)
+  )
+}
+
+const yieldManyChecked = (
+  tasks: ReadonlyArray<AnyTask>,
+  options: YieldManyOptions
 ): Effect.Effect<Array<Option.Option<Exit.Exit<unknown, unknown>>>, NotOwner, Process.Self<unknown>> =>
   withOwner(tasks, (self) =>
     Effect.flatMap(now, (start) => {
-      const options: YieldManyOptions = isYieldManyOptions(timeoutOrOptions)
-        ? timeoutOrOptions
-        : { timeout: timeoutOrOptions }
       const duration = toDuration(options.timeout, defaultTimeout)
       const deadline = start + millisOf(duration)
       const limit = Math.min(options.limit ?? tasks.length, tasks.length)
@@ -577,9 +627,12 @@ export const yieldMany = (
           Effect.forEach(
             Array.from(pending.values()),
             (i) =>
-              Effect.map(onTimeout === "killTask" ? shutdown(tasks[i]!, "brutalKill") : ignore(tasks[i]!), (r) => {
-                results[i] = r
-              }),
+              Effect.map(
+                onTimeout === "killTask" ? shutdownChecked(tasks[i]!, "brutalKill") : ignore(tasks[i]!),
+                (r) => {
+                  results[i] = r
+                }
+              ),
             { discard: true }
           ),
           results
@@ -658,11 +711,8 @@ const validate = (options: StreamOptions, max: number): string | undefined => {
   if (onTimeout !== "exit" && onTimeout !== "killTask") {
     return `onTimeout must be "exit" or "killTask", got ${String(onTimeout)}`
   }
-  if (options.timeout !== undefined && options.timeout !== "infinity") {
-    const duration = Duration.fromInput(options.timeout as Duration.Input)
-    if (Option.isNone(duration) || Duration.toMillis(duration.value) < 0) {
-      return `timeout must be a non-negative duration or "infinity", got ${String(options.timeout)}`
-    }
+  if (options.timeout !== undefined && checks.timeoutMillis(options.timeout) === undefined) {
+    return `timeout must be a non-negative duration or "infinity", got ${String(options.timeout)}`
   }
   return undefined
 }
