@@ -164,6 +164,23 @@ export type Provided = Self<never> | Scope.Scope
  */
 export type SendErrorOf<O> = O extends { readonly mailbox: { readonly overflow: "fail" } } ? Errors.MailboxFull : never
 
+/**
+ * The error a spawn with these options can fail with: `BadArgument` when they give mailbox options
+ * (a capacity that is not a positive integer, an unknown overflow), checked before anything is
+ * spawned; none otherwise.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type SpawnErrorOf<O> = "mailbox" extends keyof O
+  ? [O["mailbox" & keyof O]] extends [undefined]
+    ? never
+    : Errors.BadArgument
+  : never
+
+const badSpawnOptions = (fn: string, options: SpawnOptions | undefined): Errors.BadArgument | undefined =>
+  options?.mailbox === undefined ? undefined : validate.checkMailbox(fn, "mailbox", options.mailbox)
+
 // ---------------------------------------------------------------------------------------------
 // Messages made by the runtime
 // ---------------------------------------------------------------------------------------------
@@ -258,6 +275,9 @@ const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord =>
  * - It inherits the caller's context (services, log level, clock), plus its own `Self`.
  * - A body that succeeds exits `Normal`; one that fails or dies exits `Failure` with its cause,
  *   and a crash report is logged at error level.
+ * - Invalid `mailbox` options (a capacity that is not a positive integer or `Infinity`, an unknown
+ *   overflow) fail with `Errors.BadArgument` and spawn nothing, as OTP's `spawn_opt` answers
+ *   `badarg`; the error type has it only when mailbox options are given ({@link SpawnErrorOf}).
  *
  * @example
  * ```ts
@@ -277,10 +297,14 @@ const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord =>
 export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
-): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Provided> | Node> =>
-  Effect.withFiber((fiber) =>
-    Effect.succeed(kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, undefined).pid as never)
-  )
+): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, SpawnErrorOf<O>, Exclude<R, Provided> | Node> =>
+  Effect.withFiber((fiber) => {
+    const bad = badSpawnOptions("Process.spawn", options)
+    if (bad !== undefined) return Effect.fail(bad) as never
+    return Effect.succeed(
+      kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, undefined).pid as never
+    )
+  })
 
 /**
  * Spawns a process linked to the caller, atomically: the link is in place before the body runs.
@@ -291,8 +315,10 @@ export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
 export const spawnLink = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
-): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, never, Exclude<R, Provided> | Node | Self<unknown>> =>
+): Effect.Effect<Pid<MessagesOf<R>, SendErrorOf<O>>, SpawnErrorOf<O>, Exclude<R, Provided> | Node | Self<unknown>> =>
   Effect.withFiber((fiber) => {
+    const bad = badSpawnOptions("Process.spawnLink", options)
+    if (bad !== undefined) return Effect.fail(bad) as never
     const parent = selfOf(fiber)
     return Effect.succeed(
       kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, (child) =>
@@ -312,10 +338,12 @@ export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
   options?: O
 ): Effect.Effect<
   { readonly pid: Pid<MessagesOf<R>, SendErrorOf<O>>; readonly ref: MonitorRef },
-  never,
+  SpawnErrorOf<O>,
   Exclude<R, Provided> | Node | Self<unknown>
 > =>
   Effect.withFiber((fiber) => {
+    const bad = badSpawnOptions("Process.spawnMonitor", options)
+    if (bad !== undefined) return Effect.fail(bad) as never
     const parent = selfOf(fiber)
     let ref: MonitorRef | undefined
     const record = kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, (child) => {

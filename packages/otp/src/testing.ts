@@ -465,7 +465,7 @@ export const expectExit = (
 export const runInProcess = <A, E, R, const O extends Process.SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
   options?: O
-): Effect.Effect<A, E | ProcessExited, Exclude<R, Process.Provided> | Node> =>
+): Effect.Effect<A, E | ProcessExited | Process.SpawnErrorOf<O>, Exclude<R, Process.Provided> | Node> =>
   Effect.gen(function* () {
     const result = yield* Deferred.make<A, E>()
     const pid = yield* Process.spawn(
@@ -552,9 +552,9 @@ const NotFound: unique symbol = Symbol.for("effect-otp/testing/NotFound") as nev
  * @since 0.1.0
  * @category probes
  */
-export const startProbe = <M = unknown>(
-  options?: Process.SpawnOptions
-): Effect.Effect<TestProbe<M>, never, Node | Scope.Scope> =>
+export const startProbe = <M = unknown, const O extends Process.SpawnOptions = {}>(
+  options?: O
+): Effect.Effect<TestProbe<M>, Process.SpawnErrorOf<O>, Node | Scope.Scope> =>
   Effect.gen(function* () {
     const history: Array<M> = []
     const pending: Array<M> = []

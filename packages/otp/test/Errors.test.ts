@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import * as otp from "effect-otp"
@@ -9,6 +9,7 @@ import {
   ExitReason,
   GenServer,
   GenStatem,
+  Mailbox,
   Node,
   Pid,
   Process,
@@ -149,6 +150,41 @@ describe("BadArgument: invalid values are rejected where they enter, leaving not
           // the message is still there, and no timer sent anything
           assert.deepStrictEqual(yield* Process.receive<string>({ timeout: 0 }), Option.some("kept"))
           assert.deepStrictEqual(yield* Process.receive<string>({ timeout: 0 }), Option.none())
+        })
+      )
+    )
+  )
+
+  it.effect("Process.spawn, spawnLink and spawnMonitor reject invalid mailbox options, spawning nothing", () =>
+    withNode(
+      inProcess(
+        Effect.gen(function* () {
+          const body = Process.receive<string>()
+          const capacityReason = "must be a positive integer or Infinity"
+          for (const capacity of [0, -1, 1.5, Number.NaN]) {
+            const options = { mailbox: { capacity } }
+            const expected = (fn: string) => bad(fn, "mailbox.capacity", capacity, capacityReason)
+            yield* rejects(Process.spawn(body, options), expected("Process.spawn"))
+            yield* rejects(Process.spawnLink(body, options), expected("Process.spawnLink"))
+            yield* rejects(Process.spawnMonitor(body, options), expected("Process.spawnMonitor"))
+          }
+          yield* rejects(
+            Process.spawn(body, { mailbox: { overflow: "bounce" } } as never),
+            bad(
+              "Process.spawn",
+              "mailbox.overflow",
+              "bounce",
+              'must be one of "suspend", "dropNewest", "dropOldest", "fail"'
+            )
+          )
+          // valid options spawn, and the error type says when a spawn can fail
+          const pid = yield* Process.spawn(body, { mailbox: Mailbox.bounded(1, "fail") })
+          yield* Process.send(pid, "done")
+          expectTypeOf<Effect.Error<ReturnType<typeof Process.spawn<void, never, never, {}>>>>().toEqualTypeOf<never>()
+          const trapping = () => Process.spawn(body, { trapExit: true })
+          const bounded = () => Process.spawn(body, { mailbox: Mailbox.bounded(2) })
+          expectTypeOf<Effect.Error<ReturnType<typeof trapping>>>().toEqualTypeOf<never>()
+          expectTypeOf<Effect.Error<ReturnType<typeof bounded>>>().toEqualTypeOf<Errors.BadArgument>()
         })
       )
     )
