@@ -172,10 +172,12 @@ export type SendErrorOf<O> = O extends { readonly mailbox: { readonly overflow: 
  * @since 0.2.0
  * @category type-level
  */
-export type SpawnErrorOf<O> = "mailbox" extends keyof O
-  ? [O["mailbox" & keyof O]] extends [undefined]
-    ? never
-    : Errors.BadArgument
+export type SpawnErrorOf<O> = O extends unknown
+  ? "mailbox" extends keyof O
+    ? [O["mailbox" & keyof O]] extends [undefined]
+      ? never
+      : Errors.BadArgument
+    : never
   : never
 
 const badSpawnOptions = (fn: string, options: SpawnOptions | undefined): Errors.BadArgument | undefined =>

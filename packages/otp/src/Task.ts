@@ -99,7 +99,7 @@
  * - An invalid timeout (negative, NaN, not a duration) or `yieldMany` option makes `await`,
  *   `awaitMany`, `yield`, `yieldMany` and `shutdown` fail with `Errors.BadArgument` before they wait
  *   or touch a task, where Elixir raises `ArgumentError` or `FunctionClauseError`. (`asyncStream`'s
- *   invalid options still make the stream die, see {@link asyncStream}.)
+ *   invalid options fail the stream with it too, when it runs.)
  * - `asyncStream` with `onTimeout: "exit"` fails the stream with {@link TaskTimeout} instead of
  *   exiting the caller, and kills the stream's other tasks.
  *
@@ -667,12 +667,40 @@ export type StreamItem<X, A, E, O> = Exit.Exit<
 >
 
 /**
- * What fails an {@link asyncStream}: a timed-out task with `onTimeout: "exit"`.
+ * What invalid options fail an {@link asyncStream} with: `BadArgument`, possible when the options
+ * give `maxConcurrency` or `timeout`.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type StreamOptionsError<O> = O extends unknown
+  ? [Extract<keyof O, "maxConcurrency" | "timeout">] extends [never]
+    ? never
+    : Errors.BadArgument
+  : never
+
+/**
+ * What fails an {@link asyncStream}: a timed-out task with `onTimeout: "exit"`; invalid options.
  *
  * @since 0.1.0
  * @category type-level
  */
-export type StreamError<O> = "exit" extends OnTimeoutOf<O> ? TaskTimeout : never
+export type StreamError<O> = ("exit" extends OnTimeoutOf<O> ? TaskTimeout : never) | StreamOptionsError<O>
+
+/**
+ * Checks the options of an async stream as {@link asyncStream} does when it runs: `maxConcurrency`
+ * (the one given, or the default) an integer greater than zero, `onTimeout` `"exit"` or
+ * `"killTask"`, `timeout` a non-negative duration or `"infinity"`. Returns the `BadArgument` naming
+ * `fn` and the field, or `undefined`. For engines that stream on other workers (a worker pool).
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const checkStreamOptions: (
+  fn: string,
+  options: StreamOptions,
+  maxConcurrency: number
+) => Errors.BadArgument | undefined = internal.checkStreamOptions
 
 /**
  * Runs `f` on each element of `input` in its own task, at most `maxConcurrency` at a time, and
@@ -704,8 +732,10 @@ export type StreamError<O> = "exit" extends OnTimeoutOf<O> ? TaskTimeout : never
  *   start; put the `take` on the input to bound the work exactly.
  * - The stream's pulls receive the tasks' messages from the caller's mailbox: do not run another
  *   receive in the same process at the same time (a concurrent fiber of the process).
- * - Invalid options (`maxConcurrency` not a positive integer, a negative `timeout`) make the stream
- *   die when it runs, as Elixir raises `ArgumentError`.
+ * - Invalid options (`maxConcurrency` not a positive integer, a `timeout` that is negative, NaN or
+ *   not a duration, an unknown `onTimeout`) fail the stream with `Errors.BadArgument` when it runs,
+ *   before any task starts (Elixir raises `ArgumentError`). A bad `DefaultMaxConcurrency` fails it
+ *   the same way, although the error type only shows `BadArgument` when options are given.
  *
  * @example
  * ```ts
@@ -757,6 +787,7 @@ const makeAsyncStream = (
   options: StreamOptions | undefined
 ) =>
   internal.makeStream(
+    "Task.asyncStream",
     input,
     (owner, x) => Effect.flatMap(internal.nodeState, (node) => internal.spawnTask(owner, node, f(x), true)),
     options ?? {}

@@ -402,6 +402,7 @@ const streamWith =
     Stream.unwrap(
       Effect.map(Effect.context<never>(), (context) =>
         internal.makeStream(
+          link ? "TaskSupervisor.asyncStream" : "TaskSupervisor.asyncStreamNolink",
           input,
           (owner, x) =>
             spawnSupervised(

@@ -761,14 +761,25 @@ describe("asyncStream", () => {
     )
   )
 
-  it.effect("invalid options make the stream die with a clear message", () =>
+  it.effect("invalid options fail the stream with BadArgument before any task starts", () =>
     withNode(
       Effect.gen(function* () {
-        const exit = yield* Effect.exit(
-          inProcess(Stream.runCollect(Task.asyncStream([1], Effect.succeed, { maxConcurrency: 0 })))
-        )
-        assert.isTrue(Exit.hasDies(exit))
-        if (Exit.isFailure(exit)) assert.include(String(Cause.squash(exit.cause)), "maxConcurrency")
+        const started: Array<number> = []
+        const work = (n: number) => Effect.sync(() => started.push(n))
+        const cases = [
+          [{ maxConcurrency: 0 }, "maxConcurrency", 0, "must be an integer greater than zero"],
+          [{ maxConcurrency: 1.5 }, "maxConcurrency", 1.5, "must be an integer greater than zero"],
+          [{ timeout: -1 }, "timeout", -1, 'must be a non-negative duration or "infinity"'],
+          [{ onTimeout: "retry" } as never, "onTimeout", "retry", 'must be one of "exit", "killTask"']
+        ] as const
+        for (const [options, field, value, reason] of cases) {
+          const exit = yield* Effect.exit(inProcess(Stream.runCollect(Task.asyncStream([1, 2], work, options))))
+          assert.deepStrictEqual(
+            exit,
+            Exit.fail(new Errors.BadArgument({ function: "Task.asyncStream", field, value, reason }))
+          )
+        }
+        assert.deepStrictEqual(started, [])
       })
     )
   )

@@ -685,7 +685,7 @@ export type StreamItem<X, R extends Request.Any, O> = Exit.Exit<
  * @since 0.1.0
  * @category type-level
  */
-export type StreamError<O> = "exit" extends Task.OnTimeoutOf<O> ? WorkerTimeout : never
+export type StreamError<O> = ("exit" extends Task.OnTimeoutOf<O> ? WorkerTimeout : never) | Task.StreamOptionsError<O>
 
 /**
  * `Task.asyncStream` on the pool: runs a call per item of `input`, at most `maxConcurrency` at a
@@ -709,7 +709,7 @@ export type StreamError<O> = "exit" extends Task.OnTimeoutOf<O> ? WorkerTimeout 
  *   one of replies that fails at the first failure.
  * - When the stream ends early (the consumer takes only part of it, or fails), the calls still
  *   running are interrupted, which interrupts their handlers in the workers.
- * - Invalid options make the stream die when it runs, as `Task.asyncStream`'s.
+ * - Invalid options fail the stream with `Errors.BadArgument` when it runs, as `Task.asyncStream`'s.
  *
  * Differences from `Task.asyncStream`, which runs each item in a process linked to the caller: no
  * process is needed (the stream runs anywhere), and a failing call never crashes the caller, as

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
-import { Task } from "effect-otp"
+import { Errors, Task } from "effect-otp"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { Fib, fib, Gate, Half, Odd, Open, protocol, Throw, WhoAmI } from "./fixtures/protocol.ts"
 
@@ -118,11 +118,21 @@ describe("WorkerPool.asyncStream", () => {
         // the call blocked on the gate was interrupted with the stream: both threads serve again
         yield* bothThreadsServe(pool, "after-take")
 
-        // invalid options make the stream die, as Task.asyncStream's
+        // invalid options fail the stream with BadArgument, as Task.asyncStream's
         const invalid = yield* Effect.exit(
           Stream.runCollect(WorkerPool.asyncStream(pool, [1], () => new WhoAmI(), { maxConcurrency: 0 }))
         )
-        assert.isTrue(Exit.isFailure(invalid) && Cause.hasDies(invalid.cause))
+        assert.deepStrictEqual(
+          invalid,
+          Exit.fail(
+            new Errors.BadArgument({
+              function: "WorkerPool.asyncStream",
+              field: "maxConcurrency",
+              value: 0,
+              reason: "must be an integer greater than zero"
+            })
+          )
+        )
       }),
     budget
   )

@@ -27,6 +27,7 @@ import {
   Stream
 } from "effect"
 import type * as Errors from "../Errors.ts"
+import { BadArgument } from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
@@ -705,17 +706,22 @@ export type Spawner<X, SE, SR> = (
   input: X
 ) => Effect.Effect<TaskImpl<unknown, unknown>, SE, SR>
 
-const validate = (options: StreamOptions, max: number): string | undefined => {
-  if (!Number.isInteger(max) || max <= 0) return `maxConcurrency must be an integer greater than zero, got ${max}`
-  const onTimeout = options.onTimeout ?? "exit"
-  if (onTimeout !== "exit" && onTimeout !== "killTask") {
-    return `onTimeout must be "exit" or "killTask", got ${String(onTimeout)}`
-  }
-  if (options.timeout !== undefined && checks.timeoutMillis(options.timeout) === undefined) {
-    return `timeout must be a non-negative duration or "infinity", got ${String(options.timeout)}`
-  }
-  return undefined
-}
+/** Checks the options of an async stream (`maxConcurrency` is the one given, or the default). */
+export const checkStreamOptions = (
+  fn: string,
+  options: StreamOptions,
+  maxConcurrency: number
+): Errors.BadArgument | undefined =>
+  (Number.isInteger(maxConcurrency) && maxConcurrency > 0
+    ? undefined
+    : new BadArgument({
+        function: fn,
+        field: "maxConcurrency",
+        value: maxConcurrency,
+        reason: "must be an integer greater than zero"
+      })) ??
+  checks.checkOneOf(fn, "onTimeout", options.onTimeout, ["exit", "killTask"]) ??
+  checks.checkTimeout(fn, "timeout", options.timeout)
 
 /**
  * The stream engine, after Elixir's `Task.Supervised.stream`. Tasks are spawned only while the
@@ -726,16 +732,21 @@ const validate = (options: StreamOptions, max: number): string | undefined => {
  * and removes their messages from the caller's mailbox.
  */
 export const makeStream = <X, SE, SR, EX, RX>(
+  fn: string,
   input: Iterable<X> | Stream.Stream<X, EX, RX>,
   spawn: Spawner<X, SE, SR>,
   options: StreamOptions
-): Stream.Stream<Exit.Exit<unknown, unknown>, SE | EX | TaskTimeout, SR | RX | Process.Self<unknown>> => {
+): Stream.Stream<
+  Exit.Exit<unknown, unknown>,
+  SE | EX | TaskTimeout | Errors.BadArgument,
+  SR | RX | Process.Self<unknown>
+> => {
   const channel = Channel.fromTransform((_upstream: unknown, scope: Scope.Scope) =>
     Effect.gen(function* () {
       const self = yield* selfRecord
       const max = options.maxConcurrency ?? (yield* DefaultMaxConcurrency)
-      const invalid = validate(options, max)
-      if (invalid !== undefined) return yield* Effect.die(new RangeError(`Task.asyncStream: ${invalid}`))
+      const invalid = checkStreamOptions(fn, options, max)
+      if (invalid !== undefined) return yield* Effect.fail(invalid)
       const ordered = options.ordered ?? true
       const onTimeout = options.onTimeout ?? "exit"
       const zip = options.zipInputOnExit === true

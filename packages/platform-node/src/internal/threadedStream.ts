@@ -27,21 +27,6 @@ export type StreamOptions = Task.StreamOptions
 /** The default per-call timeout: 5 seconds, as `Task.asyncStream` (and Elixir). */
 const defaultTimeout = Duration.seconds(5)
 
-const validate = (options: StreamOptions, max: number): string | undefined => {
-  if (!Number.isInteger(max) || max <= 0) return `maxConcurrency must be an integer greater than zero, got ${max}`
-  const onTimeout = options.onTimeout ?? "exit"
-  if (onTimeout !== "exit" && onTimeout !== "killTask") {
-    return `onTimeout must be "exit" or "killTask", got ${String(onTimeout)}`
-  }
-  if (options.timeout !== undefined && options.timeout !== "infinity") {
-    const duration = Duration.fromInput(options.timeout as Duration.Input)
-    if (Option.isNone(duration) || Duration.toMillis(duration.value) < 0) {
-      return `timeout must be a non-negative duration or "infinity", got ${String(options.timeout)}`
-    }
-  }
-  return undefined
-}
-
 interface Completion {
   readonly position: number
   readonly input: unknown
@@ -59,8 +44,8 @@ export const asyncStream = <X, EX, RX>(
   const channel = Channel.fromTransform((_upstream: unknown, scope: Scope.Scope) =>
     Effect.gen(function* () {
       const max = options.maxConcurrency ?? engine.capacity
-      const invalid = validate(options, max)
-      if (invalid !== undefined) return yield* Effect.die(new RangeError(`WorkerPool.asyncStream: ${invalid}`))
+      const invalid = Task.checkStreamOptions("WorkerPool.asyncStream", options, max)
+      if (invalid !== undefined) return yield* Effect.fail(invalid)
       const ordered = options.ordered ?? true
       const onTimeout = options.onTimeout ?? "exit"
       const zip = options.zipInputOnExit === true
