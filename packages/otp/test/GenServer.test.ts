@@ -377,12 +377,12 @@ describe("GenServer", () => {
             {
               server: local,
               target: yield* GenServer.named(Reacher, "calls/self"),
-              expected: { pid: localPid, name: "calls/self" }
+              expected: { pid: localPid, registeredName: "calls/self" }
             },
             {
               server: via,
               target: yield* GenServer.named(Reacher, Registry.via("calls/registry", "self")),
-              expected: { pid: viaPid, name: 'Registry.via("calls/registry", "self")' }
+              expected: { pid: viaPid, registeredName: 'Registry.via("calls/registry", "self")' }
             }
           ]
           for (const { server, target, expected } of targets) {

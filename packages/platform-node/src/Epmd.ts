@@ -19,9 +19,9 @@
  * | error | when |
  * |---|---|
  * | `EpmdUnavailable { host, port, reason }` | no EPMD answers at that address, the connection broke, or it did not answer within `timeout` (default 5 seconds) |
- * | `EpmdRefused { name, result }` | `register`: EPMD refused the name (result 1: the name is registered already) |
+ * | `EpmdRefused { nodeName, result }` | `register`: EPMD refused the name (result 1: the name is registered already) |
  * | `EpmdProtocolError { reason }` | an answer that is not EPMD's protocol |
- * | `InvalidNodeName { name, reason }` | a name that is empty, longer than 255 bytes, or contains `@` (EPMD registers the part before `@`) |
+ * | `InvalidNodeName { nodeName, reason }` | a name that is empty, longer than 255 bytes, or contains `@` (EPMD registers the part before `@`) |
  *
  * @since 0.2.0
  */
@@ -57,11 +57,11 @@ export class EpmdUnavailable extends Schema.TaggedError<EpmdUnavailable>()("Epmd
  * @category errors
  */
 export class EpmdRefused extends Schema.TaggedError<EpmdRefused>()("EpmdRefused", {
-  name: Schema.String,
+  nodeName: Schema.String,
   result: Schema.Number
 }) {
   override get message(): string {
-    return `EPMD refused to register "${this.name}" (result ${this.result}${this.result === 1 ? ": the name is taken" : ""})`
+    return `EPMD refused to register "${this.nodeName}" (result ${this.result}${this.result === 1 ? ": the name is taken" : ""})`
   }
 }
 
@@ -86,11 +86,11 @@ export class EpmdProtocolError extends Schema.TaggedError<EpmdProtocolError>()("
  * @category errors
  */
 export class InvalidNodeName extends Schema.TaggedError<InvalidNodeName>()("InvalidNodeName", {
-  name: Schema.String,
+  nodeName: Schema.String,
   reason: Schema.String
 }) {
   override get message(): string {
-    return `invalid node name "${this.name}": ${this.reason}`
+    return `invalid node name "${this.nodeName}": ${this.reason}`
   }
 }
 
@@ -174,10 +174,11 @@ const utf8Decoder = new TextDecoder()
 
 const checkName = (name: string): Effect.Effect<Uint8Array, InvalidNodeName> => {
   const bytes = utf8.encode(name)
-  if (bytes.length === 0) return Effect.fail(new InvalidNodeName({ name, reason: "it is empty" }))
-  if (bytes.length > 255) return Effect.fail(new InvalidNodeName({ name, reason: "it is longer than 255 bytes" }))
+  if (bytes.length === 0) return Effect.fail(new InvalidNodeName({ nodeName: name, reason: "it is empty" }))
+  if (bytes.length > 255)
+    return Effect.fail(new InvalidNodeName({ nodeName: name, reason: "it is longer than 255 bytes" }))
   if (name.includes("@")) {
-    return Effect.fail(new InvalidNodeName({ name, reason: "EPMD registers the part before @" }))
+    return Effect.fail(new InvalidNodeName({ nodeName: name, reason: "EPMD registers the part before @" }))
   }
   return Effect.succeed(bytes)
 }
@@ -317,7 +318,7 @@ export const register = (
         if (head[0] !== ALIVE2_X_RESP && head[0] !== ALIVE2_RESP) {
           return yield* Effect.fail(new EpmdProtocolError({ reason: `answer ${head[0]} to ALIVE2_REQ` }))
         }
-        if (head[1] !== 0) return yield* Effect.fail(new EpmdRefused({ name: node.name, result: head[1]! }))
+        if (head[1] !== 0) return yield* Effect.fail(new EpmdRefused({ nodeName: node.name, result: head[1]! }))
         const creation = yield* bytes.read(head[0] === ALIVE2_X_RESP ? 4 : 2)
         if (creation === undefined) return yield* Effect.fail(closedEarly("the creation"))
         return { name: node.name, creation: creation.length === 4 ? u32(creation, 0) : u16(creation, 0) }

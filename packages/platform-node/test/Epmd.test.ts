@@ -73,7 +73,7 @@ describe("Epmd, embedded server and client", () => {
       assert.deepStrictEqual(yield* Epmd.names(address), [{ name: "alpha", port: 5001 }])
       assert.deepStrictEqual(
         yield* Effect.exit(Effect.scoped(Epmd.register({ name: "alpha", port: 5002, hidden: true }, address))),
-        Exit.fail(new Epmd.EpmdRefused({ name: "alpha", result: 1 }))
+        Exit.fail(new Epmd.EpmdRefused({ nodeName: "alpha", result: 1 }))
       )
       yield* Scope.close(scope, Exit.void)
       yield* server.awaitUnregistered("alpha")
@@ -89,11 +89,11 @@ describe("Epmd, embedded server and client", () => {
       const port = yield* freePort
       assert.deepStrictEqual(
         yield* Effect.exit(Epmd.lookup("a@host", { port })),
-        Exit.fail(new Epmd.InvalidNodeName({ name: "a@host", reason: "EPMD registers the part before @" }))
+        Exit.fail(new Epmd.InvalidNodeName({ nodeName: "a@host", reason: "EPMD registers the part before @" }))
       )
       assert.deepStrictEqual(
         yield* Effect.exit(Epmd.lookup("", { port })),
-        Exit.fail(new Epmd.InvalidNodeName({ name: "", reason: "it is empty" }))
+        Exit.fail(new Epmd.InvalidNodeName({ nodeName: "", reason: "it is empty" }))
       )
       const exit = yield* Effect.exit(Epmd.names({ port }))
       assert.deepStrictEqual(
@@ -150,7 +150,7 @@ describe.skipIf(!hasErl && process.env.CI === undefined)("Epmd with Erlang", () 
         assert.deepStrictEqual(yield* Epmd.names(address), [{ name: "ts", port: 6001 }])
         assert.deepStrictEqual(
           yield* Effect.exit(Effect.scoped(Epmd.register({ name: "ts", port: 6002 }, address))),
-          Exit.fail(new Epmd.EpmdRefused({ name: "ts", result: 1 }))
+          Exit.fail(new Epmd.EpmdRefused({ nodeName: "ts", result: 1 }))
         )
       }).pipe(Effect.scoped),
     30_000
