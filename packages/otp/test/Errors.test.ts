@@ -129,6 +129,11 @@ describe("BadArgument: invalid values are rejected where they enter, leaving not
         // nothing was sent: the server's mailbox is empty and it still serves
         assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).messagesReceived, received)
         assert.strictEqual(yield* GenServer.call(server, new Get(), { timeout: "infinity" }), 3)
+        // 0 is valid, as OTP: on the test clock its deadline has passed before the server runs
+        assert.deepStrictEqual(
+          yield* Effect.flip(GenServer.call(server, new Get(), { timeout: 0 })),
+          new GenServer.CallTimeout({ pid, timeout: 0 })
+        )
         assert.strictEqual(yield* GenServer.getState(server, { timeout: "1 second" }), 3)
       })
     )

@@ -350,6 +350,11 @@ const awaitCall = (pending: PendingCall, resume: (effect: Effect.Effect<unknown,
     effect: Effect.Effect<unknown, unknown> | undefined
     resumes: Array<(effect: Effect.Effect<unknown, unknown>) => void> | undefined
   }
+  // a deadline of 0 can fire while it is armed (a clock whose zero sleep ends at once)
+  if (deferred.effect !== undefined) {
+    pending.settle()
+    return resume(deferred.effect)
+  }
   const onDone = (effect: Effect.Effect<unknown, unknown>) => {
     pending.settle()
     resume(effect)
