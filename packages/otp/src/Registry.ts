@@ -264,27 +264,13 @@ export class UnknownRegistry extends Schema.TaggedError<UnknownRegistry>()("Unkn
 }
 
 /**
- * The options of {@link start} are not valid: `field` says which, `reason` why.
+ * Why a registry did not start. Invalid options fail with `Errors.BadArgument` naming the field
+ * (part of `GenServer.StartError`).
  *
  * @since 0.1.0
  * @category errors
  */
-export class InvalidRegistryOptions extends Schema.TaggedError<InvalidRegistryOptions>()("InvalidRegistryOptions", {
-  field: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `invalid registry options: ${this.field}: ${this.reason}`
-  }
-}
-
-/**
- * Why a registry did not start.
- *
- * @since 0.1.0
- * @category errors
- */
-export type StartError = InvalidRegistryOptions | GenServer.StartError
+export type StartError = GenServer.StartError
 
 // ---------------------------------------------------------------------------------------------
 // The registry process
@@ -301,23 +287,19 @@ const owner = GenServer.behaviour({
     })
 })
 
-const validate = (options: Options): internal.RegistryState | InvalidRegistryOptions => {
+const validate = (fn: string, options: Options): internal.RegistryState | Errors.BadArgument => {
+  const bad = (field: string, value: unknown, reason: string) =>
+    new Errors.BadArgument({ function: fn, field, value, reason })
+  if (typeof options !== "object" || options === null) return bad("options", options, "must be an options object")
   if (options.keys !== "unique" && options.keys !== "duplicate") {
-    return new InvalidRegistryOptions({
-      field: "keys",
-      reason: `must be "unique" or "duplicate", got ${String(options.keys)}`
-    })
+    return bad("keys", options.keys, 'must be "unique" or "duplicate"')
   }
   if (typeof options.name !== "string" || options.name.length === 0) {
-    return new InvalidRegistryOptions({ field: "name", reason: "must be a non-empty string" })
+    return bad("name", options.name, "must be a non-empty string")
   }
   const partitions = options.partitions ?? 1
-  if (!Number.isInteger(partitions) || partitions < 1) {
-    return new InvalidRegistryOptions({
-      field: "partitions",
-      reason: `must be a positive integer, got ${String(partitions)}`
-    })
-  }
+  if (!Number.isInteger(partitions) || partitions < 1)
+    return bad("partitions", partitions, "must be a positive integer")
   const meta = options.meta ?? []
   const entries =
     Symbol.iterator in meta
@@ -336,21 +318,24 @@ const handleOfState = <K, V>(state: internal.RegistryState): Registry<K, V> =>
   handleOf(state.name, () => (state.closed ? undefined : state))
 
 const startWith = <K, V>(
+  fn: string,
   options: Options,
   start: (
     state: internal.RegistryState
   ) => Effect.Effect<GenServer.Server<never>, GenServer.StartError, Node | Process.Self<unknown>>
 ): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<unknown>> =>
   Effect.suspend((): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<unknown>> => {
-    const state = validate(options)
-    if (state instanceof InvalidRegistryOptions) return Effect.fail(state)
+    const state = validate(fn, options)
+    if (state instanceof Errors.BadArgument) return Effect.fail(state)
     return Effect.as(start(state), handleOfState<K, V>(state))
   })
 
 /**
  * Starts a registry, not linked to the caller.
  *
- * **Errors**: `AlreadyRegistered` when `name` is taken; `InvalidRegistryOptions` for bad options.
+ * **Errors**: `AlreadyRegistered` when `name` is taken; `Errors.BadArgument` naming the field for
+ * bad options (`keys` not `"unique"` or `"duplicate"`, an empty `name`, `partitions` not a positive
+ * integer).
  *
  * @example
  * ```ts
@@ -363,7 +348,7 @@ const startWith = <K, V>(
  * @category start
  */
 export const start = <K = unknown, V = unknown>(options: Options): Effect.Effect<Registry<K, V>, StartError, Node> =>
-  startWith<K, V>(options, (state) => GenServer.start(owner, state, { name: options.name })) as never
+  startWith<K, V>("Registry.start", options, (state) => GenServer.start(owner, state, { name: options.name })) as never
 
 /**
  * Starts a registry linked to the calling process (as a supervisor starts its children).
@@ -374,7 +359,7 @@ export const start = <K = unknown, V = unknown>(options: Options): Effect.Effect
 export const startLink = <K = unknown, V = unknown>(
   options: Options
 ): Effect.Effect<Registry<K, V>, StartError, Node | Process.Self<unknown>> =>
-  startWith<K, V>(options, (state) => GenServer.startLink(owner, state, { name: options.name }))
+  startWith<K, V>("Registry.startLink", options, (state) => GenServer.startLink(owner, state, { name: options.name }))
 
 /**
  * A child spec that starts the registry under a supervisor. The id defaults to the registry's name.

@@ -299,17 +299,30 @@ describe("Registry", () => {
       })
     )
 
-    it.effect("bad options fail with InvalidRegistryOptions naming the field", () =>
+    it.effect("bad options fail with BadArgument naming the field, and start nothing", () =>
       withNode(
         Effect.gen(function* () {
-          const error = yield* failureOf(Registry.start({ keys: "unique", name: "p", partitions: 0 }))
-          assert.instanceOf(error, Registry.InvalidRegistryOptions)
-          assert.strictEqual(
-            (error as Registry.InvalidRegistryOptions).message,
-            "invalid registry options: partitions: must be a positive integer, got 0"
+          const node = yield* Effect.service(Node.Node)
+          const spawned = node.stats().spawned
+          const bad = (field: string, value: unknown, reason: string) =>
+            new Errors.BadArgument({ function: "Registry.start", field, value, reason })
+          assert.deepStrictEqual(
+            yield* failureOf(Registry.start({ keys: "unique", name: "p", partitions: 0 })),
+            bad("partitions", 0, "must be a positive integer")
           )
-          const keys = yield* failureOf(Registry.start({ keys: "many" as never, name: "p" }))
-          assert.strictEqual((keys as Registry.InvalidRegistryOptions).field, "keys")
+          assert.deepStrictEqual(
+            yield* failureOf(Registry.start({ keys: "many" as never, name: "p" })),
+            bad("keys", "many", 'must be "unique" or "duplicate"')
+          )
+          assert.deepStrictEqual(
+            yield* failureOf(Registry.start({ keys: "unique", name: "" })),
+            bad("name", "", "must be a non-empty string")
+          )
+          assert.strictEqual(
+            String(bad("partitions", 0, "must be a positive integer")),
+            "BadArgument: Registry.start: partitions must be a positive integer, got 0"
+          )
+          assert.strictEqual(node.stats().spawned, spawned)
         })
       )
     )
