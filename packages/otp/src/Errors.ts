@@ -138,7 +138,7 @@ export class NodeClosed extends Schema.TaggedError<NodeClosed>()("NodeClosed", {
  *
  * const get = (server: GenServer.Server<never>) =>
  *   GenServer.getState(server, { timeout: -1 }).pipe(
- *     Effect.catchTag("BadArgument", (e) => Effect.die(e)) // "GenServer.getState: timeout: ..."
+ *     Effect.catchTag("BadArgument", (e) => Effect.die(e)) // "BadArgument: getState: timeout must be ..."
  *   )
  * ```
  *
