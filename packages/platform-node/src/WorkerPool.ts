@@ -160,7 +160,7 @@ import type * as Layer from "effect/Layer"
 import type * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import type { Request, Task } from "effect-otp"
+import type { Errors, Request, Task } from "effect-otp"
 import type * as WorkerThreads from "node:worker_threads"
 import type { WorkerCrashed, WorkerError, WorkerSpawnFailed, WorkerTimeout } from "./internal/errors.ts"
 import * as internalStream from "./internal/threadedStream.ts"
@@ -386,6 +386,9 @@ export type MapResult<R extends Request.Any, O> = O extends { readonly mode: "re
  * and terminates those still running after `shutdownTimeout`: when the scope has closed, no thread
  * and no fiber of the pool is left.
  *
+ * **Errors**: `WorkerSpawnFailed` when a thread cannot be started; `Errors.BadArgument` when `size`
+ * or `concurrency` is not a positive integer, before any thread starts.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -409,7 +412,8 @@ export type MapResult<R extends Request.Any, O> = O extends { readonly mode: "re
  */
 export const make: <const P extends ReadonlyArray<RequestClass>>(
   options: Options<P>
-) => Effect.Effect<WorkerPool<InstanceType<P[number]>>, WorkerSpawnFailed, Scope.Scope> = internal.make as any
+) => Effect.Effect<WorkerPool<InstanceType<P[number]>>, WorkerSpawnFailed | Errors.BadArgument, Scope.Scope> =
+  internal.make as any
 
 /**
  * A Layer that provides a pool under the service `tag`: {@link make} in the Layer's scope.
@@ -434,7 +438,7 @@ export const make: <const P extends ReadonlyArray<RequestClass>>(
 export const layer: <Id, Req extends Request.Any, const P extends ReadonlyArray<RequestClass>>(
   tag: Context.Key<Id, WorkerPool<Req>>,
   options: Options<P> & ([Req] extends [InstanceType<P[number]>] ? unknown : { readonly protocol: never })
-) => Layer.Layer<Id, WorkerSpawnFailed> = internal.layer as any
+) => Layer.Layer<Id, WorkerSpawnFailed | Errors.BadArgument> = internal.layer as any
 
 /**
  * Starts one dedicated worker thread in the current scope, for state that lives in the worker
@@ -464,7 +468,8 @@ export const layer: <Id, Req extends Request.Any, const P extends ReadonlyArray<
  */
 export const session: <const P extends ReadonlyArray<RequestClass>>(
   options: SessionOptions<P>
-) => Effect.Effect<Session<InstanceType<P[number]>>, WorkerSpawnFailed, Scope.Scope> = internal.session as any
+) => Effect.Effect<Session<InstanceType<P[number]>>, WorkerSpawnFailed | Errors.BadArgument, Scope.Scope> =
+  internal.session as any
 
 /**
  * Waits until a session's thread ends: `Exit.fail(WorkerCrashed)` when it died, `Exit.void` when

@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause } from "effect"
+import { Cause, Effect } from "effect"
+import { Errors } from "effect-otp"
 import * as platformNode from "../src/index.ts"
 import { WorkerPool } from "../src/index.ts"
+import { protocol } from "./fixtures/protocol.ts"
 
 describe("errors print as Tag: message", () => {
   it("String(error) and the first line of Cause.pretty are `Tag: message`", () => {
@@ -31,4 +33,40 @@ describe("errors print as Tag: message", () => {
     }
     assert.includeMembers(classes, ["WorkerPool.WorkerCrashed", "WorkerPool.WorkerPoolClosed"])
   })
+})
+
+describe("BadArgument: WorkerPool", () => {
+  it.effect("make and session reject a size or concurrency that is not a positive integer, starting no thread", () =>
+    Effect.gen(function* () {
+      let spawned = 0
+      // a worker source that counts the threads it would start (none may start)
+      const worker = () => {
+        spawned++
+        throw new Error("no thread may start")
+      }
+      for (const [field, value] of [
+        ["size", 0],
+        ["size", 1.5],
+        ["concurrency", -1],
+        ["concurrency", Number.NaN]
+      ] as const) {
+        const error = yield* Effect.flip(Effect.scoped(WorkerPool.make({ protocol, worker, [field]: value })))
+        assert.deepStrictEqual(
+          error,
+          new Errors.BadArgument({ function: "WorkerPool.make", field, value, reason: "must be a positive integer" })
+        )
+      }
+      const session = yield* Effect.flip(Effect.scoped(WorkerPool.session({ protocol, worker, concurrency: 0 })))
+      assert.deepStrictEqual(
+        session,
+        new Errors.BadArgument({
+          function: "WorkerPool.session",
+          field: "concurrency",
+          value: 0,
+          reason: "must be a positive integer"
+        })
+      )
+      assert.strictEqual(spawned, 0)
+    })
+  )
 })

@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer"
 import type * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import type { Request } from "effect-otp"
+import { Errors, type Request } from "effect-otp"
 import * as os from "node:os"
 import { Worker as NodeWorkerThread } from "node:worker_threads"
 import {
@@ -687,11 +687,24 @@ export class Engine {
 // Constructors
 // ---------------------------------------------------------------------------------------------
 
+/** The pool's counts, checked before any thread starts (`positiveInt` then only fills defaults). */
+const checkCounts = (fn: string, options: Options<ReadonlyArray<RequestClass>>): Errors.BadArgument | undefined => {
+  for (const field of ["size", "concurrency"] as const) {
+    const value = options[field]
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      return new Errors.BadArgument({ function: fn, field, value, reason: "must be a positive integer" })
+    }
+  }
+  return undefined
+}
+
 export const make = (
   options: Options<ReadonlyArray<RequestClass>>,
   restart = true
-): Effect.Effect<Engine, WorkerSpawnFailed, Scope.Scope> =>
+): Effect.Effect<Engine, WorkerSpawnFailed | Errors.BadArgument, Scope.Scope> =>
   Effect.gen(function* () {
+    const bad = checkCounts(restart ? "WorkerPool.make" : "WorkerPool.session", options)
+    if (bad !== undefined) return yield* Effect.fail(bad)
     const engine = new Engine(options, restart)
     const parent = yield* Effect.scope
     const scope = yield* Scope.fork(parent, "parallel")
@@ -702,11 +715,11 @@ export const make = (
 export const layer = <Id>(
   tag: Context.Key<Id, any>,
   options: Options<ReadonlyArray<RequestClass>>
-): Layer.Layer<Id, WorkerSpawnFailed> => Layer.effect(tag, make(options))
+): Layer.Layer<Id, WorkerSpawnFailed | Errors.BadArgument> => Layer.effect(tag, make(options))
 
 export const session = (
   options: SessionOptions<ReadonlyArray<RequestClass>>
-): Effect.Effect<Engine, WorkerSpawnFailed, Scope.Scope> => make({ ...options, size: 1 }, false)
+): Effect.Effect<Engine, WorkerSpawnFailed | Errors.BadArgument, Scope.Scope> => make({ ...options, size: 1 }, false)
 
 /** Completes when a session's thread has ended: `Exit.fail(WorkerCrashed)`, or `Exit.void` on close. */
 export const awaitSession = (engine: Engine): Effect.Effect<Exit.Exit<void, WorkerCrashed>> =>
