@@ -1348,8 +1348,8 @@ export type CallOptions = server.CallOptions
  * once when the machine crashes on a request its protocol does not declare); `CallTimeout` after
  * the timeout (default 5 s, counted from the call, including any wait behind a full `"suspend"`
  * mailbox); `MailboxFull` if its bounded mailbox refuses the request; `CallDropped` at once if its
- * mailbox's drop policy drops the request. The same as `GenServer.call`, whose errors are exported
- * there.
+ * mailbox's drop policy drops the request; `BadArgument` for an invalid `timeout`, before anything
+ * is sent. The same as `GenServer.call`, whose errors are exported there.
  *
  * @example
  * ```ts
