@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Formatter, Schema } from "effect"
+import { Duration, Formatter, Schema } from "effect"
 import * as Pid from "./Pid.ts"
 
 /**
@@ -159,6 +159,47 @@ export class BadArgument extends Schema.TaggedError<BadArgument>()("BadArgument"
     return `${this.function}: ${this.field} ${this.reason}, got ${Formatter.format(this.value)}`
   }
 }
+
+/**
+ * The milliseconds of a timeout option: `Infinity` for `"infinity"` (or an infinite duration),
+ * `undefined` when the value is not a non-negative duration (negative, NaN, not a duration).
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const timeoutMillis = (input: unknown): number | undefined => {
+  if (typeof input === "number") return input >= 0 ? input : undefined
+  if (input === "infinity") return Number.POSITIVE_INFINITY
+  let duration: Duration.Duration
+  try {
+    duration = Duration.fromInputUnsafe(input as Duration.Input)
+  } catch {
+    return undefined
+  }
+  const millis = Duration.toMillis(duration)
+  return millis >= 0 ? millis : undefined
+}
+
+/**
+ * The rule every effect-otp function applies to a timeout option: `undefined` (the default),
+ * `"infinity"` or a non-negative duration pass; anything else is the {@link BadArgument} naming the
+ * function and the field. For packages built on effect-otp, so that their timeouts fail the same way.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-otp"
+ *
+ * Errors.checkTimeout("MyPool.run", "timeout", "-1 seconds") // BadArgument
+ * Errors.checkTimeout("MyPool.run", "timeout", "5 seconds") // undefined
+ * ```
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const checkTimeout = (fn: string, field: string, input: unknown): BadArgument | undefined =>
+  input === undefined || timeoutMillis(input) !== undefined
+    ? undefined
+    : new BadArgument({ function: fn, field, value: input, reason: 'must be a non-negative duration or "infinity"' })
 
 /**
  * Tells {@link BadArgument} from any other error.

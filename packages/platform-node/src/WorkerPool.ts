@@ -344,6 +344,17 @@ export interface CallOptions {
 }
 
 /**
+ * `Errors.BadArgument` when `O`, the options given to {@link run} or {@link map}, holds a value that
+ * can be invalid (a `timeout`, a `maxConcurrency`); `never` when no such option is given.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type OptionsError<O> =
+  | (O extends { readonly timeout: infer T } ? ([T] extends [undefined] ? never : Errors.BadArgument) : never)
+  | (O extends { readonly maxConcurrency: infer M } ? ([M] extends [undefined] ? never : Errors.BadArgument) : never)
+
+/**
  * The options of {@link map}.
  *
  * @since 0.1.0
@@ -518,15 +529,15 @@ export const awaitExit: <Req extends Request.Any>(self: Session<Req>) => Effect.
  * @category calls
  */
 export const run: {
-  <R extends Request.Any>(
+  <R extends Request.Any, const O extends CallOptions = {}>(
     request: R,
-    options?: CallOptions
-  ): (self: Caller<R>) => Effect.Effect<Request.Success<R>, Request.Failure<R> | WorkerError>
-  <R extends Request.Any>(
+    options?: O
+  ): (self: Caller<R>) => Effect.Effect<Request.Success<R>, Request.Failure<R> | WorkerError | OptionsError<O>>
+  <R extends Request.Any, const O extends CallOptions = {}>(
     self: Caller<R>,
     request: R,
-    options?: CallOptions
-  ): Effect.Effect<Request.Success<R>, Request.Failure<R> | WorkerError>
+    options?: O
+  ): Effect.Effect<Request.Success<R>, Request.Failure<R> | WorkerError | OptionsError<O>>
 } = dual(
   (args) => internal.isEngine(args[0]),
   (self: Caller<any>, request: Request.Any, options?: CallOptions) =>
@@ -568,13 +579,19 @@ export const map: {
     options?: O
   ): (
     self: Caller<R>
-  ) => Effect.Effect<MapResult<R, O>, O extends { readonly mode: "result" } ? never : Request.Failure<R> | WorkerError>
+  ) => Effect.Effect<
+    MapResult<R, O>,
+    (O extends { readonly mode: "result" } ? never : Request.Failure<R> | WorkerError) | OptionsError<O>
+  >
   <A, R extends Request.Any, const O extends MapOptions = {}>(
     self: Caller<R>,
     items: Iterable<A>,
     f: (item: A, index: number) => R,
     options?: O
-  ): Effect.Effect<MapResult<R, O>, O extends { readonly mode: "result" } ? never : Request.Failure<R> | WorkerError>
+  ): Effect.Effect<
+    MapResult<R, O>,
+    (O extends { readonly mode: "result" } ? never : Request.Failure<R> | WorkerError) | OptionsError<O>
+  >
 } = dual(
   (args) => internal.isEngine(args[0]),
   (

@@ -3,7 +3,7 @@ import { Cause, Effect } from "effect"
 import { Errors } from "effect-otp"
 import * as platformNode from "../src/index.ts"
 import { WorkerPool } from "../src/index.ts"
-import { protocol } from "./fixtures/protocol.ts"
+import { Fib, protocol } from "./fixtures/protocol.ts"
 
 describe("errors print as Tag: message", () => {
   it("String(error) and the first line of Cause.pretty are `Tag: message`", () => {
@@ -66,7 +66,68 @@ describe("BadArgument: WorkerPool", () => {
           reason: "must be a positive integer"
         })
       )
+      for (const [field, value] of [
+        ["startTimeout", "-1 seconds"],
+        ["shutdownTimeout", "infinity"],
+        ["startTimeout", "soon"]
+      ] as const) {
+        const error = yield* Effect.flip(Effect.scoped(WorkerPool.make({ protocol, worker, [field]: value })))
+        assert.deepStrictEqual(
+          error,
+          new Errors.BadArgument({
+            function: "WorkerPool.make",
+            field,
+            value,
+            reason: "must be a non-negative, finite duration"
+          })
+        )
+      }
       assert.strictEqual(spawned, 0)
     })
+  )
+
+  it.live(
+    "run and map reject an invalid timeout or maxConcurrency before any call goes to a thread",
+    () =>
+      Effect.gen(function* () {
+        const pool = yield* WorkerPool.make({
+          protocol,
+          worker: new URL("./fixtures/worker.ts", import.meta.url),
+          size: 1
+        })
+        const fib = new Fib({ n: 5 })
+        assert.deepStrictEqual(
+          yield* Effect.flip(WorkerPool.run(pool, fib, { timeout: "-5 millis" })),
+          new Errors.BadArgument({
+            function: "WorkerPool.run",
+            field: "timeout",
+            value: "-5 millis",
+            reason: 'must be a non-negative duration or "infinity"'
+          })
+        )
+        assert.deepStrictEqual(
+          yield* Effect.flip(
+            WorkerPool.map(pool, [1, 2], (n) => new Fib({ n }), { maxConcurrency: 0, mode: "result" })
+          ),
+          new Errors.BadArgument({
+            function: "WorkerPool.map",
+            field: "maxConcurrency",
+            value: 0,
+            reason: "must be a positive integer"
+          })
+        )
+        assert.deepStrictEqual(
+          yield* Effect.flip(WorkerPool.map(pool, [1], (n) => new Fib({ n }), { timeout: Number.NaN })),
+          new Errors.BadArgument({
+            function: "WorkerPool.map",
+            field: "timeout",
+            value: Number.NaN,
+            reason: 'must be a non-negative duration or "infinity"'
+          })
+        )
+        // the pool is unaffected: a valid call still runs
+        assert.strictEqual((yield* WorkerPool.run(pool, fib, { timeout: "30 seconds" })).value, 5)
+      }).pipe(Effect.scoped),
+    60_000
   )
 })

@@ -6,7 +6,8 @@
  *
  * @internal
  */
-import { Duration, Effect, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
+import * as Errors from "../Errors.ts"
 import { BadArgument } from "../Errors.ts"
 import type * as Mailbox from "../Mailbox.ts"
 import * as Name from "./name.ts"
@@ -15,26 +16,14 @@ import * as Name from "./name.ts"
  * The milliseconds of a timeout: `Infinity` for `"infinity"` (or an infinite duration),
  * `undefined` when the value is not a non-negative duration (negative, NaN, not a duration).
  */
-export const timeoutMillis = (input: unknown): number | undefined => {
-  if (typeof input === "number") return input >= 0 ? input : undefined
-  if (input === "infinity") return Number.POSITIVE_INFINITY
-  let duration: Duration.Duration
-  try {
-    duration = Duration.fromInputUnsafe(input as Duration.Input)
-  } catch {
-    return undefined
-  }
-  const millis = Duration.toMillis(duration)
-  return millis >= 0 ? millis : undefined
-}
+export const timeoutMillis: (input: unknown) => number | undefined = Errors.timeoutMillis
 
 /** The error for a timeout that {@link timeoutMillis} refuses. */
 export const badTimeout = (fn: string, field: string, value: unknown): BadArgument =>
   new BadArgument({ function: fn, field, value, reason: 'must be a non-negative duration or "infinity"' })
 
 /** A timeout option: `undefined` (the default), `"infinity"`, or a non-negative duration. */
-export const checkTimeout = (fn: string, field: string, input: unknown): BadArgument | undefined =>
-  input === undefined || timeoutMillis(input) !== undefined ? undefined : badTimeout(fn, field, input)
+export const checkTimeout: (fn: string, field: string, input: unknown) => BadArgument | undefined = Errors.checkTimeout
 
 /** The options of a call, `stopServer` or `getState`: only `timeout`. */
 export const checkCallOptions = (

@@ -219,13 +219,11 @@ export const runWorker: <E>(effect: Effect.Effect<never, E>) => void = RpcWorker
 // The main side: options
 // ---------------------------------------------------------------------------------------------
 
-const positiveInt = (name: string, value: number | undefined, fallback: number): number => {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`WorkerPool: "${name}" must be a positive integer, got ${value}`)
-  }
-  return value
-}
+/** A count option: `undefined` (its default) or a positive integer. */
+const checkPositiveInt = (fn: string, field: string, value: unknown): Errors.BadArgument | undefined =>
+  value === undefined || (Number.isInteger(value) && (value as number) >= 1)
+    ? undefined
+    : new Errors.BadArgument({ function: fn, field, value, reason: "must be a positive integer" })
 
 const spawnerOf = (source: WorkerSource): ((id: number) => NodeWorkerThread) =>
   typeof source === "function" ? source : () => new NodeWorkerThread(source)
@@ -283,8 +281,9 @@ export class Engine {
 
   constructor(options: Options<ReadonlyArray<RequestClass>>, restart: boolean) {
     this.byTag = protocolMap(options.protocol)
-    this.size = positiveInt("size", options.size, os.availableParallelism())
-    this.concurrency = positiveInt("concurrency", options.concurrency, 1)
+    // checked by `checkOptions` before the engine is made
+    this.size = options.size ?? os.availableParallelism()
+    this.concurrency = options.concurrency ?? 1
     this.restart = restart
     this.spawn = spawnerOf(options.worker)
     this.startTimeout = Duration.fromInputUnsafe(options.startTimeout ?? "30 seconds")
@@ -637,7 +636,12 @@ export class Engine {
           new InvalidRequest({ request: tag, field: "_tag", issue: "not a request of this protocol", side: "main" })
         )
       }
-      const timeout = options?.timeout === undefined ? undefined : Duration.fromInputUnsafe(options.timeout)
+      const invalid = Errors.checkTimeout("WorkerPool.run", "timeout", options?.timeout)
+      if (invalid !== undefined) return Effect.fail(invalid)
+      const timeout =
+        options?.timeout === undefined || options.timeout === ("infinity" as never)
+          ? undefined
+          : Duration.fromInputUnsafe(options.timeout)
       return Effect.flatMap(
         Effect.mapError(
           codecs.encodeRequest(request),
@@ -664,7 +668,11 @@ export class Engine {
     return Effect.suspend(() => {
       const ordered = options?.ordered ?? true
       const asResult = options?.mode === "result"
-      const concurrency = positiveInt("maxConcurrency", options?.maxConcurrency, this.capacity)
+      const invalid =
+        Errors.checkTimeout("WorkerPool.map", "timeout", options?.timeout) ??
+        checkPositiveInt("WorkerPool.map", "maxConcurrency", options?.maxConcurrency)
+      if (invalid !== undefined) return Effect.fail(invalid)
+      const concurrency = options?.maxConcurrency ?? this.capacity
       const callOptions: CallOptions = options?.timeout === undefined ? {} : { timeout: options.timeout }
       const one = (item: A, index: number) => {
         const call = Effect.suspend(() => this.run(f(item, index), callOptions))
@@ -687,15 +695,20 @@ export class Engine {
 // Constructors
 // ---------------------------------------------------------------------------------------------
 
-/** The pool's counts, checked before any thread starts (`positiveInt` then only fills defaults). */
-const checkCounts = (fn: string, options: Options<ReadonlyArray<RequestClass>>): Errors.BadArgument | undefined => {
-  for (const field of ["size", "concurrency"] as const) {
-    const value = options[field]
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      return new Errors.BadArgument({ function: fn, field, value, reason: "must be a positive integer" })
-    }
-  }
-  return undefined
+/** The pool's options, checked before any thread starts. */
+const checkOptions = (fn: string, options: Options<ReadonlyArray<RequestClass>>): Errors.BadArgument | undefined =>
+  checkPositiveInt(fn, "size", options.size) ??
+  checkPositiveInt(fn, "concurrency", options.concurrency) ??
+  checkFiniteTimeout(fn, "startTimeout", options.startTimeout) ??
+  checkFiniteTimeout(fn, "shutdownTimeout", options.shutdownTimeout)
+
+/** A timeout the pool waits for in full: a non-negative, finite duration. */
+const checkFiniteTimeout = (fn: string, field: string, value: unknown): Errors.BadArgument | undefined => {
+  if (value === undefined) return undefined
+  const millis = Errors.timeoutMillis(value)
+  return millis !== undefined && Number.isFinite(millis)
+    ? undefined
+    : new Errors.BadArgument({ function: fn, field, value, reason: "must be a non-negative, finite duration" })
 }
 
 export const make = (
@@ -703,7 +716,7 @@ export const make = (
   restart = true
 ): Effect.Effect<Engine, WorkerSpawnFailed | Errors.BadArgument, Scope.Scope> =>
   Effect.gen(function* () {
-    const bad = checkCounts(restart ? "WorkerPool.make" : "WorkerPool.session", options)
+    const bad = checkOptions(restart ? "WorkerPool.make" : "WorkerPool.session", options)
     if (bad !== undefined) return yield* Effect.fail(bad)
     const engine = new Engine(options, restart)
     const parent = yield* Effect.scope
