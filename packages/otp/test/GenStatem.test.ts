@@ -438,16 +438,21 @@ describe("GenStatem", () => {
           const log: Array<string> = []
           const machine = yield* GenStatem.start(Recorder(log), [])
           const pid = Option.getOrThrow(machine.whereis())
-          const waiter = yield* Effect.forkChild(Effect.flip(GenStatem.call(machine, new Wait())))
-          yield* send(machine, { _tag: "Crash" })
-          const error = yield* Fiber.join(waiter).pipe(Effect.catchCause(() => Effect.die("unreachable")))
-          assert.strictEqual(error._tag, "ServerExited")
+          // started at once: the Wait request is in the mailbox before the Crash cast
+          // (a call that succeeds makes the flipped fiber fail, and the test with it)
+          const waiter = yield* Effect.forkChild(Effect.flip(GenStatem.call(machine, new Wait())), {
+            startImmediately: true
+          })
+          yield* GenStatem.cast(machine, { _tag: "Crash" })
           const reason = yield* Process.awaitExit(pid)
-          assert.strictEqual(reason._tag, "Failure")
-          if (reason._tag === "Failure") assert.isTrue(Cause.hasDies(reason.cause))
-          assert.include(log, "terminate Failure in idle")
+          assertReason(reason, ExitReason.failureCause(Cause.die(new Error("boom"))))
+          const exited = yield* Fiber.join(waiter)
+          assert.instanceOf(exited, GenServer.ServerExited)
+          assert.strictEqual((exited as GenServer.ServerExited).pid, pid)
+          assertReason((exited as GenServer.ServerExited).reason, reason)
+          assert.deepStrictEqual(log, ["idle: call Wait", "idle: cast Crash", "terminate Failure in idle"])
         })
-      ).pipe(Effect.catchTag("ServerExited", () => Effect.void))
+      )
     )
 
     it.effect("stopServer runs terminate; a trapping machine stops with its parent's exit signal", () =>
