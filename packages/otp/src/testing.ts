@@ -5,21 +5,35 @@
  *
  * ## Example
  *
+ * The test body is a process (`runInProcess`): the code under test reports to it with messages,
+ * and the test waits for those messages, as an ExUnit test does with `assert_receive`.
+ *
  * ```ts
  * import { it } from "@effect/vitest"
- * import { Effect, Option } from "effect"
- * import { ExitReason, GenServer, Node, Process, testing } from "effect-otp"
- * import { Counter, Get } from "./counter.ts"
+ * import { Effect } from "effect"
+ * import { ExitReason, Node, Pid, Process, testing } from "effect-otp"
  *
- * it.effect("a crashed counter is restarted under its name", () =>
+ * interface Started { readonly _tag: "Started"; readonly pid: Process.Pid<never, unknown> }
+ * const isStarted = (message: unknown): message is Started => (message as Started)?._tag === "Started"
+ *
+ * // a worker that tells `report` each time it starts
+ * const worker = (report: Process.Pid<Started>) => ({
+ *   id: "worker",
+ *   start: Process.spawnLink(Effect.gen(function*() {
+ *     yield* Process.send(report, { _tag: "Started", pid: yield* Process.self() })
+ *     return yield* Process.receive<never>()
+ *   }))
+ * })
+ *
+ * it.effect("a crashed worker is restarted", () =>
  *   testing.runInProcess(Effect.gen(function*() {
- *     const pid = yield* testing.startSupervised(GenServer.childSpec("c", Counter, 0, { name: "c" }))
- *     yield* Process.monitor(pid)                                  // the test is a process: it monitors
- *     yield* Process.exit(pid, ExitReason.failure("boom"))
- *     yield* testing.assertReceive(Process.isDown)                 // and receives
- *     const counter = yield* GenServer.named(Counter, "c")
- *     yield* testing.waitUntil(() => Option.isSome(counter.whereis())) // restarted
- *     return yield* GenServer.call(counter, new Get())
+ *     const first = yield* testing.startSupervised(worker(yield* Process.self<Started>()))
+ *     yield* testing.assertReceive((m: unknown) => isStarted(m) && Pid.equals(m.pid, first)) // it started
+ *     yield* Process.monitor(first)
+ *     yield* Process.exit(first, ExitReason.failure("boom"))
+ *     yield* testing.assertReceive(Process.isDown)                 // it is gone,
+ *     const again = yield* testing.assertReceive(isStarted)        // and a new one started
+ *     return again.pid
  *   })).pipe(Effect.provide(Node.layer())))                       // everything stops with the test
  * ```
  *
@@ -31,6 +45,7 @@
  * | {@link assertReceive} / {@link refuteReceive} | a matching message arrives / does not arrive within a timeout, in the calling process | `assert_receive` / `refute_receive` |
  * | {@link startProbe} | a process that records the messages it gets; `expectMessage`, `messages`, `run` | Akka's `TestProbe` |
  * | {@link expectExit} | a process exits, with this reason, within a timeout | `assert_receive {:DOWN, ...}` |
+ * | {@link advancing} | runs an effect while the clock moves by a duration, returns its result | `TestClock.adjust` between a fork and a join |
  * | {@link waitUntil} | a condition becomes true within a timeout | `eventually` |
  * | {@link startSupervised} | starts a child under a supervisor stopped when the test's scope closes | `start_supervised!` |
  *
@@ -60,6 +75,7 @@
  * @since 0.1.0
  */
 import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Formatter, Option, Schema, Scope } from "effect"
+import { dual } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
 import type * as Errors from "./Errors.ts"
@@ -230,6 +246,73 @@ export const waitUntil = <E = never, R = never>(
       })
     return round(0)
   })
+
+/**
+ * Runs `effect` while the clock moves forward by `duration`, and returns its result (or fails with
+ * its error): the test's "start it, move the clock, take the result" in one step.
+ *
+ * **Details**
+ *
+ * - The effect starts at once and runs until it first waits, so the timers it sets up by then are
+ *   registered before the clock moves.
+ * - Under `TestClock` the clock moves by exactly `duration` (`TestClock.adjust`): every timer due
+ *   within it fires, in order, and time stops there. The effect must then finish without more
+ *   time: after the adjust it gets the same scheduler turns as the other waits of this module
+ *   (see the module docs) and fails with `AssertionFailed` (and is interrupted) if it is still
+ *   running, instead of hanging on a clock that nobody moves.
+ * - Under the live clock it sleeps `duration` beside the effect, then waits for the effect.
+ *
+ * **Gotchas**: time moves for every process, not only for the effect (a call timeout or a
+ * `sendAfter` due within `duration` fires). To check a deadline to the millisecond, move the
+ * clock by hand to just before it, look, then move it by 1 ms.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, testing } from "effect-otp"
+ * import { Counter, Get } from "./counter.ts"
+ *
+ * // a call made after a 2 second sleep, done while the clock moves by 2 seconds
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0)
+ *   const slow = Effect.andThen(Effect.sleep("2 seconds"), GenServer.call(counter, new Get()))
+ *   return yield* testing.advancing(slow, "2 seconds") // 0
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category waiting
+ */
+export const advancing: {
+  (duration: Duration.Input): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | AssertionFailed, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, duration: Duration.Input): Effect.Effect<A, E | AssertionFailed, R>
+} = dual(
+  2,
+  <A, E, R>(effect: Effect.Effect<A, E, R>, duration: Duration.Input): Effect.Effect<A, E | AssertionFailed, R> =>
+    Effect.withFiber((parent) => {
+      const clock = testClockOf(parent.getRef(Clock.Clock))
+      const millis = millisOf(duration, 0)
+      return Effect.flatMap(Effect.forkChild(effect, { startImmediately: true }), (fiber) => {
+        if (clock === undefined) return Effect.andThen(Effect.sleep(Duration.millis(millis)), Fiber.join(fiber))
+        const finished = (turn: number): Effect.Effect<A, E | AssertionFailed> =>
+          Effect.suspend(() => {
+            const exit = fiber.pollUnsafe()
+            if (exit !== undefined) return exit
+            if (turn < settleTurns) return Effect.andThen(Effect.yieldNow, finished(turn + 1))
+            return Effect.andThen(
+              Fiber.interrupt(fiber),
+              Effect.fail(
+                new AssertionFailed({
+                  assertion: "advancing",
+                  details: `the effect did not finish within ${millis} ms of virtual time`
+                })
+              )
+            )
+          })
+        return Effect.andThen(clock.adjust(millis), finished(0))
+      })
+    })
+)
 
 // ---------------------------------------------------------------------------------------------
 // Matchers

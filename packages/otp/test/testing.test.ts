@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Exit, Option, Schema } from "effect"
+import { Clock, type Duration, Effect, Exit, Option, Schema } from "effect"
 import { type ChildSpec, ExitReason, GenServer, Node, Pid, Process, Request, testing } from "effect-otp"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
@@ -23,8 +23,47 @@ const Counter = GenServer.behaviour({
   handleCall: { Get: (_, n) => Effect.succeed(GenServer.reply(n, n)) }
 })
 
+interface Started {
+  readonly _tag: "Started"
+  readonly pid: Process.Pid<never, unknown>
+}
+const isStarted = (message: unknown): message is Started => (message as Started)?._tag === "Started"
+
+/** A worker that tells `report` each time it starts. */
+const worker = (report: Process.Pid<Started>) => ({
+  id: "worker",
+  start: Process.spawnLink(
+    Effect.gen(function* () {
+      yield* Process.send(report, { _tag: "Started", pid: yield* Process.self() })
+      return yield* Process.receive<never>()
+    })
+  )
+})
+
 describe("testing", () => {
-  it.effect("the module's example: a crashed counter is restarted under its name", () =>
+  it.effect("the module's example: a crashed worker is restarted, seen through messages", () =>
+    testing
+      .runInProcess(
+        Effect.gen(function* () {
+          const first = yield* testing.startSupervised(worker(yield* Process.self<Started>()))
+          yield* testing.assertReceive((m: unknown) => isStarted(m) && Pid.equals(m.pid, first))
+          yield* Process.monitor(first)
+          yield* Process.exit(first, ExitReason.failure("boom"))
+          const down = yield* testing.assertReceive(Process.isDown)
+          assert.deepStrictEqual(down.reason, ExitReason.failure("boom"))
+          assert.isTrue(Pid.equals(down.pid, first))
+          const again = yield* testing.assertReceive(isStarted)
+          assert.isFalse(Pid.equals(again.pid, first))
+          assert.isTrue(yield* Process.isAlive(again.pid))
+          // nothing else came: one start, one crash, one restart
+          yield* testing.refuteReceive(() => true, { timeout: 0 })
+          return again.pid
+        })
+      )
+      .pipe(Effect.provide(Node.layer()))
+  )
+
+  it.effect("a crashed counter is restarted under its name", () =>
     testing
       .runInProcess(
         Effect.gen(function* () {
@@ -200,6 +239,62 @@ describe("testing", () => {
           const error = yield* assertionFailure(testing.expectExit(pid, ExitReason.normal, { timeout: "2 seconds" }))
           assert.strictEqual(error.message, `expectExit: ${String(pid)} did not exit within 2000 ms`)
           assert.strictEqual((yield* now) - start, 2000)
+        })
+      )
+    )
+  })
+
+  describe("advancing", () => {
+    it.effect("returns the result of an effect that needs the time, and moves the clock by exactly that", () =>
+      withNode(
+        Effect.gen(function* () {
+          const start = yield* now
+          assert.strictEqual(yield* testing.advancing(Effect.as(Effect.sleep("2 seconds"), 42), "2 seconds"), 42)
+          assert.strictEqual((yield* now) - start, 2000)
+          // data-last, and an effect that needs no time
+          assert.strictEqual(yield* Effect.succeed("now").pipe(testing.advancing("1 second")), "now")
+          assert.strictEqual((yield* now) - start, 3000)
+        })
+      )
+    )
+
+    it.effect("fails with the effect's error; the timers due within the duration fire in order", () =>
+      withNode(
+        Effect.gen(function* () {
+          const fired: Array<string> = []
+          const at = (time: Duration.Input, label: string) =>
+            Effect.andThen(
+              Effect.sleep(time),
+              Effect.sync(() => fired.push(label))
+            )
+          const timers = Effect.all(
+            [
+              at("2 seconds", "2 s"),
+              at("1 second", "1 s"),
+              Effect.andThen(Effect.sleep("3 seconds"), Effect.fail("late" as const))
+            ],
+            { concurrency: "unbounded" }
+          )
+          assert.strictEqual(yield* Effect.flip(testing.advancing(timers, "3 seconds")), "late")
+          assert.deepStrictEqual(fired, ["1 s", "2 s"])
+        })
+      )
+    )
+
+    it.effect("an effect that needs more time fails with AssertionFailed and is interrupted", () =>
+      withNode(
+        Effect.gen(function* () {
+          let interrupted = false
+          const slow = Effect.sleep("1 second").pipe(Effect.onInterrupt(() => Effect.sync(() => (interrupted = true))))
+          const error = yield* assertionFailure(testing.advancing(slow, "999 millis"))
+          assert.deepStrictEqual(
+            error,
+            new testing.AssertionFailed({
+              assertion: "advancing",
+              details: "the effect did not finish within 999 ms of virtual time"
+            })
+          )
+          assert.isTrue(interrupted)
         })
       )
     )
