@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { Application, type ChildSpec, ExitReason, Node, Process, Supervisor } from "effect-otp"
+import { Application, type ChildSpec, ExitReason, Node, Process, Supervisor, testing } from "effect-otp"
 import { assertReason, captureLogs } from "./utils.ts"
 
 /**
@@ -203,8 +203,7 @@ describe("Application shutdown hooks", () => {
       const main = yield* Effect.forkChild(Application.main(app))
       yield* Deferred.succeed(go, undefined)
       yield* Deferred.await(slowStarted)
-      yield* TestClock.adjust("2 seconds")
-      const exit = yield* Fiber.await(main)
+      const exit = yield* testing.advancing(Fiber.await(main), "2 seconds")
       assert.deepStrictEqual(
         exit,
         Exit.fail(new Application.ShutdownTimeout({ reason: ExitReason.shutdown, timeout: 2000 }))

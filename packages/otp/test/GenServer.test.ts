@@ -157,10 +157,12 @@ describe("GenServer", () => {
     withNode(
       Effect.gen(function* () {
         const server = yield* GenServer.start(events([]), 0)
-        const fiber = yield* Effect.forkChild(Effect.flip(GenServer.call(server, new Slow(), { timeout: "1 second" })))
-        yield* TestClock.adjust("1 second")
-        const error = yield* Fiber.join(fiber)
-        assert.strictEqual(error._tag, "CallTimeout")
+        const pid = Option.getOrThrow(server.whereis())
+        const error = yield* testing.advancing(
+          Effect.flip(GenServer.call(server, new Slow(), { timeout: "1 second" })),
+          "1 second"
+        )
+        assert.deepStrictEqual(error, new GenServer.CallTimeout({ pid, timeout: 1000 }))
       })
     )
   )

@@ -12,7 +12,8 @@ import {
   Request,
   Supervisor,
   Task,
-  TaskSupervisor
+  TaskSupervisor,
+  testing
 } from "effect-otp"
 import * as fc from "fast-check"
 import { assertReason, drain, failedStart, inProcess, letProcessFinishStep, spawnResult } from "./utils.ts"
@@ -328,8 +329,7 @@ describe("yield, ignore and shutdown", () => {
             return { first, alive, second, left: yield* drain() }
           })
         )
-        yield* TestClock.adjust("2 seconds")
-        const { first, alive, second, left } = yield* result
+        const { first, alive, second, left } = yield* testing.advancing(result, "2 seconds")
         assert.isTrue(Option.isNone(first))
         assert.isTrue(alive)
         assert.deepStrictEqual(second, Option.some(Exit.succeed(7)))
@@ -364,8 +364,7 @@ describe("yield, ignore and shutdown", () => {
             return { ignored, reason, left: yield* drain() }
           })
         )
-        yield* TestClock.adjust("1 second")
-        const { ignored, reason, left } = yield* result
+        const { ignored, reason, left } = yield* testing.advancing(result, "1 second")
         assert.isTrue(Option.isNone(ignored))
         assertReason(reason, ExitReason.failure("later"))
         assert.deepStrictEqual(left, [])
@@ -466,8 +465,7 @@ describe("awaitMany and yieldMany", () => {
             return [a, one]
           })
         )
-        yield* TestClock.adjust("2 seconds")
-        assert.deepStrictEqual(yield* result, ["a", 1])
+        assert.deepStrictEqual(yield* testing.advancing(result, "2 seconds"), ["a", 1])
       })
     )
   )
@@ -484,8 +482,7 @@ describe("awaitMany and yieldMany", () => {
             return { error, slowReason: yield* Process.awaitExit(slow.pid) }
           })
         )
-        yield* TestClock.adjust("1 second")
-        const { error, slowReason } = yield* result
+        const { error, slowReason } = yield* testing.advancing(result, "1 second")
         assert.strictEqual(error, "boom")
         assertReason(slowReason, ExitReason.killed)
       })
@@ -527,8 +524,7 @@ describe("awaitMany and yieldMany", () => {
             return { results, slowReason: yield* Process.awaitExit(tasks[1].pid) }
           })
         )
-        yield* TestClock.adjust("2 seconds")
-        const { results, slowReason } = yield* result
+        const { results, slowReason } = yield* testing.advancing(result, "2 seconds")
         assert.deepStrictEqual(results[0], Option.some(Exit.succeed("fast")))
         assert.isTrue(Option.isNone(results[1]))
         assert.deepStrictEqual(results[2], Option.some(Exit.fail("boom" as const)))
@@ -548,8 +544,7 @@ describe("awaitMany and yieldMany", () => {
             return { results, alive, later: yield* Task.await(tasks[0]!) }
           })
         )
-        yield* TestClock.adjust("3 seconds")
-        const { results, alive, later } = yield* result
+        const { results, alive, later } = yield* testing.advancing(result, "3 seconds")
         assert.deepStrictEqual(results, [Option.none(), Option.some(Exit.succeed(1))])
         assert.isTrue(alive)
         assert.strictEqual(later, 3)
@@ -575,8 +570,7 @@ describe("asyncStream", () => {
             Task.asyncStream(durations, (ms) => sleepThen(`${ms} millis`, ms), { ordered, maxConcurrency: 3 })
           )
         )
-        yield* TestClock.adjust("3 seconds")
-        return valuesOf(yield* result)
+        return valuesOf(yield* testing.advancing(result, "3 seconds"))
       })
     )
 
@@ -618,8 +612,7 @@ describe("asyncStream", () => {
             )
           ).pipe(Effect.provideService(Task.DefaultMaxConcurrency, 2))
         )
-        yield* TestClock.adjust("3 seconds")
-        yield* result
+        yield* testing.advancing(result, "3 seconds")
         assert.strictEqual(peak, 2)
       })
     )
@@ -667,8 +660,7 @@ describe("asyncStream", () => {
             })
           )
         )
-        yield* TestClock.adjust("2 seconds")
-        const exits = yield* result
+        const exits = yield* testing.advancing(result, "2 seconds")
         assert.deepStrictEqual(exits[0], Exit.succeed(500))
         assert.deepStrictEqual(exits[2], Exit.succeed(1000))
         const timedOut = exits[1]!
@@ -725,8 +717,7 @@ describe("asyncStream", () => {
             return { first, reasons, left: yield* drain() }
           })
         )
-        yield* TestClock.adjust("1 second")
-        const { first, reasons, left } = yield* result
+        const { first, reasons, left } = yield* testing.advancing(result, "1 second")
         assert.deepStrictEqual(valuesOf(first), [1])
         // the fourth input was never started: the stream stopped before a slot freed for it
         assert.strictEqual(reasons.length, 3)
@@ -835,8 +826,7 @@ describe("asyncStream", () => {
                     )
                     const total =
                       1 + inputs.reduce((a, b) => a + b, 0) + inputs.length * Math.max(...consumerDelays) + 1
-                    yield* TestClock.adjust(`${total} millis`)
-                    yield* result
+                    yield* testing.advancing(result, `${total} millis`)
                     assert.isAtMost(peak, max)
                     if (ordered) {
                       assert.deepStrictEqual(
@@ -885,8 +875,7 @@ describe("TaskSupervisor", () => {
         )
         yield* Deferred.await(started)
         yield* letProcessFinishStep
-        yield* TestClock.adjust("1 second")
-        const { task, during, value, after, left } = yield* result
+        const { task, during, value, after, left } = yield* testing.advancing(result, "1 second")
         assert.deepStrictEqual(
           during.map((pid) => pid.id),
           [task.pid.id]

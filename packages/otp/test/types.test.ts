@@ -65,10 +65,12 @@ describe("Process: Self<M> and the pid's message type", () => {
 
 describe("Process.SendErrorOf: which sends can fail", () => {
   it("only a bounded mailbox with the fail policy has MailboxFull as its send error", () => {
-    expectTypeOf<Process.SendErrorOf<{ mailbox: ReturnType<typeof Mailbox.bounded<"fail">> }>>().toEqualTypeOf<
-      Errors.MailboxFull
-    >()
-    expectTypeOf<Process.SendErrorOf<{ mailbox: ReturnType<typeof Mailbox.bounded<"suspend">> }>>().toEqualTypeOf<never>()
+    expectTypeOf<
+      Process.SendErrorOf<{ mailbox: ReturnType<typeof Mailbox.bounded<"fail">> }>
+    >().toEqualTypeOf<Errors.MailboxFull>()
+    expectTypeOf<
+      Process.SendErrorOf<{ mailbox: ReturnType<typeof Mailbox.bounded<"suspend">> }>
+    >().toEqualTypeOf<never>()
     expectTypeOf<Process.SendErrorOf<{ mailbox: typeof Mailbox.unbounded }>>().toEqualTypeOf<never>()
     expectTypeOf<Process.SendErrorOf<{}>>().toEqualTypeOf<never>()
   })
