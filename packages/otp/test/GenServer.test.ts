@@ -188,9 +188,9 @@ describe("GenServer", () => {
     withNode(
       Effect.gen(function* () {
         const server = yield* GenServer.start(events([]), 0)
-        const a = yield* Effect.forkChild(GenServer.call(server, new Later()))
-        const b = yield* Effect.forkChild(GenServer.call(server, new Later()))
-        yield* Effect.yieldNow
+        // started at once: each call has sent its request when the fork returns
+        const a = yield* Effect.forkChild(GenServer.call(server, new Later()), { startImmediately: true })
+        const b = yield* Effect.forkChild(GenServer.call(server, new Later()), { startImmediately: true })
         yield* GenServer.call(server, new Release())
         assert.deepStrictEqual(yield* Fiber.join(a), "released")
         assert.deepStrictEqual(yield* Fiber.join(b), "released")
@@ -239,8 +239,8 @@ describe("GenServer", () => {
     withNode(
       Effect.gen(function* () {
         const server = yield* GenServer.start(events([]), 0)
-        const fiber = yield* Effect.forkChild(GenServer.call(server, new Slow()))
-        yield* Effect.yieldNow
+        // started at once: the call has sent its request when the fork returns
+        const fiber = yield* Effect.forkChild(GenServer.call(server, new Slow()), { startImmediately: true })
         yield* Fiber.interrupt(fiber)
         yield* TestClock.adjust("10 seconds")
         assert.strictEqual(yield* GenServer.call(server, new Increment({ by: 1 })), 1)

@@ -576,9 +576,9 @@ describe("GenStatem", () => {
             }
           })
           const room = yield* GenStatem.start(Room, undefined)
-          const first = yield* Effect.forkChild(GenStatem.call(room, new Enter()))
-          const second = yield* Effect.forkChild(GenStatem.call(room, new Enter()))
-          yield* Effect.yieldNow
+          // started at once: each call has sent its request when the fork returns
+          const first = yield* Effect.forkChild(GenStatem.call(room, new Enter()), { startImmediately: true })
+          const second = yield* Effect.forkChild(GenStatem.call(room, new Enter()), { startImmediately: true })
           yield* GenStatem.cast(room, "open")
           assert.strictEqual(yield* Fiber.join(first), "guest 1")
           assert.strictEqual(yield* Fiber.join(second), "guest 2")
@@ -591,9 +591,9 @@ describe("GenStatem", () => {
         Effect.gen(function* () {
           const log: Array<string> = []
           const machine = yield* GenStatem.start(Recorder(log, { stateEnter: true }), [])
-          const a = yield* Effect.forkChild(GenStatem.call(machine, new Wait()))
-          const b = yield* Effect.forkChild(GenStatem.call(machine, new Wait()))
-          yield* Effect.yieldNow
+          // started at once: each call has sent its request when the fork returns
+          const a = yield* Effect.forkChild(GenStatem.call(machine, new Wait()), { startImmediately: true })
+          const b = yield* Effect.forkChild(GenStatem.call(machine, new Wait()), { startImmediately: true })
           yield* send(machine, keep([]))
           assert.isUndefined(a.pollUnsafe())
           yield* send(machine, go("done"))

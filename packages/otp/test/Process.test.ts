@@ -10,7 +10,7 @@ import {
   deadPid,
   drain,
   inProcess,
-  letProcessFinishStep,
+  awaitWaiting,
   type LogEntry,
   spawnIdle,
   spawnResult
@@ -526,7 +526,9 @@ describe("receive", () => {
           Effect.gen(function* () {
             yield* Deferred.succeed(waiting, undefined)
             yield* Deferred.succeed(timedOut, yield* Process.receive<string>({ timeout: "5 seconds" }))
-            return yield* Process.receive<string>()
+            const late = yield* Process.receive<string>()
+            const info = Option.getOrThrow(yield* Process.info(yield* Process.self()))
+            return { late, received: info.messagesReceived, left: info.mailboxLength }
           })
         )
         yield* Deferred.await(waiting)
@@ -534,12 +536,13 @@ describe("receive", () => {
         assert.isFalse(yield* Deferred.isDone(timedOut))
         yield* TestClock.adjust("1 millis")
         assert.isTrue(Option.isNone(yield* Deferred.await(timedOut)))
-        yield* letProcessFinishStep
-        // the timeout is not a message: nothing received, nothing waiting
+        yield* awaitWaiting(pid)
+        // the timeout is not a message: nothing received, nothing waiting; the late message is the
+        // only one the process ever received
         const info = Option.getOrThrow(yield* Process.info(pid))
         assert.deepStrictEqual([info.messagesReceived, info.mailboxLength], [0, 0])
         yield* Process.send(pid, "late")
-        assert.strictEqual(yield* result, "late")
+        assert.deepStrictEqual(yield* result, { late: "late", received: 1, left: 0 })
       })
     )
   )
@@ -641,7 +644,8 @@ describe("send", () => {
             Effect.gen(function* () {
               for (let i = 0; i < 50; i++) {
                 yield* Process.send(pid, [name, i] as const)
-                if (i % 7 === 0) yield* Effect.yieldNow // let the senders interleave
+                // a scheduler hop on purpose, not a synchronisation: the senders interleave
+                if (i % 7 === 0) yield* Effect.yieldNow
               }
             })
           )
@@ -1033,13 +1037,12 @@ describe("system lane", () => {
           })
         )
         yield* Deferred.await(ready)
-        yield* letProcessFinishStep
-        assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).status, "waiting")
+        yield* awaitWaiting(pid)
         yield* Process.sendSystem(pid, "sys")
         assert.strictEqual(yield* Deferred.await(handled), "sys")
-        yield* letProcessFinishStep
-        // handled inside the process, which went back to waiting for a user message
-        assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).status, "waiting")
+        // handled inside the process, which goes back to waiting for a user message
+        yield* awaitWaiting(pid)
+        assert.strictEqual(Option.getOrThrow(yield* Process.info(pid)).messagesReceived, 0)
         yield* Process.send(pid, "user")
         assert.strictEqual(yield* result, "user")
       })
@@ -1622,7 +1625,7 @@ describe("awaitExit", () => {
       Effect.gen(function* () {
         const pids = [] as Array<Process.Pid<"stop">>
         for (let i = 0; i < 3; i++) pids.push(yield* Process.spawn(Process.receive<"stop">()))
-        yield* Effect.yieldNow // all three wait in receive
+        for (const pid of pids) yield* awaitWaiting(pid)
         for (const pid of pids) yield* Process.send(pid, "stop")
         yield* Process.awaitExit(pids[0]!)
         // resumed from a microtask after the batch that ran all three, not inside the first exit

@@ -16,7 +16,7 @@ import {
   testing
 } from "effect-otp"
 import * as fc from "fast-check"
-import { assertReason, drain, failedStart, inProcess, letProcessFinishStep, spawnResult } from "./utils.ts"
+import { assertReason, drain, failedStart, inProcess, spawnResult } from "./utils.ts"
 
 /** Every test gets its own node (stopped when the test ends) and no log output (crash reports). */
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -40,7 +40,6 @@ const spawnOnTick = <A, E, R>(body: Effect.Effect<A, E, R>) =>
       Effect.andThen(Deferred.succeed(ready, undefined), Effect.andThen(Effect.sleep("1 millis"), body))
     )
     yield* Deferred.await(ready)
-    yield* letProcessFinishStep // the process goes on to register its 1 ms sleep
     return spawned
   })
 
@@ -171,7 +170,6 @@ describe("async and await", () => {
           })
         )
         const task = yield* Deferred.await(started)
-        yield* letProcessFinishStep
         yield* TestClock.adjust("999 millis")
         assert.isFalse(yield* isDone(failed))
         assert.isTrue(yield* Process.isAlive(task.pid))
@@ -416,7 +414,6 @@ describe("yield, ignore and shutdown", () => {
           })
         )
         yield* Deferred.await(ready)
-        yield* letProcessFinishStep
         yield* TestClock.adjust("1999 millis")
         assert.isFalse(yield* isDone(done))
         yield* TestClock.adjust("1 millis")
@@ -874,7 +871,6 @@ describe("TaskSupervisor", () => {
           })
         )
         yield* Deferred.await(started)
-        yield* letProcessFinishStep
         const { task, during, value, after, left } = yield* testing.advancing(result, "1 second")
         assert.deepStrictEqual(
           during.map((pid) => pid.id),
@@ -951,10 +947,8 @@ describe("TaskSupervisor", () => {
           })
         )
         yield* Deferred.await(started)
-        yield* letProcessFinishStep
         yield* TestClock.adjust("1 second")
         const task = yield* Deferred.await(timedOut)
-        yield* letProcessFinishStep
         assert.isTrue(yield* Process.isAlive(task.pid))
         yield* TestClock.adjust("1 second")
         assertReason(yield* Process.awaitExit(task.pid), ExitReason.normal)
@@ -1169,7 +1163,10 @@ describe("tasks from a GenServer", () => {
         const server = yield* GenServer.start(fetcher(tasks, finished), undefined)
         for (const n of [1, -1, 2]) yield* GenServer.call(server, new Compute({ n }))
         assert.deepStrictEqual(yield* Deferred.await(finished), ["-1 failed: Failure", "1 -> 2", "2 -> 4"])
-        yield* letProcessFinishStep
+        // a system request is served between callbacks: once it answers, the step that completed
+        // `finished` is over
+        const state = (yield* GenServer.getState(server)) as FetcherState
+        assert.strictEqual(state.pending.size, 0)
         const pid = Option.getOrThrow(yield* GenServer.whereis(server))
         const info = Option.getOrThrow(yield* Process.info(pid))
         assert.strictEqual(info.mailboxLength, 0)

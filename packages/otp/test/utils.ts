@@ -128,12 +128,20 @@ export const spawnResult = <A, E, R, const O extends Process.SpawnOptions = {}>(
   })
 
 /**
- * Effect 4 resumes a fiber waiting on a Deferred synchronously, inside the fiber that completed it:
- * after `yield* Deferred.await(ready)` a test runs in the middle of the process's step. One yield
- * lets the process finish that synchronous step (for instance, enter the receive that follows the
- * signal) before the test goes on. It is one deterministic scheduler hop, not a polling loop.
+ * Waits until the process is blocked in a receive (its `info` status is `"waiting"`): the handshake
+ * for "the process has finished its step and waits for the next message", which no message
+ * announces. Effect 4 resumes a fiber waiting on a Deferred synchronously, inside the fiber that
+ * completed it, so after `yield* Deferred.await(ready)` a test runs in the middle of the process's
+ * step. It uses `testing.waitUntil` with timeout 0: no virtual time passes (no timer fires), and
+ * the test fails if the process does not get there within the scheduler turns that gives.
  */
-export const letProcessFinishStep: Effect.Effect<void> = Effect.yieldNow
+export const awaitWaiting = (pid: Pid.Pid<never, unknown>): Effect.Effect<void> =>
+  Effect.orDie(
+    testing.waitUntil(
+      Effect.map(Process.info(pid), (info) => Option.isSome(info) && info.value.status === "waiting"),
+      { timeout: 0, label: `${String(pid)} waiting in a receive` }
+    )
+  )
 
 /** What the caller of a start that failed sees when the start returns (see {@link failedStart}). */
 export interface FailedStart<E, A> {
