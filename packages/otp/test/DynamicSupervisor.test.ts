@@ -30,7 +30,7 @@ describe("DynamicSupervisor", () => {
         const a = yield* DynamicSupervisor.startChild(sup, sleeper([], "a"))
         yield* DynamicSupervisor.startChild(sup, sleeper([], "b"))
         const error = yield* Effect.flip(DynamicSupervisor.startChild(sup, sleeper([], "c")))
-        assert.strictEqual(error._tag, "MaxChildren")
+        assert.deepStrictEqual(error, new DynamicSupervisor.MaxChildren({ maxChildren: 2 }))
         assert.deepStrictEqual(yield* DynamicSupervisor.countChildren(sup), {
           specs: 2,
           active: 2,
@@ -40,7 +40,10 @@ describe("DynamicSupervisor", () => {
         yield* DynamicSupervisor.terminateChild(sup, a)
         assert.isFalse(yield* Process.isAlive(a))
         assert.strictEqual((yield* DynamicSupervisor.whichChildren(sup)).length, 1)
-        assert.strictEqual((yield* Effect.flip(DynamicSupervisor.terminateChild(sup, a)))._tag, "NotAChild")
+        assert.deepStrictEqual(
+          yield* Effect.flip(DynamicSupervisor.terminateChild(sup, a)),
+          new DynamicSupervisor.NotAChild({ pid: a })
+        )
         yield* DynamicSupervisor.startChild(sup, sleeper([], "c"))
       })
     )
@@ -123,7 +126,12 @@ describe("DynamicSupervisor", () => {
         }
         yield* Process.exit(victim, ExitReason.failure("boom"))
         const reason = yield* Process.awaitExit(supPid)
-        assert.strictEqual(reason._tag, "Shutdown")
+        assert.deepStrictEqual(
+          reason,
+          ExitReason.shutdownWith(
+            new Supervisor.MaxRestartIntensity({ id: "victim", reason: ExitReason.failure("boom") })
+          )
+        )
         assert.include(log, "stop bystander")
       })
     )

@@ -120,9 +120,10 @@ describe("GenServer", () => {
     withNode(
       Effect.gen(function* () {
         const server = yield* GenServer.start(events([]), 0)
+        const pid = Option.getOrThrow(server.whereis())
         yield* GenServer.stopServer(server)
         const error = yield* Effect.flip(GenServer.call(server, new Get()))
-        assert.strictEqual(error._tag, "NoProc")
+        assert.deepStrictEqual(error, new Errors.NoProc({ pid }))
       })
     )
   )
@@ -172,14 +173,16 @@ describe("GenServer", () => {
       Effect.gen(function* () {
         const log: Array<string> = []
         const server = yield* GenServer.start(events(log), 7)
+        const pid = Option.getOrThrow(server.whereis())
         const error = yield* Effect.flip(GenServer.call(server, new Crash()))
-        assert.strictEqual(error._tag, "ServerExited")
-        if (error._tag !== "ServerExited") return
-        const reason = error.reason as ExitReason.ExitReason
-        assert.strictEqual(reason._tag, "Failure")
-        if (reason._tag === "Failure") assert.isTrue(Cause.hasDies(reason.cause))
+        assert.instanceOf(error, GenServer.ServerExited)
+        const exited = error as GenServer.ServerExited
+        assert.strictEqual(exited.pid, pid)
+        const reason = yield* Process.awaitExit(pid)
+        assertReason(reason, ExitReason.failureCause(Cause.die(new Error("boom"))))
+        assertReason(exited.reason, reason)
         // terminate ran with the crash as reason
-        assert.include(log, "terminate Failure 7")
+        assert.deepStrictEqual(log, ["init 7", "continue warmup", "terminate Failure 7"])
       })
     )
   )
@@ -257,7 +260,10 @@ describe("GenServer", () => {
         assert.deepStrictEqual(yield* Effect.flip(GenServer.start(failing, undefined)), "no config")
         const first = yield* GenServer.start(events([]), 0, { name: "gs-name-test" })
         const error = yield* Effect.flip(GenServer.start(events([]), 0, { name: "gs-name-test" }))
-        assert.strictEqual(error._tag, "AlreadyRegistered")
+        assert.deepStrictEqual(
+          error,
+          new Errors.AlreadyRegistered({ registeredName: "gs-name-test", pid: Option.getOrThrow(first.whereis()) })
+        )
         const byName = yield* GenServer.named(events([]), "gs-name-test")
         assert.strictEqual(yield* GenServer.call(byName, new Increment({ by: 5 })), 5)
         assert.deepStrictEqual(byName.whereis(), first.whereis())
@@ -923,8 +929,10 @@ describe("GenServer: terminate that crashes", () => {
         const server = yield* GenServer.start(crashing(log), undefined)
         const pid = Option.getOrThrow(server.whereis())
         const call = yield* Effect.flip(GenServer.call(server, new Crash()))
-        assert.strictEqual(call._tag, "ServerExited")
+        assert.instanceOf(call, GenServer.ServerExited)
+        assert.strictEqual((call as GenServer.ServerExited).pid, pid)
         assertReason(yield* Process.awaitExit(pid), ExitReason.failureCause(Cause.die(boom)))
+        assertReason((call as GenServer.ServerExited).reason, ExitReason.failureCause(Cause.die(boom)))
         assert.deepStrictEqual(log, ["terminate Failure"])
       })
     )

@@ -427,7 +427,7 @@ describe("GenStatem", () => {
           assert.strictEqual(yield* Fiber.join(waiter), "stopped in busy")
           assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("done"))
           assert.deepStrictEqual(log.slice(-2), ["busy: cast Stop", "terminate Shutdown in busy"])
-          assert.strictEqual((yield* Effect.flip(logOf(machine)))._tag, "NoProc")
+          assert.deepStrictEqual(yield* Effect.flip(logOf(machine)), new Errors.NoProc({ pid }))
         })
       )
     )
@@ -863,7 +863,10 @@ describe("GenStatem", () => {
           assert.strictEqual(yield* GenServer.call(byName, new Press({ digit: "7" })), "open")
           assert.deepStrictEqual(byName.whereis(), door.whereis())
           const clash = yield* Effect.flip(GenStatem.start(DoorLock([]), "7", { name: "statem-door" }))
-          assert.strictEqual(clash._tag, "AlreadyRegistered")
+          assert.deepStrictEqual(
+            clash,
+            new Errors.AlreadyRegistered({ registeredName: "statem-door", pid: Option.getOrThrow(door.whereis()) })
+          )
         })
       )
     )
@@ -982,7 +985,9 @@ describe("GenStatem", () => {
           assert.strictEqual((yield* GenStatem.getState(machine)).data, 199)
           // V2 → V2: codeChange fails on version "2"; the machine keeps running V2 with its data
           const error = yield* Effect.flip(GenStatem.changeCode(machine, V2))
-          assert.strictEqual(error._tag, "CodeChangeFailed")
+          assert.instanceOf(error, GenStatem.CodeChangeFailed)
+          assert.deepStrictEqual([error.oldVersion, error.newVersion], ["2", "2"])
+          assert.deepStrictEqual(error.cause, Cause.fail("unknown version"))
           yield* GenStatem.cast(machine, 9)
           yield* GenStatem.call(machine, new Ping())
           assert.strictEqual((yield* GenStatem.getState(machine)).data, 190)

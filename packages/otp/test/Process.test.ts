@@ -208,7 +208,7 @@ describe("exit signals: the special cases", () => {
             return [self, yield* Process.receive<Process.Exit>()] as const
           })
         )
-        assert.strictEqual(message._tag, "EXIT")
+        assert.instanceOf(message, Process.Exit)
         assert.isTrue(Pid.equals(message.from, self))
         assertReason(message.reason, ExitReason.normal)
       })
@@ -767,7 +767,7 @@ describe("names", () => {
         // registering a dead process: NoProc
         const dead = yield* deadPid
         const noProc = yield* Effect.flip(Process.register("names/dead", dead))
-        assert.strictEqual(noProc._tag, "NoProc")
+        assert.deepStrictEqual(noProc, new Errors.NoProc({ pid: dead }))
       })
     )
   )
@@ -808,7 +808,7 @@ describe("names", () => {
         yield* Process.register("names/freed", b)
         assert.isTrue(Pid.equals(Option.getOrThrow(yield* Process.whereis("names/freed")), b))
         const error = yield* Effect.flip(Process.send("names/gone", "x"))
-        assert.strictEqual(error._tag, "NotRegistered")
+        assert.deepStrictEqual(error, new Errors.NotRegistered({ registeredName: "names/gone" }))
       })
     )
   )

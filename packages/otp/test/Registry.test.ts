@@ -119,7 +119,10 @@ describe("Registry", () => {
           assert.strictEqual((yield* Registry.lookup(registry, ["room", 1])).length, 1)
           assert.strictEqual((yield* Registry.lookup(registry, ["room", 2])).length, 0)
           const taken = yield* failureOf(a.run(Registry.register(registry, ["room", 1], 2)))
-          assert.strictEqual((taken as Errors.AlreadyRegistered)._tag, "AlreadyRegistered")
+          assert.deepStrictEqual(
+            taken,
+            new Errors.AlreadyRegistered({ registeredName: 'Registry.via("rooms", ["room",1])', pid: a.pid })
+          )
         })
       )
     )

@@ -240,12 +240,10 @@ describe("Supervisor", () => {
           const pid = pidOf(yield* Supervisor.whichChildren(sup), "w")
           yield* Process.exit(pid, ExitReason.failure("boom"))
           const reason = yield* Process.awaitExit(supPid)
-          assert.strictEqual(reason._tag, "Shutdown")
-          if (reason._tag === "Shutdown") {
-            const term = Option.getOrThrow(reason.term)
-            assert.instanceOf(term, Supervisor.MaxRestartIntensity)
-            assert.strictEqual((term as Supervisor.MaxRestartIntensity).id, "w")
-          }
+          assert.deepStrictEqual(
+            reason,
+            ExitReason.shutdownWith(new Supervisor.MaxRestartIntensity({ id: "w", reason: ExitReason.failure("boom") }))
+          )
           assert.deepStrictEqual(log, ["stop w", "stop a"])
         })
       )
@@ -306,8 +304,11 @@ describe("Supervisor", () => {
         const pid = yield* Supervisor.startChild(sup, worker("w", log))
         assert.isTrue(yield* Process.isAlive(pid))
         const dup = yield* Effect.flip(Supervisor.startChild(sup, worker("w", log)))
-        assert.strictEqual(dup._tag, "AlreadyPresent")
-        assert.strictEqual((yield* Effect.flip(Supervisor.deleteChild(sup, "w")))._tag, "ChildRunning")
+        assert.deepStrictEqual(dup, new Supervisor.AlreadyPresent({ id: "w" }))
+        assert.deepStrictEqual(
+          yield* Effect.flip(Supervisor.deleteChild(sup, "w")),
+          new Supervisor.ChildRunning({ id: "w" })
+        )
         yield* Supervisor.terminateChild(sup, "w")
         assert.isFalse(yield* Process.isAlive(pid))
         assert.deepStrictEqual(yield* Supervisor.countChildren(sup), {
@@ -318,11 +319,17 @@ describe("Supervisor", () => {
         })
         const again = yield* Supervisor.restartChild(sup, "w")
         assert.notDeepEqual(again, pid)
-        assert.strictEqual((yield* Effect.flip(Supervisor.restartChild(sup, "w")))._tag, "ChildRunning")
+        assert.deepStrictEqual(
+          yield* Effect.flip(Supervisor.restartChild(sup, "w")),
+          new Supervisor.ChildRunning({ id: "w" })
+        )
         yield* Supervisor.terminateChild(sup, "w")
         yield* Supervisor.deleteChild(sup, "w")
         assert.deepStrictEqual(yield* Supervisor.whichChildren(sup), [])
-        assert.strictEqual((yield* Effect.flip(Supervisor.terminateChild(sup, "w")))._tag, "ChildNotFound")
+        assert.deepStrictEqual(
+          yield* Effect.flip(Supervisor.terminateChild(sup, "w")),
+          new Supervisor.ChildNotFound({ id: "w" })
+        )
         assert.deepStrictEqual(log, ["start w", "stop w", "start w", "stop w"])
       })
     )
@@ -379,32 +386,41 @@ describe("Supervisor", () => {
       withNode(
         Effect.gen(function* () {
           const start = Process.spawnLink(Process.receive())
-          const cases: ReadonlyArray<readonly [ReadonlyArray<ChildSpec.Any>, string, string]> = [
+          const invalid = (id: string, field: string, reason: string) =>
+            new ChildSpec.InvalidChildSpec({ id, field, reason })
+          const cases: ReadonlyArray<readonly [ReadonlyArray<ChildSpec.Any>, ChildSpec.InvalidChildSpec]> = [
             [
               [
                 { id: "a", start },
                 { id: "a", start }
               ],
-              "a",
-              "id"
+              invalid("a", "id", "duplicate id")
             ],
-            [[{ id: "p", start, restart: "permanent", significant: true }], "p", "significant"],
-            [[{ id: "n", start, shutdown: -1 }], "n", "shutdown"],
-            [[{ id: "", start }], "", "id"],
-            [[{ id: "r", start, restart: "sometimes" as never }], "r", "restart"]
+            [
+              [{ id: "p", start, restart: "permanent", significant: true }],
+              invalid("p", "significant", "a permanent child cannot be significant")
+            ],
+            [
+              [{ id: "n", start, shutdown: -1 }],
+              invalid("n", "shutdown", 'must be a non-negative duration, "brutalKill" or "infinity", got -1')
+            ],
+            [[{ id: "", start }], invalid("", "id", "must be a non-empty string")],
+            [
+              [{ id: "r", start, restart: "sometimes" as never }],
+              invalid("r", "restart", "must be one of permanent, transient, temporary, got sometimes")
+            ]
           ]
-          for (const [children, id, field] of cases) {
+          for (const [children, expected] of cases) {
             const error = yield* Effect.flip(Supervisor.start({ autoShutdown: "anySignificant", children }))
-            assert.strictEqual(error._tag, "InvalidChildSpec")
-            if (error._tag === "InvalidChildSpec") {
-              assert.strictEqual(error.id, id)
-              assert.strictEqual(error.field, field)
-            }
+            assert.deepStrictEqual(error, expected)
           }
           const significant = yield* Effect.flip(
             Supervisor.start({ children: [{ id: "s", start, restart: "transient", significant: true }] })
           )
-          assert.strictEqual(significant._tag, "InvalidChildSpec")
+          assert.deepStrictEqual(
+            significant,
+            invalid("s", "significant", 'a significant child needs a supervisor with autoShutdown other than "never"')
+          )
         })
       )
     )
@@ -417,11 +433,7 @@ describe("Supervisor", () => {
           const error = yield* Effect.flip(
             Supervisor.start({ children: [worker("a", log), worker("b", log), failing, worker("c", log)] })
           )
-          assert.strictEqual(error._tag, "ChildStartFailed")
-          if (error._tag === "ChildStartFailed") {
-            assert.strictEqual(error.id, "bad")
-            assert.strictEqual(error.error, "no database")
-          }
+          assert.deepStrictEqual(error, new Supervisor.ChildStartFailed({ id: "bad", error: "no database" }))
           assert.deepStrictEqual(log, ["start a", "start b", "stop b", "stop a"])
         })
       )
@@ -468,7 +480,10 @@ describe("Supervisor", () => {
         const w = pidOf(yield* Supervisor.whichChildren(innerRef), "w")
         yield* Process.exit(w, ExitReason.failure("again"))
         const reason = yield* Process.awaitExit(innerBefore)
-        assert.strictEqual(reason._tag, "Shutdown")
+        assert.deepStrictEqual(
+          reason,
+          ExitReason.shutdownWith(new Supervisor.MaxRestartIntensity({ id: "w", reason: ExitReason.failure("again") }))
+        )
         const innerAfter = pidOf(yield* Supervisor.whichChildren(outer), "inner")
         assert.notDeepEqual(innerAfter, innerBefore)
         assert.isTrue(yield* Process.isAlive(innerAfter))

@@ -190,24 +190,31 @@ describe("async and await", () => {
   it.effect("only the owner may await, yield, ignore or shut down a task", () =>
     withNode(
       Effect.gen(function* () {
-        const errors = yield* inProcess(
+        const { errors, expected } = yield* inProcess(
           Effect.gen(function* () {
+            const owner = yield* Process.self()
             const task = yield* Task.async(Process.receive<never>())
-            const stranger = yield* inProcess(
+            const [errors, caller] = yield* inProcess(
               Effect.all([
-                Effect.flip(Task.await(task)),
-                Effect.flip(Task.yield(task, 0)),
-                Effect.flip(Task.ignore(task)),
-                Effect.flip(Task.shutdown(task)),
-                Effect.flip(Task.awaitMany([task])),
-                Effect.flip(Task.yieldMany([task]))
+                Effect.all([
+                  Effect.flip(Task.await(task)),
+                  Effect.flip(Task.yield(task, 0)),
+                  Effect.flip(Task.ignore(task)),
+                  Effect.flip(Task.shutdown(task)),
+                  Effect.flip(Task.awaitMany([task])),
+                  Effect.flip(Task.yieldMany([task]))
+                ]),
+                Process.self()
               ])
             )
             yield* Task.shutdown(task, "brutalKill")
-            return stranger
+            return { errors, expected: new Task.NotOwner({ pid: task.pid, owner, caller }) }
           })
         )
-        for (const error of errors) assert.strictEqual(error._tag, "NotOwner")
+        assert.deepStrictEqual<ReadonlyArray<unknown>>(
+          errors,
+          Array.from({ length: 6 }, () => expected)
+        )
       })
     )
   )
@@ -420,7 +427,7 @@ describe("yield, ignore and shutdown", () => {
         const result = yield* Deferred.await(done)
         assert.isTrue(Option.isSome(result) && Exit.isFailure(result.value))
         const error = Option.getOrThrow(result).pipe((exit) => (Exit.isFailure(exit) ? Cause.squash(exit.cause) : exit))
-        assert.strictEqual((error as Task.TaskExited)._tag, "TaskExited")
+        assert.instanceOf(error, Task.TaskExited)
         assertReason((error as Task.TaskExited).reason, ExitReason.killed)
       })
     )
@@ -489,19 +496,20 @@ describe("awaitMany and yieldMany", () => {
   it.effect("awaitMany times out with one budget for all", () =>
     withNode(
       Effect.gen(function* () {
-        const failed = yield* Deferred.make<unknown>()
+        const failed = yield* Deferred.make<{ readonly error: unknown; readonly slow: Pid.Pid<never, unknown> }>()
         yield* Process.spawn(
           Effect.gen(function* () {
             const tasks = [yield* Task.async(sleepThen("1 second", 1)), yield* Task.async(sleepThen("1 hour", 2))]
-            yield* Deferred.succeed(failed, yield* Effect.flip(Task.awaitMany(tasks, "3 seconds")))
+            const error = yield* Effect.flip(Task.awaitMany(tasks, "3 seconds"))
+            yield* Deferred.succeed(failed, { error, slow: tasks[1]!.pid })
           })
         )
         yield* TestClock.adjust("2999 millis")
         assert.isFalse(yield* isDone(failed))
         yield* TestClock.adjust("1 millis")
-        const error = (yield* Deferred.await(failed)) as Task.TaskTimeout
-        assert.strictEqual(error._tag, "TaskTimeout")
-        assert.strictEqual(error.timeout, 3000)
+        const { error, slow } = yield* Deferred.await(failed)
+        // the task still running when the budget ran out
+        assert.deepStrictEqual(error, new Task.TaskTimeout({ pid: slow, timeout: 3000 }))
       })
     )
   )
@@ -940,7 +948,7 @@ describe("TaskSupervisor", () => {
               Effect.andThen(Deferred.succeed(started, undefined), sleepThen("2 seconds", "late"))
             )
             const error = yield* Effect.flip(Task.await(task, "1 second"))
-            assert.strictEqual(error._tag, "TaskTimeout")
+            assert.deepStrictEqual(error, new Task.TaskTimeout({ pid: task.pid, timeout: 1000 }))
             yield* Deferred.succeed(timedOut, task)
             yield* Process.receive((m: unknown) => m === "check")
             return yield* drain()
@@ -973,7 +981,7 @@ describe("TaskSupervisor", () => {
             return { error, count }
           })
         )
-        assert.strictEqual(error._tag, "MaxChildren")
+        assert.deepStrictEqual(error, new DynamicSupervisor.MaxChildren({ maxChildren: 2 }))
         assert.strictEqual(count, 2)
       })
     )
@@ -1043,7 +1051,7 @@ describe("TaskSupervisor", () => {
         assert.deepStrictEqual(exits[2], Exit.succeed(3))
         const failed = exits[1]!
         assert.isTrue(Exit.isFailure(failed) && (Cause.squash(failed.cause) as Task.TaskExited)._tag === "TaskExited")
-        assert.strictEqual(tooMany._tag, "MaxChildren")
+        assert.deepStrictEqual(tooMany, new DynamicSupervisor.MaxChildren({ maxChildren: 2 }))
       })
     )
   )
@@ -1072,12 +1080,16 @@ describe("TaskSupervisor", () => {
     withNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start({ name: "task-sup-stop" })
+        const supPid = Option.getOrThrow(sup.whereis())
         assert.deepStrictEqual(TaskSupervisor.childSpec({ name: "x" }).id, "x")
         const named = yield* TaskSupervisor.named("task-sup-stop")
         const pid = yield* TaskSupervisor.startChild(named, Process.receive<never>())
         yield* TaskSupervisor.stop(sup)
         assertReason(yield* Process.awaitExit(pid), ExitReason.shutdown)
-        assert.strictEqual((yield* Effect.flip(DynamicSupervisor.countChildren(sup)))._tag, "NoProc")
+        assert.deepStrictEqual(
+          yield* Effect.flip(DynamicSupervisor.countChildren(sup)),
+          new Errors.NoProc({ pid: supPid })
+        )
       })
     )
   )

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, type Duration, Effect, Exit, Option, Schema } from "effect"
 import { type ChildSpec, ExitReason, GenServer, Node, Pid, Process, Request, testing } from "effect-otp"
+import { assertReason } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -213,7 +214,7 @@ describe("testing", () => {
           const pid = yield* Process.spawn(Effect.andThen(Effect.sleep("200 millis"), Effect.fail("boom")))
           const start = yield* now
           const reason = yield* testing.expectExit(pid, ExitReason.failure("boom"))
-          assert.strictEqual(reason._tag, "Failure")
+          assertReason(reason, ExitReason.failure("boom"))
           assert.isAtLeast((yield* now) - start, 200)
           // a predicate works too, and an exited process keeps its reason
           yield* testing.expectExit(pid, (r) => !ExitReason.isNormalLike(r))
