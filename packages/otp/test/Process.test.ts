@@ -1233,7 +1233,7 @@ describe("crash reports", () => {
           reason: "Failure",
           name: "crash/worker"
         })
-        assert.include(String(reports[0]!.message), `process ${pid} crashed`)
+        assert.strictEqual(String(reports[0]!.message), `process ${pid} crashed`)
       })
     )
   )
