@@ -579,6 +579,10 @@ describe("GenStatem", () => {
           // started at once: each call has sent its request when the fork returns
           const first = yield* Effect.forkChild(GenStatem.call(room, new Enter()), { startImmediately: true })
           const second = yield* Effect.forkChild(GenStatem.call(room, new Enter()), { startImmediately: true })
+          // the room is closed: both calls wait (postponed) until it opens
+          assert.deepStrictEqual(yield* GenStatem.getState(room), { state: "closed", data: 0 })
+          assert.isUndefined(first.pollUnsafe())
+          assert.isUndefined(second.pollUnsafe())
           yield* GenStatem.cast(room, "open")
           assert.strictEqual(yield* Fiber.join(first), "guest 1")
           assert.strictEqual(yield* Fiber.join(second), "guest 2")

@@ -42,6 +42,15 @@ describe("Process: Self<M> and the pid's message type", () => {
     expectTypeOf<Effect.Services<ReturnType<typeof spawned>>>().toEqualTypeOf<Node.Node>()
   })
 
+  it("a body that receives two types gets a pid of their union; self() alone does not narrow it", () => {
+    type Other = { readonly _tag: "Other" }
+    const both = () => Process.spawn(Effect.andThen(Process.receive<Msg>(), Process.receive<Other>()))
+    expectTypeOf<SuccessOf<typeof both>>().toEqualTypeOf<Process.Pid<Msg | Other>>()
+    expectTypeOf<Process.MessagesOf<Process.Self<Msg> | Process.Self<Other> | Node.Node>>().toEqualTypeOf<Msg | Other>()
+    expectTypeOf<Process.MessagesOf<Process.Self<unknown>>>().toEqualTypeOf<unknown>()
+    expectTypeOf<Process.MessagesOf<never>>().toEqualTypeOf<unknown>()
+  })
+
   it("a body that never receives gets a pid of unknown messages", () => {
     const spawned = () => Process.spawn(Effect.void)
     expectTypeOf<SuccessOf<typeof spawned>>().toEqualTypeOf<Process.Pid<unknown>>()
