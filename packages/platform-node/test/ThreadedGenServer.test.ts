@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option } from "effect"
-import { type ExitReason, GenServer, Node, Process, Supervisor, testing } from "effect-otp"
+import { Errors, type ExitReason, GenServer, Node, Process, Supervisor, testing } from "effect-otp"
 import { threadId as mainThreadId, Worker } from "node:worker_threads"
 import type * as internal from "../src/internal/threadedServer.ts"
 import * as ThreadedGenServer from "../src/ThreadedGenServer.ts"
@@ -131,8 +131,15 @@ describe("ThreadedGenServer", () => {
 
         // starts that fail: a start argument that does not fit its Schema, a thread that cannot start
         const badArgs = failureOf(yield* Effect.exit(ThreadedGenServer.start(Counter, 1.5, { worker })))
-        assert.strictEqual(badArgs._tag, "InvalidRequest")
-        assert.strictEqual((badArgs as WorkerPool.InvalidRequest).request, "start argument")
+        assert.deepStrictEqual(
+          badArgs,
+          new WorkerPool.InvalidRequest({
+            request: "start argument",
+            field: "",
+            issue: "Expected an integer",
+            side: "main"
+          })
+        )
         const broken = new URL("./fixtures/broken-worker.ts", import.meta.url)
         const spawnFailed = failureOf(yield* Effect.exit(ThreadedGenServer.start(Counter, 0, { worker: broken })))
         assert.strictEqual(spawnFailed._tag, "WorkerSpawnFailed")
@@ -141,13 +148,16 @@ describe("ThreadedGenServer", () => {
         // a handler that throws is a bug of the server: it exits with it, as a green GenServer
         const pid = pidOf(counter)
         const boom = failureOf(yield* Effect.exit(GenServer.call(counter, new Boom())))
-        assert.strictEqual(boom._tag, "ServerExited")
         const reason = yield* Process.awaitExit(pid)
+        assert.deepStrictEqual(boom, new GenServer.ServerExited({ pid, reason }))
         const defect = failureOfReason(reason) as WorkerPool.HandlerDefect
         assert.instanceOf(defect, WorkerPool.HandlerDefect)
         assert.strictEqual(defect.defect, "a bug in a handler")
         assert.isTrue(Option.isNone(ThreadedGenServer.crashOf(reason)))
-        assert.strictEqual(failureOf(yield* Effect.exit(GenServer.call(counter, new Get())))._tag, "NoProc")
+        assert.deepStrictEqual(
+          failureOf(yield* Effect.exit(GenServer.call(counter, new Get()))),
+          new Errors.NoProc({ pid })
+        )
       }).pipe(Effect.provide(Node.layer())),
     budget
   )
@@ -196,7 +206,8 @@ describe("ThreadedGenServer", () => {
             ]
             for (const exit of calls) {
               const error = failureOf(exit)
-              assert.strictEqual(error._tag, "ServerExited")
+              assert.instanceOf(error, GenServer.ServerExited)
+              assert.strictEqual((error as GenServer.ServerExited).pid, pid)
               assert.strictEqual(crashOf(error as GenServer.ServerExited).reason, "exit")
             }
 
@@ -225,7 +236,8 @@ describe("ThreadedGenServer", () => {
             const linked = yield* ThreadedGenServer.startLink(Counter, 0, { worker })
             const linkedPid = pidOf(linked)
             const call = failureOf(yield* Effect.exit(GenServer.call(linked, new Crash({ how: "throw" }))))
-            assert.strictEqual(call._tag, "ServerExited")
+            assert.instanceOf(call, GenServer.ServerExited)
+            assert.strictEqual((call as GenServer.ServerExited).pid, linkedPid)
             const exit = yield* testing.assertReceive(
               (m: unknown): m is Process.Exit => Process.isExit(m) && m.from === linkedPid,
               within

@@ -148,15 +148,13 @@ describe("WorkerPool.asyncStream", () => {
           timeout: "200 millis",
           onTimeout: "killTask"
         }).pipe(Stream.runCollect)
-        assert.strictEqual(failureOf(killTask[0]!)._tag, "WorkerTimeout")
+        assert.deepStrictEqual(failureOf(killTask[0]!), new WorkerPool.WorkerTimeout({ request: "Gate", timeout: 200 }))
         assert.isTrue(Exit.isSuccess(killTask[1]!))
 
         const exit = yield* Effect.exit(
           WorkerPool.asyncStream(pool, jobs("t2"), (job) => job, { timeout: "200 millis" }).pipe(Stream.runCollect)
         )
-        const timedOut = failureOf(exit)
-        assert.strictEqual(timedOut._tag, "WorkerTimeout")
-        assert.strictEqual((timedOut as WorkerPool.WorkerTimeout).request, "Gate")
+        assert.deepStrictEqual(failureOf(exit), new WorkerPool.WorkerTimeout({ request: "Gate", timeout: 200 }))
 
         // the terminated threads were replaced
         yield* bothThreadsServe(pool, "after-timeouts")

@@ -12,6 +12,7 @@ import {
   Gate,
   Half,
   LooseEcho,
+  Odd,
   Open,
   protocol,
   Spin,
@@ -117,7 +118,7 @@ describe("WorkerPool", () => {
         assert.strictEqual(results.length, 4)
         const [fib20, odd, thrown, half] = results
         assert.isTrue(Result.isSuccess(fib20!) && (fib20.success as { value: number }).value === 6765)
-        assert.isTrue(Result.isFailure(odd!) && odd.failure._tag === "Odd")
+        assert.deepStrictEqual(odd, Result.fail(new Odd({ n: 3 })))
         assert.isTrue(Result.isFailure(thrown!) && thrown.failure._tag === "HandlerDefect")
         const defect = (thrown as Result.Failure<unknown, WorkerPool.HandlerDefect>).failure
         assert.strictEqual(defect.defect, "no")
@@ -128,7 +129,7 @@ describe("WorkerPool", () => {
 
         // in the default mode, the first failure fails the map
         const failed = yield* Effect.exit(WorkerPool.map(pool, [4, 5, 6], (n) => new Half({ n })))
-        assert.strictEqual((failureOf(failed) as { _tag: string })._tag, "Odd")
+        assert.deepStrictEqual(failureOf(failed), new Odd({ n: 5 }))
       }),
     budget
   )
@@ -283,8 +284,8 @@ describe("WorkerPool", () => {
 
         yield* Scope.close(scope, Exit.void)
 
-        assert.strictEqual(failureOf(yield* Fiber.await(inFlight))._tag, "WorkerPoolClosed")
-        assert.strictEqual(failureOf(yield* Fiber.await(queued))._tag, "WorkerPoolClosed")
+        assert.deepStrictEqual(failureOf(yield* Fiber.await(inFlight)), new WorkerPool.WorkerPoolClosed())
+        assert.deepStrictEqual(failureOf(yield* Fiber.await(queued)), new WorkerPool.WorkerPoolClosed())
         // every thread has emitted `exit` by the time the scope is closed
         assert.strictEqual(threads.length, 2)
         assert.strictEqual(exited.size, 2)
@@ -295,7 +296,7 @@ describe("WorkerPool", () => {
         assert.isTrue(fibers.every((fiber) => fiber.pollUnsafe() !== undefined))
         // and the pool refuses new calls
         const late = failureOf(yield* Effect.exit(WorkerPool.run(pool, new WhoAmI())))
-        assert.strictEqual(late._tag, "WorkerPoolClosed")
+        assert.deepStrictEqual(late, new WorkerPool.WorkerPoolClosed())
       }),
     budget
   )
