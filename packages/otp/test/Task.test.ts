@@ -1050,7 +1050,10 @@ describe("TaskSupervisor", () => {
         assert.deepStrictEqual(exits[0], Exit.succeed(1))
         assert.deepStrictEqual(exits[2], Exit.succeed(3))
         const failed = exits[1]!
-        assert.isTrue(Exit.isFailure(failed) && (Cause.squash(failed.cause) as Task.TaskExited)._tag === "TaskExited")
+        assert.isTrue(Exit.isFailure(failed))
+        const exited = Cause.squash((failed as Exit.Failure<unknown, unknown>).cause)
+        assert.instanceOf(exited, Task.TaskExited)
+        assertReason((exited as Task.TaskExited).reason, ExitReason.failureCause(Cause.die("bug")))
         assert.deepStrictEqual(tooMany, new DynamicSupervisor.MaxChildren({ maxChildren: 2 }))
       })
     )
