@@ -299,6 +299,14 @@ describe("testing", () => {
         })
       )
     )
+
+    it.live("under the live clock it waits the duration beside the effect", () =>
+      Effect.gen(function* () {
+        const start = yield* now
+        assert.strictEqual(yield* testing.advancing(Effect.succeed("at once"), "20 millis"), "at once")
+        assert.isAtLeast((yield* now) - start, 19)
+      })
+    )
   })
 
   describe("waitUntil", () => {
