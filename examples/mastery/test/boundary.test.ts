@@ -3,6 +3,7 @@ import { Context, Effect, Exit, Layer, Logger, Option, Schema, Scope } from "eff
 import { Application, ExitReason, Node, Process, Supervisor } from "effect-otp"
 import * as QuizManagerServer from "../src/boundary/QuizManager.ts"
 import * as QuizSession from "../src/boundary/QuizSession.ts"
+import * as Quiz from "../src/core/Quiz.ts"
 import * as Template from "../src/core/Template.ts"
 import * as Lifecycle from "../src/Lifecycle.ts"
 import * as Mastery from "../src/Mastery.ts"
@@ -86,7 +87,7 @@ describe("Mastery boundary", () => {
         // mastered: the session stopped Normal, and a transient child is not restarted
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.normal)
         const gone = yield* Effect.flip(Mastery.selectQuestion(session))
-        assert.strictEqual(gone._tag, "SessionNotFound")
+        assert.deepStrictEqual(gone, new Lifecycle.SessionNotFound({ title: "Drills", email: "ada@example.com" }))
         assert.strictEqual(yield* Lifecycle.QuizSessions.use((sessions) => sessions.count), 0)
       })
     )
@@ -154,7 +155,10 @@ describe("Mastery boundary", () => {
         assert.strictEqual(after.answered, 0)
         assert.deepStrictEqual(after.currentQuestion, Option.none())
         const noQuestion = yield* Effect.flip(Mastery.answerQuestion(session, "right"))
-        assert.strictEqual(noQuestion._tag, "NoCurrentQuestion")
+        assert.deepStrictEqual(
+          noQuestion,
+          new QuizSession.NoCurrentQuestion({ title: "Drills", email: "ada@example.com" })
+        )
 
         // same quiz, same seed: the restarted session asks the same first question again
         const restartedFirst = yield* Mastery.selectQuestion(session)
@@ -191,15 +195,22 @@ describe("QuizManager", () => {
     withApp(
       Effect.gen(function* () {
         const invalid = yield* Effect.flip(Mastery.buildQuiz({ title: "Bad", mastery: 0 }))
-        assert.strictEqual(invalid._tag, "InvalidQuiz")
-        assert.strictEqual((yield* Effect.flip(Mastery.addTemplate("Nope", drill("a"))))._tag, "QuizNotFound")
-        assert.strictEqual((yield* Effect.flip(Mastery.takeQuiz("Nope", "ada@example.com")))._tag, "QuizNotFound")
+        assert.deepStrictEqual(
+          invalid,
+          new Quiz.InvalidQuiz({ title: "Bad", field: "mastery", reason: "must be a positive integer, got 0" })
+        )
+        const nope = new QuizManagerServer.QuizNotFound({ title: "Nope" })
+        assert.deepStrictEqual(yield* Effect.flip(Mastery.addTemplate("Nope", drill("a"))), nope)
+        assert.deepStrictEqual(yield* Effect.flip(Mastery.takeQuiz("Nope", "ada@example.com")), nope)
 
         yield* buildDrills({ mastery: 2 }, "a")
         const session = yield* Mastery.takeQuiz("Drills", "ada@example.com")
         yield* Lifecycle.QuizManager.use((manager) => manager.removeQuiz("Drills"))
         assert.isTrue(Option.isNone(yield* Lifecycle.QuizManager.use((manager) => manager.lookupQuizByTitle("Drills"))))
-        assert.strictEqual((yield* Effect.flip(Mastery.takeQuiz("Drills", "grace@example.com")))._tag, "QuizNotFound")
+        assert.deepStrictEqual(
+          yield* Effect.flip(Mastery.takeQuiz("Drills", "grace@example.com")),
+          new QuizManagerServer.QuizNotFound({ title: "Drills" })
+        )
         assert.strictEqual((yield* Mastery.selectQuestion(session)).templateName, "a")
       })
     )
@@ -210,7 +221,10 @@ describe("QuizManager", () => {
       Effect.gen(function* () {
         yield* Mastery.buildQuiz({ title: "Empty", seed: 1 })
         const session = yield* Mastery.takeQuiz("Empty", "ada@example.com")
-        assert.strictEqual((yield* Effect.flip(Mastery.selectQuestion(session)))._tag, "NothingToAsk")
+        assert.deepStrictEqual(
+          yield* Effect.flip(Mastery.selectQuestion(session)),
+          new QuizSession.NothingToAsk({ title: "Empty" })
+        )
       })
     )
   )
