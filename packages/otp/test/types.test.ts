@@ -219,6 +219,25 @@ describe("GenStatem: calls and the enter-call restrictions", () => {
     GenStatem.replyError(from, "frozen")
   })
 
+  it("init may not postpone, and states outside the machine's type do not compile", () => {
+    const handleEvent: GenStatem.HandleEvent<never, T, never> = () => Effect.succeed(GenStatem.keepStateAndData())
+    GenStatem.behaviour<T>()({
+      callbackMode: "handleEvent",
+      // @ts-expect-error there is no event to postpone before the first one
+      init: () => Effect.succeed(GenStatem.ok<"a" | "b", number, GenStatem.Postpone>("a", 0, [GenStatem.postpone])),
+      handleEvent
+    })
+    GenStatem.behaviour<T>()({
+      callbackMode: "handleEvent",
+      // @ts-expect-error the machine's states are "a" and "b"
+      init: () => Effect.succeed(GenStatem.ok("c", 0)),
+      handleEvent
+    })
+    // @ts-expect-error a transition to a state outside the machine's type
+    const toC: GenStatem.HandleEvent<never, T, never> = () => Effect.succeed(GenStatem.nextState("c", 0))
+    void toC
+  })
+
   it("an enter call may keep or repeat the state, or stop, but not change it", () => {
     type Enter = GenStatem.EnterResult<number, GenStatem.EnterAction<"tick">>
     expectTypeOf(GenStatem.keepState(1)).toExtend<Enter>()
