@@ -288,6 +288,17 @@ export const decode = (bytes: Uint8Array): Effect.Effect<Term, DecodeError> => {
 export const encodeUnsafe: (term: Term) => Uint8Array = etf.encodeUnsafe
 
 /**
+ * Decodes one term that starts at `offset` (at its tag: after the version byte) and says where it
+ * ends, for framings that put terms one after another (the distribution's control term and
+ * message). Throws `DecodeError`.
+ *
+ * @since 0.2.0
+ * @category encoding
+ */
+export const decodeAtUnsafe: (bytes: Uint8Array, offset: number) => { readonly term: Term; readonly end: number } =
+  etf.decodeAtUnsafe
+
+/**
  * {@link decode} for synchronous callers; throws `DecodeError`.
  *
  * @since 0.2.0

@@ -29,6 +29,7 @@ import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import { Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
+import { Bytes, concat, u16, u32 } from "./internal/bytes.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -186,58 +187,6 @@ const checkName = (name: string): Effect.Effect<Uint8Array, InvalidNodeName> => 
 // ---------------------------------------------------------------------------------------------
 // Bytes over a socket
 // ---------------------------------------------------------------------------------------------
-
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
-}
-
-/** Reads exact byte counts from a socket reader, keeping what came beyond them. */
-class Bytes {
-  private buffer: Uint8Array = new Uint8Array(0)
-  private ended = false
-  private readonly pull: Socket.Reader<Uint8Array>["pull"]
-  constructor(pull: Socket.Reader<Uint8Array>["pull"]) {
-    this.pull = pull
-  }
-  private more(): Effect.Effect<boolean, Socket.SocketError> {
-    if (this.ended) return Effect.succeed(false)
-    return Effect.matchEffect(this.pull, {
-      onSuccess: (chunks) => {
-        for (const chunk of chunks) this.buffer = concat(this.buffer, chunk)
-        return Effect.succeed(true)
-      },
-      onFailure: (error) => {
-        if (error.reason._tag === "SocketCloseError") {
-          this.ended = true
-          return Effect.succeed(false)
-        }
-        return Effect.fail(error)
-      }
-    })
-  }
-  /** Exactly `n` bytes, or `undefined` when the connection ended first. */
-  read(n: number): Effect.Effect<Uint8Array | undefined, Socket.SocketError> {
-    return Effect.suspend((): Effect.Effect<Uint8Array | undefined, Socket.SocketError> => {
-      if (this.buffer.length >= n) {
-        const out = this.buffer.slice(0, n)
-        this.buffer = this.buffer.slice(n)
-        return Effect.succeed(out)
-      }
-      return Effect.flatMap(this.more(), (got) => (got ? this.read(n) : Effect.succeed(undefined)))
-    })
-  }
-  /** Every byte until the peer closes. */
-  rest(): Effect.Effect<Uint8Array, Socket.SocketError> {
-    return Effect.flatMap(this.more(), (got) => (got ? this.rest() : Effect.succeed(this.buffer)))
-  }
-}
-
-const u16 = (b: Uint8Array, at: number): number => (b[at]! << 8) | b[at + 1]!
-const u32 = (b: Uint8Array, at: number): number =>
-  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
 
 const request = (body: Uint8Array): Uint8Array => {
   const out = new Uint8Array(2 + body.length)

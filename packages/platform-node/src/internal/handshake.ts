@@ -1,0 +1,334 @@
+/**
+ * The Erlang distribution handshake, version 6 (`erts/doc/guides/erl_dist_protocol.md`,
+ * "Distribution Handshake"), both sides, and the connection it opens: 4-byte length-prefixed
+ * packets, a zero-length packet being a tick, each packet `112 | 131+Control [131+Message]` (the
+ * pass-through framing of a node without the atom cache).
+ *
+ * The first piece of the distribution (#15); the connection manager, signals and the public `Node`
+ * API build on it.
+ *
+ * @internal
+ */
+import { createHash, randomInt } from "node:crypto"
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import { Effect, Schema, type Scope } from "effect"
+import * as Socket from "effect/socket/Socket"
+import { Term } from "effect-otp"
+import { Bytes, u16, u32 } from "./bytes.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Flags
+// ---------------------------------------------------------------------------------------------
+
+/** Distribution capability flags (`DFLAG_*`), as bigints: some are past bit 31. */
+export const Flags = {
+  PUBLISHED: 0x1n,
+  EXTENDED_REFERENCES: 0x4n,
+  DIST_MONITOR: 0x8n,
+  FUN_TAGS: 0x10n,
+  DIST_MONITOR_NAME: 0x20n,
+  NEW_FUN_TAGS: 0x80n,
+  EXTENDED_PIDS_PORTS: 0x100n,
+  EXPORT_PTR_TAG: 0x200n,
+  BIT_BINARIES: 0x400n,
+  NEW_FLOATS: 0x800n,
+  UTF8_ATOMS: 0x10000n,
+  MAP_TAG: 0x20000n,
+  BIG_CREATION: 0x40000n,
+  HANDSHAKE_23: 0x1000000n,
+  UNLINK_ID: 0x2000000n,
+  V4_NC: 1n << 34n
+} as const
+
+/** What OTP 25 and 26 require of a peer, which this codec supports. */
+export const mandatoryFlags =
+  Flags.EXTENDED_REFERENCES |
+  Flags.FUN_TAGS |
+  Flags.NEW_FUN_TAGS |
+  Flags.EXTENDED_PIDS_PORTS |
+  Flags.EXPORT_PTR_TAG |
+  Flags.BIT_BINARIES |
+  Flags.NEW_FLOATS |
+  Flags.UTF8_ATOMS |
+  Flags.MAP_TAG |
+  Flags.BIG_CREATION |
+  Flags.HANDSHAKE_23 |
+  Flags.UNLINK_ID |
+  Flags.V4_NC
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** The handshake did not complete: the peer refused, the cookie did not match, or it broke off. */
+export class HandshakeFailed extends Schema.TaggedError<HandshakeFailed>()("HandshakeFailed", {
+  peer: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `the distribution handshake with ${this.peer} failed: ${this.reason}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handshake
+// ---------------------------------------------------------------------------------------------
+
+/** This node, as the handshake presents it. */
+export interface Local {
+  /** `name@host` */
+  readonly name: string
+  readonly creation: number
+  readonly cookie: string
+  /** A hidden node is not part of the peers' `nodes()` and does not join `global`. Default true. */
+  readonly hidden?: boolean | undefined
+}
+
+/** The peer, as its handshake presented it. */
+export interface Peer {
+  readonly name: string
+  readonly flags: bigint
+  readonly creation: number
+}
+
+const utf8 = new TextEncoder()
+const utf8Decoder = new TextDecoder()
+
+/** `MD5(cookie ++ decimal(challenge))`, the handshake's digest. */
+export const digest = (cookie: string, challenge: number): Uint8Array =>
+  createHash("md5")
+    .update(cookie)
+    .update(String(challenge >>> 0))
+    .digest()
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
+
+const flagsOf = (local: Local): bigint => mandatoryFlags | (local.hidden === false ? Flags.PUBLISHED : 0n)
+
+/** A handshake message: 2-byte length, tag, body. */
+const message = (tag: string, body: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(3 + body.length)
+  new DataView(out.buffer).setUint16(0, body.length + 1)
+  out[2] = tag.charCodeAt(0)
+  out.set(body, 3)
+  return out
+}
+
+/** `Flags(8) [Challenge(4)] Creation(4) Nlen(2) Name`: the body of `send_name` and `recv_challenge`. */
+const nameBody = (local: Local, challenge: number | undefined): Uint8Array => {
+  const name = utf8.encode(local.name)
+  const fixed = challenge === undefined ? 14 : 18
+  const out = new Uint8Array(fixed + name.length)
+  const view = new DataView(out.buffer)
+  view.setBigUint64(0, flagsOf(local))
+  let at = 8
+  if (challenge !== undefined) {
+    view.setUint32(at, challenge)
+    at += 4
+  }
+  view.setUint32(at, local.creation)
+  view.setUint16(at + 4, name.length)
+  out.set(name, at + 6)
+  return out
+}
+
+const parseName = (body: Uint8Array, withChallenge: boolean): (Peer & { readonly challenge: number }) | undefined => {
+  const fixed = withChallenge ? 18 : 14
+  if (body.length < fixed) return undefined
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength)
+  const flags = view.getBigUint64(0)
+  let at = 8
+  const challenge = withChallenge ? u32(body, at) : 0
+  if (withChallenge) at += 4
+  const creation = u32(body, at)
+  const nlen = u16(body, at + 4)
+  if (body.length < at + 6 + nlen) return undefined
+  return { flags, challenge, creation, name: utf8Decoder.decode(body.subarray(at + 6, at + 6 + nlen)) }
+}
+
+/** Reads one handshake message: `[tag, body]`, or fails. */
+const readMessage = (bytes: Bytes, fail: (reason: string) => HandshakeFailed) =>
+  Effect.gen(function* () {
+    const length = yield* bytes.read(2)
+    if (length === undefined) return yield* Effect.fail(fail("the peer closed the connection"))
+    const n = u16(length, 0)
+    if (n === 0) return yield* Effect.fail(fail("an empty handshake message"))
+    const body = yield* bytes.read(n)
+    if (body === undefined) return yield* Effect.fail(fail("the peer closed the connection"))
+    return [String.fromCharCode(body[0]!), body.subarray(1)] as const
+  })
+
+const missing = (flags: bigint): bigint => mandatoryFlags & ~flags & ~Flags.V4_NC & ~Flags.UNLINK_ID
+
+/** The initiator's side, on an open socket: `send_name` … `recv_challenge_ack`. */
+const initiate = (local: Local, peerName: string, reader: Bytes, writer: Socket.Writer) =>
+  Effect.gen(function* () {
+    const fail = (reason: string) => new HandshakeFailed({ peer: peerName, reason })
+    yield* writer.write(message("N", nameBody(local, undefined)))
+    const [statusTag, status] = yield* readMessage(reader, fail)
+    if (statusTag !== "s") return yield* Effect.fail(fail(`expected a status, got "${statusTag}"`))
+    const text = utf8Decoder.decode(status)
+    if (text !== "ok" && text !== "ok_simultaneous") return yield* Effect.fail(fail(`the peer answered "${text}"`))
+    const [challengeTag, body] = yield* readMessage(reader, fail)
+    if (challengeTag !== "N") return yield* Effect.fail(fail(`expected a challenge, got "${challengeTag}"`))
+    const peer = parseName(body, true)
+    if (peer === undefined) return yield* Effect.fail(fail("a malformed challenge"))
+    if (missing(peer.flags) !== 0n)
+      return yield* Effect.fail(fail(`the peer lacks flags 0x${missing(peer.flags).toString(16)}`))
+    const mine = randomInt(0, 0xffffffff)
+    const reply = new Uint8Array(20)
+    new DataView(reply.buffer).setUint32(0, mine)
+    reply.set(digest(local.cookie, peer.challenge), 4)
+    yield* writer.write(message("r", reply))
+    const [ackTag, ack] = yield* readMessage(reader, () => fail("the peer closed the connection: the cookies differ"))
+    if (ackTag !== "a" || !sameBytes(ack, digest(local.cookie, mine))) {
+      return yield* Effect.fail(fail("the peer's answer to our challenge is wrong: the cookies differ"))
+    }
+    return { name: peer.name, flags: peer.flags, creation: peer.creation } satisfies Peer
+  })
+
+/** The acceptor's side, on an accepted socket: `recv_name` … `send_challenge_ack`. */
+const acceptOn = (local: Local, reader: Bytes, writer: Socket.Writer) =>
+  Effect.gen(function* () {
+    const fail = (reason: string) => new HandshakeFailed({ peer: "an incoming node", reason })
+    const [nameTag, body] = yield* readMessage(reader, fail)
+    if (nameTag !== "N")
+      return yield* Effect.fail(fail(`expected send_name, got "${nameTag}" (handshake version 5 is not supported)`))
+    const peer = parseName(body, false)
+    if (peer === undefined) return yield* Effect.fail(fail("a malformed send_name"))
+    const failFor = (reason: string) => new HandshakeFailed({ peer: peer.name, reason })
+    if (missing(peer.flags) !== 0n) {
+      yield* writer.write(message("s", utf8.encode("not_allowed")))
+      return yield* Effect.fail(failFor(`the peer lacks flags 0x${missing(peer.flags).toString(16)}`))
+    }
+    yield* writer.write(message("s", utf8.encode("ok")))
+    const mine = randomInt(0, 0xffffffff)
+    yield* writer.write(message("N", nameBody(local, mine)))
+    const [replyTag, reply] = yield* readMessage(reader, failFor)
+    if (replyTag !== "r" || reply.length !== 20) return yield* Effect.fail(failFor("a malformed challenge reply"))
+    if (!sameBytes(reply.subarray(4), digest(local.cookie, mine))) {
+      return yield* Effect.fail(failFor("the peer's answer to our challenge is wrong: the cookies differ"))
+    }
+    yield* writer.write(message("a", digest(local.cookie, u32(reply, 0))))
+    return { name: peer.name, flags: peer.flags, creation: peer.creation } satisfies Peer
+  })
+
+// ---------------------------------------------------------------------------------------------
+// The connection
+// ---------------------------------------------------------------------------------------------
+
+/** A distribution message: a control term and, for the signals that carry one, a message. */
+export interface Packet {
+  readonly control: Term.Term
+  readonly message?: Term.Term | undefined
+}
+
+/** A connection after the handshake. Its socket lives as long as the scope it was opened in. */
+export interface Connection {
+  readonly peer: Peer
+  /** Sends one packet. */
+  readonly send: (packet: Packet) => Effect.Effect<void, Socket.SocketError | Term.EncodeError>
+  /** The next packet (ticks are answered and skipped); `undefined` when the peer closed. */
+  readonly receive: Effect.Effect<Packet | undefined, Socket.SocketError | Term.DecodeError | HandshakeFailed>
+}
+
+const PASS_THROUGH = 112
+const tick = new Uint8Array(4)
+
+const encodePacket = (packet: Packet): Uint8Array => {
+  const control = Term.encodeUnsafe(packet.control)
+  const msg = packet.message === undefined ? undefined : Term.encodeUnsafe(packet.message)
+  const length = 1 + control.length + (msg?.length ?? 0)
+  const out = new Uint8Array(4 + length)
+  new DataView(out.buffer).setUint32(0, length)
+  out[4] = PASS_THROUGH
+  out.set(control, 5)
+  if (msg !== undefined) out.set(msg, 5 + control.length)
+  return out
+}
+
+const decodePacket = (body: Uint8Array): Packet => {
+  if (body[0] !== PASS_THROUGH) {
+    throw new Term.DecodeError({ offset: 0, reason: `a packet of type ${body[0]} (112 expected: no atom cache)` })
+  }
+  if (body[1] !== 131) throw new Term.DecodeError({ offset: 1, reason: "the control term has no version byte" })
+  const control = Term.decodeAtUnsafe(body, 2)
+  if (control.end === body.length) return { control: control.term }
+  if (body[control.end] !== 131) {
+    throw new Term.DecodeError({ offset: control.end, reason: "the message has no version byte" })
+  }
+  const message = Term.decodeAtUnsafe(body, control.end + 1)
+  if (message.end !== body.length) {
+    throw new Term.DecodeError({ offset: message.end, reason: `${body.length - message.end} bytes after the message` })
+  }
+  return { control: control.term, message: message.term }
+}
+
+const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connection => ({
+  peer,
+  send: (packet) =>
+    Effect.suspend((): Effect.Effect<void, Socket.SocketError | Term.EncodeError> => {
+      try {
+        return writer.write(encodePacket(packet))
+      } catch (error) {
+        if (error instanceof Term.EncodeError) return Effect.fail(error)
+        throw error
+      }
+    }),
+  receive: Effect.gen(function* () {
+    while (true) {
+      const length = yield* reader.read(4)
+      if (length === undefined) return undefined
+      const n = u32(length, 0)
+      if (n === 0) {
+        // a tick: answer it, so that the peer sees this node alive
+        yield* writer.write(tick)
+        continue
+      }
+      const body = yield* reader.read(n)
+      if (body === undefined) return undefined
+      try {
+        return decodePacket(body)
+      } catch (error) {
+        if (error instanceof Term.DecodeError) return yield* Effect.fail(error)
+        throw error
+      }
+    }
+  })
+})
+
+/**
+ * Connects to the node `peerName` listening on `host:port` and runs the handshake as initiator.
+ * The connection lives as long as the current scope.
+ */
+export const connect = (
+  local: Local,
+  peerName: string,
+  address: { readonly host: string; readonly port: number }
+): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const socket = yield* NodeSocket.makeNet({ host: address.host, port: address.port })
+    const socketReader = yield* socket.reader
+    const writer = yield* socket.writer
+    const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
+    const peer = yield* initiate(local, peerName, reader, writer)
+    return connectionOf(peer, reader, writer)
+  }).pipe(
+    Effect.catchIf(Socket.isSocketError, (error) =>
+      Effect.fail(new HandshakeFailed({ peer: peerName, reason: error.message }))
+    )
+  )
+
+/** Runs the handshake as acceptor on a socket a listener accepted. */
+export const accept = (local: Local, socket: Socket.Socket): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const socketReader = yield* socket.reader
+    const writer = yield* socket.writer
+    const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
+    const peer = yield* acceptOn(local, reader, writer)
+    return connectionOf(peer, reader, writer)
+  }).pipe(
+    Effect.catchIf(Socket.isSocketError, (error) =>
+      Effect.fail(new HandshakeFailed({ peer: "an incoming node", reason: error.message }))
+    )
+  )

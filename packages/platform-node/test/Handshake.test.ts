@@ -1,0 +1,165 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import { assert, describe, it } from "@effect/vitest"
+import { Deferred, Effect, Exit, Option } from "effect"
+import { Pid, Term } from "effect-otp"
+import * as Handshake from "../src/internal/handshake.ts"
+import { Epmd } from "../src/index.ts"
+
+// The distribution handshake against real Erlang nodes on 127.0.0.1 (it.live), with the embedded
+// EPMD on a free port and a random cookie. Everything synchronises on process output and on the
+// packets that arrive, never on sleeps.
+
+const hasErl = (() => {
+  try {
+    execFileSync("erl", ["-noshell", "-eval", "halt()."], { stdio: "ignore", timeout: 30_000 })
+    return true
+  } catch {
+    return false
+  }
+})()
+
+/** Starts an Erlang node running `eval`, once it printed `ready`; killed with the scope. */
+const startErl = (name: string, cookie: string, epmdPort: number, evaluate: string, ready: string) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly child: ChildProcess; readonly output: () => string }, Error>((resume) => {
+      const child = spawn(
+        "erl",
+        ["-name", name, "-setcookie", cookie, "-start_epmd", "false", "-noinput", "-eval", evaluate],
+        { env: { ...process.env, ERL_EPMD_PORT: String(epmdPort) }, stdio: ["ignore", "pipe", "pipe"] }
+      )
+      let output = ""
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString()
+        if (output.includes(ready)) resume(Effect.succeed({ child, output: () => output }))
+      }
+      child.stdout!.on("data", onData)
+      child.stderr!.on("data", onData)
+      child.on("exit", (code) => resume(Effect.fail(new Error(`erl exited (${code}) before "${ready}": ${output}`))))
+    }),
+    ({ child }) =>
+      Effect.callback<void>((resume) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+        child.once("exit", () => resume(Effect.void))
+        child.kill("SIGKILL")
+      })
+  )
+
+const cookie = () => randomBytes(8).toString("hex")
+const atom = Term.atom
+
+// in CI, `.ci/run` installs Erlang: a missing `erl` there fails these instead of skipping them
+describe.skipIf(!hasErl && process.env.CI === undefined)("distribution handshake with Erlang", () => {
+  it.live(
+    "as initiator: the handshake, then a REG_SEND to a registered Erlang process and its SEND back",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        yield* startErl(
+          "e1@127.0.0.1",
+          secret,
+          epmd.port,
+          'register(probe, self()), io:format("up~n"), receive {From, hello} -> From ! {self(), world} end, receive stop -> ok end.',
+          "up"
+        )
+        const info = Option.getOrThrow(yield* Epmd.lookup("e1", { port: epmd.port }))
+        const local = { name: "ts@127.0.0.1", creation: 7, cookie: secret }
+        const connection = yield* Handshake.connect(local, "e1@127.0.0.1", { host: "127.0.0.1", port: info.port })
+        assert.strictEqual(connection.peer.name, "e1@127.0.0.1")
+        const self = Pid.make("ts@127.0.0.1", 7, 1) as Pid.Pid<never, unknown>
+        // REG_SEND {6, From, '', probe} + {From, hello}
+        yield* connection.send({
+          control: Term.tuple(6, self, atom(""), atom("probe")),
+          message: Term.tuple(self, atom("hello"))
+        })
+        const packet = yield* connection.receive
+        assert.isDefined(packet)
+        // SEND {2, '', To} + {ErlangPid, world}
+        const control = packet!.control as Term.Tuple
+        assert.strictEqual(control.elements[0], 2)
+        assert.isTrue(Term.equals(control.elements[2]!, self))
+        const message = packet!.message as Term.Tuple
+        assert.isTrue(
+          Pid.isPid(message.elements[0]) && (message.elements[0] as Pid.Pid<never, unknown>).node === "e1@127.0.0.1"
+        )
+        assert.strictEqual(message.elements[1], atom("world"))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "as initiator with the wrong cookie: HandshakeFailed, and no connection",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        yield* startErl("e2@127.0.0.1", cookie(), epmd.port, 'io:format("up~n"), receive stop -> ok end.', "up")
+        const info = Option.getOrThrow(yield* Epmd.lookup("e2", { port: epmd.port }))
+        const exit = yield* Effect.exit(
+          Effect.scoped(
+            Handshake.connect({ name: "ts@127.0.0.1", creation: 1, cookie: "wrong" }, "e2@127.0.0.1", {
+              host: "127.0.0.1",
+              port: info.port
+            })
+          )
+        )
+        assert.deepStrictEqual(
+          exit,
+          Exit.fail(
+            new Handshake.HandshakeFailed({
+              peer: "e2@127.0.0.1",
+              reason: "the peer closed the connection: the cookies differ"
+            })
+          )
+        )
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "as acceptor: an Erlang node connects to us (net_kernel:connect_node) and sends to a name of ours",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const local = { name: "ts@127.0.0.1", creation: 9, cookie: secret }
+        const server = yield* NodeSocketServer.make({ host: "127.0.0.1", port: 0 })
+        const port = server.address._tag === "UnixPathAddress" ? 0 : server.address.port
+        yield* Epmd.register({ name: "ts", port, hidden: true }, { port: epmd.port })
+        const received = yield* Deferred.make<{
+          readonly peer: string
+          readonly packet: Handshake.Packet | undefined
+        }>()
+        yield* Effect.forkScoped(
+          server.run((socket) =>
+            Effect.scoped(
+              Effect.gen(function* () {
+                const connection = yield* Handshake.accept(local, socket)
+                const packet = yield* connection.receive
+                yield* Deferred.succeed(received, { peer: connection.peer.name, packet })
+                // keep the connection open until the test ends
+                yield* Effect.never
+              })
+            ).pipe(Effect.ignore)
+          )
+        )
+        yield* startErl(
+          "e3@127.0.0.1",
+          secret,
+          epmd.port,
+          "io:format(\"connected ~p~n\", [net_kernel:connect_node('ts@127.0.0.1')]), {p, 'ts@127.0.0.1'} ! hi, receive stop -> ok end.",
+          "connected"
+        )
+        const { packet, peer } = yield* Deferred.await(received)
+        assert.strictEqual(peer, "e3@127.0.0.1")
+        // REG_SEND {6, From, '', p} + hi
+        const control = packet!.control as Term.Tuple
+        assert.strictEqual(control.elements[0], 6)
+        assert.strictEqual((control.elements[1] as Pid.Pid<never, unknown>).node, "e3@127.0.0.1")
+        assert.strictEqual(control.elements[3], atom("p"))
+        assert.strictEqual(packet!.message, atom("hi"))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+})
