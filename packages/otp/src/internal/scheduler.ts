@@ -1,6 +1,7 @@
 /**
- * The run-queue scheduler for processes (opt-in with `Node.layer({ scheduler: "runQueue" })`), resumed by microtasks, with a time budget that
- * hands the thread back to the event loop (timers, I/O) at least every `budgetMs`.
+ * The run-queue scheduler for processes (opt-in with `Node.layer({ scheduler: "runQueue" })`),
+ * resumed by microtasks, with a time budget that hands the thread back to the event loop (timers,
+ * I/O) at least every 2 ms (`budgetMs`).
  *
  * - One dispatcher shared by every fiber (`makeDispatcher` returns the same instance): a single run
  *   queue, like a BEAM scheduler's, instead of one `setImmediate` per waking fiber.
@@ -8,9 +9,10 @@
  * - The drain runs tasks in FIFO order (priorities kept: lower first) until the queue is empty,
  *   including the tasks that the running tasks schedule: a ping-pong pair runs without any
  *   event-loop turn.
- * - Every `checkEvery` tasks, and at the start of each drain, it looks at the clock: once the
- *   thread has been busy with microtask drains for `budgetMs` since the last macrotask, the rest of
- *   the queue is drained from a `setImmediate` instead, so timers and I/O run in between.
+ * - After each task (a task can be a whole op budget, ~0.1 ms), and at the start of each drain, it
+ *   looks at the clock: once the thread has been busy with microtask drains for `budgetMs` since
+ *   the last macrotask, the rest of the queue is drained from a `setImmediate` instead, so timers
+ *   and I/O run in between.
  * - `shouldYield` is Effect's: a fiber yields after `MaxOpsBeforeYield` operations.
  *
  * @internal
@@ -18,14 +20,8 @@
 import type { Fiber } from "effect"
 import type { Scheduler } from "effect"
 
-export interface Options {
-  /** How long microtask drains may run before the event loop gets a turn. Default 2 ms. */
-  readonly budgetMs?: number
-  /** How many tasks between clock reads inside one drain. Default 1 (a task can be a whole op budget, ~0.1 ms). */
-  readonly checkEvery?: number
-  /** Drain with `setImmediate` only (one turn per drain) but keep the shared run queue. */
-  readonly macrotaskOnly?: boolean
-}
+/** How long microtask drains may run before the event loop gets a turn. */
+const budgetMs = 2
 
 class RunQueue implements Scheduler.SchedulerDispatcher {
   // priority 0 is by far the most common: a fast lane for it, a sorted list for the others
@@ -36,15 +32,6 @@ class RunQueue implements Scheduler.SchedulerDispatcher {
   private viaMacrotask = false
   /** when the current stretch of microtask drains began (reset by each macrotask drain) */
   private sliceStart = 0
-  readonly budgetMs: number
-  readonly checkEvery: number
-  readonly macrotaskOnly: boolean
-
-  constructor(options: Options) {
-    this.budgetMs = options.budgetMs ?? 2
-    this.checkEvery = options.checkEvery ?? 1
-    this.macrotaskOnly = options.macrotaskOnly ?? false
-  }
 
   scheduleTask(task: () => void, priority: number): void {
     if (priority === 0) this.tasks.push(task)
@@ -60,7 +47,7 @@ class RunQueue implements Scheduler.SchedulerDispatcher {
 
   private schedule(): void {
     this.pending = true
-    if (this.macrotaskOnly || this.viaMacrotask) {
+    if (this.viaMacrotask) {
       setImmediate(this.drainMacro)
     } else {
       queueMicrotask(this.drainMicro)
@@ -69,7 +56,7 @@ class RunQueue implements Scheduler.SchedulerDispatcher {
 
   private readonly drainMicro = (): void => {
     this.pending = false
-    if (performance.now() - this.sliceStart >= this.budgetMs) {
+    if (performance.now() - this.sliceStart >= budgetMs) {
       // over budget: let the event loop turn before draining
       this.viaMacrotask = true
       this.schedule()
@@ -86,7 +73,6 @@ class RunQueue implements Scheduler.SchedulerDispatcher {
   }
 
   private drain(): void {
-    let n = 0
     while (true) {
       let task: (() => void) | undefined
       if (this.other.length > 0 && this.other[0]![0] < 0) {
@@ -98,7 +84,7 @@ class RunQueue implements Scheduler.SchedulerDispatcher {
         task = this.takeOther()
       } else break
       task!()
-      if (++n % this.checkEvery === 0 && performance.now() - this.sliceStart >= this.budgetMs) {
+      if (performance.now() - this.sliceStart >= budgetMs) {
         if (this.hasTasks() && !this.pending) {
           this.viaMacrotask = true
           this.schedule()
@@ -138,10 +124,7 @@ class RunQueue implements Scheduler.SchedulerDispatcher {
 
 export class RunQueueScheduler implements Scheduler.Scheduler {
   readonly executionMode = "async" as const
-  private readonly dispatcher: RunQueue
-  constructor(options: Options = {}) {
-    this.dispatcher = new RunQueue(options)
-  }
+  private readonly dispatcher = new RunQueue()
   shouldYield(fiber: Fiber.Fiber<unknown, unknown>): boolean {
     return fiber.currentOpCount >= fiber.cache.maxOpsBeforeYield
   }
