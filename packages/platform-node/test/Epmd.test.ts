@@ -1,53 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { createServer } from "node:net"
+import { spawn } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Option, Scope } from "effect"
 import { Epmd } from "../src/index.ts"
+import { freePort, skipWithoutErl, startErl, startProcess } from "./fixtures/os.ts"
 
 // Real sockets on 127.0.0.1 (it.live); everything synchronises on answers, process output and
 // exits, never on sleeps.
-
-/** A port that was free a moment ago (bound to 0 and released). */
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    server.close(() => resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0)))
-  })
-})
-
-/** Starts `command` and waits until `ready` appears on its stdout or stderr; killed with the scope. */
-const startProcess = (command: string, args: ReadonlyArray<string>, ready: string, env?: NodeJS.ProcessEnv) =>
-  Effect.acquireRelease(
-    Effect.callback<ChildProcess, Error>((resume) => {
-      const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString()
-        if (output.includes(ready)) resume(Effect.succeed(child))
-      }
-      child.stdout!.on("data", onData)
-      child.stderr!.on("data", onData)
-      child.on("exit", (code) =>
-        resume(Effect.fail(new Error(`${command} exited (${code}) before "${ready}": ${output}`)))
-      )
-    }),
-    (child) =>
-      Effect.callback<void>((resume) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-        child.once("exit", () => resume(Effect.void))
-        child.kill("SIGKILL")
-      })
-  )
-
-const hasErl = (() => {
-  try {
-    execFileSync("erl", ["-noshell", "-eval", "halt()."], { stdio: "ignore", timeout: 30_000 })
-    return true
-  } catch {
-    return false
-  }
-})()
 
 describe("Epmd, embedded server and client", () => {
   it.live("register, lookup, names; a taken name is refused; closing the scope unregisters", () =>
@@ -121,7 +79,7 @@ describe("Epmd, embedded server and client", () => {
 })
 
 // in CI, `.ci/run` installs Erlang: a missing `erl` there fails these instead of skipping them
-describe.skipIf(!hasErl && process.env.CI === undefined)("Epmd with Erlang", () => {
+describe.skipIf(skipWithoutErl)("Epmd with Erlang", () => {
   it.live(
     "the client against Erlang's epmd: register, lookup, names, a taken name",
     () =>
@@ -161,22 +119,7 @@ describe.skipIf(!hasErl && process.env.CI === undefined)("Epmd with Erlang", () 
     () =>
       Effect.gen(function* () {
         const server = yield* Epmd.serve({ port: 0 })
-        const erl = yield* startProcess(
-          "erl",
-          [
-            "-name",
-            "erl1@127.0.0.1",
-            "-setcookie",
-            "c",
-            "-start_epmd",
-            "false",
-            "-noinput",
-            "-eval",
-            'io:format("up~n").'
-          ],
-          "up",
-          { ERL_EPMD_PORT: String(server.port) }
-        )
+        const erl = yield* startErl("erl1@127.0.0.1", "c", server.port, 'io:format("up~n").', "up")
         const [node] = server.registered()
         assert.strictEqual(node?.name, "erl1")
         assert.deepStrictEqual(yield* Epmd.names({ port: server.port }), [{ name: "erl1", port: node!.port }])

@@ -1,4 +1,3 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import { assert, describe, it } from "@effect/vitest"
@@ -6,51 +5,17 @@ import { Deferred, Effect, Exit, Option } from "effect"
 import { Pid, Term } from "effect-otp"
 import * as Handshake from "../src/internal/handshake.ts"
 import { Epmd } from "../src/index.ts"
+import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // The distribution handshake against real Erlang nodes on 127.0.0.1 (it.live), with the embedded
 // EPMD on a free port and a random cookie. Everything synchronises on process output and on the
 // packets that arrive, never on sleeps.
 
-const hasErl = (() => {
-  try {
-    execFileSync("erl", ["-noshell", "-eval", "halt()."], { stdio: "ignore", timeout: 30_000 })
-    return true
-  } catch {
-    return false
-  }
-})()
-
-/** Starts an Erlang node running `eval`, once it printed `ready`; killed with the scope. */
-const startErl = (name: string, cookie: string, epmdPort: number, evaluate: string, ready: string) =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly child: ChildProcess; readonly output: () => string }, Error>((resume) => {
-      const child = spawn(
-        "erl",
-        ["-name", name, "-setcookie", cookie, "-start_epmd", "false", "-noinput", "-eval", evaluate],
-        { env: { ...process.env, ERL_EPMD_PORT: String(epmdPort) }, stdio: ["ignore", "pipe", "pipe"] }
-      )
-      let output = ""
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString()
-        if (output.includes(ready)) resume(Effect.succeed({ child, output: () => output }))
-      }
-      child.stdout!.on("data", onData)
-      child.stderr!.on("data", onData)
-      child.on("exit", (code) => resume(Effect.fail(new Error(`erl exited (${code}) before "${ready}": ${output}`))))
-    }),
-    ({ child }) =>
-      Effect.callback<void>((resume) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-        child.once("exit", () => resume(Effect.void))
-        child.kill("SIGKILL")
-      })
-  )
-
 const cookie = () => randomBytes(8).toString("hex")
 const atom = Term.atom
 
 // in CI, `.ci/run` installs Erlang: a missing `erl` there fails these instead of skipping them
-describe.skipIf(!hasErl && process.env.CI === undefined)("distribution handshake with Erlang", () => {
+describe.skipIf(skipWithoutErl)("distribution handshake with Erlang", () => {
   it.live(
     "as initiator: the handshake, then a REG_SEND to a registered Erlang process and its SEND back",
     () =>
