@@ -228,8 +228,10 @@ export interface Connection {
   readonly peer: Peer
   /** Sends one packet. */
   readonly send: (packet: Packet) => Effect.Effect<void, Socket.SocketError | Term.EncodeError>
-  /** The next packet (ticks are answered and skipped); `undefined` when the peer closed. */
-  readonly receive: Effect.Effect<Packet | undefined, Socket.SocketError | Term.DecodeError | HandshakeFailed>
+  /** Sends a tick (an empty packet), which tells the peer this node is alive. */
+  readonly tick: Effect.Effect<void, Socket.SocketError>
+  /** The next packet, `"tick"` for a tick (an empty packet), `undefined` when the peer closed. */
+  readonly receive: Effect.Effect<Packet | "tick" | undefined, Socket.SocketError | Term.DecodeError | HandshakeFailed>
 }
 
 const PASS_THROUGH = 112
@@ -266,6 +268,7 @@ const decodePacket = (body: Uint8Array): Packet => {
 
 const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connection => ({
   peer,
+  tick: Effect.suspend(() => writer.write(tick)),
   send: (packet) =>
     Effect.suspend((): Effect.Effect<void, Socket.SocketError | Term.EncodeError> => {
       try {
@@ -276,15 +279,11 @@ const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connect
       }
     }),
   receive: Effect.gen(function* () {
-    while (true) {
+    {
       const length = yield* reader.read(4)
       if (length === undefined) return undefined
       const n = u32(length, 0)
-      if (n === 0) {
-        // a tick: answer it, so that the peer sees this node alive
-        yield* writer.write(tick)
-        continue
-      }
+      if (n === 0) return "tick" as const
       const body = yield* reader.read(n)
       if (body === undefined) return undefined
       try {

@@ -1,0 +1,227 @@
+/**
+ * A distributed node's connections: it listens for other nodes, registers its name with EPMD (an
+ * embedded one when none listens), connects on demand with one connection per peer (concurrent
+ * `connect`s share one attempt, and a simultaneous connect from both sides ends with one
+ * connection, as OTP's `ok_simultaneous` / `nok` rule decides), ticks idle connections and drops
+ * silent ones (`net_ticktime`), and tells its listeners about `nodeup` / `nodedown`.
+ *
+ * The base of the distribution (#15); the signals (SEND, LINK, MONITOR_P, ...) and the public
+ * `Node.start` API build on it.
+ *
+ * @internal
+ */
+import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import { Clock, Deferred, Duration, Effect, Exit, Option, Schema, Scope } from "effect"
+import type * as Socket from "effect/socket/Socket"
+import * as Epmd from "../Epmd.ts"
+import * as Handshake from "./handshake.ts"
+
+/** Connecting to a node failed: no such node, or its handshake failed. */
+export class ConnectFailed extends Schema.TaggedError<ConnectFailed>()("ConnectFailed", {
+  node: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `cannot connect to ${this.node}: ${this.reason}`
+  }
+}
+
+export interface Options {
+  /** `name@host`; the host part is where peers reach this node. */
+  readonly name: string
+  readonly cookie: string
+  /** Default true: not part of the peers' `nodes()`. */
+  readonly hidden?: boolean | undefined
+  /** The address to listen on. Default `127.0.0.1`, port 0 (any free port). */
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  /** EPMD's port. Default 4369 (or `ERL_EPMD_PORT`). */
+  readonly epmdPort?: number | undefined
+  /** OTP's `net_ticktime`: a peer silent for this long is down. Default 60 seconds. */
+  readonly tickTime?: Duration.Input | undefined
+}
+
+export type Event =
+  | { readonly _tag: "NodeUp"; readonly node: string }
+  | { readonly _tag: "NodeDown"; readonly node: string; readonly reason: string }
+
+export interface DistNode {
+  readonly name: string
+  readonly creation: number
+  readonly port: number
+  /** The connected nodes now. */
+  readonly nodes: () => ReadonlyArray<string>
+  /** The connection to `node`, made if there is none (one attempt at a time per node). */
+  readonly connect: (node: string) => Effect.Effect<Handshake.Connection, ConnectFailed>
+  /** Closes the connection to `node`, if any; its `NodeDown` reason is `"disconnect"`. */
+  readonly disconnect: (node: string) => Effect.Effect<void>
+  /** Calls `f` for every `NodeUp` / `NodeDown` until the returned function is called. */
+  readonly subscribe: (f: (event: Event) => void) => () => void
+  /** Calls `f` with every packet that arrives, with the node it came from. */
+  readonly onPacket: (f: (node: string, packet: Handshake.Packet) => void) => void
+}
+
+interface Link {
+  readonly connection: Handshake.Connection
+  readonly scope: Scope.Closeable
+  /** when a packet or a tick last arrived */
+  lastHeard: number
+  /** `disconnect` closed it */
+  closing: boolean
+}
+
+const hostOf = (name: string): string => name.slice(name.indexOf("@") + 1)
+const aliveOf = (name: string): string => name.slice(0, name.indexOf("@"))
+
+/**
+ * Starts a node in the current scope: listening, registered with EPMD, ticking. Closing the scope
+ * closes every connection (each gives a `NodeDown`) and unregisters the name.
+ */
+export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError | ConnectFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    if (!options.name.includes("@")) {
+      return yield* Effect.fail(new ConnectFailed({ node: options.name, reason: "a node's name is name@host" }))
+    }
+    const host = options.host ?? "127.0.0.1"
+    const tickMs = Duration.toMillis(Duration.fromInputUnsafe(options.tickTime ?? "60 seconds"))
+    const epmd = { port: options.epmdPort }
+    const server = yield* NodeSocketServer.make({ host, port: options.port ?? 0 }).pipe(
+      Effect.mapError((error) => new ConnectFailed({ node: options.name, reason: error.message }))
+    )
+    const port = server.address._tag === "UnixPathAddress" ? 0 : server.address.port
+    // an EPMD of our own when none answers
+    const registration = yield* Epmd.register(
+      { name: aliveOf(options.name), port, hidden: options.hidden !== false },
+      epmd
+    ).pipe(
+      Effect.catchTag("EpmdUnavailable", () =>
+        Effect.andThen(
+          Epmd.serve({ port: options.epmdPort ?? 4369 }),
+          Epmd.register({ name: aliveOf(options.name), port, hidden: options.hidden !== false }, epmd)
+        )
+      )
+    )
+    const local: Handshake.Local = {
+      name: options.name,
+      creation: registration.creation,
+      cookie: options.cookie,
+      hidden: options.hidden !== false
+    }
+    const nodeScope = yield* Effect.scope
+    const links = new Map<string, Link>()
+    const pending = new Map<string, Deferred.Deferred<Handshake.Connection, ConnectFailed>>()
+    const listeners = new Set<(event: Event) => void>()
+    let packetHandler: (node: string, packet: Handshake.Packet) => void = () => {}
+    const emit = (event: Event) => {
+      for (const f of [...listeners]) f(event)
+    }
+
+    /** Serves an established connection: reads packets until it ends, then `NodeDown`. */
+    const serve = (connection: Handshake.Connection, scope: Scope.Closeable): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const node = connection.peer.name
+        const link: Link = { connection, scope, lastHeard: yield* Clock.currentTimeMillis, closing: false }
+        links.set(node, link)
+        emit({ _tag: "NodeUp", node })
+        let reason = "connection closed"
+        const reader = Effect.gen(function* () {
+          while (true) {
+            const packet = yield* connection.receive
+            if (packet === undefined) return
+            link.lastHeard = yield* Clock.currentTimeMillis
+            if (packet !== "tick") packetHandler(node, packet)
+          }
+        }).pipe(Effect.catch((error) => Effect.sync(() => void (reason = error.message))))
+        // ticks: one every tickTime/4; a peer silent for tickTime is down
+        const ticker = Effect.gen(function* () {
+          while (true) {
+            yield* Effect.sleep(Duration.millis(tickMs / 4))
+            if ((yield* Clock.currentTimeMillis) - link.lastHeard > tickMs) {
+              reason = "net_tick_timeout"
+              return
+            }
+            yield* Effect.ignore(connection.tick)
+          }
+        })
+        yield* Effect.raceFirst(reader, ticker)
+        if (links.get(node) === link) links.delete(node)
+        yield* Scope.close(scope, Exit.void)
+        emit({ _tag: "NodeDown", node, reason: link.closing ? "disconnect" : reason })
+      })
+
+    /** Runs a connection in its own scope, forked into the node's scope. */
+    const adopt = (open: (scope: Scope.Closeable) => Effect.Effect<Handshake.Connection, ConnectFailed>) =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.fork(nodeScope, "sequential")
+        const connection = yield* Effect.onError(open(scope), () => Scope.close(scope, Exit.void))
+        yield* Effect.forkIn(serve(connection, scope), nodeScope)
+        return connection
+      })
+
+    const connect = (node: string): Effect.Effect<Handshake.Connection, ConnectFailed> =>
+      Effect.suspend(() => {
+        const link = links.get(node)
+        if (link !== undefined) return Effect.succeed(link.connection)
+        const waiting = pending.get(node)
+        if (waiting !== undefined) return Deferred.await(waiting)
+        if (node === options.name) return Effect.fail(new ConnectFailed({ node, reason: "it is this node" }))
+        const attempt = Deferred.makeUnsafe<Handshake.Connection, ConnectFailed>()
+        pending.set(node, attempt)
+        const run = adopt((scope) =>
+          Effect.gen(function* () {
+            const info = yield* Epmd.lookup(aliveOf(node), { host: hostOf(node), port: options.epmdPort }).pipe(
+              Effect.mapError((error) => new ConnectFailed({ node, reason: error.message }))
+            )
+            if (Option.isNone(info)) {
+              return yield* Effect.fail(new ConnectFailed({ node, reason: "no such node is registered with EPMD" }))
+            }
+            return yield* Scope.provide(
+              Handshake.connect(local, node, { host: hostOf(node), port: info.value.port }),
+              scope
+            ).pipe(Effect.mapError((error) => new ConnectFailed({ node, reason: error.reason })))
+          })
+        )
+        return Effect.onExit(run, (exit) =>
+          Effect.sync(() => {
+            pending.delete(node)
+            Deferred.doneUnsafe(attempt, exit)
+          })
+        )
+      })
+
+    // accepting: the handshake, then the same service as an outgoing connection
+    const acceptOne = (socket: Socket.Socket) =>
+      Effect.ignore(
+        adopt((scope) =>
+          Scope.provide(Handshake.accept(local, socket), scope).pipe(
+            Effect.mapError((error) => new ConnectFailed({ node: error.peer, reason: error.reason }))
+          )
+        )
+      )
+    yield* Effect.forkScoped(server.run(acceptOne))
+    yield* Effect.addFinalizer(() =>
+      Effect.forEach([...links.values()], (link) => Scope.close(link.scope, Exit.void), { discard: true })
+    )
+
+    return {
+      name: options.name,
+      creation: registration.creation,
+      port,
+      nodes: () => [...links.keys()],
+      connect,
+      disconnect: (node) =>
+        Effect.suspend(() => {
+          const link = links.get(node)
+          if (link === undefined) return Effect.void
+          link.closing = true
+          return Scope.close(link.scope, Exit.void)
+        }),
+      subscribe: (f) => {
+        listeners.add(f)
+        return () => listeners.delete(f)
+      },
+      onPacket: (f) => {
+        packetHandler = f
+      }
+    } satisfies DistNode
+  })

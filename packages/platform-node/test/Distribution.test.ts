@@ -1,0 +1,138 @@
+import { randomBytes } from "node:crypto"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Queue } from "effect"
+import * as Distribution from "../src/internal/distribution.ts"
+import { Epmd } from "../src/index.ts"
+import { skipWithoutErl, startErl } from "./fixtures/os.ts"
+
+// Real sockets on 127.0.0.1 (it.live), an embedded EPMD on a free port and a random cookie; the
+// tests synchronise on nodeup/nodedown events and process output, never on sleeps.
+
+const cookie = () => randomBytes(8).toString("hex")
+
+/** A node and the queue of its nodeup/nodedown events. */
+const startNode = (options: Distribution.Options) =>
+  Effect.gen(function* () {
+    const node = yield* Distribution.start(options)
+    const events = yield* Queue.unbounded<Distribution.Event>()
+    node.subscribe((event) => Queue.offerUnsafe(events, event))
+    return { node, events }
+  })
+
+describe("distribution: connections between nodes", () => {
+  it.live("two nodes: connect once (concurrent connects share one attempt), nodes(), disconnect", () =>
+    Effect.gen(function* () {
+      const epmd = yield* Epmd.serve({ port: 0 })
+      const secret = cookie()
+      const a = yield* startNode({ name: "a@127.0.0.1", cookie: secret, epmdPort: epmd.port })
+      const b = yield* startNode({ name: "b@127.0.0.1", cookie: secret, epmdPort: epmd.port })
+      const [c1, c2] = yield* Effect.all([a.node.connect("b@127.0.0.1"), a.node.connect("b@127.0.0.1")], {
+        concurrency: 2
+      })
+      assert.strictEqual(c1, c2)
+      assert.deepStrictEqual(yield* Queue.take(a.events), { _tag: "NodeUp", node: "b@127.0.0.1" })
+      assert.deepStrictEqual(yield* Queue.take(b.events), { _tag: "NodeUp", node: "a@127.0.0.1" })
+      assert.deepStrictEqual(a.node.nodes(), ["b@127.0.0.1"])
+      assert.deepStrictEqual(b.node.nodes(), ["a@127.0.0.1"])
+      assert.strictEqual(yield* a.node.connect("b@127.0.0.1"), c1)
+      yield* a.node.disconnect("b@127.0.0.1")
+      assert.deepStrictEqual(yield* Queue.take(a.events), {
+        _tag: "NodeDown",
+        node: "b@127.0.0.1",
+        reason: "disconnect"
+      })
+      assert.deepStrictEqual(yield* Queue.take(b.events), {
+        _tag: "NodeDown",
+        node: "a@127.0.0.1",
+        reason: "connection closed"
+      })
+      assert.deepStrictEqual(a.node.nodes(), [])
+      assert.deepStrictEqual(b.node.nodes(), [])
+      // exactly one event each way
+      assert.strictEqual(yield* Queue.size(a.events), 0)
+      assert.strictEqual(yield* Queue.size(b.events), 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("connecting to a node that is not registered, or with another cookie, fails with ConnectFailed", () =>
+    Effect.gen(function* () {
+      const epmd = yield* Epmd.serve({ port: 0 })
+      const a = yield* startNode({ name: "a@127.0.0.1", cookie: cookie(), epmdPort: epmd.port })
+      yield* startNode({ name: "b@127.0.0.1", cookie: cookie(), epmdPort: epmd.port })
+      assert.deepStrictEqual(
+        yield* Effect.exit(a.node.connect("nobody@127.0.0.1")),
+        Exit.fail(
+          new Distribution.ConnectFailed({ node: "nobody@127.0.0.1", reason: "no such node is registered with EPMD" })
+        )
+      )
+      assert.deepStrictEqual(
+        yield* Effect.exit(a.node.connect("b@127.0.0.1")),
+        Exit.fail(
+          new Distribution.ConnectFailed({
+            node: "b@127.0.0.1",
+            reason: "the peer closed the connection: the cookies differ"
+          })
+        )
+      )
+      assert.deepStrictEqual(a.node.nodes(), [])
+      assert.strictEqual(yield* Queue.size(a.events), 0)
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe.skipIf(skipWithoutErl)("distribution with Erlang", () => {
+  it.live(
+    "an Erlang node connects; killed with SIGKILL, it is down exactly once",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const ts = yield* startNode({ name: "ts@127.0.0.1", cookie: secret, epmdPort: epmd.port })
+        const erl = yield* startErl(
+          "e1@127.0.0.1",
+          secret,
+          epmd.port,
+          "io:format(\"connected ~p~n\", [net_kernel:connect_node('ts@127.0.0.1')]), receive stop -> ok end.",
+          "connected"
+        )
+        assert.deepStrictEqual(yield* Queue.take(ts.events), { _tag: "NodeUp", node: "e1@127.0.0.1" })
+        erl.kill("SIGKILL")
+        assert.deepStrictEqual(yield* Queue.take(ts.events), {
+          _tag: "NodeDown",
+          node: "e1@127.0.0.1",
+          reason: "connection closed"
+        })
+        assert.deepStrictEqual(ts.node.nodes(), [])
+        assert.strictEqual(yield* Queue.size(ts.events), 0)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "we connect to an Erlang node; a peer that stops answering is down after net_ticktime",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const ts = yield* startNode({ name: "ts@127.0.0.1", cookie: secret, epmdPort: epmd.port, tickTime: "1 second" })
+        const erl = yield* startErl(
+          "e2@127.0.0.1",
+          secret,
+          epmd.port,
+          'io:format("up~n"), receive stop -> ok end.',
+          "up"
+        )
+        yield* ts.node.connect("e2@127.0.0.1")
+        assert.deepStrictEqual(yield* Queue.take(ts.events), { _tag: "NodeUp", node: "e2@127.0.0.1" })
+        // frozen: the connection stays open, but no tick comes any more
+        erl.kill("SIGSTOP")
+        assert.deepStrictEqual(yield* Queue.take(ts.events), {
+          _tag: "NodeDown",
+          node: "e2@127.0.0.1",
+          reason: "net_tick_timeout"
+        })
+        erl.kill("SIGCONT")
+      }).pipe(Effect.scoped),
+    60_000
+  )
+})
