@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Queue } from "effect"
+import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import { Effect, Exit, Fiber, Option, Queue } from "effect"
+import * as Handshake from "../src/internal/handshake.ts"
 import * as Distribution from "../src/internal/distribution.ts"
 import { Epmd } from "../src/index.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
@@ -50,6 +52,46 @@ describe("distribution: connections between nodes", () => {
       assert.deepStrictEqual(b.node.nodes(), [])
       // exactly one event each way
       assert.strictEqual(yield* Queue.size(a.events), 0)
+      assert.strictEqual(yield* Queue.size(b.events), 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("simultaneous connect: the greater name's attempt goes on (nok / ok_simultaneous), one connection", () =>
+    Effect.gen(function* () {
+      const epmd = yield* Epmd.serve({ port: 0 })
+      const secret = cookie()
+      const b = yield* startNode({ name: "b@127.0.0.1", cookie: secret, epmdPort: epmd.port })
+      // a peer that accepts connections and never answers: b's attempt to reach it stays open
+      const silent = yield* NodeSocketServer.make({ host: "127.0.0.1", port: 0 })
+      // (it reads and drops what comes, so that a connection closed by b ends on its side too)
+      yield* Effect.forkScoped(
+        silent.run((socket) => Effect.scoped(Effect.flatMap(socket.reader, (reader) => Effect.forever(reader.pull))))
+      )
+      const silentPort = silent.address._tag === "UnixPathAddress" ? 0 : silent.address.port
+      for (const name of ["a", "z"]) yield* Epmd.register({ name, port: silentPort }, { port: epmd.port })
+      const bInfo = Option.getOrThrow(yield* Epmd.lookup("b", { port: epmd.port }))
+      const toB = { host: "127.0.0.1", port: bInfo.port }
+
+      // b connects to a while a connects to b: "b" > "a", so b answers nok and its attempt goes on
+      const bToA = yield* Effect.forkChild(b.node.connect("a@127.0.0.1"), { startImmediately: true })
+      const asA = { name: "a@127.0.0.1", creation: 1, cookie: secret }
+      assert.deepStrictEqual(
+        yield* Effect.exit(Effect.scoped(Handshake.connect(asA, "b@127.0.0.1", toB))),
+        Exit.fail(new Handshake.HandshakeFailed({ peer: "b@127.0.0.1", reason: Handshake.nok }))
+      )
+      assert.isUndefined(bToA.pollUnsafe(), "b's own attempt is still going on")
+      yield* Fiber.interrupt(bToA)
+
+      // b connects to z while z connects to b: "z" > "b", so b answers ok_simultaneous, gives up its
+      // own attempt, and its connect gets the incoming connection
+      const bToZ = yield* Effect.forkChild(b.node.connect("z@127.0.0.1"), { startImmediately: true })
+      const asZ = { name: "z@127.0.0.1", creation: 1, cookie: secret }
+      const incoming = yield* Handshake.connect(asZ, "b@127.0.0.1", toB)
+      assert.strictEqual(incoming.peer.name, "b@127.0.0.1")
+      const connection = yield* Fiber.join(bToZ)
+      assert.strictEqual(connection.peer.name, "z@127.0.0.1")
+      assert.deepStrictEqual(yield* Queue.take(b.events), { _tag: "NodeUp", node: "z@127.0.0.1" })
+      assert.deepStrictEqual(b.node.nodes(), ["z@127.0.0.1"])
       assert.strictEqual(yield* Queue.size(b.events), 0)
     }).pipe(Effect.scoped)
   )

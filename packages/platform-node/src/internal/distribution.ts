@@ -11,7 +11,7 @@
  * @internal
  */
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import { Clock, Deferred, Duration, Effect, Exit, Option, Schema, Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Schema, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import * as Epmd from "../Epmd.ts"
 import * as Handshake from "./handshake.ts"
@@ -70,6 +70,12 @@ interface Link {
   closing: boolean
 }
 
+/** A `connect` under way: what its callers wait for, and the fiber of the outgoing attempt. */
+interface Attempt {
+  readonly deferred: Deferred.Deferred<Handshake.Connection, ConnectFailed>
+  fiber: Fiber.Fiber<unknown, unknown> | undefined
+}
+
 const hostOf = (name: string): string => name.slice(name.indexOf("@") + 1)
 const aliveOf = (name: string): string => name.slice(0, name.indexOf("@"))
 
@@ -109,7 +115,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
     }
     const nodeScope = yield* Effect.scope
     const links = new Map<string, Link>()
-    const pending = new Map<string, Deferred.Deferred<Handshake.Connection, ConnectFailed>>()
+    const pending = new Map<string, Attempt>()
     const listeners = new Set<(event: Event) => void>()
     let packetHandler: (node: string, packet: Handshake.Packet) => void = () => {}
     const emit = (event: Event) => {
@@ -158,14 +164,27 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
         return connection
       })
 
+    /**
+     * The connection to `node` is up: it settles the pending `connect` to that node, whichever side
+     * it was opened from (after a simultaneous connect, the incoming one may be the one that lives).
+     */
+    const settled = (node: string, connection: Handshake.Connection, incoming: boolean) => {
+      const attempt = pending.get(node)
+      if (attempt === undefined) return
+      pending.delete(node)
+      // the outgoing attempt lost to the incoming connection: it ends
+      if (incoming) attempt.fiber?.interruptUnsafe()
+      Deferred.doneUnsafe(attempt.deferred, Exit.succeed(connection))
+    }
+
     const connect = (node: string): Effect.Effect<Handshake.Connection, ConnectFailed> =>
       Effect.suspend(() => {
         const link = links.get(node)
         if (link !== undefined) return Effect.succeed(link.connection)
         const waiting = pending.get(node)
-        if (waiting !== undefined) return Deferred.await(waiting)
+        if (waiting !== undefined) return Deferred.await(waiting.deferred)
         if (node === options.name) return Effect.fail(new ConnectFailed({ node, reason: "it is this node" }))
-        const attempt = Deferred.makeUnsafe<Handshake.Connection, ConnectFailed>()
+        const attempt: Attempt = { deferred: Deferred.makeUnsafe(), fiber: undefined }
         pending.set(node, attempt)
         const run = adopt((scope) =>
           Effect.gen(function* () {
@@ -181,21 +200,48 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
             ).pipe(Effect.mapError((error) => new ConnectFailed({ node, reason: error.reason })))
           })
         )
-        return Effect.onExit(run, (exit) =>
-          Effect.sync(() => {
-            pending.delete(node)
-            Deferred.doneUnsafe(attempt, exit)
-          })
+        return Effect.andThen(
+          Effect.forkIn(
+            Effect.onExit(run, (exit) =>
+              Effect.sync(() => {
+                if (Exit.isSuccess(exit)) return settled(node, exit.value, false)
+                // refused for the peer's own attempt, or given up for ours: the incoming
+                // connection settles it
+                const nok = exit.cause.reasons.some(
+                  (r) => r._tag === "Fail" && (r.error as ConnectFailed).reason === Handshake.nok
+                )
+                if (nok || pending.get(node) !== attempt) return
+                pending.delete(node)
+                Deferred.doneUnsafe(attempt.deferred, exit as Exit.Exit<never, ConnectFailed>)
+              })
+            ),
+            nodeScope
+          ),
+          (fiber) => {
+            if (pending.get(node) === attempt) attempt.fiber = fiber
+            return Deferred.await(attempt.deferred)
+          }
         )
       })
+
+    /** OTP's answer to a node that asks to connect (see `Handshake.Status`). */
+    const statusFor = (peer: string): Handshake.Status => {
+      if (links.has(peer)) return "alive"
+      if (!pending.has(peer)) return "ok"
+      // both sides connect at once: the greater name's attempt goes on
+      return options.name > peer ? "nok" : "ok_simultaneous"
+    }
 
     // accepting: the handshake, then the same service as an outgoing connection
     const acceptOne = (socket: Socket.Socket) =>
       Effect.ignore(
-        adopt((scope) =>
-          Scope.provide(Handshake.accept(local, socket), scope).pipe(
-            Effect.mapError((error) => new ConnectFailed({ node: error.peer, reason: error.reason }))
-          )
+        Effect.tap(
+          adopt((scope) =>
+            Scope.provide(Handshake.accept(local, socket, statusFor), scope).pipe(
+              Effect.mapError((error) => new ConnectFailed({ node: error.peer, reason: error.reason }))
+            )
+          ),
+          (connection) => Effect.sync(() => settled(connection.peer.name, connection, true))
         )
       )
     yield* Effect.forkScoped(server.run(acceptOne))

@@ -168,7 +168,12 @@ const initiate = (local: Local, peerName: string, reader: Bytes, writer: Socket.
     const [statusTag, status] = yield* readMessage(reader, fail)
     if (statusTag !== "s") return yield* Effect.fail(fail(`expected a status, got "${statusTag}"`))
     const text = utf8Decoder.decode(status)
-    if (text !== "ok" && text !== "ok_simultaneous") return yield* Effect.fail(fail(`the peer answered "${text}"`))
+    if (text === "alive") {
+      // the peer holds a connection to us that we no longer have: tell it to replace it
+      yield* writer.write(message("s", utf8.encode("true")))
+    } else if (text !== "ok" && text !== "ok_simultaneous") {
+      return yield* Effect.fail(fail(text === "nok" ? nok : `the peer answered "${text}"`))
+    }
     const [challengeTag, body] = yield* readMessage(reader, fail)
     if (challengeTag !== "N") return yield* Effect.fail(fail(`expected a challenge, got "${challengeTag}"`))
     const peer = parseName(body, true)
@@ -188,7 +193,18 @@ const initiate = (local: Local, peerName: string, reader: Bytes, writer: Socket.
   })
 
 /** The acceptor's side, on an accepted socket: `recv_name` … `send_challenge_ack`. */
-const acceptOn = (local: Local, reader: Bytes, writer: Socket.Writer) =>
+/** The reason of a handshake the peer refused because its own simultaneous attempt wins. */
+export const nok = "simultaneous connect: the peer's own attempt goes on"
+
+/**
+ * What the acceptor answers a node that asks to connect (`recv_status`): `"ok"`; `"nok"` or
+ * `"ok_simultaneous"` when this node is connecting to it at the same time (the greater name's
+ * attempt goes on, compared literally, as OTP does); `"alive"` when this node already has a
+ * connection to it (the initiator then says whether to replace it).
+ */
+export type Status = "ok" | "ok_simultaneous" | "nok" | "alive"
+
+const acceptOn = (local: Local, reader: Bytes, writer: Socket.Writer, statusFor: (peer: string) => Status) =>
   Effect.gen(function* () {
     const fail = (reason: string) => new HandshakeFailed({ peer: "an incoming node", reason })
     const [nameTag, body] = yield* readMessage(reader, fail)
@@ -201,7 +217,15 @@ const acceptOn = (local: Local, reader: Bytes, writer: Socket.Writer) =>
       yield* writer.write(message("s", utf8.encode("not_allowed")))
       return yield* Effect.fail(failFor(`the peer lacks flags 0x${missing(peer.flags).toString(16)}`))
     }
-    yield* writer.write(message("s", utf8.encode("ok")))
+    const status = statusFor(peer.name)
+    yield* writer.write(message("s", utf8.encode(status)))
+    if (status === "nok") return yield* Effect.fail(failFor("simultaneous connect: our own attempt goes on"))
+    if (status === "alive") {
+      const [answerTag, answer] = yield* readMessage(reader, failFor)
+      if (answerTag !== "s" || utf8Decoder.decode(answer) !== "true") {
+        return yield* Effect.fail(failFor("the peer keeps the connection it has"))
+      }
+    }
     const mine = randomInt(0, 0xffffffff)
     yield* writer.write(message("N", nameBody(local, mine)))
     const [replyTag, reply] = yield* readMessage(reader, failFor)
@@ -318,13 +342,20 @@ export const connect = (
     )
   )
 
-/** Runs the handshake as acceptor on a socket a listener accepted. */
-export const accept = (local: Local, socket: Socket.Socket): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
+/**
+ * Runs the handshake as acceptor on a socket a listener accepted; `statusFor` decides the answer to
+ * the node that asks (default `"ok"`).
+ */
+export const accept = (
+  local: Local,
+  socket: Socket.Socket,
+  statusFor: (peer: string) => Status = () => "ok"
+): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
   Effect.gen(function* () {
     const socketReader = yield* socket.reader
     const writer = yield* socket.writer
     const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
-    const peer = yield* acceptOn(local, reader, writer)
+    const peer = yield* acceptOn(local, reader, writer, statusFor)
     return connectionOf(peer, reader, writer)
   }).pipe(
     Effect.catchIf(Socket.isSocketError, (error) =>
