@@ -592,8 +592,8 @@ const atomTerm = (name: string): Term => (name === "true" ? true : name === "fal
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER)
 
 const readBig = (r: Reader, n: number): number | bigint => {
-  r.count(n, 1)
   const sign = r.u8()
+  r.need(n)
   let value = 0n
   for (let i = n - 1; i >= 0; i--) value = (value << 8n) | BigInt(r.bytes[r.offset + i]!)
   r.offset += n
