@@ -172,7 +172,9 @@ describe("Term", () => {
         [
           bytes(131, 119, 2, 0xff, 0xfe),
           new Term.DecodeError({ offset: 1, reason: "an atom's name is not valid UTF-8" })
-        ]
+        ],
+        // a big integer whose digits end early (found by the random-bytes property)
+        [bytes(131, 110, 4, 0, 0, 0, 0), new Term.DecodeError({ offset: 4, reason: "4 more bytes expected, 3 left" })]
       ]
       for (const [input, error] of cases) {
         assert.deepStrictEqual(yield* Effect.exit(Term.decode(input)), Exit.fail(error))
