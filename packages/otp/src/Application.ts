@@ -56,6 +56,7 @@
 import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Schema, Scope } from "effect"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
+import * as kernel from "./internal/kernel.ts"
 import type { Node } from "./Node.ts"
 import * as Supervisor from "./Supervisor.ts"
 
@@ -307,7 +308,7 @@ export const layer = <const Children extends ReadonlyArray<ChildSpec.Any>>(
       if (record === undefined) {
         yield* Deferred.succeed(exited, ExitReason.noProc)
       } else {
-        ;(record.exitListeners ??= new Set()).add((reason) => Deferred.doneUnsafe(exited, Exit.succeed(reason)))
+        kernel.addExitListener(record, (reason) => Deferred.doneUnsafe(exited, Exit.succeed(reason)))
       }
       return { supervisor, exited: Deferred.await(exited), lifecycle }
     })

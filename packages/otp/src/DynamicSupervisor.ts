@@ -74,7 +74,7 @@ import * as supervision from "./internal/supervision.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
-import * as Process from "./Process.ts"
+import type * as Process from "./Process.ts"
 import * as Request from "./Request.ts"
 import {
   ChildStartFailed,
@@ -312,8 +312,8 @@ const behaviour = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, WhichChildren, CountChildren],
   init: (options: Options<unknown>) =>
     Effect.gen(function* () {
-      const self = (yield* Effect.service(Process.Self)) as unknown as kernel.ProcessRecord
-      self.trapExit = true
+      const self = yield* kernel.currentSelf
+      kernel.setTrapExit(self, true)
       const step = yield* makeIntensityStep(options.intensity ?? defaultIntensity)
       const state: State = {
         self,

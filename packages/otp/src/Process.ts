@@ -75,13 +75,14 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, type Fiber, Option, type Scope } from "effect"
+import { type Context, Duration, Effect, type Fiber, Option, type Scope } from "effect"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
 import * as validate from "./internal/validate.ts"
 import type * as Mailbox from "./Mailbox.ts"
-import { Node } from "./Node.ts"
+import { currentNode, nodeOf } from "./internal/node.ts"
+import type { Node } from "./Node.ts"
 import * as PidModule from "./Pid.ts"
 
 /**
@@ -130,9 +131,9 @@ export interface SelfApi {
  * @since 0.1.0
  * @category services
  */
-export const Self: Context.Key<Self<any>, SelfApi> = Context.Service<Self<any>, SelfApi>("effect-otp/Process/Self")
+export const Self: Context.Key<Self<any>, SelfApi> = kernel.Self
 
-const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Self<unknown>> = Effect.service(Self) as never
+const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Self<unknown>> = kernel.currentSelf
 
 /**
  * The messages a process body receives, read off its `Self` requirements.
@@ -259,13 +260,10 @@ export interface SpawnOptions {
   readonly trapExit?: boolean | undefined
 }
 
-const nodeState = Effect.service(Node) as unknown as Effect.Effect<kernel.NodeState, never, Node>
+const nodeState = currentNode
 
-/** The node and the calling process, read from a fiber's context (the types guarantee they are there). */
-const nodeOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.NodeState =>
-  Context.getUnsafe(fiber.context, Node) as unknown as kernel.NodeState
-const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord =>
-  Context.getUnsafe(fiber.context, Self) as unknown as kernel.ProcessRecord
+/** The calling process, read from a fiber's context (the types guarantee it is there). */
+const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord => kernel.callerOf(fiber)!
 
 /**
  * Starts a process running `body` and returns its pid.
@@ -303,9 +301,7 @@ export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
   Effect.withFiber((fiber) => {
     const bad = badSpawnOptions("Process.spawn", options)
     if (bad !== undefined) return Effect.fail(bad) as never
-    return Effect.succeed(
-      kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, undefined).pid as never
-    )
+    return Effect.succeed(kernel.spawnUnsafe(fiber, nodeOf(fiber), body, options, undefined).pid as never)
   })
 
 /**
@@ -323,9 +319,7 @@ export const spawnLink = <A, E, R, const O extends SpawnOptions = {}>(
     if (bad !== undefined) return Effect.fail(bad) as never
     const parent = selfOf(fiber)
     return Effect.succeed(
-      kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, (child) =>
-        kernel.linkRecords(parent, child)
-      ).pid as never
+      kernel.spawnUnsafe(fiber, nodeOf(fiber), body, options, (child) => kernel.linkRecords(parent, child)).pid as never
     )
   })
 
@@ -348,7 +342,7 @@ export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
     if (bad !== undefined) return Effect.fail(bad) as never
     const parent = selfOf(fiber)
     let ref: MonitorRef | undefined
-    const record = kernel.spawnUnsafe(fiber, nodeOf(fiber), Self as never, body, options, (child) => {
+    const record = kernel.spawnUnsafe(fiber, nodeOf(fiber), body, options, (child) => {
       ref = kernel.monitorRecord(parent, child, child.pid)
     })
     return Effect.succeed({ pid: record.pid as never, ref: ref! })
@@ -581,11 +575,7 @@ export const kill = (pid: Pid<never, unknown>): Effect.Effect<void> =>
  * @category signals
  */
 export const trapExit = (trap: boolean): Effect.Effect<boolean, never, Self<unknown>> =>
-  Effect.map(selfRecord, (record) => {
-    const previous = record.trapExit
-    record.trapExit = trap
-    return previous
-  })
+  Effect.map(selfRecord, (record) => kernel.setTrapExit(record, trap))
 
 /**
  * Links the calling process to `pid`, both ways. Linking to a process that does not exist gives
@@ -754,8 +744,7 @@ export const register = (
       return Effect.fail(new Errors.AlreadyRegistered({ registeredName: name, pid: holder.pid }))
     if (record.name !== undefined)
       return Effect.fail(new Errors.AlreadyRegistered({ registeredName: record.name, pid: record.pid }))
-    record.name = name
-    node.names.set(name, record)
+    kernel.registerName(record, name)
     return Effect.void
   })
 
@@ -767,10 +756,9 @@ export const register = (
  */
 export const unregister = (name: string): Effect.Effect<void, Errors.NotRegistered, Node> =>
   Effect.flatMap(nodeState, (node) => {
-    const record = node.names.get(name)
-    if (record === undefined) return Effect.fail(new Errors.NotRegistered({ registeredName: name }))
-    node.names.delete(name)
-    record.name = undefined
+    if (kernel.unregisterName(node, name) === undefined) {
+      return Effect.fail(new Errors.NotRegistered({ registeredName: name }))
+    }
     return Effect.void
   })
 
@@ -856,9 +844,7 @@ export const cancelTimer = (ref: TimerRef): Effect.Effect<Option.Option<Duration
 export const setSystemHandler = (
   handler: (message: unknown) => Effect.Effect<void>
 ): Effect.Effect<void, never, Self<unknown>> =>
-  Effect.map(selfRecord, (record) => {
-    record.systemHandler = handler
-  })
+  Effect.map(selfRecord, (record) => kernel.setSystemHandler(record, handler))
 
 /**
  * Puts a message in a process's system lane: it is handled at the process's next receive, before

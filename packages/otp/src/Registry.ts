@@ -168,10 +168,11 @@ import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
 import * as InternalName from "./internal/name.ts"
+import { currentNode } from "./internal/node.ts"
 import * as internal from "./internal/registry.ts"
-import { Node } from "./Node.ts"
+import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
-import * as Process from "./Process.ts"
+import type * as Process from "./Process.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Models
@@ -279,10 +280,9 @@ export type StartError = GenServer.StartError
 /** The owner of the tables: binds them to its record and drops them when it exits. Serves nothing. */
 const owner = GenServer.behaviour({
   init: (state: internal.RegistryState) =>
-    Effect.map(Effect.service(Process.Self), (self) => {
-      const record = self as unknown as kernel.ProcessRecord
+    Effect.map(kernel.currentSelf, (record) => {
       internal.bind(record, state)
-      ;(record.exitListeners ??= new Set()).add(() => state.close())
+      kernel.addExitListener(record, () => state.close())
       return GenServer.ok(state)
     })
 })
@@ -419,10 +419,7 @@ export const layer = (options: Options): Layer.Layer<never, StartError, Node> =>
  * @category references
  */
 export const named = <K = unknown, V = unknown>(name: string): Effect.Effect<Registry<K, V>, never, Node> =>
-  Effect.map(Effect.service(Node), (api) => {
-    const node = api as unknown as kernel.NodeState
-    return handleOf<K, V>(name, () => internal.byName(node, name))
-  })
+  Effect.map(currentNode, (node) => handleOf<K, V>(name, () => internal.byName(node, name)))
 
 /**
  * Stops the registry: its entries are dropped. Does nothing if it has stopped already.
@@ -450,11 +447,7 @@ const stateOrDie = (registry: Registry<any, any>): internal.RegistryState => {
   return state
 }
 
-const selfRecord = Effect.service(Process.Self) as unknown as Effect.Effect<
-  kernel.ProcessRecord,
-  never,
-  Process.Self<unknown>
->
+const selfRecord = kernel.currentSelf
 
 const formatKey = (key: unknown): string => Formatter.format(key)
 

@@ -172,7 +172,7 @@ import * as supervision from "./internal/supervision.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import * as Pid from "./Pid.ts"
-import * as Process from "./Process.ts"
+import type * as Process from "./Process.ts"
 import * as Request from "./Request.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -842,8 +842,8 @@ const supervisorBehaviour = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren],
   init: (options: Options) =>
     Effect.gen(function* () {
-      const self = (yield* Effect.service(Process.Self)) as unknown as kernel.ProcessRecord
-      self.trapExit = true
+      const self = yield* kernel.currentSelf
+      kernel.setTrapExit(self, true)
       const specs = ChildSpec.normalizeAll(options.children)
       if (specs instanceof ChildSpec.InvalidChildSpec) return yield* Effect.fail(specs)
       const autoShutdown = options.autoShutdown ?? "never"

@@ -357,11 +357,7 @@ const show = (messages: ReadonlyArray<unknown>): string => {
 
 const defaultReceiveTimeout = 100
 
-const selfRecord = Effect.service(Process.Self) as unknown as Effect.Effect<
-  kernel.ProcessRecord,
-  never,
-  Process.Self<unknown>
->
+const selfRecord = kernel.currentSelf
 
 /**
  * The messages waiting in the process's mailbox, oldest first, without taking them. After a
@@ -725,10 +721,10 @@ export const startProbe = <M = unknown, const O extends Process.SpawnOptions = {
           }
           const exited = (reason: ExitReason.ExitReason) =>
             Deferred.doneUnsafe(done, Exit.fail(new ProcessExited({ pid, reason })))
-          ;(record.exitListeners ??= new Set()).add(exited)
+          kernel.addExitListener(record, exited)
           return Effect.ensuring(
             Deferred.await(done),
-            Effect.sync(() => record.exitListeners?.delete(exited))
+            Effect.sync(() => kernel.removeExitListener(record, exited))
           )
         })
       ) as never

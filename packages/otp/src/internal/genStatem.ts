@@ -519,15 +519,6 @@ export const changeCode = (
   behaviour: AnyBehaviour,
   options: server.CallOptions | undefined
 ): Effect.Effect<void, any> =>
-  server.withTarget(target, "changeCode", (record) => {
-    const deferred = Deferred.makeUnsafe<void, CodeChangeFailed>()
-    const onExit = (reason: ExitReason.ExitReason) =>
-      Deferred.doneUnsafe(deferred, Exit.fail(new server.ServerExited({ pid: record.pid, reason }) as never))
-    const listeners = (record.exitListeners ??= new Set())
-    listeners.add(onExit)
-    kernel.pushSystem(record, new ChangeCode(behaviour, deferred))
-    return Effect.ensuring(
-      server.awaitReply(deferred as never, record, options),
-      Effect.sync(() => listeners.delete(onExit))
-    )
-  })
+  server.withTarget(target, "changeCode", (record) =>
+    server.systemCall<void, CodeChangeFailed>(record, (deferred) => new ChangeCode(behaviour, deferred), options)
+  )

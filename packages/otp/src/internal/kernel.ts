@@ -14,6 +14,7 @@ import * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
 import { PidImpl } from "../Pid.ts"
 import type * as Pid from "../Pid.ts"
+import type { Self as ProcessSelf } from "../Process.ts"
 import { findLive } from "./nodeIndex.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -552,12 +553,22 @@ export const receive = (
   return Effect.suspend(step)
 }
 
-/** The record of the process the current fiber runs (the `Self` service, read by its key). */
-const currentRecord = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord =>
-  Context.getOrUndefined(fiber.context, SelfByKey) as ProcessRecord
+/**
+ * The `Self` service: the record of the process a fiber runs. Declared here, once; `Process.Self` is
+ * this key with its public type.
+ */
+export const Self = Context.Service<any, ProcessRecord>("effect-otp/Process/Self")
 
-/** `Process.Self`, by its key (the string is the service's identity) */
-const SelfByKey = Context.Service<any, ProcessRecord>("effect-otp/Process/Self")
+/** The record of the process the calling fiber runs (inside a process only: its `Self` is required). */
+export const currentSelf: Effect.Effect<ProcessRecord, never, ProcessSelf<unknown>> = Effect.service(Self)
+
+/** The record of the process `fiber` runs; the types guarantee it runs in one. */
+const currentRecord = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord =>
+  Context.getOrUndefined(fiber.context, Self)!
+
+/** The record of the process `fiber` runs, if it runs in one. */
+export const callerOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord | undefined =>
+  Context.getOrUndefined(fiber.context, Self)
 
 /**
  * Suspends the calling process until a message arrives, then goes on with `next` (the sender's wake-up
@@ -744,6 +755,49 @@ export const exitSignal = (
     return
   }
   terminate(target, reason, true)
+}
+
+/** Sets whether the process traps exits; returns the previous setting. */
+export const setTrapExit = (record: ProcessRecord, trap: boolean): boolean => {
+  const previous = record.trapExit
+  record.trapExit = trap
+  return previous
+}
+
+/** Installs the handler of the process's system lane (see `pushSystem`). */
+export const setSystemHandler = (
+  record: ProcessRecord,
+  handler: ((message: unknown) => Effect.Effect<void>) | undefined
+): void => {
+  record.systemHandler = handler
+}
+
+/**
+ * Calls `listener` with the reason when the process exits, after its links and monitors have been
+ * signalled. A listener added after the exit is never called.
+ */
+export const addExitListener = (record: ProcessRecord, listener: (reason: ExitReason.ExitReason) => void): void => {
+  ;(record.exitListeners ??= new Set()).add(listener)
+}
+
+/** Takes back a listener of {@link addExitListener} (nothing if it ran or was never added). */
+export const removeExitListener = (record: ProcessRecord, listener: (reason: ExitReason.ExitReason) => void): void => {
+  record.exitListeners?.delete(listener)
+}
+
+/** Gives a live process the local name `name`: the caller has checked that both are free. */
+export const registerName = (record: ProcessRecord, name: string): void => {
+  record.name = name
+  record.node.names.set(name, record)
+}
+
+/** Frees the local name `name` of `node` (nothing if no process holds it); returns its holder. */
+export const unregisterName = (node: NodeState, name: string): ProcessRecord | undefined => {
+  const record = node.names.get(name)
+  if (record === undefined) return undefined
+  node.names.delete(name)
+  record.name = undefined
+  return record
 }
 
 /** Links two live processes (both directions). */
@@ -1023,12 +1077,11 @@ export const logReaches = (fiber: Fiber.Fiber<unknown, unknown> | undefined, lev
  */
 export const spawn = <E, R>(
   node: NodeState,
-  self: Context.Key<any, ProcessRecord>,
   body: Effect.Effect<unknown, E, R>,
   options: SpawnOptions | undefined,
   setup: ((record: ProcessRecord) => void) | undefined
 ): Effect.Effect<ProcessRecord, never, Exclude<R, any>> =>
-  Effect.withFiber((parent) => Effect.succeed(spawnUnsafe(parent, node, self, body, options, setup))) as never
+  Effect.withFiber((parent) => Effect.succeed(spawnUnsafe(parent, node, body, options, setup))) as never
 
 /**
  * {@link spawn} from inside a running fiber, `parent`: the process exists when this returns, and its
@@ -1038,7 +1091,6 @@ export const spawn = <E, R>(
 export const spawnUnsafe = (
   parent: Fiber.Fiber<unknown, unknown>,
   node: NodeState,
-  self: Context.Key<any, ProcessRecord>,
   body: Effect.Effect<unknown, unknown, unknown>,
   options: SpawnOptions | undefined,
   setup: ((record: ProcessRecord) => void) | undefined
@@ -1066,7 +1118,7 @@ export const spawnUnsafe = (
   // rather than wrappers that would sit on the child's stack all its life.
   const annotations = parent.getRef(References.CurrentLogAnnotations)
   const context = Context.add(
-    Context.add(Context.add(processBase(node, parent.context), self, record), Scope.Scope, scope),
+    Context.add(Context.add(processBase(node, parent.context), Self, record), Scope.Scope, scope),
     References.CurrentLogAnnotations,
     {
       ...annotations,

@@ -21,7 +21,7 @@
  * @internal
  */
 import * as Errors from "../Errors.ts"
-import type * as kernel from "./kernel.ts"
+import * as kernel from "./kernel.ts"
 
 /** @internal */
 export const ViaTypeId: unique symbol = Symbol.for("effect-otp/Name/Via") as never
@@ -79,8 +79,7 @@ export const register = (name: Name, record: kernel.ProcessRecord): Errors.Alrea
   if (holder !== undefined && holder.status !== "exited") {
     return new Errors.AlreadyRegistered({ registeredName: name, pid: holder.pid })
   }
-  record.name = name
-  node.names.set(name, record)
+  kernel.registerName(record, name)
   return undefined
 }
 

@@ -20,7 +20,7 @@
  */
 import { Equal, Hash, MutableHashMap, Option } from "effect"
 import type * as ExitReason from "../ExitReason.ts"
-import type * as kernel from "./kernel.ts"
+import * as kernel from "./kernel.ts"
 
 /** @internal */
 export type Keys = "unique" | "duplicate"
@@ -100,7 +100,7 @@ export class RegistryState {
       const listener = () => this.removeOwner(owner)
       tracked = { entries: new Set(), listener }
       this.owners.set(owner, tracked)
-      ;(owner.exitListeners ??= new Set()).add(listener)
+      kernel.addExitListener(owner, listener)
     }
     tracked.entries.add(entry)
     return undefined
@@ -147,7 +147,7 @@ export class RegistryState {
   /** Drops everything and detaches from every owner (the registry has stopped). */
   close(): void {
     this.closed = true
-    for (const [owner, tracked] of this.owners) owner.exitListeners?.delete(tracked.listener)
+    for (const [owner, tracked] of this.owners) kernel.removeExitListener(owner, tracked.listener)
     this.owners.clear()
     for (const table of this.tables) MutableHashMap.clear(table)
   }
@@ -159,7 +159,7 @@ export class RegistryState {
     const tracked = this.owners.get(entry.owner)
     if (tracked?.entries.delete(entry) && tracked.entries.size === 0) {
       this.owners.delete(entry.owner)
-      entry.owner.exitListeners?.delete(tracked.listener)
+      kernel.removeExitListener(entry.owner, tracked.listener)
     }
   }
 

@@ -9,18 +9,19 @@
  *
  * @internal
  */
-import { Cause, Context, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Schema } from "effect"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import type * as Mailbox from "../Mailbox.ts"
-import { Node } from "../Node.ts"
+import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
-import * as Process from "../Process.ts"
+import type * as Process from "../Process.ts"
 import type * as Request from "../Request.ts"
 import * as kernel from "./kernel.ts"
 import * as Name from "./name.ts"
 import * as validate from "./validate.ts"
+import { currentNode } from "./node.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -169,8 +170,7 @@ export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<neve
 
 /** A reference that looks `name` (local or `via`) up on the current node at every use. */
 export const named = <Req extends Request.Any, Cast>(name: Name.Name): Effect.Effect<Server<Req, Cast>, never, Node> =>
-  Effect.map(Effect.service(Node), (api) => {
-    const node = api as unknown as kernel.NodeState
+  Effect.map(currentNode, (node) => {
     const resolve = () => Name.resolve(node, name)
     return {
       name: Option.some(Name.format(name)),
@@ -254,10 +254,6 @@ export const noProcOf = <Req extends Request.Any, Cast>(server: Server<Req, Cast
     ? new Errors.NoProc({ registeredName: server.name.value })
     : new Errors.NoProc({ pid: server.target as Pid.Pid<unknown, unknown> | undefined })
 
-/** The record of the process the fiber runs in, if any. */
-const callerOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord | undefined =>
-  Context.getOrUndefined(fiber.context, Process.Self) as kernel.ProcessRecord | undefined
-
 /** The error of a process that called itself through `server`. */
 export const callingSelf = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
@@ -280,7 +276,7 @@ export const withTarget = <Req extends Request.Any, Cast, A, E>(
   Effect.withFiber((fiber): Effect.Effect<A, E | Errors.NoProc | CallingSelf> => {
     const record = server.resolve()
     if (record === undefined) return Effect.fail(noProcOf(server))
-    if (record === callerOf(fiber)) return Effect.fail(callingSelf(server, record, operation))
+    if (record === kernel.callerOf(fiber)) return Effect.fail(callingSelf(server, record, operation))
     return f(record)
   })
 
@@ -401,7 +397,7 @@ export const call = <Req extends Request.Any, Cast, const Q extends Req>(
     const record = server.resolve()
     if (record === undefined) return resume(Effect.fail(noProcOf(server)))
     const fiber = Fiber.getCurrent()!
-    const self = callerOf(fiber)
+    const self = kernel.callerOf(fiber)
     if (record === self) return resume(Effect.fail(callingSelf(server, record, "call")))
     const pending = new PendingCall(record, self)
     const envelope = new CallEnvelope(request, pending)
@@ -497,18 +493,30 @@ const getStateChecked = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   options: CallOptions | undefined
 ): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf> =>
-  withTarget(server, "getState", (record) => {
-    const deferred = Deferred.makeUnsafe<unknown, unknown>()
-    const onExit = (reason: ExitReason.ExitReason) =>
-      Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
-    const listeners = (record.exitListeners ??= new Set())
-    listeners.add(onExit)
-    kernel.pushSystem(record, new GetState(deferred as never))
-    return Effect.ensuring(
-      awaitReply(deferred, record, options),
-      Effect.sync(() => listeners.delete(onExit))
-    ) as Effect.Effect<unknown, CallTimeout | ServerExited>
-  })
+  withTarget(server, "getState", (record) =>
+    systemCall<unknown, never>(record, (deferred) => new GetState(deferred), options)
+  )
+
+/**
+ * Puts a request in the server's system lane and waits for the server to answer it through the
+ * Deferred it carries: fails with `ServerExited` when the server exits first, and with
+ * `CallTimeout` after the call's timeout.
+ */
+export const systemCall = <A, E>(
+  record: kernel.ProcessRecord,
+  request: (deferred: Deferred.Deferred<A, E>) => unknown,
+  options: CallOptions | undefined
+): Effect.Effect<A, E | CallTimeout | ServerExited> => {
+  const deferred = Deferred.makeUnsafe<A, E | ServerExited>()
+  const onExit = (reason: ExitReason.ExitReason) =>
+    Deferred.doneUnsafe(deferred, Exit.fail(new ServerExited({ pid: record.pid, reason })))
+  kernel.addExitListener(record, onExit)
+  kernel.pushSystem(record, request(deferred as Deferred.Deferred<A, E>))
+  return Effect.ensuring(
+    awaitReply(deferred as Deferred.Deferred<unknown, unknown>, record, options),
+    Effect.sync(() => kernel.removeExitListener(record, onExit))
+  ) as Effect.Effect<A, E | CallTimeout | ServerExited>
+}
 
 // ---------------------------------------------------------------------------------------------
 // Start
@@ -595,8 +603,7 @@ export const serverBody = (
   parent: kernel.ProcessRecord | undefined,
   make: (record: kernel.ProcessRecord) => ServerProcess
 ): Effect.Effect<void, unknown, any> =>
-  Effect.flatMap(Effect.service(Process.Self), (self) => {
-    const record = self as unknown as kernel.ProcessRecord
+  Effect.flatMap(kernel.currentSelf, (record) => {
     let server: ServerProcess | undefined
     const init = Effect.suspend(() => {
       // a `via` name of a registry that does not run throws: a defect of the start, as one of init
@@ -606,7 +613,7 @@ export const serverBody = (
         return Effect.interrupt
       }
       server = make(record)
-      record.systemHandler = server.system
+      kernel.setSystemHandler(record, server.system)
       return server.init
     })
     return Effect.flatMap(
@@ -639,15 +646,13 @@ export const startWith = (
   parent: kernel.ProcessRecord | undefined,
   linkParent: boolean
 ): Effect.Effect<Server<any, any>, unknown, Node> =>
-  Effect.flatMap(Effect.service(Node), (api) => {
-    const node = api as unknown as kernel.NodeState
+  Effect.flatMap(currentNode, (node) => {
     if (node.closing) return Effect.fail(new Errors.NodeClosed({ node: node.name }))
     const ack = Deferred.makeUnsafe<void, unknown>()
     const linked = linkParent ? parent : undefined
     return Effect.flatMap(
       kernel.spawn(
         node,
-        Process.Self as never,
         makeBody(ack),
         { mailbox: options?.mailbox, trapExit: options?.trapExit },
         linked !== undefined ? (child) => kernel.linkRecords(linked, child) : undefined
@@ -655,10 +660,10 @@ export const startWith = (
       (record) => {
         // the process ended before its body could run (killed at once): nothing else fails the start
         const onExit = () => Deferred.doneUnsafe(ack, Exit.fail(InitExited))
-        ;(record.exitListeners ??= new Set()).add(onExit)
+        kernel.addExitListener(record, onExit)
         const acked = Effect.ensuring(
           Deferred.await(ack),
-          Effect.sync(() => record.exitListeners?.delete(onExit))
+          Effect.sync(() => kernel.removeExitListener(record, onExit))
         )
         const timeout = options?.timeout
         const waited =
@@ -709,10 +714,7 @@ export const startLink = (
   ) => Effect.Effect<void, unknown, any>,
   options: StartOptions | undefined
 ): Effect.Effect<Server<any, any>, unknown, Node | Process.Self<unknown>> =>
-  Effect.flatMap(Effect.service(Process.Self), (self) => {
-    const parent = self as unknown as kernel.ProcessRecord
-    return startWith((ack) => makeBody(ack, parent), options, parent, true)
-  })
+  Effect.flatMap(kernel.currentSelf, (parent) => startWith((ack) => makeBody(ack, parent), options, parent, true))
 
 export const startMonitor = (
   makeBody: (
@@ -725,16 +727,12 @@ export const startMonitor = (
   unknown,
   Node | Process.Self<unknown>
 > =>
-  Effect.flatMap(Effect.service(Process.Self), (self) =>
+  Effect.flatMap(kernel.currentSelf, (self) =>
     Effect.map(
       startWith((ack) => makeBody(ack, undefined), options, undefined, false),
       (server) => {
         const record = server.resolve()
-        const ref = kernel.monitorRecord(
-          self as unknown as kernel.ProcessRecord,
-          record,
-          record?.pid ?? (self.pid as never)
-        )
+        const ref = kernel.monitorRecord(self, record, record?.pid ?? self.pid)
         return { server, ref }
       }
     )

@@ -29,12 +29,13 @@ import {
 import type * as Errors from "../Errors.ts"
 import { BadArgument } from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
-import { Node } from "../Node.ts"
+import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import * as Process from "../Process.ts"
 import type { Task } from "../Task.ts"
 import * as kernel from "./kernel.ts"
 import * as checks from "./validate.ts"
+import { currentNode } from "./node.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -154,11 +155,9 @@ export class Go {
 
 const impl = <A, E>(task: Task<A, E>): TaskImpl<A, E> => task as TaskImpl<A, E>
 
-export const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Process.Self<unknown>> = Effect.service(
-  Process.Self
-) as never
+export const selfRecord: Effect.Effect<kernel.ProcessRecord, never, Process.Self<unknown>> = kernel.currentSelf
 
-export const nodeState: Effect.Effect<kernel.NodeState, never, Node> = Effect.service(Node) as never
+export const nodeState: Effect.Effect<kernel.NodeState, never, Node> = currentNode
 
 export const newOutcome = (): Outcome => ({ failed: false, error: undefined, taken: false })
 
@@ -211,7 +210,6 @@ export const spawnTask = <A, E, R>(
     return Effect.map(
       kernel.spawn(
         node,
-        Process.Self as never,
         runBody(body, owner, () => ref!, outcome),
         undefined,
         (child) => {
