@@ -890,18 +890,18 @@ class ServerLoop {
   afterCall(result: CallResult<any, any, any, any>, from: From<unknown, unknown>): AnyEffect {
     switch (result._tag) {
       case "Reply": {
-        Deferred.doneUnsafe(from.deferred, Exit.succeed(result.value))
+        server.replyUnsafe(from, result.value)
         return this.carryOn(result.state, result.continue)
       }
       case "ReplyError": {
-        Deferred.doneUnsafe(from.deferred, Exit.fail(result.error))
+        server.replyErrorUnsafe(from, result.error)
         return this.carryOn(result.state, result.continue)
       }
       case "NoReply":
         return this.carryOn(result.state, result.continue)
       case "Stop": {
         this.state = result.state
-        if (Option.isSome(result.reply)) Deferred.doneUnsafe(from.deferred, Exit.succeed(result.reply.value))
+        if (Option.isSome(result.reply)) server.replyUnsafe(from, result.reply.value)
         return this.stopWith(result.reason)
       }
     }
@@ -915,7 +915,7 @@ class ServerLoop {
     const call = this.call!
     const reason = cause.reasons.length === 1 ? cause.reasons[0] : undefined
     if (reason !== undefined && Cause.isFailReason(reason) && declares(call.request, reason.error)) {
-      Deferred.doneUnsafe(call.from.deferred, Exit.fail(reason.error))
+      server.replyErrorUnsafe(call.from, reason.error)
       return Effect.void
     }
     return Effect.failCause(cause)

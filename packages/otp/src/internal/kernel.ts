@@ -80,9 +80,6 @@ class ReceiveTimeout {
   readonly ref = new MonitorRef()
 }
 
-/** Put in the queue to wake a receiver when a system message arrives. */
-const SystemWake: unique symbol = Symbol.for("effect-otp/SystemWake") as never
-
 /** What a receive returns when its timeout fired. */
 export const TimedOut: unique symbol = Symbol.for("effect-otp/TimedOut") as never
 
@@ -398,10 +395,7 @@ export const offer = (record: ProcessRecord, message: unknown): Delivery => {
 
 /** Messages the kernel puts in a mailbox: a `"dropOldest"` overflow never drops them. */
 const isKernelMade = (message: unknown): boolean =>
-  message instanceof DownMessage ||
-  message instanceof ExitMessage ||
-  message instanceof ReceiveTimeout ||
-  message === SystemWake
+  message instanceof DownMessage || message instanceof ExitMessage || message instanceof ReceiveTimeout
 
 /**
  * A message whose sender waits for it to be handled (a call): a `"dropOldest"` overflow that drops
@@ -413,7 +407,7 @@ export abstract class AwaitedMessage {
 
 /**
  * Removes the oldest user message from the queue and keeps the others in order; false when the queue
- * holds none. A Down, an EXIT, a receive timeout or a system wake-up must not be lost to an overflow.
+ * holds none. A Down, an EXIT or a receive timeout must not be lost to an overflow.
  */
 const dropOldestUserMessage = (record: ProcessRecord): boolean => {
   const mq = record.mq
@@ -442,10 +436,8 @@ export const pushSystem = (record: ProcessRecord, message: unknown): boolean => 
   if (record.status === "exited") return false
   const first = record.system === undefined
   ;(record.system ??= []).push(message)
-  // Only a process blocked in receive needs a wake-up token; any other serves the lane at its next
-  // receive. The token is not a message: left in the queue, it would count towards a bounded
-  // mailbox's capacity and show in the mailbox length.
-  // a waiting receive serves the lane when woken: no token needed
+  // a receive serves the whole lane before any user message: a process waiting in one is woken
+  // for the first system message, any other serves the lane at its next receive
   if (first) wake(record)
   return true
 }
@@ -512,9 +504,6 @@ export const receive = (
 ): Effect.Effect<unknown> => {
   if (match === undefined && token === undefined && !noWait) return receiveAny
   const handle = (message: unknown): Effect.Effect<unknown> | undefined => {
-    if (message === SystemWake) {
-      return record.system !== undefined ? Effect.flatMap(runSystem(record), step) : undefined
-    }
     if (message instanceof ReceiveTimeout) {
       return message === token ? Effect.succeed(TimedOut) : undefined
     }
@@ -585,40 +574,12 @@ const waitThen = <A, E, R>(next: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 const waitForMessage: Effect.Effect<void> = waitThen(Effect.void)
 
 /**
- * `receive()` with no pattern and no timeout, the hot path: one value for every process, no
- * allocation when a message is waiting.
- */
-export const receiveAny: Effect.Effect<unknown> = Effect.withFiber((fiber) => receiveAnyStep(currentRecord(fiber)))
-
-const receiveAnyAfterWait: Effect.Effect<unknown> = waitThen(receiveAny)
-
-const receiveAnyStep = (record: ProcessRecord): Effect.Effect<unknown> => {
-  if (record.status === "waiting") record.status = "running"
-  if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => receiveAny)
-  const saved = record.saved
-  if (saved !== undefined && saved.length > 0) {
-    for (let i = 0; i < saved.length; i++) {
-      const message = saved[i]
-      saved.splice(i--, 1)
-      if (!(message instanceof ReceiveTimeout)) return Effect.succeed(message)
-    }
-  }
-  while (true) {
-    const message = mqTake(record)
-    if (message === Empty) break
-    if (record.blocked !== undefined) releaseBlocked(record)
-    if (message === SystemWake) {
-      if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => receiveAny)
-    } else if (!(message instanceof ReceiveTimeout)) return Effect.succeed(message)
-  }
-  if (record.status === "running") record.status = "waiting"
-  return receiveAnyAfterWait
-}
-
-/**
- * `Effect.flatMap(receiveAny, onMessage)` for a server loop, without the `Exit` and the continuation
- * frame per message: `onMessage` is applied to the next message directly when one is waiting.
- * System messages, the save list and the wait are handled as in `receiveAny`.
+ * Takes the next message, whatever it is, and goes on with `onMessage(message)`: the receive of a
+ * server loop (and, with `Effect.succeed`, `receive()` with no pattern and no timeout). The hot path:
+ * no continuation frame per message, and no allocation when a message is waiting. It serves the
+ * system lane first, then the save list (dropping the stale timeout messages of earlier receives),
+ * then the queue, and waits when all are empty. A selective or timed receive is {@link receive}:
+ * its matching and its timeout token would cost this path a closure per receive.
  */
 export const receiveAnyThen = <A, E, R>(
   onMessage: (message: unknown) => Effect.Effect<A, E, R>
@@ -639,9 +600,7 @@ export const receiveAnyThen = <A, E, R>(
       const message = mqTake(record)
       if (message === Empty) break
       if (record.blocked !== undefined) releaseBlocked(record)
-      if (message === SystemWake) {
-        if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => self)
-      } else if (!(message instanceof ReceiveTimeout)) return onMessage(message)
+      if (!(message instanceof ReceiveTimeout)) return onMessage(message)
     }
     if (record.status === "running") record.status = "waiting"
     return afterWait
@@ -649,6 +608,9 @@ export const receiveAnyThen = <A, E, R>(
   const afterWait = waitThen(self)
   return self
 }
+
+/** `receive()` with no pattern and no timeout: one value for every process. */
+export const receiveAny: Effect.Effect<unknown> = receiveAnyThen(Effect.succeed)
 
 /** `receive` with a timeout: a timer puts a timeout message in the process's own queue. */
 export const receiveWithin = (
@@ -846,9 +808,7 @@ export const flushMessages = (record: ProcessRecord, predicate: (message: unknow
   while (true) {
     const message = mqTake(record)
     if (message === Empty) break
-    // a wake-up token is not a message: only the queue may hold it (the save list would hand it out
-    // to the next receive as a user message); the system lane itself is served at every receive
-    if (message !== SystemWake) saved.push(message)
+    saved.push(message)
   }
   for (let i = 0; i < saved.length; i++) {
     if (predicate(saved[i])) {

@@ -114,17 +114,18 @@ export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed | 
 export interface From<A, E> {
   /** The calling process, if the call came from a process. */
   readonly caller: Option.Option<Pid.Pid<never, unknown>>
-  /** @internal */
-  readonly deferred: Deferred.Deferred<A, E | CallError>
+  /**
+   * @internal Ends the call with `exit`, once: false when it was answered, failed or timed out
+   * already. A caller that was interrupted is not told.
+   */
+  complete(exit: Exit.Exit<A, E | CallError>): boolean
 }
 
 /** Answers a call with a value; false when the caller had given up or was answered. */
-export const replyUnsafe = <A, E>(from: From<A, E>, value: A): boolean =>
-  Deferred.doneUnsafe(from.deferred, Exit.succeed(value))
+export const replyUnsafe = <A, E>(from: From<A, E>, value: A): boolean => from.complete(Exit.succeed(value))
 
 /** Answers a call with one of its declared errors. */
-export const replyErrorUnsafe = <A, E>(from: From<A, E>, error: E): boolean =>
-  Deferred.doneUnsafe(from.deferred, Exit.fail(error))
+export const replyErrorUnsafe = <A, E>(from: From<A, E>, error: E): boolean => from.complete(Exit.fail(error))
 
 export const replyTo = <A, E>(from: From<A, E>, value: A): Effect.Effect<boolean> =>
   Effect.sync(() => replyUnsafe(from, value))
@@ -199,7 +200,7 @@ export class CallEnvelope extends kernel.AwaitedMessage {
   }
   /** A `"dropOldest"` overflow dropped the request: the caller fails at once. */
   dropped(record: kernel.ProcessRecord): void {
-    Deferred.doneUnsafe(this.from.deferred, Exit.fail(callDropped(record)))
+    this.from.complete(Exit.fail(callDropped(record)))
   }
 }
 
@@ -281,14 +282,18 @@ export const withTarget = <Req extends Request.Any, Cast, A, E>(
   })
 
 /**
- * A call in flight: the `From` the server gets, the call's deadline, and its entry on the server's
- * list of pending calls (completed with `ServerExited` when the server exits). One object per call
- * instead of a `From`, a deadline, a listener closure and a set entry.
+ * A call in flight: the `From` the server gets, the call's outcome and its waiting caller, the
+ * call's deadline, and its entry on the server's list of pending calls (completed with
+ * `ServerExited` when the server exits). One object per call instead of a `From`, a Deferred, a
+ * deadline, a listener closure and a set entry.
  */
 class PendingCall extends kernel.Pending implements From<unknown, unknown> {
   readonly caller: Option.Option<Pid.Pid<never, unknown>>
-  readonly deferred: Deferred.Deferred<unknown, unknown> = Deferred.makeUnsafe<unknown, unknown>()
   readonly record: kernel.ProcessRecord
+  /** how the call ended, once it has */
+  exit: Exit.Exit<unknown, unknown> | undefined = undefined
+  /** the caller, while it waits for `exit` */
+  resume: ((effect: Effect.Effect<unknown, unknown>) => void) | undefined = undefined
   timeout = 0
   /** while the request waits behind a full `"suspend"` mailbox: takes it out of the queue of senders */
   withdraw: (() => void) | undefined = undefined
@@ -299,12 +304,23 @@ class PendingCall extends kernel.Pending implements From<unknown, unknown> {
     this.record = record
     this.caller = caller === undefined ? Option.none() : Option.some(caller.pid)
   }
+  complete(exit: Exit.Exit<unknown, unknown>): boolean {
+    if (this.exit !== undefined) return false
+    this.exit = exit
+    const resume = this.resume
+    if (resume !== undefined) {
+      this.resume = undefined
+      this.settle()
+      resume(exit)
+    }
+    return true
+  }
   /** The deadline passed. */
   fire(): void {
-    Deferred.doneUnsafe(this.deferred, Exit.fail(new CallTimeout({ pid: this.record.pid, timeout: this.timeout })))
+    this.complete(Exit.fail(new CallTimeout({ pid: this.record.pid, timeout: this.timeout })))
   }
   serverExited(reason: ExitReason.ExitReason): void {
-    Deferred.doneUnsafe(this.deferred, Exit.fail(new ServerExited({ pid: this.record.pid, reason })))
+    this.complete(Exit.fail(new ServerExited({ pid: this.record.pid, reason })))
   }
   /**
    * The call is over (answered, failed, timed out or interrupted): off the list, its deadline
@@ -337,31 +353,19 @@ const armDeadline = (pending: PendingCall, fiber: Fiber.Fiber<unknown, unknown>,
 }
 
 /**
- * Waits for the reply: registers on the call's Deferred a resume that settles the call first (so the
- * list and the deadline are cleaned up as the reply, the timeout or the exit completes it), and
- * settles it on interruption.
+ * Waits for the reply: `complete` settles the call first (so the list and the deadline are cleaned
+ * up as the reply, the timeout or the exit ends it), then resumes the caller; an interrupted caller
+ * settles it and stops waiting.
  */
 const awaitCall = (pending: PendingCall, resume: (effect: Effect.Effect<unknown, unknown>) => void) => {
-  const deferred = pending.deferred as unknown as {
-    effect: Effect.Effect<unknown, unknown> | undefined
-    resumes: Array<(effect: Effect.Effect<unknown, unknown>) => void> | undefined
-  }
   // a deadline of 0 can fire while it is armed (a clock whose zero sleep ends at once)
-  if (deferred.effect !== undefined) {
+  if (pending.exit !== undefined) {
     pending.settle()
-    return resume(deferred.effect)
+    return resume(pending.exit)
   }
-  const onDone = (effect: Effect.Effect<unknown, unknown>) => {
-    pending.settle()
-    resume(effect)
-  }
-  ;(deferred.resumes ??= []).push(onDone)
+  pending.resume = resume
   return Effect.sync(() => {
-    const resumes = deferred.resumes
-    if (resumes !== undefined) {
-      const i = resumes.indexOf(onDone)
-      if (i >= 0) resumes.splice(i, 1)
-    }
+    pending.resume = undefined
     pending.settle()
   })
 }

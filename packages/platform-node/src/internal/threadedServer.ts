@@ -6,7 +6,6 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -83,7 +82,7 @@ export const behaviourOf = (definition: DefinitionImpl, options: StartOptions): 
           // the request did not cross the thread boundary (a protocol that differs between the two
           // sides): the caller's defect, which its declared errors cannot express; the server and
           // its state are unaffected
-          Deferred.doneUnsafe(from.deferred, Exit.die(error))
+          from.complete(Exit.die(error))
           return Effect.succeed(GenServer.noreply(state))
         }
         return stopWith(error, state)
