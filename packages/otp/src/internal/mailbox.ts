@@ -1,0 +1,367 @@
+/**
+ * A process's mailbox: the queue, the save list of a selective receive, the system lane served
+ * before any message, the senders waiting on a full bounded mailbox, and the receive loops.
+ *
+ * A waiting receive is resumed through the scheduler, never on the sender's stack.
+ *
+ * @internal
+ */
+import { Duration, Effect, Fiber } from "effect"
+import { currentRecord, DownMessage, ExitMessage, MonitorRef, type ProcessRecord } from "./records.ts"
+import { cancelTimerUnsafe, startTimer } from "./timers.ts"
+
+/** The message a receive timer puts in its own process's mailbox; stale ones are dropped. */
+class ReceiveTimeout {
+  readonly ref = new MonitorRef()
+}
+
+/** What a receive returns when its timeout fired. */
+export const TimedOut: unique symbol = Symbol.for("effect-otp/TimedOut") as never
+
+// ---------------------------------------------------------------------------------------------
+// The mailbox queue and wake-ups
+// ---------------------------------------------------------------------------------------------
+
+const mqSize = (record: ProcessRecord): number => (record.mq === undefined ? 0 : record.mq.length - record.mqHead)
+
+const Empty: unique symbol = Symbol.for("effect-otp/Empty") as never
+
+/** Takes the oldest message of the queue, or `Empty`. */
+const mqTake = (record: ProcessRecord): unknown => {
+  const mq = record.mq
+  if (mq === undefined || record.mqHead >= mq.length) return Empty
+  const message = mq[record.mqHead]
+  mq[record.mqHead++] = undefined
+  if (record.mqHead === mq.length) {
+    mq.length = 0
+    record.mqHead = 0
+  } else if (record.mqHead >= 1024 && record.mqHead * 2 >= mq.length) {
+    mq.splice(0, record.mqHead)
+    record.mqHead = 0
+  }
+  return message
+}
+
+/** Appends a message and wakes the receiver if it waits in a receive. */
+const mqPush = (record: ProcessRecord, message: unknown): void => {
+  ;(record.mq ??= []).push(message)
+  wake(record)
+}
+
+/**
+ * Resumes a waiting receive through the scheduler: the receiver runs when the sender yields, never
+ * on the sender's stack (so a send returns before the receiver reacts to it).
+ */
+const wake = (record: ProcessRecord): void => {
+  const resume = record.waiter
+  if (resume === undefined) return
+  record.waiter = undefined
+  const next = record.waitNext
+  ;(Fiber.getCurrent() ?? record.fiber)!.currentDispatcher.scheduleTask(() => resume(next), 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+// ---------------------------------------------------------------------------------------------
+
+/** The outcome of offering a message. */
+export type Delivery = "delivered" | "dropped" | "full"
+
+/**
+ * Offers a user message. Never suspends: on a full `"suspend"` mailbox it answers `"full"`, and the
+ * effectful send decides whether to wait.
+ */
+export const offer = (record: ProcessRecord, message: unknown): Delivery => {
+  if (record.status === "exited") {
+    record.node.dropped++
+    return "dropped"
+  }
+  if (mqSize(record) >= record.capacity || (record.blocked !== undefined && record.blocked.length > 0)) {
+    switch (record.overflow) {
+      case "dropNewest": {
+        record.dropped++
+        record.node.dropped++
+        return "dropped"
+      }
+      case "dropOldest": {
+        record.dropped++
+        record.node.dropped++
+        // only kernel-made messages wait: the new message is the oldest user message to drop
+        if (!dropOldestUserMessage(record)) return "dropped"
+        break
+      }
+      default:
+        return "full"
+    }
+  }
+  record.received++
+  record.node.sent++
+  mqPush(record, message)
+  return "delivered"
+}
+
+/** Messages the kernel puts in a mailbox: a `"dropOldest"` overflow never drops them. */
+const isKernelMade = (message: unknown): boolean =>
+  message instanceof DownMessage || message instanceof ExitMessage || message instanceof ReceiveTimeout
+
+/**
+ * A message whose sender waits for it to be handled (a call): a `"dropOldest"` overflow that drops
+ * it tells it, so that the sender fails at once instead of waiting for its timeout.
+ */
+export abstract class AwaitedMessage {
+  abstract dropped(record: ProcessRecord): void
+}
+
+/**
+ * Removes the oldest user message from the queue and keeps the others in order; false when the queue
+ * holds none. A Down, an EXIT or a receive timeout must not be lost to an overflow.
+ */
+const dropOldestUserMessage = (record: ProcessRecord): boolean => {
+  const mq = record.mq
+  if (mq === undefined) return false
+  for (let i = record.mqHead; i < mq.length; i++) {
+    const message = mq[i]
+    if (!isKernelMade(message)) {
+      if (i === record.mqHead) mqTake(record)
+      else mq.splice(i, 1)
+      if (message instanceof AwaitedMessage) message.dropped(record)
+      return true
+    }
+  }
+  return false
+}
+
+/** Delivers a message made by the kernel (Down, EXIT, timeouts): never refused, never counted as dropped. */
+export const deliverSystemMade = (record: ProcessRecord, message: unknown): void => {
+  if (record.status === "exited") return
+  record.received++
+  mqPush(record, message)
+}
+
+/** Puts a message in the system lane, served before any user message. */
+export const pushSystem = (record: ProcessRecord, message: unknown): boolean => {
+  if (record.status === "exited") return false
+  const first = record.system === undefined
+  ;(record.system ??= []).push(message)
+  // a receive serves the whole lane before any user message: a process waiting in one is woken
+  // for the first system message, any other serves the lane at its next receive
+  if (first) wake(record)
+  return true
+}
+
+/** Lets the oldest suspended sender in, if there is room. */
+const releaseBlocked = (record: ProcessRecord): void => {
+  const blocked = record.blocked
+  while (blocked !== undefined && blocked.length > 0 && mqSize(record) < record.capacity) {
+    blocked.shift()!()
+  }
+}
+
+/**
+ * Puts a sender in the queue of senders of a full `"suspend"` mailbox: `message` goes in when there is
+ * room (or is dropped and counted if the receiver exits first), then `admitted` runs. Returns a
+ * function that takes the message back out while it still waits (nothing once it is in).
+ */
+export const enqueueBlocked = (record: ProcessRecord, message: unknown, admitted: () => void): (() => void) => {
+  const admit = () => {
+    if (record.status !== "exited") {
+      record.received++
+      record.node.sent++
+      mqPush(record, message)
+    } else {
+      record.node.dropped++
+    }
+    admitted()
+  }
+  const blocked = (record.blocked ??= [])
+  blocked.push(admit)
+  return () => {
+    const i = blocked.indexOf(admit)
+    if (i >= 0) blocked.splice(i, 1)
+  }
+}
+
+/** A send that suspends on a full `"suspend"` mailbox until there is room or the receiver exits. */
+export const offerSuspending = (record: ProcessRecord, message: unknown): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => Effect.sync(enqueueBlocked(record, message, () => resume(Effect.void))))
+
+// ---------------------------------------------------------------------------------------------
+// Receive
+// ---------------------------------------------------------------------------------------------
+
+const runSystem = (record: ProcessRecord): Effect.Effect<void> => {
+  const messages = record.system!
+  record.system = undefined
+  const handler = record.systemHandler
+  if (handler === undefined) return Effect.void
+  return Effect.forEach(messages, handler, { discard: true })
+}
+
+/**
+ * Takes the first message that `match` accepts: the save list first, then the queue. Skipped
+ * messages go to the end of the save list, so their order is kept. When `token` is given, the
+ * receive gives up with `TimedOut` when that timeout message comes up; stale timeout messages of
+ * earlier receives are dropped. With `noWait`, an empty mailbox gives `TimedOut` at once.
+ */
+export const receive = (
+  record: ProcessRecord,
+  match: ((message: unknown) => boolean) | undefined,
+  token: ReceiveTimeout | undefined,
+  noWait: boolean
+): Effect.Effect<unknown> => {
+  if (match === undefined && token === undefined && !noWait) return receiveAny
+  const handle = (message: unknown): Effect.Effect<unknown> | undefined => {
+    if (message instanceof ReceiveTimeout) {
+      return message === token ? Effect.succeed(TimedOut) : undefined
+    }
+    if (match === undefined || match(message)) return Effect.succeed(message)
+    ;(record.saved ??= []).push(message)
+    return undefined
+  }
+  const step = (): Effect.Effect<unknown> => {
+    if (record.status === "waiting") record.status = "running"
+    if (record.system !== undefined) return Effect.flatMap(runSystem(record), step)
+    const saved = record.saved
+    if (saved !== undefined && saved.length > 0) {
+      for (let i = 0; i < saved.length; i++) {
+        const message = saved[i]
+        if (message instanceof ReceiveTimeout) {
+          saved.splice(i--, 1)
+          if (message === token) return Effect.succeed(TimedOut)
+        } else if (match === undefined || match(message)) {
+          if (i === 0) saved.shift()
+          else saved.splice(i, 1)
+          return Effect.succeed(message)
+        }
+      }
+    }
+    while (true) {
+      const message = mqTake(record)
+      if (message === Empty) break
+      if (record.blocked !== undefined) releaseBlocked(record)
+      const result = handle(message)
+      if (result !== undefined) return result
+    }
+    if (noWait) return Effect.succeed(TimedOut)
+    if (record.status === "running") record.status = "waiting"
+    return Effect.flatMap(waitForMessage, step)
+  }
+  return Effect.suspend(step)
+}
+
+/**
+ * Suspends the calling process until a message arrives, then goes on with `next` (the sender's wake-up
+ * resumes it with `next` directly: no continuation frame per wait). Build it once per loop, not per wait.
+ */
+const waitThen = <A, E, R>(next: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.callback<A, E, R>((resume) => {
+    const record = currentRecord(Fiber.getCurrent()!)
+    record.waiter = resume as (effect: Effect.Effect<unknown>) => void
+    record.waitNext = next as Effect.Effect<unknown>
+  })
+
+/** Suspends the calling process until a message arrives. One value for all. */
+const waitForMessage: Effect.Effect<void> = waitThen(Effect.void)
+
+/**
+ * Takes the next message, whatever it is, and goes on with `onMessage(message)`: the receive of a
+ * server loop (and, with `Effect.succeed`, `receive()` with no pattern and no timeout). The hot path:
+ * no continuation frame per message, and no allocation when a message is waiting. It serves the
+ * system lane first, then the save list (dropping the stale timeout messages of earlier receives),
+ * then the queue, and waits when all are empty. A selective or timed receive is {@link receive}:
+ * its matching and its timeout token would cost this path a closure per receive.
+ */
+export const receiveAnyThen = <A, E, R>(
+  onMessage: (message: unknown) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  const self: Effect.Effect<A, E, R> = Effect.withFiber((fiber) => {
+    const record = currentRecord(fiber)
+    if (record.status === "waiting") record.status = "running"
+    if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => self)
+    const saved = record.saved
+    if (saved !== undefined && saved.length > 0) {
+      for (let i = 0; i < saved.length; i++) {
+        const message = saved[i]
+        saved.splice(i--, 1)
+        if (!(message instanceof ReceiveTimeout)) return onMessage(message)
+      }
+    }
+    while (true) {
+      const message = mqTake(record)
+      if (message === Empty) break
+      if (record.blocked !== undefined) releaseBlocked(record)
+      if (!(message instanceof ReceiveTimeout)) return onMessage(message)
+    }
+    if (record.status === "running") record.status = "waiting"
+    return afterWait
+  })
+  const afterWait = waitThen(self)
+  return self
+}
+
+/** `receive()` with no pattern and no timeout: one value for every process. */
+export const receiveAny: Effect.Effect<unknown> = receiveAnyThen(Effect.succeed)
+
+/** `receive` with a timeout: a timer puts a timeout message in the process's own queue. */
+export const receiveWithin = (
+  record: ProcessRecord,
+  match: ((message: unknown) => boolean) | undefined,
+  timeout: Duration.Duration
+): Effect.Effect<unknown> => {
+  if (Duration.isZero(timeout)) return receive(record, match, undefined, true)
+  if (!Duration.isFinite(timeout)) return receive(record, match, undefined, false)
+  return Effect.suspend(() => {
+    const token = new ReceiveTimeout()
+    return Effect.flatMap(
+      // the timeout token is not a message: it is not counted in `received`
+      startTimer(record, timeout, () => void (record.status !== "exited" && mqPush(record, token)), token.ref.id),
+      () =>
+        Effect.tap(receive(record, match, token, false), () =>
+          Effect.sync(() => cancelTimerUnsafe(record, token.ref.id))
+        )
+    )
+  })
+}
+
+/** Removes every message the predicate accepts from the mailbox (queue and save list). */
+export const flushMessages = (record: ProcessRecord, predicate: (message: unknown) => boolean): number => {
+  let removed = 0
+  const saved = (record.saved ??= [])
+  while (true) {
+    const message = mqTake(record)
+    if (message === Empty) break
+    saved.push(message)
+  }
+  for (let i = 0; i < saved.length; i++) {
+    if (predicate(saved[i])) {
+      saved.splice(i--, 1)
+      removed++
+    }
+  }
+  if (record.blocked !== undefined) releaseBlocked(record)
+  return removed
+}
+/** Installs the handler of the process's system lane (see `pushSystem`). */
+export const setSystemHandler = (
+  record: ProcessRecord,
+  handler: ((message: unknown) => Effect.Effect<void>) | undefined
+): void => {
+  record.systemHandler = handler
+}
+
+/**
+ * Empties the mailbox of a process that has exited: the senders still waiting for room are let go
+ * (their messages counted as dropped), and the queue, the save list and the system lane are freed.
+ */
+export const closeMailbox = (record: ProcessRecord): void => {
+  if (record.blocked !== undefined) {
+    const blocked = record.blocked
+    record.blocked = undefined
+    for (const admit of blocked) admit()
+  }
+  record.mq = undefined
+  record.mqHead = 0
+  record.waiter = undefined
+  record.saved = undefined
+  record.system = undefined
+}

@@ -1,0 +1,327 @@
+/**
+ * The process table's records: a process, a node, the references and messages the kernel makes,
+ * the `Self` service that hands a body its record, and the lookup of a pid's record. Only the kernel
+ * writes their fields; the other modules call its operations.
+ *
+ * @internal
+ */
+import { Context, Effect, type Fiber, type Scheduler } from "effect"
+import * as Errors from "../Errors.ts"
+import type * as ExitReason from "../ExitReason.ts"
+import type * as MailboxOptions from "../Mailbox.ts"
+import { PidImpl } from "../Pid.ts"
+import type * as Pid from "../Pid.ts"
+import type { Self as ProcessSelf } from "../Process.ts"
+import type { Deadlines } from "./callDeadlines.ts"
+import { findLive } from "./nodeIndex.ts"
+import type { Pending } from "./signals.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Messages made by the kernel
+// ---------------------------------------------------------------------------------------------
+
+/** An exit signal turned into a message, for a process that traps exits (Erlang's `{'EXIT', From, Reason}`). */
+export class ExitMessage {
+  readonly _tag = "EXIT"
+  readonly from: Pid.Pid<never, unknown>
+  readonly reason: ExitReason.ExitReason
+  constructor(from: Pid.Pid<never, unknown>, reason: ExitReason.ExitReason) {
+    this.from = from
+    this.reason = reason
+  }
+}
+
+/** A monitor fired (Erlang's `{'DOWN', Ref, process, Pid, Reason}`). */
+export class DownMessage {
+  readonly _tag = "DOWN"
+  readonly ref: MonitorRef
+  readonly pid: Pid.Pid<never, unknown>
+  readonly reason: ExitReason.ExitReason
+  constructor(ref: MonitorRef, pid: Pid.Pid<never, unknown>, reason: ExitReason.ExitReason) {
+    this.ref = ref
+    this.pid = pid
+    this.reason = reason
+  }
+}
+
+let refCounter = 0
+
+/** A fresh reference number, unique in this OS process. */
+export const nextRefId = (): number => ++refCounter
+
+/** A unique reference, like Erlang's `make_ref()`: names a monitor or a timer. */
+export class MonitorRef {
+  readonly id: number
+  constructor() {
+    this.id = ++refCounter
+  }
+  toString(): string {
+    return `#Ref<0.${this.id}>`
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------------------------
+
+export type Status = "runnable" | "running" | "waiting" | "exiting" | "exited"
+
+export interface Monitor {
+  readonly ref: MonitorRef
+  readonly watcher: ProcessRecord
+  readonly target: ProcessRecord
+}
+
+export interface Timer {
+  readonly fiber: Fiber.Fiber<unknown, unknown>
+  readonly due: number
+}
+
+/** The fields of a record that most processes never set: allocated on first write. */
+export class RecordExt {
+  capacity = Number.POSITIVE_INFINITY
+  overflow: MailboxOptions.Overflow = "suspend"
+  systemHandler: ((message: unknown) => Effect.Effect<void>) | undefined = undefined
+  blocked: Array<() => void> | undefined = undefined
+  links: Set<ProcessRecord> | undefined = undefined
+  monitors: Map<number, Monitor> | undefined = undefined
+  monitoredBy: Map<number, Monitor> | undefined = undefined
+  timers: Map<number, Timer> | undefined = undefined
+  exitListeners: Set<(reason: ExitReason.ExitReason) => void> | undefined = undefined
+  /** the calls waiting for this process's reply and the `awaitExit`s, oldest first (see `addPending`) */
+  pending: Pending | undefined = undefined
+  pendingTail: Pending | undefined = undefined
+  exitQueued: boolean = false
+  name: string | undefined = undefined
+  pendingExit: ExitReason.ExitReason | undefined = undefined
+  signalled: boolean = false
+  exitReason: ExitReason.ExitReason | undefined = undefined
+  dropped: number = 0
+}
+
+/** The handle a process body gets through the `Self` service. */
+export class ProcessRecord {
+  readonly pid: PidImpl
+  readonly node: NodeState
+  /** the mailbox queue: messages from `mqHead` on, oldest first; allocated at the first message */
+  mq: Array<unknown> | undefined = undefined
+  mqHead = 0
+  /** the resume of a receive waiting for a message, and what it resumes with (see `waitThen`) */
+  waiter: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
+  waitNext: Effect.Effect<unknown> = Effect.void
+  /** messages a selective receive examined and skipped, oldest first */
+  saved: Array<unknown> | undefined = undefined
+  /** the system lane: served before any user message */
+  system: Array<unknown> | undefined = undefined
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  trapExit = false
+  status: Status = "runnable"
+  received = 0
+  ext: RecordExt | undefined = undefined
+
+  constructor(node: NodeState, id: number, mailbox: MailboxOptions.Options | undefined) {
+    this.node = node
+    this.pid = new PidImpl(node.name, node.creation, id, this)
+    if (mailbox?.capacity !== undefined || mailbox?.overflow !== undefined) {
+      const ext = (this.ext = new RecordExt())
+      ext.capacity = mailbox.capacity ?? Number.POSITIVE_INFINITY
+      ext.overflow = mailbox.overflow ?? "suspend"
+    }
+  }
+
+  get capacity(): number {
+    return this.ext === undefined ? Number.POSITIVE_INFINITY : this.ext.capacity
+  }
+  get overflow(): MailboxOptions.Overflow {
+    return this.ext === undefined ? "suspend" : this.ext.overflow
+  }
+  get systemHandler(): ((message: unknown) => Effect.Effect<void>) | undefined {
+    return this.ext === undefined ? undefined : this.ext.systemHandler
+  }
+  set systemHandler(value: ((message: unknown) => Effect.Effect<void>) | undefined) {
+    if (this.ext !== undefined) this.ext.systemHandler = value
+    else if (value !== undefined) (this.ext = new RecordExt()).systemHandler = value
+  }
+  get blocked(): Array<() => void> | undefined {
+    return this.ext === undefined ? undefined : this.ext.blocked
+  }
+  set blocked(value: Array<() => void> | undefined) {
+    if (this.ext !== undefined) this.ext.blocked = value
+    else if (value !== undefined) (this.ext = new RecordExt()).blocked = value
+  }
+  get links(): Set<ProcessRecord> | undefined {
+    return this.ext === undefined ? undefined : this.ext.links
+  }
+  set links(value: Set<ProcessRecord> | undefined) {
+    if (this.ext !== undefined) this.ext.links = value
+    else if (value !== undefined) (this.ext = new RecordExt()).links = value
+  }
+  get monitors(): Map<number, Monitor> | undefined {
+    return this.ext === undefined ? undefined : this.ext.monitors
+  }
+  set monitors(value: Map<number, Monitor> | undefined) {
+    if (this.ext !== undefined) this.ext.monitors = value
+    else if (value !== undefined) (this.ext = new RecordExt()).monitors = value
+  }
+  get monitoredBy(): Map<number, Monitor> | undefined {
+    return this.ext === undefined ? undefined : this.ext.monitoredBy
+  }
+  set monitoredBy(value: Map<number, Monitor> | undefined) {
+    if (this.ext !== undefined) this.ext.monitoredBy = value
+    else if (value !== undefined) (this.ext = new RecordExt()).monitoredBy = value
+  }
+  get timers(): Map<number, Timer> | undefined {
+    return this.ext === undefined ? undefined : this.ext.timers
+  }
+  set timers(value: Map<number, Timer> | undefined) {
+    if (this.ext !== undefined) this.ext.timers = value
+    else if (value !== undefined) (this.ext = new RecordExt()).timers = value
+  }
+  get exitListeners(): Set<(reason: ExitReason.ExitReason) => void> | undefined {
+    return this.ext === undefined ? undefined : this.ext.exitListeners
+  }
+  set exitListeners(value: Set<(reason: ExitReason.ExitReason) => void> | undefined) {
+    if (this.ext !== undefined) this.ext.exitListeners = value
+    else if (value !== undefined) (this.ext = new RecordExt()).exitListeners = value
+  }
+  get exitQueued(): boolean {
+    return this.ext === undefined ? false : this.ext.exitQueued
+  }
+  set exitQueued(value: boolean) {
+    if (this.ext !== undefined) this.ext.exitQueued = value
+    else if (value !== false) (this.ext = new RecordExt()).exitQueued = value
+  }
+  get name(): string | undefined {
+    return this.ext === undefined ? undefined : this.ext.name
+  }
+  set name(value: string | undefined) {
+    if (this.ext !== undefined) this.ext.name = value
+    else if (value !== undefined) (this.ext = new RecordExt()).name = value
+  }
+  get pendingExit(): ExitReason.ExitReason | undefined {
+    return this.ext === undefined ? undefined : this.ext.pendingExit
+  }
+  set pendingExit(value: ExitReason.ExitReason | undefined) {
+    if (this.ext !== undefined) this.ext.pendingExit = value
+    else if (value !== undefined) (this.ext = new RecordExt()).pendingExit = value
+  }
+  get signalled(): boolean {
+    return this.ext === undefined ? false : this.ext.signalled
+  }
+  set signalled(value: boolean) {
+    if (this.ext !== undefined) this.ext.signalled = value
+    else if (value !== false) (this.ext = new RecordExt()).signalled = value
+  }
+  get exitReason(): ExitReason.ExitReason | undefined {
+    return this.ext === undefined ? undefined : this.ext.exitReason
+  }
+  set exitReason(value: ExitReason.ExitReason | undefined) {
+    if (this.ext !== undefined) this.ext.exitReason = value
+    else if (value !== undefined) (this.ext = new RecordExt()).exitReason = value
+  }
+  get dropped(): number {
+    return this.ext === undefined ? 0 : this.ext.dropped
+  }
+  set dropped(value: number) {
+    if (this.ext !== undefined) this.ext.dropped = value
+    else if (value !== 0) (this.ext = new RecordExt()).dropped = value
+  }
+
+  get alive(): boolean {
+    return this.status !== "exited"
+  }
+
+  get mailboxLength(): number {
+    return (this.mq === undefined ? 0 : this.mq.length - this.mqHead) + (this.saved?.length ?? 0)
+  }
+}
+
+/** A node: the process table, the pid counter and the local name table. */
+export class NodeState {
+  readonly name: string
+  readonly creation: number
+  readonly table = new Map<number, ProcessRecord>()
+  readonly names = new Map<string, ProcessRecord>()
+  nextId = 1
+  closing = false
+  spawned = 0
+  sent = 0
+  dropped = 0
+  /** called when the table becomes empty */
+  onEmpty: (() => void) | undefined = undefined
+  /** the pid that stands for "outside any process" on this node, like `<0.0.0>` */
+  readonly systemPid: PidImpl
+  /** the scheduler this node's processes run on, in place of Effect's default one; undefined: the default */
+  readonly scheduler: Scheduler.Scheduler | undefined
+  /** the deadlines of the calls to this node's processes (see `addDeadline`) */
+  deadlines: Deadlines | undefined = undefined
+  /** spawner context → the same context with the node's scheduler (one derived context per spawner) */
+  readonly processBases = new WeakMap<Context.Context<never>, Context.Context<never>>()
+
+  constructor(name: string, creation: number, scheduler?: Scheduler.Scheduler) {
+    this.name = name
+    this.creation = creation
+    this.systemPid = new PidImpl(name, creation, 0)
+    this.scheduler = scheduler
+  }
+
+  get active(): number {
+    return this.table.size
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Self and lookup
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The `Self` service: the record of the process a fiber runs. Declared here, once; `Process.Self` is
+ * this key with its public type.
+ */
+export const Self = Context.Service<any, ProcessRecord>("effect-otp/Process/Self")
+
+/** The record of the process the calling fiber runs (inside a process only: its `Self` is required). */
+export const currentSelf: Effect.Effect<ProcessRecord, never, ProcessSelf<unknown>> = Effect.service(Self)
+
+/** The record of the process `fiber` runs; the types guarantee it runs in one. */
+export const currentRecord = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord =>
+  Context.getOrUndefined(fiber.context, Self)!
+
+/** The record of the process `fiber` runs, if it runs in one. */
+export const callerOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord | undefined =>
+  Context.getOrUndefined(fiber.context, Self)
+
+/** The local record of a pid, alive or not; undefined when the pid is unknown here. */
+export const recordOf = (pid: Pid.Pid<never, unknown>): ProcessRecord | undefined => {
+  const impl = pid as PidImpl
+  if (impl.process !== undefined) return impl.process as ProcessRecord
+  const node = findLive(impl.node, impl.creation) as NodeState | undefined
+  return node?.table.get(impl.id)
+}
+
+/** The live local record of a pid. */
+export const liveRecordOf = (pid: Pid.Pid<never, unknown>): ProcessRecord | undefined => {
+  const record = recordOf(pid)
+  return record !== undefined && record.status !== "exited" ? record : undefined
+}
+
+/** Gives a live process the local name `name`: the caller has checked that both are free. */
+export const registerName = (record: ProcessRecord, name: string): void => {
+  record.name = name
+  record.node.names.set(name, record)
+}
+
+/** Frees the local name `name` of `node` (nothing if no process holds it); returns its holder. */
+export const unregisterName = (node: NodeState, name: string): ProcessRecord | undefined => {
+  const record = node.names.get(name)
+  if (record === undefined) return undefined
+  node.names.delete(name)
+  record.name = undefined
+  return record
+}
+
+/** Fails with NoProc when the pid names no live local process. */
+export const noProcFor = (pid: Pid.Pid<never, unknown>) => new Errors.NoProc({ pid: pid as Pid.Pid<unknown, unknown> })

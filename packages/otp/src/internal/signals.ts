@@ -1,0 +1,292 @@
+/**
+ * Exit signals, links, monitors and a process's exit. Exit handling is a fiber observer
+ * (`addObserver`), called synchronously when a process fiber ends: it removes the process from the
+ * table, frees its name, stops its timers, and sends its exit signal to every link and monitor.
+ * Nothing polls.
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+import * as ExitReason from "../ExitReason.ts"
+import type * as Pid from "../Pid.ts"
+import { Deadline } from "./callDeadlines.ts"
+import { closeMailbox, deliverSystemMade } from "./mailbox.ts"
+import {
+  DownMessage,
+  ExitMessage,
+  type Monitor,
+  MonitorRef,
+  type ProcessRecord,
+  RecordExt,
+  recordOf
+} from "./records.ts"
+import { stopTimers } from "./timers.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Signals
+// ---------------------------------------------------------------------------------------------
+
+/** Ends a process with `reason`: the reason wins over whatever its fiber then exits with. */
+export const terminate = (record: ProcessRecord, reason: ExitReason.ExitReason, signalled: boolean): void => {
+  if (record.status === "exited" || record.pendingExit !== undefined) return
+  record.pendingExit = reason
+  record.signalled = signalled
+  record.status = "exiting"
+  record.fiber?.interruptUnsafe(undefined)
+}
+
+/** How an exit signal was sent: by a link when its process exited, by `exit/2`, or by `kill`. */
+export type SignalKind = "link" | "exit" | "kill"
+
+/** Delivers an exit signal with OTP's rules. */
+export const exitSignal = (
+  target: ProcessRecord,
+  from: Pid.Pid<never, unknown>,
+  reason: ExitReason.ExitReason,
+  kind: SignalKind
+): void => {
+  if (target.status === "exited") return
+  if (kind === "kill") {
+    // kill wins even over a stop already under way (a shutdown whose budget ran out)
+    target.pendingExit = undefined
+    terminate(target, ExitReason.killed, true)
+    return
+  }
+  if (target.pendingExit !== undefined) return
+  if (target.trapExit) {
+    deliverSystemMade(target, new ExitMessage(from, reason))
+    return
+  }
+  if (reason._tag === "Normal") {
+    // exit(self(), normal) ends the caller; a normal signal from anyone else is ignored
+    if (kind === "exit" && recordOf(from) === target) terminate(target, reason, false)
+    return
+  }
+  terminate(target, reason, true)
+}
+
+/** Links two live processes (both directions). */
+export const linkRecords = (a: ProcessRecord, b: ProcessRecord): void => {
+  if (a === b) return
+  ;(a.links ??= new Set()).add(b)
+  ;(b.links ??= new Set()).add(a)
+}
+
+/** Removes a link in both directions. */
+export const unlinkRecords = (a: ProcessRecord, b: ProcessRecord): void => {
+  a.links?.delete(b)
+  b.links?.delete(a)
+}
+
+/** Starts a monitor; if the target is dead, the Down comes at once with `NoProc`. */
+export const monitorRecord = (
+  watcher: ProcessRecord,
+  target: ProcessRecord | undefined,
+  targetPid: Pid.Pid<never, unknown>
+): MonitorRef => {
+  const ref = new MonitorRef()
+  if (target === undefined || target.status === "exited") {
+    deliverSystemMade(watcher, new DownMessage(ref, targetPid, ExitReason.noProc))
+    return ref
+  }
+  const monitor: Monitor = { ref, watcher, target }
+  ;(watcher.monitors ??= new Map()).set(ref.id, monitor)
+  ;(target.monitoredBy ??= new Map()).set(ref.id, monitor)
+  return ref
+}
+
+/** Removes a monitor; true when it was active. */
+export const demonitorRecord = (watcher: ProcessRecord, ref: MonitorRef): boolean => {
+  const monitor = watcher.monitors?.get(ref.id)
+  if (monitor === undefined) return false
+  watcher.monitors!.delete(ref.id)
+  monitor.target.monitoredBy?.delete(ref.id)
+  return true
+}
+/** Sets whether the process traps exits; returns the previous setting. */
+export const setTrapExit = (record: ProcessRecord, trap: boolean): boolean => {
+  const previous = record.trapExit
+  record.trapExit = trap
+  return previous
+}
+
+/**
+ * Calls `listener` with the reason when the process exits, after its links and monitors have been
+ * signalled. A listener added after the exit is never called.
+ */
+export const addExitListener = (record: ProcessRecord, listener: (reason: ExitReason.ExitReason) => void): void => {
+  ;(record.exitListeners ??= new Set()).add(listener)
+}
+
+/** Takes back a listener of {@link addExitListener} (nothing if it ran or was never added). */
+export const removeExitListener = (record: ProcessRecord, listener: (reason: ExitReason.ExitReason) => void): void => {
+  record.exitListeners?.delete(listener)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit
+// ---------------------------------------------------------------------------------------------
+
+/** The fiber observer: the process has exited; tell everyone who asked. */
+export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
+  record.exitReason = reason
+  record.status = "exited"
+  const node = record.node
+  node.table.delete(record.pid.id)
+  if (record.name !== undefined && node.names.get(record.name) === record) node.names.delete(record.name)
+  stopTimers(record)
+  closeMailbox(record)
+  exitDepth++
+  try {
+    const defer = exitDepth > maxExitDepth
+    if (record.links !== undefined) {
+      const links = record.links
+      record.links = undefined
+      for (const linked of links) {
+        linked.links?.delete(record)
+        if (defer) afterExit.push(() => exitSignal(linked, record.pid, reason, "link"))
+        else exitSignal(linked, record.pid, reason, "link")
+      }
+    }
+    if (record.monitoredBy !== undefined) {
+      const monitors = record.monitoredBy
+      record.monitoredBy = undefined
+      for (const monitor of monitors.values()) {
+        monitor.watcher.monitors?.delete(monitor.ref.id)
+        deliverSystemMade(monitor.watcher, new DownMessage(monitor.ref, record.pid, reason))
+      }
+    }
+    if (record.monitors !== undefined) {
+      for (const monitor of record.monitors.values()) monitor.target.monitoredBy?.delete(monitor.ref.id)
+      record.monitors = undefined
+    }
+    if (defer) {
+      // until the task runs, an awaitExit waits for it: the links will have been signalled
+      record.exitQueued = true
+      afterExit.push(() => runExitListeners(record, reason))
+    } else {
+      runExitListeners(record, reason)
+    }
+    if (exitDepth === 1) {
+      let task = afterExit.shift()
+      while (task !== undefined) {
+        task()
+        task = afterExit.shift()
+      }
+    }
+  } finally {
+    exitDepth--
+  }
+  if (node.table.size === 0 && node.onEmpty !== undefined) node.onEmpty()
+}
+
+const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
+  record.exitQueued = false
+  if (record.ext !== undefined && record.ext.pending !== undefined) {
+    let entry: Pending | undefined = record.ext.pending
+    record.ext.pending = record.ext.pendingTail = undefined
+    while (entry !== undefined) {
+      const next: Pending | undefined = entry.nextPending
+      entry.prevPending = entry.nextPending = undefined
+      entry.listed = false
+      entry.serverExited(reason)
+      entry = next
+    }
+  }
+  const listeners = record.exitListeners
+  record.exitListeners = undefined
+  if (listeners !== undefined) for (const listener of listeners) listener(reason)
+}
+
+/**
+ * Interrupting a suspended fiber runs it to its end synchronously, so an exit signal to a linked
+ * process makes it exit inside the exit of the process that sent it, and so on down a chain of
+ * links: a chain of a few hundred linked processes overflowed the stack. Beyond `maxExitDepth`
+ * nested exits, the signals to links and the exit listeners are queued instead, in that order,
+ * and the outermost exit runs the queue before it returns. Shallower exits are not changed.
+ */
+const maxExitDepth = 64
+let exitDepth = 0
+const afterExit: Array<() => void> = []
+/**
+ * An entry of a process's list of pending calls and `awaitExit`s: told when the process exits
+ * (before its exit listeners). A doubly-linked list through the entries themselves, so adding and
+ * removing one allocates nothing.
+ */
+export abstract class Pending extends Deadline {
+  prevPending: Pending | undefined = undefined
+  nextPending: Pending | undefined = undefined
+  listed = false
+  abstract serverExited(reason: ExitReason.ExitReason): void
+}
+
+/** Puts `entry` at the end of the pending list of `record`, a process whose exit has not been handled yet. */
+export const addPending = (record: ProcessRecord, entry: Pending): void => {
+  const ext = (record.ext ??= new RecordExt())
+  const tail = ext.pendingTail
+  entry.prevPending = tail
+  if (tail !== undefined) tail.nextPending = entry
+  else ext.pending = entry
+  ext.pendingTail = entry
+  entry.listed = true
+}
+
+/** Takes `entry` off the pending list of `record` (nothing if it is not on it). */
+export const removePending = (record: ProcessRecord, entry: Pending): void => {
+  if (!entry.listed) return
+  entry.listed = false
+  const prev = entry.prevPending
+  const next = entry.nextPending
+  const ext = record.ext!
+  if (next !== undefined) next.prevPending = prev
+  else ext.pendingTail = prev
+  if (prev !== undefined) prev.nextPending = next
+  else ext.pending = next
+  entry.prevPending = entry.nextPending = undefined
+}
+
+/** The reason of a process whose exit has been handled; undefined while it runs or its exit is queued (see `afterExit`). */
+const handledExitReason = (record: ProcessRecord): ExitReason.ExitReason | undefined =>
+  record.status === "exited" && !record.exitQueued ? record.exitReason : undefined
+
+/** Waits until the process has exited and gives its reason (`NoProc` if it was unknown or gone). */
+export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
+  Effect.suspend(() => {
+    // already over: no callback to register (the common case once a batch of processes has run)
+    const record = recordOf(pid)
+    if (record === undefined) return Effect.succeed(ExitReason.noProc)
+    const reason = handledExitReason(record)
+    return reason !== undefined ? Effect.succeed(reason) : waitExit(record)
+  })
+
+/**
+ * An `awaitExit` waiting: an entry of the record's pending list (one object per wait, no `Set`
+ * entry and no listener closure). It resumes its fiber from a microtask, so after the exit has been
+ * handled (links, monitors, exit listeners: what they clean up, such as a `Registry`'s entries, is
+ * done when the waiter goes on), never inside it: a fiber waiting for many processes in turn (spawn,
+ * send, then `awaitExit` each) goes on once the batch that ends them has run, and finds the rest
+ * already gone, instead of being resumed and suspended again inside each exit.
+ */
+class ExitWaiter extends Pending {
+  readonly resume: (effect: Effect.Effect<ExitReason.ExitReason>) => void
+  constructor(resume: (effect: Effect.Effect<ExitReason.ExitReason>) => void) {
+    super()
+    this.resume = resume
+  }
+  /** never armed: a wait has no deadline */
+  fire(): void {}
+  serverExited(reason: ExitReason.ExitReason): void {
+    const resume = this.resume
+    queueMicrotask(() => resume(Effect.succeed(reason)))
+  }
+}
+
+const waitExit = (record: ProcessRecord): Effect.Effect<ExitReason.ExitReason> =>
+  Effect.callback<ExitReason.ExitReason>((resume) => {
+    // checked again: the fiber may have yielded to others since `awaitExit` looked
+    const reason = handledExitReason(record)
+    if (reason !== undefined) return resume(Effect.succeed(reason))
+    const waiter = new ExitWaiter(resume)
+    addPending(record, waiter)
+    return Effect.sync(() => removePending(record, waiter))
+  })

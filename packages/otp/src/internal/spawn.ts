@@ -1,0 +1,154 @@
+/**
+ * Spawning processes, and stopping a whole node.
+ *
+ * @internal
+ */
+import { Context, Effect, Exit, type Fiber, References, Scheduler, Scope } from "effect"
+import * as ExitReason from "../ExitReason.ts"
+import type * as MailboxOptions from "../Mailbox.ts"
+import { stopDeadlines } from "./callDeadlines.ts"
+import { type NodeState, ProcessRecord, Self } from "./records.ts"
+import { debugEnabled, reportExit } from "./reports.ts"
+import { onProcessExit, terminate } from "./signals.ts"
+
+export interface SpawnOptions {
+  readonly mailbox?: MailboxOptions.Options | undefined
+  readonly trapExit?: boolean | undefined
+}
+
+/**
+ * Spawns a process on `node` running `body` with `Self` provided. `setup` runs synchronously after
+ * the record exists and before the fiber can run: links and monitors made there are in place before
+ * the body starts.
+ */
+export const spawn = <E, R>(
+  node: NodeState,
+  body: Effect.Effect<unknown, E, R>,
+  options: SpawnOptions | undefined,
+  setup: ((record: ProcessRecord) => void) | undefined
+): Effect.Effect<ProcessRecord, never, Exclude<R, any>> =>
+  Effect.withFiber((parent) => Effect.succeed(spawnUnsafe(parent, node, body, options, setup))) as never
+
+/**
+ * {@link spawn} from inside a running fiber, `parent`: the process exists when this returns, and its
+ * body starts when `parent` next yields (it is scheduled on `parent`'s dispatcher, as `Effect.fork`
+ * schedules a child), never on `parent`'s stack.
+ */
+export const spawnUnsafe = (
+  parent: Fiber.Fiber<unknown, unknown>,
+  node: NodeState,
+  body: Effect.Effect<unknown, unknown, unknown>,
+  options: SpawnOptions | undefined,
+  setup: ((record: ProcessRecord) => void) | undefined
+): ProcessRecord => {
+  const record = new ProcessRecord(node, node.nextId++, options?.mailbox)
+  record.trapExit = options?.trapExit === true
+  node.table.set(record.pid.id, record)
+  node.spawned++
+  setup?.(record)
+  const debug = debugEnabled(parent)
+  // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body runs at
+  // the process's exit, not at its spawner's. The scope is in the context the fiber starts with (not
+  // `Effect.scoped`: no context switch, and no previous context kept alive for the process's life);
+  // closing an empty scope has nothing to run, and `closeUnsafe` then answers undefined, which
+  // `onExit` takes as "no finalizer effect" (the test suite's process-finalizer tests cover both)
+  const scope = Scope.makeUnsafe()
+  const scoped = Effect.onExit(body, (exit) => Scope.closeUnsafe(scope, exit) as Effect.Effect<void>)
+  const run = debug
+    ? Effect.andThen(
+        Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
+        scoped
+      )
+    : scoped
+  // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
+  // rather than wrappers that would sit on the child's stack all its life.
+  const annotations = parent.getRef(References.CurrentLogAnnotations)
+  const context = Context.add(
+    Context.add(Context.add(processBase(node, parent.context), Self, record), Scope.Scope, scope),
+    References.CurrentLogAnnotations,
+    {
+      ...annotations,
+      pid: pidString(node, record.pid.id)
+    }
+  )
+  // A fiber of its own (detached: a process outlives its spawner) made directly with its context:
+  // its first step waits for a task on the parent's dispatcher, as a fork's first step does, so
+  // spawning costs no context switch of the parent fiber and no effect per step.
+  const dispatcher = parent.currentDispatcher
+  const fiber = Effect.runForkWith(context as Context.Context<never>)(
+    Effect.callback<unknown, unknown>((resume) => {
+      dispatcher.scheduleTask(() => {
+        if (record.status === "runnable") record.status = "running"
+        resume(run as Effect.Effect<unknown, unknown>)
+      }, 0)
+    })
+  ) as Fiber.Fiber<unknown, unknown>
+  record.fiber = fiber
+  fiber.addObserver(exitObserver(record, fiber, debug))
+  if (node.closing || record.pendingExit !== undefined) {
+    const reason = record.pendingExit ?? ExitReason.shutdown
+    record.pendingExit = undefined
+    terminate(record, reason, true)
+  }
+  return record
+}
+
+/** The fiber observer of a process: crash report and lifecycle events (logged with the process's context), then the exit. */
+const exitObserver =
+  (record: ProcessRecord, fiber: Fiber.Fiber<unknown, unknown>, debug: boolean) =>
+  (exit: Exit.Exit<unknown, unknown>): void => {
+    const reason = exitReasonOf(record, exit)
+    const report = reportExit(record, exit, reason, debug, fiber)
+    if (report !== Effect.void) Effect.runForkWith(fiber.context)(report)
+    onProcessExit(record, reason)
+  }
+
+/**
+ * The context a process starts from: the spawner's, on the node's scheduler if it has one. Derived
+ * once per spawner context, so the processes spawned from one fiber share one fiber cache.
+ */
+const processBase = (node: NodeState, context: Context.Context<never>): Context.Context<never> => {
+  const scheduler = node.scheduler
+  // only in place of Effect's default scheduler: a test clock's tracking scheduler stays
+  if (scheduler === undefined || !(Context.get(context, Scheduler.Scheduler) instanceof Scheduler.MixedScheduler)) {
+    return context
+  }
+  let base = node.processBases.get(context)
+  if (base === undefined) {
+    base = Context.add(context, Scheduler.Scheduler, scheduler)
+    node.processBases.set(context, base)
+  }
+  return base
+}
+
+const pidPrefixes = new WeakMap<NodeState, string>()
+/** `<0.42.0>` without a lookup per pid: the node's part is computed once. */
+const pidString = (node: NodeState, id: number): string => {
+  let prefix = pidPrefixes.get(node)
+  if (prefix === undefined) {
+    const system = node.systemPid.toString()
+    prefix = system.slice(0, system.length - ".0.0>".length)
+    pidPrefixes.set(node, prefix)
+  }
+  return `${prefix}.${id}.0>`
+}
+
+/** Why a process ended: the exit signal that stopped it, else what its fiber exited with. */
+const exitReasonOf = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>): ExitReason.ExitReason =>
+  record.pendingExit ?? (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.fromCause(exit.cause))
+
+/** Stops every process of the node with `Shutdown` and waits until the table is empty. */
+export const shutdownNode = (node: NodeState): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    node.closing = true
+    if (node.table.size === 0) {
+      stopDeadlines(node)
+      return resume(Effect.void)
+    }
+    node.onEmpty = () => {
+      node.onEmpty = undefined
+      stopDeadlines(node)
+      resume(Effect.void)
+    }
+    for (const record of Array.from(node.table.values())) terminate(record, ExitReason.shutdown, true)
+  })
