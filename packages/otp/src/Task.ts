@@ -688,21 +688,6 @@ export type StreamOptionsError<O> = O extends unknown
 export type StreamError<O> = ("exit" extends OnTimeoutOf<O> ? TaskTimeout : never) | StreamOptionsError<O>
 
 /**
- * Checks the options of an async stream as {@link asyncStream} does when it runs: `maxConcurrency`
- * (the one given, or the default) an integer greater than zero, `onTimeout` `"exit"` or
- * `"killTask"`, `timeout` a non-negative duration or `"infinity"`. Returns the `BadArgument` naming
- * `fn` and the field, or `undefined`. For engines that stream on other workers (a worker pool).
- *
- * @since 0.2.0
- * @category validation
- */
-export const checkStreamOptions: (
-  fn: string,
-  options: StreamOptions,
-  maxConcurrency: number
-) => Errors.BadArgument | undefined = internal.checkStreamOptions
-
-/**
  * Runs `f` on each element of `input` in its own task, at most `maxConcurrency` at a time, and
  * streams the outcomes (Elixir's `Task.async_stream`).
  *
@@ -792,3 +777,61 @@ const makeAsyncStream = (
     (owner, x) => Effect.flatMap(internal.nodeState, (node) => internal.spawnTask(owner, node, f(x), true)),
     options ?? {}
   )
+
+// ---------------------------------------------------------------------------------------------
+// The stream engine, for other runners
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How one item of {@link asyncStreamWith} ended: its position in the input (0, 1, 2, ...), the item
+ * (what `InputExited` carries with `zipInputOnExit`), and its result.
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export type StreamCompletion = internal.StreamCompletion
+
+/**
+ * What runs the items of {@link asyncStreamWith}: `start` starts one item; `next` waits until one
+ * started item has ended. A failure of either fails the stream.
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export type StreamRunner<X, E, R> = internal.StreamRunner<X, E, R>
+
+/**
+ * What a {@link StreamRunner} is made with: the stream's scope (finalizers added to it run when the
+ * stream closes) and `closeInput`, which the runner's finalizer must call (before or after stopping
+ * its items, as it needs).
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export type StreamSetup = internal.StreamSetup
+
+/**
+ * The engine of {@link asyncStream} with another way to run an item: `WorkerPool.asyncStream` runs
+ * each as a call on a pool of worker threads.
+ *
+ * **Details**
+ *
+ * The engine reads `input` one element at a time, only while the stream is pulled; it starts at most
+ * `maxConcurrency` items at once (default: `defaultMaxConcurrency`); a slot frees as soon as its
+ * item has ended; with `ordered` (the default) results come in input order, else as they end; with
+ * `zipInputOnExit` each failure is wrapped in {@link InputExited}. `timeout` and `onTimeout` are
+ * the runner's to apply.
+ *
+ * **Errors**: invalid options fail the stream with `BadArgument` naming `fn` (the public function
+ * that was called), before any item starts; a failure of the runner's `start` or `next` fails it.
+ *
+ * @since 0.2.0
+ * @category streams
+ */
+export const asyncStreamWith: <X, EX, RX, E, R, RS>(
+  fn: string,
+  input: Iterable<X> | Stream.Stream<X, EX, RX>,
+  options: StreamOptions,
+  defaultMaxConcurrency: Effect.Effect<number>,
+  makeRunner: (setup: StreamSetup) => Effect.Effect<StreamRunner<X, E, R>, never, RS>
+) => Stream.Stream<Exit.Exit<unknown, unknown>, E | EX | Errors.BadArgument, R | RX | RS> = internal.asyncStreamWith

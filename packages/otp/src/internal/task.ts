@@ -721,34 +721,50 @@ export const checkStreamOptions = (
   checks.checkOneOf(fn, "onTimeout", options.onTimeout, ["exit", "killTask"]) ??
   checks.checkTimeout(fn, "timeout", options.timeout)
 
+/** How one item of {@link asyncStreamWith} ended: its position in the input, the item, and its result. */
+export interface StreamCompletion {
+  readonly position: number
+  readonly input: unknown
+  readonly exit: Exit.Exit<unknown, unknown>
+}
+
+/** What runs the items of {@link asyncStreamWith}: a task each (Task), a call on a pool each (WorkerPool). */
+export interface StreamRunner<X, E, R> {
+  /** Starts the item at `position` (0, 1, 2, ... in input order). */
+  readonly start: (item: X, position: number) => Effect.Effect<void, E, R>
+  /** Waits until one started item has ended. A failure fails the stream (`onTimeout: "exit"`). */
+  readonly next: Effect.Effect<StreamCompletion, E, R>
+}
+
 /**
- * The stream engine, after Elixir's `Task.Supervised.stream`. Tasks are spawned only while the
- * stream is pulled, and never more than `maxConcurrency` are alive at once: a slot frees when a
- * task's `Down` is handled. Each task's timeout is a timer owned by the caller that kills the task
- * at the exact time, even while the consumer is busy elsewhere. Closing the stream (end, failure,
- * or a consumer that stops pulling) kills the tasks still running, waits until they have exited,
- * and removes their messages from the caller's mailbox.
+ * What a runner is made with: the stream's scope (its finalizers run when the stream closes) and the
+ * function that closes the input, which the runner's own finalizer calls in its place.
  */
-export const makeStream = <X, SE, SR, EX, RX>(
+export interface StreamSetup {
+  readonly scope: Scope.Scope
+  readonly closeInput: () => void
+}
+
+/**
+ * The stream engine of `asyncStream`, after Elixir's `Task.Supervised.stream`, with a pluggable
+ * runner. Items start only while the stream is pulled, never more than `maxConcurrency` at once; a
+ * slot frees as soon as its item has ended, even while its (ordered) result waits for an earlier one.
+ * Invalid options fail the stream with `BadArgument` naming `fn`, before any item starts.
+ */
+export const asyncStreamWith = <X, EX, RX, E, R, RS>(
   fn: string,
   input: Iterable<X> | Stream.Stream<X, EX, RX>,
-  spawn: Spawner<X, SE, SR>,
-  options: StreamOptions
-): Stream.Stream<
-  Exit.Exit<unknown, unknown>,
-  SE | EX | TaskTimeout | Errors.BadArgument,
-  SR | RX | Process.Self<unknown>
-> => {
+  options: StreamOptions,
+  defaultMaxConcurrency: Effect.Effect<number>,
+  makeRunner: (setup: StreamSetup) => Effect.Effect<StreamRunner<X, E, R>, never, RS>
+): Stream.Stream<Exit.Exit<unknown, unknown>, E | EX | Errors.BadArgument, R | RX | RS> => {
   const channel = Channel.fromTransform((_upstream: unknown, scope: Scope.Scope) =>
     Effect.gen(function* () {
-      const self = yield* selfRecord
-      const max = options.maxConcurrency ?? (yield* DefaultMaxConcurrency)
+      const max = options.maxConcurrency ?? (yield* defaultMaxConcurrency)
       const invalid = checkStreamOptions(fn, options, max)
       if (invalid !== undefined) return yield* Effect.fail(invalid)
       const ordered = options.ordered ?? true
-      const onTimeout = options.onTimeout ?? "exit"
       const zip = options.zipInputOnExit === true
-      const timeout = toDuration(options.timeout, defaultTimeout)
 
       // the input, one element at a time, as Elixir's Enumerable.reduce with :suspend
       let nextInput: Effect.Effect<Option.Option<X>, EX, RX>
@@ -777,16 +793,87 @@ export const makeStream = <X, SE, SR, EX, RX>(
           })
         }) as never
       }
+      const runner = yield* makeRunner({ scope, closeInput })
 
-      const running = new Map<kernel.MonitorRef, Entry>()
       const done = new Map<number, Exit.Exit<unknown, unknown>>()
-      let spawned = 0
+      let running = 0
+      let started = 0
       let delivered = 0
       let inputDone = false
-      let closed = false
 
-      const failureOf = (entry: Entry, error: unknown): Exit.Exit<unknown, unknown> =>
-        Exit.fail(zip ? new InputExited({ input: entry.input, error }) : error)
+      type Chunk = readonly [Exit.Exit<unknown, unknown>, ...Array<Exit.Exit<unknown, unknown>>]
+
+      const step = (): Effect.Effect<Chunk, E | EX | Cause.Done, R | RX> => {
+        if (!inputDone && running < max) {
+          return Effect.flatMap(nextInput, (next) => {
+            if (Option.isNone(next)) {
+              inputDone = true
+              return step()
+            }
+            return Effect.flatMap(runner.start(next.value, started), () => {
+              started++
+              running++
+              return step()
+            })
+          })
+        }
+        if (ordered && done.has(delivered)) {
+          const out: Array<Exit.Exit<unknown, unknown>> = []
+          while (done.has(delivered)) {
+            out.push(done.get(delivered)!)
+            done.delete(delivered++)
+          }
+          return Effect.succeed(out as unknown as Chunk)
+        }
+        if (inputDone && running === 0) return Cause.done()
+        return Effect.flatMap(runner.next, handle)
+      }
+
+      const handle = (completion: StreamCompletion): ReturnType<typeof step> => {
+        running--
+        let result = completion.exit
+        if (zip && Exit.isFailure(result)) {
+          result = Exit.mapError(result, (error) => new InputExited({ input: completion.input, error }))
+        }
+        if (ordered) {
+          done.set(completion.position, result)
+          return step()
+        }
+        delivered++
+        return Effect.succeed([result] as const)
+      }
+
+      return Effect.suspend(step)
+    })
+  )
+  return Stream.fromChannel(channel) as never
+}
+
+/**
+ * `Task.asyncStream`'s runner: a task per item, monitored by (and maybe linked to) the caller. Each
+ * task's timeout is a timer owned by the caller that kills the task at the exact time, even while the
+ * consumer is busy elsewhere. Closing the stream (end, failure, or a consumer that stops pulling)
+ * kills the tasks still running, waits until they have exited, and removes their messages from the
+ * caller's mailbox.
+ */
+export const makeStream = <X, SE, SR, EX, RX>(
+  fn: string,
+  input: Iterable<X> | Stream.Stream<X, EX, RX>,
+  spawn: Spawner<X, SE, SR>,
+  options: StreamOptions
+): Stream.Stream<
+  Exit.Exit<unknown, unknown>,
+  SE | EX | TaskTimeout | Errors.BadArgument,
+  SR | RX | Process.Self<unknown>
+> =>
+  asyncStreamWith(fn, input, options, DefaultMaxConcurrency, ({ closeInput, scope }) =>
+    Effect.gen(function* () {
+      const self = yield* selfRecord
+      const onTimeout = options.onTimeout ?? "exit"
+      const zip = options.zipInputOnExit === true
+      const timeout = toDuration(options.timeout, defaultTimeout)
+      const running = new Map<kernel.MonitorRef, Entry>()
+      let closed = false
 
       const onTaskTimeout = (entry: Entry) => {
         if (closed || !running.has(entry.task.ref) || entry.timedOut) return
@@ -797,9 +884,8 @@ export const makeStream = <X, SE, SR, EX, RX>(
         kernel.exitSignal(target, self.pid, ExitReason.killed, "kill")
       }
 
-      const spawnOne = (x: X): Effect.Effect<void, SE | EX, SR> =>
+      const start = (x: X, position: number): Effect.Effect<void, SE, SR> =>
         Effect.flatMap(spawn(self, x), (task) => {
-          const position = spawned++
           const timer = Duration.isFinite(timeout) ? new kernel.TimerRef(self).id : undefined
           const entry: Entry = {
             task,
@@ -817,36 +903,12 @@ export const makeStream = <X, SE, SR, EX, RX>(
 
       const isOurs = (m: unknown) => (m instanceof Reply || m instanceof kernel.DownMessage) && running.has(m.ref)
 
-      type Chunk = readonly [Exit.Exit<unknown, unknown>, ...Array<Exit.Exit<unknown, unknown>>]
-
-      const step = (): Effect.Effect<Chunk, SE | EX | TaskTimeout | Cause.Done, SR | RX> => {
-        if (!inputDone && running.size < max) {
-          return Effect.flatMap(nextInput, (next) => {
-            if (Option.isNone(next)) {
-              inputDone = true
-              return step()
-            }
-            return Effect.flatMap(spawnOne(next.value), step)
-          })
-        }
-        if (ordered && done.has(delivered)) {
-          const out: Array<Exit.Exit<unknown, unknown>> = []
-          while (done.has(delivered)) {
-            out.push(done.get(delivered)!)
-            done.delete(delivered++)
-          }
-          return Effect.succeed(out as unknown as Chunk)
-        }
-        if (inputDone && running.size === 0) return Cause.done()
-        return Effect.flatMap(kernel.receive(self, isOurs, undefined, false), handle)
-      }
-
-      const handle = (m: unknown): ReturnType<typeof step> => {
+      const handle = (m: unknown): Effect.Effect<StreamCompletion, TaskTimeout> => {
         if (m instanceof Reply) {
           const entry = running.get(m.ref)!
           entry.replied = true
           entry.value = m.value
-          return step()
+          return next
         }
         const down = m as kernel.DownMessage
         const entry = running.get(down.ref)!
@@ -857,23 +919,21 @@ export const makeStream = <X, SE, SR, EX, RX>(
           const record = kernel.recordOf(entry.task.pid)
           kernel.flushMessages(self, (x) => x instanceof kernel.ExitMessage && kernel.recordOf(x.from) === record)
         }
-        let result: Exit.Exit<unknown, unknown>
+        let exit: Exit.Exit<unknown, unknown>
         if (entry.replied) {
-          result = Exit.succeed(entry.value)
+          exit = Exit.succeed(entry.value)
         } else if (entry.timedOut) {
           const error = new TaskTimeout({ pid: entry.task.pid as never, timeout: millisOf(timeout) })
           if (onTimeout === "exit") return Effect.fail(error)
-          result = failureOf(entry, error)
+          exit = Exit.fail(error)
         } else {
-          result = failureOf(entry, exitError(entry.task, down.reason))
+          exit = Exit.fail(exitError(entry.task, down.reason))
         }
-        if (ordered) {
-          done.set(entry.position, result)
-          return step()
-        }
-        delivered++
-        return Effect.succeed([result] as const)
+        return Effect.succeed({ position: entry.position, input: entry.input, exit })
       }
+      const next: Effect.Effect<StreamCompletion, TaskTimeout> = Effect.suspend(() =>
+        Effect.flatMap(kernel.receive(self, isOurs, undefined, false), handle)
+      )
 
       yield* Scope.addFinalizer(
         scope,
@@ -902,13 +962,10 @@ export const makeStream = <X, SE, SR, EX, RX>(
             )
           }
           running.clear()
-          done.clear()
           return Effect.forEach(killed, (pid) => kernel.awaitExit(pid), { discard: true })
         })
       )
-
-      return Effect.suspend(step)
+      const runner: StreamRunner<X, SE | TaskTimeout, SR> = { start, next }
+      return runner
     })
   )
-  return Stream.fromChannel(channel) as never
-}
