@@ -33,6 +33,7 @@ import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import * as Process from "../Process.ts"
 import type { Task } from "../Task.ts"
+import type * as TaskModule from "../Task.ts"
 import * as kernel from "./kernel.ts"
 import * as checks from "./validate.ts"
 import { currentNode } from "./node.ts"
@@ -671,13 +672,8 @@ const yieldManyChecked = (
 // asyncStream
 // ---------------------------------------------------------------------------------------------
 
-export interface StreamOptions {
-  readonly maxConcurrency?: number | undefined
-  readonly ordered?: boolean | undefined
-  readonly timeout?: Timeout | undefined
-  readonly onTimeout?: "exit" | "killTask" | undefined
-  readonly zipInputOnExit?: boolean | undefined
-}
+/** The options of `asyncStream`, declared (and documented) in the public module. */
+export type StreamOptions = TaskModule.StreamOptions
 
 /** The default `maxConcurrency`: the number of cores when the platform tells it, else 1. */
 export const DefaultMaxConcurrency = Context.Reference<number>("effect-otp/Task/DefaultMaxConcurrency", {
