@@ -16,6 +16,7 @@ import type * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { Errors, type Request } from "effect-otp"
+import * as Supervisor from "effect-otp/Supervisor"
 import * as os from "node:os"
 import { Worker as NodeWorkerThread } from "node:worker_threads"
 import {
@@ -243,7 +244,7 @@ interface Slot {
   /** Set while broken: completing it asks for another start. */
   retry: Deferred.Deferred<void> | undefined
   /** Start times of the recent restarts, for the restart intensity. */
-  restarts: Array<number>
+  restarts: ReadonlyArray<number>
 }
 
 interface Lease {
@@ -258,7 +259,10 @@ interface Waiter {
   lease: Lease | undefined
 }
 
-/** A slot's thread is restarted at once at most this many times in `restartWindow`, then on demand. */
+/**
+ * A slot's thread is restarted at once at most this many times in `restartWindow` (a supervisor's
+ * intensity window: a restart exactly `restartWindow` old still counts), then on demand.
+ */
 const maxRestarts = 5
 const restartWindow = 5_000
 
@@ -500,9 +504,9 @@ export class Engine {
           return
         }
         const now = yield* Clock.currentTimeMillis
-        slot.restarts = slot.restarts.filter((t) => now - t < restartWindow)
-        slot.restarts.push(now)
-        if (slot.restarts.length > maxRestarts) {
+        const restart = Supervisor.addRestart(slot.restarts, now, maxRestarts, restartWindow)
+        slot.restarts = restart.stamps
+        if (restart.exceeded) {
           // crashing in a loop: rest until a call needs this worker
           slot.status = "broken"
           slot.failure = result.success
