@@ -1,6 +1,6 @@
 /**
- * What GenServer and GenStatem share: the typed call machinery (envelopes, `From`, the per-call
- * Deferred, `call` with `NoProc` / `ServerExited` / `CallTimeout` / `MailboxFull`), casts, the
+ * What GenServer and GenStatem share: the typed call machinery (envelopes, `From` and the call in
+ * flight, `call` with `NoProc` / `ServerExited` / `CallTimeout` / `MailboxFull`), casts, the
  * init-acknowledged start with name registration, server references, `stop`, `getState` and
  * child specs. Both behaviours speak the same protocol, so a `GenServer.call` reaches a GenStatem
  * and the other way round, as OTP's `gen:call`.
@@ -428,8 +428,8 @@ const callDropped = (record: kernel.ProcessRecord) =>
 const timeoutError = (record: kernel.ProcessRecord, timeout: Duration.Input) =>
   new CallTimeout({ pid: record.pid, timeout: Duration.toMillis(Duration.fromInputUnsafe(timeout)) })
 
-/** Waits for a reply with the call's timeout (default 5 s). */
-export const awaitReply = (
+/** Waits for the answer to a system request with the call's timeout (default 5 s). */
+const awaitReply = (
   deferred: Deferred.Deferred<unknown, unknown>,
   record: kernel.ProcessRecord,
   options: CallOptions | undefined
