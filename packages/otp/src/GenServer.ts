@@ -1098,6 +1098,12 @@ export type CallOptionsError<O> = server.CallOptionsError<O>
  * the request (`"dropNewest"`, `"dropOldest"`); `BadArgument` for an invalid `timeout` (negative,
  * NaN, not a duration), before anything is sent.
  *
+ * **Details**: `GenStatem.call` is this function: a GenStatem serves the same calls, and may reply
+ * from a later state (a machine that crashes on a request its protocol does not declare fails the
+ * call with `ServerExited` at once). The same holds for `cast`, `stopServer`, `replyTo`, `fromPid`,
+ * `whereis`, `isCallError` and `ignore`, and for the types `Server`, `From`, `CallOptions`,
+ * `CallError`, `StartOptions` and `StartError`.
+ *
  * @since 0.1.0
  * @category client
  */

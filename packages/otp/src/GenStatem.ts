@@ -239,18 +239,54 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Option } from "effect"
+import type { Duration, Effect } from "effect"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
+import {
+  type CallError,
+  type CallOptions,
+  type From,
+  call,
+  cast,
+  fromPid,
+  ignore,
+  isCallError,
+  replyTo,
+  type Server,
+  type ServerPid,
+  type StartError,
+  type StartOptions,
+  stopServer,
+  whereis
+} from "./GenServer.ts"
 import * as internal from "./internal/genStatem.ts"
 import type * as Name from "./internal/name.ts"
 import * as server from "./internal/server.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
-import type * as Pid from "./Pid.ts"
 import type * as Process from "./Process.ts"
 import type * as Request from "./Request.ts"
+
+// The client API is GenServer's, declared there once: a GenStatem speaks the same protocol, so each
+// function works on both (as OTP's `gen:call`, `gen:stop`).
+export {
+  type CallError,
+  type CallOptions,
+  type From,
+  call,
+  cast,
+  fromPid,
+  ignore,
+  isCallError,
+  replyTo,
+  type Server,
+  type ServerPid,
+  type StartError,
+  type StartOptions,
+  stopServer,
+  whereis
+}
 
 // ---------------------------------------------------------------------------------------------
 // Types of a machine
@@ -320,15 +356,6 @@ export type TimeoutOf<T extends Types> = T extends { readonly timeout: infer C }
 // ---------------------------------------------------------------------------------------------
 // Events
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Who is waiting for a call's reply: answer with the {@link reply} action, now or from a later
- * state, or with {@link replyTo}. The same type as `GenServer.From`.
- *
- * @since 0.1.0
- * @category models
- */
-export type From<A, E> = server.From<A, E>
 
 /**
  * A call (OTP's `{call, From}` event): answer it with `reply(event.from, value)`.
@@ -868,30 +895,6 @@ export const ok = <const S, D, A = never>(state: S, data: D, actions?: ReadonlyA
 })
 
 /**
- * `init` answers OTP's `ignore`: fail `init` with it (`return yield* GenStatem.ignore`), and the
- * start fails with `Ignored` once the process has exited (`Normal`, with no crash report), its name
- * free. A supervisor records the child as not running and does not count it as a failed start.
- * The same effect as `GenServer.ignore`: an effect that fails with `Ignored`, so `Ignored` is in the
- * start's error type exactly when `init` can ignore.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { GenStatem } from "effect-otp"
- *
- * export const Optional = GenStatem.behaviour<{ state: "on"; data: null }>()({
- *   callbackMode: "stateFunctions",
- *   init: (enabled: boolean) => (enabled ? Effect.succeed(GenStatem.ok("on", null)) : GenStatem.ignore),
- *   states: { on: () => Effect.succeed(GenStatem.keepStateAndData()) }
- * })
- * ```
- *
- * @since 0.2.0
- * @category results
- */
-export const ignore: Effect.Effect<never, Errors.Ignored> = server.ignore
-
-/**
  * Goes to `state` with `data`, then carries out `actions`.
  *
  * @since 0.1.0
@@ -1169,24 +1172,6 @@ export const behaviour =
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A reference to a GenStatem that serves the requests `Req` and the casts `Cast`: a pid, or a
- * registered name looked up at each use. The same type as `GenServer.Server`, so `GenServer.call`
- * works on a GenStatem too (as OTP's `gen:call`).
- *
- * @since 0.1.0
- * @category models
- */
-export type Server<Req extends Request.Any, Cast = never> = server.Server<Req, Cast>
-
-/**
- * The pid of a machine: it accepts any message (those that are not calls or casts are `Info` events).
- *
- * @since 0.1.0
- * @category models
- */
-export type ServerPid = server.ServerPid
-
-/**
  * The requests of a behaviour.
  *
  * @since 0.1.0
@@ -1203,15 +1188,6 @@ export type RequestsOf<B> = B extends Behaviour<any, any, infer Req, any, any> ?
 export type CastsOf<B> = B extends Behaviour<any, infer T, any, any, any> ? CastOf<T> : never
 
 /**
- * A typed reference to the machine of `pid`.
- *
- * @since 0.1.0
- * @category references
- */
-export const fromPid: <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>) => Server<Req, Cast> =
-  server.fromPid
-
-/**
  * A typed reference to the machine registered as `name` (a local name, or `Registry.via(...)`);
  * looked up at every call, so it follows a machine that a supervisor restarts under the same name.
  *
@@ -1223,35 +1199,9 @@ export const named = <Args, T extends Types, Req extends Request.Any, InitE, R>(
   name: Name.Name
 ): Effect.Effect<Server<Req, CastOf<T>>, never, Node> => server.named(name)
 
-/**
- * The pid of a machine reference now.
- *
- * @since 0.1.0
- * @category references
- */
-export const whereis: <Req extends Request.Any, Cast>(
-  server: Server<Req, Cast>
-) => Effect.Effect<Option.Option<ServerPid>> = server.whereis
-
 // ---------------------------------------------------------------------------------------------
 // Start
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Start options: `name`, `timeout` (for init), `mailbox`, `trapExit`; the same as GenServer's.
- *
- * @since 0.1.0
- * @category models
- */
-export type StartOptions = server.StartOptions
-
-/**
- * What a start can fail with, besides the errors `init` fails with.
- *
- * @since 0.1.0
- * @category errors
- */
-export type StartError = server.StartError
 
 /**
  * Starts a machine (not linked to the caller) and waits until its `init` has finished.
@@ -1316,119 +1266,6 @@ export const startMonitor = <Args, T extends Types, Req extends Request.Any, Ini
 // ---------------------------------------------------------------------------------------------
 // Client API
 // ---------------------------------------------------------------------------------------------
-
-/**
- * What a call can fail with, besides the errors its request declares.
- *
- * @since 0.1.0
- * @category errors
- */
-export type CallError = server.CallError
-
-/**
- * Tells the errors of the call machinery (`CallError`) from the errors a request declares; the
- * same function as `GenServer.isCallError`.
- *
- * @since 0.2.0
- * @category errors
- */
-export const isCallError: (u: unknown) => u is CallError = server.isCallError
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type CallOptions = server.CallOptions
-
-/**
- * Sends a request and waits for the reply, which the machine may send from a later state.
- *
- * **Errors**: the errors the request declares; `NoProc` if the machine is not alive; `CallingSelf`
- * at once if the caller is the machine itself; `ServerExited` if it exits before replying (also at
- * once when the machine crashes on a request its protocol does not declare); `CallTimeout` after
- * the timeout (default 5 s, counted from the call, including any wait behind a full `"suspend"`
- * mailbox); `MailboxFull` if its bounded mailbox refuses the request; `CallDropped` at once if its
- * mailbox's drop policy drops the request; `BadArgument` for an invalid `timeout`, before anything
- * is sent. The same as `GenServer.call`, whose errors are exported there.
- *
- * @example
- * ```ts
- * import { Effect, Schema } from "effect"
- * import { GenStatem, Node, Request } from "effect-otp"
- *
- * class Enter extends Request.Class<Enter>()("Enter", { success: Schema.String, failure: Schema.Literal("closed") }) {}
- *
- * const Shop = GenStatem.behaviour<{ state: "open" | "closed"; data: number }>()({
- *   callbackMode: "handleEvent",
- *   protocol: [Enter],
- *   init: () => Effect.succeed(GenStatem.ok("open", 0)),
- *   handleEvent: (event, state, n) =>
- *     Effect.succeed(
- *       !GenStatem.isCall(event, Enter)
- *         ? GenStatem.keepStateAndData()
- *         : state === "closed"
- *           ? GenStatem.keepStateAndData([GenStatem.replyError(event.from, "closed")])
- *           : GenStatem.keepState(n + 1, [GenStatem.reply(event.from, `customer ${n + 1}`)])
- *     )
- * })
- *
- * const program = Effect.gen(function*() {
- *   const shop = yield* GenStatem.start(Shop, undefined)
- *   return yield* GenStatem.call(shop, new Enter(), { timeout: "1 second" }) // Effect<string, "closed" | CallError>
- * })
- *
- * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
- * ```
- *
- * @since 0.1.0
- * @category client
- */
-export const call: <Req extends Request.Any, Cast, const Q extends Req, const O extends CallOptions = {}>(
-  server: Server<Req, Cast>,
-  request: Q,
-  options?: O
-) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | server.CallOptionsError<O>> =
-  server.call as never
-
-/**
- * Sends a cast: fire and forget. Never fails for a dead machine (as OTP), except on a bounded
- * mailbox with the `"fail"` policy.
- *
- * @since 0.1.0
- * @category client
- */
-export const cast: <Req extends Request.Any, Cast>(
-  server: Server<Req, Cast>,
-  message: NoInfer<Cast>
-) => Effect.Effect<void, Errors.MailboxFull> = server.cast
-
-/**
- * Replies to a call outside a transition (OTP's `gen_statem:reply/2`). Returns `false` when the
- * caller had already given up or was answered.
- *
- * @since 0.1.0
- * @category client
- */
-export const replyTo: <A, E>(from: From<A, E>, value: A) => Effect.Effect<boolean> = server.replyTo
-
-/**
- * Stops a machine: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
- * until it has exited. Fails with `NoProc` if it is not alive, `CallingSelf` at once when the
- * machine stops itself this way (return `stop(...)` from the callback instead), `CallTimeout` after
- * `timeout`, and `ServerExited` carrying the reason it exited with when that is not `reason` (its
- * `terminate` crashed, or it died first), as OTP's `gen_statem:stop` exits with it.
- *
- * @since 0.1.0
- * @category client
- */
-export const stopServer: <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
-  server: Server<Req, Cast>,
-  reason?: ExitReason.ExitReason,
-  options?: O
-) => Effect.Effect<
-  void,
-  Errors.NoProc | server.CallTimeout | server.CallingSelf | server.ServerExited | server.CallOptionsError<O>
-> = server.stopServer as never
 
 /**
  * The machine's state and data now (OTP's `sys:get_state/1`), through the system lane.
