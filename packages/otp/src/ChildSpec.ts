@@ -165,12 +165,36 @@ export const normalize = (spec: Any): Normalized | InvalidChildSpec => {
 }
 
 /**
- * Validates a list of specs: each one, and that ids are unique.
+ * Checks a valid spec against its supervisor's `autoShutdown` (OTP's check of `significant` against
+ * `auto_shutdown` in `supervisor:check_childspecs/2`): a significant child needs a supervisor whose
+ * `autoShutdown` is not `"never"`. Returns the error naming the field `significant`, or `undefined`.
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const checkSignificant = (
+  spec: Normalized,
+  autoShutdown: "never" | "anySignificant" | "allSignificant"
+): InvalidChildSpec | undefined =>
+  spec.significant && autoShutdown === "never"
+    ? new InvalidChildSpec({
+        id: spec.id,
+        field: "significant",
+        reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
+      })
+    : undefined
+
+/**
+ * Validates a list of specs: each one, that ids are unique, then, when the supervisor's
+ * `autoShutdown` is given, each one against it (see {@link checkSignificant}).
  *
  * @since 0.1.0
  * @category validation
  */
-export const normalizeAll = (specs: ReadonlyArray<Any>): ReadonlyArray<Normalized> | InvalidChildSpec => {
+export const normalizeAll = (
+  specs: ReadonlyArray<Any>,
+  autoShutdown?: "never" | "anySignificant" | "allSignificant"
+): ReadonlyArray<Normalized> | InvalidChildSpec => {
   const seen = new Set<string>()
   const out: Array<Normalized> = []
   for (const spec of specs) {
@@ -181,6 +205,12 @@ export const normalizeAll = (specs: ReadonlyArray<Any>): ReadonlyArray<Normalize
     }
     seen.add(normalized.id)
     out.push(normalized)
+  }
+  if (autoShutdown !== undefined) {
+    for (const spec of out) {
+      const invalid = checkSignificant(spec, autoShutdown)
+      if (invalid !== undefined) return invalid
+    }
   }
   return out
 }

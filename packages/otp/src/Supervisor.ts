@@ -831,26 +831,15 @@ const infosOf = (state: State): Array<ChildInfo> => {
   return out
 }
 
-const significantNeedsAutoShutdown = (id: string) =>
-  new ChildSpec.InvalidChildSpec({
-    id,
-    field: "significant",
-    reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
-  })
-
 const supervisorBehaviour = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren],
   init: (options: Options) =>
     Effect.gen(function* () {
       const self = yield* kernel.currentSelf
       kernel.setTrapExit(self, true)
-      const specs = ChildSpec.normalizeAll(options.children)
-      if (specs instanceof ChildSpec.InvalidChildSpec) return yield* Effect.fail(specs)
       const autoShutdown = options.autoShutdown ?? "never"
-      if (autoShutdown === "never") {
-        const significant = specs.find((s) => s.significant)
-        if (significant !== undefined) return yield* Effect.fail(significantNeedsAutoShutdown(significant.id))
-      }
+      const specs = ChildSpec.normalizeAll(options.children, autoShutdown)
+      if (specs instanceof ChildSpec.InvalidChildSpec) return yield* Effect.fail(specs)
       const step = yield* makeIntensityStep(options.intensity ?? defaultIntensity)
       const state: State = {
         self,
@@ -878,9 +867,8 @@ const supervisorBehaviour = GenServer.behaviour({
         if (state.children.some((c) => c.spec.id === spec.id)) {
           return Effect.succeed(GenServer.replyError(new AlreadyPresent({ id: spec.id }), state))
         }
-        if (spec.significant && state.autoShutdown === "never") {
-          return Effect.succeed(GenServer.replyError(significantNeedsAutoShutdown(spec.id), state))
-        }
+        const insignificant = ChildSpec.checkSignificant(spec, state.autoShutdown)
+        if (insignificant !== undefined) return Effect.succeed(GenServer.replyError(insignificant, state))
         const child: Child = { spec, pid: undefined }
         return startChildrenThen(state, [child], (failure): CallOut => {
           if (failure !== undefined) {
