@@ -73,8 +73,8 @@
  *   once with {@link CallingSelf}; so do {@link stopServer} and {@link getState} of itself.
  * - A server that exits during the call fails it with `ServerExited` carrying the exit reason; a
  *   request the server has no handler for crashes it, and the caller gets that crash at once.
- * - A call that times out fails with `CallTimeout`; the late reply is dropped: replies go to a
- *   per-call `Deferred`, never to the caller's mailbox. The timeout covers the call's whole life,
+ * - A call that times out fails with `CallTimeout`; the late reply is dropped: a reply goes to
+ *   the call itself, never to the caller's mailbox. The timeout covers the call's whole life,
  *   including a wait behind a full `"suspend"` mailbox; a request still waiting to get in when
  *   the call ends is taken back, so the server never handles it.
  * - On a bounded mailbox: `MailboxFull` at once under `"fail"`; {@link CallDropped} at once when
@@ -159,12 +159,13 @@
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Exit, Option, Schema } from "effect"
+import { type Deferred, Effect, Option } from "effect"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
-import * as ExitReason from "./ExitReason.ts"
-import * as kernel from "./internal/kernel.ts"
+import type * as ExitReason from "./ExitReason.ts"
+import type * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
+import * as internal from "./internal/genServer.ts"
 import * as server from "./internal/server.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
@@ -373,7 +374,7 @@ export type StartError = server.StartError
 // ---------------------------------------------------------------------------------------------
 
 /** @internal */
-export const NoContinue: unique symbol = Symbol.for("effect-otp/GenServer/NoContinue") as never
+export const NoContinue: typeof internal.NoContinue = internal.NoContinue
 
 /**
  * `init` succeeded.
@@ -794,195 +795,6 @@ export type CastsOf<B> =
   B extends Behaviour<never, infer _S, infer _Req, infer Cast, infer _Info, infer _E, infer _R, infer _C> ? Cast : never
 
 // ---------------------------------------------------------------------------------------------
-// The server loop
-// ---------------------------------------------------------------------------------------------
-
-type AnyEffect = Effect.Effect<any, any, any>
-
-/**
- * `Effect.flatMap(effect, f)` for a handler's result: `f` is applied at once when the handler
- * answered with a completed success (an `Exit`, as `Effect.succeed(...)` is), without a continuation
- * frame per message.
- */
-const thenNow = <A>(effect: Effect.Effect<A, any, any>, f: (a: A) => AnyEffect): AnyEffect =>
-  Exit.isExit(effect) && Exit.isSuccess(effect) ? f(effect.value as A) : Effect.flatMap(effect, f)
-
-/** Whether `error` is one of the errors the request's class declares (its `failure` Schema). */
-const declares = (request: Request.Any, error: unknown): boolean => {
-  const requestClass = (request as { readonly constructor?: unknown }).constructor as
-    | { readonly failure?: unknown }
-    | undefined
-  const failure = requestClass?.failure
-  if (!Schema.isSchema(failure)) return false
-  let is = declaredGuards.get(requestClass!)
-  if (is === undefined) {
-    is = Schema.is(failure as Schema.Top) as (u: unknown) => boolean
-    declaredGuards.set(requestClass!, is)
-  }
-  return is(error)
-}
-
-const declaredGuards = new WeakMap<object, (u: unknown) => boolean>()
-
-class ServerLoop {
-  state: any
-  stopping = false
-  /** The call being handled: a handler runs to its end before the next message is taken. */
-  call: server.CallEnvelope | undefined = undefined
-  /** What follows a call handler that did not answer at once: made once, not per call. */
-  readonly afterHandler = {
-    onSuccess: (result: CallResult<any, any, any, any>): AnyEffect => this.afterCall(result, this.call!.from),
-    onFailure: (cause: Cause.Cause<unknown>): AnyEffect => this.callFailed(cause)
-  }
-  readonly behaviour: Behaviour<any, any, any, any, any, any, any, any>
-  readonly record: kernel.ProcessRecord
-  readonly parent: kernel.ProcessRecord | undefined
-  readonly next: AnyEffect
-  /** `after`, bound once for `thenNow` */
-  readonly afterResult = (result: NoReplyResult<any, any>): AnyEffect => this.after(result)
-
-  constructor(
-    behaviour: Behaviour<any, any, any, any, any, any, any, any>,
-    record: kernel.ProcessRecord,
-    parent: kernel.ProcessRecord | undefined
-  ) {
-    this.behaviour = behaviour
-    this.record = record
-    this.parent = parent
-    this.next = kernel.receiveAnyThen((message) => this.dispatch(message))
-  }
-
-  dispatch(message: unknown): AnyEffect {
-    if (message instanceof server.CallEnvelope) {
-      const handler = this.behaviour.handleCall?.[message.request._tag] as
-        | ((request: unknown, state: unknown, from: unknown) => AnyEffect)
-        | undefined
-      if (handler === undefined) {
-        return Effect.die(new Error(`GenServer: no handleCall for request "${message.request._tag}"`))
-      }
-      const effect = handler(message.request, this.state, message.from)
-      if (Exit.isExit(effect) && Exit.isSuccess(effect)) {
-        return this.afterCall(effect.value as CallResult<any, any, any, any>, message.from)
-      }
-      this.call = message
-      return Effect.matchCauseEffect(effect, this.afterHandler)
-    }
-    if (message instanceof server.CastEnvelope) {
-      const handler = this.behaviour.handleCast
-      if (handler === undefined) return Effect.die(new Error("GenServer: cast to a server without handleCast"))
-      return thenNow(handler(message.message, this.state), this.afterResult)
-    }
-    if (
-      message instanceof kernel.ExitMessage &&
-      this.parent !== undefined &&
-      kernel.recordOf(message.from) === this.parent
-    ) {
-      // OTP: an exit signal from the parent, trapped, stops the server with that reason after terminate
-      return this.stopWith(message.reason)
-    }
-    const handler = this.behaviour.handleInfo
-    if (handler === undefined) {
-      return Effect.logWarning(`GenServer ${this.record.pid} received an unexpected message`, message)
-    }
-    return thenNow(handler(message, this.state), this.afterResult)
-  }
-
-  afterCall(result: CallResult<any, any, any, any>, from: From<unknown, unknown>): AnyEffect {
-    switch (result._tag) {
-      case "Reply": {
-        server.replyUnsafe(from, result.value)
-        return this.carryOn(result.state, result.continue)
-      }
-      case "ReplyError": {
-        server.replyErrorUnsafe(from, result.error)
-        return this.carryOn(result.state, result.continue)
-      }
-      case "NoReply":
-        return this.carryOn(result.state, result.continue)
-      case "Stop": {
-        this.state = result.state
-        if (Option.isSome(result.reply)) server.replyUnsafe(from, result.reply.value)
-        return this.stopWith(result.reason)
-      }
-    }
-  }
-
-  /**
-   * A call handler failed: with one of the errors its request declares, the caller gets it and the
-   * server carries on with its state; any other failure is the server's crash.
-   */
-  callFailed(cause: Cause.Cause<unknown>): AnyEffect {
-    const call = this.call!
-    const reason = cause.reasons.length === 1 ? cause.reasons[0] : undefined
-    if (reason !== undefined && Cause.isFailReason(reason) && declares(call.request, reason.error)) {
-      server.replyErrorUnsafe(call.from, reason.error)
-      return Effect.void
-    }
-    return Effect.failCause(cause)
-  }
-
-  after(result: NoReplyResult<any, any>): AnyEffect {
-    if (result._tag === "Stop") {
-      this.state = result.state
-      return this.stopWith(result.reason)
-    }
-    return this.carryOn(result.state, result.continue)
-  }
-
-  carryOn(state: unknown, cont: unknown): AnyEffect {
-    this.state = state
-    if (cont === NoContinue) return Effect.void
-    const handler = this.behaviour.handleContinue
-    if (handler === undefined) return Effect.die(new Error("GenServer: continue without handleContinue"))
-    return thenNow(handler(cont, state), this.afterResult)
-  }
-
-  /** Runs terminate, then ends the process with `reason`. */
-  stopWith(reason: ExitReason.ExitReason): AnyEffect {
-    this.stopping = true
-    return server.stopAfter(this.record, this.runTerminate(reason), reason)
-  }
-
-  runTerminate(reason: ExitReason.ExitReason): Effect.Effect<void> {
-    const terminate = this.behaviour.terminate
-    return server.runTerminate(this.record, terminate === undefined ? undefined : terminate(reason, this.state))
-  }
-
-  system(message: unknown): AnyEffect {
-    if (message instanceof server.GetState) {
-      Deferred.doneUnsafe(message.deferred, Exit.succeed(this.state))
-      return Effect.void
-    }
-    if (message instanceof server.StopRequest) return this.stopWith(message.reason)
-    return Effect.void
-  }
-}
-
-/** The body of a server process: init, ack, then the loop. */
-const serverBody = (
-  behaviour: Behaviour<any, any, any, any, any, any, any, any>,
-  args: unknown,
-  ack: Deferred.Deferred<void, unknown>,
-  name: Name.Name | undefined,
-  parent: kernel.ProcessRecord | undefined
-): Effect.Effect<void, unknown, any> =>
-  server.serverBody(name, ack, parent, (record) => {
-    const loop = new ServerLoop(behaviour, record, parent)
-    return {
-      system: (message) => loop.system(message) as Effect.Effect<void>,
-      init: Effect.map(behaviour.init(args), (result: Ok<any, any>) => {
-        loop.state = result.state
-        return Effect.andThen(
-          loop.carryOn(result.state, result.continue),
-          Effect.forever(loop.next, { disableYield: true })
-        )
-      }),
-      // a crash in a callback runs terminate with the crash as reason, then the process exits with it
-      onCrash: (cause) => (loop.stopping ? Effect.void : loop.runTerminate(ExitReason.fromCause(cause)))
-    }
-  })
-
-// ---------------------------------------------------------------------------------------------
 // Start
 // ---------------------------------------------------------------------------------------------
 
@@ -1000,7 +812,7 @@ export type StartOptions = server.StartOptions
 const bodyOf =
   (behaviour: Behaviour<any, any, any, any, any, any, any, any>, args: unknown, options: StartOptions | undefined) =>
   (ack: Deferred.Deferred<void, unknown>, parent: kernel.ProcessRecord | undefined) =>
-    serverBody(behaviour, args, ack, options?.name, parent)
+    internal.serverBody(behaviour, args, ack, options?.name, parent)
 
 /**
  * Starts a server (not linked to the caller) and waits until its `init` has finished.
