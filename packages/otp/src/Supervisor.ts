@@ -160,20 +160,18 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Duration, Effect, Fiber, Layer, Option, Schedule, Schema, type Scope } from "effect"
-import * as ChildSpec from "./ChildSpec.ts"
+import { type Duration, Effect, Layer, type Option, type Schedule, type Scope } from "effect"
+import type * as ChildSpec from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
-import * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
-import { shutdownChild } from "./internal/shutdown.ts"
+import * as internal from "./internal/supervisor.ts"
 import * as supervision from "./internal/supervision.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
-import * as Pid from "./Pid.ts"
+import type * as Pid from "./Pid.ts"
 import type * as Process from "./Process.ts"
-import * as Request from "./Request.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors and reasons
@@ -185,16 +183,13 @@ import * as Request from "./Request.ts"
  * @since 0.1.0
  * @category errors
  */
-export class MaxRestartIntensity extends Schema.TaggedError<MaxRestartIntensity>()("MaxRestartIntensity", {
-  /** The child whose restart was refused. */
-  id: Schema.String,
-  /** The reason that child exited with. */
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    return `reached max restart intensity restarting "${this.id}" after: ${String(this.reason)}`
-  }
-}
+export const MaxRestartIntensity: typeof supervision.MaxRestartIntensity = supervision.MaxRestartIntensity
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type MaxRestartIntensity = supervision.MaxRestartIntensity
 
 /**
  * A child failed to start.
@@ -202,14 +197,13 @@ export class MaxRestartIntensity extends Schema.TaggedError<MaxRestartIntensity>
  * @since 0.1.0
  * @category errors
  */
-export class ChildStartFailed extends Schema.TaggedError<ChildStartFailed>()("ChildStartFailed", {
-  id: Schema.String,
-  error: Schema.Any
-}) {
-  override get message(): string {
-    return `child "${this.id}" failed to start: ${String(this.error)}`
-  }
-}
+export const ChildStartFailed: typeof supervision.ChildStartFailed = supervision.ChildStartFailed
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ChildStartFailed = supervision.ChildStartFailed
 
 /**
  * No child has this id.
@@ -217,13 +211,13 @@ export class ChildStartFailed extends Schema.TaggedError<ChildStartFailed>()("Ch
  * @since 0.1.0
  * @category errors
  */
-export class ChildNotFound extends Schema.TaggedError<ChildNotFound>()("ChildNotFound", {
-  id: Schema.String
-}) {
-  override get message(): string {
-    return `no child "${this.id}"`
-  }
-}
+export const ChildNotFound: typeof internal.ChildNotFound = internal.ChildNotFound
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ChildNotFound = internal.ChildNotFound
 
 /**
  * The child is running (`restartChild`, `deleteChild` need a stopped child).
@@ -231,13 +225,13 @@ export class ChildNotFound extends Schema.TaggedError<ChildNotFound>()("ChildNot
  * @since 0.1.0
  * @category errors
  */
-export class ChildRunning extends Schema.TaggedError<ChildRunning>()("ChildRunning", {
-  id: Schema.String
-}) {
-  override get message(): string {
-    return `child "${this.id}" is running`
-  }
-}
+export const ChildRunning: typeof internal.ChildRunning = internal.ChildRunning
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ChildRunning = internal.ChildRunning
 
 /**
  * A child with this id exists already (`startChild`).
@@ -245,13 +239,13 @@ export class ChildRunning extends Schema.TaggedError<ChildRunning>()("ChildRunni
  * @since 0.1.0
  * @category errors
  */
-export class AlreadyPresent extends Schema.TaggedError<AlreadyPresent>()("AlreadyPresent", {
-  id: Schema.String
-}) {
-  override get message(): string {
-    return `a child "${this.id}" exists already`
-  }
-}
+export const AlreadyPresent: typeof internal.AlreadyPresent = internal.AlreadyPresent
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type AlreadyPresent = internal.AlreadyPresent
 
 export { InvalidChildSpec } from "./ChildSpec.ts"
 
@@ -266,77 +260,13 @@ export { InvalidChildSpec } from "./ChildSpec.ts"
  * @since 0.2.0
  * @category errors
  */
-export class InvalidIntensity extends Schema.TaggedError<InvalidIntensity>()("InvalidIntensity", {
-  field: Schema.Literals(["maxRestarts", "within"]),
-  value: Schema.Any,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `invalid restart intensity: ${this.field}: ${this.reason}, got ${String(this.value)}`
-  }
-}
+export const InvalidIntensity: typeof supervision.InvalidIntensity = supervision.InvalidIntensity
 
 /**
- * Validates an intensity's arguments (OTP's `supervisor_data` checks of `intensity` and `period`):
- * `maxRestarts` is an integer ≥ 0, `within` a duration > 0. Returns the window in milliseconds, or
- * the error.
+ * @since 0.2.0
+ * @category errors
  */
-const validateIntensity = (maxRestarts: number, within: Duration.Input): number | InvalidIntensity => {
-  if (typeof maxRestarts !== "number" || !Number.isInteger(maxRestarts) || maxRestarts < 0) {
-    return new InvalidIntensity({ field: "maxRestarts", value: maxRestarts, reason: "must be an integer >= 0" })
-  }
-  const duration = Duration.fromInput(within)
-  const windowMs = duration._tag === "Some" ? Duration.toMillis(duration.value) : Number.NaN
-  if (!(windowMs > 0)) {
-    return new InvalidIntensity({ field: "within", value: within, reason: "must be a duration > 0" })
-  }
-  return windowMs
-}
-
-/**
- * Where a supervisor's start collects the first invalid intensity found while it builds its
- * intensity schedule (which may be composed of several): unset outside a supervisor's start.
- */
-const IntensityCheck = Context.Reference<{ error: InvalidIntensity | undefined } | undefined>(
-  "effect-otp/Supervisor/IntensityCheck",
-  { defaultValue: () => undefined }
-)
-
-/**
- * The restart times of an intensity window, oldest first, from `head` on; the one implementation
- * behind {@link addRestart} and {@link intensity}.
- */
-interface RestartWindow {
-  stamps: Array<number>
-  head: number
-}
-
-/**
- * Adds a restart at `now` (OTP's `add_restart`): drops the restarts more than `windowMs` older than
- * `now` (one exactly `windowMs` old is still inside), adds `now`, and returns how many are inside.
- */
-const pushRestart = (window: RestartWindow, now: number, windowMs: number): number => {
-  let stamps = window.stamps
-  let head = window.head
-  if (stamps.length > head && now < stamps[stamps.length - 1]!) {
-    // the clock went back (a test clock): keep the window's restarts in time order
-    stamps = stamps.slice(head).filter((t) => now - t <= windowMs)
-    head = 0
-    let i = stamps.length
-    while (i > 0 && stamps[i - 1]! > now) i--
-    stamps.splice(i, 0, now)
-  } else {
-    while (head < stamps.length && now - stamps[head]! > windowMs) head++
-    if (head > 64 && head * 2 > stamps.length) {
-      stamps = stamps.slice(head)
-      head = 0
-    }
-    stamps.push(now)
-  }
-  window.stamps = stamps
-  window.head = head
-  return stamps.length - head
-}
+export type InvalidIntensity = supervision.InvalidIntensity
 
 /**
  * One step of OTP's restart intensity (`supervisor.erl`'s `add_restart`), as a pure function: the
@@ -347,16 +277,12 @@ const pushRestart = (window: RestartWindow, now: number, windowMs: number): numb
  * @since 0.1.0
  * @category intensity
  */
-export const addRestart = (
+export const addRestart: (
   stamps: ReadonlyArray<number>,
   now: number,
   maxRestarts: number,
   windowMs: number
-): { readonly stamps: ReadonlyArray<number>; readonly exceeded: boolean } => {
-  const window: RestartWindow = { stamps: [...stamps], head: 0 }
-  const count = pushRestart(window, now, windowMs)
-  return { stamps: window.stamps.slice(window.head), exceeded: count > maxRestarts }
-}
+) => { readonly stamps: ReadonlyArray<number>; readonly exceeded: boolean } = supervision.addRestart
 
 /**
  * "At most `maxRestarts` restarts within `within`" as a Schedule: a sliding window on `Clock`, as
@@ -371,44 +297,8 @@ export const addRestart = (
  * @since 0.1.0
  * @category intensity
  */
-export const intensity = (maxRestarts: number, within: Duration.Input): Schedule.Schedule<number, unknown> => {
-  const windowMs = validateIntensity(maxRestarts, within)
-  if (windowMs instanceof InvalidIntensity) {
-    return Schedule.fromStep(
-      Effect.flatMap(Effect.service(IntensityCheck), (check) => {
-        if (check === undefined) return Effect.die(windowMs)
-        check.error ??= windowMs
-        return Effect.succeed((_now: number, _input: unknown) => Cause.done(0))
-      })
-    )
-  }
-  return Schedule.fromStep(
-    Effect.sync(() => {
-      const window: RestartWindow = { stamps: [], head: 0 }
-      return (now: number, _input: unknown) => {
-        const count = pushRestart(window, now, windowMs)
-        if (count > maxRestarts) return Cause.done(count)
-        return Effect.succeed([count, Duration.zero] as [number, Duration.Duration])
-      }
-    })
-  )
-}
-
-/**
- * Builds the step function of a supervisor's intensity schedule, failing with the first
- * {@link InvalidIntensity} among the intensities it is made of. Shared by both supervisors' starts.
- *
- * @internal
- */
-export const makeIntensityStep = (
-  schedule: Schedule.Schedule<unknown, unknown>
-): Effect.Effect<supervision.Step, InvalidIntensity> =>
-  Effect.suspend(() => {
-    const check: { error: InvalidIntensity | undefined } = { error: undefined }
-    return Effect.flatMap(Effect.provideService(supervision.makeStep(schedule), IntensityCheck, check), (step) =>
-      check.error === undefined ? Effect.succeed(step) : Effect.fail(check.error)
-    )
-  })
+export const intensity: (maxRestarts: number, within: Duration.Input) => Schedule.Schedule<number, unknown> =
+  supervision.intensity
 
 /**
  * The default intensity: 3 restarts in 5 seconds (Elixir's default; OTP's is 1 in 5).
@@ -416,7 +306,7 @@ export const makeIntensityStep = (
  * @since 0.1.0
  * @category intensity
  */
-export const defaultIntensity: Schedule.Schedule<number, unknown> = intensity(3, "5 seconds")
+export const defaultIntensity: Schedule.Schedule<number, unknown> = supervision.defaultIntensity
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -508,452 +398,13 @@ export interface Counts {
   readonly workers: number
 }
 
-class StartChild extends Request.Class<StartChild>()("StartChild", {
-  fields: { spec: Schema.Any },
-  success: Schema.Any,
-  failure: Schema.Any
-}) {}
-class TerminateChild extends Request.Class<TerminateChild>()("TerminateChild", {
-  fields: { id: Schema.String },
-  failure: Schema.Any
-}) {}
-class RestartChild extends Request.Class<RestartChild>()("RestartChild", {
-  fields: { id: Schema.String },
-  success: Schema.Any,
-  failure: Schema.Any
-}) {}
-class DeleteChild extends Request.Class<DeleteChild>()("DeleteChild", {
-  fields: { id: Schema.String },
-  failure: Schema.Any
-}) {}
-class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", { success: Schema.Any }) {}
-class CountChildren extends Request.Class<CountChildren>()("CountChildren", { success: Schema.Any }) {}
-
-// A request without fields is the same value at every call: made once, as constructing a Schema
-// class (which validates) costs about as much as the rest of the request's way to the server.
-const whichChildrenRequest = new WhichChildren()
-const countChildrenRequest = new CountChildren()
-
-type CallOut = Effect.Effect<GenServer.CallResult<any, any, State>>
-
-type Requests = StartChild | TerminateChild | RestartChild | DeleteChild | WhichChildren | CountChildren
-
 /**
  * A reference to a supervisor.
  *
  * @since 0.1.0
  * @category models
  */
-export type Supervisor = GenServer.Server<Requests>
-
-// ---------------------------------------------------------------------------------------------
-// The supervisor process
-// ---------------------------------------------------------------------------------------------
-
-interface Child {
-  readonly spec: ChildSpec.Normalized
-  pid: Pid.Pid<never, unknown> | undefined
-}
-
-/** A delayed restart is due (the intensity was stepped when it was scheduled). */
-class RestartTimer {
-  readonly id: string
-  constructor(id: string) {
-    this.id = id
-  }
-}
-
-/**
- * A restart failed to start the child: try again, stepping the intensity first (OTP's
- * `try_again_restart`, a message to itself so that requests are served between attempts).
- */
-class TryAgain {
-  readonly id: string
-  readonly reason: ExitReason.ExitReason
-  constructor(id: string, reason: ExitReason.ExitReason) {
-    this.id = id
-    this.reason = reason
-  }
-}
-
-interface State {
-  readonly self: kernel.ProcessRecord
-  readonly strategy: Strategy
-  readonly autoShutdown: AutoShutdown
-  readonly step: supervision.Step
-  children: Array<Child>
-  /** children being restarted (waiting for a delayed restart or a new attempt), by id */
-  pending: Set<string>
-}
-
-const logEvent = (event: string, message: string, fields: Record<string, unknown>) =>
-  Effect.logWarning(message).pipe(Effect.annotateLogs({ event, ...fields }))
-
-const stopChild = (state: State, child: Child): Effect.Effect<void> => {
-  const pid = child.pid
-  if (pid === undefined) return Effect.void
-  child.pid = undefined
-  return Effect.asVoid(shutdownChild(state.self, { pid, spec: child.spec }))
-}
-
-/** Stops children in reverse order. */
-const stopChildren = (state: State, children: ReadonlyArray<Child>): Effect.Effect<void> =>
-  Effect.forEach([...children].reverse(), (child) => stopChild(state, child), { discard: true })
-
-/** A child that failed to start, with the error its start failed with. */
-interface StartFailure {
-  readonly failed: Child
-  readonly error: unknown
-}
-
-/** Starts children in order; stops at the first failure and returns it. */
-const startChildren = (state: State, children: ReadonlyArray<Child>): Effect.Effect<StartFailure | undefined> =>
-  Effect.suspend(() => startChildrenThen(state, children, Effect.succeed))
-
-/**
- * A child whose start was ignored (`Errors.Ignored`): not running, not being restarted; a temporary
- * one is forgotten, as OTP.
- */
-const ignored = (state: State, child: Child): void => {
-  child.pid = undefined
-  state.pending.delete(child.spec.id)
-  if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
-}
-
-/**
- * Starts children in order, built now for an effect that runs next, and goes on with `then` (the
- * first failure, or undefined when all started or were ignored). One `matchCauseEffect` per child
- * around the child's own start, linking in its success handler, and `then` called from the last
- * handler: on a restart, the supervisor runs no effect of its own besides the child's start. A start
- * that fails, dies or returns no process is a failure (see `supervision.startErrorOf`).
- */
-const startChildrenThen = <A>(
-  state: State,
-  children: ReadonlyArray<Child>,
-  then: (failure: StartFailure | undefined) => Effect.Effect<A>
-): Effect.Effect<A> => {
-  let i = 0
-  const next = (): Effect.Effect<A> => {
-    if (i >= children.length) return then(undefined)
-    const child = children[i++]!
-    return Effect.matchCauseEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
-      onFailure: (cause) => {
-        const error = supervision.startErrorOf(cause)
-        if (!Errors.isIgnored(error)) return then({ failed: child, error })
-        ignored(state, child)
-        return next()
-      },
-      onSuccess: (started) => {
-        const pid = supervision.linkStarted(state.self, started)
-        if (!Pid.isPid(pid)) return then({ failed: child, error: pid })
-        child.pid = pid
-        return next()
-      }
-    })
-  }
-  return next()
-}
-
-/**
- * A child has to be restarted: step the intensity, then restart (now or after the schedule's delay)
- * the children the strategy names. Returns a GenServer result.
- */
-const restartFor = (
-  state: State,
-  child: Child,
-  reason: ExitReason.ExitReason
-): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  // handlers run on the supervisor's fiber, and the effect built here runs next: the intensity is
-  // stepped now when its step is a plain function (as `intensity`'s), without an Effect per step
-  const decision = supervision.stepIntensityNow(state.step, { id: child.spec.id, reason }, Fiber.getCurrent()!)
-  return Effect.isEffect(decision)
-    ? Effect.flatMap(decision, (decided) => restartDecided(state, child, reason, decided))
-    : restartDecided(state, child, reason, decision)
-}
-
-const restartDecided = (
-  state: State,
-  child: Child,
-  reason: ExitReason.ExitReason,
-  decision: supervision.Decision
-): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  if (decision._tag === "GiveUp") {
-    const term = new MaxRestartIntensity({ id: child.spec.id, reason })
-    return Effect.as(
-      Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
-        Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
-      ),
-      GenServer.stop(ExitReason.shutdownWith(term), state)
-    )
-  }
-  const group = restartGroup(state, child)
-  for (const member of group) state.pending.add(member.spec.id)
-  const others = group.filter((member) => member !== child && member.pid !== undefined)
-  if (decision._tag === "Now") {
-    return others.length === 0
-      ? restartPendingNow(state)
-      : Effect.andThen(stopChildren(state, others), restartPending(state))
-  }
-  const remind = Effect.as(
-    supervision.remindAfter(state.self, decision.delay, new RestartTimer(child.spec.id)),
-    GenServer.noreply(state)
-  )
-  return others.length === 0 ? remind : Effect.andThen(stopChildren(state, others), remind)
-}
-
-/** The children a restart of `child` involves, in start order. */
-const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
-  switch (state.strategy) {
-    case "oneForOne":
-      return [child]
-    case "oneForAll":
-      return state.children
-    case "restForOne":
-      return state.children.slice(state.children.indexOf(child))
-  }
-}
-
-/**
- * Starts every pending child, in start order. A failure leaves the child (and those after it in the
- * group) restarting, and the supervisor sends itself a {@link TryAgain}.
- */
-const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.suspend(() => restartPendingNow(state))
-
-/** {@link restartPending} built now, for an effect that runs next. */
-const restartPendingNow = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  // One pass: the pending children that are not running form the group to start, in start order;
-  // temporary ones among them are not restarted by a group restart but dropped, as OTP; running
-  // children are no longer pending.
-  const pending = state.pending
-  const group: Array<Child> = []
-  let dropped = false
-  for (const c of state.children) {
-    if (c.pid !== undefined) pending.delete(c.spec.id)
-    else if (pending.has(c.spec.id)) {
-      if (c.spec.restart === "temporary") dropped = true
-      else group.push(c)
-    }
-  }
-  if (dropped) {
-    state.children = state.children.filter(
-      (c) => !(c.pid === undefined && c.spec.restart === "temporary" && pending.has(c.spec.id))
-    )
-  }
-  return startChildrenThen(state, group, (failure) => {
-    for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
-    if (failure === undefined) {
-      if (!kernel.logReaches(Fiber.getCurrent(), "Warn")) return Effect.succeed(GenServer.noreply(state))
-      return Effect.as(
-        logEvent("RESTART", `supervisor ${state.self.pid} restarted ${group.map((c) => c.spec.id).join(", ")}`, {
-          children: group.map((c) => c.spec.id)
-        }),
-        GenServer.noreply(state)
-      )
-    }
-    // as OTP, only the child that failed is restarting; the others not started are stopped until
-    // its next attempt restarts the group again
-    for (const c of group) if (c !== failure.failed && c.pid === undefined) state.pending.delete(c.spec.id)
-    const id = failure.failed.spec.id
-    kernel.deliverSystemMade(state.self, new TryAgain(id, supervision.reasonOfStartError(failure.error)))
-    return Effect.as(
-      Effect.logError(`supervisor ${state.self.pid}: child "${id}" failed to restart`, failure.error).pipe(
-        Effect.annotateLogs({ event: "START_ERROR", child: id })
-      ),
-      GenServer.noreply(state)
-    )
-  })
-}
-
-/** OTP's `try_again_restart`: a child still being restarted is restarted again, as a new restart. */
-const tryAgain = (state: State, message: TryAgain): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  const child = state.children.find((c) => c.spec.id === message.id)
-  if (child === undefined || child.pid !== undefined || !state.pending.has(message.id)) {
-    return Effect.succeed(GenServer.noreply(state))
-  }
-  return restartFor(state, child, message.reason)
-}
-
-const childExited = (
-  state: State,
-  from: Pid.Pid<never, unknown>,
-  reason: ExitReason.ExitReason
-): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  const child = state.children.find((c) => c.pid !== undefined && Pid.equals(c.pid, from))
-  if (child === undefined) return Effect.succeed(GenServer.noreply(state))
-  child.pid = undefined
-  // handlers run on the supervisor's fiber: a report no logger would print is not built
-  const report =
-    ExitReason.isNormalLike(reason) || !kernel.logReaches(Fiber.getCurrent(), "Error")
-      ? Effect.void
-      : Effect.logError(
-          `supervisor ${state.self.pid}: child "${child.spec.id}" terminated`,
-          reason._tag === "Failure" ? reason.cause : String(reason)
-        ).pipe(Effect.annotateLogs({ event: "CHILD_TERMINATED", child: child.spec.id, reason: reason._tag }))
-  if (!ChildSpec.shouldRestart(child.spec.restart, ExitReason.isNormalLike(reason))) {
-    if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
-    if (child.spec.significant && autoShutdownNow(state, child)) {
-      return Effect.as(report, GenServer.stop(ExitReason.shutdown, state))
-    }
-    return Effect.as(report, GenServer.noreply(state))
-  }
-  return report === Effect.void
-    ? restartFor(state, child, reason)
-    : Effect.andThen(
-        report,
-        Effect.suspend(() => restartFor(state, child, reason))
-      )
-}
-
-const autoShutdownNow = (state: State, exited: Child): boolean => {
-  switch (state.autoShutdown) {
-    case "never":
-      return false
-    case "anySignificant":
-      return true
-    case "allSignificant":
-      return state.children.every((c) => !c.spec.significant || c === exited || c.pid === undefined)
-  }
-}
-
-const infoOf = (state: State, child: Child): ChildInfo => ({
-  id: child.spec.id,
-  pid: Option.fromUndefinedOr(child.pid),
-  status: child.pid !== undefined ? "running" : state.pending.has(child.spec.id) ? "restarting" : "stopped",
-  type: child.spec.type,
-  restart: child.spec.restart
-})
-
-const infosOf = (state: State): Array<ChildInfo> => {
-  const children = state.children
-  const out = new Array<ChildInfo>(children.length)
-  for (let i = 0; i < children.length; i++) out[i] = infoOf(state, children[i]!)
-  return out
-}
-
-const supervisorBehaviour = GenServer.behaviour({
-  protocol: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren],
-  init: (options: Options) =>
-    Effect.gen(function* () {
-      const self = yield* kernel.currentSelf
-      kernel.setTrapExit(self, true)
-      const autoShutdown = options.autoShutdown ?? "never"
-      const specs = ChildSpec.normalizeAll(options.children, autoShutdown)
-      if (specs instanceof ChildSpec.InvalidChildSpec) return yield* Effect.fail(specs)
-      const step = yield* makeIntensityStep(options.intensity ?? defaultIntensity)
-      const state: State = {
-        self,
-        strategy: options.strategy ?? "oneForOne",
-        autoShutdown,
-        step,
-        children: specs.map((spec) => ({ spec, pid: undefined })),
-        pending: new Set()
-      }
-      const failure = yield* startChildren(state, state.children)
-      if (failure !== undefined) {
-        yield* stopChildren(
-          state,
-          state.children.filter((c) => c.pid !== undefined)
-        )
-        return yield* Effect.fail(new ChildStartFailed({ id: failure.failed.spec.id, error: failure.error }))
-      }
-      return GenServer.ok(state)
-    }),
-  handleCall: {
-    StartChild: (request, state) =>
-      Effect.suspend((): CallOut => {
-        const spec = ChildSpec.normalize(request.spec)
-        if (spec instanceof ChildSpec.InvalidChildSpec) return Effect.succeed(GenServer.replyError(spec, state))
-        if (state.children.some((c) => c.spec.id === spec.id)) {
-          return Effect.succeed(GenServer.replyError(new AlreadyPresent({ id: spec.id }), state))
-        }
-        const insignificant = ChildSpec.checkSignificant(spec, state.autoShutdown)
-        if (insignificant !== undefined) return Effect.succeed(GenServer.replyError(insignificant, state))
-        const child: Child = { spec, pid: undefined }
-        return startChildrenThen(state, [child], (failure): CallOut => {
-          if (failure !== undefined) {
-            return Effect.succeed(
-              GenServer.replyError(new ChildStartFailed({ id: spec.id, error: failure.error }), state)
-            )
-          }
-          // an ignored start is kept as a stopped child (a temporary one is forgotten), as OTP
-          if (child.pid !== undefined || spec.restart !== "temporary") state.children.push(child)
-          return Effect.succeed(GenServer.reply(child.pid ?? new Errors.Ignored(), state))
-        })
-      }),
-    TerminateChild: (request, state) =>
-      Effect.suspend((): CallOut => {
-        const child = state.children.find((c) => c.spec.id === request.id)
-        if (child === undefined)
-          return Effect.succeed(GenServer.replyError(new ChildNotFound({ id: request.id }), state))
-        state.pending.delete(child.spec.id)
-        return Effect.as(stopChild(state, child), GenServer.reply(undefined, state))
-      }),
-    RestartChild: (request, state) =>
-      Effect.suspend((): CallOut => {
-        const child = state.children.find((c) => c.spec.id === request.id)
-        if (child === undefined)
-          return Effect.succeed(GenServer.replyError(new ChildNotFound({ id: request.id }), state))
-        if (child.pid !== undefined)
-          return Effect.succeed(GenServer.replyError(new ChildRunning({ id: request.id }), state))
-        return startChildrenThen(
-          state,
-          [child],
-          (failure): CallOut =>
-            Effect.succeed(
-              failure !== undefined
-                ? GenServer.replyError(new ChildStartFailed({ id: child.spec.id, error: failure.error }), state)
-                : child.pid !== undefined
-                  ? GenServer.reply(child.pid, state)
-                  : GenServer.replyError(
-                      new ChildStartFailed({ id: child.spec.id, error: new Errors.Ignored() }),
-                      state
-                    )
-            )
-        )
-      }),
-    DeleteChild: (request, state) =>
-      Effect.sync(() => {
-        const child = state.children.find((c) => c.spec.id === request.id)
-        if (child === undefined) return GenServer.replyError(new ChildNotFound({ id: request.id }), state)
-        if (child.pid !== undefined) return GenServer.replyError(new ChildRunning({ id: request.id }), state)
-        state.children = state.children.filter((c) => c !== child)
-        state.pending.delete(child.spec.id)
-        return GenServer.reply(undefined, state)
-      }),
-    // handlers are called when their request is handled: an answer computed now is an `Exit`, which
-    // the server loop applies without running an effect
-    WhichChildren: (_, state) => Effect.succeed(GenServer.reply(infosOf(state), state)),
-    CountChildren: (_, state) =>
-      Effect.succeed(
-        GenServer.reply(
-          {
-            specs: state.children.length,
-            active: state.children.filter((c) => c.pid !== undefined).length,
-            supervisors: state.children.filter((c) => c.spec.type === "supervisor").length,
-            workers: state.children.filter((c) => c.spec.type === "worker").length
-          } satisfies Counts,
-          state
-        )
-      )
-  },
-  handleInfo: (message: unknown, state) => {
-    if (message instanceof kernel.ExitMessage) return childExited(state, message.from, message.reason)
-    if (message instanceof TryAgain) return tryAgain(state, message)
-    if (message instanceof RestartTimer) {
-      return state.pending.has(message.id) ? restartPending(state) : Effect.succeed(GenServer.noreply(state))
-    }
-    return Effect.as(
-      Effect.logWarning(`supervisor ${state.self.pid} received an unexpected message`, message),
-      GenServer.noreply(state)
-    )
-  },
-  terminate: (_reason, state) =>
-    stopChildren(
-      state,
-      state.children.filter((c) => c.pid !== undefined)
-    )
-})
+export type Supervisor = GenServer.Server<internal.Requests>
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -1003,7 +454,7 @@ export const start = <const Children extends ReadonlyArray<ChildSpec.Any>>(
 ): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node> =>
   narrowStart(
     validate.guard(checkOptions("Supervisor.start", options), () =>
-      GenServer.start(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
+      GenServer.start(internal.supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
     )
   ) as never
 
@@ -1018,7 +469,7 @@ export const startLink = <const Children extends ReadonlyArray<ChildSpec.Any>>(
 ): Effect.Effect<Supervisor, StartError, ChildrenContext<Children> | Node | Process.Self<unknown>> =>
   narrowStart(
     validate.guard(checkOptions("Supervisor.startLink", options), () =>
-      GenServer.startLink(supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
+      GenServer.startLink(internal.supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
     )
   ) as never
 
@@ -1058,7 +509,7 @@ export const stop = (
  * @category start
  */
 export const named = (name: Name.Name): Effect.Effect<Supervisor, never, Node> =>
-  GenServer.named(supervisorBehaviour, name)
+  GenServer.named(internal.supervisorBehaviour, name)
 
 /**
  * Starts a supervisor in the current scope; closing the scope stops the tree.
@@ -1103,7 +554,7 @@ export const startChild = <E, R extends Node | Process.Self<never>>(
 ): Effect.Effect<
   Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
   AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
-> => GenServer.call(supervisor, new StartChild({ spec }), { timeout: "infinity" })
+> => GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
 
 /**
  * Stops a child (its spec stays, for `restartChild` or `deleteChild`). `ChildNotFound` if no such id.
@@ -1115,7 +566,7 @@ export const terminateChild = (
   supervisor: Supervisor,
   id: string
 ): Effect.Effect<void, ChildNotFound | GenServer.CallError> =>
-  GenServer.call(supervisor, new TerminateChild({ id }), { timeout: "infinity" })
+  GenServer.call(supervisor, new internal.TerminateChild({ id }), { timeout: "infinity" })
 
 /**
  * Starts a stopped child again from its spec. `ChildRunning` if it runs, `ChildNotFound` if no such id,
@@ -1129,7 +580,7 @@ export const restartChild = (
   supervisor: Supervisor,
   id: string
 ): Effect.Effect<Pid.Pid<never, unknown>, ChildNotFound | ChildRunning | ChildStartFailed | GenServer.CallError> =>
-  GenServer.call(supervisor, new RestartChild({ id }), { timeout: "infinity" })
+  GenServer.call(supervisor, new internal.RestartChild({ id }), { timeout: "infinity" })
 
 /**
  * Removes a stopped child's spec. `ChildRunning` if it runs, `ChildNotFound` if no such id.
@@ -1141,7 +592,7 @@ export const deleteChild = (
   supervisor: Supervisor,
   id: string
 ): Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError> =>
-  GenServer.call(supervisor, new DeleteChild({ id }))
+  GenServer.call(supervisor, new internal.DeleteChild({ id }))
 
 /**
  * The children, in start order.
@@ -1150,7 +601,10 @@ export const deleteChild = (
  * @category children
  */
 export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, whichChildrenRequest) as Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError>
+  GenServer.call(supervisor, internal.whichChildrenRequest) as Effect.Effect<
+    ReadonlyArray<ChildInfo>,
+    GenServer.CallError
+  >
 
 /**
  * How many children: specs, running, supervisors, workers.
@@ -1159,4 +613,4 @@ export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArr
  * @category children
  */
 export const countChildren = (supervisor: Supervisor): Effect.Effect<Counts, GenServer.CallError> =>
-  GenServer.call(supervisor, countChildrenRequest) as Effect.Effect<Counts, GenServer.CallError>
+  GenServer.call(supervisor, internal.countChildrenRequest) as Effect.Effect<Counts, GenServer.CallError>

@@ -12,10 +12,10 @@ import * as ExitReason from "../ExitReason.ts"
 import * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
 import * as Request from "../Request.ts"
-import { ChildStartFailed, defaultIntensity, MaxRestartIntensity, makeIntensityStep } from "../Supervisor.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild, shutdownChildren } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
+import { ChildStartFailed, defaultIntensity, MaxRestartIntensity, makeIntensityStep } from "./supervision.ts"
 
 /** `maxChildren` children are running (`DynamicSupervisor.MaxChildren`). */
 export class MaxChildren extends Schema.TaggedError<MaxChildren>()("MaxChildren", {

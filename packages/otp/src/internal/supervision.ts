@@ -1,10 +1,11 @@
 /**
- * What Supervisor and DynamicSupervisor share: starting a child linked to the supervisor, and one
- * step of the restart intensity (give up, restart now, or restart after a delay).
+ * What Supervisor and DynamicSupervisor share: their errors, the restart intensity (OTP's
+ * `add_restart` window, the `intensity` schedule built on it, and one step of it: give up, restart
+ * now, or restart after a delay), and starting a child linked to the supervisor.
  *
  * @internal
  */
-import { Cause, Clock, Duration, Effect, Exit, type Fiber, Option, Schedule } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Exit, type Fiber, Option, Schedule, Schema } from "effect"
 import * as ChildSpec from "../ChildSpec.ts"
 import * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
@@ -108,3 +109,159 @@ export const remindAfter = (
   message: unknown
 ): Effect.Effect<void> =>
   kernel.startTimer(self, delay, () => kernel.deliverSystemMade(self, message), new kernel.TimerRef(self).id)
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/** The term of the `Shutdown` a supervisor exits with when it gives up (`Supervisor.MaxRestartIntensity`). */
+export class MaxRestartIntensity extends Schema.TaggedError<MaxRestartIntensity>()("MaxRestartIntensity", {
+  /** The child whose restart was refused. */
+  id: Schema.String,
+  /** The reason that child exited with. */
+  reason: Schema.Any
+}) {
+  override get message(): string {
+    return `reached max restart intensity restarting "${this.id}" after: ${String(this.reason)}`
+  }
+}
+
+/** A child failed to start (`Supervisor.ChildStartFailed`). */
+export class ChildStartFailed extends Schema.TaggedError<ChildStartFailed>()("ChildStartFailed", {
+  id: Schema.String,
+  error: Schema.Any
+}) {
+  override get message(): string {
+    return `child "${this.id}" failed to start: ${String(this.error)}`
+  }
+}
+
+/** An intensity's `maxRestarts` or `within` is not valid (`Supervisor.InvalidIntensity`). */
+export class InvalidIntensity extends Schema.TaggedError<InvalidIntensity>()("InvalidIntensity", {
+  field: Schema.Literals(["maxRestarts", "within"]),
+  value: Schema.Any,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `invalid restart intensity: ${this.field}: ${this.reason}, got ${String(this.value)}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restart intensity
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Validates an intensity's arguments (OTP's `supervisor_data` checks of `intensity` and `period`):
+ * `maxRestarts` is an integer ≥ 0, `within` a duration > 0. Returns the window in milliseconds, or
+ * the error.
+ */
+const validateIntensity = (maxRestarts: number, within: Duration.Input): number | InvalidIntensity => {
+  if (typeof maxRestarts !== "number" || !Number.isInteger(maxRestarts) || maxRestarts < 0) {
+    return new InvalidIntensity({ field: "maxRestarts", value: maxRestarts, reason: "must be an integer >= 0" })
+  }
+  const duration = Duration.fromInput(within)
+  const windowMs = duration._tag === "Some" ? Duration.toMillis(duration.value) : Number.NaN
+  if (!(windowMs > 0)) {
+    return new InvalidIntensity({ field: "within", value: within, reason: "must be a duration > 0" })
+  }
+  return windowMs
+}
+
+/**
+ * Where a supervisor's start collects the first invalid intensity found while it builds its
+ * intensity schedule (which may be composed of several): unset outside a supervisor's start.
+ */
+const IntensityCheck = Context.Reference<{ error: InvalidIntensity | undefined } | undefined>(
+  "effect-otp/Supervisor/IntensityCheck",
+  { defaultValue: () => undefined }
+)
+
+/**
+ * The restart times of an intensity window, oldest first, from `head` on; the one implementation
+ * behind {@link addRestart} and {@link intensity}.
+ */
+interface RestartWindow {
+  stamps: Array<number>
+  head: number
+}
+
+/**
+ * Adds a restart at `now` (OTP's `add_restart`): drops the restarts more than `windowMs` older than
+ * `now` (one exactly `windowMs` old is still inside), adds `now`, and returns how many are inside.
+ */
+const pushRestart = (window: RestartWindow, now: number, windowMs: number): number => {
+  let stamps = window.stamps
+  let head = window.head
+  if (stamps.length > head && now < stamps[stamps.length - 1]!) {
+    // the clock went back (a test clock): keep the window's restarts in time order
+    stamps = stamps.slice(head).filter((t) => now - t <= windowMs)
+    head = 0
+    let i = stamps.length
+    while (i > 0 && stamps[i - 1]! > now) i--
+    stamps.splice(i, 0, now)
+  } else {
+    while (head < stamps.length && now - stamps[head]! > windowMs) head++
+    if (head > 64 && head * 2 > stamps.length) {
+      stamps = stamps.slice(head)
+      head = 0
+    }
+    stamps.push(now)
+  }
+  window.stamps = stamps
+  window.head = head
+  return stamps.length - head
+}
+
+/** One step of OTP's `add_restart` as a pure function (`Supervisor.addRestart`). */
+export const addRestart = (
+  stamps: ReadonlyArray<number>,
+  now: number,
+  maxRestarts: number,
+  windowMs: number
+): { readonly stamps: ReadonlyArray<number>; readonly exceeded: boolean } => {
+  const window: RestartWindow = { stamps: [...stamps], head: 0 }
+  const count = pushRestart(window, now, windowMs)
+  return { stamps: window.stamps.slice(window.head), exceeded: count > maxRestarts }
+}
+
+/** "At most `maxRestarts` restarts within `within`" as a Schedule (`Supervisor.intensity`). */
+export const intensity = (maxRestarts: number, within: Duration.Input): Schedule.Schedule<number, unknown> => {
+  const windowMs = validateIntensity(maxRestarts, within)
+  if (windowMs instanceof InvalidIntensity) {
+    return Schedule.fromStep(
+      Effect.flatMap(Effect.service(IntensityCheck), (check) => {
+        if (check === undefined) return Effect.die(windowMs)
+        check.error ??= windowMs
+        return Effect.succeed((_now: number, _input: unknown) => Cause.done(0))
+      })
+    )
+  }
+  return Schedule.fromStep(
+    Effect.sync(() => {
+      const window: RestartWindow = { stamps: [], head: 0 }
+      return (now: number, _input: unknown) => {
+        const count = pushRestart(window, now, windowMs)
+        if (count > maxRestarts) return Cause.done(count)
+        return Effect.succeed([count, Duration.zero] as [number, Duration.Duration])
+      }
+    })
+  )
+}
+
+/**
+ * Builds the step function of a supervisor's intensity schedule, failing with the first
+ * {@link InvalidIntensity} among the intensities it is made of. Shared by both supervisors' starts.
+ */
+export const makeIntensityStep = (
+  schedule: Schedule.Schedule<unknown, unknown>
+): Effect.Effect<Step, InvalidIntensity> =>
+  Effect.suspend(() => {
+    const check: { error: InvalidIntensity | undefined } = { error: undefined }
+    return Effect.flatMap(Effect.provideService(makeStep(schedule), IntensityCheck, check), (step) =>
+      check.error === undefined ? Effect.succeed(step) : Effect.fail(check.error)
+    )
+  })
+
+/** The default intensity: 3 restarts in 5 seconds (`Supervisor.defaultIntensity`). */
+export const defaultIntensity: Schedule.Schedule<number, unknown> = intensity(3, "5 seconds")
