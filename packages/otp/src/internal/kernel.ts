@@ -4,14 +4,65 @@
  *
  * Everything here that changes the process table is synchronous and runs on the one JS thread, so
  * the table is never seen half-updated. Only the kernel writes a record's fields: other modules call
- * its operations (`setTrapExit`, `addExitListener`, `registerName`, ...).
+ * its operations (`setTrapExit`, `addExitListener`, `registerName`, ...). This module exports what
+ * other modules use; what the kernel's files share among themselves stays among them.
  *
  * @internal
  */
-export * from "./callDeadlines.ts"
-export * from "./mailbox.ts"
-export * from "./records.ts"
-export * from "./reports.ts"
-export * from "./signals.ts"
-export * from "./spawn.ts"
-export * from "./timers.ts"
+export {
+  AwaitedMessage,
+  deliverSystemMade,
+  enqueueBlocked,
+  flushMessages,
+  offer,
+  offerSuspending,
+  pushSystem,
+  receive,
+  receiveAny,
+  receiveAnyThen,
+  receiveWithin,
+  setSystemHandler,
+  TimedOut
+} from "./mailbox.ts"
+export {
+  callerOf,
+  currentSelf,
+  DownMessage,
+  ExitMessage,
+  liveRecordOf,
+  MonitorRef,
+  NodeState,
+  noProcFor,
+  ProcessRecord,
+  recordOf,
+  registerName,
+  Self,
+  type Status,
+  unregisterName
+} from "./records.ts"
+export { logReaches } from "./reports.ts"
+export {
+  addExitListener,
+  addPending,
+  awaitExit,
+  demonitorRecord,
+  exitSignal,
+  linkRecords,
+  monitorRecord,
+  Pending,
+  removeExitListener,
+  removePending,
+  setTrapExit,
+  terminate,
+  unlinkRecords
+} from "./signals.ts"
+export {
+  shutdownNode,
+  spawn,
+  spawnUnsafe
+} from "./spawn.ts"
+export {
+  cancelTimerUnsafe,
+  startTimer,
+  TimerRef
+} from "./timers.ts"

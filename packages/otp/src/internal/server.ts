@@ -18,6 +18,7 @@ import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import type * as Process from "../Process.ts"
 import type * as Request from "../Request.ts"
+import { addDeadline, clearDeadline } from "./callDeadlines.ts"
 import * as kernel from "./kernel.ts"
 import * as Name from "./name.ts"
 import * as validate from "./validate.ts"
@@ -329,7 +330,7 @@ class PendingCall extends kernel.Pending implements From<unknown, unknown> {
    */
   settle(): void {
     kernel.removePending(this.record, this)
-    kernel.clearDeadline(this.record.node, this)
+    clearDeadline(this.record.node, this)
     if (this.withdraw !== undefined) {
       this.withdraw()
       this.withdraw = undefined
@@ -344,11 +345,11 @@ const armDeadline = (pending: PendingCall, fiber: Fiber.Fiber<unknown, unknown>,
   const timeout = options?.timeout
   if (timeout === undefined) {
     pending.timeout = defaultCallTimeoutMs
-    kernel.addDeadline(pending.record.node, fiber, defaultCallTimeoutMs, pending)
+    addDeadline(pending.record.node, fiber, defaultCallTimeoutMs, pending)
   } else if (timeout !== "infinity") {
     const ms = Duration.toMillis(Duration.fromInputUnsafe(timeout))
     pending.timeout = ms
-    kernel.addDeadline(pending.record.node, fiber, ms, pending)
+    addDeadline(pending.record.node, fiber, ms, pending)
   }
 }
 
