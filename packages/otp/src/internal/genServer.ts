@@ -6,7 +6,7 @@
  * @internal
  */
 import { Cause, Deferred, Effect, Exit, Option, Schema } from "effect"
-import * as ExitReason from "../ExitReason.ts"
+import type * as ExitReason from "../ExitReason.ts"
 import type { Behaviour, CallResult, From, NoReplyResult, Ok } from "../GenServer.ts"
 import type * as Request from "../Request.ts"
 import * as kernel from "./kernel.ts"
@@ -188,15 +188,13 @@ export const serverBody = (
   server.serverBody(name, ack, parent, (record) => {
     const loop = new ServerLoop(behaviour, record, parent)
     return {
-      system: (message) => loop.system(message) as Effect.Effect<void>,
+      engine: loop,
       init: Effect.map(behaviour.init(args), (result: Ok<any, any>) => {
         loop.state = result.state
         return Effect.andThen(
           loop.carryOn(result.state, result.continue),
           Effect.forever(loop.next, { disableYield: true })
         )
-      }),
-      // a crash in a callback runs terminate with the crash as reason, then the process exits with it
-      onCrash: (cause) => (loop.stopping ? Effect.void : loop.runTerminate(ExitReason.fromCause(cause)))
+      })
     }
   })

@@ -12,7 +12,7 @@
  * @internal
  */
 import { Deferred, Duration, Effect, Equal, Exit, Formatter, Schema } from "effect"
-import * as ExitReason from "../ExitReason.ts"
+import type * as ExitReason from "../ExitReason.ts"
 import type * as GenStatem from "../GenStatem.ts"
 import * as kernel from "./kernel.ts"
 import type * as Name from "./name.ts"
@@ -503,13 +503,12 @@ export const body = (
   server.serverBody(name, ack, parent, (record) => {
     const engine = new Engine(behaviour, record, parent)
     return {
-      system: (message) => engine.system(message) as Effect.Effect<void>,
+      engine,
       init: Effect.map(behaviour.init(args), (ok: GenStatem.Ok<unknown, unknown, AnyAction>) => {
         engine.state = ok.state
         engine.data = ok.data
         return Effect.andThen(engine.initTransition(ok), engine.run)
-      }),
-      onCrash: (cause) => (engine.stopping ? Effect.void : engine.runTerminate(ExitReason.fromCause(cause)))
+      })
     }
   })
 

@@ -587,14 +587,21 @@ const initFailure = (
  */
 export const ignore: Effect.Effect<never, Errors.Ignored> = Effect.failSync(() => new Errors.Ignored())
 
-/** What a behaviour gives the common server body. */
-export interface ServerProcess {
+/** The engine of a behaviour (GenServer's loop, GenStatem's), as the common server body sees it. */
+export interface ServerEngine {
+  /** Set once the engine runs `terminate` on its way out: a crash after that does not run it again. */
+  readonly stopping: boolean
   /** Handles the system lane (`GetState`, `StopRequest`, ...). */
-  readonly system: (message: unknown) => Effect.Effect<void>
+  system(message: unknown): Effect.Effect<unknown, unknown, unknown>
+  /** Runs the behaviour's `terminate` with `reason`. */
+  runTerminate(reason: ExitReason.ExitReason): Effect.Effect<void>
+}
+
+/** What a behaviour gives the common server body: its engine, and `init`, which succeeds with the loop. */
+export interface ServerProcess {
+  readonly engine: ServerEngine
   /** Runs `init`; succeeds with the loop that runs once the start is acknowledged. */
   readonly init: Effect.Effect<Effect.Effect<unknown, unknown, any>, unknown, any>
-  /** After a crash of the loop (not of init): run `terminate` with the crash as reason. */
-  readonly onCrash: (cause: Cause.Cause<unknown>) => Effect.Effect<void>
 }
 
 /**
@@ -618,7 +625,8 @@ export const serverBody = (
         return Effect.interrupt
       }
       server = make(record)
-      kernel.setSystemHandler(record, server.system)
+      const engine = server.engine
+      kernel.setSystemHandler(record, (message) => engine.system(message) as Effect.Effect<void>)
       return server.init
     })
     return Effect.flatMap(
@@ -627,9 +635,12 @@ export const serverBody = (
       ),
       (loop) => {
         Deferred.doneUnsafe(ack, Exit.void)
-        // a killed server runs no `terminate` (OTP: `kill` is untrappable; the process just dies)
+        // a crash in a callback runs terminate with the crash as reason, then the process exits
+        // with it; a killed server runs no `terminate` (OTP: `kill` is untrappable; the process just dies)
         return Effect.onError(loop, (cause) =>
-          record.pendingExit?._tag === "Killed" ? Effect.void : server!.onCrash(cause)
+          record.pendingExit?._tag === "Killed" || server!.engine.stopping
+            ? Effect.void
+            : server!.engine.runTerminate(ExitReason.fromCause(cause))
         )
       }
     )
