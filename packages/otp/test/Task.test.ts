@@ -1190,3 +1190,77 @@ describe("tasks from a GenServer", () => {
     )
   )
 })
+
+describe("Task.asyncStreamWith", () => {
+  /** A runner that ends the item started last first, so results come back out of input order. */
+  const lifoRunner = (counts: { running: number; most: number; made: number }) => () =>
+    Effect.sync((): Task.StreamRunner<number, never, never> => {
+      counts.made++
+      const started: Array<{ readonly item: number; readonly position: number }> = []
+      return {
+        start: (item, position) =>
+          Effect.sync(() => {
+            started.push({ item, position })
+            counts.running++
+            counts.most = Math.max(counts.most, counts.running)
+          }),
+        next: Effect.sync(() => {
+          const { item, position } = started.pop()!
+          counts.running--
+          return { position, input: item, exit: item === 3 ? Exit.fail("three") : Exit.succeed(item * 10) }
+        })
+      }
+    })
+
+  it.effect("runs a runner's items, at most maxConcurrency at once, results in input order", () =>
+    Effect.gen(function* () {
+      const counts = { running: 0, most: 0, made: 0 }
+      const results = yield* Stream.runCollect(
+        Task.asyncStreamWith<number, never, never, never, never, never>(
+          "Test.stream",
+          [1, 2, 3, 4, 5],
+          { maxConcurrency: 2, zipInputOnExit: true },
+          Effect.succeed(1),
+          lifoRunner(counts)
+        )
+      )
+      assert.deepStrictEqual(Array.from(results), [
+        Exit.succeed(10),
+        Exit.succeed(20),
+        Exit.fail(new Task.InputExited({ input: 3, error: "three" })),
+        Exit.succeed(40),
+        Exit.succeed(50)
+      ])
+      assert.deepStrictEqual(counts, { running: 0, most: 2, made: 1 })
+    })
+  )
+
+  it.effect("invalid options fail the stream with BadArgument naming the function, before the runner is made", () =>
+    Effect.gen(function* () {
+      const counts = { running: 0, most: 0, made: 0 }
+      const exit = yield* Effect.exit(
+        Stream.runCollect(
+          Task.asyncStreamWith<number, never, never, never, never, never>(
+            "Test.stream",
+            [1],
+            { maxConcurrency: 0 },
+            Effect.succeed(1),
+            lifoRunner(counts)
+          )
+        )
+      )
+      assert.deepStrictEqual(
+        exit,
+        Exit.fail(
+          new Errors.BadArgument({
+            function: "Test.stream",
+            field: "maxConcurrency",
+            value: 0,
+            reason: "must be an integer greater than zero"
+          })
+        )
+      )
+      assert.strictEqual(counts.made, 0)
+    })
+  )
+})
