@@ -828,7 +828,7 @@ export type StreamSetup = internal.StreamSetup
  * @since 0.2.0
  * @category streams
  */
-export const asyncStreamWith: <X, EX, RX, E, R, RS>(
+export const asyncStreamWith: <X, E, R, RS, EX = never, RX = never>(
   fn: string,
   input: Iterable<X> | Stream.Stream<X, EX, RX>,
   options: StreamOptions,

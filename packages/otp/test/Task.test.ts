@@ -1216,7 +1216,7 @@ describe("Task.asyncStreamWith", () => {
     Effect.gen(function* () {
       const counts = { running: 0, most: 0, made: 0 }
       const results = yield* Stream.runCollect(
-        Task.asyncStreamWith<number, never, never, never, never, never>(
+        Task.asyncStreamWith(
           "Test.stream",
           [1, 2, 3, 4, 5],
           { maxConcurrency: 2, zipInputOnExit: true },
@@ -1240,13 +1240,7 @@ describe("Task.asyncStreamWith", () => {
       const counts = { running: 0, most: 0, made: 0 }
       const exit = yield* Effect.exit(
         Stream.runCollect(
-          Task.asyncStreamWith<number, never, never, never, never, never>(
-            "Test.stream",
-            [1],
-            { maxConcurrency: 0 },
-            Effect.succeed(1),
-            lifoRunner(counts)
-          )
+          Task.asyncStreamWith("Test.stream", [1], { maxConcurrency: 0 }, Effect.succeed(1), lifoRunner(counts))
         )
       )
       assert.deepStrictEqual(

@@ -747,7 +747,7 @@ export interface StreamSetup {
  * slot frees as soon as its item has ended, even while its (ordered) result waits for an earlier one.
  * Invalid options fail the stream with `BadArgument` naming `fn`, before any item starts.
  */
-export const asyncStreamWith = <X, EX, RX, E, R, RS>(
+export const asyncStreamWith = <X, E, R, RS, EX = never, RX = never>(
   fn: string,
   input: Iterable<X> | Stream.Stream<X, EX, RX>,
   options: StreamOptions,
