@@ -215,8 +215,11 @@ const restartDecided = (
   const others = group.filter((member) => member !== child && member.pid !== undefined)
   if (decision._tag === "Now") {
     return others.length === 0
-      ? restartPendingNow(state)
-      : Effect.andThen(stopChildren(state, others), restartPending(state))
+      ? restartPending(state)
+      : Effect.andThen(
+          stopChildren(state, others),
+          Effect.suspend(() => restartPending(state))
+        )
   }
   const remind = Effect.as(
     supervision.remindAfter(state.self, decision.delay, new RestartTimer(child.spec.id)),
@@ -239,13 +242,11 @@ const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
 
 /**
  * Starts every pending child, in start order. A failure leaves the child (and those after it in the
- * group) restarting, and the supervisor sends itself a {@link TryAgain}.
+ * group) restarting, and the supervisor sends itself a {@link TryAgain}. Built now, from the
+ * children as they are now: for an effect that runs next (wrap it in `Effect.suspend` after an
+ * effect that changes them).
  */
-const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.suspend(() => restartPendingNow(state))
-
-/** {@link restartPending} built now, for an effect that runs next. */
-const restartPendingNow = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> => {
+const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> => {
   // One pass: the pending children that are not running form the group to start, in start order;
   // temporary ones among them are not restarted by a group restart but dropped, as OTP; running
   // children are no longer pending.
@@ -470,7 +471,9 @@ export const supervisorBehaviour = GenServer.behaviour({
     if (message instanceof kernel.ExitMessage) return childExited(state, message.from, message.reason)
     if (message instanceof TryAgain) return tryAgain(state, message)
     if (message instanceof RestartTimer) {
-      return state.pending.has(message.id) ? restartPending(state) : Effect.succeed(GenServer.noreply(state))
+      return state.pending.has(message.id)
+        ? Effect.suspend(() => restartPending(state))
+        : Effect.succeed(GenServer.noreply(state))
     }
     return Effect.as(
       Effect.logWarning(`supervisor ${state.self.pid} received an unexpected message`, message),
