@@ -701,7 +701,7 @@ export type Spawner<X, SE, SR> = (
 ) => Effect.Effect<TaskImpl<unknown, unknown>, SE, SR>
 
 /** Checks the options of an async stream (`maxConcurrency` is the one given, or the default). */
-export const checkStreamOptions = (
+const checkStreamOptions = (
   fn: string,
   options: StreamOptions,
   maxConcurrency: number
