@@ -589,6 +589,35 @@ export const reply = <A, E>(from: From<A, E>, value: NoInfer<A>): Reply => ({
 /**
  * Answers a call with one of the errors its request declares.
  *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { GenStatem, Node, Request } from "effect-otp"
+ *
+ * class Enter extends Request.Class<Enter>()("Enter", { success: Schema.String, failure: Schema.Literal("closed") }) {}
+ *
+ * const Shop = GenStatem.behaviour<{ state: "open" | "closed"; data: number }>()({
+ *   callbackMode: "handleEvent",
+ *   protocol: [Enter],
+ *   init: () => Effect.succeed(GenStatem.ok("open", 0)),
+ *   handleEvent: (event, state, n) =>
+ *     Effect.succeed(
+ *       !GenStatem.isCall(event, Enter)
+ *         ? GenStatem.keepStateAndData()
+ *         : state === "closed"
+ *           ? GenStatem.keepStateAndData([GenStatem.replyError(event.from, "closed")])
+ *           : GenStatem.keepState(n + 1, [GenStatem.reply(event.from, `customer ${n + 1}`)])
+ *     )
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const shop = yield* GenStatem.start(Shop, undefined)
+ *   return yield* GenStatem.call(shop, new Enter(), { timeout: "1 second" }) // Effect<string, "closed" | CallError>
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer())))
+ * ```
+ *
  * @since 0.1.0
  * @category actions
  */
