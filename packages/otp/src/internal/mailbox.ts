@@ -256,6 +256,10 @@ export const receive = (
 const waitThen = <A, E, R>(next: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.callback<A, E, R>((resume) => {
     const record = currentRecord(Fiber.getCurrent()!)
+    // The receive found the mailbox empty one operation ago; if the fiber yielded on its operation
+    // budget in between, a message or a system request that came meanwhile woke nobody (no wake-up
+    // was registered yet): go on at once instead of waiting for the next one.
+    if (mqSize(record) > 0 || record.system !== undefined) return resume(next)
     record.waiter = resume as (effect: Effect.Effect<unknown>) => void
     record.waitNext = next as Effect.Effect<unknown>
   })
