@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Fiber, Option, Queue } from "effect"
+import { Cause, Deferred, type Duration, Effect, Fiber, Option, Queue, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { ChildSpec, DynamicSupervisor, Errors, ExitReason, Node, Process, Supervisor, testing } from "effect-otp"
 import { assertReason, failedStart } from "./utils.ts"
@@ -134,6 +134,30 @@ describe("DynamicSupervisor", () => {
         )
         // each victim stopped by its crash, then the bystander by the supervisor giving up
         assert.deepStrictEqual(log, ["stop victim", "stop victim", "stop victim", "stop victim", "stop bystander"])
+      })
+    )
+  )
+
+  it.effect("a custom intensity whose step throws gives up, as a Supervisor's does", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const throwing = Schedule.fromStep(
+          Effect.sync(() => (_now: number, _input: unknown): Effect.Effect<[number, Duration.Duration]> => {
+            throw new Error("bad step")
+          })
+        )
+        const sup = yield* DynamicSupervisor.start({ name: "dyn-throwing-step", intensity: throwing })
+        const supPid = Option.getOrThrow(yield* Process.whereis("dyn-throwing-step"))
+        const victim = yield* DynamicSupervisor.startChild(sup, sleeper(log, "victim"))
+        yield* Process.exit(victim, ExitReason.failure("boom"))
+        assert.deepStrictEqual(
+          yield* Process.awaitExit(supPid),
+          ExitReason.shutdownWith(
+            new Supervisor.MaxRestartIntensity({ id: "victim", reason: ExitReason.failure("boom") })
+          )
+        )
+        assert.deepStrictEqual(log, ["stop victim"])
       })
     )
   )

@@ -98,9 +98,15 @@ export const stepIntensityNow = (
   return Exit.isExit(result) ? decisionOf(result) : Effect.map(Effect.exit(result), decisionOf)
 }
 
-/** Steps the intensity at the current `Clock` time. */
+/**
+ * {@link stepIntensityNow} as an Effect, for a caller that is not already in the supervisor's
+ * fiber's step: the same decision, a step that throws or dies gives up.
+ */
 export const stepIntensity = (step: Step, input: unknown): Effect.Effect<Decision> =>
-  Effect.clockWith((clock) => Effect.map(Effect.exit(step(clock.currentTimeMillisUnsafe(), input)), decisionOf))
+  Effect.withFiber((fiber) => {
+    const decision = stepIntensityNow(step, input, fiber)
+    return Effect.isEffect(decision) ? decision : Effect.succeed(decision)
+  })
 
 /** Sends `message` to the supervisor itself after `delay` (a timer that dies with it). */
 export const remindAfter = (
