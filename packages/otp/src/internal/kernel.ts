@@ -21,7 +21,9 @@ export {
   receiveAny,
   receiveAnyThen,
   receiveWithin,
+  resumeUnsafe,
   setSystemHandler,
+  suspendUnsafe,
   TimedOut
 } from "./mailbox.ts"
 export {

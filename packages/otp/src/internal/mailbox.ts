@@ -189,12 +189,53 @@ export const offerSuspending = (record: ProcessRecord, message: unknown): Effect
 // Receive
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Serves the system lane. When a system message suspended the process (`suspend`), it then serves
+ * only the system lane until one resumes it: the queue and the save list stay as they are, in order.
+ */
 const runSystem = (record: ProcessRecord): Effect.Effect<void> => {
   const messages = record.system!
   record.system = undefined
   const handler = record.systemHandler
   if (handler === undefined) return Effect.void
-  return Effect.forEach(messages, handler, { discard: true })
+  return Effect.flatMap(Effect.forEach(messages, handler, { discard: true }), () =>
+    record.suspended ? whileSuspended(record) : Effect.void
+  )
+}
+
+/** Waits for the system lane only, and serves it, until the process is resumed. */
+const whileSuspended = (record: ProcessRecord): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (record.system !== undefined) {
+      if (record.status === "waiting") record.status = "running"
+      return runSystem(record)
+    }
+    if (record.status === "running") record.status = "waiting"
+    return Effect.flatMap(waitForSystem, () => whileSuspended(record))
+  })
+
+/**
+ * Suspends the calling process until a system message arrives (a user message wakes it too: it
+ * looks again and waits on).
+ */
+const waitForSystem: Effect.Effect<void> = Effect.callback<void>((resume) => {
+  const record = currentRecord(Fiber.getCurrent()!)
+  if (record.system !== undefined) return resume(Effect.void)
+  record.waiter = resume as (effect: Effect.Effect<unknown>) => void
+  record.waitNext = Effect.void
+})
+
+/**
+ * Suspends the process (OTP's `sys:suspend`): once the system message being served is done, its
+ * receive serves only the system lane; user messages wait in the mailbox, in order.
+ */
+export const suspendUnsafe = (record: ProcessRecord): void => {
+  record.suspended = true
+}
+
+/** Resumes a suspended process: its receive takes the mailbox's messages again, in order. */
+export const resumeUnsafe = (record: ProcessRecord): void => {
+  record.suspended = false
 }
 
 /**

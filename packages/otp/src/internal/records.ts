@@ -100,6 +100,8 @@ export class RecordExt {
   signalled: boolean = false
   exitReason: ExitReason.ExitReason | undefined = undefined
   dropped: number = 0
+  /** set by `Sys.suspend`: the receive serves only the system lane until `Sys.resume` */
+  suspended: boolean = false
 }
 
 /** The handle a process body gets through the `Self` service. */
@@ -228,6 +230,14 @@ export class ProcessRecord {
   set dropped(value: number) {
     if (this.ext !== undefined) this.ext.dropped = value
     else if (value !== 0) (this.ext = new RecordExt()).dropped = value
+  }
+
+  get suspended(): boolean {
+    return this.ext === undefined ? false : this.ext.suspended
+  }
+  set suspended(value: boolean) {
+    if (this.ext !== undefined) this.ext.suspended = value
+    else if (value !== false) (this.ext = new RecordExt()).suspended = value
   }
 
   get alive(): boolean {
