@@ -85,6 +85,23 @@ export class MailboxFull extends Schema.TaggedError<MailboxFull>()("MailboxFull"
 }
 
 /**
+ * A system request (`Sys.getState`, `Sys.suspend`, `GenServer.getState`, ...) went to a live
+ * process that has no system handler: a plain `Process.spawn` process, not a GenServer, a
+ * GenStatem or a process that called `Process.setSystemHandler`. OTP's request would wait for
+ * its timeout; here it fails at once.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NoSystemHandler extends Schema.TaggedError<NoSystemHandler>()("NoSystemHandler", {
+  pid: Pid.schema
+}) {
+  override get message(): string {
+    return `the process ${String(this.pid)} has no system handler: it serves no system request`
+  }
+}
+
+/**
  * A behaviour's `init` returned `ignore` (OTP's `ignore`): the start did not fail, but no process
  * runs. A supervisor that gets it from a child's start records the child as not running (its pid is
  * `None`, OTP's `undefined`) and does not count it as a failed start.

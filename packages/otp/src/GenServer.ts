@@ -991,8 +991,7 @@ export const stopServer: <Req extends Request.Any, Cast, const O extends CallOpt
 export const getState: <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
   server: Server<Req, Cast>,
   options?: O
-) => Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf | CallOptionsError<O>> =
-  server.getState as never
+) => Effect.Effect<unknown, server.SystemCallError | CallOptionsError<O>> = server.getState as never
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

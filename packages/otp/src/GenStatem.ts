@@ -1307,7 +1307,7 @@ export const getState = <Req extends Request.Any, Cast, const O extends CallOpti
   options?: O
 ): Effect.Effect<
   { readonly state: unknown; readonly data: unknown },
-  Errors.NoProc | server.CallTimeout | server.ServerExited | server.CallingSelf | server.CallOptionsError<O>
+  server.SystemCallError | server.CallOptionsError<O>
 > => server.getState(server_, options) as never
 
 /**

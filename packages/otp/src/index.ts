@@ -32,6 +32,8 @@ export * as Registry from "./Registry.ts"
 export * as Request from "./Request.ts"
 /** @since 0.1.0 */
 export * as Supervisor from "./Supervisor.ts"
+/** @since 0.2.0 */
+export * as Sys from "./Sys.ts"
 /** @since 0.1.0 */
 export * as Task from "./Task.ts"
 /** @since 0.1.0 */

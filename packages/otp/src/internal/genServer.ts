@@ -5,13 +5,14 @@
  *
  * @internal
  */
-import { Cause, Deferred, Effect, Exit, Option, Schema } from "effect"
+import { Cause, type Deferred, Effect, Exit, Option, Schema } from "effect"
 import type * as ExitReason from "../ExitReason.ts"
 import type { Behaviour, CallResult, From, NoReplyResult, Ok } from "../GenServer.ts"
 import type * as Request from "../Request.ts"
 import * as kernel from "./kernel.ts"
 import type * as Name from "./name.ts"
 import * as server from "./server.ts"
+import * as sys from "./sys.ts"
 
 /** What `ok`, `reply`, `noreply` carry when no `continue` was asked for. */
 export const NoContinue: unique symbol = Symbol.for("effect-otp/GenServer/NoContinue") as never
@@ -43,7 +44,7 @@ const declares = (request: Request.Any, error: unknown): boolean => {
 
 const declaredGuards = new WeakMap<object, (u: unknown) => boolean>()
 
-class ServerLoop {
+class ServerLoop implements sys.Inspectable {
   state: any
   stopping = false
   /** The call being handled: a handler runs to its end before the next message is taken. */
@@ -168,12 +169,16 @@ class ServerLoop {
   }
 
   system(message: unknown): AnyEffect {
-    if (message instanceof server.GetState) {
-      Deferred.doneUnsafe(message.deferred, Exit.succeed(this.state))
-      return Effect.void
-    }
     if (message instanceof server.StopRequest) return this.stopWith(message.reason)
-    return Effect.void
+    return sys.serve(this, message)
+  }
+
+  readonly behaviourKind = "GenServer"
+  systemState(): unknown {
+    return this.state
+  }
+  replaceSystemState(state: unknown): void {
+    this.state = state
   }
 }
 

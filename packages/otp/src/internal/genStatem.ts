@@ -17,6 +17,7 @@ import type * as GenStatem from "../GenStatem.ts"
 import * as kernel from "./kernel.ts"
 import type * as Name from "./name.ts"
 import * as server from "./server.ts"
+import * as sys from "./sys.ts"
 import * as validate from "./validate.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -454,13 +455,19 @@ class Engine {
   }
 
   system(message: unknown): AnyEffect {
-    if (message instanceof server.GetState) {
-      Deferred.doneUnsafe(message.deferred, Exit.succeed({ state: this.state, data: this.data }))
-      return Effect.void
-    }
     if (message instanceof server.StopRequest) return this.stopWith(message.reason)
     if (message instanceof ChangeCode) return this.changeCode(message)
-    return Effect.void
+    return sys.serve(this, message)
+  }
+
+  readonly behaviourKind = "GenStatem"
+  systemState(): unknown {
+    return { state: this.state, data: this.data }
+  }
+  replaceSystemState(replaced: unknown): void {
+    const { data, state } = replaced as { readonly state: unknown; readonly data: unknown }
+    this.state = state
+    this.data = data
   }
 
   changeCode(message: ChangeCode): AnyEffect {

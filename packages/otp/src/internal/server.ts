@@ -78,7 +78,16 @@ export class CallingSelf extends Schema.TaggedError<CallingSelf>()("CallingSelf"
   pid: Pid.schema,
   /** The name the server was called by, when it was. */
   registeredName: Schema.optional(Schema.String),
-  operation: Schema.Literals(["call", "stopServer", "getState", "changeCode"])
+  operation: Schema.Literals([
+    "call",
+    "stopServer",
+    "getState",
+    "changeCode",
+    "replaceState",
+    "getStatus",
+    "suspend",
+    "resume"
+  ])
 }) {
   override get message(): string {
     const target =
@@ -488,18 +497,35 @@ const stopChecked = <Req extends Request.Any, Cast>(
     })
   })
 
+/** What a system request (`getState`, `Sys.suspend`, ...) can fail with, besides `BadArgument`. */
+export type SystemCallError = Errors.NoProc | Errors.NoSystemHandler | CallTimeout | ServerExited | CallingSelf
+
 export const getState = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   options?: CallOptions
-): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf | Errors.BadArgument> =>
-  validate.guard(validate.checkCallOptions("getState", options), () => getStateChecked(server, options))
+): Effect.Effect<unknown, SystemCallError | Errors.BadArgument> =>
+  systemRequest<Req, Cast, unknown, never>(server, "getState", (deferred) => new GetState(deferred), options)
 
-const getStateChecked = <Req extends Request.Any, Cast>(
+/**
+ * A system request to `server`, OTP's `sys` client: checks the options (`BadArgument`) and the
+ * target (`NoProc`, `CallingSelf`, `NoSystemHandler` for a process without a system handler),
+ * then {@link systemCall}.
+ */
+export const systemRequest = <Req extends Request.Any, Cast, A, E>(
   server: Server<Req, Cast>,
+  operation: CallingSelf["operation"],
+  request: (deferred: Deferred.Deferred<A, E>) => unknown,
   options: CallOptions | undefined
-): Effect.Effect<unknown, Errors.NoProc | CallTimeout | ServerExited | CallingSelf> =>
-  withTarget(server, "getState", (record) =>
-    systemCall<unknown, never>(record, (deferred) => new GetState(deferred), options)
+): Effect.Effect<A, E | SystemCallError | Errors.BadArgument> =>
+  validate.guard(validate.checkCallOptions(operation, options), () =>
+    withTarget(
+      server,
+      operation,
+      (record): Effect.Effect<A, E | SystemCallError> =>
+        record.systemHandler === undefined
+          ? Effect.fail(new Errors.NoSystemHandler({ pid: record.pid }))
+          : systemCall(record, request, options)
+    )
   )
 
 /**
