@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, GenServer, GenStatem, Node, Process, Request, Sys } from "effect-otp"
+import { Errors, ExitReason, GenServer, GenStatem, Node, Process, Request, Supervisor, Sys } from "effect-otp"
 import { deadPid, inProcess, spawnIdle } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
@@ -45,6 +45,29 @@ const Switch = GenStatem.behaviour<SwitchTypes>()({
   callbackMode: "handleEvent",
   init: () => Effect.succeed(GenStatem.ok("off", { flips: 0 })),
   handleEvent: () => Effect.succeed(GenStatem.keepStateAndData())
+})
+
+class Which extends Request.Class<Which>()("Which", { success: Schema.String }) {}
+
+interface TimerTypes {
+  readonly state: "off" | "on"
+  readonly data: null
+  readonly timeout: "flip"
+}
+
+/** Off, then on when its state timeout of 1 second fires; `Which` answers the state. */
+const Timer = GenStatem.behaviour<TimerTypes>()({
+  callbackMode: "handleEvent",
+  protocol: [Which],
+  init: () => Effect.succeed(GenStatem.ok("off", null, [GenStatem.stateTimeout("1 second", "flip")])),
+  handleEvent: (event, state) =>
+    Effect.succeed(
+      event._tag === "StateTimeout"
+        ? GenStatem.nextState("on", null)
+        : GenStatem.isCall(event, Which)
+          ? GenStatem.keepStateAndData([GenStatem.reply(event.from, state)])
+          : GenStatem.keepStateAndData()
+    )
 })
 
 describe("Sys", () => {
@@ -216,6 +239,58 @@ describe("Sys", () => {
           Exit.fail(new GenServer.CallingSelf({ pid, operation: "suspend" }))
         )
         assert.deepStrictEqual((yield* Sys.getStatus(server)).status, "running")
+      })
+    )
+  )
+
+  it.effect("a GenStatem's timeout that fires while it is suspended is handled once it resumes", () =>
+    withNode(
+      Effect.gen(function* () {
+        const machine = yield* GenStatem.start(Timer, undefined)
+        yield* Sys.suspend(machine)
+        yield* TestClock.adjust("2 seconds")
+        assert.deepStrictEqual(yield* GenStatem.getState(machine), { state: "off", data: null })
+        assert.strictEqual((yield* Sys.getStatus(machine)).mailboxLength, 1)
+        yield* Sys.resume(machine)
+        assert.strictEqual(yield* GenStatem.call(machine, new Which()), "on")
+      })
+    )
+  )
+
+  it.effect("a suspended server stops on stopServer (a system request)", () =>
+    withNode(
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(Recorder, undefined)
+        const pid = Option.getOrThrow(server.whereis())
+        yield* Sys.suspend(server)
+        yield* GenServer.cast(server, { label: "never handled" })
+        yield* GenServer.stopServer(server)
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.normal)
+      })
+    )
+  )
+
+  it.effect("a supervisor runs on GenServer's engine: suspended, it answers system requests only", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* Supervisor.start({ children: [] })
+        const pid = Option.getOrThrow(sup.whereis())
+        yield* Sys.suspend(sup)
+        const children = yield* Effect.forkChild(Effect.exit(Supervisor.whichChildren(sup)), {
+          startImmediately: true
+        })
+        const { behaviour, mailboxLength, parent, status } = yield* Sys.getStatus(sup)
+        assert.deepStrictEqual(
+          { behaviour, mailboxLength, parent, status },
+          { behaviour: "GenServer", mailboxLength: 1, parent: Option.none(), status: "suspended" }
+        )
+        yield* TestClock.adjust("5 seconds")
+        assert.deepStrictEqual(
+          yield* Fiber.join(children),
+          Exit.fail(new GenServer.CallTimeout({ pid, timeout: 5000 }))
+        )
+        yield* Sys.resume(sup)
+        assert.deepStrictEqual(yield* Supervisor.whichChildren(sup), [])
       })
     )
   )
