@@ -3,7 +3,7 @@
  *
  * The functions here talk to a process through its system lane, which it serves between two
  * messages and ahead of the messages already in its mailbox: read its state ({@link getState}),
- * replace it ({@link replaceState}), see what it is doing ({@link getStatus}), and stop it taking
+ * replace it ({@link replaceState}), see what it is doing ({@link getStatus}, {@link statistics}), and stop it taking
  * messages for a while ({@link suspend}, {@link resume}). They serve any GenServer and GenStatem,
  * and so any Supervisor and DynamicSupervisor, which run on GenServer's engine. A target is a
  * server reference (`GenServer.named`, what `start` returns, `GenServer.fromPid`) or a pid.
@@ -63,7 +63,9 @@
  *   it down kills it after the shutdown timeout.
  * - `replaceState`'s function is a plain function of the state (for a GenStatem, of `{ state,
  *   data }`, as OTP's `{State, Data}`); it cannot run effects.
- * - Not yet: `trace`, `log`, `statistics`, `install`, debug options at start.
+ * - {@link statistics} is always on (OTP's is switched on with `sys:statistics(Name, true)`) and
+ *   counts messages from the mailbox's own counters: no reductions, no `messages_out`.
+ * - Not yet: `trace`, `log`, `install`, debug options at start.
  *
  * @since 0.2.0
  */
@@ -234,3 +236,40 @@ export const resume: <const O extends Options = {}>(
   target: Target,
   options?: O
 ) => Effect.Effect<void, SysError | OptionsError<O>> = internal.resume as never
+
+/**
+ * What {@link statistics} answers: the server's start time and the time now (node clock
+ * milliseconds), and its message counts.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Statistics = internal.Statistics
+
+/**
+ * The server's statistics (OTP's `sys:statistics(Name, get)`): when it started, the time now, how
+ * many messages came into its mailbox, how many it has handled, how many its bounded mailbox
+ * dropped. Always on: the counts are the mailbox's own, kept for every process.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Sys } from "effect-otp"
+ * import { Counter, Get } from "./counter.ts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0)
+ *   yield* GenServer.cast(counter, { _tag: "Reset" })
+ *   yield* GenServer.call(counter, new Get())
+ *   const { messagesIn, messagesHandled } = yield* Sys.statistics(counter)
+ *   return [messagesIn, messagesHandled] // [2, 2]
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const statistics: <const O extends Options = {}>(
+  target: Target,
+  options?: O
+) => Effect.Effect<Statistics, SysError | OptionsError<O>> = internal.statistics as never

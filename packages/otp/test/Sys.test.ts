@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, GenStatem, Node, Process, Request, Supervisor, Sys } from "effect-otp"
+import { Errors, ExitReason, GenServer, GenStatem, Mailbox, Node, Process, Request, Supervisor, Sys } from "effect-otp"
 import { deadPid, inProcess, spawnIdle } from "./utils.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
@@ -291,6 +291,45 @@ describe("Sys", () => {
         )
         yield* Sys.resume(sup)
         assert.deepStrictEqual(yield* Supervisor.whichChildren(sup), [])
+      })
+    )
+  )
+
+  it.effect("statistics: the start time, the time now, the messages in, handled and dropped", () =>
+    withNode(
+      Effect.gen(function* () {
+        yield* TestClock.adjust("1 second")
+        const server = yield* GenServer.start(Recorder, undefined)
+        yield* TestClock.adjust("2 seconds")
+        yield* GenServer.cast(server, { label: "cast" })
+        yield* GenServer.send(server, { label: "info" })
+        yield* GenServer.call(server, new Log())
+        yield* Sys.suspend(server)
+        yield* GenServer.cast(server, { label: "waiting" })
+        assert.deepStrictEqual(yield* Sys.statistics(server), {
+          startTime: 1000,
+          currentTime: 3000,
+          messagesIn: 4,
+          messagesHandled: 3,
+          messagesDropped: 0
+        })
+      })
+    )
+  )
+
+  it.effect('statistics of a "dropOldest" mailbox: a dropped message is not counted as handled', () =>
+    withNode(
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(Recorder, undefined, { mailbox: Mailbox.bounded(2, "dropOldest") })
+        yield* Sys.suspend(server)
+        for (const label of ["a", "b", "c", "d"]) yield* GenServer.cast(server, { label })
+        assert.deepStrictEqual(yield* Sys.statistics(server), {
+          startTime: 0,
+          currentTime: 0,
+          messagesIn: 4,
+          messagesHandled: 0,
+          messagesDropped: 2
+        })
       })
     )
   )

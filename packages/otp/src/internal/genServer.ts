@@ -173,6 +173,7 @@ class ServerLoop implements sys.Inspectable {
     return sys.serve(this, message)
   }
 
+  startedAt = 0
   readonly behaviourKind = "GenServer"
   systemState(): unknown {
     return this.state

@@ -460,6 +460,7 @@ class Engine {
     return sys.serve(this, message)
   }
 
+  startedAt = 0
   readonly behaviourKind = "GenStatem"
   systemState(): unknown {
     return { state: this.state, data: this.data }

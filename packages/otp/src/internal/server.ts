@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Cause, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Schema } from "effect"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
@@ -86,7 +86,8 @@ export class CallingSelf extends Schema.TaggedError<CallingSelf>()("CallingSelf"
     "replaceState",
     "getStatus",
     "suspend",
-    "resume"
+    "resume",
+    "statistics"
   ])
 }) {
   override get message(): string {
@@ -617,6 +618,8 @@ export const ignore: Effect.Effect<never, Errors.Ignored> = Effect.failSync(() =
 export interface ServerEngine {
   /** Set once the engine runs `terminate` on its way out: a crash after that does not run it again. */
   readonly stopping: boolean
+  /** When `init` started, in the node clock's milliseconds (`Sys.statistics`): set by the server body. */
+  startedAt: number
   /** Handles the system lane (`GetState`, `StopRequest`, ...). */
   system(message: unknown): Effect.Effect<unknown, unknown, unknown>
   /** Runs the behaviour's `terminate` with `reason`. */
@@ -652,6 +655,7 @@ export const serverBody = (
       }
       server = make(record)
       const engine = server.engine
+      engine.startedAt = Fiber.getCurrent()!.getRef(Clock.Clock).currentTimeMillisUnsafe()
       kernel.setSystemHandler(record, (message) => engine.system(message) as Effect.Effect<void>)
       return server.init
     })

@@ -50,9 +50,24 @@ export interface Status {
   readonly parent: Option.Option<Pid.Pid<never, unknown>>
 }
 
+/** What `statistics` reports. */
+export interface Statistics {
+  /** When the server started (its `init`), in the node clock's milliseconds. */
+  readonly startTime: number
+  /** The node clock's time when the server answered. */
+  readonly currentTime: number
+  /** The messages put in its mailbox since it started (calls, casts, infos, exit and down messages, timeouts). */
+  readonly messagesIn: number
+  /** The messages it has taken from its mailbox and handled. */
+  readonly messagesHandled: number
+  /** The messages its bounded mailbox dropped. */
+  readonly messagesDropped: number
+}
+
 /** What a server engine shows `serve`. */
 export interface Inspectable {
   readonly behaviourKind: Status["behaviour"]
+  readonly startedAt: number
   readonly record: kernel.ProcessRecord
   readonly parent: kernel.ProcessRecord | undefined
   /** The state `getState` answers. */
@@ -77,6 +92,13 @@ class ReplaceState {
 class GetStatus {
   readonly deferred: Deferred.Deferred<Status>
   constructor(deferred: Deferred.Deferred<Status>) {
+    this.deferred = deferred
+  }
+}
+
+class GetStatistics {
+  readonly deferred: Deferred.Deferred<Statistics>
+  constructor(deferred: Deferred.Deferred<Statistics>) {
     this.deferred = deferred
   }
 }
@@ -111,6 +133,26 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<void
     Deferred.doneUnsafe(message.deferred, Exit.succeed(next))
   } else if (message instanceof GetStatus) {
     Deferred.doneUnsafe(message.deferred, Exit.succeed(statusOf(engine)))
+  } else if (message instanceof GetStatistics) {
+    const deferred = message.deferred
+    return Effect.clockWith((clock) =>
+      Effect.sync(() => {
+        const record = engine.record
+        Deferred.doneUnsafe(
+          deferred,
+          Exit.succeed({
+            startTime: engine.startedAt,
+            currentTime: clock.currentTimeMillisUnsafe(),
+            messagesIn: record.received,
+            // served between two messages, none is being handled; a "dropOldest" drop was a
+            // message in, taken out unhandled ("dropNewest" refuses it before it is in)
+            messagesHandled:
+              record.received - record.mailboxLength - (record.overflow === "dropOldest" ? record.dropped : 0),
+            messagesDropped: record.dropped
+          })
+        )
+      })
+    )
   } else if (message instanceof Suspend) {
     kernel.suspendUnsafe(engine.record)
     Deferred.doneUnsafe(message.deferred, Exit.void)
@@ -174,5 +216,13 @@ export const resume = (target: Target, options?: server.CallOptions) =>
     toServer(target),
     "resume",
     (deferred) => new Resume(deferred),
+    options
+  )
+
+export const statistics = (target: Target, options?: server.CallOptions) =>
+  server.systemRequest<never, never, Statistics, never>(
+    toServer(target),
+    "statistics",
+    (deferred) => new GetStatistics(deferred),
     options
   )
