@@ -38,7 +38,9 @@
  * lost. A call made meanwhile waits as any call does: it is answered after the resume, or fails
  * with `CallTimeout` when its timeout passes first (its request, still in the mailbox, is then
  * handled and its reply dropped, as OTP's). A GenStatem's timeouts that fire while it is suspended
- * wait in the mailbox as the other messages.
+ * wait in the mailbox as the other messages. One message goes through, as in OTP's suspended loop:
+ * an `EXIT` from its parent (a server that traps exits) stops it after `terminate`, so a supervisor
+ * shuts a suspended child down as any other.
  *
  * ## What each failure returns
  *
@@ -58,9 +60,6 @@
  * - `getStatus` answers a record ({@link Status}) instead of OTP's `{status, Pid, {module, Mod},
  *   [PDict, SysState, Parent, Dbg, Misc]}`; it has no `format_status` callback yet, and a
  *   supervisor reports `behaviour: "GenServer"`.
- * - A suspended server does not stop on an exit signal from its parent that it traps (OTP's
- *   suspended loop does): the `EXIT` waits in its mailbox until it resumes. A supervisor that shuts
- *   it down kills it after the shutdown timeout.
  * - `replaceState`'s function is a plain function of the state (for a GenStatem, of `{ state,
  *   data }`, as OTP's `{State, Data}`); it cannot run effects.
  * - {@link statistics} is always on (OTP's is switched on with `sys:statistics(Name, true)`) and

@@ -333,4 +333,45 @@ describe("Sys", () => {
       })
     )
   )
+
+  it.effect("a suspended server that traps exits stops on an EXIT from its parent, after terminate", () =>
+    withNode(
+      inProcess(
+        Effect.gen(function* () {
+          // the parent traps exits, as a supervisor does: the server's exit comes to it as a message
+          yield* Process.trapExit(true)
+          const log: Array<string> = []
+          const Trapping = GenServer.behaviour({
+            init: (_: void) => Effect.succeed(GenServer.ok<ReadonlyArray<string>>([])),
+            handleCast: (message: Labelled, handled) => Effect.succeed(GenServer.noreply([...handled, message.label])),
+            terminate: (reason, handled) => Effect.sync(() => log.push(`terminate ${reason._tag} [${handled}]`))
+          })
+          const server = yield* GenServer.startLink(Trapping, undefined, { trapExit: true })
+          const pid = Option.getOrThrow(server.whereis())
+          yield* Sys.suspend(server)
+          yield* GenServer.cast(server, { label: "queued" })
+          yield* Process.exit(pid, ExitReason.shutdown)
+          assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdown)
+          assert.deepStrictEqual(log, ["terminate Shutdown []"])
+        })
+      )
+    )
+  )
+
+  it.effect("an EXIT from the parent already in the mailbox when the server is suspended stops it too", () =>
+    withNode(
+      inProcess(
+        Effect.gen(function* () {
+          yield* Process.trapExit(true)
+          const server = yield* GenServer.startLink(Recorder, undefined, { trapExit: true })
+          const pid = Option.getOrThrow(server.whereis())
+          yield* GenServer.cast(server, { label: "queued" })
+          // both come before the server runs: the suspension (system lane) is served first
+          yield* Process.exit(pid, ExitReason.shutdown)
+          yield* Sys.suspend(server)
+          assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdown)
+        })
+      )
+    )
+  )
 })

@@ -92,11 +92,7 @@ class ServerLoop implements sys.Inspectable {
       if (handler === undefined) return Effect.die(new Error("GenServer: cast to a server without handleCast"))
       return thenNow(handler(message.message, this.state), this.afterResult)
     }
-    if (
-      message instanceof kernel.ExitMessage &&
-      this.parent !== undefined &&
-      kernel.recordOf(message.from) === this.parent
-    ) {
+    if (this.isParentExit(message)) {
       // OTP: an exit signal from the parent, trapped, stops the server with that reason after terminate
       return this.stopWith(message.reason)
     }
@@ -174,6 +170,13 @@ class ServerLoop implements sys.Inspectable {
   }
 
   startedAt = 0
+  isParentExit(message: unknown): message is kernel.ExitMessage {
+    return (
+      message instanceof kernel.ExitMessage &&
+      this.parent !== undefined &&
+      kernel.recordOf(message.from) === this.parent
+    )
+  }
   readonly behaviourKind = "GenServer"
   systemState(): unknown {
     return this.state

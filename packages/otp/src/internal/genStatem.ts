@@ -220,11 +220,7 @@ class Engine {
       this.timers.delete(message.key)
       return this.handle(timeoutEvent(message.key, running))
     }
-    if (
-      message instanceof kernel.ExitMessage &&
-      this.parent !== undefined &&
-      kernel.recordOf(message.from) === this.parent
-    ) {
+    if (this.isParentExit(message)) {
       // OTP: an exit signal from the parent, trapped, stops the machine with that reason after terminate
       return this.stopWith(message.reason)
     }
@@ -461,6 +457,13 @@ class Engine {
   }
 
   startedAt = 0
+  isParentExit(message: unknown): message is kernel.ExitMessage {
+    return (
+      message instanceof kernel.ExitMessage &&
+      this.parent !== undefined &&
+      kernel.recordOf(message.from) === this.parent
+    )
+  }
   readonly behaviourKind = "GenStatem"
   systemState(): unknown {
     return { state: this.state, data: this.data }

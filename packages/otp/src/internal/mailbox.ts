@@ -199,13 +199,14 @@ const runSystem = (record: ProcessRecord): Effect.Effect<void> => {
   const handler = record.systemHandler
   if (handler === undefined) return Effect.void
   return Effect.flatMap(Effect.forEach(messages, handler, { discard: true }), () =>
-    record.suspended ? whileSuspended(record) : Effect.void
+    record.suspended !== undefined ? whileSuspended(record) : Effect.void
   )
 }
 
 /** Waits for the system lane only, and serves it, until the process is resumed. */
 const whileSuspended = (record: ProcessRecord): Effect.Effect<void> =>
   Effect.suspend(() => {
+    if (record.system === undefined) letThrough(record)
     if (record.system !== undefined) {
       if (record.status === "waiting") record.status = "running"
       return runSystem(record)
@@ -215,27 +216,52 @@ const whileSuspended = (record: ProcessRecord): Effect.Effect<void> =>
   })
 
 /**
- * Suspends the calling process until a system message arrives (a user message wakes it too: it
- * looks again and waits on).
+ * Moves the first message of the queue that the suspension lets through (OTP's suspended loop
+ * takes an `EXIT` from the parent) to the system lane. Only the messages that came in since the
+ * last look are looked at: they are at the queue's end.
+ */
+const letThrough = (record: ProcessRecord): void => {
+  const suspension = record.suspended!
+  const fresh = record.received - suspension.seen
+  if (fresh === 0) return
+  suspension.seen = record.received
+  const mq = record.mq
+  if (mq === undefined) return
+  for (let i = Math.max(record.mqHead, mq.length - fresh); i < mq.length; i++) {
+    const message = mq[i]
+    if (suspension.through(message)) {
+      mq.splice(i, 1)
+      record.system = [message]
+      return
+    }
+  }
+}
+
+/**
+ * Suspends the calling process until a system message or any message arrives (it then looks for
+ * one to let through, and waits on).
  */
 const waitForSystem: Effect.Effect<void> = Effect.callback<void>((resume) => {
   const record = currentRecord(Fiber.getCurrent()!)
-  if (record.system !== undefined) return resume(Effect.void)
+  if (record.system !== undefined || record.received !== record.suspended!.seen) return resume(Effect.void)
   record.waiter = resume as (effect: Effect.Effect<unknown>) => void
   record.waitNext = Effect.void
 })
 
 /**
  * Suspends the process (OTP's `sys:suspend`): once the system message being served is done, its
- * receive serves only the system lane; user messages wait in the mailbox, in order.
+ * receive serves only the system lane, and the messages `through` accepts, which it moves there;
+ * the other messages wait in the mailbox, in order. Suspending a suspended process changes nothing.
  */
-export const suspendUnsafe = (record: ProcessRecord): void => {
-  record.suspended = true
+export const suspendUnsafe = (record: ProcessRecord, through: (message: unknown) => boolean): void => {
+  if (record.suspended !== undefined) return
+  // the whole queue is looked through once
+  record.suspended = { through, seen: record.received - mqSize(record) }
 }
 
 /** Resumes a suspended process: its receive takes the mailbox's messages again, in order. */
 export const resumeUnsafe = (record: ProcessRecord): void => {
-  record.suspended = false
+  record.suspended = undefined
 }
 
 /**

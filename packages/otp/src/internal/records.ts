@@ -80,6 +80,15 @@ export interface Timer {
   readonly due: number
 }
 
+/**
+ * A suspended process (`Sys.suspend`): the messages it lets through to its system lane (an `EXIT`
+ * from its parent), and how many messages had come in when its queue was last looked through.
+ */
+export interface Suspension {
+  readonly through: (message: unknown) => boolean
+  seen: number
+}
+
 /** The fields of a record that most processes never set: allocated on first write. */
 export class RecordExt {
   capacity = Number.POSITIVE_INFINITY
@@ -101,7 +110,7 @@ export class RecordExt {
   exitReason: ExitReason.ExitReason | undefined = undefined
   dropped: number = 0
   /** set by `Sys.suspend`: the receive serves only the system lane until `Sys.resume` */
-  suspended: boolean = false
+  suspended: Suspension | undefined = undefined
 }
 
 /** The handle a process body gets through the `Self` service. */
@@ -232,12 +241,12 @@ export class ProcessRecord {
     else if (value !== 0) (this.ext = new RecordExt()).dropped = value
   }
 
-  get suspended(): boolean {
-    return this.ext === undefined ? false : this.ext.suspended
+  get suspended(): Suspension | undefined {
+    return this.ext === undefined ? undefined : this.ext.suspended
   }
-  set suspended(value: boolean) {
+  set suspended(value: Suspension | undefined) {
     if (this.ext !== undefined) this.ext.suspended = value
-    else if (value !== false) (this.ext = new RecordExt()).suspended = value
+    else if (value !== undefined) (this.ext = new RecordExt()).suspended = value
   }
 
   get alive(): boolean {

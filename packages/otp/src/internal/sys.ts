@@ -8,6 +8,7 @@
  * @internal
  */
 import { Deferred, Effect, Exit, Option, Schema } from "effect"
+import type * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
 import * as server from "./server.ts"
@@ -74,6 +75,10 @@ export interface Inspectable {
   systemState(): unknown
   /** Sets the state `replaceState` made. */
   replaceSystemState(state: unknown): void
+  /** Whether a message is an `EXIT` from the parent: a suspended server takes it and stops. */
+  isParentExit(message: unknown): boolean
+  /** Runs terminate, then ends the process with `reason`. */
+  stopWith(reason: ExitReason.ExitReason): Effect.Effect<unknown, unknown, unknown>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,7 +123,9 @@ class Resume {
 }
 
 /** Serves the system requests common to every server; the others are ignored. */
-export const serve = (engine: Inspectable, message: unknown): Effect.Effect<void> => {
+export const serve = (engine: Inspectable, message: unknown): Effect.Effect<unknown, unknown, unknown> => {
+  // an EXIT from the parent let through while suspended: the server stops, as it would have
+  if (message instanceof kernel.ExitMessage) return engine.stopWith(message.reason)
   if (message instanceof server.GetState) {
     Deferred.doneUnsafe(message.deferred, Exit.succeed(engine.systemState()))
   } else if (message instanceof ReplaceState) {
@@ -154,7 +161,7 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<void
       })
     )
   } else if (message instanceof Suspend) {
-    kernel.suspendUnsafe(engine.record)
+    kernel.suspendUnsafe(engine.record, (m) => engine.isParentExit(m))
     Deferred.doneUnsafe(message.deferred, Exit.void)
   } else if (message instanceof Resume) {
     kernel.resumeUnsafe(engine.record)
@@ -169,7 +176,7 @@ const statusOf = (engine: Inspectable): Status => {
     pid: record.pid,
     registeredName: Option.fromUndefinedOr(record.name),
     behaviour: engine.behaviourKind,
-    status: record.suspended ? "suspended" : "running",
+    status: record.suspended !== undefined ? "suspended" : "running",
     state: engine.systemState(),
     mailboxLength: record.mailboxLength,
     parent: engine.parent === undefined ? Option.none() : Option.some(engine.parent.pid)
