@@ -160,6 +160,7 @@
  * @since 0.1.0
  */
 import { type Deferred, Effect, Option } from "effect"
+import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
 import type * as ExitReason from "./ExitReason.ts"
@@ -745,6 +746,25 @@ export type Server<Req extends Request.Any, Cast = never> = server.Server<Req, C
 export type ServerPid = server.ServerPid
 
 /**
+ * Whether `u` is a server reference: one that {@link start}, {@link fromPid} or {@link named}
+ * returned, of a GenServer, a GenStatem or a supervisor (they are all servers).
+ *
+ * **Details**: every reference carries a mark on its prototype and is `Pipeable`, so
+ * `server.pipe(GenServer.call(request))` reads as `GenServer.call(server, request)`.
+ *
+ * @example
+ * ```ts
+ * import { GenServer } from "effect-otp"
+ *
+ * const describe = (u: unknown) => (GenServer.isServer(u) ? u.name : undefined)
+ * ```
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isServer: (u: unknown) => u is Server<any, any> = server.isServer
+
+/**
  * A typed reference to the server of `pid`.
  *
  * @since 0.1.0
@@ -919,11 +939,17 @@ export type CallOptionsError<O> = server.CallOptionsError<O>
  * @since 0.1.0
  * @category client
  */
-export const call: <Req extends Request.Any, Cast, const Q extends Req, const O extends CallOptions = {}>(
-  server: Server<Req, Cast>,
-  request: Q,
-  options?: O
-) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | CallOptionsError<O>> = server.call as never
+export const call: {
+  <const Q extends Request.Any, const O extends CallOptions = {}>(
+    request: Q,
+    options?: O
+  ): (self: Server<Q, never>) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | CallOptionsError<O>>
+  <Req extends Request.Any, Cast, const Q extends Req, const O extends CallOptions = {}>(
+    server: Server<Req, Cast>,
+    request: Q,
+    options?: O
+  ): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | CallOptionsError<O>>
+} = dual((args) => server.isServer(args[0]), server.call) as never
 
 /**
  * Sends a cast: fire and forget. Never fails for a dead server (as OTP), except on a bounded
@@ -932,10 +958,15 @@ export const call: <Req extends Request.Any, Cast, const Q extends Req, const O 
  * @since 0.1.0
  * @category client
  */
-export const cast: <Req extends Request.Any, Cast>(
-  server: Server<Req, Cast>,
-  message: NoInfer<Cast>
-) => Effect.Effect<void, Errors.MailboxFull> = server.cast
+export const cast: {
+  <const Cast>(
+    message: Cast
+  ): <Req extends Request.Any>(self: Server<Req, Cast>) => Effect.Effect<void, Errors.MailboxFull>
+  <Req extends Request.Any, Cast>(
+    server: Server<Req, Cast>,
+    message: NoInfer<Cast>
+  ): Effect.Effect<void, Errors.MailboxFull>
+} = dual(2, server.cast)
 
 /**
  * Sends a plain message to the server, handled by `handleInfo` (Elixir's `send(server, message)`).
@@ -951,14 +982,22 @@ export const cast: <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category client
  */
-export const send = <Req extends Request.Any, Cast>(
-  server: Server<Req, Cast>,
-  message: unknown
-): Effect.Effect<void, Errors.MailboxFull> =>
-  Effect.suspend(() => {
-    const pid = server.whereis()
-    return pid._tag === "Some" ? Process.send(pid.value, message) : Effect.void
-  })
+export const send: {
+  (
+    message: unknown
+  ): <Req extends Request.Any, Cast>(self: Server<Req, Cast>) => Effect.Effect<void, Errors.MailboxFull>
+  <Req extends Request.Any, Cast>(server: Server<Req, Cast>, message: unknown): Effect.Effect<void, Errors.MailboxFull>
+} = dual(
+  2,
+  <Req extends Request.Any, Cast>(
+    server: Server<Req, Cast>,
+    message: unknown
+  ): Effect.Effect<void, Errors.MailboxFull> =>
+    Effect.suspend(() => {
+      const pid = server.whereis()
+      return pid._tag === "Some" ? Process.send(pid.value, message) : Effect.void
+    })
+)
 
 /**
  * Stops a server: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
@@ -972,12 +1011,19 @@ export const send = <Req extends Request.Any, Cast>(
  * @since 0.1.0
  * @category client
  */
-export const stopServer: <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
-  server: Server<Req, Cast>,
-  reason?: ExitReason.ExitReason,
-  options?: O
-) => Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited | CallOptionsError<O>> =
-  server.stopServer as never
+export const stopServer: {
+  <const O extends CallOptions = {}>(
+    reason?: ExitReason.ExitReason,
+    options?: O
+  ): <Req extends Request.Any, Cast>(
+    self: Server<Req, Cast>
+  ) => Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited | CallOptionsError<O>>
+  <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
+    server: Server<Req, Cast>,
+    reason?: ExitReason.ExitReason,
+    options?: O
+  ): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited | CallOptionsError<O>>
+} = dual((args) => server.isServer(args[0]), server.stopServer) as never
 
 /**
  * The server's state now (OTP's `sys:get_state/1`), for debugging and tests. Served through the
@@ -988,10 +1034,17 @@ export const stopServer: <Req extends Request.Any, Cast, const O extends CallOpt
  * @since 0.1.0
  * @category debugging
  */
-export const getState: <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
-  server: Server<Req, Cast>,
-  options?: O
-) => Effect.Effect<unknown, server.SystemCallError | CallOptionsError<O>> = server.getState as never
+export const getState: {
+  <const O extends CallOptions = {}>(
+    options?: O
+  ): <Req extends Request.Any, Cast>(
+    self: Server<Req, Cast>
+  ) => Effect.Effect<unknown, server.SystemCallError | CallOptionsError<O>>
+  <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
+    server: Server<Req, Cast>,
+    options?: O
+  ): Effect.Effect<unknown, server.SystemCallError | CallOptionsError<O>>
+} = dual((args) => server.isServer(args[0]), server.getState) as never
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

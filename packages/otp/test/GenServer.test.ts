@@ -271,6 +271,42 @@ describe("GenServer", () => {
     )
   )
 
+  it.effect("the pipe forms do what the data-first forms do; isServer knows every reference", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const server = yield* GenServer.start(events(log), 1, { name: "piped" })
+        const pid = Option.getOrThrow(server.whereis())
+        const byName = yield* GenServer.named(events([]), "piped")
+        assert.deepStrictEqual([server, byName, GenServer.fromPid(pid)].map(GenServer.isServer), [true, true, true])
+        assert.deepStrictEqual([pid, { whereis: server.whereis }, null, "piped"].map(GenServer.isServer), [
+          false,
+          false,
+          false,
+          false
+        ])
+        assert.strictEqual(yield* server.pipe(GenServer.call(new Increment({ by: 2 }))), 3)
+        assert.deepStrictEqual(
+          yield* Effect.exit(byName.pipe(GenServer.call(new Withdraw({ amount: 10 }), { timeout: "1 second" }))),
+          Exit.fail("insufficient" as const)
+        )
+        yield* server.pipe(GenServer.cast({ _tag: "Add", n: 10 }))
+        yield* byName.pipe(GenServer.send("hello"))
+        assert.strictEqual(yield* server.pipe(GenServer.call(new Get())), 13)
+        assert.strictEqual(((yield* server.pipe(GenServer.getState())) as State).count, 13)
+        yield* server.pipe(GenServer.stopServer(ExitReason.shutdownWith("piped"), { timeout: "infinity" }))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("piped"))
+        assert.deepStrictEqual(log, [
+          "init 1",
+          "continue warmup",
+          "info hello",
+          "continue after hello",
+          "terminate Shutdown 13"
+        ])
+      })
+    )
+  )
+
   it.effect("getState reads the state through the system lane", () =>
     withNode(
       Effect.gen(function* () {

@@ -138,6 +138,39 @@ describe("GenServer: a call's type comes from the request class", () => {
     void badCast
   })
 
+  it("the pipe form infers what the data-first form infers", () => {
+    const add = () => server.pipe(GenServer.call(new Add({ n: 1 })))
+    const withdraw = () => server.pipe(GenServer.call(new Withdraw({ amount: 1 }), { timeout: "1 second" }))
+    const withdrawFirst = () => GenServer.call(server, new Withdraw({ amount: 1 }), { timeout: "1 second" })
+    const forever = () => server.pipe(GenServer.call(new Add({ n: 1 }), { timeout: "infinity" }))
+    expectTypeOf<SuccessOf<typeof add>>().toEqualTypeOf<number>()
+    expectTypeOf<ErrorOf<typeof add>>().toEqualTypeOf<GenServer.CallError>()
+    expectTypeOf<SuccessOf<typeof withdraw>>().toEqualTypeOf<SuccessOf<typeof withdrawFirst>>()
+    expectTypeOf<ErrorOf<typeof withdraw>>().toEqualTypeOf<ErrorOf<typeof withdrawFirst>>()
+    expectTypeOf<ErrorOf<typeof withdraw>>().toEqualTypeOf<
+      "insufficient" | "frozen" | GenServer.CallError | Errors.BadArgument
+    >()
+    expectTypeOf<ErrorOf<typeof forever>>().toEqualTypeOf<GenServer.CallError>()
+    const cast = () => server.pipe(GenServer.cast("tick"))
+    const send = () => server.pipe(GenServer.send("anything"))
+    const stopped = () => server.pipe(GenServer.stopServer())
+    const state = () => server.pipe(GenServer.getState())
+    expectTypeOf<ErrorOf<typeof cast>>().toEqualTypeOf<Errors.MailboxFull>()
+    expectTypeOf<ErrorOf<typeof send>>().toEqualTypeOf<Errors.MailboxFull>()
+    expectTypeOf<ErrorOf<typeof stopped>>().toEqualTypeOf<
+      Errors.NoProc | GenServer.CallTimeout | GenServer.CallingSelf | GenServer.ServerExited
+    >()
+    expectTypeOf<ErrorOf<typeof state>>().toEqualTypeOf<
+      Errors.NoProc | Errors.NoSystemHandler | GenServer.CallTimeout | GenServer.ServerExited | GenServer.CallingSelf
+    >()
+    // @ts-expect-error Other is not in the protocol
+    const wrong = () => server.pipe(GenServer.call(new Other()))
+    // @ts-expect-error the server's casts are "tick"
+    const badCast = () => server.pipe(GenServer.cast("tock"))
+    void wrong
+    void badCast
+  })
+
   it("a behaviour's server has its protocol; a handler replies the request's types only", () => {
     const Account = GenServer.behaviour({
       protocol: [Add, Withdraw],

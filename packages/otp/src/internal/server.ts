@@ -9,7 +9,8 @@
  *
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Pipeable, Schema } from "effect"
+import { identity } from "effect/Function"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
@@ -148,10 +149,11 @@ export const replyErrorTo = <A, E>(from: From<A, E>, error: E): Effect.Effect<bo
 // Server references
 // ---------------------------------------------------------------------------------------------
 
-declare const ServerTypeId: unique symbol
+/** What marks a server reference: a property of its prototype. */
+export const ServerTypeId: unique symbol = Symbol.for("effect-otp/Server") as never
 
 /** A reference to a server that serves the requests `Req` and the casts `Cast`. */
-export interface Server<in Req extends Request.Any, in Cast = never> {
+export interface Server<in Req extends Request.Any, in Cast = never> extends Pipeable.Pipeable {
   readonly [ServerTypeId]?: { readonly _Req: (r: Req) => void; readonly _Cast: (c: Cast) => void }
   /** The registered name, when the reference is by name. */
   readonly name: Option.Option<string>
@@ -166,30 +168,46 @@ export interface Server<in Req extends Request.Any, in Cast = never> {
 /** The pid of a server: it accepts any message (those that are not calls or casts are infos). */
 export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
 
-export const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRecord): Server<Req, Cast> => ({
-  name: Option.none(),
-  target: record.pid,
-  resolve: () => (record.status === "exited" ? undefined : record),
-  whereis: () => (record.status === "exited" ? Option.none() : Option.some(record.pid as ServerPid))
-})
+/** The prototype of every server reference: its mark and `pipe`, shared, not copied per reference. */
+const ServerProto = {
+  [ServerTypeId]: { _Req: identity, _Cast: identity },
+  pipe() {
+    return Pipeable.pipeArguments(this, arguments)
+  }
+}
 
-export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>): Server<Req, Cast> => ({
-  name: Option.none(),
-  target: pid,
-  resolve: () => kernel.liveRecordOf(pid),
-  whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
-})
+/** Whether `u` is a server reference (of a GenServer, a GenStatem or a supervisor). */
+export const isServer = (u: unknown): u is Server<any, any> => typeof u === "object" && u !== null && ServerTypeId in u
+
+export const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRecord): Server<Req, Cast> =>
+  ({
+    __proto__: ServerProto,
+    name: Option.none(),
+    target: record.pid,
+    resolve: () => (record.status === "exited" ? undefined : record),
+    whereis: () => (record.status === "exited" ? Option.none() : Option.some(record.pid as ServerPid))
+  }) as never
+
+export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>): Server<Req, Cast> =>
+  ({
+    __proto__: ServerProto,
+    name: Option.none(),
+    target: pid,
+    resolve: () => kernel.liveRecordOf(pid),
+    whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
+  }) as never
 
 /** A reference that looks `name` (local or `via`) up on the current node at every use. */
 export const named = <Req extends Request.Any, Cast>(name: Name.Name): Effect.Effect<Server<Req, Cast>, never, Node> =>
   Effect.map(currentNode, (node) => {
     const resolve = () => Name.resolve(node, name)
     return {
+      __proto__: ServerProto,
       name: Option.some(Name.format(name)),
       target: undefined,
       resolve,
       whereis: () => Option.fromUndefinedOr(resolve()?.pid as ServerPid | undefined)
-    }
+    } as never
   })
 
 export const whereis = <Req extends Request.Any, Cast>(
