@@ -170,10 +170,8 @@ export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
 
 /** The prototype of every server reference: its mark and `pipe`, shared, not copied per reference. */
 const ServerProto = {
-  [ServerTypeId]: { _Req: identity, _Cast: identity },
-  pipe() {
-    return Pipeable.pipeArguments(this, arguments)
-  }
+  __proto__: Pipeable.Prototype,
+  [ServerTypeId]: { _Req: identity, _Cast: identity }
 }
 
 /** Whether `u` is a server reference (of a GenServer, a GenStatem or a supervisor). */
