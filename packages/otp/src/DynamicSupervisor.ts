@@ -63,6 +63,7 @@
  * @since 0.1.0
  */
 import { Effect, Layer, type Schedule, type Scope } from "effect"
+import { dual } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
@@ -235,10 +236,16 @@ export const named = <X = undefined>(name: Name.Name): Effect.Effect<DynamicSupe
  * @since 0.1.0
  * @category start
  */
-export const stop = <X>(
-  supervisor: DynamicSupervisor<X>,
-  reason: ExitReason.ExitReason = ExitReason.shutdown
-): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
+export const stop: {
+  (reason?: ExitReason.ExitReason): <X>(self: DynamicSupervisor<X>) => Effect.Effect<void, GenServer.CallError>
+  <X>(supervisor: DynamicSupervisor<X>, reason?: ExitReason.ExitReason): Effect.Effect<void, GenServer.CallError>
+} = dual(
+  (args) => GenServer.isServer(args[0]),
+  <X>(
+    supervisor: DynamicSupervisor<X>,
+    reason: ExitReason.ExitReason = ExitReason.shutdown
+  ): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
+)
 
 /**
  * Starts one in the current scope; closing the scope stops it.
@@ -273,13 +280,25 @@ export const layer = <X = undefined>(options?: Options<X>): Layer.Layer<never, S
  * @since 0.1.0
  * @category children
  */
-export const startChild = <X, E, R extends Node | Process.Self<never>>(
-  supervisor: DynamicSupervisor<X>,
-  spec: DynamicChildSpec<X, E, R>
-): Effect.Effect<
-  Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
-  Exclude<E, Errors.Ignored> | ChildStartFailed | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError
-> => GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" }) as never
+export const startChild: {
+  <X, E, R extends Node | Process.Self<never>>(
+    spec: DynamicChildSpec<X, E, R>
+  ): (
+    self: DynamicSupervisor<X>
+  ) => Effect.Effect<
+    Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
+    Exclude<E, Errors.Ignored> | ChildStartFailed | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError
+  >
+  <X, E, R extends Node | Process.Self<never>>(
+    supervisor: DynamicSupervisor<X>,
+    spec: DynamicChildSpec<X, E, R>
+  ): Effect.Effect<
+    Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
+    Exclude<E, Errors.Ignored> | ChildStartFailed | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError
+  >
+} = dual(2, <X>(supervisor: DynamicSupervisor<X>, spec: DynamicChildSpec<X, unknown, never>) =>
+  GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
+)
 
 /**
  * Stops a child and forgets it. `NotAChild` if the pid is not a running child.
@@ -287,11 +306,22 @@ export const startChild = <X, E, R extends Node | Process.Self<never>>(
  * @since 0.1.0
  * @category children
  */
-export const terminateChild = <X>(
-  supervisor: DynamicSupervisor<X>,
-  pid: Pid.Pid<never, unknown>
-): Effect.Effect<void, NotAChild | GenServer.CallError> =>
-  GenServer.call(supervisor, new internal.TerminateChild({ pid }), { timeout: "infinity" }) as never
+export const terminateChild: {
+  (
+    pid: Pid.Pid<never, unknown>
+  ): <X>(self: DynamicSupervisor<X>) => Effect.Effect<void, NotAChild | GenServer.CallError>
+  <X>(
+    supervisor: DynamicSupervisor<X>,
+    pid: Pid.Pid<never, unknown>
+  ): Effect.Effect<void, NotAChild | GenServer.CallError>
+} = dual(
+  2,
+  <X>(
+    supervisor: DynamicSupervisor<X>,
+    pid: Pid.Pid<never, unknown>
+  ): Effect.Effect<void, NotAChild | GenServer.CallError> =>
+    GenServer.call(supervisor, new internal.TerminateChild({ pid }), { timeout: "infinity" }) as never
+)
 
 /**
  * The running children.

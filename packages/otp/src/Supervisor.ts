@@ -162,6 +162,7 @@
  */
 import { type Duration, Effect, Layer, type Option, type Schedule, type Scope } from "effect"
 import type * as ChildSpec from "./ChildSpec.ts"
+import { dual } from "effect/Function"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
@@ -496,10 +497,14 @@ export const childSpec = <const Children extends ReadonlyArray<ChildSpec.Any>>(
  * @since 0.1.0
  * @category start
  */
-export const stop = (
-  supervisor: Supervisor,
-  reason: ExitReason.ExitReason = ExitReason.shutdown
-): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
+export const stop: {
+  (reason?: ExitReason.ExitReason): (self: Supervisor) => Effect.Effect<void, GenServer.CallError>
+  (supervisor: Supervisor, reason?: ExitReason.ExitReason): Effect.Effect<void, GenServer.CallError>
+} = dual(
+  (args) => GenServer.isServer(args[0]),
+  (supervisor: Supervisor, reason: ExitReason.ExitReason = ExitReason.shutdown): Effect.Effect<void, GenServer.CallError> =>
+    GenServer.stopServer(supervisor, reason)
+)
 
 /**
  * A reference to the supervisor registered as `name` (a local name, or `Registry.via(...)`), looked
@@ -510,6 +515,33 @@ export const stop = (
  */
 export const named = (name: Name.Name): Effect.Effect<Supervisor, never, Node> =>
   GenServer.named(internal.supervisorBehaviour, name)
+
+/**
+ * A reference to the supervisor of `pid` (one that `Supervisor.start` started, or one of a tree's
+ * children that is a supervisor: `whichChildren` gives its pid).
+ *
+ * **Details**: nothing is checked: a call through a reference to a process that is not a
+ * supervisor fails as a call to any other server does (the process crashes on a request it does not
+ * serve, or `NoProc` once it is gone).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Supervisor } from "effect-otp"
+ *
+ * // the running children of a nested supervisor
+ * const nested = (parent: Supervisor.Supervisor, id: string) =>
+ *   Effect.gen(function* () {
+ *     const children = yield* Supervisor.whichChildren(parent)
+ *     const child = children.find((info) => info.id === id && info.pid._tag === "Some")
+ *     return child?.pid._tag === "Some" ? yield* Supervisor.whichChildren(Supervisor.fromPid(child.pid.value)) : []
+ *   })
+ * ```
+ *
+ * @since 0.2.0
+ * @category references
+ */
+export const fromPid = (pid: Pid.Pid<never, unknown>): Supervisor => GenServer.fromPid(pid)
 
 /**
  * Starts a supervisor in the current scope; closing the scope stops the tree.
@@ -548,13 +580,27 @@ export const layer = <const Children extends ReadonlyArray<ChildSpec.Any>>(
  * @since 0.1.0
  * @category children
  */
-export const startChild = <E, R extends Node | Process.Self<never>>(
-  supervisor: Supervisor,
-  spec: ChildSpec.ChildSpec<E, R>
-): Effect.Effect<
-  Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
-  AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
-> => GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
+export const startChild: {
+  <E, R extends Node | Process.Self<never>>(
+    spec: ChildSpec.ChildSpec<E, R>
+  ): (
+    self: Supervisor
+  ) => Effect.Effect<
+    Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
+    AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
+  >
+  <E, R extends Node | Process.Self<never>>(
+    supervisor: Supervisor,
+    spec: ChildSpec.ChildSpec<E, R>
+  ): Effect.Effect<
+    Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
+    AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
+  >
+} = dual(
+  2,
+  (supervisor: Supervisor, spec: ChildSpec.Any) =>
+    GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
+)
 
 /**
  * Stops a child (its spec stays, for `restartChild` or `deleteChild`). `ChildNotFound` if no such id.
@@ -562,11 +608,14 @@ export const startChild = <E, R extends Node | Process.Self<never>>(
  * @since 0.1.0
  * @category children
  */
-export const terminateChild = (
-  supervisor: Supervisor,
-  id: string
-): Effect.Effect<void, ChildNotFound | GenServer.CallError> =>
-  GenServer.call(supervisor, new internal.TerminateChild({ id }), { timeout: "infinity" })
+export const terminateChild: {
+  (id: string): (self: Supervisor) => Effect.Effect<void, ChildNotFound | GenServer.CallError>
+  (supervisor: Supervisor, id: string): Effect.Effect<void, ChildNotFound | GenServer.CallError>
+} = dual(
+  2,
+  (supervisor: Supervisor, id: string): Effect.Effect<void, ChildNotFound | GenServer.CallError> =>
+    GenServer.call(supervisor, new internal.TerminateChild({ id }), { timeout: "infinity" })
+)
 
 /**
  * Starts a stopped child again from its spec. `ChildRunning` if it runs, `ChildNotFound` if no such id,
@@ -576,11 +625,24 @@ export const terminateChild = (
  * @since 0.1.0
  * @category children
  */
-export const restartChild = (
-  supervisor: Supervisor,
-  id: string
-): Effect.Effect<Pid.Pid<never, unknown>, ChildNotFound | ChildRunning | ChildStartFailed | GenServer.CallError> =>
-  GenServer.call(supervisor, new internal.RestartChild({ id }), { timeout: "infinity" })
+export const restartChild: {
+  (
+    id: string
+  ): (
+    self: Supervisor
+  ) => Effect.Effect<Pid.Pid<never, unknown>, ChildNotFound | ChildRunning | ChildStartFailed | GenServer.CallError>
+  (
+    supervisor: Supervisor,
+    id: string
+  ): Effect.Effect<Pid.Pid<never, unknown>, ChildNotFound | ChildRunning | ChildStartFailed | GenServer.CallError>
+} = dual(
+  2,
+  (
+    supervisor: Supervisor,
+    id: string
+  ): Effect.Effect<Pid.Pid<never, unknown>, ChildNotFound | ChildRunning | ChildStartFailed | GenServer.CallError> =>
+    GenServer.call(supervisor, new internal.RestartChild({ id }), { timeout: "infinity" })
+)
 
 /**
  * Removes a stopped child's spec. `ChildRunning` if it runs, `ChildNotFound` if no such id.
@@ -588,11 +650,14 @@ export const restartChild = (
  * @since 0.1.0
  * @category children
  */
-export const deleteChild = (
-  supervisor: Supervisor,
-  id: string
-): Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError> =>
-  GenServer.call(supervisor, new internal.DeleteChild({ id }))
+export const deleteChild: {
+  (id: string): (self: Supervisor) => Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError>
+  (supervisor: Supervisor, id: string): Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError>
+} = dual(
+  2,
+  (supervisor: Supervisor, id: string): Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError> =>
+    GenServer.call(supervisor, new internal.DeleteChild({ id }))
+)
 
 /**
  * The children, in start order.

@@ -208,10 +208,10 @@ export const named = (name: string): Effect.Effect<TaskSupervisor, never, Node> 
  * @since 0.1.0
  * @category start
  */
-export const stop = (
-  supervisor: TaskSupervisor,
-  reason: ExitReason.ExitReason = ExitReason.shutdown
-): Effect.Effect<void, GenServer.CallError> => DynamicSupervisor.stop(supervisor, reason)
+export const stop: {
+  (reason?: ExitReason.ExitReason): (self: TaskSupervisor) => Effect.Effect<void, GenServer.CallError>
+  (supervisor: TaskSupervisor, reason?: ExitReason.ExitReason): Effect.Effect<void, GenServer.CallError>
+} = DynamicSupervisor.stop
 
 // ---------------------------------------------------------------------------------------------
 // Tasks
@@ -493,8 +493,12 @@ export const children = (
  * @since 0.1.0
  * @category children
  */
-export const terminateChild = (
-  supervisor: TaskSupervisor,
-  pid: Pid.Pid<never, unknown>
-): Effect.Effect<void, DynamicSupervisor.NotAChild | GenServer.CallError> =>
-  DynamicSupervisor.terminateChild(supervisor, pid)
+export const terminateChild: {
+  (
+    pid: Pid.Pid<never, unknown>
+  ): (self: TaskSupervisor) => Effect.Effect<void, DynamicSupervisor.NotAChild | GenServer.CallError>
+  (
+    supervisor: TaskSupervisor,
+    pid: Pid.Pid<never, unknown>
+  ): Effect.Effect<void, DynamicSupervisor.NotAChild | GenServer.CallError>
+} = DynamicSupervisor.terminateChild

@@ -49,6 +49,24 @@ describe("DynamicSupervisor", () => {
     )
   )
 
+  it.effect("startChild, terminateChild and stop in pipe form", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* DynamicSupervisor.start()
+        const a = yield* sup.pipe(DynamicSupervisor.startChild(sleeper([], "a")))
+        assert.deepStrictEqual(
+          (yield* DynamicSupervisor.whichChildren(sup)).map((child) => child.pid),
+          [a]
+        )
+        yield* sup.pipe(DynamicSupervisor.terminateChild(a))
+        assert.isFalse(yield* Process.isAlive(a))
+        const pid = Option.getOrThrow(sup.whereis())
+        yield* sup.pipe(DynamicSupervisor.stop(ExitReason.shutdownWith("piped")))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("piped"))
+      })
+    )
+  )
+
   it.effect("extra arguments reach start functions", () =>
     withNode(
       Effect.gen(function* () {

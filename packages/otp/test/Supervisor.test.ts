@@ -476,7 +476,7 @@ describe("Supervisor", () => {
         })
         const outer = yield* Supervisor.start({ children: [inner] })
         const innerBefore = pidOf(yield* Supervisor.whichChildren(outer), "inner")
-        const innerRef = GenServer.fromPid(innerBefore) as unknown as Supervisor.Supervisor
+        const innerRef = Supervisor.fromPid(innerBefore)
         yield* crash(innerRef, "w")
         const w = pidOf(yield* Supervisor.whichChildren(innerRef), "w")
         yield* Process.exit(w, ExitReason.failure("again"))
@@ -488,6 +488,34 @@ describe("Supervisor", () => {
         const innerAfter = pidOf(yield* Supervisor.whichChildren(outer), "inner")
         assert.notDeepEqual(innerAfter, innerBefore)
         assert.isTrue(yield* Process.isAlive(innerAfter))
+      })
+    )
+  )
+
+  it.effect("the children operations in pipe form; fromPid reaches a nested supervisor", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const outer = yield* Supervisor.start({
+          children: [Supervisor.childSpec("inner", { children: [worker("a", log)] })]
+        })
+        const inner = Supervisor.fromPid(pidOf(yield* outer.pipe(Supervisor.whichChildren), "inner"))
+        assert.isTrue(GenServer.isServer(inner))
+        assert.strictEqual(yield* Process.isAlive(yield* inner.pipe(Supervisor.startChild(worker("b", log)))), true)
+        yield* inner.pipe(Supervisor.terminateChild("a"))
+        assert.deepStrictEqual(
+          yield* Effect.flip(inner.pipe(Supervisor.deleteChild("b"))),
+          new Supervisor.ChildRunning({ id: "b" })
+        )
+        yield* inner.pipe(Supervisor.restartChild("a"))
+        yield* inner.pipe(Supervisor.terminateChild("b"))
+        yield* inner.pipe(Supervisor.deleteChild("b"))
+        assert.deepStrictEqual(
+          (yield* Supervisor.whichChildren(inner)).map((child) => [child.id, child.status]),
+          [["a", "running"]]
+        )
+        yield* outer.pipe(Supervisor.stop())
+        assert.deepStrictEqual(log, ["start a", "start b", "stop a", "start a", "stop b", "stop a"])
       })
     )
   )
