@@ -240,6 +240,7 @@
  * @since 0.1.0
  */
 import type { Duration, Effect } from "effect"
+import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
@@ -252,9 +253,11 @@ import {
   fromPid,
   ignore,
   isCallError,
+  isServer,
   replyTo,
   type Server,
   type ServerPid,
+  send as sendToServer,
   type StartError,
   type StartOptions,
   stopServer,
@@ -279,6 +282,7 @@ export {
   fromPid,
   ignore,
   isCallError,
+  isServer,
   replyTo,
   type Server,
   type ServerPid,
@@ -1302,13 +1306,46 @@ export const startMonitor = <Args, T extends Types, Req extends Request.Any, Ini
  * @since 0.1.0
  * @category debugging
  */
-export const getState = <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
-  server_: Server<Req, Cast>,
-  options?: O
-): Effect.Effect<
-  { readonly state: unknown; readonly data: unknown },
-  server.SystemCallError | server.CallOptionsError<O>
-> => server.getState(server_, options) as never
+export const getState: {
+  <const O extends CallOptions = {}>(
+    options?: O
+  ): <Req extends Request.Any, Cast>(
+    self: Server<Req, Cast>
+  ) => Effect.Effect<
+    { readonly state: unknown; readonly data: unknown },
+    server.SystemCallError | server.CallOptionsError<O>
+  >
+  <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
+    server: Server<Req, Cast>,
+    options?: O
+  ): Effect.Effect<
+    { readonly state: unknown; readonly data: unknown },
+    server.SystemCallError | server.CallOptionsError<O>
+  >
+} = dual((args) => server.isServer(args[0]), server.getState) as never
+
+/**
+ * Sends a plain message to the machine: its state callback receives it as an {@link Info} event
+ * (OTP's `info` event; Elixir's `send(pid, message)`). `GenServer.send` under the name GenStatem's
+ * users look for: like a cast, it never fails for a dead machine, except on a bounded mailbox with
+ * the `"fail"` policy (`MailboxFull`).
+ *
+ * @example
+ * ```ts
+ * import { GenStatem } from "effect-otp"
+ *
+ * const poke = (machine: GenStatem.Server<never>) => machine.pipe(GenStatem.send("tick"))
+ * ```
+ *
+ * @since 0.2.0
+ * @category client
+ */
+export const send: {
+  (
+    message: unknown
+  ): <Req extends Request.Any, Cast>(self: Server<Req, Cast>) => Effect.Effect<void, Errors.MailboxFull>
+  <Req extends Request.Any, Cast>(server: Server<Req, Cast>, message: unknown): Effect.Effect<void, Errors.MailboxFull>
+} = sendToServer
 
 /**
  * A state callback returned an action that is not valid: a timeout whose time is negative, NaN or

@@ -502,8 +502,10 @@ export const stop: {
   (supervisor: Supervisor, reason?: ExitReason.ExitReason): Effect.Effect<void, GenServer.CallError>
 } = dual(
   (args) => GenServer.isServer(args[0]),
-  (supervisor: Supervisor, reason: ExitReason.ExitReason = ExitReason.shutdown): Effect.Effect<void, GenServer.CallError> =>
-    GenServer.stopServer(supervisor, reason)
+  (
+    supervisor: Supervisor,
+    reason: ExitReason.ExitReason = ExitReason.shutdown
+  ): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
 )
 
 /**
@@ -596,10 +598,8 @@ export const startChild: {
     Pid.Pid<never, unknown> | Extract<E, Errors.Ignored>,
     AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
   >
-} = dual(
-  2,
-  (supervisor: Supervisor, spec: ChildSpec.Any) =>
-    GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
+} = dual(2, (supervisor: Supervisor, spec: ChildSpec.Any) =>
+  GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
 )
 
 /**

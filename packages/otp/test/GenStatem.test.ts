@@ -874,6 +874,22 @@ describe("GenStatem", () => {
     )
   })
 
+  describe("client API", () => {
+    it.effect("send delivers an info event, data-first or piped; getState pipes too", () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          const machine = yield* GenStatem.start(Recorder(log), [])
+          assert.isTrue(GenStatem.isServer(machine))
+          yield* GenStatem.send(machine, "hello")
+          yield* machine.pipe(GenStatem.send("again"))
+          assert.deepStrictEqual(yield* logOf(machine), ["idle: info hello", "idle: info again"])
+          assert.deepStrictEqual((yield* machine.pipe(GenStatem.getState({ timeout: "1 second" }))).state, "idle")
+        })
+      )
+    )
+  })
+
   describe("protocol", () => {
     it.effect("GenServer's client reaches a GenStatem: one call machinery", () =>
       withNode(
