@@ -114,7 +114,8 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, type Exit, type Option, type Stream } from "effect"
+import { type Duration, Effect, type Exit, type Option, type Pipeable, type Stream } from "effect"
+import { dual } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
 import * as internal from "./internal/task.ts"
@@ -133,13 +134,31 @@ import * as Process from "./Process.ts"
 export const TypeId: typeof internal.TypeId = internal.TypeId
 
 /**
+ * Whether `u` is a task (one that {@link async}, {@link start} or a `TaskSupervisor` returned).
+ *
+ * **Details**: a task carries {@link TypeId} on its prototype and is `Pipeable`, so
+ * `task.pipe(Task.await("1 second"))` reads as `Task.await(task, "1 second")`.
+ *
+ * @example
+ * ```ts
+ * import { Task } from "effect-otp"
+ *
+ * const pidOf = (u: unknown) => (Task.isTask(u) ? u.pid : undefined)
+ * ```
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isTask: (u: unknown) => u is Task<unknown, unknown> = internal.isTask
+
+/**
  * A running task: its pid, the owner's monitor reference (which also tags its reply) and its owner.
  * `A` is the result; `E` the typed failure of its effect.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Task<out A, out E = never> {
+export interface Task<out A, out E = never> extends Pipeable.Pipeable {
   readonly [internal.TypeId]: { readonly _A: () => A; readonly _E: () => E }
   /** The task's process. */
   readonly pid: Pid.Pid<never, unknown>
@@ -383,20 +402,37 @@ export const childSpec = <A, E, R>(
 // Awaiting
 // ---------------------------------------------------------------------------------------------
 
-const await_: <A, E>(
-  task: Task<A, E>,
-  timeout?: Timeout
-) => Effect.Effect<
-  A,
-  E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited | Errors.BadArgument,
-  Process.Self<unknown>
-> = internal.await_
+const await_: {
+  (
+    timeout?: Timeout
+  ): <A, E>(
+    task: Task<A, E>
+  ) => Effect.Effect<
+    A,
+    E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited | Errors.BadArgument,
+    Process.Self<unknown>
+  >
+  <A, E>(
+    task: Task<A, E>,
+    timeout?: Timeout
+  ): Effect.Effect<
+    A,
+    E | TaskExited | TaskTimeout | NotOwner | AlreadyAwaited | Errors.BadArgument,
+    Process.Self<unknown>
+  >
+} = dual((args) => internal.isTask(args[0]), internal.await_)
 
-const yield_: <A, E>(
-  task: Task<A, E>,
-  timeout?: Timeout
-) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>> =
-  internal.yield_
+const yield_: {
+  (
+    timeout?: Timeout
+  ): <A, E>(
+    task: Task<A, E>
+  ) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>>
+  <A, E>(
+    task: Task<A, E>,
+    timeout?: Timeout
+  ): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>>
+} = dual((args) => internal.isTask(args[0]), internal.yield_)
 
 export {
   /**
@@ -556,11 +592,17 @@ export const yieldMany: <const T extends ReadonlyArray<Task<any, any>>>(
  * @since 0.1.0
  * @category awaiting
  */
-export const shutdown: <A, E>(
-  task: Task<A, E>,
-  shutdown?: Timeout | "brutalKill"
-) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>> =
-  internal.shutdown
+export const shutdown: {
+  (
+    shutdown?: Timeout | "brutalKill"
+  ): <A, E>(
+    task: Task<A, E>
+  ) => Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>>
+  <A, E>(
+    task: Task<A, E>,
+    shutdown?: Timeout | "brutalKill"
+  ): Effect.Effect<Option.Option<Exit.Exit<A, E | TaskExited>>, NotOwner | Errors.BadArgument, Process.Self<unknown>>
+} = dual((args) => internal.isTask(args[0]), internal.shutdown)
 
 /**
  * Lets a task run on without its owner: unlinks and demonitors it, so it can no longer be awaited.

@@ -155,6 +155,36 @@ describe("async and await", () => {
     )
   )
 
+  it.effect("await, yield and shutdown in pipe form; isTask knows a task", () =>
+    withNode(
+      Effect.gen(function* () {
+        const result = yield* inProcess(
+          Effect.gen(function* () {
+            const a = yield* Task.async(Effect.succeed(42))
+            const b = yield* Task.async(Effect.succeed("y"))
+            const c = yield* Task.async(Effect.never)
+            return {
+              guards: [a, a.pid, { pid: a.pid, ref: a.ref, owner: a.owner }, null].map(Task.isTask),
+              awaited: yield* a.pipe(Task.await("1 second")),
+              yielded: yield* b.pipe(Task.yield()),
+              shut: yield* c.pipe(Task.shutdown("brutalKill")),
+              reason: yield* Process.awaitExit(c.pid),
+              left: yield* drain()
+            }
+          })
+        )
+        assert.deepStrictEqual(result, {
+          guards: [true, false, false, false],
+          awaited: 42,
+          yielded: Option.some(Exit.succeed("y")),
+          shut: Option.none(),
+          reason: ExitReason.killed,
+          left: []
+        })
+      })
+    )
+  )
+
   it.effect("await times out at the exact time, fails with TaskTimeout and kills the linked task", () =>
     withNode(
       Effect.gen(function* () {

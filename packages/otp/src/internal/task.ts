@@ -21,6 +21,7 @@ import {
   Effect,
   Exit,
   Option,
+  Pipeable,
   References,
   Schema,
   Scope,
@@ -113,6 +114,7 @@ export interface Outcome {
 
 export class TaskImpl<A, E> implements Task<A, E> {
   declare readonly [TypeId]: Task<A, E>[typeof TypeId]
+  declare readonly pipe: Pipeable.Pipeable["pipe"]
   readonly pid: Pid.Pid<never, unknown>
   readonly ref: kernel.MonitorRef
   readonly owner: Pid.Pid<never, unknown>
@@ -132,6 +134,9 @@ export class TaskImpl<A, E> implements Task<A, E> {
   }
 }
 Object.defineProperty(TaskImpl.prototype, TypeId, { value: { _A: () => undefined, _E: () => undefined } })
+Object.defineProperty(TaskImpl.prototype, "pipe", { value: Pipeable.Prototype.pipe })
+
+export const isTask = (u: unknown): u is Task<unknown, unknown> => typeof u === "object" && u !== null && TypeId in u
 
 /** The message a task sends its owner when its effect succeeds (Elixir's `{ref, result}`). */
 export class Reply<A = unknown> {
