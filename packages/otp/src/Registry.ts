@@ -161,7 +161,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Formatter, Layer, MutableHashMap, Option, Schema, type Scope } from "effect"
+import { Effect, Formatter, Layer, MutableHashMap, Option, Pipeable, Schema, type Scope } from "effect"
+import { dual, identity } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
@@ -178,7 +179,7 @@ import type * as Process from "./Process.ts"
 // Models
 // ---------------------------------------------------------------------------------------------
 
-declare const RegistryTypeId: unique symbol
+const RegistryTypeId: unique symbol = Symbol.for("effect-otp/Registry") as never
 
 /**
  * `"unique"`: a key points to at most one process. `"duplicate"`: to any number.
@@ -195,7 +196,7 @@ export type Keys = "unique" | "duplicate"
  * @since 0.1.0
  * @category models
  */
-export interface Registry<in out K = unknown, in out V = unknown> {
+export interface Registry<in out K = unknown, in out V = unknown> extends Pipeable.Pipeable {
   readonly [RegistryTypeId]?: { readonly _K: (k: K) => K; readonly _V: (v: V) => V }
   /** The name the registry is registered under. */
   readonly name: string
@@ -308,11 +309,39 @@ const validate = (fn: string, options: Options): internal.RegistryState | Errors
   return new internal.RegistryState(options.keys, options.name, partitions, entries)
 }
 
-const handleOf = <K, V>(name: string, resolve: () => internal.RegistryState | undefined): Registry<K, V> => ({
-  name,
-  resolve,
-  whereis: () => Option.fromUndefinedOr(resolve()?.record?.pid as Pid.Pid<never, unknown> | undefined)
-})
+/** The prototype of every registry reference: its mark and `pipe`. */
+const RegistryProto = {
+  __proto__: Pipeable.Prototype,
+  [RegistryTypeId]: { _K: identity, _V: identity }
+}
+
+const handleOf = <K, V>(name: string, resolve: () => internal.RegistryState | undefined): Registry<K, V> =>
+  ({
+    __proto__: RegistryProto,
+    name,
+    resolve,
+    whereis: () => Option.fromUndefinedOr(resolve()?.record?.pid as Pid.Pid<never, unknown> | undefined)
+  }) as never
+
+/**
+ * Whether `u` is a registry reference (one that {@link start}, {@link startLink}, {@link make} or
+ * {@link named} returned).
+ *
+ * **Details**: a reference carries a mark on its prototype and is `Pipeable`, so
+ * `registry.pipe(Registry.lookup(key))` reads as `Registry.lookup(registry, key)`.
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "effect-otp"
+ *
+ * const nameOf = (u: unknown) => (Registry.isRegistry(u) ? u.name : undefined)
+ * ```
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isRegistry = (u: unknown): u is Registry<unknown, unknown> =>
+  typeof u === "object" && u !== null && RegistryTypeId in u
 
 const handleOfState = <K, V>(state: internal.RegistryState): Registry<K, V> =>
   handleOf(state.name, () => (state.closed ? undefined : state))
@@ -427,15 +456,18 @@ export const named = <K = unknown, V = unknown>(name: string): Effect.Effect<Reg
  * @since 0.1.0
  * @category start
  */
-export const stop = <K, V>(
-  registry: Registry<K, V>,
-  reason: ExitReason.ExitReason = ExitReason.shutdown
-): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const record = registry.resolve()?.record
-    if (record === undefined) return Effect.void
-    return Effect.ignore(GenServer.stopServer(GenServer.fromPid(record.pid), reason))
-  })
+export const stop: {
+  (reason?: ExitReason.ExitReason): <K, V>(self: Registry<K, V>) => Effect.Effect<void>
+  <K, V>(registry: Registry<K, V>, reason?: ExitReason.ExitReason): Effect.Effect<void>
+} = dual(
+  (args) => isRegistry(args[0]),
+  <K, V>(registry: Registry<K, V>, reason: ExitReason.ExitReason = ExitReason.shutdown): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const record = registry.resolve()?.record
+      if (record === undefined) return Effect.void
+      return Effect.ignore(GenServer.stopServer(GenServer.fromPid(record.pid), reason))
+    })
+)
 
 // ---------------------------------------------------------------------------------------------
 // Registering
@@ -478,18 +510,31 @@ const label = (registry: string, key: unknown): string => `Registry.via(${format
  * @since 0.1.0
  * @category registering
  */
-export const register = <K, V>(
-  registry: Registry<K, V>,
-  key: K,
-  value: V
-): Effect.Effect<void, Errors.AlreadyRegistered, Process.Self<unknown>> =>
-  Effect.flatMap(selfRecord, (self) =>
-    Effect.suspend(() => {
-      const holder = stateOrDie(registry).register(self, key, value)
-      if (holder === undefined) return Effect.void
-      return Effect.fail(new Errors.AlreadyRegistered({ registeredName: label(registry.name, key), pid: holder.pid }))
-    })
-  )
+export const register: {
+  <K, V>(
+    key: K,
+    value: V
+  ): (self: Registry<K, V>) => Effect.Effect<void, Errors.AlreadyRegistered, Process.Self<unknown>>
+  <K, V>(
+    registry: Registry<K, V>,
+    key: K,
+    value: V
+  ): Effect.Effect<void, Errors.AlreadyRegistered, Process.Self<unknown>>
+} = dual(
+  3,
+  <K, V>(
+    registry: Registry<K, V>,
+    key: K,
+    value: V
+  ): Effect.Effect<void, Errors.AlreadyRegistered, Process.Self<unknown>> =>
+    Effect.flatMap(selfRecord, (self) =>
+      Effect.suspend(() => {
+        const holder = stateOrDie(registry).register(self, key, value)
+        if (holder === undefined) return Effect.void
+        return Effect.fail(new Errors.AlreadyRegistered({ registeredName: label(registry.name, key), pid: holder.pid }))
+      })
+    )
+)
 
 /**
  * Removes every entry of the calling process under `key`. Does nothing if there is none.
@@ -497,8 +542,14 @@ export const register = <K, V>(
  * @since 0.1.0
  * @category registering
  */
-export const unregister = <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<void, never, Process.Self<unknown>> =>
-  Effect.flatMap(selfRecord, (self) => Effect.sync(() => stateOrDie(registry).unregister(self, key)))
+export const unregister: {
+  <K>(key: K): <V>(self: Registry<K, V>) => Effect.Effect<void, never, Process.Self<unknown>>
+  <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<void, never, Process.Self<unknown>>
+} = dual(
+  2,
+  <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<void, never, Process.Self<unknown>> =>
+    Effect.flatMap(selfRecord, (self) => Effect.sync(() => stateOrDie(registry).unregister(self, key)))
+)
 
 /**
  * Removes the entries of the calling process under `key` whose value `predicate` accepts.
@@ -527,12 +578,18 @@ const toEntry = <V>(entry: internal.Entry): Entry<V> => [entry.owner.pid as neve
  * @since 0.1.0
  * @category reading
  */
-export const lookup = <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<ReadonlyArray<Entry<V>>> =>
-  Effect.sync(() =>
-    stateOrDie(registry)
-      .lookup(key)
-      .map(toEntry<V>)
-  )
+export const lookup: {
+  <K>(key: K): <V>(self: Registry<K, V>) => Effect.Effect<ReadonlyArray<Entry<V>>>
+  <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<ReadonlyArray<Entry<V>>>
+} = dual(
+  2,
+  <K, V>(registry: Registry<K, V>, key: K): Effect.Effect<ReadonlyArray<Entry<V>>> =>
+    Effect.sync(() =>
+      stateOrDie(registry)
+        .lookup(key)
+        .map(toEntry<V>)
+    )
+)
 
 /**
  * The entries under `key` whose value `predicate` accepts, in registration order.
@@ -562,12 +619,18 @@ export const match: {
  * @since 0.1.0
  * @category reading
  */
-export const keys = <K, V>(registry: Registry<K, V>, pid: Pid.Pid<never, unknown>): Effect.Effect<ReadonlyArray<K>> =>
-  Effect.sync(() =>
-    stateOrDie(registry)
-      .entriesOf(kernel.recordOf(pid))
-      .map((entry) => entry.key as K)
-  )
+export const keys: {
+  (pid: Pid.Pid<never, unknown>): <K, V>(self: Registry<K, V>) => Effect.Effect<ReadonlyArray<K>>
+  <K, V>(registry: Registry<K, V>, pid: Pid.Pid<never, unknown>): Effect.Effect<ReadonlyArray<K>>
+} = dual(
+  2,
+  <K, V>(registry: Registry<K, V>, pid: Pid.Pid<never, unknown>): Effect.Effect<ReadonlyArray<K>> =>
+    Effect.sync(() =>
+      stateOrDie(registry)
+        .entriesOf(kernel.recordOf(pid))
+        .map((entry) => entry.key as K)
+    )
+)
 
 /**
  * How many entries the registry holds.
@@ -599,15 +662,28 @@ export const count = <K, V>(registry: Registry<K, V>): Effect.Effect<number> =>
  * @since 0.1.0
  * @category dispatch
  */
-export const dispatch = <K, V, E, R>(
-  registry: Registry<K, V>,
-  key: K,
-  f: (entries: ReadonlyArray<Entry<V>>) => Effect.Effect<unknown, E, R>
-): Effect.Effect<void, E, R> =>
-  Effect.suspend(() => {
-    const entries = stateOrDie(registry).lookup(key)
-    return entries.length === 0 ? Effect.void : Effect.asVoid(f(entries.map(toEntry<V>)))
-  })
+export const dispatch: {
+  <K, V, E, R>(
+    key: K,
+    f: (entries: ReadonlyArray<Entry<V>>) => Effect.Effect<unknown, E, R>
+  ): (self: Registry<K, V>) => Effect.Effect<void, E, R>
+  <K, V, E, R>(
+    registry: Registry<K, V>,
+    key: K,
+    f: (entries: ReadonlyArray<Entry<V>>) => Effect.Effect<unknown, E, R>
+  ): Effect.Effect<void, E, R>
+} = dual(
+  3,
+  <K, V, E, R>(
+    registry: Registry<K, V>,
+    key: K,
+    f: (entries: ReadonlyArray<Entry<V>>) => Effect.Effect<unknown, E, R>
+  ): Effect.Effect<void, E, R> =>
+    Effect.suspend(() => {
+      const entries = stateOrDie(registry).lookup(key)
+      return entries.length === 0 ? Effect.void : Effect.asVoid(f(entries.map(toEntry<V>)))
+    })
+)
 
 // ---------------------------------------------------------------------------------------------
 // Metadata
@@ -619,8 +695,14 @@ export const dispatch = <K, V, E, R>(
  * @since 0.1.0
  * @category metadata
  */
-export const meta = <K, V>(registry: Registry<K, V>, key: unknown): Effect.Effect<Option.Option<unknown>> =>
-  Effect.sync(() => MutableHashMap.get(stateOrDie(registry).meta, key))
+export const meta: {
+  (key: unknown): <K, V>(self: Registry<K, V>) => Effect.Effect<Option.Option<unknown>>
+  <K, V>(registry: Registry<K, V>, key: unknown): Effect.Effect<Option.Option<unknown>>
+} = dual(
+  2,
+  <K, V>(registry: Registry<K, V>, key: unknown): Effect.Effect<Option.Option<unknown>> =>
+    Effect.sync(() => MutableHashMap.get(stateOrDie(registry).meta, key))
+)
 
 /**
  * Stores registry metadata under `key`, replacing what was there.
@@ -628,10 +710,16 @@ export const meta = <K, V>(registry: Registry<K, V>, key: unknown): Effect.Effec
  * @since 0.1.0
  * @category metadata
  */
-export const putMeta = <K, V>(registry: Registry<K, V>, key: unknown, value: unknown): Effect.Effect<void> =>
-  Effect.sync(() => {
-    MutableHashMap.set(stateOrDie(registry).meta, key, value)
-  })
+export const putMeta: {
+  (key: unknown, value: unknown): <K, V>(self: Registry<K, V>) => Effect.Effect<void>
+  <K, V>(registry: Registry<K, V>, key: unknown, value: unknown): Effect.Effect<void>
+} = dual(
+  3,
+  <K, V>(registry: Registry<K, V>, key: unknown, value: unknown): Effect.Effect<void> =>
+    Effect.sync(() => {
+      MutableHashMap.set(stateOrDie(registry).meta, key, value)
+    })
+)
 
 // ---------------------------------------------------------------------------------------------
 // via

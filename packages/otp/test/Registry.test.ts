@@ -73,6 +73,42 @@ describe("Registry", () => {
     )
   )
 
+  it.effect("the operations in pipe form; isRegistry knows a reference", () =>
+    withNode(
+      Effect.gen(function* () {
+        const registry = yield* Registry.start<string, string>({ keys: "duplicate", name: "piped" })
+        const byName = yield* Registry.named<string, string>("piped")
+        assert.deepStrictEqual([registry, byName, "piped", null, { name: "piped" }].map(Registry.isRegistry), [
+          true,
+          true,
+          false,
+          false,
+          false
+        ])
+        const a = yield* testing.startProbe()
+        yield* a.run(registry.pipe(Registry.register("topic", "one")))
+        yield* a.run(byName.pipe(Registry.register("other", "two")))
+        assert.deepStrictEqual(
+          (yield* registry.pipe(Registry.lookup("topic"))).map(([pid, value]) => [String(pid), value]),
+          [[String(a.pid), "one"]]
+        )
+        assert.deepStrictEqual(yield* registry.pipe(Registry.keys(a.pid)), ["topic", "other"])
+        const seen: Array<string> = []
+        yield* registry.pipe(
+          Registry.dispatch("topic", (entries) => Effect.sync(() => seen.push(...entries.map(([, v]) => v))))
+        )
+        assert.deepStrictEqual(seen, ["one"])
+        yield* a.run(registry.pipe(Registry.unregister("topic")))
+        assert.deepStrictEqual(yield* registry.pipe(Registry.keys(a.pid)), ["other"])
+        yield* registry.pipe(Registry.putMeta("mode", "fast"))
+        assert.deepStrictEqual(yield* registry.pipe(Registry.meta("mode")), Option.some("fast"))
+        const pid = Option.getOrThrow(registry.whereis())
+        yield* registry.pipe(Registry.stop(ExitReason.shutdownWith("piped")))
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("piped"))
+      })
+    )
+  )
+
   describe("unique keys", () => {
     it.effect("a key points to one process; a second register fails with AlreadyRegistered naming the holder", () =>
       withNode(
