@@ -159,11 +159,11 @@
  *
  * @since 0.1.0
  */
-import { type Deferred, Effect, Option } from "effect"
+import { type Deferred, Effect, Layer, Option, type Scope } from "effect"
 import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
-import type * as ExitReason from "./ExitReason.ts"
+import * as ExitReason from "./ExitReason.ts"
 import type * as kernel from "./internal/kernel.ts"
 import type * as Name from "./internal/name.ts"
 import * as internal from "./internal/genServer.ts"
@@ -896,6 +896,70 @@ export const startMonitor = <Args, S, Req extends Request.Any, Cast, Info, InitE
   validate.guard(validate.checkStartOptions("GenServer.startMonitor", options), () =>
     server.startMonitor(bodyOf(behaviour, args, options), options)
   ) as never
+
+/**
+ * Starts a server (as {@link start}) in the current scope; closing the scope stops it with
+ * `Shutdown` (its `terminate` runs) and waits until it has exited.
+ *
+ * **Errors**: those of {@link start}. A server already gone when the scope closes is not an
+ * error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Counter, Increment } from "./counter.ts"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const counter = yield* GenServer.make(Counter, 0)
+ *     return yield* counter.pipe(GenServer.call(new Increment({ by: 1 })))
+ *   })
+ * ).pipe(Effect.provide(Node.layer()))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const make = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
+  behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
+  args: Args,
+  options?: StartOptions
+): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Provided> | Node | Scope.Scope> =>
+  Effect.acquireRelease(start(behaviour, args, options), (server) =>
+    Effect.ignore(stopServer(server, ExitReason.shutdown))
+  )
+
+/**
+ * A server as a Layer: building it starts the server (as {@link make}), releasing it stops it.
+ * The layer provides no service: give the server a `name` and reach it with {@link named}, as
+ * `Supervisor.layer` does for a tree.
+ *
+ * **Errors**: those of {@link start}.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { GenServer, Node } from "effect-otp"
+ * import { Counter, Increment } from "./counter.ts"
+ *
+ * const CounterLive = GenServer.layer(Counter, 0, { name: "counter" })
+ *
+ * const program = Effect.gen(function* () {
+ *   const counter = yield* GenServer.named(Counter, "counter")
+ *   return yield* GenServer.call(counter, new Increment({ by: 1 }))
+ * }).pipe(Effect.provide(Layer.provideMerge(CounterLive, Node.layer())))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
+  behaviour: Behaviour<Args, S, Req, Cast, Info, InitE, R, C>,
+  args: Args,
+  options?: StartOptions
+): Layer.Layer<never, InitE | StartError, Exclude<R, Process.Provided> | Node> =>
+  Layer.effectDiscard(make(behaviour, args, options))
 
 // ---------------------------------------------------------------------------------------------
 // Client API

@@ -1,5 +1,5 @@
 import { assert, describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Effect, Exit, Fiber, Option, Schema, Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, GenServer, Mailbox, Node, Pid, Process, Registry, Request, testing } from "effect-otp"
 import { assertReason, failedStart, inProcess } from "./utils.ts"
@@ -303,6 +303,32 @@ describe("GenServer", () => {
           "continue after hello",
           "terminate Shutdown 13"
         ])
+      })
+    )
+  )
+
+  it.effect("make stops the server with Shutdown when its scope closes; layer does the same for a Layer", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const scope = yield* Scope.make()
+        const server = yield* GenServer.make(events(log), 1).pipe(Scope.provide(scope))
+        const pid = Option.getOrThrow(server.whereis())
+        assert.strictEqual(yield* GenServer.call(server, new Get()), 1)
+        yield* Scope.close(scope, Exit.void)
+        assert.isFalse(yield* Process.isAlive(pid))
+        assert.deepStrictEqual(log, ["init 1", "continue warmup", "terminate Shutdown 1"])
+
+        log.length = 0
+        const layerScope = yield* Scope.make()
+        const node = yield* Node.Node
+        yield* Layer.buildWithScope(GenServer.layer(events(log), 2, { name: "layered" }), layerScope)
+        const named = yield* GenServer.named(events([]), "layered")
+        assert.strictEqual(yield* named.pipe(GenServer.call(new Increment({ by: 1 }))), 3)
+        yield* Scope.close(layerScope, Exit.void)
+        assert.deepStrictEqual(yield* GenServer.whereis(named), Option.none())
+        assert.deepStrictEqual(node.processes(), [])
+        assert.deepStrictEqual(log, ["init 2", "continue warmup", "terminate Shutdown 3"])
       })
     )
   )
