@@ -557,14 +557,27 @@ export const unregister: {
  * @since 0.1.0
  * @category registering
  */
-export const unregisterMatch = <K, V>(
-  registry: Registry<K, V>,
-  key: K,
-  predicate: (value: V) => boolean
-): Effect.Effect<void, never, Process.Self<unknown>> =>
-  Effect.flatMap(selfRecord, (self) =>
-    Effect.sync(() => stateOrDie(registry).unregister(self, key, predicate as (value: unknown) => boolean))
-  )
+export const unregisterMatch: {
+  <K, V>(
+    key: K,
+    predicate: (value: V) => boolean
+  ): (self: Registry<K, V>) => Effect.Effect<void, never, Process.Self<unknown>>
+  <K, V>(
+    registry: Registry<K, V>,
+    key: K,
+    predicate: (value: V) => boolean
+  ): Effect.Effect<void, never, Process.Self<unknown>>
+} = dual(
+  3,
+  <K, V>(
+    registry: Registry<K, V>,
+    key: K,
+    predicate: (value: V) => boolean
+  ): Effect.Effect<void, never, Process.Self<unknown>> =>
+    Effect.flatMap(selfRecord, (self) =>
+      Effect.sync(() => stateOrDie(registry).unregister(self, key, predicate as (value: unknown) => boolean))
+    )
+)
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -599,18 +612,26 @@ export const lookup: {
  */
 export const match: {
   <K, V, S extends V>(
+    key: K,
+    predicate: (value: V) => value is S
+  ): (self: Registry<K, V>) => Effect.Effect<ReadonlyArray<Entry<S>>>
+  <K, V>(key: K, predicate: (value: V) => boolean): (self: Registry<K, V>) => Effect.Effect<ReadonlyArray<Entry<V>>>
+  <K, V, S extends V>(
     registry: Registry<K, V>,
     key: K,
     predicate: (value: V) => value is S
   ): Effect.Effect<ReadonlyArray<Entry<S>>>
   <K, V>(registry: Registry<K, V>, key: K, predicate: (value: V) => boolean): Effect.Effect<ReadonlyArray<Entry<V>>>
-} = <K, V>(registry: Registry<K, V>, key: K, predicate: (value: V) => boolean) =>
-  Effect.sync(() =>
-    stateOrDie(registry)
-      .lookup(key)
-      .filter((entry) => predicate(entry.value as V))
-      .map(toEntry<V>)
-  )
+} = dual(
+  3,
+  <K, V>(registry: Registry<K, V>, key: K, predicate: (value: V) => boolean): Effect.Effect<ReadonlyArray<Entry<V>>> =>
+    Effect.sync(() =>
+      stateOrDie(registry)
+        .lookup(key)
+        .filter((entry) => predicate(entry.value as V))
+        .map(toEntry<V>)
+    )
+)
 
 /**
  * The keys `pid` holds in this registry, in registration order; empty when the process has none

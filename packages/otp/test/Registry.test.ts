@@ -98,6 +98,13 @@ describe("Registry", () => {
           Registry.dispatch("topic", (entries) => Effect.sync(() => seen.push(...entries.map(([, v]) => v))))
         )
         assert.deepStrictEqual(seen, ["one"])
+        yield* a.run(registry.pipe(Registry.register("topic", "three")))
+        assert.deepStrictEqual(
+          (yield* registry.pipe(Registry.match("topic", (v: string) => v !== "one"))).map(([, v]) => v),
+          ["three"]
+        )
+        yield* a.run(registry.pipe(Registry.unregisterMatch("topic", (v: string) => v === "one")))
+        assert.deepStrictEqual(yield* registry.pipe(Registry.keys(a.pid)), ["other", "topic"])
         yield* a.run(registry.pipe(Registry.unregister("topic")))
         assert.deepStrictEqual(yield* registry.pipe(Registry.keys(a.pid)), ["other"])
         yield* registry.pipe(Registry.putMeta("mode", "fast"))
