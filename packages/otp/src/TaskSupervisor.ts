@@ -65,10 +65,11 @@
  * @since 0.1.0
  */
 import { type Context, Effect, type Layer, type Schedule, type Scope, Stream } from "effect"
+import { dual } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as DynamicSupervisor from "./DynamicSupervisor.ts"
 import * as ExitReason from "./ExitReason.ts"
-import type * as GenServer from "./GenServer.ts"
+import * as GenServer from "./GenServer.ts"
 import * as kernel from "./internal/kernel.ts"
 import * as internal from "./internal/task.ts"
 import type { Node } from "./Node.ts"
@@ -304,12 +305,19 @@ const asyncWith =
  * @since 0.1.0
  * @category tasks
  */
-export const async: <A, E, R>(
-  supervisor: TaskSupervisor,
-  effect: Effect.Effect<A, E, R>,
-  options?: AsyncOptions
-) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>> =
-  asyncWith(true)
+export const async: {
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: AsyncOptions
+  ): (
+    self: TaskSupervisor
+  ) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
+  <A, E, R>(
+    supervisor: TaskSupervisor,
+    effect: Effect.Effect<A, E, R>,
+    options?: AsyncOptions
+  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
+} = dual((args) => GenServer.isServer(args[0]), asyncWith(true))
 
 /**
  * Starts a supervised task that is **not linked** to the caller (Elixir's
@@ -342,12 +350,19 @@ export const async: <A, E, R>(
  * @since 0.1.0
  * @category tasks
  */
-export const asyncNolink: <A, E, R>(
-  supervisor: TaskSupervisor,
-  effect: Effect.Effect<A, E, R>,
-  options?: AsyncOptions
-) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>> =
-  asyncWith(false)
+export const asyncNolink: {
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: AsyncOptions
+  ): (
+    self: TaskSupervisor
+  ) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
+  <A, E, R>(
+    supervisor: TaskSupervisor,
+    effect: Effect.Effect<A, E, R>,
+    options?: AsyncOptions
+  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
+} = dual((args) => GenServer.isServer(args[0]), asyncWith(false))
 
 /**
  * Starts a task under the supervisor, fire and forget: linked only to the supervisor, no result
@@ -372,23 +387,38 @@ export const asyncNolink: <A, E, R>(
  * @since 0.1.0
  * @category tasks
  */
-export const startChild = <A, E, R>(
-  supervisor: TaskSupervisor,
-  effect: Effect.Effect<A, E, R>,
-  options?: StartChildOptions
-): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, StartTaskError, Exclude<R, Process.Provided>> =>
-  Effect.flatMap(Effect.context<Exclude<R, Process.Provided>>(), (context) =>
-    DynamicSupervisor.startChild(supervisor, {
-      id: "Task",
-      start: Process.spawnLink(Effect.provideContext(effect, internal.callerContext(context))) as Effect.Effect<
-        Pid.Pid<never, unknown>,
-        never,
-        Node | Process.Self<unknown>
-      >,
-      restart: options?.restart ?? "temporary",
-      shutdown: options?.shutdown
-    })
-  ) as never
+export const startChild: {
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: StartChildOptions
+  ): (
+    self: TaskSupervisor
+  ) => Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, StartTaskError, Exclude<R, Process.Provided>>
+  <A, E, R>(
+    supervisor: TaskSupervisor,
+    effect: Effect.Effect<A, E, R>,
+    options?: StartChildOptions
+  ): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, StartTaskError, Exclude<R, Process.Provided>>
+} = dual(
+  (args) => GenServer.isServer(args[0]),
+  <A, E, R>(
+    supervisor: TaskSupervisor,
+    effect: Effect.Effect<A, E, R>,
+    options?: StartChildOptions
+  ): Effect.Effect<Pid.Pid<Process.MessagesOf<R>>, StartTaskError, Exclude<R, Process.Provided>> =>
+    Effect.flatMap(Effect.context<Exclude<R, Process.Provided>>(), (context) =>
+      DynamicSupervisor.startChild(supervisor, {
+        id: "Task",
+        start: Process.spawnLink(Effect.provideContext(effect, internal.callerContext(context))) as Effect.Effect<
+          Pid.Pid<never, unknown>,
+          never,
+          Node | Process.Self<unknown>
+        >,
+        restart: options?.restart ?? "temporary",
+        shutdown: options?.shutdown
+      })
+    ) as never
+)
 
 const streamWith =
   (link: boolean) =>

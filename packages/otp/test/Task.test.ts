@@ -921,6 +921,29 @@ describe("TaskSupervisor", () => {
     )
   )
 
+  it.effect("async, asyncNolink, startChild, terminateChild and stop in pipe form", () =>
+    withNode(
+      Effect.gen(function* () {
+        const sup = yield* TaskSupervisor.start()
+        const result = yield* inProcess(
+          Effect.gen(function* () {
+            const linked = yield* sup.pipe(TaskSupervisor.async(Effect.succeed("linked")))
+            const nolink = yield* sup.pipe(TaskSupervisor.asyncNolink(Effect.succeed("nolink"), {}))
+            const values = [yield* Task.await(linked), yield* Task.await(nolink)]
+            const child = yield* sup.pipe(TaskSupervisor.startChild(Process.receive<never>()))
+            const during = (yield* TaskSupervisor.children(sup)).map((pid) => pid.id)
+            yield* sup.pipe(TaskSupervisor.terminateChild(child))
+            return { values, during: during.includes(child.id), after: yield* TaskSupervisor.children(sup) }
+          })
+        )
+        assert.deepStrictEqual(result, { values: ["linked", "nolink"], during: true, after: [] })
+        const pid = Option.getOrThrow(sup.whereis())
+        yield* sup.pipe(TaskSupervisor.stop())
+        assertReason(yield* Process.awaitExit(pid), ExitReason.shutdown)
+      })
+    )
+  )
+
   it.effect("async: a crash of the supervised task crashes the linked caller", () =>
     withNode(
       Effect.gen(function* () {
