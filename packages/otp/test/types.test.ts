@@ -5,7 +5,21 @@
  */
 import { describe, expectTypeOf, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { type Errors, ExitReason, GenServer, GenStatem, Mailbox, type Node, Process, Request } from "effect-otp"
+import {
+  type ChildSpec,
+  DynamicSupervisor,
+  type Errors,
+  ExitReason,
+  GenServer,
+  GenStatem,
+  Mailbox,
+  type Node,
+  Process,
+  Registry,
+  Request,
+  Supervisor,
+  Task
+} from "effect-otp"
 
 class Add extends Request.Class<Add>()("Add", { fields: { n: Schema.Number }, success: Schema.Number }) {}
 class Withdraw extends Request.Class<Withdraw>()("Withdraw", {
@@ -207,6 +221,39 @@ describe("GenServer: a call's type comes from the request class", () => {
         Withdraw: (_request, n) => Effect.succeed(GenServer.replyError("closed" as const, n))
       }
     })
+  })
+})
+
+describe("References in pipe form infer what the data-first form infers", () => {
+  it("Task.await, yield and shutdown", () => {
+    const task = null as unknown as Task.Task<number, "boom">
+    const piped = () => task.pipe(Task.await("1 second"))
+    const first = () => Task.await(task, "1 second")
+    expectTypeOf<SuccessOf<typeof piped>>().toEqualTypeOf<number>()
+    expectTypeOf<ErrorOf<typeof piped>>().toEqualTypeOf<ErrorOf<typeof first>>()
+    const yielded = () => task.pipe(Task.yield())
+    const yieldedFirst = () => Task.yield(task)
+    const shut = () => task.pipe(Task.shutdown("brutalKill"))
+    expectTypeOf<SuccessOf<typeof yielded>>().toEqualTypeOf<SuccessOf<typeof yieldedFirst>>()
+    expectTypeOf<SuccessOf<typeof shut>>().toEqualTypeOf<SuccessOf<typeof yieldedFirst>>()
+  })
+
+  it("the supervisors' startChild, and a registry's lookup", () => {
+    const sup = null as unknown as Supervisor.Supervisor
+    const spec = null as unknown as ChildSpec.ChildSpec<Errors.Ignored, Node.Node>
+    const piped = () => sup.pipe(Supervisor.startChild(spec))
+    const first = () => Supervisor.startChild(sup, spec)
+    expectTypeOf<SuccessOf<typeof piped>>().toEqualTypeOf<Process.Pid<never, unknown> | Errors.Ignored>()
+    expectTypeOf<ErrorOf<typeof piped>>().toEqualTypeOf<ErrorOf<typeof first>>()
+    const dyn = null as unknown as DynamicSupervisor.DynamicSupervisor<number>
+    const dynSpec = null as unknown as DynamicSupervisor.DynamicChildSpec<number, "bad", Node.Node>
+    const dynPiped = () => dyn.pipe(DynamicSupervisor.startChild(dynSpec))
+    const dynFirst = () => DynamicSupervisor.startChild(dyn, dynSpec)
+    expectTypeOf<SuccessOf<typeof dynPiped>>().toEqualTypeOf<SuccessOf<typeof dynFirst>>()
+    expectTypeOf<ErrorOf<typeof dynPiped>>().toEqualTypeOf<ErrorOf<typeof dynFirst>>()
+    const registry = null as unknown as Registry.Registry<string, number>
+    const entries = () => registry.pipe(Registry.lookup("key"))
+    expectTypeOf<SuccessOf<typeof entries>>().toEqualTypeOf<ReadonlyArray<Registry.Entry<number>>>()
   })
 })
 
