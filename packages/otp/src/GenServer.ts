@@ -64,6 +64,11 @@
  * Each handler may require its own services (an app service, `Registry.register`): {@link behaviour}
  * adds the requirements of every handler to those of `init`, and `start` requires them all.
  *
+ * The client functions take the server first or last, as Effect's own functions do: a server
+ * reference is `Pipeable`, so `server.pipe(GenServer.call(new Add({ n: 1 })))` is
+ * `GenServer.call(server, new Add({ n: 1 }))`, with the same types. {@link isServer} tells a
+ * reference (of a GenServer, a GenStatem or a supervisor) from any other value.
+ *
  * ## Calls and timeouts
  *
  * - Default call timeout: 5 seconds, as OTP; override per call with `{ timeout }` (`"infinity"` waits forever).
