@@ -755,7 +755,9 @@ export type ServerPid = server.ServerPid
  * returned, of a GenServer, a GenStatem or a supervisor (they are all servers).
  *
  * **Details**: every reference carries a mark on its prototype and is `Pipeable`, so
- * `server.pipe(GenServer.call(request))` reads as `GenServer.call(server, request)`.
+ * `server.pipe(GenServer.call(request))` reads as `GenServer.call(server, request)`. A reference
+ * is a value: `Equal.equals` holds between two references to the same pid (whichever function
+ * made them), or to the same name, and `Hash.hash` agrees with it.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 import { assert, describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Schema, Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Equal, Exit, Fiber, Hash, Layer, Option, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, GenServer, Mailbox, Node, Pid, Process, Registry, Request, testing } from "effect-otp"
 import { assertReason, failedStart, inProcess } from "./utils.ts"
@@ -303,6 +303,32 @@ describe("GenServer", () => {
           "continue after hello",
           "terminate Shutdown 13"
         ])
+      })
+    )
+  )
+
+  it.effect("references are values: equal by pid, or by name", () =>
+    withNode(
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(events([]), 1, { name: "valued" })
+        const other = yield* GenServer.start(events([]), 1)
+        const pid = Option.getOrThrow(server.whereis())
+        const byName = yield* GenServer.named(events([]), "valued")
+        const byNameAgain = yield* GenServer.named(events([]), "valued")
+        assert.deepStrictEqual(
+          [
+            Equal.equals(server, GenServer.fromPid(pid)),
+            Equal.equals(byName, byNameAgain),
+            Equal.equals(server, other),
+            Equal.equals(server, byName),
+            Equal.equals(server, pid)
+          ],
+          [true, true, false, false, false]
+        )
+        assert.deepStrictEqual(
+          [Hash.hash(server) === Hash.hash(GenServer.fromPid(pid)), Hash.hash(byName) === Hash.hash(byNameAgain)],
+          [true, true]
+        )
       })
     )
   )

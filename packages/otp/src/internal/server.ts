@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Option, Pipeable, Schema } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Hash, Option, Pipeable, Schema } from "effect"
 import { identity } from "effect/Function"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
@@ -171,7 +171,19 @@ export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
 /** The prototype of every server reference: its mark and `pipe`, shared, not copied per reference. */
 const ServerProto = {
   __proto__: Pipeable.Prototype,
-  [ServerTypeId]: { _Req: identity, _Cast: identity }
+  [ServerTypeId]: { _Req: identity, _Cast: identity },
+  // a reference is a value: by pid, equal to any reference to that pid; by name, to that name
+  [Equal.symbol](this: Server<any, any>, that: unknown): boolean {
+    return (
+      isServer(that) &&
+      (this.target === undefined
+        ? that.target === undefined && Equal.equals(this.name, that.name)
+        : that.target !== undefined && Equal.equals(this.target, that.target))
+    )
+  },
+  [Hash.symbol](this: Server<any, any>): number {
+    return this.target === undefined ? Hash.hash(this.name) : Hash.hash(this.target)
+  }
 }
 
 /** Whether `u` is a server reference (of a GenServer, a GenStatem or a supervisor). */
