@@ -42,7 +42,13 @@ export const setNodeScheduler = (s: "effect" | "runQueue"): void => {
 
 /** Runs an effect-otp program on a fresh node; the node is shut down after the program (untimed). */
 export const runOnNode = <A>(effect: Effect.Effect<A, never, Node.Node>): Promise<A> =>
-  run(Effect.provide(effect, Node.layer({ scheduler: nodeScheduler })))
+  runOnNodeWith(nodeScheduler, effect)
+
+/** {@link runOnNode} on a given scheduler, whatever `--run-queue` says. */
+export const runOnNodeWith = <A>(
+  scheduler: "effect" | "runQueue",
+  effect: Effect.Effect<A, never, Node.Node>
+): Promise<A> => run(Effect.provide(effect, Node.layer({ scheduler })))
 
 /** A logger layer that drops everything: crash reports must not flood the table. */
 export const silentLogger: Layer.Layer<never> = Logger.layer([])

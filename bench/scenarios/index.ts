@@ -2,7 +2,7 @@
  * Every scenario, in the order of the issue.
  */
 import type { Scenario } from "../lib/harness.ts"
-import { call, cast } from "./call.ts"
+import { call, cast, wakeup } from "./call.ts"
 import { fairness } from "./fairness.ts"
 import { memory } from "./memory.ts"
 import { pingPong } from "./pingpong.ts"
@@ -18,6 +18,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   pingPong,
   call,
   cast,
+  wakeup,
   restart,
   memory,
   fairness

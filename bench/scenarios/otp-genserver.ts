@@ -8,8 +8,9 @@
  */
 import { Effect, Schema } from "effect"
 import * as GenServer from "effect-otp/GenServer"
+import type * as Node from "effect-otp/Node"
 import * as Request from "effect-otp/Request"
-import { nowEffect, runOnNode } from "../lib/util.ts"
+import { nowEffect, runOnNode, runOnNodeWith } from "../lib/util.ts"
 import type { OtpCallCast } from "./call.ts"
 
 class Increment extends Request.Class<Increment>()("Increment", { success: Schema.Number }) {}
@@ -37,18 +38,24 @@ const call = (n: number): Promise<number> =>
     }).pipe(Effect.orDie)
   )
 
-const cast = (n: number): Promise<number> =>
-  runOnNode(
-    Effect.gen(function* () {
-      const server = yield* GenServer.start(Counter, 0)
-      const t0 = yield* nowEffect
-      for (let i = 0; i < n; i++) yield* GenServer.cast(server, "increment")
-      const counter = yield* GenServer.call(server, increment, { timeout: "infinity" })
-      if (counter !== n + 1) return yield* Effect.die(`counter is ${counter}, expected ${n + 1}`)
-      const elapsed = (yield* nowEffect) - t0
-      yield* GenServer.stopServer(server)
-      return elapsed
-    }).pipe(Effect.orDie)
-  )
+const castOn =
+  (scheduler: "effect" | "runQueue" | undefined) =>
+  (n: number): Promise<number> =>
+    (scheduler === undefined ? runOnNode : <A>(e: Effect.Effect<A, never, Node.Node>) => runOnNodeWith(scheduler, e))(
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(Counter, 0)
+        const t0 = yield* nowEffect
+        for (let i = 0; i < n; i++) yield* GenServer.cast(server, "increment")
+        const counter = yield* GenServer.call(server, increment, { timeout: "infinity" })
+        if (counter !== n + 1) return yield* Effect.die(`counter is ${counter}, expected ${n + 1}`)
+        const elapsed = (yield* nowEffect) - t0
+        yield* GenServer.stopServer(server)
+        return elapsed
+      }).pipe(Effect.orDie)
+    )
 
-export const load = async (): Promise<OtpCallCast> => ({ call, cast })
+export const load = async (): Promise<OtpCallCast> => ({
+  call,
+  cast: castOn(undefined),
+  castRunQueue: castOn("runQueue")
+})
