@@ -321,6 +321,24 @@ const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connect
 })
 
 /**
+ * Opens `socket`'s reader and writer in the current scope, runs one side of the handshake on them
+ * and makes the connection; a socket failure is `HandshakeFailed` with `peer`.
+ */
+const handshakeOn = (
+  socket: Socket.Socket,
+  peer: string,
+  side: (reader: Bytes, writer: Socket.Writer) => Effect.Effect<Peer, HandshakeFailed | Socket.SocketError>
+): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const socketReader = yield* socket.reader
+    const writer = yield* socket.writer
+    const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
+    return connectionOf(yield* side(reader, writer), reader, writer)
+  }).pipe(
+    Effect.catchIf(Socket.isSocketError, (error) => Effect.fail(new HandshakeFailed({ peer, reason: error.message })))
+  )
+
+/**
  * Connects to the node `peerName` listening on `host:port` and runs the handshake as initiator.
  * The connection lives as long as the current scope.
  */
@@ -329,17 +347,8 @@ export const connect = (
   peerName: string,
   address: { readonly host: string; readonly port: number }
 ): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
-  Effect.gen(function* () {
-    const socket = yield* NodeSocket.makeNet({ host: address.host, port: address.port })
-    const socketReader = yield* socket.reader
-    const writer = yield* socket.writer
-    const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
-    const peer = yield* initiate(local, peerName, reader, writer)
-    return connectionOf(peer, reader, writer)
-  }).pipe(
-    Effect.catchIf(Socket.isSocketError, (error) =>
-      Effect.fail(new HandshakeFailed({ peer: peerName, reason: error.message }))
-    )
+  Effect.flatMap(NodeSocket.makeNet({ host: address.host, port: address.port }), (socket) =>
+    handshakeOn(socket, peerName, (reader, writer) => initiate(local, peerName, reader, writer))
   )
 
 /**
@@ -351,14 +360,4 @@ export const accept = (
   socket: Socket.Socket,
   statusFor: (peer: string) => Status = () => "ok"
 ): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
-  Effect.gen(function* () {
-    const socketReader = yield* socket.reader
-    const writer = yield* socket.writer
-    const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
-    const peer = yield* acceptOn(local, reader, writer, statusFor)
-    return connectionOf(peer, reader, writer)
-  }).pipe(
-    Effect.catchIf(Socket.isSocketError, (error) =>
-      Effect.fail(new HandshakeFailed({ peer: "an incoming node", reason: error.message }))
-    )
-  )
+  handshakeOn(socket, "an incoming node", (reader, writer) => acceptOn(local, reader, writer, statusFor))
