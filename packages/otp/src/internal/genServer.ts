@@ -171,11 +171,7 @@ class ServerLoop implements sys.Inspectable {
 
   startedAt = 0
   isParentExit(message: unknown): message is kernel.ExitMessage {
-    return (
-      message instanceof kernel.ExitMessage &&
-      this.parent !== undefined &&
-      kernel.recordOf(message.from) === this.parent
-    )
+    return server.isParentExit(message, this.parent)
   }
   readonly behaviourKind = "GenServer"
   systemState(): unknown {

@@ -458,11 +458,7 @@ class Engine {
 
   startedAt = 0
   isParentExit(message: unknown): message is kernel.ExitMessage {
-    return (
-      message instanceof kernel.ExitMessage &&
-      this.parent !== undefined &&
-      kernel.recordOf(message.from) === this.parent
-    )
+    return server.isParentExit(message, this.parent)
   }
   readonly behaviourKind = "GenStatem"
   systemState(): unknown {

@@ -830,6 +830,16 @@ export const childSpec = <E, R>(
 }
 
 /**
+ * Whether `message` is the trapped exit signal of the server's `parent` (its starter), which stops
+ * a GenServer or a GenStatem with that reason after `terminate`, as OTP's behaviours do.
+ */
+export const isParentExit = (
+  message: unknown,
+  parent: kernel.ProcessRecord | undefined
+): message is kernel.ExitMessage =>
+  message instanceof kernel.ExitMessage && parent !== undefined && kernel.recordOf(message.from) === parent
+
+/**
  * Runs a behaviour's `terminate` callback. When it crashes, the process exits with that crash
  * instead of the reason it was stopping with, as OTP's `gen_server:terminate` (`exit(R)` after a
  * terminate that raised): the crash report shows it, and `stopServer` fails with it.
