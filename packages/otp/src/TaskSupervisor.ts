@@ -121,6 +121,26 @@ export interface AsyncOptions {
 }
 
 /**
+ * The shape of {@link async} and {@link asyncNolink}: the supervisor first, or last in a pipe.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface StartTask {
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+    options?: AsyncOptions
+  ): (
+    self: TaskSupervisor
+  ) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
+  <A, E, R>(
+    supervisor: TaskSupervisor,
+    effect: Effect.Effect<A, E, R>,
+    options?: AsyncOptions
+  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
+}
+
+/**
  * Options of {@link startChild}.
  *
  * @since 0.1.0
@@ -305,19 +325,7 @@ const asyncWith =
  * @since 0.1.0
  * @category tasks
  */
-export const async: {
-  <A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    options?: AsyncOptions
-  ): (
-    self: TaskSupervisor
-  ) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
-  <A, E, R>(
-    supervisor: TaskSupervisor,
-    effect: Effect.Effect<A, E, R>,
-    options?: AsyncOptions
-  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
-} = dual((args) => GenServer.isServer(args[0]), asyncWith(true))
+export const async: StartTask = dual((args) => GenServer.isServer(args[0]), asyncWith(true))
 
 /**
  * Starts a supervised task that is **not linked** to the caller (Elixir's
@@ -350,19 +358,7 @@ export const async: {
  * @since 0.1.0
  * @category tasks
  */
-export const asyncNolink: {
-  <A, E, R>(
-    effect: Effect.Effect<A, E, R>,
-    options?: AsyncOptions
-  ): (
-    self: TaskSupervisor
-  ) => Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
-  <A, E, R>(
-    supervisor: TaskSupervisor,
-    effect: Effect.Effect<A, E, R>,
-    options?: AsyncOptions
-  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>>
-} = dual((args) => GenServer.isServer(args[0]), asyncWith(false))
+export const asyncNolink: StartTask = dual((args) => GenServer.isServer(args[0]), asyncWith(false))
 
 /**
  * Starts a task under the supervisor, fire and forget: linked only to the supervisor, no result
