@@ -33,7 +33,7 @@ const call = (n: number): Promise<number> =>
       const t0 = yield* nowEffect
       for (let i = 0; i < n; i++) yield* GenServer.call(server, increment)
       const elapsed = (yield* nowEffect) - t0
-      yield* GenServer.stopServer(server)
+      yield* GenServer.stop(server)
       return elapsed
     }).pipe(Effect.orDie)
   )
@@ -49,7 +49,7 @@ const castOn =
         const counter = yield* GenServer.call(server, increment, { timeout: "infinity" })
         if (counter !== n + 1) return yield* Effect.die(`counter is ${counter}, expected ${n + 1}`)
         const elapsed = (yield* nowEffect) - t0
-        yield* GenServer.stopServer(server)
+        yield* GenServer.stop(server)
         return elapsed
       }).pipe(Effect.orDie)
     )

@@ -244,7 +244,7 @@ export const stop: {
   <X>(
     supervisor: DynamicSupervisor<X>,
     reason: ExitReason.ExitReason = ExitReason.shutdown
-  ): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
+  ): Effect.Effect<void, GenServer.CallError> => GenServer.stop(supervisor, reason)
 )
 
 /**

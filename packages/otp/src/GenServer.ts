@@ -47,10 +47,10 @@
  * | callback | gets | returns |
  * |---|---|---|
  * | `init(args)` | the start argument | `ok(state)` or `ok(state, { continue })`; or fails: with {@link ignore}, or with an error `start` then fails with (see "Starting") |
- * | `handleCall.Tag(request, state, from)` | one handler per request tag | `reply(value, state)`, `replyError(error, state)`, `noreply(state)` (reply later with {@link replyTo}), `stop(reason, state, { reply })` |
- * | `handleCast(message, state)` | a cast | `noreply(state)` or `stop(reason, state)` |
- * | `handleInfo(message, state)` | any other message, e.g. from {@link send} or `Process.send` (default: logged at warning and dropped) | `noreply(state)` or `stop(reason, state)` |
- * | `handleContinue(arg, state)` | the `continue` of the previous result, before the next message | `noreply(state)` or `stop(reason, state)` |
+ * | `handleCall.Tag(request, state, from)` | one handler per request tag | `reply(value, state)`, `replyError(error, state)`, `noreply(state)` (reply later with {@link replyTo}), `stopWith(reason, state, { reply })` |
+ * | `handleCast(message, state)` | a cast | `noreply(state)` or `stopWith(reason, state)` |
+ * | `handleInfo(message, state)` | any other message, e.g. from {@link send} or `Process.send` (default: logged at warning and dropped) | `noreply(state)` or `stopWith(reason, state)` |
+ * | `handleContinue(arg, state)` | the `continue` of the previous result, before the next message | `noreply(state)` or `stopWith(reason, state)` |
  * | `terminate(reason, state)` | why the server stops | nothing; runs on `stop`, on a callback crash, and on a shutdown by its parent when trapping exits; if it crashes, the server exits with that crash instead |
  *
  * Handler results are tagged values, not tuples: a bad return is a compile error, not OTP's
@@ -75,7 +75,7 @@
  * - A call to a server that is not alive fails at once with `NoProc`, which names the pid or the
  *   name the reference was made with.
  * - A process that calls itself (by its pid, its local name or a `via` name it holds) fails at
- *   once with {@link CallingSelf}; so do {@link stopServer} and {@link getState} of itself.
+ *   once with {@link CallingSelf}; so do {@link stop} and {@link getState} of itself.
  * - A server that exits during the call fails it with `ServerExited` carrying the exit reason; a
  *   request the server has no handler for crashes it, and the caller gets that crash at once.
  * - A call that times out fails with `CallTimeout`; the late reply is dropped: a reply goes to
@@ -132,7 +132,7 @@
  *
  * - Client functions fail with typed errors instead of exiting the caller: `NoProc`,
  *   `CallTimeout`, `ServerExited` (OTP's `exit(Reason)`), and {@link CallingSelf} where OTP's
- *   `gen:call` exits with `calling_self`. `stopServer` of the caller itself also fails with
+ *   `gen:call` exits with `calling_self`. `stop` of the caller itself also fails with
  *   `CallingSelf`, where OTP's `gen_server:stop` deadlocks until its timeout (infinity by default).
  * - Bounded mailboxes exist (OTP's are unbounded), hence `MailboxFull` and {@link CallDropped}.
  * - Handler results are tagged values; a request outside the protocol does not compile, and one that
@@ -147,7 +147,7 @@
  *   a start's error type only when its `init` can ignore.
  * - A {@link startMonitor} that fails returns no monitor reference, so no `Down` follows (OTP's
  *   `start_monitor` delivers a `DOWN`).
- * - {@link stopServer} fails with `ServerExited` (the reason inside) where `gen_server:stop` exits
+ * - {@link stop} fails with `ServerExited` (the reason inside) where `gen_server:stop` exits
  *   the caller, when the server exits with another reason than the one asked.
  * - A start on a closed node fails with `NodeClosed`; an Erlang node that has stopped runs no code.
  *
@@ -242,7 +242,7 @@ export const InitFailed: typeof server.InitFailed = server.InitFailed
 export type InitFailed = server.InitFailed
 
 /**
- * A process called itself, by its pid or by a name it holds (a `call`, `stopServer` or `getState`
+ * A process called itself, by its pid or by a name it holds (a `call`, `stop` or `getState`
  * from inside the server, or from a plain process through a reference to itself). It fails at once:
  * the process would wait for a reply that only it could give. OTP exits the caller with
  * `calling_self` for a call and a `sys` request, and deadlocks on a stop.
@@ -550,12 +550,14 @@ export const noreply = <S, C = never>(state: S, options?: ContinueOption<C>): No
 })
 
 /**
- * Stop the server with `reason`. From a call handler, `{ reply }` answers the caller first.
+ * Stop the server with `reason` (OTP's `{stop, Reason, State}` and `{stop, Reason, Reply, State}`).
+ * From a call handler, `{ reply }` answers the caller first. To stop a server from outside, use
+ * the client function {@link stop}.
  *
  * @since 0.1.0
  * @category results
  */
-export const stop = <S, A = never>(
+export const stopWith = <S, A = never>(
   reason: ExitReason.ExitReason,
   state: S,
   options?: { readonly reply?: A }
@@ -580,8 +582,10 @@ export const stop = <S, A = never>(
 export type From<A, E> = server.From<A, E>
 
 /**
- * Replies to a call later (OTP's `gen_server:reply/2`). Returns `false` when the caller had already
- * given up (timeout, interruption) or was answered.
+ * Replies to a call later (OTP's `gen_server:reply/2`, Elixir's `GenServer.reply/2`); the same
+ * function answers a GenStatem's call (`gen_statem:reply/2`). Returns `false` when the caller had
+ * already given up (timeout, interruption) or was answered. The handler result that answers the
+ * current call is {@link reply}.
  *
  * @since 0.1.0
  * @category replies
@@ -933,9 +937,7 @@ export const make = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>(
   args: Args,
   options?: StartOptions
 ): Effect.Effect<Server<Req, Cast>, InitE | StartError, Exclude<R, Process.Provided> | Node | Scope.Scope> =>
-  Effect.acquireRelease(start(behaviour, args, options), (server) =>
-    Effect.ignore(stopServer(server, ExitReason.shutdown))
-  )
+  Effect.acquireRelease(start(behaviour, args, options), (server) => Effect.ignore(stop(server, ExitReason.shutdown)))
 
 /**
  * A server as a Layer: building it starts the server (as {@link make}), releasing it stops it.
@@ -981,7 +983,7 @@ export const layer = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>
 export type CallOptions = server.CallOptions
 
 /**
- * The error that the options of {@link call}, {@link stopServer} or {@link getState} may add:
+ * The error that the options of {@link call}, {@link stop} or {@link getState} may add:
  * `BadArgument` when they carry a timeout other than `"infinity"` (it is checked when the call is
  * made: a negative, NaN or non-duration timeout is rejected), nothing otherwise.
  *
@@ -1003,7 +1005,7 @@ export type CallOptionsError<O> = server.CallOptionsError<O>
  *
  * **Details**: `GenStatem.call` is this function: a GenStatem serves the same calls, and may reply
  * from a later state (a machine that crashes on a request its protocol does not declare fails the
- * call with `ServerExited` at once). The same holds for `cast`, `stopServer`, `replyTo`, `fromPid`,
+ * call with `ServerExited` at once). The same holds for `cast`, `stop`, `replyTo`, `fromPid`,
  * `whereis`, `isCallError` and `ignore`, and for the types `Server`, `From`, `CallOptions`,
  * `CallError`, `StartOptions` and `StartError`.
  *
@@ -1071,9 +1073,10 @@ export const send: {
 )
 
 /**
- * Stops a server: it runs `terminate(reason)` and exits with `reason` (default `Normal`); waits
- * until it has exited. Fails with `NoProc` if it is not alive, `CallingSelf` at once when the server
- * stops itself this way (return `stop(...)` from the handler instead), `CallTimeout` after
+ * Stops a server (OTP's `gen_server:stop/3`, Elixir's `GenServer.stop/3`): it runs
+ * `terminate(reason)` and exits with `reason` (default `Normal`); waits until it has exited. The
+ * handler result that stops the server from inside is {@link stopWith}. Fails with `NoProc` if it is not alive, `CallingSelf` at once when the server
+ * stops itself this way (return `stopWith(...)` from the handler instead), `CallTimeout` after
  * `timeout` (default: no limit, as OTP), and `ServerExited` carrying the reason it exited with when
  * that is not `reason`: its `terminate` crashed (the server then exits with that crash), or it died
  * first. OTP's `gen_server:stop` exits with that reason. `BadArgument` for an invalid `timeout`
@@ -1082,7 +1085,7 @@ export const send: {
  * @since 0.1.0
  * @category client
  */
-export const stopServer: {
+export const stop: {
   <const O extends CallOptions = {}>(
     reason?: ExitReason.ExitReason,
     options?: O
@@ -1094,7 +1097,7 @@ export const stopServer: {
     reason?: ExitReason.ExitReason,
     options?: O
   ): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited | CallOptionsError<O>>
-} = dual((args) => server.isServer(args[0]), server.stopServer) as never
+} = dual((args) => server.isServer(args[0]), server.stop) as never
 
 /**
  * The server's state now (OTP's `sys:get_state/1`), for debugging and tests. Served through the

@@ -40,7 +40,7 @@
  *     event._tag === "StateTimeout"
  *       ? GenStatem.nextState(after[color], data)
  *       : GenStatem.isCall(event, GetLight)
- *         ? GenStatem.keepStateAndData([GenStatem.reply(event.from, { color, cycles: data.cycles })])
+ *         ? GenStatem.keepStateAndData([GenStatem.replyAction(event.from, { color, cycles: data.cycles })])
  *         : GenStatem.keepStateAndData()
  *   )
  *
@@ -107,11 +107,11 @@
  * | {@link keepState}`(data, actions?)` | `keep_state` | same | no | kept |
  * | {@link keepStateAndData}`(actions?)` | `keep_state_and_data` | same | no | kept |
  * | {@link repeatState}`(data, actions?)` / {@link repeatStateAndData} | `repeat_state` | same | yes | kept |
- * | {@link stop}`(reason?, { data?, replies? })` | `stop`, `stop_and_reply` | the machine sends the replies, runs `terminate`, exits with `reason` (default `Normal`) | | |
+ * | {@link stopWith}`(reason?, { data?, replies? })` | `stop`, `stop_and_reply` | the machine sends the replies, runs `terminate`, exits with `reason` (default `Normal`) | | |
  *
  * | action | OTP | does |
  * |---|---|---|
- * | {@link reply}`(from, value)` / {@link replyError}`(from, error)` | `{reply, From, Reply}` | answers a call, at once, in the order of the actions; `from` may come from an earlier event (reply from a later state) |
+ * | {@link replyAction}`(from, value)` / {@link replyErrorAction}`(from, error)` | `{reply, From, Reply}` (`reply_action()`) | answers a call, at once, in the order of the actions; `from` may come from an earlier event (reply from a later state) |
  * | {@link postpone} | `postpone` | keeps the current event and handles it again after the next state change |
  * | {@link nextEvent}`(content)` | `{next_event, internal, C}` | inserts an `Internal` event, handled next, before queued messages; several in the order of the actions |
  * | {@link eventTimeout}, {@link stateTimeout}, {@link genericTimeout} | `{timeout, T, C}`, `{state_timeout, T, C}`, `{{timeout, Name}, T, C}` | starts (or restarts) a timeout; see below |
@@ -137,7 +137,7 @@
  * `repeatState`. In `"handleEvent"` mode `enter` is one function `(oldState, state, data)`; in
  * `"stateFunctions"` mode it is one function per state `(oldState, data)`, and a state without one
  * is entered without a call. An enter call returns `keepState`, `keepStateAndData`, `repeatState`
- * (enter again) or `stop`, and its actions are replies and timeouts only: it cannot change the
+ * (enter again) or `stopWith`, and its actions are replies and timeouts only: it cannot change the
  * state, postpone, or insert events. A state timeout set on entering is the usual way to bound
  * the time in a state.
  *
@@ -165,7 +165,7 @@
  *
  * ## Client API
  *
- * {@link call}, {@link cast}, {@link stopServer}, {@link getState}, {@link whereis}, {@link named}
+ * {@link call}, {@link cast}, {@link stop}, {@link getState}, {@link whereis}, {@link named}
  * and {@link fromPid} work as GenServer's, on the same {@link Server} references and the same call
  * machinery: default call timeout 5 seconds; `NoProc` for a machine that is not alive;
  * `ServerExited` when it exits before replying; `CallTimeout` after the timeout, the late reply
@@ -173,6 +173,19 @@
  * may keep `event.from` (in its data, or by postponing the call) and answer from a later state; a
  * caller that gave up is not harmed. `GenServer.call` reaches a GenStatem and the other way round,
  * as OTP's `gen:call`.
+ *
+ * ## Names shared with GenServer
+ *
+ * One name means one thing in both modules:
+ *
+ * | name | what | OTP |
+ * |---|---|---|
+ * | {@link stop}`(server, reason?, options?)` | the client function that stops a machine or a server and waits | `gen_statem:stop/3`, `gen_server:stop/3` |
+ * | {@link stopWith}`(reason?, { data?, replies? })` | the result that stops the machine from inside (GenServer's `stopWith(reason, state)`) | `stop`, `stop_and_reply` |
+ * | {@link replyTo}`(from, value)` / {@link replyErrorTo}`(from, error)` | an effect that answers a call now, from anywhere | `gen_statem:reply/2`, `gen_server:reply/2` |
+ * | {@link replyAction}`(from, value)` / {@link replyErrorAction}`(from, error)` | the action that answers a call when the actions are carried out | `{reply, From, Reply}` (`reply_action()`) |
+ *
+ * `reply(value, state)` is GenServer's call-handler result only; a GenStatem has no `reply`.
  *
  * ## How to supervise
  *
@@ -209,7 +222,7 @@
  *   the machine anyway (untyped or decoded) crashes the machine before any state function sees it;
  *   the caller gets `ServerExited` with that crash at once. OTP has no protocol: such a call is an
  *   event like any other, and the caller waits for its timeout if nobody answers.
- * - A machine that calls itself (`call`, `stopServer`, `getState`, `changeCode`, by pid or name)
+ * - A machine that calls itself (`call`, `stop`, `getState`, `changeCode`, by pid or name)
  *   fails at once with `GenServer.CallingSelf`, where OTP exits with `calling_self` (and deadlocks
  *   on `gen_statem:stop` of itself).
  *
@@ -230,7 +243,7 @@
  *
  * **Gotchas**
  *
- * - `getState`, `stopServer` and `changeCode` go through the system lane, ahead of messages already
+ * - `getState`, `stop` and `changeCode` go through the system lane, ahead of messages already
  *   in the mailbox: after a cast, a call (not `getState`) is what waits until the cast is handled.
  * - A postponed event stays postponed for as long as the state does not change: a machine that
  *   postpones everything in a state it never leaves grows its queue without bound.
@@ -254,13 +267,14 @@ import {
   ignore,
   isCallError,
   isServer,
+  replyErrorTo,
   replyTo,
   type Server,
   type ServerPid,
   send as sendToServer,
   type StartError,
   type StartOptions,
-  stopServer,
+  stop,
   whereis
 } from "./GenServer.ts"
 import * as internal from "./internal/genStatem.ts"
@@ -283,12 +297,13 @@ export {
   ignore,
   isCallError,
   isServer,
+  replyErrorTo,
   replyTo,
   type Server,
   type ServerPid,
   type StartError,
   type StartOptions,
-  stopServer,
+  stop,
   whereis
 }
 
@@ -477,7 +492,7 @@ export type Event<Req, T extends Types> =
  *   handleEvent: (event, state) =>
  *     Effect.succeed(
  *       GenStatem.isCall(event, GetColor)
- *         ? GenStatem.keepStateAndData([GenStatem.reply(event.from, state)]) // from: From<string, never>
+ *         ? GenStatem.keepStateAndData([GenStatem.replyAction(event.from, state)]) // from: From<string, never>
  *         : GenStatem.keepStateAndData()
  *     )
  * })
@@ -498,12 +513,12 @@ export const isCall = <E, C extends abstract new (...args: any) => Request.Any>(
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Answer a call: {@link reply} or {@link replyError}.
+ * Answer a call: {@link replyAction} or {@link replyErrorAction}.
  *
  * @since 0.1.0
  * @category actions
  */
-export interface Reply {
+export interface ReplyAction {
   readonly _tag: "Reply"
   /** @internal */
   readonly send: () => void
@@ -559,7 +574,7 @@ export interface SetTimeout<C> {
  * @since 0.1.0
  * @category actions
  */
-export type Action<N, C> = Reply | Postpone | NextEvent<N> | SetTimeout<C>
+export type Action<N, C> = ReplyAction | Postpone | NextEvent<N> | SetTimeout<C>
 
 /**
  * What a state enter call may ask for: replies and timeouts (no postpone, no inserted events), as
@@ -568,7 +583,7 @@ export type Action<N, C> = Reply | Postpone | NextEvent<N> | SetTimeout<C>
  * @since 0.1.0
  * @category actions
  */
-export type EnterAction<C> = Reply | SetTimeout<C>
+export type EnterAction<C> = ReplyAction | SetTimeout<C>
 
 /**
  * The actions of a machine with these types.
@@ -579,19 +594,21 @@ export type EnterAction<C> = Reply | SetTimeout<C>
 export type ActionOf<T extends Types> = Action<InternalOf<T>, TimeoutOf<T>>
 
 /**
- * Answers a call: the caller gets `value`. The reply is sent when the action is carried out, in the
- * order of the actions.
+ * The action that answers a call (OTP's `{reply, From, Reply}`): the caller gets `value`. The
+ * reply is sent when the action is carried out, in the order of the actions. To answer at once
+ * from an effect (another process, a later callback), use {@link replyTo}.
  *
  * @since 0.1.0
  * @category actions
  */
-export const reply = <A, E>(from: From<A, E>, value: NoInfer<A>): Reply => ({
+export const replyAction = <A, E>(from: From<A, E>, value: NoInfer<A>): ReplyAction => ({
   _tag: "Reply",
   send: () => void server.replyUnsafe(from, value)
 })
 
 /**
- * Answers a call with one of the errors its request declares.
+ * The action that answers a call with one of the errors its request declares (the error side of
+ * {@link replyAction}; {@link replyErrorTo} answers at once from an effect).
  *
  * @example
  * ```ts
@@ -609,8 +626,8 @@ export const reply = <A, E>(from: From<A, E>, value: NoInfer<A>): Reply => ({
  *       !GenStatem.isCall(event, Enter)
  *         ? GenStatem.keepStateAndData()
  *         : state === "closed"
- *           ? GenStatem.keepStateAndData([GenStatem.replyError(event.from, "closed")])
- *           : GenStatem.keepState(n + 1, [GenStatem.reply(event.from, `customer ${n + 1}`)])
+ *           ? GenStatem.keepStateAndData([GenStatem.replyErrorAction(event.from, "closed")])
+ *           : GenStatem.keepState(n + 1, [GenStatem.replyAction(event.from, `customer ${n + 1}`)])
  *     )
  * })
  *
@@ -625,7 +642,7 @@ export const reply = <A, E>(from: From<A, E>, value: NoInfer<A>): Reply => ({
  * @since 0.1.0
  * @category actions
  */
-export const replyError = <A, E>(from: From<A, E>, error: NoInfer<E>): Reply => ({
+export const replyErrorAction = <A, E>(from: From<A, E>, error: NoInfer<E>): ReplyAction => ({
   _tag: "Reply",
   send: () => void server.replyErrorUnsafe(from, error)
 })
@@ -657,7 +674,7 @@ export const replyError = <A, E>(from: From<A, E>, error: NoInfer<E>): Reply => 
  *     up: (event) =>
  *       Effect.succeed(
  *         GenStatem.isCall(event, Send)
- *           ? GenStatem.keepStateAndData([GenStatem.reply(event.from, `sent ${event.request.text}`)])
+ *           ? GenStatem.keepStateAndData([GenStatem.replyAction(event.from, `sent ${event.request.text}`)])
  *           : GenStatem.keepStateAndData()
  *       )
  *   }
@@ -893,7 +910,7 @@ export interface Stop<D> {
   readonly _tag: "Stop"
   readonly reason: ExitReason.ExitReason
   readonly data: D | typeof Unchanged
-  readonly replies: ReadonlyArray<Reply>
+  readonly replies: ReadonlyArray<ReplyAction>
 }
 
 /**
@@ -993,15 +1010,16 @@ export const repeatStateAndData = <A = never>(actions?: ReadonlyArray<A>): Repea
 })
 
 /**
- * Stops the machine with `reason` (default `Normal`): sends `replies`, runs `terminate` with
- * `data` (default: the current data), then exits.
+ * The result that stops the machine with `reason` (default `Normal`): sends `replies`, runs
+ * `terminate` with `data` (default: the current data), then exits. To stop a machine from
+ * outside, use the client function {@link stop}.
  *
  * @since 0.1.0
  * @category results
  */
-export const stop = <D = never>(
+export const stopWith = <D = never>(
   reason: ExitReason.ExitReason = ExitReason.normal,
-  options?: { readonly data?: D; readonly replies?: ReadonlyArray<Reply> }
+  options?: { readonly data?: D; readonly replies?: ReadonlyArray<ReplyAction> }
 ): Stop<D> => ({
   _tag: "Stop",
   reason,

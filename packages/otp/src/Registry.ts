@@ -465,7 +465,7 @@ export const stop: {
     Effect.suspend(() => {
       const record = registry.resolve()?.record
       if (record === undefined) return Effect.void
-      return Effect.ignore(GenServer.stopServer(GenServer.fromPid(record.pid), reason))
+      return Effect.ignore(GenServer.stop(GenServer.fromPid(record.pid), reason))
     })
 )
 

@@ -505,7 +505,7 @@ export const stop: {
   (
     supervisor: Supervisor,
     reason: ExitReason.ExitReason = ExitReason.shutdown
-  ): Effect.Effect<void, GenServer.CallError> => GenServer.stopServer(supervisor, reason)
+  ): Effect.Effect<void, GenServer.CallError> => GenServer.stop(supervisor, reason)
 )
 
 /**

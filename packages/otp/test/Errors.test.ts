@@ -111,7 +111,7 @@ describe("errors print as Tag: message", () => {
 })
 
 describe("BadArgument: invalid values are rejected where they enter, leaving nothing running", () => {
-  it.effect("call, stopServer and getState reject an invalid timeout; the server is unaffected", () =>
+  it.effect("call, stop and getState reject an invalid timeout; the server is unaffected", () =>
     withNode(
       Effect.gen(function* () {
         const server = yield* GenServer.start(Counter, 3)
@@ -121,8 +121,8 @@ describe("BadArgument: invalid values are rejected where they enter, leaving not
           const options = { timeout } as GenServer.CallOptions
           yield* rejects(GenServer.call(server, new Get(), options), bad("call", "timeout", timeout, timeoutReason))
           yield* rejects(
-            GenServer.stopServer(server, ExitReason.normal, options),
-            bad("stopServer", "timeout", timeout, timeoutReason)
+            GenServer.stop(server, ExitReason.normal, options),
+            bad("stop", "timeout", timeout, timeoutReason)
           )
           yield* rejects(GenServer.getState(server, options), bad("getState", "timeout", timeout, timeoutReason))
         }

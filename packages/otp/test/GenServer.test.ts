@@ -53,13 +53,13 @@ const events = (log: Array<string>) =>
         ),
       Crash: () => Effect.die(new Error("boom")),
       StopWithReply: (_, state) =>
-        Effect.succeed(GenServer.stop(ExitReason.shutdownWith("asked"), state, { reply: "bye" }))
+        Effect.succeed(GenServer.stopWith(ExitReason.shutdownWith("asked"), state, { reply: "bye" }))
     },
     handleCast: (message: { readonly _tag: "Add"; readonly n: number } | { readonly _tag: "Stop" }, state) =>
       Effect.succeed(
         message._tag === "Add"
           ? GenServer.noreply({ ...state, count: state.count + message.n })
-          : GenServer.stop(ExitReason.normal, state)
+          : GenServer.stopWith(ExitReason.normal, state)
       ),
     handleInfo: (message: string, state) =>
       Effect.sync(() => {
@@ -121,7 +121,7 @@ describe("GenServer", () => {
       Effect.gen(function* () {
         const server = yield* GenServer.start(events([]), 0)
         const pid = Option.getOrThrow(server.whereis())
-        yield* GenServer.stopServer(server)
+        yield* GenServer.stop(server)
         const error = yield* Effect.flip(GenServer.call(server, new Get()))
         assert.deepStrictEqual(error, new Errors.NoProc({ pid }))
       })
@@ -294,7 +294,7 @@ describe("GenServer", () => {
         yield* byName.pipe(GenServer.send("hello"))
         assert.strictEqual(yield* server.pipe(GenServer.call(new Get())), 13)
         assert.strictEqual(((yield* server.pipe(GenServer.getState())) as State).count, 13)
-        yield* server.pipe(GenServer.stopServer(ExitReason.shutdownWith("piped"), { timeout: "infinity" }))
+        yield* server.pipe(GenServer.stop(ExitReason.shutdownWith("piped"), { timeout: "infinity" }))
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("piped"))
         assert.deepStrictEqual(log, [
           "init 1",
@@ -398,10 +398,10 @@ describe("GenServer", () => {
   })
 
   describe("the failure paths of calls", () => {
-    type Op = "call" | "stopServer" | "getState"
+    type Op = "call" | "stop" | "getState"
     /** Calls its `target` with `op` from inside its handler and replies with the Exit of that. */
     class Reach extends Request.Class<Reach>()("Reach", {
-      fields: { target: Schema.Any, op: Schema.Literals(["call", "stopServer", "getState"]) },
+      fields: { target: Schema.Any, op: Schema.Literals(["call", "stop", "getState"]) },
       success: Schema.Any
     }) {}
     /** Blocks the server in its handler until `gate` opens, after completing `entered`. */
@@ -416,8 +416,8 @@ describe("GenServer", () => {
     const reach = (target: GenServer.Server<Get>, op: Op): Effect.Effect<unknown, unknown> =>
       op === "call"
         ? GenServer.call(target, new Get())
-        : op === "stopServer"
-          ? GenServer.stopServer(target)
+        : op === "stop"
+          ? GenServer.stop(target)
           : GenServer.getState(target)
 
     /** Its state is the log of what it handled. */
@@ -482,7 +482,7 @@ describe("GenServer", () => {
             }
           ]
           for (const { server, target, expected } of targets) {
-            for (const op of ["call", "stopServer", "getState"] as const) {
+            for (const op of ["call", "stop", "getState"] as const) {
               // no clock moves: a self call that waited would never return
               const exit = yield* GenServer.call(server, new Reach({ target, op }))
               assert.deepStrictEqual(exit, Exit.fail(new GenServer.CallingSelf({ ...expected, operation: op })))
@@ -494,13 +494,13 @@ describe("GenServer", () => {
             printed,
             `call of "calls/self" (${String(localPid)}) from the process itself: it cannot wait for its own reply`
           )
-          // the servers carry on: stopServer of self did not stop them
+          // the servers carry on: stop of self did not stop them
           assert.deepStrictEqual(yield* GenServer.call(local, new Handled()), [
             "Reach call",
-            "Reach stopServer",
+            "Reach stop",
             "Reach getState",
             "Reach call",
-            "Reach stopServer",
+            "Reach stop",
             "Reach getState"
           ])
           assert.isTrue(yield* Process.isAlive(viaPid))
@@ -524,14 +524,14 @@ describe("GenServer", () => {
               ]
               const exits: Array<Exit.Exit<unknown, unknown>> = []
               for (const target of targets) {
-                for (const op of ["call", "stopServer", "getState"] as const)
+                for (const op of ["call", "stop", "getState"] as const)
                   exits.push(yield* Effect.exit(reach(target, op)))
               }
               return { pid: self, exits }
             })
           )
           const expected = (name: string | undefined) =>
-            (["call", "stopServer", "getState"] as const).map((operation) =>
+            (["call", "stop", "getState"] as const).map((operation) =>
               Exit.fail(
                 name === undefined
                   ? new GenServer.CallingSelf({ pid, operation })
@@ -553,18 +553,18 @@ describe("GenServer", () => {
           const server = yield* GenServer.start(Reacher, undefined, { name: "calls/gone" })
           const pid = Option.getOrThrow(server.whereis())
           const byName = yield* GenServer.named(Reacher, "calls/gone")
-          yield* GenServer.stopServer(server)
+          yield* GenServer.stop(server)
           const byPid = new Errors.NoProc({ pid })
           for (const target of [server, GenServer.fromPid<Get>(pid)]) {
             assert.deepStrictEqual(yield* Effect.exit(GenServer.call(target, new Get())), Exit.fail(byPid))
-            assert.deepStrictEqual(yield* Effect.exit(GenServer.stopServer(target)), Exit.fail(byPid))
+            assert.deepStrictEqual(yield* Effect.exit(GenServer.stop(target)), Exit.fail(byPid))
             assert.deepStrictEqual(yield* Effect.exit(GenServer.getState(target)), Exit.fail(byPid))
           }
           assert.strictEqual(byPid.message, `no process ${String(pid)}`)
           assert.match(byPid.message, /^no process <\d+\.\d+\.\d+>$/)
           const named = new Errors.NoProc({ registeredName: "calls/gone" })
           assert.deepStrictEqual(yield* Effect.exit(GenServer.call(byName, new Get())), Exit.fail(named))
-          assert.deepStrictEqual(yield* Effect.exit(GenServer.stopServer(byName)), Exit.fail(named))
+          assert.deepStrictEqual(yield* Effect.exit(GenServer.stop(byName)), Exit.fail(named))
           assert.strictEqual(named.message, 'no process named "calls/gone"')
         })
       )
@@ -985,7 +985,7 @@ describe("GenServer: terminate that crashes", () => {
         )
     })
 
-  it.effect("stopServer: the server exits with terminate's crash, and stopServer fails with it", () =>
+  it.effect("stop: the server exits with terminate's crash, and stop fails with it", () =>
     withNode(
       Effect.gen(function* () {
         const log: Array<string> = []
@@ -994,7 +994,7 @@ describe("GenServer: terminate that crashes", () => {
         const { stopped, down } = yield* inProcess(
           Effect.gen(function* () {
             const ref = yield* Process.monitor(pid)
-            const stopped = yield* Effect.flip(GenServer.stopServer(server, ExitReason.shutdown))
+            const stopped = yield* Effect.flip(GenServer.stop(server, ExitReason.shutdown))
             const down = yield* testing.assertReceive(
               (m: unknown): m is Process.Down => Process.isDown(m) && m.ref === ref
             )
@@ -1026,12 +1026,12 @@ describe("GenServer: terminate that crashes", () => {
     )
   )
 
-  it.effect("stopServer of a server whose terminate succeeds returns once it has exited with the reason", () =>
+  it.effect("stop of a server whose terminate succeeds returns once it has exited with the reason", () =>
     withNode(
       Effect.gen(function* () {
         const server = yield* GenServer.start(events([]), 0)
         const pid = Option.getOrThrow(server.whereis())
-        yield* GenServer.stopServer(server, ExitReason.shutdownWith("done"))
+        yield* GenServer.stop(server, ExitReason.shutdownWith("done"))
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.shutdownWith("done"))
       })
     )
@@ -1208,7 +1208,7 @@ describe("GenServer: typed API", () => {
           undefined
         ]
         for (const error of others) assert.isFalse(GenServer.isCallError(error), String(error))
-        yield* GenServer.stopServer(bank)
+        yield* GenServer.stop(bank)
         // the typical use: the server is gone → a default; the declared error stays typed
         const balance = GenServer.call(bank, new Withdraw({ amount: 1, later: false })).pipe(
           Effect.catchIf(GenServer.isCallError, () => Effect.succeed(0))

@@ -30,7 +30,7 @@ const light = (color: Color) => (event: GenStatem.Event<GetLight, LightTypes>, d
     event._tag === "StateTimeout"
       ? GenStatem.nextState(after[color], data)
       : GenStatem.isCall(event, GetLight)
-        ? GenStatem.keepStateAndData([GenStatem.reply(event.from, { color, cycles: data.cycles })])
+        ? GenStatem.keepStateAndData([GenStatem.replyAction(event.from, { color, cycles: data.cycles })])
         : GenStatem.keepStateAndData()
   )
 
@@ -87,13 +87,13 @@ const DoorLock = (log: Array<string>) =>
     handleEvent: (event, state, data) =>
       Effect.sync(() => {
         if (GenStatem.isCall(event, Press)) {
-          if (state === "open") return GenStatem.keepStateAndData([GenStatem.reply(event.from, "open")])
+          if (state === "open") return GenStatem.keepStateAndData([GenStatem.replyAction(event.from, "open")])
           const entered = data.entered + event.request.digit
           if (entered === data.code) {
-            return GenStatem.nextState("open", { ...data, entered: "" }, [GenStatem.reply(event.from, "open")])
+            return GenStatem.nextState("open", { ...data, entered: "" }, [GenStatem.replyAction(event.from, "open")])
           }
           const keep = data.code.startsWith(entered) ? entered : ""
-          return GenStatem.keepState({ ...data, entered: keep }, [GenStatem.reply(event.from, "locked")])
+          return GenStatem.keepState({ ...data, entered: keep }, [GenStatem.replyAction(event.from, "locked")])
         }
         if (event._tag === "StateTimeout" || event._tag === "Cast") {
           log.push(`${event._tag} ${event.content} in ${state}`)
@@ -112,7 +112,7 @@ class Ping extends Request.Class<Ping>()("Ping", {}) {}
 
 const pong = (event: { readonly _tag: string }) =>
   GenStatem.isCall(event as GenStatem.Call<Ping>, Ping)
-    ? GenStatem.keepStateAndData([GenStatem.reply((event as GenStatem.Call<Ping>).from, undefined)])
+    ? GenStatem.keepStateAndData([GenStatem.replyAction((event as GenStatem.Call<Ping>).from, undefined)])
     : undefined
 
 class GetLog extends Request.Class<GetLog>()("GetLog", { success: Schema.Array(Schema.String) }) {}
@@ -163,8 +163,8 @@ const Recorder = (log: Array<string>, options?: { readonly stateEnter?: boolean 
         return Effect.andThen(Effect.sleep(command.millis), run(command.next, state, data))
       case "Stop":
         return Effect.succeed(
-          GenStatem.stop(command.reason, {
-            replies: data.waiting.map((from) => GenStatem.reply(from, `stopped in ${state}`))
+          GenStatem.stopWith(command.reason, {
+            replies: data.waiting.map((from) => GenStatem.replyAction(from, `stopped in ${state}`))
           })
         )
       case "Crash":
@@ -176,7 +176,7 @@ const Recorder = (log: Array<string>, options?: { readonly stateEnter?: boolean 
       switch (event._tag) {
         case "Call": {
           if (GenStatem.isCall(event, GetLog)) {
-            return Effect.succeed(GenStatem.keepStateAndData([GenStatem.reply(event.from, [...log])]))
+            return Effect.succeed(GenStatem.keepStateAndData([GenStatem.replyAction(event.from, [...log])]))
           }
           if (GenStatem.isCall(event, Wait)) {
             log.push(`${state}: call Wait`)
@@ -187,8 +187,8 @@ const Recorder = (log: Array<string>, options?: { readonly stateEnter?: boolean 
             return Effect.succeed(
               GenStatem.keepStateAndData([
                 event.request.text.length < 3
-                  ? GenStatem.replyError(event.from, "too quiet")
-                  : GenStatem.reply(event.from, event.request.text.toUpperCase())
+                  ? GenStatem.replyErrorAction(event.from, "too quiet")
+                  : GenStatem.replyAction(event.from, event.request.text.toUpperCase())
               ])
             )
           }
@@ -238,7 +238,7 @@ const Recorder = (log: Array<string>, options?: { readonly stateEnter?: boolean 
             if (oldState !== state && data.waiting.length > 0) {
               return GenStatem.keepState(
                 { waiting: [] },
-                data.waiting.map((from) => GenStatem.reply(from, `now ${state}`))
+                data.waiting.map((from) => GenStatem.replyAction(from, `now ${state}`))
               )
             }
             return GenStatem.keepStateAndData()
@@ -455,12 +455,12 @@ describe("GenStatem", () => {
       )
     )
 
-    it.effect("stopServer runs terminate; a trapping machine stops with its parent's exit signal", () =>
+    it.effect("stop runs terminate; a trapping machine stops with its parent's exit signal", () =>
       withNode(
         Effect.gen(function* () {
           const log: Array<string> = []
           const machine = yield* GenStatem.start(Recorder(log), [])
-          yield* GenStatem.stopServer(machine, ExitReason.shutdown)
+          yield* GenStatem.stop(machine, ExitReason.shutdown)
           assert.deepStrictEqual(log, ["terminate Shutdown in idle"])
 
           const linkedLog: Array<string> = []
@@ -570,7 +570,7 @@ describe("GenStatem", () => {
               open: (event, n) =>
                 Effect.succeed(
                   GenStatem.isCall(event, Enter)
-                    ? GenStatem.keepState(n + 1, [GenStatem.reply(event.from, `guest ${n + 1}`)])
+                    ? GenStatem.keepState(n + 1, [GenStatem.replyAction(event.from, `guest ${n + 1}`)])
                     : GenStatem.keepStateAndData()
                 )
             }
@@ -945,10 +945,10 @@ describe("GenStatem", () => {
                     const self = GenStatem.fromPid<Ping>(yield* Process.self())
                     const exits = [
                       yield* Effect.exit(GenStatem.call(self, new Ping())),
-                      yield* Effect.exit(GenStatem.stopServer(self)),
+                      yield* Effect.exit(GenStatem.stop(self)),
                       yield* Effect.exit(GenStatem.getState(self))
                     ]
-                    return GenStatem.keepStateAndData([GenStatem.reply(event.from, exits)])
+                    return GenStatem.keepStateAndData([GenStatem.replyAction(event.from, exits)])
                   })
                 : Effect.succeed(pong(event) ?? GenStatem.keepStateAndData())
           })
@@ -956,7 +956,7 @@ describe("GenStatem", () => {
           const pid = Option.getOrThrow(machine.whereis())
           assert.deepStrictEqual(yield* GenStatem.call(machine, new CallSelf()), [
             Exit.fail(new GenServer.CallingSelf({ pid, operation: "call" })),
-            Exit.fail(new GenServer.CallingSelf({ pid, operation: "stopServer" })),
+            Exit.fail(new GenServer.CallingSelf({ pid, operation: "stop" })),
             Exit.fail(new GenServer.CallingSelf({ pid, operation: "getState" }))
           ])
           assert.deepStrictEqual(yield* GenStatem.call(machine, new Ping()), undefined)
@@ -1063,7 +1063,7 @@ describe("GenStatem", () => {
       handleEvent: (event) =>
         Effect.succeed(
           GenStatem.isCall(event, Act)
-            ? GenStatem.keepStateAndData([GenStatem.reply(event.from, "before"), event.request.bad])
+            ? GenStatem.keepStateAndData([GenStatem.replyAction(event.from, "before"), event.request.bad])
             : GenStatem.keepStateAndData()
         )
     })
@@ -1233,7 +1233,7 @@ describe("GenStatem: a failed start returns once the process is gone", () => {
     )
   )
 
-  it.effect("terminate that crashes: the machine exits with the crash, and stopServer fails with it", () =>
+  it.effect("terminate that crashes: the machine exits with the crash, and stop fails with it", () =>
     withNode(
       Effect.gen(function* () {
         const machine = yield* GenStatem.start(machineWith(Effect.void, Effect.die(boom)), undefined)
@@ -1241,7 +1241,7 @@ describe("GenStatem: a failed start returns once the process is gone", () => {
         const { stopped, down } = yield* inProcess(
           Effect.gen(function* () {
             const ref = yield* Process.monitor(pid)
-            const stopped = yield* Effect.flip(GenStatem.stopServer(machine, ExitReason.shutdown))
+            const stopped = yield* Effect.flip(GenStatem.stop(machine, ExitReason.shutdown))
             const down = yield* testing.assertReceive(
               (m: unknown): m is Process.Down => Process.isDown(m) && m.ref === ref
             )

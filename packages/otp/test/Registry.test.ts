@@ -467,7 +467,7 @@ describe("Registry", () => {
             assert.deepStrictEqual(pidsOf(yield* Registry.lookup(registry, "counter")), [String(firstPid)])
 
             // the name is freed on exit
-            yield* GenServer.stopServer(first)
+            yield* GenServer.stop(first)
             assert.deepStrictEqual(yield* Registry.lookup(registry, "counter"), [])
             const noProc = yield* failureOf(GenServer.call(counter, new Get()))
             assert.instanceOf(noProc, Errors.NoProc)

@@ -65,7 +65,7 @@ const Timer = GenStatem.behaviour<TimerTypes>()({
       event._tag === "StateTimeout"
         ? GenStatem.nextState("on", null)
         : GenStatem.isCall(event, Which)
-          ? GenStatem.keepStateAndData([GenStatem.reply(event.from, state)])
+          ? GenStatem.keepStateAndData([GenStatem.replyAction(event.from, state)])
           : GenStatem.keepStateAndData()
     )
 })
@@ -257,14 +257,14 @@ describe("Sys", () => {
     )
   )
 
-  it.effect("a suspended server stops on stopServer (a system request)", () =>
+  it.effect("a suspended server stops on stop (a system request)", () =>
     withNode(
       Effect.gen(function* () {
         const server = yield* GenServer.start(Recorder, undefined)
         const pid = Option.getOrThrow(server.whereis())
         yield* Sys.suspend(server)
         yield* GenServer.cast(server, { label: "never handled" })
-        yield* GenServer.stopServer(server)
+        yield* GenServer.stop(server)
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.normal)
       })
     )

@@ -167,7 +167,7 @@ describe("GenServer: a call's type comes from the request class", () => {
     expectTypeOf<ErrorOf<typeof forever>>().toEqualTypeOf<GenServer.CallError>()
     const cast = () => server.pipe(GenServer.cast("tick"))
     const send = () => server.pipe(GenServer.send("anything"))
-    const stopped = () => server.pipe(GenServer.stopServer())
+    const stopped = () => server.pipe(GenServer.stop())
     const state = () => server.pipe(GenServer.getState())
     expectTypeOf<ErrorOf<typeof cast>>().toEqualTypeOf<Errors.MailboxFull>()
     expectTypeOf<ErrorOf<typeof send>>().toEqualTypeOf<Errors.MailboxFull>()
@@ -291,12 +291,12 @@ describe("GenStatem: calls and the enter-call restrictions", () => {
 
   it("reply and replyError take the types of the call being answered", () => {
     const from = null as unknown as GenStatem.From<number, "insufficient">
-    GenStatem.reply(from, 1)
-    GenStatem.replyError(from, "insufficient")
+    GenStatem.replyAction(from, 1)
+    GenStatem.replyErrorAction(from, "insufficient")
     // @ts-expect-error the call replies a number
-    GenStatem.reply(from, "one")
+    GenStatem.replyAction(from, "one")
     // @ts-expect-error the call's failure is "insufficient"
-    GenStatem.replyError(from, "frozen")
+    GenStatem.replyErrorAction(from, "frozen")
   })
 
   it("init may not postpone, and states outside the machine's type do not compile", () => {
@@ -324,7 +324,7 @@ describe("GenStatem: calls and the enter-call restrictions", () => {
     expectTypeOf(GenStatem.keepStateAndData()).toExtend<Enter>()
     expectTypeOf(GenStatem.repeatState(1)).toExtend<Enter>()
     expectTypeOf(GenStatem.repeatStateAndData()).toExtend<Enter>()
-    expectTypeOf(GenStatem.stop(ExitReason.shutdown)).toExtend<Enter>()
+    expectTypeOf(GenStatem.stopWith(ExitReason.shutdown)).toExtend<Enter>()
     expectTypeOf(GenStatem.nextState("b", 1)).not.toExtend<Enter>()
   })
 

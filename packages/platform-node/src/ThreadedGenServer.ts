@@ -86,7 +86,7 @@
  * | {@link define} | both | the calls, the casts and the Schema of the start argument |
  * | {@link start} / {@link startLink} / {@link childSpec} | main | starts the server process and its thread; returns a `GenServer.Server` |
  * | {@link named} | main | a typed reference by registered name, looked up at every call |
- * | `GenServer.call` / `GenServer.cast` / `GenServer.stopServer` | main | exactly as for a green server |
+ * | `GenServer.call` / `GenServer.cast` / `GenServer.stop` | main | exactly as for a green server |
  * | {@link crashOf} | main | the `WorkerCrashed` behind an exit reason or a `ServerExited` |
  * | {@link serve} + {@link runWorker} | worker | `init(args)` builds the state; one handler per call and per cast |
  * | {@link reply} / {@link replyError} / {@link noreply} | worker | what the handlers return |
@@ -112,7 +112,7 @@
  *   in the thread. Other messages sent to the pid (not calls or casts) are logged and dropped.
  * - The worker side has no `handleInfo`, `handleContinue`, `terminate` or deferred replies: a
  *   thread gets only the calls and casts of its definition. To stop the server, stop the process
- *   (`GenServer.stopServer`, its supervisor).
+ *   (`GenServer.stop`, its supervisor).
  *
  * ## What each failure does
  *

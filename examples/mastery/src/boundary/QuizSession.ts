@@ -353,7 +353,7 @@ export const behaviour = GenServer.behaviour({
         return Option.match(Quiz.selectQuestion(quiz), {
           // every template mastered: reply, then stop Normal (transient: not restarted)
           onNone: () =>
-            GenServer.stop<State, Answered>(
+            GenServer.stopWith<State, Answered>(
               ExitReason.normal,
               { ...state, quiz, answered },
               { reply: new Mastered({ response: response.value, answered }) }

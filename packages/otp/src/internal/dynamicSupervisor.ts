@@ -112,7 +112,7 @@ const restart = (
         Effect.logError(`dynamic supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
           Effect.annotateLogs({ event: "SHUTDOWN" })
         ),
-        GenServer.stop(ExitReason.shutdownWith(term), state)
+        GenServer.stopWith(ExitReason.shutdownWith(term), state)
       )
     }
     child.restarting = true

@@ -81,7 +81,7 @@ export class CallingSelf extends Schema.TaggedError<CallingSelf>()("CallingSelf"
   registeredName: Schema.optional(Schema.String),
   operation: Schema.Literals([
     "call",
-    "stopServer",
+    "stop",
     "getState",
     "changeCode",
     "replaceState",
@@ -279,7 +279,7 @@ export interface CallOptions {
 const defaultCallTimeout = Duration.seconds(5)
 
 /**
- * The error that options of a call, `stopServer` or `getState` may add: `BadArgument` for a
+ * The error that options of a call, `stop` or `getState` may add: `BadArgument` for a
  * timeout that is checked at run time, none when there is no timeout or it is `"infinity"`.
  */
 export type CallOptionsError<O> = O extends { readonly timeout: infer T }
@@ -497,19 +497,19 @@ export const cast = <Req extends Request.Any, Cast>(
     return kernel.offerSuspending(record, envelope)
   })
 
-export const stopServer = <Req extends Request.Any, Cast>(
+export const stop = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason: ExitReason.ExitReason = ExitReason.normal,
   options?: CallOptions
 ): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited | Errors.BadArgument> =>
-  validate.guard(validate.checkCallOptions("stopServer", options), () => stopChecked(server, reason, options))
+  validate.guard(validate.checkCallOptions("stop", options), () => stopChecked(server, reason, options))
 
 const stopChecked = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   reason: ExitReason.ExitReason,
   options: CallOptions | undefined
 ): Effect.Effect<void, Errors.NoProc | CallTimeout | CallingSelf | ServerExited> =>
-  withTarget(server, "stopServer", (record): Effect.Effect<void, CallTimeout | ServerExited> => {
+  withTarget(server, "stop", (record): Effect.Effect<void, CallTimeout | ServerExited> => {
     kernel.pushSystem(record, new StopRequest(reason))
     // OTP's proc_lib:stop: another exit reason than the one asked (terminate crashed, or the server
     // died first) is the caller's failure
@@ -842,7 +842,7 @@ export const isParentExit = (
 /**
  * Runs a behaviour's `terminate` callback. When it crashes, the process exits with that crash
  * instead of the reason it was stopping with, as OTP's `gen_server:terminate` (`exit(R)` after a
- * terminate that raised): the crash report shows it, and `stopServer` fails with it.
+ * terminate that raised): the crash report shows it, and `stop` fails with it.
  */
 export const runTerminate = (
   record: kernel.ProcessRecord,

@@ -207,7 +207,7 @@ const restartDecided = (
       Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
         Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
       ),
-      GenServer.stop(ExitReason.shutdownWith(term), state)
+      GenServer.stopWith(ExitReason.shutdownWith(term), state)
     )
   }
   const group = restartGroup(state, child)
@@ -318,7 +318,7 @@ const childExited = (
   if (!ChildSpec.shouldRestart(child.spec.restart, ExitReason.isNormalLike(reason))) {
     if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
     if (child.spec.significant && autoShutdownNow(state, child)) {
-      return Effect.as(report, GenServer.stop(ExitReason.shutdown, state))
+      return Effect.as(report, GenServer.stopWith(ExitReason.shutdown, state))
     }
     return Effect.as(report, GenServer.noreply(state))
   }

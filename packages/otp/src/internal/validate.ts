@@ -25,7 +25,7 @@ export const badTimeout = (fn: string, field: string, value: unknown): BadArgume
 /** A timeout option: `undefined` (the default), `"infinity"`, or a non-negative duration. */
 export const checkTimeout: (fn: string, field: string, input: unknown) => BadArgument | undefined = Errors.checkTimeout
 
-/** The options of a call, `stopServer` or `getState`: only `timeout`. */
+/** The options of a call, `stop` or `getState`: only `timeout`. */
 export const checkCallOptions = (
   fn: string,
   options: { readonly timeout?: unknown } | undefined

@@ -54,7 +54,7 @@ const isWorkerError = (u: unknown): u is WorkerPool.WorkerError =>
 
 /** The server stops with the thread's failure as its reason (the session, and the state, go with it). */
 const stopWith = (error: unknown, state: State): Effect.Effect<GenServer.Stop<State>> =>
-  Effect.succeed(GenServer.stop(ExitReason.failure(error), state))
+  Effect.succeed(GenServer.stopWith(ExitReason.failure(error), state))
 
 type CallResult = GenServer.CallResult<unknown, unknown, State>
 type NoReplyResult = GenServer.NoReplyResult<State>
