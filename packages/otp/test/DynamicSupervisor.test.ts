@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, type Duration, Effect, Fiber, Option, Queue, Schedule } from "effect"
+import { Cause, Deferred, type Duration, Effect, Exit, Fiber, Option, Queue, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { ChildSpec, DynamicSupervisor, Errors, ExitReason, Node, Process, Supervisor, testing } from "effect-otp"
 import { assertReason, failedStart } from "./utils.ts"
@@ -45,6 +45,28 @@ describe("DynamicSupervisor", () => {
           new DynamicSupervisor.NotAChild({ pid: a })
         )
         yield* DynamicSupervisor.startChild(sup, sleeper([], "c"))
+      })
+    )
+  )
+
+  it.effect("an invalid child spec is InvalidChildSpec naming the field; nothing starts", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const sup = yield* DynamicSupervisor.start()
+        const invalid = yield* Effect.exit(DynamicSupervisor.startChild(sup, { ...sleeper(log, "a"), shutdown: -1 }))
+        assert.deepStrictEqual(
+          invalid,
+          Exit.fail(
+            new ChildSpec.InvalidChildSpec({
+              id: "a",
+              field: "shutdown",
+              reason: 'must be a non-negative duration, "brutalKill" or "infinity", got -1'
+            })
+          )
+        )
+        assert.deepStrictEqual(log, [])
+        assert.deepStrictEqual(yield* DynamicSupervisor.whichChildren(sup), [])
       })
     )
   )

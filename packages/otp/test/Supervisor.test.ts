@@ -336,6 +336,73 @@ describe("Supervisor", () => {
     )
   )
 
+  it.effect("every failure of a child request is its whole error; the supervisor serves on", () =>
+    withNode(
+      Effect.gen(function* () {
+        const log: Array<string> = []
+        const start = Process.spawnLink(Process.receive())
+        // a child whose first start succeeds, then fails, then is ignored
+        const starts: Array<ChildSpec.ChildSpec<string | Errors.Ignored, any>["start"]> = [
+          start,
+          Effect.fail("no database"),
+          Effect.fail(new Errors.Ignored())
+        ]
+        const flaky: ChildSpec.ChildSpec<string | Errors.Ignored, any> = {
+          id: "flaky",
+          start: Effect.suspend(() => starts.shift()!)
+        }
+        const sup = yield* Supervisor.start({ children: [worker("w", log), flaky] })
+        const failures = {
+          present: yield* Effect.exit(Supervisor.startChild(sup, worker("w", log))),
+          invalid: yield* Effect.exit(Supervisor.startChild(sup, { id: "", start })),
+          significant: yield* Effect.exit(
+            Supervisor.startChild(sup, { id: "s", start, restart: "transient", significant: true })
+          ),
+          startFailed: yield* Effect.exit(Supervisor.startChild(sup, { id: "bad", start: Effect.fail("no config") })),
+          terminateUnknown: yield* Effect.exit(Supervisor.terminateChild(sup, "none")),
+          restartUnknown: yield* Effect.exit(Supervisor.restartChild(sup, "none")),
+          restartRunning: yield* Effect.exit(Supervisor.restartChild(sup, "w")),
+          restartFailed: yield* Effect.andThen(
+            Supervisor.terminateChild(sup, "flaky"),
+            Effect.exit(Supervisor.restartChild(sup, "flaky"))
+          ),
+          restartIgnored: yield* Effect.exit(Supervisor.restartChild(sup, "flaky")),
+          deleteUnknown: yield* Effect.exit(Supervisor.deleteChild(sup, "none")),
+          deleteRunning: yield* Effect.exit(Supervisor.deleteChild(sup, "w"))
+        }
+        assert.deepStrictEqual(failures, {
+          present: Exit.fail(new Supervisor.AlreadyPresent({ id: "w" })),
+          invalid: Exit.fail(
+            new ChildSpec.InvalidChildSpec({ id: "", field: "id", reason: "must be a non-empty string" })
+          ),
+          significant: Exit.fail(
+            new ChildSpec.InvalidChildSpec({
+              id: "s",
+              field: "significant",
+              reason: 'a significant child needs a supervisor with autoShutdown other than "never"'
+            })
+          ),
+          startFailed: Exit.fail(new Supervisor.ChildStartFailed({ id: "bad", error: "no config" })),
+          terminateUnknown: Exit.fail(new Supervisor.ChildNotFound({ id: "none" })),
+          restartUnknown: Exit.fail(new Supervisor.ChildNotFound({ id: "none" })),
+          restartRunning: Exit.fail(new Supervisor.ChildRunning({ id: "w" })),
+          restartFailed: Exit.fail(new Supervisor.ChildStartFailed({ id: "flaky", error: "no database" })),
+          restartIgnored: Exit.fail(new Supervisor.ChildStartFailed({ id: "flaky", error: new Errors.Ignored() })),
+          deleteUnknown: Exit.fail(new Supervisor.ChildNotFound({ id: "none" })),
+          deleteRunning: Exit.fail(new Supervisor.ChildRunning({ id: "w" }))
+        })
+        assert.deepStrictEqual(
+          (yield* Supervisor.whichChildren(sup)).map((child) => [child.id, child.status]),
+          [
+            ["w", "running"],
+            ["flaky", "stopped"]
+          ]
+        )
+        assert.deepStrictEqual(log, ["start w"])
+      })
+    )
+  )
+
   describe("autoShutdown", () => {
     it.effect("anySignificant: a significant transient child's normal exit stops the supervisor", () =>
       withNode(
