@@ -320,7 +320,7 @@ export const terminateChild: {
     supervisor: DynamicSupervisor<X>,
     pid: Pid.Pid<never, unknown>
   ): Effect.Effect<void, NotAChild | GenServer.CallError> =>
-    GenServer.call(supervisor, new internal.TerminateChild({ pid }), { timeout: "infinity" }) as never
+    GenServer.call(supervisor, new internal.TerminateChild({ pid }), { timeout: "infinity" })
 )
 
 /**
@@ -332,7 +332,7 @@ export const terminateChild: {
 export const whichChildren = <X>(
   supervisor: DynamicSupervisor<X>
 ): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, new internal.WhichChildren()) as never
+  GenServer.call(supervisor, new internal.WhichChildren())
 
 /**
  * How many children.
@@ -345,4 +345,4 @@ export const countChildren = <X>(
 ): Effect.Effect<
   { readonly specs: number; readonly active: number; readonly supervisors: number; readonly workers: number },
   GenServer.CallError
-> => GenServer.call(supervisor, new internal.CountChildren()) as never
+> => GenServer.call(supervisor, new internal.CountChildren())

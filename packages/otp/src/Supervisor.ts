@@ -666,10 +666,7 @@ export const deleteChild: {
  * @category children
  */
 export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, internal.whichChildrenRequest) as Effect.Effect<
-    ReadonlyArray<ChildInfo>,
-    GenServer.CallError
-  >
+  GenServer.call(supervisor, internal.whichChildrenRequest)
 
 /**
  * How many children: specs, running, supervisors, workers.
@@ -678,4 +675,4 @@ export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArr
  * @category children
  */
 export const countChildren = (supervisor: Supervisor): Effect.Effect<Counts, GenServer.CallError> =>
-  GenServer.call(supervisor, internal.countChildrenRequest) as Effect.Effect<Counts, GenServer.CallError>
+  GenServer.call(supervisor, internal.countChildrenRequest)

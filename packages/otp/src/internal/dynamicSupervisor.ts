@@ -36,16 +36,27 @@ export class NotAChild extends Schema.TaggedError<NotAChild>()("NotAChild", {
 }
 
 export class StartChild extends Request.Class<StartChild>()("StartChild", {
-  fields: { spec: Schema.Any },
-  success: Schema.Any,
-  failure: Schema.Any
+  fields: { spec: supervision.specField<DynamicChildSpec<never, unknown, unknown>>() },
+  success: Schema.Union([supervision.childPidSchema, Errors.Ignored]),
+  // a start's own typed error reaches the caller as it is (any value), besides these
+  failure: Schema.Union([MaxChildren, ChildSpec.InvalidChildSpec, ChildStartFailed, Schema.Unknown])
 }) {}
 export class TerminateChild extends Request.Class<TerminateChild>()("TerminateChild", {
-  fields: { pid: Schema.Any },
-  failure: Schema.Any
+  fields: { pid: supervision.childPidSchema },
+  failure: NotAChild
 }) {}
-export class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", { success: Schema.Any }) {}
-export class CountChildren extends Request.Class<CountChildren>()("CountChildren", { success: Schema.Any }) {}
+const childInfoSchema = Schema.Struct({
+  pid: supervision.childPidSchema,
+  status: Schema.Literals(["running", "restarting"]),
+  type: supervision.childTypeSchema,
+  restart: supervision.restartSchema
+})
+export class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", {
+  success: Schema.Array(childInfoSchema)
+}) {}
+export class CountChildren extends Request.Class<CountChildren>()("CountChildren", {
+  success: supervision.countsSchema
+}) {}
 
 export type Requests = StartChild | TerminateChild | WhichChildren | CountChildren
 
@@ -70,7 +81,7 @@ interface State {
 
 const keyOf = (pid: Pid.Pid<never, unknown>): Key => kernel.recordOf(pid) ?? pid
 
-const normalizeDynamic = (spec: DynamicChildSpec<unknown, unknown, unknown>, extra: unknown) =>
+const normalizeDynamic = (spec: DynamicChildSpec<never, unknown, unknown>, extra: unknown) =>
   ChildSpec.normalize({
     ...spec,
     start:
@@ -219,7 +230,7 @@ export const behaviour = GenServer.behaviour({
       })
     },
     TerminateChild: (request, state): Effect.Effect<GenServer.CallResult<any, any, State>> => {
-      const pid = request.pid as Pid.Pid<never, unknown>
+      const pid = request.pid
       const child = state.children.get(keyOf(pid))
       if (child === undefined) return Effect.succeed(GenServer.replyError(new NotAChild({ pid: pid as never }), state))
       state.children.delete(keyOf(pid))

@@ -132,6 +132,32 @@ export class MaxRestartIntensity extends Schema.TaggedError<MaxRestartIntensity>
   }
 }
 
+/**
+ * A request field that carries a child spec as it is: the engine validates it where it enters
+ * (`ChildSpec.normalize`: `InvalidChildSpec` naming the field), so the field accepts any value; a
+ * spec holds effects and never crosses a thread or a node.
+ */
+export const specField = <S>() => Schema.declare((_: unknown): _ is S => true, { expected: "a child spec" })
+
+/** A child's pid: a supervisor sends its children no message of its own, hence `Pid<never, unknown>`. */
+export const childPidSchema = Schema.declare((u: unknown): u is Pid.Pid<never, unknown> => Pid.isPid(u), {
+  expected: "Pid"
+})
+
+/** A child's restart type (`ChildSpec.Restart`). */
+export const restartSchema = Schema.Literals(["permanent", "transient", "temporary"])
+
+/** A child's kind (`ChildSpec.ChildType`). */
+export const childTypeSchema = Schema.Literals(["worker", "supervisor"])
+
+/** What `countChildren` answers, for both supervisors. */
+export const countsSchema = Schema.Struct({
+  specs: Schema.Number,
+  active: Schema.Number,
+  supervisors: Schema.Number,
+  workers: Schema.Number
+})
+
 /** A child failed to start (`Supervisor.ChildStartFailed`). */
 export class ChildStartFailed extends Schema.TaggedError<ChildStartFailed>()("ChildStartFailed", {
   id: Schema.String,

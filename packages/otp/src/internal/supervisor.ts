@@ -45,25 +45,36 @@ export class AlreadyPresent extends Schema.TaggedError<AlreadyPresent>()("Alread
 }
 
 export class StartChild extends Request.Class<StartChild>()("StartChild", {
-  fields: { spec: Schema.Any },
-  success: Schema.Any,
-  failure: Schema.Any
+  fields: { spec: supervision.specField<ChildSpec.Any>() },
+  success: Schema.Union([supervision.childPidSchema, Errors.Ignored]),
+  failure: Schema.Union([AlreadyPresent, ChildSpec.InvalidChildSpec, supervision.ChildStartFailed])
 }) {}
 export class TerminateChild extends Request.Class<TerminateChild>()("TerminateChild", {
   fields: { id: Schema.String },
-  failure: Schema.Any
+  failure: ChildNotFound
 }) {}
 export class RestartChild extends Request.Class<RestartChild>()("RestartChild", {
   fields: { id: Schema.String },
-  success: Schema.Any,
-  failure: Schema.Any
+  success: supervision.childPidSchema,
+  failure: Schema.Union([ChildNotFound, ChildRunning, supervision.ChildStartFailed])
 }) {}
 export class DeleteChild extends Request.Class<DeleteChild>()("DeleteChild", {
   fields: { id: Schema.String },
-  failure: Schema.Any
+  failure: Schema.Union([ChildNotFound, ChildRunning])
 }) {}
-export class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", { success: Schema.Any }) {}
-export class CountChildren extends Request.Class<CountChildren>()("CountChildren", { success: Schema.Any }) {}
+const childInfoSchema = Schema.Struct({
+  id: Schema.String,
+  pid: Schema.Option(supervision.childPidSchema),
+  status: Schema.Literals(["running", "restarting", "stopped"]),
+  type: supervision.childTypeSchema,
+  restart: supervision.restartSchema
+})
+export class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", {
+  success: Schema.Array(childInfoSchema)
+}) {}
+export class CountChildren extends Request.Class<CountChildren>()("CountChildren", {
+  success: supervision.countsSchema
+}) {}
 
 // A request without fields is the same value at every call: made once, as constructing a Schema
 // class (which validates) costs about as much as the rest of the request's way to the server.
