@@ -9,6 +9,9 @@
  *   module for the other examples of the file (`import { Fib } from "./fib.ts"`);
  * - otherwise the shared fixtures in `scripts/doc-fixtures/` (`./counter.ts`: a GenServer counter).
  *
+ * It also checks that every `@category` in `packages/otp/src` and `packages/platform-node/src` is
+ * one of {@link categories}, so the generated docs group exports under one short list.
+ *
  * usage: npm run check:docs   (npx node scripts/check-doc-examples.ts)
  */
 import { execFileSync } from "node:child_process"
@@ -64,6 +67,65 @@ const examplesOf = (file: string): Array<Example> => {
 
 const packages = ["otp", "platform-node", "cli"]
 const examples = packages.flatMap((pkg) => sourceFiles(join(root, "packages", pkg, "src")).flatMap(examplesOf))
+
+/** The JSDoc categories of the library packages (the CLI's demos keep their own). */
+const categories = new Set([
+  // values and types
+  "models",
+  "constructors",
+  "guards",
+  "getters",
+  "symbols",
+  "equivalence",
+  "type-level",
+  "errors",
+  "validation",
+  "encoding",
+  // processes
+  "processes",
+  "start",
+  "messages",
+  "signals",
+  "names",
+  "reading",
+  "awaiting",
+  "timers",
+  "system",
+  "services",
+  "layers",
+  "running",
+  "shutdown",
+  // behaviours
+  "client",
+  "server",
+  "references",
+  "results",
+  "actions",
+  "events",
+  "timeouts",
+  "supervision",
+  "children",
+  "tasks",
+  "streams",
+  "worker",
+  // tools
+  "debugging",
+  "probes"
+])
+const badCategories = ["otp", "platform-node"].flatMap((pkg) =>
+  sourceFiles(join(root, "packages", pkg, "src")).flatMap((file) =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .flatMap((line, i) => {
+        const category = /@category (.+?)\s*$/.exec(line)?.[1]
+        return category === undefined || categories.has(category)
+          ? []
+          : [
+              `${relative(root, file)}:${i + 1}: @category ${category} is not one of the list in scripts/check-doc-examples.ts`
+            ]
+      })
+  )
+)
 
 rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
@@ -126,6 +188,7 @@ const reported = output
     return `${relative(root, example.file)}:${example.line + Number(m[2]) - 1}:${m[3]}: ${m[4]}`
   })
 
+reported.push(...badCategories)
 if (reported.length > 0) console.log(reported.join("\n"))
 console.log(
   `doc examples: ${examples.length - failing.size} passed, ${failing.size} failed (${examples.length} examples in ${

@@ -226,7 +226,7 @@ export const normalizeAll = (
  * | temporary | no | no |
  *
  * @since 0.1.0
- * @category restart
+ * @category supervision
  */
 export const shouldRestart = (restart: Restart, normalLike: boolean): boolean =>
   restart === "permanent" || (restart === "transient" && !normalLike)

@@ -177,13 +177,13 @@ export const isExitReason = (u: unknown): u is ExitReason =>
  * `{shutdown, _}`.
  *
  * @since 0.1.0
- * @category predicates
+ * @category guards
  */
 export const isNormalLike = (reason: ExitReason): boolean => reason._tag === "Normal" || reason._tag === "Shutdown"
 
 /**
  * @since 0.1.0
- * @category predicates
+ * @category guards
  */
 export const isNormal = (reason: ExitReason): reason is Normal => reason._tag === "Normal"
 

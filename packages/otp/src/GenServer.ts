@@ -588,7 +588,7 @@ export type From<A, E> = server.From<A, E>
  * current call is {@link reply}.
  *
  * @since 0.1.0
- * @category replies
+ * @category client
  */
 export const replyTo: <A, E>(from: From<A, E>, value: A) => Effect.Effect<boolean> = server.replyTo
 
@@ -596,7 +596,7 @@ export const replyTo: <A, E>(from: From<A, E>, value: A) => Effect.Effect<boolea
  * Answers a call later with one of its declared errors.
  *
  * @since 0.1.0
- * @category replies
+ * @category client
  */
 export const replyErrorTo: <A, E>(from: From<A, E>, error: E) => Effect.Effect<boolean> = server.replyErrorTo
 

@@ -137,7 +137,7 @@ export const equals = (self: Pid<never, unknown>, that: Pid<never, unknown>): bo
  * ```
  *
  * @since 0.1.0
- * @category schemas
+ * @category encoding
  */
 export const schema: Schema.Codec<
   Pid<unknown, unknown>,

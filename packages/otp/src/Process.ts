@@ -292,7 +292,7 @@ const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord => k
  * ```
  *
  * @since 0.1.0
- * @category spawning
+ * @category start
  */
 export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
@@ -308,7 +308,7 @@ export const spawn = <A, E, R, const O extends SpawnOptions = {}>(
  * Spawns a process linked to the caller, atomically: the link is in place before the body runs.
  *
  * @since 0.1.0
- * @category spawning
+ * @category start
  */
 export const spawnLink = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
@@ -327,7 +327,7 @@ export const spawnLink = <A, E, R, const O extends SpawnOptions = {}>(
  * Spawns a process monitored by the caller, atomically: the monitor is in place before the body runs.
  *
  * @since 0.1.0
- * @category spawning
+ * @category start
  */
 export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
   body: Effect.Effect<A, E, R>,
@@ -357,7 +357,7 @@ export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
  * processes you hand it to: `yield* Process.self<Reply>()`.
  *
  * @since 0.1.0
- * @category self
+ * @category processes
  */
 export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<unknown>> =>
   Effect.map(selfRecord, (record) => record.pid as never)
@@ -373,7 +373,7 @@ export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<unknown>> =
  * message (or exits).
  *
  * @since 0.1.0
- * @category sending
+ * @category messages
  */
 export const send: {
   <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): Effect.Effect<void, SE>
@@ -408,7 +408,7 @@ const sendToRecord = (record: kernel.ProcessRecord, message: unknown): Effect.Ef
  * `"suspend"` mailbox cannot make a synchronous caller wait, so the message is dropped and counted).
  *
  * @since 0.1.0
- * @category sending
+ * @category messages
  */
 export const sendUnsafe = <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): boolean => {
   const record = kernel.recordOf(dest)
@@ -424,7 +424,7 @@ export const sendUnsafe = <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): boolea
 
 /**
  * @since 0.1.0
- * @category receiving
+ * @category messages
  */
 export interface ReceiveOptions {
   /**
@@ -463,7 +463,7 @@ export interface ReceiveOptions {
  * ```
  *
  * @since 0.1.0
- * @category receiving
+ * @category messages
  */
 export const receive: {
   <M = unknown>(): Effect.Effect<M, never, Self<M>>
@@ -507,7 +507,7 @@ export const receive: {
  * ```
  *
  * @since 0.1.0
- * @category receiving
+ * @category messages
  */
 export const matchTag =
   <M extends { readonly _tag: string }>() =>
@@ -583,7 +583,7 @@ export const trapExit = (trap: boolean): Effect.Effect<boolean, never, Self<unkn
  * Linking twice, or to oneself, does nothing.
  *
  * @since 0.1.0
- * @category links
+ * @category signals
  */
 export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<unknown>> =>
   Effect.flatMap(selfRecord, (self) => {
@@ -605,7 +605,7 @@ export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<
  * afterwards.
  *
  * @since 0.1.0
- * @category links
+ * @category signals
  */
 export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<unknown>> =>
   Effect.map(selfRecord, (self) => {
@@ -618,7 +618,7 @@ export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Sel
  * a process that does not exist gives `Down` with `NoProc` at once.
  *
  * @since 0.1.0
- * @category monitors
+ * @category signals
  */
 export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, never, Self<unknown>> =>
   Effect.map(selfRecord, (self) => kernel.monitorRecord(self, kernel.liveRecordOf(pid), pid))
@@ -628,7 +628,7 @@ export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, nev
  * for it that had already arrived, so none is received afterwards (Erlang's `[flush]`).
  *
  * @since 0.1.0
- * @category monitors
+ * @category signals
  */
 export const demonitor = (
   ref: MonitorRef,
@@ -648,7 +648,7 @@ export const demonitor = (
  * Tells whether the process is alive.
  *
  * @since 0.1.0
- * @category inspection
+ * @category debugging
  */
 export const isAlive = (pid: Pid<never, unknown>): Effect.Effect<boolean> =>
   Effect.sync(() => kernel.liveRecordOf(pid) !== undefined)
@@ -657,7 +657,7 @@ export const isAlive = (pid: Pid<never, unknown>): Effect.Effect<boolean> =>
  * What `info` tells about a live process.
  *
  * @since 0.1.0
- * @category inspection
+ * @category debugging
  */
 export interface Info {
   readonly pid: Pid<never, unknown>
@@ -682,7 +682,7 @@ export interface Info {
  * Information about a live process, or `None` if it has exited (Erlang's `process_info/1`).
  *
  * @since 0.1.0
- * @category inspection
+ * @category debugging
  */
 export const info = (pid: Pid<never, unknown>): Effect.Effect<Option.Option<Info>> =>
   Effect.sync(() => {
@@ -714,7 +714,7 @@ export const info = (pid: Pid<never, unknown>): Effect.Effect<Option.Option<Info
  * exiting process's exit.
  *
  * @since 0.1.0
- * @category inspection
+ * @category debugging
  */
 export const awaitExit = (pid: Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> => kernel.awaitExit(pid)
 

@@ -508,7 +508,7 @@ const label = (registry: string, key: unknown): string => `Registry.via(${format
  * ```
  *
  * @since 0.1.0
- * @category registering
+ * @category names
  */
 export const register: {
   <K, V>(
@@ -540,7 +540,7 @@ export const register: {
  * Removes every entry of the calling process under `key`. Does nothing if there is none.
  *
  * @since 0.1.0
- * @category registering
+ * @category names
  */
 export const unregister: {
   <K>(key: K): <V>(self: Registry<K, V>) => Effect.Effect<void, never, Process.Self<unknown>>
@@ -555,7 +555,7 @@ export const unregister: {
  * Removes the entries of the calling process under `key` whose value `predicate` accepts.
  *
  * @since 0.1.0
- * @category registering
+ * @category names
  */
 export const unregisterMatch: {
   <K, V>(
@@ -681,7 +681,7 @@ export const count = <K, V>(registry: Registry<K, V>): Effect.Effect<number> =>
  * ```
  *
  * @since 0.1.0
- * @category dispatch
+ * @category messages
  */
 export const dispatch: {
   <K, V, E, R>(
@@ -714,7 +714,7 @@ export const dispatch: {
  * Reads the registry's metadata under `key` (set by the `meta` option or {@link putMeta}).
  *
  * @since 0.1.0
- * @category metadata
+ * @category reading
  */
 export const meta: {
   (key: unknown): <K, V>(self: Registry<K, V>) => Effect.Effect<Option.Option<unknown>>
@@ -729,7 +729,7 @@ export const meta: {
  * Stores registry metadata under `key`, replacing what was there.
  *
  * @since 0.1.0
- * @category metadata
+ * @category reading
  */
 export const putMeta: {
   (key: unknown, value: unknown): <K, V>(self: Registry<K, V>) => Effect.Effect<void>
@@ -808,7 +808,7 @@ class ViaName implements InternalName.Via {
  * ```
  *
  * @since 0.1.0
- * @category via
+ * @category names
  */
 export const via = <K, V>(registry: Registry<K, V> | string, key: K, value?: V): Via =>
   new ViaName(registry, key, value)

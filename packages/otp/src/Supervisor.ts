@@ -276,7 +276,7 @@ export type InvalidIntensity = supervision.InvalidIntensity
  * same code.
  *
  * @since 0.1.0
- * @category intensity
+ * @category supervision
  */
 export const addRestart: (
   stamps: ReadonlyArray<number>,
@@ -296,7 +296,7 @@ export const addRestart: (
  * start with {@link InvalidIntensity} naming the field, and the schedule used elsewhere dies with it.
  *
  * @since 0.1.0
- * @category intensity
+ * @category supervision
  */
 export const intensity: (maxRestarts: number, within: Duration.Input) => Schedule.Schedule<number, unknown> =
   supervision.intensity
@@ -305,7 +305,7 @@ export const intensity: (maxRestarts: number, within: Duration.Input) => Schedul
  * The default intensity: 3 restarts in 5 seconds (Elixir's default; OTP's is 1 in 5).
  *
  * @since 0.1.0
- * @category intensity
+ * @category supervision
  */
 export const defaultIntensity: Schedule.Schedule<number, unknown> = supervision.defaultIntensity
 
@@ -478,7 +478,7 @@ export const startLink = <const Children extends ReadonlyArray<ChildSpec.Any>>(
  * A child spec for a nested supervisor (type `"supervisor"`, shutdown `"infinity"`).
  *
  * @since 0.1.0
- * @category child specs
+ * @category supervision
  */
 export const childSpec = <const Children extends ReadonlyArray<ChildSpec.Any>>(
   id: string,

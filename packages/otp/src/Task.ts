@@ -332,7 +332,7 @@ export type InputExited<X, Err> = internal.InputExited<X, Err>
  * ```
  *
  * @since 0.1.0
- * @category starting
+ * @category start
  */
 export const async = <A, E, R>(
   effect: Effect.Effect<A, E, R>
@@ -346,7 +346,7 @@ export const async = <A, E, R>(
  * `TaskSupervisor.startChild`, which gives the task a shutdown budget when the application stops.
  *
  * @since 0.1.0
- * @category starting
+ * @category start
  */
 export const start = <A, E, R>(
   effect: Effect.Effect<A, E, R>
@@ -357,7 +357,7 @@ export const start = <A, E, R>(
  * a child spec.
  *
  * @since 0.1.0
- * @category starting
+ * @category start
  */
 export const startLink = <A, E, R>(
   effect: Effect.Effect<A, E, R>
@@ -382,7 +382,7 @@ export const startLink = <A, E, R>(
  * ```
  *
  * @since 0.1.0
- * @category starting
+ * @category start
  */
 export const childSpec = <A, E, R>(
   effect: Effect.Effect<A, E, R>,

@@ -454,7 +454,7 @@ export const isTerm = (u: unknown): u is Term => {
  * The Schema of terms (declared: a term is checked by {@link isTerm}, its contents by `encode`).
  *
  * @since 0.2.0
- * @category schemas
+ * @category encoding
  */
 export const TermSchema: Schema.declare<Term> = Schema.declare(isTerm, { expected: "an Erlang term" })
 
@@ -521,7 +521,7 @@ const toPlain = (term: Term): unknown => {
  * ```
  *
  * @since 0.2.0
- * @category schemas
+ * @category encoding
  */
 export const codec = <S extends Schema.Top>(schema: S): Schema.decodeTo<S, Schema.declare<Term>> =>
   TermSchema.pipe(

@@ -213,7 +213,7 @@ const drivingClock = <A, E, R>(effect: Effect.Effect<A, E, R>, timeout: number):
  * ```
  *
  * @since 0.1.0
- * @category waiting
+ * @category awaiting
  */
 export const waitUntil = <E = never, R = never>(
   condition: (() => boolean) | Effect.Effect<boolean, E, R>,
@@ -281,7 +281,7 @@ export const waitUntil = <E = never, R = never>(
  * ```
  *
  * @since 0.2.0
- * @category waiting
+ * @category awaiting
  */
 export const advancing: {
   (duration: Duration.Input): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | AssertionFailed, R>
@@ -389,7 +389,7 @@ const mailboxOf = (record: kernel.ProcessRecord): ReadonlyArray<unknown> => (rec
  * ```
  *
  * @since 0.1.0
- * @category receiving
+ * @category messages
  */
 export const assertReceive: {
   <M, S extends M>(
@@ -424,7 +424,7 @@ export const assertReceive: {
  * the failure shows it. Runs inside a process (see {@link runInProcess}).
  *
  * @since 0.1.0
- * @category receiving
+ * @category messages
  */
 export const refuteReceive: {
   <M>(matcher: (message: M) => boolean, options?: ReceiveOptions): Effect.Effect<void, AssertionFailed, Process.Self<M>>

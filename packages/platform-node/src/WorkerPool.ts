@@ -526,7 +526,7 @@ export const awaitExit: <Req extends Request.Any>(self: Session<Req>) => Effect.
  * ```
  *
  * @since 0.1.0
- * @category calls
+ * @category client
  */
 export const run: {
   <R extends Request.Any, const O extends CallOptions = {}>(
@@ -570,7 +570,7 @@ export const run: {
  * ```
  *
  * @since 0.1.0
- * @category calls
+ * @category client
  */
 export const map: {
   <A, R extends Request.Any, const O extends MapOptions = {}>(
@@ -766,7 +766,7 @@ export type StreamError<O> = ("exit" extends Task.OnTimeoutOf<O> ? WorkerTimeout
  * ```
  *
  * @since 0.1.0
- * @category calls
+ * @category client
  */
 export const asyncStream: {
   <X, R extends Request.Any, EX = never, RX = never, const O extends StreamOptions = {}>(
