@@ -25,6 +25,10 @@ import * as Pid from "./Pid.ts"
  * The process does not exist: it never did, or it has exited. `pid` is set when it was addressed by
  * pid, `name` when it was addressed by name; the message prints the one that is set.
  *
+ * Not `ExitReason.NoProc`: both are OTP's `noproc`, this one as the typed error of an operation
+ * (in the `E` channel, with the pid or name), that one as the reason a link or monitor reports for
+ * a process that did not exist (in `Exit` and `Down` messages). They never share a channel.
+ *
  * @since 0.1.0
  * @category errors
  */

@@ -61,6 +61,10 @@ export class Killed extends Data.TaggedClass("Killed")<{}> {
 /**
  * The process named by a link or monitor did not exist.
  *
+ * Not `Errors.NoProc`: both are OTP's `noproc`, this one as an exit reason (in `Exit` and `Down`
+ * messages, `Process.awaitExit`), that one as the typed error of an operation that addressed a
+ * process that is not alive (a call, `Process.register`, `Sys`).
+ *
  * @since 0.1.0
  * @category models
  */

@@ -7,6 +7,10 @@
  * protocol: calling it with anything else is a compile error. Because requests and replies are
  * Schemas, the same protocol can cross a worker thread or a node.
  *
+ * Not Effect's `Request` module (`import { Request } from "effect"`: requests to a
+ * `RequestResolver`, batched and cached); this one is a server's protocol. A file that needs both
+ * imports one under another name (`import { Request as OtpRequest } from "effect-otp"`).
+ *
  * @example
  * ```ts
  * import { Schema } from "effect"
