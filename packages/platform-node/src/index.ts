@@ -12,3 +12,5 @@ export * as Application from "./Application.ts"
 export * as ThreadedGenServer from "./ThreadedGenServer.ts"
 /** @since 0.2.0 */
 export * as Epmd from "./Epmd.ts"
+/** @since 0.2.0 */
+export * as Port from "./Port.ts"
