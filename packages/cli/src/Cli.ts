@@ -3,11 +3,14 @@
  *
  * ```
  * otp demo mastery [--scripted] [--seed <int>] [--email <text>]
+ * otp demo ports
  * ```
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
  *   mid-quiz and restarted by its supervisor (see `demo/MasteryDemo`). Interactive when stdin is
  *   a terminal, scripted otherwise (or with `--scripted`).
+ * - `otp demo ports`: an OS program under a supervisor as a port, crashing and restarted while the
+ *   demo keeps calling it (see `demo/PortsDemo`).
  *
  * `--help` works at every level; `--version` prints the version.
  *
@@ -26,6 +29,7 @@
 import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as MasteryDemo from "./demo/MasteryDemo.ts"
+import * as PortsDemo from "./demo/PortsDemo.ts"
 
 /**
  * The version `otp --version` prints.
@@ -74,6 +78,19 @@ export const demoMastery = Command.make(
 )
 
 /**
+ * `otp demo ports`.
+ *
+ * @since 0.2.0
+ * @category demos
+ */
+export const demoPorts = Command.make("ports", {}, () => Effect.asVoid(PortsDemo.run())).pipe(
+  Command.withDescription(
+    "An OS program as a supervised process (a port): it crashes, its supervisor restarts it, the calls go on"
+  ),
+  Command.withExamples([{ command: "otp demo ports", description: "Watch a program crash and come back" }])
+)
+
+/**
  * `otp demo`: the demos.
  *
  * @since 0.1.0
@@ -81,7 +98,7 @@ export const demoMastery = Command.make(
  */
 export const demo = Command.make("demo").pipe(
   Command.withDescription("Demos of effect-otp"),
-  Command.withSubcommands([demoMastery])
+  Command.withSubcommands([demoMastery, demoPorts])
 )
 
 /**

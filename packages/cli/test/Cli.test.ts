@@ -5,6 +5,7 @@ import { Effect, Option } from "effect"
 import { TestConsole } from "effect/testing"
 import * as Cli from "../src/Cli.ts"
 import * as MasteryDemo from "../src/demo/MasteryDemo.ts"
+import * as PortsDemo from "../src/demo/PortsDemo.ts"
 
 /**
  * What the demo printed so far. A pid prints its node's index in this OS process (`<1.4.0>` on the
@@ -110,5 +111,26 @@ describe("otp demo mastery", () => {
         }
       }
     })
+  )
+})
+
+describe("otp demo ports", () => {
+  // live: real programs, and the demo retries a call on the real clock while a restart is under way
+  it.live(
+    "a supervised program crashes, is restarted under its name, and the calls go on until the supervisor gives up",
+    () =>
+      Effect.gen(function* () {
+        const summary = yield* PortsDemo.run()
+        assert.deepStrictEqual(
+          summary.replies,
+          Array.from({ length: 9 }, (_, i) => `JOB ${i + 1}`)
+        )
+        // the first program, two restarts during the jobs, one more before the supervisor gives up
+        assert.strictEqual(summary.osPids.length, 4)
+        assert.strictEqual(summary.supervisorExit._tag, "Shutdown")
+        assert.include(String(summary.supervisorExit), "MaxRestartIntensity")
+        assert.isFalse(summary.leftRunning)
+      }),
+    60_000
   )
 })
