@@ -504,7 +504,7 @@ export type CallError =
  * import { Effect } from "effect"
  * import { Port } from "@effect-otp/platform-node"
  *
- * // `tr` through a line-buffering filter answers each line with the line upper-cased
+ * // a program that answers each line with the line upper-cased: "hello" -> "HELLO"
  * const shout = (port: Port.Port<string, string>) => Port.call(port, "hello", { timeout: "1 second" })
  * ```
  *

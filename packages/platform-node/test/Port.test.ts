@@ -302,6 +302,30 @@ describe("Port", () => {
     )
   })
 
+  describe("options", () => {
+    it.effect(
+      "cwd, env and stderr merged into the output",
+      () =>
+        inProcess(
+          Effect.gen(function* () {
+            const port = yield* Port.open("sh", ["-c", 'pwd; echo "$GREETING"; echo oops >&2'], {
+              mode: Port.lines(),
+              cwd: dir,
+              env: { GREETING: "hello" },
+              stderr: "stdout"
+            })
+            const lines = [yield* receiveData(port), yield* receiveData(port), yield* receiveData(port)]
+            assert.deepStrictEqual(
+              lines.map((l) => l.data),
+              [fs.realpathSync(dir), "hello", "oops"]
+            )
+            assert.deepStrictEqual(yield* receiveStatus(port), new Port.ExitStatus({ port, code: 0, signal: null }))
+          })
+        ),
+      budget
+    )
+  })
+
   describe("exit status", () => {
     it.effect(
       "status 0 exits Normal; 3 and a signal exit Failure(ExitStatus); the owner gets the status after the output",
@@ -424,6 +448,31 @@ describe("Port", () => {
             )
             assert.deepStrictEqual(down.reason, ExitReason.killed)
             assert.deepStrictEqual([alive(port.osPid), alive(child)], [false, false])
+          })
+        ),
+      budget
+    )
+
+    it.effect(
+      "an owner that ends normally closes its port too, and the program goes",
+      () =>
+        inProcess(
+          Effect.gen(function* () {
+            const self = yield* Process.self<Port.Port<Uint8Array, Uint8Array | string>>()
+            const owner = yield* Process.spawn(
+              Effect.gen(function* () {
+                const port = yield* Port.open("cat")
+                yield* Process.send(self, port)
+              })
+            )
+            const port = yield* Process.receive<Port.Port<Uint8Array, Uint8Array | string>>()
+            yield* Process.monitor(port.pid)
+            assert.deepStrictEqual(yield* Process.awaitExit(owner), ExitReason.normal)
+            const down = yield* Process.receive(
+              (m: unknown): m is Process.Down => Process.isDown(m) && Pid.equals(m.pid, port.pid)
+            )
+            assert.deepStrictEqual(down.reason, ExitReason.normal)
+            assert.isFalse(alive(port.osPid))
           })
         ),
       budget

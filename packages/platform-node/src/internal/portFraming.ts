@@ -64,19 +64,22 @@ export const lines = (maxLength: number): Decoder => {
       const frames: Array<Frame> = []
       let start = 0
       while (start < chunk.length) {
+        if (pending.length === maxLength) {
+          // a full piece: a line of exactly maxLength bytes if a newline follows, else a piece
+          const eol = chunk[start] === newline
+          frames.push({ _tag: "Line", bytes: pending.take(), eol })
+          if (eol) start++
+          continue
+        }
         const room = maxLength - pending.length
-        const limit = Math.min(chunk.length, start + room)
         const at = chunk.indexOf(newline, start)
-        if (at !== -1 && at <= limit) {
+        if (at !== -1 && at - start <= room) {
           frames.push({ _tag: "Line", bytes: pending.take(chunk.subarray(start, at)), eol: true })
           start = at + 1
-        } else if (limit - start === room) {
-          // the line is `maxLength` bytes long and goes on: deliver this piece
-          frames.push({ _tag: "Line", bytes: pending.take(chunk.subarray(start, limit)), eol: false })
-          start = limit
         } else {
-          pending.add(chunk.subarray(start))
-          start = chunk.length
+          const take = Math.min(room, chunk.length - start)
+          pending.add(chunk.subarray(start, start + take))
+          start += take
         }
       }
       return frames
