@@ -299,6 +299,8 @@ export const isPort: (u: unknown) => u is Port<unknown, never> = internal.isPort
 /**
  * The program could not be started: `command` and `args` as given, `reason` the platform's
  * (`NotFound`, `PermissionDenied`, ...), `detail` the system's code (`ENOENT`, `EACCES`, ...).
+ * `reason` is `PortExited` (the exit reason in `detail`) when the port process was stopped by an
+ * exit signal before the program had started.
  *
  * @since 0.2.0
  * @category errors

@@ -725,12 +725,24 @@ const startPort = (
     const self = yield* Process.self()
     const started = yield* Deferred.make<Started, CannotStart | Errors.AlreadyRegistered | Errors.NoProc>()
     const pid = yield* Process.spawnLink(portBody(spec, owner(self), self, started), { trapExit: true })
-    const result = yield* Effect.exit(Deferred.await(started))
-    if (Exit.isSuccess(result)) return result.value.port
-    // a failed start returns once the port process is gone and its name is free
-    yield* Process.unlink(pid)
-    yield* Process.awaitExit(pid)
-    return yield* Effect.failCause(result.cause)
+    // the port process acknowledges its start; if it is gone before it could (killed, a defect),
+    // its exit reason says why
+    const gone = yield* Effect.raceFirst(Effect.as(Deferred.await(started), undefined), Process.awaitExit(pid)).pipe(
+      Effect.exit
+    )
+    const result = yield* Deferred.poll(started)
+    if (Option.isSome(result)) {
+      const exit = yield* Effect.exit(result.value)
+      if (Exit.isSuccess(exit)) return exit.value.port
+      // a failed start returns once the port process is gone and its name is free
+      yield* Process.unlink(pid)
+      yield* Process.awaitExit(pid)
+      return yield* Effect.failCause(exit.cause)
+    }
+    const reason = Exit.isSuccess(gone) && gone.value !== undefined ? String(gone.value) : "exited"
+    return yield* Effect.fail(
+      new CannotStart({ command: spec.command, args: [...spec.args], reason: "PortExited", detail: reason })
+    )
   }).pipe(Effect.uninterruptible)
 
 export const open = (
