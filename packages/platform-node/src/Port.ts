@@ -173,7 +173,7 @@ export type InputOf<M> = internal.InputOf<M>
  * for arbitrary bytes.
  *
  * @since 0.2.0
- * @category modes
+ * @category constructors
  */
 export const lines: (options?: { readonly maxLength?: number | undefined }) => LinesMode = internal.lines
 
@@ -183,7 +183,7 @@ export const lines: (options?: { readonly maxLength?: number | undefined }) => L
  * `Failure(PacketTooLong)`.
  *
  * @since 0.2.0
- * @category modes
+ * @category constructors
  */
 export const packet: (size: 1 | 2 | 4, options?: { readonly maxLength?: number | undefined }) => PacketMode =
   internal.packet
@@ -192,7 +192,7 @@ export const packet: (size: 1 | 2 | 4, options?: { readonly maxLength?: number |
  * The bytes as they come, in chunks of whatever size the system reads (Erlang's `stream`).
  *
  * @since 0.2.0
- * @category modes
+ * @category constructors
  */
 export const raw: RawMode = internal.raw
 
@@ -202,7 +202,7 @@ export const raw: RawMode = internal.raw
  * counted and logged; the port reads on.
  *
  * @since 0.2.0
- * @category modes
+ * @category constructors
  */
 export const ndjson: <A = unknown>(options?: {
   readonly schema?: Schema.Decoder<A> | undefined
@@ -399,7 +399,7 @@ export interface Options<M extends Mode> {
  * ```
  *
  * @since 0.2.0
- * @category opening
+ * @category start
  */
 export const open: <const M extends Mode = RawMode>(
   command: string,
@@ -461,7 +461,7 @@ export const childSpec: <const M extends Mode = RawMode>(
  * the order they are accepted. A name addresses a registered port.
  *
  * @since 0.2.0
- * @category commands
+ * @category client
  */
 export const command: {
   <I>(port: Port<any, I>, data: I): Effect.Effect<void, StdinClosed | Errors.NoProc | Errors.BadArgument, Node.Node>
@@ -511,7 +511,7 @@ export type CallError =
  * ```
  *
  * @since 0.2.0
- * @category commands
+ * @category client
  */
 export const call: {
   <A, I>(port: Port<A, I>, request: I, options?: CallOptions): Effect.Effect<A, CallError, Node.Node>
@@ -525,7 +525,7 @@ export const call: {
  * owner gets no {@link ExitStatus}.
  *
  * @since 0.2.0
- * @category commands
+ * @category client
  */
 export const close: (port: Port<any, any> | string) => Effect.Effect<ExitStatus, Errors.NoProc, Node.Node> =
   internal.close
@@ -538,7 +538,7 @@ export const close: (port: Port<any, any> | string) => Effect.Effect<ExitStatus,
  * What {@link info} tells about a live port.
  *
  * @since 0.2.0
- * @category inspection
+ * @category models
  */
 export interface Info {
   /** The program's operating-system pid (its process group id too). */
@@ -553,7 +553,7 @@ export interface Info {
  * Information about a live port, or `None` if it has exited.
  *
  * @since 0.2.0
- * @category inspection
+ * @category debugging
  */
 export const info: (port: Port<any, any>) => Effect.Effect<Option.Option<Info>> = internal.info
 
@@ -561,7 +561,7 @@ export const info: (port: Port<any, any>) => Effect.Effect<Option.Option<Info>> 
  * The port registered under `name`, if any.
  *
  * @since 0.2.0
- * @category inspection
+ * @category names
  */
 export const whereis: (name: string) => Effect.Effect<Option.Option<Port<unknown, unknown>>, never, Node.Node> =
   internal.whereis
