@@ -130,7 +130,11 @@ describe("otp demo ports", () => {
         assert.strictEqual(summary.supervisorExit._tag, "Shutdown")
         assert.include(String(summary.supervisorExit), "MaxRestartIntensity")
         assert.isFalse(summary.leftRunning)
-      }),
+      }).pipe(
+        Effect.andThen(output),
+        Effect.map((lines) => assert.include(lines.join("\n"), "programs still running: none")),
+        Effect.provide(TestConsole.layer)
+      ),
     60_000
   )
 })
