@@ -833,7 +833,8 @@ export type CastsOf<B> =
  * Start options: `name` (a local name, or `Registry.via(registry, key)`; the start fails with
  * `AlreadyRegistered` if it is taken), `timeout` (how long `init` may take; default: no limit, as
  * OTP), `mailbox` (default: unbounded), `trapExit` (so that a parent's shutdown runs `terminate`;
- * default `false`).
+ * default `false`), `logLevel` (the server's minimum log level, default the starter's; see
+ * `Sys.setLogLevel`).
  *
  * @since 0.1.0
  * @category models
@@ -854,7 +855,8 @@ const bodyOf =
  * server is then killed); `InitFailed` with the exit reason when init died, exited, or the process
  * was stopped during init; `NodeClosed` on a closed node; `BadArgument` for an invalid option (an
  * empty `name`, a negative `timeout`, a mailbox `capacity` that is not a positive integer, an
- * unknown `overflow`, a non-boolean `trapExit`), before anything is spawned.
+ * unknown `overflow`, a non-boolean `trapExit`, a `logLevel` that is not a `LogLevel`), before
+ * anything is spawned.
  *
  * @since 0.1.0
  * @category start

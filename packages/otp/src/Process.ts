@@ -75,7 +75,7 @@
  *
  * @since 0.1.0
  */
-import { type Context, Duration, Effect, type Fiber, Option, type Scope } from "effect"
+import { type Context, Duration, Effect, type Fiber, type LogLevel, Option, type Scope } from "effect"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
@@ -167,22 +167,23 @@ export type SendErrorOf<O> = O extends { readonly mailbox: { readonly overflow: 
 
 /**
  * The error a spawn with these options can fail with: `BadArgument` when they give mailbox options
- * (a capacity that is not a positive integer, an unknown overflow), checked before anything is
- * spawned; none otherwise.
+ * (a capacity that is not a positive integer, an unknown overflow) or a `logLevel` (one that is not
+ * a `LogLevel`, from untyped code), checked before anything is spawned; none otherwise.
  *
  * @since 0.2.0
  * @category type-level
  */
 export type SpawnErrorOf<O> = O extends unknown
-  ? "mailbox" extends keyof O
-    ? [O["mailbox" & keyof O]] extends [undefined]
-      ? never
-      : Errors.BadArgument
-    : never
+  ? [O[("mailbox" | "logLevel") & keyof O]] extends [undefined]
+    ? never
+    : Errors.BadArgument
   : never
 
 const badSpawnOptions = (fn: string, options: SpawnOptions | undefined): Errors.BadArgument | undefined =>
-  options?.mailbox === undefined ? undefined : validate.checkMailbox(fn, "mailbox", options.mailbox)
+  options === undefined
+    ? undefined
+    : (validate.checkMailbox(fn, "mailbox", options.mailbox) ??
+      validate.checkLogLevel(fn, "logLevel", options.logLevel))
 
 // ---------------------------------------------------------------------------------------------
 // Messages made by the runtime
@@ -258,6 +259,12 @@ export interface SpawnOptions {
   readonly mailbox?: Mailbox.Options | undefined
   /** Start already trapping exits (no window in which a signal could arrive untrapped). */
   readonly trapExit?: boolean | undefined
+  /**
+   * The process's minimum log level (Effect's `References.MinimumLogLevel` in its context): a
+   * line it logs below it is dropped, whatever the level of the other processes. Default: the
+   * spawner's. A server's can be changed while it runs with `Sys.setLogLevel`.
+   */
+  readonly logLevel?: LogLevel.LogLevel | undefined
 }
 
 const nodeState = currentNode
@@ -277,7 +284,8 @@ const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord => k
  *   and a crash report is logged at error level.
  * - Invalid `mailbox` options (a capacity that is not a positive integer or `Infinity`, an unknown
  *   overflow) fail with `Errors.BadArgument` and spawn nothing, as OTP's `spawn_opt` answers
- *   `badarg`; the error type has it only when mailbox options are given ({@link SpawnErrorOf}).
+ *   `badarg`; so does a `logLevel` that is not a `LogLevel`; the error type has it only when mailbox
+ *   options or a log level are given ({@link SpawnErrorOf}).
  *
  * @example
  * ```ts

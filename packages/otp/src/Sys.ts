@@ -4,9 +4,12 @@
  * The functions here talk to a process through its system lane, which it serves between two
  * messages and ahead of the messages already in its mailbox: read its state ({@link getState}),
  * replace it ({@link replaceState}), see what it is doing ({@link getStatus}, {@link statistics}), and stop it taking
- * messages for a while ({@link suspend}, {@link resume}). They serve any GenServer and GenStatem,
- * and so any Supervisor and DynamicSupervisor, which run on GenServer's engine. A target is a
- * server reference (`GenServer.named`, what `start` returns, `GenServer.fromPid`) or a pid.
+ * messages for a while ({@link suspend}, {@link resume}); watch what it does as it happens
+ * ({@link trace}), keep its last events ({@link log}, {@link getLog}), count its work
+ * ({@link statistics} with `true`), and change its minimum log level ({@link setLogLevel}). They
+ * serve any GenServer and GenStatem, and so any Supervisor and DynamicSupervisor, which run on
+ * GenServer's engine. A target is a server reference (`GenServer.named`, what `start` returns,
+ * `GenServer.fromPid`) or a pid.
  *
  * ## Example
  *
@@ -42,6 +45,40 @@
  * an `EXIT` from its parent (a server that traps exits) stops it after `terminate`, so a supervisor
  * shuts a suspended child down as any other.
  *
+ * ## Debugging a server: trace, log, statistics
+ *
+ * Three debug options, each switched on and off while the server runs, as OTP's `sys:trace`,
+ * `sys:log` and `sys:statistics`. While all three are off a server checks one field per message and
+ * does nothing else; each costs only while it is on.
+ *
+ * - {@link trace}: every {@link Event} is logged as it happens, through Effect's `Logger`, from the
+ *   server (so its minimum log level applies), at `Info`. One shape for every line: the message is
+ *   `[text, event]` (a line of text such as `<0.7.0> got call Note({"label":"a"}) from <0.6.0>`,
+ *   then the {@link Event} itself), and the annotations are the server's (`pid`, `name` when it has
+ *   one, `behaviour`) plus `event: "TRACE"` and `kind` (the event's `_tag`).
+ * - {@link log}: the last `n` events are kept; {@link getLog} reads them back, oldest first, and
+ *   {@link getStatus} shows them.
+ * - {@link statistics} with `true`: the replies the server sends (`messagesOut`), its handler
+ *   invocations and the time they ran (on its `Clock`, so `TestClock` drives it) are counted from
+ *   then on; {@link statistics} shows them under `counted`.
+ *
+ * The events of one message, in order: the message in (`Call`, `Cast`, `Info`; for a GenStatem also
+ * `Timeout` and `Internal`, the events its actions inserted), the replies out (`Reply`, when the
+ * handler's result or action replies; also when `GenServer.reply` answers later a call that came
+ * in while a debug option was on, and one is still on), then what the handler left: a GenServer's
+ * `StateChange` (its state after the handler and any `handleContinue`), a GenStatem's `Transition`
+ * (the state before, the state after, the data). A handler that stops the server records no
+ * `StateChange` or `Transition`.
+ *
+ * ## Log lines and log levels
+ *
+ * Every line a process logs carries its `pid` as an annotation; a server's also carry `behaviour`
+ * (`"GenServer"`, `"GenStatem"`, `"Supervisor"`, `"DynamicSupervisor"`) and, when it was started
+ * with a name, `name`. A process's minimum log level is Effect's own (`References.MinimumLogLevel`
+ * in its fiber's context): the spawner's by default, or the `logLevel` option of `Process.spawn`
+ * and of the behaviours' starts; {@link setLogLevel} changes a server's while it runs. A line below
+ * a process's level is dropped, and no other process is affected.
+ *
  * ## What each failure returns
  *
  * Every function fails with: `NoProc` when the target is not alive (naming its pid or name);
@@ -49,26 +86,33 @@
  * target is a process without a system handler (a plain `Process.spawn` process); `ServerExited`
  * when the target exits before it answers; `CallTimeout` when it does not answer within `timeout`
  * (default 5 s, OTP's; `"infinity"` waits as long as it lives), for example while a long handler
- * runs; `BadArgument` for an invalid `timeout`, before anything is sent. {@link replaceState} also
- * fails with {@link ReplaceStateFailed} when its function throws: the state is unchanged and the
- * server carries on.
+ * runs; `BadArgument` for an invalid `timeout` (and for an invalid size of {@link log} or level of
+ * {@link setLogLevel}), before anything is sent. {@link replaceState} also fails with
+ * {@link ReplaceStateFailed} when its function throws: the state is unchanged and the server carries
+ * on.
  *
  * ## Differences from OTP
  *
  * - A request to a process without a system handler fails at once with `NoSystemHandler`; OTP's
  *   waits for its timeout.
  * - `getStatus` answers a record ({@link Status}) instead of OTP's `{status, Pid, {module, Mod},
- *   [PDict, SysState, Parent, Dbg, Misc]}`; it has no `format_status` callback yet, and a
- *   supervisor reports `behaviour: "GenServer"`.
+ *   [PDict, SysState, Parent, Dbg, Misc]}`; it has no `format_status` callback yet.
  * - `replaceState`'s function is a plain function of the state (for a GenStatem, of `{ state,
  *   data }`, as OTP's `{State, Data}`); it cannot run effects.
- * - {@link statistics} is always on (OTP's is switched on with `sys:statistics(Name, true)`) and
- *   counts messages from the mailbox's own counters: no reductions, no `messages_out`.
- * - Not yet: `trace`, `log`, `install`, debug options at start.
+ * - {@link statistics} always answers the mailbox's own counts (messages in, handled, dropped: kept
+ *   for every process at no extra cost); what OTP counts only once `sys:statistics(Name, true)` is
+ *   called (`messages_out`, and reductions, whose nearest equivalent here is the handler
+ *   invocations and their time) is counted once `statistics(target, true)` is called.
+ * - A trace is logged through Effect's `Logger` at `Info`, not printed to standard output as OTP's
+ *   `sys:trace`; an event is a typed {@link Event}, not OTP's tuple.
+ * - `Reply` events count the replies a server sends to calls; a message sent with `Process.send`
+ *   from a handler is not an event (OTP's `gen_server` does not record it either).
+ * - Not yet: `install` (a debug function of one's own), `log_to_file`, debug options at start.
  *
  * @since 0.2.0
  */
-import type { Effect } from "effect"
+import type { Effect, LogLevel } from "effect"
+import type * as Errors from "./Errors.ts"
 import type * as server from "./internal/server.ts"
 import * as internal from "./internal/sys.ts"
 
@@ -109,12 +153,43 @@ export type OptionsError<O> = server.CallOptionsError<O>
 /**
  * What {@link getStatus} answers: the pid, the registered name, the behaviour, whether it is
  * suspended, its state (as {@link getState} answers it), the number of messages waiting in its
- * mailbox, and its parent (the process that started it linked).
+ * mailbox, its parent (the process that started it linked), its minimum log level, a GenStatem's
+ * running timeouts (with their time left and content), and the events its log keeps.
  *
  * @since 0.2.0
  * @category models
  */
 export type Status = internal.Status
+
+/**
+ * The behaviour a server runs, as {@link getStatus} and its log annotations name it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Behaviour = internal.Behaviour
+
+/**
+ * A GenStatem's timeout that has not fired yet, as {@link getStatus} shows it: its type (`"timeout"`,
+ * `"stateTimeout"` or `{ timeout: name }`), the time left and its content.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PendingTimeout = internal.PendingTimeout
+
+/**
+ * An event of a server, as {@link trace} logs it and {@link log} keeps it (OTP's `sys` debug
+ * events): `Call` (the request and the caller), `Cast`, `Info`, a GenStatem's `Timeout` and
+ * `Internal` (inserted by a `nextEvent` action) are messages in; `Reply` (to whom, and the reply as
+ * an `Exit`: a success, or a failure with the request's declared error) is a message out;
+ * `StateChange` (a GenServer's state after a handler) and `Transition` (a GenStatem's state before
+ * and after an event, and its data) are what the handler left.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Event = internal.Event
 
 /**
  * The function given to {@link replaceState} threw: `error` is what it threw. The server keeps its
@@ -238,7 +313,8 @@ export const resume: <const O extends Options = {}>(
 
 /**
  * What {@link statistics} answers: the server's start time and the time now (node clock
- * milliseconds), and its message counts.
+ * milliseconds), its mailbox's message counts, and what it counted while its statistics are on
+ * (`counted`, none while they are off).
  *
  * @since 0.2.0
  * @category models
@@ -246,9 +322,24 @@ export const resume: <const O extends Options = {}>(
 export type Statistics = internal.Statistics
 
 /**
+ * What a server counts once {@link statistics} is switched on: since when, the replies it sent
+ * (`messagesOut`), how many events its handlers were run for (`handlerInvocations`, reductions'
+ * nearest equivalent) and how long they ran (`handlerMillis`, on the process's `Clock`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CountedStatistics = internal.CountedStatistics
+
+/**
  * The server's statistics (OTP's `sys:statistics(Name, get)`): when it started, the time now, how
  * many messages came into its mailbox, how many it has handled, how many its bounded mailbox
- * dropped. Always on: the counts are the mailbox's own, kept for every process.
+ * dropped (always there: the mailbox's own counts, kept for every process), and `counted`.
+ *
+ * With a boolean, switches the counting on or off instead (OTP's `sys:statistics(Name, true |
+ * false)`): on, the server counts from then on its replies, its handler invocations and their
+ * time, shown under `counted`; switched on again, it counts afresh. Off (the default), it counts
+ * nothing per message.
  *
  * @example
  * ```ts
@@ -268,7 +359,109 @@ export type Statistics = internal.Statistics
  * @since 0.2.0
  * @category debugging
  */
-export const statistics: <const O extends Options = {}>(
+export const statistics: {
+  <const O extends Options = {}>(target: Target, options?: O): Effect.Effect<Statistics, SysError | OptionsError<O>>
+  <const O extends Options = {}>(
+    target: Target,
+    on: boolean,
+    options?: O
+  ): Effect.Effect<void, SysError | OptionsError<O>>
+} = ((target: Target, on?: boolean | Options, options?: Options) =>
+  typeof on === "boolean" ? internal.setStatistics(target, on, options) : internal.statistics(target, on)) as never
+
+/**
+ * Switches the server's trace on or off (OTP's `sys:trace`): while on, each of its {@link Event}s
+ * is logged as it happens, at `Info`, from the server (see "Debugging a server" above for the
+ * shape of a line). Costs nothing per message while off.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Sys } from "effect-otp"
+ * import { Counter, Increment } from "./counter.ts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0)
+ *   yield* Sys.trace(counter, true)
+ *   // logs "<0.2.0> got call Increment({"by":1}) from outside any process",
+ *   // "<0.2.0> sent 1 to outside any process", "<0.2.0> new state 1"
+ *   yield* GenServer.call(counter, new Increment({ by: 1 }))
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const trace: <const O extends Options = {}>(
+  target: Target,
+  on: boolean,
+  options?: O
+) => Effect.Effect<void, SysError | OptionsError<O>> = internal.trace as never
+
+/**
+ * Keeps the server's last `size` {@link Event}s (OTP's `sys:log(Name, {true, N})`): `true` keeps
+ * the last 10, as OTP; `false` or 0 switches the log off and forgets it. A smaller size keeps the
+ * newest events already logged. {@link getLog} and {@link getStatus} read them back. Fails with
+ * `BadArgument` for a size that is not a boolean or a non-negative integer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Sys } from "effect-otp"
+ * import { Counter, Increment } from "./counter.ts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0)
+ *   yield* Sys.log(counter, 5)
+ *   yield* GenServer.call(counter, new Increment({ by: 1 }))
+ *   return yield* Sys.getLog(counter) // [Call, Reply, StateChange]
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const log: <const O extends Options = {}>(
+  target: Target,
+  size: number | boolean,
+  options?: O
+) => Effect.Effect<void, SysError | Errors.BadArgument | OptionsError<O>> = internal.log as never
+
+/**
+ * The events the server's log keeps (OTP's `sys:log(Name, get)`), oldest first; empty when its log
+ * is off (see {@link log}).
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const getLog: <const O extends Options = {}>(
   target: Target,
   options?: O
-) => Effect.Effect<Statistics, SysError | OptionsError<O>> = internal.statistics as never
+) => Effect.Effect<ReadonlyArray<Event>, SysError | OptionsError<O>> = internal.getLog as never
+
+/**
+ * Sets the server's minimum log level while it runs: every line it logs from then on below `level`
+ * is dropped (Effect's own filter, on the server's fiber), and no other process is affected. The
+ * `logLevel` start option sets it from the start; {@link getStatus} shows it. Fails with
+ * `BadArgument` for a level that is not one of Effect's `LogLevel`s.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Sys } from "effect-otp"
+ * import { Counter } from "./counter.ts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0, { logLevel: "Warn" })
+ *   yield* Sys.setLogLevel(counter, "Debug") // its debug lines are logged from now on
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const setLogLevel: <const O extends Options = {}>(
+  target: Target,
+  level: LogLevel.LogLevel,
+  options?: O
+) => Effect.Effect<void, SysError | Errors.BadArgument | OptionsError<O>> = internal.setLogLevel as never

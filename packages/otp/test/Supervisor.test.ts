@@ -1021,11 +1021,18 @@ describe("Supervisor failure paths", () => {
         return pid
       })
 
-    const entryOf = (supPid: unknown, id: string, pid: unknown, reason: ExitReason.ExitReason) => ({
+    const entryOf = (
+      supPid: unknown,
+      id: string,
+      pid: unknown,
+      reason: ExitReason.ExitReason,
+      behaviour = "Supervisor"
+    ) => ({
       level: "Error",
       message: [`supervisor ${supPid}: child "${id}" ${pid} did not stop cleanly: ${String(reason)}`],
       annotations: {
         pid: String(supPid),
+        behaviour,
         event: "SHUTDOWN_ERROR",
         child: id,
         childPid: String(pid),
@@ -1081,7 +1088,9 @@ describe("Supervisor failure paths", () => {
             start: trapping(Effect.forever(Process.receive()))
           })
           yield* testing.advancing(DynamicSupervisor.stop(sup), "1 second")
-          assert.deepStrictEqual(shutdownErrors(entries), [entryOf(supPid, "stubborn", pid, ExitReason.killed)])
+          assert.deepStrictEqual(shutdownErrors(entries), [
+            entryOf(supPid, "stubborn", pid, ExitReason.killed, "DynamicSupervisor")
+          ])
         })
       )
     )

@@ -12,6 +12,7 @@ import * as ExitReason from "../ExitReason.ts"
 import * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
 import * as Request from "../Request.ts"
+import { withBehaviourName } from "./genServer.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild, shutdownChildren } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
@@ -188,7 +189,7 @@ const infoOf = (child: Child): ChildInfo => ({
   restart: child.spec.restart
 })
 
-export const behaviour = GenServer.behaviour({
+const definition = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, WhichChildren, CountChildren],
   init: (options: Options<unknown>) =>
     Effect.gen(function* () {
@@ -286,3 +287,5 @@ export const behaviour = GenServer.behaviour({
       Array.from(state.children.values()).filter((c) => !c.restarting)
     )
 })
+
+export const behaviour = withBehaviourName(definition, "DynamicSupervisor")

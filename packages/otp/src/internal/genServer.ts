@@ -44,6 +44,13 @@ const declares = (request: Request.Any, error: unknown): boolean => {
 
 const declaredGuards = new WeakMap<object, (u: unknown) => boolean>()
 
+/** The name a behaviour that runs on GenServer's engine goes by, when it is not "GenServer" (a supervisor's). */
+const BehaviourName: unique symbol = Symbol.for("effect-otp/GenServer/BehaviourName") as never
+
+/** Gives a behaviour run on GenServer's engine its own name, in `Sys.getStatus` and in its log annotations. */
+export const withBehaviourName = <B extends object>(behaviour: B, name: sys.Behaviour): B =>
+  Object.assign(behaviour, { [BehaviourName]: name })
+
 class ServerLoop implements sys.Inspectable {
   state: any
   stopping = false
@@ -69,8 +76,32 @@ class ServerLoop implements sys.Inspectable {
     this.behaviour = behaviour
     this.record = record
     this.parent = parent
-    this.next = kernel.receiveAnyThen((message) => this.dispatch(message))
+    this.behaviourKind = (behaviour as { readonly [BehaviourName]?: sys.Behaviour })[BehaviourName] ?? "GenServer"
+    this.next = kernel.receiveAnyThen((message) =>
+      this.debug === undefined ? this.dispatch(message) : this.debugDispatch(message)
+    )
   }
+
+  /**
+   * `dispatch` with a debug option on (`Sys.trace`, `Sys.log`, `Sys.statistics`): the message in,
+   * the replies out (through a `From` that records them) and the new state are recorded.
+   */
+  debugDispatch(message: unknown): AnyEffect {
+    if (message instanceof server.CallEnvelope) {
+      const { from, request } = message
+      return sys.handled(
+        this,
+        { _tag: "Call", request, from: from.caller },
+        () => this.dispatch(new server.CallEnvelope(request, sys.tracedFrom(this, from))),
+        this.stateChange
+      )
+    }
+    const event: sys.Event =
+      message instanceof server.CastEnvelope ? { _tag: "Cast", message: message.message } : { _tag: "Info", message }
+    return sys.handled(this, event, () => this.dispatch(message), this.stateChange)
+  }
+
+  readonly stateChange = (): sys.Event => ({ _tag: "StateChange", state: this.state })
 
   dispatch(message: unknown): AnyEffect {
     if (message instanceof server.CallEnvelope) {
@@ -173,7 +204,8 @@ class ServerLoop implements sys.Inspectable {
   isParentExit(message: unknown): message is kernel.ExitMessage {
     return server.isParentExit(message, this.parent)
   }
-  readonly behaviourKind = "GenServer"
+  readonly behaviourKind: sys.Behaviour
+  debug: sys.Debug | undefined = undefined
   systemState(): unknown {
     return this.state
   }

@@ -151,6 +151,33 @@ const timeoutEvent = (key: string, running: Running): Event => {
   }
 }
 
+/** An event as `Sys`'s trace and log show it. */
+const sysEventOf = (event: Event): sys.Event => {
+  const e = event as {
+    readonly _tag: string
+    readonly request?: unknown
+    readonly from?: server.From<unknown, unknown>
+    readonly content?: unknown
+    readonly name?: string
+  }
+  switch (e._tag) {
+    case "Call":
+      return { _tag: "Call", request: e.request, from: e.from!.caller }
+    case "Cast":
+      return { _tag: "Cast", message: e.content }
+    case "Info":
+      return { _tag: "Info", message: e.content }
+    case "Timeout":
+      return { _tag: "Timeout", type: "timeout", content: e.content }
+    case "StateTimeout":
+      return { _tag: "Timeout", type: "stateTimeout", content: e.content }
+    case "GenericTimeout":
+      return { _tag: "Timeout", type: { timeout: e.name! }, content: e.content }
+    default:
+      return { _tag: "Internal", content: e.content }
+  }
+}
+
 /** Whether the behaviour's protocol has the request's class. */
 const declares = (behaviour: AnyBehaviour, request: object): boolean => {
   const protocol = behaviour.protocol
@@ -229,6 +256,31 @@ class Engine {
 
   /** Calls the state callback with an event, then carries out the transition. */
   handle(event: Event): AnyEffect {
+    if (this.debug !== undefined) return this.debugHandle(event)
+    return this.transition(event)
+  }
+
+  /**
+   * `handle` with a debug option on (`Sys.trace`, `Sys.log`, `Sys.statistics`): the event in, the
+   * replies out (through a `From` that records them) and the transition are recorded.
+   */
+  debugHandle(event: Event): AnyEffect {
+    const state = this.state
+    const call = event as {
+      readonly _tag: string
+      readonly request?: unknown
+      readonly from?: server.From<unknown, unknown>
+    }
+    const handled = call._tag === "Call" ? ({ ...call, from: sys.tracedFrom(this, call.from!) } as Event) : event
+    return sys.handled(
+      this,
+      sysEventOf(event),
+      () => this.transition(handled),
+      (): sys.Event => ({ _tag: "Transition", state, nextState: this.state, data: this.data })
+    )
+  }
+
+  transition(event: Event): AnyEffect {
     return Effect.flatMap(this.callState(event), (result: AnyResult) =>
       this.apply(
         result,
@@ -457,10 +509,24 @@ class Engine {
   }
 
   startedAt = 0
+  debug: sys.Debug | undefined = undefined
   isParentExit(message: unknown): message is kernel.ExitMessage {
     return server.isParentExit(message, this.parent)
   }
   readonly behaviourKind = "GenStatem"
+  pendingTimeouts(now: number): ReadonlyArray<sys.PendingTimeout> {
+    const pending: Array<sys.PendingTimeout> = []
+    for (const [key, running] of this.timers) {
+      // a zero-time timeout waiting its turn, or one whose timer fired and whose message waits: due now
+      const due = running.ref === undefined ? undefined : this.record.timers?.get(running.ref.id)?.due
+      pending.push({
+        type: key === "timeout" || key === "stateTimeout" ? key : { timeout: running.name! },
+        remaining: Duration.millis(due === undefined ? 0 : Math.max(0, due - now)),
+        content: running.content
+      })
+    }
+    return pending
+  }
   systemState(): unknown {
     return { state: this.state, data: this.data }
   }

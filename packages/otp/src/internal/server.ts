@@ -9,7 +9,23 @@
  *
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Hash, Option, Pipeable, Schema } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Equal,
+  Exit,
+  Fiber,
+  Hash,
+  type LogLevel,
+  Option,
+  Pipeable,
+  References,
+  Schema
+} from "effect"
 import { identity } from "effect/Function"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
@@ -88,7 +104,11 @@ export class CallingSelf extends Schema.TaggedError<CallingSelf>()("CallingSelf"
     "getStatus",
     "suspend",
     "resume",
-    "statistics"
+    "statistics",
+    "trace",
+    "log",
+    "getLog",
+    "setLogLevel"
   ])
 }) {
   override get message(): string {
@@ -594,6 +614,11 @@ export interface StartOptions {
   readonly mailbox?: Mailbox.Options | undefined
   /** Trap exits from the start, so that a parent's shutdown runs `terminate`. Default `false`. */
   readonly trapExit?: boolean | undefined
+  /**
+   * The server's minimum log level (a line it logs below it is dropped). Default: the starter's.
+   * `Sys.setLogLevel` changes it while it runs.
+   */
+  readonly logLevel?: LogLevel.LogLevel | undefined
 }
 
 /**
@@ -648,6 +673,8 @@ export interface ServerEngine {
   readonly stopping: boolean
   /** When `init` started, in the node clock's milliseconds (`Sys.statistics`): set by the server body. */
   startedAt: number
+  /** The behaviour's name, in `Sys.getStatus` and in the `behaviour` annotation of the server's log lines. */
+  readonly behaviourKind: string
   /** Handles the system lane (`GetState`, `StopRequest`, ...). */
   system(message: unknown): Effect.Effect<unknown, unknown, unknown>
   /** Runs the behaviour's `terminate` with `reason`. */
@@ -683,8 +710,21 @@ export const serverBody = (
       }
       server = make(record)
       const engine = server.engine
-      engine.startedAt = Fiber.getCurrent()!.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      const fiber = Fiber.getCurrent()!
+      engine.startedAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
       kernel.setSystemHandler(record, (message) => engine.system(message) as Effect.Effect<void>)
+      // every line the server logs from now on, its crash report included, says which server it is
+      // (the pid is there already): in its fiber's context for the rest of its life, as `spawn` puts the pid
+      const annotations = fiber.getRef(References.CurrentLogAnnotations)
+      fiber.setContext(
+        Context.add(
+          fiber.context,
+          References.CurrentLogAnnotations,
+          name === undefined
+            ? { ...annotations, behaviour: engine.behaviourKind }
+            : { ...annotations, name: Name.format(name), behaviour: engine.behaviourKind }
+        )
+      )
       return server.init
     })
     return Effect.flatMap(
@@ -728,7 +768,7 @@ export const startWith = (
       kernel.spawn(
         node,
         makeBody(ack),
-        { mailbox: options?.mailbox, trapExit: options?.trapExit },
+        { mailbox: options?.mailbox, trapExit: options?.trapExit, logLevel: options?.logLevel },
         linked !== undefined ? (child) => kernel.linkRecords(linked, child) : undefined
       ),
       (record) => {

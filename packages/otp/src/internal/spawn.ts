@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Context, Effect, Exit, type Fiber, References, Scheduler, Scope } from "effect"
+import { Context, Effect, Exit, type Fiber, LogLevel, References, Scheduler, Scope } from "effect"
 import * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
 import { stopDeadlines } from "./callDeadlines.ts"
@@ -14,6 +14,8 @@ import { onProcessExit, terminate } from "./signals.ts"
 export interface SpawnOptions {
   readonly mailbox?: MailboxOptions.Options | undefined
   readonly trapExit?: boolean | undefined
+  /** the process's minimum log level, in place of the spawner's */
+  readonly logLevel?: LogLevel.LogLevel | undefined
 }
 
 /**
@@ -46,7 +48,9 @@ export const spawnUnsafe = (
   node.table.set(record.pid.id, record)
   node.spawned++
   setup?.(record)
-  const debug = debugEnabled(parent)
+  // the lifecycle events are the process's lines: its own level, when it has one, decides
+  const debug =
+    options?.logLevel === undefined ? debugEnabled(parent) : LogLevel.isLessThanOrEqualTo(options.logLevel, "Debug")
   // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body runs at
   // the process's exit, not at its spawner's. The scope is in the context the fiber starts with (not
   // `Effect.scoped`: no context switch, and no previous context kept alive for the process's life);
@@ -63,7 +67,7 @@ export const spawnUnsafe = (
   // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
   // rather than wrappers that would sit on the child's stack all its life.
   const annotations = parent.getRef(References.CurrentLogAnnotations)
-  const context = Context.add(
+  const base = Context.add(
     Context.add(Context.add(processBase(node, parent.context), Self, record), Scope.Scope, scope),
     References.CurrentLogAnnotations,
     {
@@ -71,6 +75,8 @@ export const spawnUnsafe = (
       pid: pidString(node, record.pid.id)
     }
   )
+  const logLevel = options?.logLevel
+  const context = logLevel === undefined ? base : Context.add(base, References.MinimumLogLevel, logLevel)
   // A fiber of its own (detached: a process outlives its spawner) made directly with its context:
   // its first step waits for a task on the parent's dispatcher, as a fork's first step does, so
   // spawning costs no context switch of the parent fiber and no effect per step.

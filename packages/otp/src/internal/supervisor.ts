@@ -13,6 +13,7 @@ import * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
 import * as Request from "../Request.ts"
 import type { AutoShutdown, ChildInfo, Counts, Options, Strategy } from "../Supervisor.ts"
+import { withBehaviourName } from "./genServer.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
@@ -367,7 +368,7 @@ const infosOf = (state: State): Array<ChildInfo> => {
   return out
 }
 
-export const supervisorBehaviour = GenServer.behaviour({
+const definition = GenServer.behaviour({
   protocol: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren],
   init: (options: Options) =>
     Effect.gen(function* () {
@@ -497,3 +498,5 @@ export const supervisorBehaviour = GenServer.behaviour({
       state.children.filter((c) => c.pid !== undefined)
     )
 })
+
+export const supervisorBehaviour = withBehaviourName(definition, "Supervisor")

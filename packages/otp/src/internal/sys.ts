@@ -1,17 +1,35 @@
 /**
  * `Sys`'s engine, OTP's `sys`: the system requests a server serves between two messages (read or
- * replace its state, report its status, suspend and resume it) and their client functions. Both
- * server engines (GenServer's, GenStatem's) hand the requests they do not serve themselves to
- * {@link serve}. The suspension itself is the kernel's (`suspendUnsafe`: the receive serves only the
- * system lane). `Sys.ts` holds the types, the docs and the signatures.
+ * replace its state, report its status, suspend and resume it, trace, log and count its events, set
+ * its log level) and their client functions. Both server engines (GenServer's, GenStatem's) hand the
+ * requests they do not serve themselves to {@link serve}. The suspension itself is the kernel's
+ * (`suspendUnsafe`: the receive serves only the system lane). The debug options (trace, log,
+ * statistics) live in a {@link Debug} object on the engine, `undefined` while all are off: an engine
+ * checks that one field per message and goes through {@link handled} only when it is set. `Sys.ts`
+ * holds the types, the docs and the signatures.
  *
  * @internal
  */
-import { Deferred, Effect, Exit, Option, Schema } from "effect"
+import {
+  Clock,
+  Context,
+  Deferred,
+  type Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Formatter,
+  type LogLevel,
+  Option,
+  References,
+  Schema
+} from "effect"
+import * as Errors from "../Errors.ts"
 import type * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
 import * as server from "./server.ts"
+import * as validate from "./validate.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -35,13 +53,16 @@ export class ReplaceStateFailed extends Schema.TaggedError<ReplaceStateFailed>()
 // Status
 // ---------------------------------------------------------------------------------------------
 
+/** The behaviours a server runs (a supervisor runs on GenServer's engine, and says it is a supervisor). */
+export type Behaviour = "GenServer" | "GenStatem" | "Supervisor" | "DynamicSupervisor"
+
 /** What `getStatus` reports. */
 export interface Status {
   readonly pid: Pid.Pid<never, unknown>
   /** The locally registered name, if any. */
   readonly registeredName: Option.Option<string>
-  /** The behaviour the process runs (a supervisor runs on GenServer's engine). */
-  readonly behaviour: "GenServer" | "GenStatem"
+  /** The behaviour the process runs. */
+  readonly behaviour: Behaviour
   readonly status: "running" | "suspended"
   /** What `getState` answers: a GenServer's state, a GenStatem's `{ state, data }`. */
   readonly state: unknown
@@ -49,7 +70,161 @@ export interface Status {
   readonly mailboxLength: number
   /** The process that started it linked (a supervisor, or the caller of `startLink`), if any. */
   readonly parent: Option.Option<Pid.Pid<never, unknown>>
+  /** Its minimum log level (see `setLogLevel`). */
+  readonly logLevel: LogLevel.LogLevel
+  /** A GenStatem's running timeouts, in the order they were started; none for the other behaviours. */
+  readonly timeouts: ReadonlyArray<PendingTimeout>
+  /** The events its log keeps (see `log`), oldest first; empty when the log is off. */
+  readonly log: ReadonlyArray<Event>
 }
+
+/** A GenStatem's timeout that has not fired yet. */
+export interface PendingTimeout {
+  /** The event timeout, the state timeout, or a generic timeout by name. */
+  readonly type: "timeout" | "stateTimeout" | { readonly timeout: string }
+  /** The time left before it fires (zero for a zero-time timeout waiting its turn). */
+  readonly remaining: Duration.Duration
+  /** The content of its event. */
+  readonly content: unknown
+}
+
+// ---------------------------------------------------------------------------------------------
+// Debug events: trace, log, statistics
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An event of a server, as its trace logs it and its log keeps it (OTP's `sys` debug events): a
+ * message in (`Call`, `Cast`, `Info`; a GenStatem's `Timeout` and `Internal` events), a reply out,
+ * and what the handler left: a GenServer's new state, a GenStatem's transition.
+ */
+export type Event =
+  | { readonly _tag: "Call"; readonly request: unknown; readonly from: Option.Option<Pid.Pid<never, unknown>> }
+  | { readonly _tag: "Cast"; readonly message: unknown }
+  | { readonly _tag: "Info"; readonly message: unknown }
+  | { readonly _tag: "Timeout"; readonly type: PendingTimeout["type"]; readonly content: unknown }
+  | { readonly _tag: "Internal"; readonly content: unknown }
+  | {
+      readonly _tag: "Reply"
+      readonly to: Option.Option<Pid.Pid<never, unknown>>
+      readonly reply: Exit.Exit<unknown, unknown>
+    }
+  | { readonly _tag: "StateChange"; readonly state: unknown }
+  | { readonly _tag: "Transition"; readonly state: unknown; readonly nextState: unknown; readonly data: unknown }
+
+/** What `statistics` counts once switched on. */
+interface Counters {
+  readonly since: number
+  messagesOut: number
+  handlerInvocations: number
+  handlerMillis: number
+}
+
+/** A server's debug options; an engine holds one only while one of them is on. */
+export class Debug {
+  trace = false
+  /** how many events the log keeps; 0: no log */
+  logSize = 0
+  log: Array<Event> = []
+  counters: Counters | undefined = undefined
+  get off(): boolean {
+    return !this.trace && this.logSize === 0 && this.counters === undefined
+  }
+}
+
+/** The log's default size, as OTP's `sys:log(Name, true)`. */
+const defaultLogSize = 10
+
+/** Records an event: in the log, in the counters, and as a trace line. */
+const emit = (engine: Inspectable, event: Event): void => {
+  const debug = engine.debug
+  if (debug === undefined) return
+  if (debug.logSize > 0) {
+    debug.log.push(event)
+    if (debug.log.length > debug.logSize) debug.log.shift()
+  }
+  if (debug.counters !== undefined && event._tag === "Reply") debug.counters.messagesOut++
+  if (debug.trace) logTrace(engine, event)
+}
+
+/**
+ * Logs a trace line from the process, with its annotations (pid, name, behaviour) and `event:
+ * "TRACE"`, `kind: event._tag`: at `Info`, subject to the process's minimum level. Logged at once,
+ * as the crash reports are (a reply sent from another fiber is logged with the process's context).
+ */
+const logTrace = (engine: Inspectable, event: Event): void => {
+  const fiber = engine.record.fiber
+  if (fiber === undefined || !kernel.logReaches(fiber, "Info")) return
+  Effect.runForkWith(fiber.context)(
+    Effect.logInfo(describe(engine.record.pid, event), event).pipe(
+      Effect.annotateLogs({ event: "TRACE", kind: event._tag })
+    )
+  )
+}
+
+const describeFrom = (from: Option.Option<Pid.Pid<never, unknown>>): string =>
+  Option.isSome(from) ? String(from.value) : "outside any process"
+
+const describe = (pid: Pid.Pid<never, unknown>, event: Event): string => {
+  switch (event._tag) {
+    case "Call":
+      return `${pid} got call ${Formatter.format(event.request)} from ${describeFrom(event.from)}`
+    case "Cast":
+      return `${pid} got cast ${Formatter.format(event.message)}`
+    case "Info":
+      return `${pid} got ${Formatter.format(event.message)}`
+    case "Timeout":
+      return `${pid} got ${typeof event.type === "string" ? event.type : `timeout ${event.type.timeout}`} ${Formatter.format(event.content)}`
+    case "Internal":
+      return `${pid} got internal ${Formatter.format(event.content)}`
+    case "Reply":
+      return `${pid} sent ${Exit.isSuccess(event.reply) ? Formatter.format(event.reply.value) : `error ${Formatter.format(event.reply.cause)}`} to ${describeFrom(event.to)}`
+    case "StateChange":
+      return `${pid} new state ${Formatter.format(event.state)}`
+    case "Transition":
+      return `${pid} in state ${Formatter.format(event.state)}, next state ${Formatter.format(event.nextState)}`
+  }
+}
+
+/**
+ * A handler run with debug on: records `event` (the message in), runs the handler `run` makes,
+ * then records what `after` says it left, counting the handler's invocation and its time (on the
+ * process's `Clock`) while statistics are on.
+ */
+export const handled = <A, E, R>(
+  engine: Inspectable,
+  event: Event,
+  run: () => Effect.Effect<A, E, R>,
+  after: () => Event
+): Effect.Effect<A, E, R> => {
+  emit(engine, event)
+  const counters = engine.debug?.counters
+  if (counters === undefined) {
+    return Effect.map(run(), (a) => {
+      emit(engine, after())
+      return a
+    })
+  }
+  const clock = engine.record.fiber!.getRef(Clock.Clock)
+  const start = clock.currentTimeMillisUnsafe()
+  counters.handlerInvocations++
+  return Effect.map(run(), (a) => {
+    counters.handlerMillis += clock.currentTimeMillisUnsafe() - start
+    emit(engine, after())
+    return a
+  })
+}
+
+/** A call's `From` that records its reply as a `Reply` event, for a handler run with debug on. */
+export const tracedFrom = (
+  engine: Inspectable,
+  from: server.From<unknown, unknown>
+): server.From<unknown, unknown> => ({
+  caller: from.caller,
+  complete: (exit) => {
+    emit(engine, { _tag: "Reply", to: from.caller, reply: exit })
+    return from.complete(exit)
+  }
+})
 
 /** What `statistics` reports. */
 export interface Statistics {
@@ -63,11 +238,29 @@ export interface Statistics {
   readonly messagesHandled: number
   /** The messages its bounded mailbox dropped. */
   readonly messagesDropped: number
+  /** What was counted since `statistics(target, true)` switched the counting on; none while it is off. */
+  readonly counted: Option.Option<CountedStatistics>
+}
+
+/** What a server counts while its statistics are on. */
+export interface CountedStatistics {
+  /** When they were switched on, in the node clock's milliseconds. */
+  readonly since: number
+  /** The replies it sent: OTP's `messages_out`. */
+  readonly messagesOut: number
+  /** The events its handlers were run for (a call, a cast, an info, a timeout...): reductions' nearest equivalent. */
+  readonly handlerInvocations: number
+  /** The time its handlers ran, on the process's `Clock`, in milliseconds. */
+  readonly handlerMillis: number
 }
 
 /** What a server engine shows `serve`. */
 export interface Inspectable {
   readonly behaviourKind: Status["behaviour"]
+  /** Its debug options, `undefined` while all are off. */
+  debug: Debug | undefined
+  /** A GenStatem's running timeouts, their time left counted from `now`. */
+  pendingTimeouts?(now: number): ReadonlyArray<PendingTimeout>
   readonly startedAt: number
   readonly record: kernel.ProcessRecord
   readonly parent: kernel.ProcessRecord | undefined
@@ -104,6 +297,49 @@ class GetStatus {
 class GetStatistics {
   readonly deferred: Deferred.Deferred<Statistics>
   constructor(deferred: Deferred.Deferred<Statistics>) {
+    this.deferred = deferred
+  }
+}
+
+class Trace {
+  readonly on: boolean
+  readonly deferred: Deferred.Deferred<void>
+  constructor(on: boolean, deferred: Deferred.Deferred<void>) {
+    this.on = on
+    this.deferred = deferred
+  }
+}
+
+class SetLog {
+  readonly size: number
+  readonly deferred: Deferred.Deferred<void>
+  constructor(size: number, deferred: Deferred.Deferred<void>) {
+    this.size = size
+    this.deferred = deferred
+  }
+}
+
+class GetLog {
+  readonly deferred: Deferred.Deferred<ReadonlyArray<Event>>
+  constructor(deferred: Deferred.Deferred<ReadonlyArray<Event>>) {
+    this.deferred = deferred
+  }
+}
+
+class SetStatistics {
+  readonly on: boolean
+  readonly deferred: Deferred.Deferred<void>
+  constructor(on: boolean, deferred: Deferred.Deferred<void>) {
+    this.on = on
+    this.deferred = deferred
+  }
+}
+
+class SetLogLevel {
+  readonly level: LogLevel.LogLevel
+  readonly deferred: Deferred.Deferred<void>
+  constructor(level: LogLevel.LogLevel, deferred: Deferred.Deferred<void>) {
+    this.level = level
     this.deferred = deferred
   }
 }
@@ -155,7 +391,8 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<unkn
             // message in, taken out unhandled ("dropNewest" refuses it before it is in)
             messagesHandled:
               record.received - record.mailboxLength - (record.overflow === "dropOldest" ? record.dropped : 0),
-            messagesDropped: record.dropped
+            messagesDropped: record.dropped,
+            counted: Option.fromUndefinedOr(countedOf(engine.debug?.counters))
           })
         )
       })
@@ -166,12 +403,56 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<unkn
   } else if (message instanceof Resume) {
     kernel.resumeUnsafe(engine.record)
     Deferred.doneUnsafe(message.deferred, Exit.void)
+  } else if (message instanceof Trace) {
+    setDebug(engine, (debug) => {
+      debug.trace = message.on
+    })
+    Deferred.doneUnsafe(message.deferred, Exit.void)
+  } else if (message instanceof SetLog) {
+    setDebug(engine, (debug) => {
+      debug.logSize = message.size
+      if (debug.log.length > message.size) debug.log.splice(0, debug.log.length - message.size)
+    })
+    Deferred.doneUnsafe(message.deferred, Exit.void)
+  } else if (message instanceof GetLog) {
+    Deferred.doneUnsafe(message.deferred, Exit.succeed(engine.debug === undefined ? [] : engine.debug.log.slice()))
+  } else if (message instanceof SetStatistics) {
+    const now = engine.record.fiber!.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    setDebug(engine, (debug) => {
+      // switched on again: counted afresh, as OTP's `sys:statistics(Name, true)`
+      debug.counters = message.on ? { since: now, messagesOut: 0, handlerInvocations: 0, handlerMillis: 0 } : undefined
+    })
+    Deferred.doneUnsafe(message.deferred, Exit.void)
+  } else if (message instanceof SetLogLevel) {
+    // the process's own fiber serves its system lane: its context's minimum level is the one every
+    // line it logs from now on is checked against (Effect's own filter)
+    const fiber = Fiber.getCurrent()!
+    fiber.setContext(Context.add(fiber.context, References.MinimumLogLevel, message.level))
+    Deferred.doneUnsafe(message.deferred, Exit.void)
   }
   return Effect.void
 }
 
+/** Changes the engine's debug options; none left on: no debug object, nothing checked per message. */
+const setDebug = (engine: Inspectable, f: (debug: Debug) => void): void => {
+  const debug = engine.debug ?? new Debug()
+  f(debug)
+  engine.debug = debug.off ? undefined : debug
+}
+
+const countedOf = (counters: Counters | undefined): CountedStatistics | undefined =>
+  counters === undefined
+    ? undefined
+    : {
+        since: counters.since,
+        messagesOut: counters.messagesOut,
+        handlerInvocations: counters.handlerInvocations,
+        handlerMillis: counters.handlerMillis
+      }
+
 const statusOf = (engine: Inspectable): Status => {
   const record = engine.record
+  const fiber = Fiber.getCurrent()!
   return {
     pid: record.pid,
     registeredName: Option.fromUndefinedOr(record.name),
@@ -179,7 +460,13 @@ const statusOf = (engine: Inspectable): Status => {
     status: record.suspended !== undefined ? "suspended" : "running",
     state: engine.systemState(),
     mailboxLength: record.mailboxLength,
-    parent: engine.parent === undefined ? Option.none() : Option.some(engine.parent.pid)
+    parent: engine.parent === undefined ? Option.none() : Option.some(engine.parent.pid),
+    logLevel: fiber.getRef(References.MinimumLogLevel),
+    timeouts:
+      engine.pendingTimeouts === undefined
+        ? []
+        : engine.pendingTimeouts(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()),
+    log: engine.debug === undefined ? [] : engine.debug.log.slice()
   }
 }
 
@@ -232,4 +519,61 @@ export const statistics = (target: Target, options?: server.CallOptions) =>
     "statistics",
     (deferred) => new GetStatistics(deferred),
     options
+  )
+
+export const trace = (target: Target, on: boolean, options?: server.CallOptions) =>
+  server.systemRequest<never, never, void, never>(
+    toServer(target),
+    "trace",
+    (deferred) => new Trace(on, deferred),
+    options
+  )
+
+/** The size of a log: `true` is OTP's default (10), `false` and 0 switch it off. */
+const logSizeOf = (size: number | boolean): number => (size === true ? defaultLogSize : size === false ? 0 : size)
+
+export const log = (target: Target, size: number | boolean, options?: server.CallOptions) =>
+  validate.guard(checkLogSize(size), () =>
+    server.systemRequest<never, never, void, never>(
+      toServer(target),
+      "log",
+      (deferred) => new SetLog(logSizeOf(size), deferred),
+      options
+    )
+  )
+
+const checkLogSize = (size: unknown): Errors.BadArgument | undefined =>
+  typeof size === "boolean" || (typeof size === "number" && Number.isInteger(size) && size >= 0)
+    ? undefined
+    : new Errors.BadArgument({
+        function: "Sys.log",
+        field: "size",
+        value: size,
+        reason: "must be a boolean or a non-negative integer"
+      })
+
+export const getLog = (target: Target, options?: server.CallOptions) =>
+  server.systemRequest<never, never, ReadonlyArray<Event>, never>(
+    toServer(target),
+    "getLog",
+    (deferred) => new GetLog(deferred),
+    options
+  )
+
+export const setStatistics = (target: Target, on: boolean, options?: server.CallOptions) =>
+  server.systemRequest<never, never, void, never>(
+    toServer(target),
+    "statistics",
+    (deferred) => new SetStatistics(on, deferred),
+    options
+  )
+
+export const setLogLevel = (target: Target, level: LogLevel.LogLevel, options?: server.CallOptions) =>
+  validate.guard(validate.checkLogLevel("Sys.setLogLevel", "level", level), () =>
+    server.systemRequest<never, never, void, never>(
+      toServer(target),
+      "setLogLevel",
+      (deferred) => new SetLogLevel(level, deferred),
+      options
+    )
   )

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Effect, Schedule } from "effect"
+import { Effect, LogLevel, Schedule } from "effect"
 import * as Errors from "../Errors.ts"
 import { BadArgument } from "../Errors.ts"
 import type * as Mailbox from "../Mailbox.ts"
@@ -95,11 +95,20 @@ export const checkOneOf = (
         reason: `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`
       })
 
-/** The start options of a server (GenServer, GenStatem): `name`, `timeout`, `mailbox`, `trapExit`. */
+/**
+ * The start options of a server (GenServer, GenStatem): `name`, `timeout`, `mailbox`, `trapExit`,
+ * `logLevel`.
+ */
 export const checkStartOptions = (
   fn: string,
   options:
-    | { readonly name?: unknown; readonly timeout?: unknown; readonly mailbox?: unknown; readonly trapExit?: unknown }
+    | {
+        readonly name?: unknown
+        readonly timeout?: unknown
+        readonly mailbox?: unknown
+        readonly trapExit?: unknown
+        readonly logLevel?: unknown
+      }
     | undefined
 ): BadArgument | undefined =>
   options === undefined
@@ -107,7 +116,12 @@ export const checkStartOptions = (
     : (checkName(fn, "name", options.name) ??
       checkTimeout(fn, "timeout", options.timeout) ??
       checkMailbox(fn, "mailbox", options.mailbox) ??
-      checkBoolean(fn, "trapExit", options.trapExit))
+      checkBoolean(fn, "trapExit", options.trapExit) ??
+      checkLogLevel(fn, "logLevel", options.logLevel))
+
+/** A minimum log level: one of Effect's `LogLevel`s (`undefined`: the spawner's). */
+export const checkLogLevel = (fn: string, field: string, value: unknown): BadArgument | undefined =>
+  checkOneOf(fn, field, value, LogLevel.values)
 
 /** `effect()`, or a failure with `bad` when a check found an invalid value. */
 export const guard = <A, E, R>(
