@@ -685,6 +685,28 @@ describe("Per-process log level", () => {
     )
   })
 
+  it.effect("a server's crash report carries its pid, name and behaviour", () => {
+    const logs = captureLogs()
+    return withNode(
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(Napper, undefined, { name: "sys/crasher" })
+        const pid = Option.getOrThrow(server.whereis())
+        // a call to a request the server has no handler for crashes it
+        yield* Effect.exit(GenServer.call(server, new Which() as never))
+        yield* Process.awaitExit(pid)
+        assert.deepStrictEqual(
+          logs.entries.map((entry) => [entry.level, entry.annotations]),
+          [
+            [
+              "Error",
+              { pid: String(pid), name: "sys/crasher", behaviour: "GenServer", event: "CRASH", reason: "Failure" }
+            ]
+          ]
+        )
+      }).pipe(Effect.provide(logs.layer))
+    )
+  })
+
   it.effect("Process.spawn's logLevel: the process's lines below it are dropped", () => {
     const logs = captureLogs()
     return withNode(
