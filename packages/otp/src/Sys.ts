@@ -349,10 +349,12 @@ export type CountedStatistics = internal.CountedStatistics
  *
  * const program = Effect.gen(function*() {
  *   const counter = yield* GenServer.start(Counter, 0)
+ *   yield* Sys.statistics(counter, true)
  *   yield* GenServer.cast(counter, { _tag: "Reset" })
  *   yield* GenServer.call(counter, new Get())
- *   const { messagesIn, messagesHandled } = yield* Sys.statistics(counter)
- *   return [messagesIn, messagesHandled] // [2, 2]
+ *   const { counted, messagesHandled, messagesIn } = yield* Sys.statistics(counter)
+ *   // [2, 2, Option.some({ since, messagesOut: 1, handlerInvocations: 2, handlerMillis: 0 })]
+ *   return [messagesIn, messagesHandled, counted]
  * })
  * ```
  *
