@@ -92,6 +92,14 @@ export interface Options {
    * with fibers that are not processes. Under `TestClock` (tests) the test scheduler stays in place.
    */
   readonly scheduler?: "effect" | "runQueue" | undefined
+  /**
+   * The node's creation number. Default: a number unique in this OS process. A distributed node
+   * (`@effect-otp/platform-node`'s `Node.start`) uses the one EPMD gave it, which its peers see in
+   * its pids.
+   *
+   * @since 0.2.0
+   */
+  readonly creation?: number | undefined
 }
 
 /** @internal */
@@ -122,7 +130,7 @@ export const make = (options?: Options): Effect.Effect<NodeApi, never, Scope.Sco
     Effect.contextWith((context: Context.Context<never>) => {
       const node = new NodeImpl(
         options?.name ?? "nonode@nohost",
-        nextCreation(),
+        options?.creation ?? nextCreation(),
         options?.scheduler === "runQueue" ? new RunQueueScheduler() : undefined
       )
       registerLive(node.name, node.creation, node)

@@ -81,7 +81,7 @@ import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
 import * as validate from "./internal/validate.ts"
 import type * as Mailbox from "./Mailbox.ts"
-import { currentNode, nodeOf } from "./internal/node.ts"
+import { currentNode, nodeOf, route, senderNodeOf } from "./internal/node.ts"
 import type { Node } from "./Node.ts"
 import * as PidModule from "./Pid.ts"
 
@@ -371,14 +371,30 @@ export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<unknown>> =
   Effect.map(selfRecord, (record) => record.pid as never)
 
 /**
+ * A process of another node named by its registered name there: Erlang's `{Name, Node}`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type RemoteName = kernel.RemoteName
+
+/**
  * Sends a message. To a pid: never fails unless the target's mailbox is bounded with the `"fail"`
  * policy (then `MailboxFull`); a dead pid drops the message. To a registered name: fails with
- * `NotRegistered` when no process has that name, as Erlang's `Name ! Msg` does.
+ * `NotRegistered` when no process has that name, as Erlang's `Name ! Msg` does. To `{ name, node }`
+ * (Erlang's `{Name, Node} ! Msg`): a name on another node, reached through the distribution (see
+ * `@effect-otp/platform-node`'s `Node`); nothing tells whether anyone is there. With this node's own
+ * name it is the same as sending to `name`.
  *
  * **Details**
  *
- * On a full bounded mailbox with the `"suspend"` policy, the send waits until the receiver takes a
- * message (or exits).
+ * - On a full bounded mailbox with the `"suspend"` policy, the send waits until the receiver takes a
+ *   message (or exits).
+ * - A pid or name of another node goes through this node's connection to that node, made on the
+ *   first send; messages from one process to another arrive in the order they were sent, across the
+ *   wire too. A message that has no Erlang term (see `Term`) cannot cross: it is dropped, counted in
+ *   the node's `messagesDropped` and logged by the transport. Without a distribution, a pid of
+ *   another node that is not in this OS process drops the message.
  *
  * @since 0.1.0
  * @category messages
@@ -386,20 +402,36 @@ export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<unknown>> =
 export const send: {
   <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): Effect.Effect<void, SE>
   (dest: string, message: unknown): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull, Node>
-} = ((dest: Pid<unknown, unknown> | string, message: unknown): Effect.Effect<void, unknown, Node> => {
-  if (typeof dest === "string") {
-    return Effect.flatMap(nodeState, (node): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull> => {
-      const record = node.names.get(dest)
-      if (record === undefined) return Effect.fail(new Errors.NotRegistered({ registeredName: dest }))
-      return sendToRecord(record, message)
+  (dest: RemoteName, message: unknown): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull, Node>
+} = ((dest: Pid<unknown, unknown> | string | RemoteName, message: unknown): Effect.Effect<void, unknown, Node> => {
+  if (typeof dest === "string") return sendToName(dest, message)
+  if (!PidModule.isPid(dest)) {
+    return Effect.withFiber((fiber) => {
+      const node = nodeOf(fiber)
+      if (dest.node === node.name) return sendToName(dest.name, message)
+      if (node.distribution !== undefined) {
+        kernel.sendRemote(node, kernel.callerOf(fiber)?.pid ?? node.systemPid, dest, message)
+      }
+      return Effect.void
     })
   }
-  return Effect.suspend(() => {
+  return Effect.withFiber((fiber) => {
     const record = kernel.recordOf(dest)
-    if (record === undefined) return Effect.void
-    return sendToRecord(record, message)
+    if (record !== undefined && record.node.distribution === undefined) return sendToRecord(record, message)
+    const local = route(fiber, dest, record, message)
+    return local === undefined ? Effect.void : sendToRecord(local, message)
   })
 }) as never
+
+const sendToName = (
+  name: string,
+  message: unknown
+): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull, Node> =>
+  Effect.flatMap(nodeState, (node): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull> => {
+    const record = node.names.get(name)
+    if (record === undefined) return Effect.fail(new Errors.NotRegistered({ registeredName: name }))
+    return sendToRecord(record, message)
+  })
 
 const sendToRecord = (record: kernel.ProcessRecord, message: unknown): Effect.Effect<void, Errors.MailboxFull> => {
   const result = kernel.offer(record, message)
@@ -547,14 +579,18 @@ export const exit: {
 } = ((pidOrReason: Pid<never, unknown> | ExitReason.ExitReason, maybeReason?: ExitReason.ExitReason) => {
   if (PidModule.isPid(pidOrReason)) {
     const target = pidOrReason
-    return Effect.flatMap(Effect.serviceOption(Self), (self) =>
-      Effect.sync(() => {
-        const record = kernel.liveRecordOf(target)
-        if (record === undefined) return
-        const from = Option.isSome(self) ? self.value.pid : record.node.systemPid
-        kernel.exitSignal(record, from as never, maybeReason!, "exit")
-      })
-    )
+    return Effect.withFiber((fiber) => {
+      const caller = kernel.callerOf(fiber)
+      const node = senderNodeOf(fiber)
+      if (node !== undefined && kernel.isRemote(node, target)) {
+        node.distribution!.exit(caller?.pid ?? node.systemPid, target, maybeReason!, "exit")
+        return Effect.void
+      }
+      const record = kernel.liveRecordOf(target)
+      if (record === undefined) return Effect.void
+      kernel.exitSignal(record, (caller?.pid ?? record.node.systemPid) as never, maybeReason!, "exit")
+      return Effect.void
+    })
   }
   const reason = pidOrReason
   return Effect.flatMap(selfRecord, (record) => {
@@ -570,9 +606,15 @@ export const exit: {
  * @category signals
  */
 export const kill = (pid: Pid<never, unknown>): Effect.Effect<void> =>
-  Effect.sync(() => {
+  Effect.withFiber((fiber) => {
+    const node = senderNodeOf(fiber)
+    if (node !== undefined && kernel.isRemote(node, pid)) {
+      node.distribution!.exit(kernel.callerOf(fiber)?.pid ?? node.systemPid, pid, ExitReason.killed, "kill")
+      return Effect.void
+    }
     const record = kernel.liveRecordOf(pid)
     if (record !== undefined) kernel.exitSignal(record, record.node.systemPid, ExitReason.killed, "kill")
+    return Effect.void
   })
 
 /**
@@ -595,6 +637,10 @@ export const trapExit = (trap: boolean): Effect.Effect<boolean, never, Self<unkn
  */
 export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<unknown>> =>
   Effect.flatMap(selfRecord, (self) => {
+    if (kernel.isRemote(self.node, pid)) {
+      kernel.linkRemote(self, pid)
+      return Effect.void
+    }
     const target = kernel.liveRecordOf(pid)
     if (target !== undefined) {
       kernel.linkRecords(self, target)
@@ -617,6 +663,7 @@ export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<
  */
 export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<unknown>> =>
   Effect.map(selfRecord, (self) => {
+    if (kernel.isRemote(self.node, pid)) return kernel.unlinkRemote(self, pid)
     const target = kernel.recordOf(pid)
     if (target !== undefined) kernel.unlinkRecords(self, target)
   })
@@ -629,7 +676,11 @@ export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Sel
  * @category signals
  */
 export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, never, Self<unknown>> =>
-  Effect.map(selfRecord, (self) => kernel.monitorRecord(self, kernel.liveRecordOf(pid), pid))
+  Effect.map(selfRecord, (self) =>
+    kernel.isRemote(self.node, pid)
+      ? kernel.monitorRemote(self, pid)
+      : kernel.monitorRecord(self, kernel.liveRecordOf(pid), pid)
+  )
 
 /**
  * Removes a monitor; returns whether it was active. With `{ flush: true }` it also removes a `Down`
@@ -643,7 +694,7 @@ export const demonitor = (
   options?: { readonly flush?: boolean | undefined }
 ): Effect.Effect<boolean, never, Self<unknown>> =>
   Effect.map(selfRecord, (self) => {
-    const active = kernel.demonitorRecord(self, ref)
+    const active = kernel.demonitorRecord(self, ref) || kernel.demonitorRemote(self, ref)
     if (options?.flush === true) kernel.flushMessages(self, (m) => m instanceof kernel.DownMessage && m.ref === ref)
     return active
   })
@@ -700,7 +751,7 @@ export const info = (pid: Pid<never, unknown>): Effect.Effect<Option.Option<Info
       pid: record.pid,
       status: record.status,
       mailboxLength: record.mailboxLength,
-      links: Array.from(record.links ?? [], (linked) => linked.pid),
+      links: [...Array.from(record.links ?? [], (linked) => linked.pid), ...kernel.remoteLinksOf(record)],
       monitors: Array.from(record.monitors?.values() ?? [], (m) => ({ ref: m.ref, pid: m.target.pid })),
       monitoredBy: Array.from(record.monitoredBy?.values() ?? [], (m) => m.watcher.pid),
       trapExit: record.trapExit,

@@ -8,6 +8,8 @@
 export * as Application from "./Application.ts"
 /** @since 0.1.0 */
 export * as ChildSpec from "./ChildSpec.ts"
+/** @since 0.2.0 */
+export * as Distribution from "./Distribution.ts"
 /** @since 0.1.0 */
 export * as DynamicSupervisor from "./DynamicSupervisor.ts"
 /** @since 0.1.0 */

@@ -44,6 +44,18 @@ export {
 } from "./records.ts"
 export { logReaches } from "./reports.ts"
 export {
+  demonitorRemote,
+  isRemote,
+  linkRemote,
+  monitorRemote,
+  type RemoteName,
+  remoteLinksOf,
+  sendRemote,
+  type Target,
+  type Transport,
+  unlinkRemote
+} from "./remote.ts"
+export {
   addExitListener,
   addPending,
   awaitExit,

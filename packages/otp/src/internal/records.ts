@@ -14,6 +14,7 @@ import type * as Pid from "../Pid.ts"
 import type { Self as ProcessSelf } from "../Process.ts"
 import type { Deadlines } from "./callDeadlines.ts"
 import { findLive } from "./nodeIndex.ts"
+import type { RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -111,6 +112,8 @@ export class RecordExt {
   dropped: number = 0
   /** set by `Sys.suspend`: the receive serves only the system lane until `Sys.resume` */
   suspended: Suspension | undefined = undefined
+  /** the links and monitors that cross to other nodes */
+  remote: RemoteState | undefined = undefined
 }
 
 /** The handle a process body gets through the `Self` service. */
@@ -277,6 +280,10 @@ export class NodeState {
   readonly scheduler: Scheduler.Scheduler | undefined
   /** the deadlines of the calls to this node's processes (see `addDeadline`) */
   deadlines: Deadlines | undefined = undefined
+  /** the transport to other nodes, when the node is distributed (see `Distribution.attach`) */
+  distribution: Transport | undefined = undefined
+  /** per peer node, the local processes with a link or monitor across to it */
+  peers: Map<string, Set<ProcessRecord>> | undefined = undefined
   /** spawner context → the same context with the node's scheduler (one derived context per spawner) */
   readonly processBases = new WeakMap<Context.Context<never>, Context.Context<never>>()
 

@@ -20,6 +20,7 @@ import {
   RecordExt,
   recordOf
 } from "./records.ts"
+import type { RemoteState } from "./remote.ts"
 import { stopTimers } from "./timers.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -160,6 +161,7 @@ export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReas
       for (const monitor of record.monitors.values()) monitor.target.monitoredBy?.delete(monitor.ref.id)
       record.monitors = undefined
     }
+    if (record.ext !== undefined && record.ext.remote !== undefined) remoteExit(record, record.ext.remote, reason)
     if (defer) {
       // until the task runs, an awaitExit waits for it: the links will have been signalled
       record.exitQueued = true
@@ -290,3 +292,33 @@ const waitExit = (record: ProcessRecord): Effect.Effect<ExitReason.ExitReason> =
     addPending(record, waiter)
     return Effect.sync(() => removePending(record, waiter))
   })
+
+/**
+ * A local process exited: its links and watchers on other nodes get its exit, the monitors it held
+ * there are taken back. Called by the kernel's exit handling.
+ */
+const remoteExit = (record: ProcessRecord, remote: RemoteState, reason: ExitReason.ExitReason): void => {
+  const node = record.node
+  const transport = node.distribution
+  const peers = node.peers
+  const forget = (peer: string) => peers?.get(peer)?.delete(record)
+  if (remote.links !== undefined) {
+    for (const pid of remote.links.values()) {
+      forget(pid.node)
+      transport?.exit(record.pid, pid, reason, "link")
+    }
+  }
+  if (remote.watchers !== undefined) {
+    for (const watcher of remote.watchers.values()) {
+      forget(watcher.watcher.node)
+      transport?.monitorExit(watcher.target, watcher.watcher, watcher.ref, reason)
+    }
+  }
+  if (remote.monitors !== undefined) {
+    for (const monitor of remote.monitors.values()) {
+      forget(monitor.target.node)
+      transport?.demonitor(record.pid, monitor.target, monitor.ref)
+    }
+  }
+  remote.links = remote.monitors = remote.watchers = undefined
+}

@@ -1,0 +1,210 @@
+/**
+ * The hook between a node and a distribution transport: how processes reach pids and names of
+ * other nodes. The core defines it and holds no sockets; `@effect-otp/platform-node`'s `Node.start`
+ * is the transport that speaks Erlang's distribution protocol over TCP. Application code does not
+ * use this module: it uses `Process.send`, `link`, `monitor`, `exit` with pids of other nodes, and
+ * `Process.send({ name, node }, message)`.
+ *
+ * A transport is attached to a node with {@link attach}. From then on:
+ *
+ * - a signal from a local process to a pid or name of another node (send, link, unlink, exit,
+ *   kill, monitor, demonitor) calls the transport synchronously, in the order the processes made
+ *   them; the transport must keep that order per target node;
+ * - a local process that exits sends its exit to its links on other nodes (`exit` with kind
+ *   `"link"`), a `monitorExit` to the processes of other nodes monitoring it, and takes back the
+ *   monitors it held there (`demonitor`);
+ * - the transport hands what arrives to the {@link Incoming} operations, and calls
+ *   {@link Incoming.nodeDown} when a connection is lost: every link and monitor across it then fires
+ *   once with `NoConnection`.
+ *
+ * Pids of another node are never looked up locally once a node is distributed, even when that node
+ * runs in the same OS process: two distributed nodes in one process talk over the wire, as two
+ * machines would.
+ *
+ * @since 0.2.0
+ */
+import { Cause, Option } from "effect"
+import * as ExitReason from "./ExitReason.ts"
+import * as kernel from "./internal/kernel.ts"
+import type { NodeState } from "./internal/kernel.ts"
+import * as remote from "./internal/remote.ts"
+import type * as Node from "./Node.ts"
+import type * as Pid from "./Pid.ts"
+import * as Term from "./Term.ts"
+
+/**
+ * A process of another node named by its registered name there: Erlang's `{Name, Node}`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type RemoteName = remote.RemoteName
+
+/**
+ * What a monitor names: a pid, or a registered name on a node.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Target = remote.Target
+
+/**
+ * What the node asks of its transport. Each call is synchronous and must not fail: a signal to a
+ * node that cannot be reached is dropped, and the loss of the connection is reported back with
+ * {@link Incoming.nodeDown}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Transport = remote.Transport
+
+/**
+ * The kind of an exit signal: `"link"` (a linked process exited: Erlang's EXIT), `"exit"`
+ * (`Process.exit`: EXIT2), `"kill"` (`Process.kill`: EXIT2 with `kill`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type SignalKind = "link" | "exit" | "kill"
+
+/**
+ * What a transport hands to the node: the signals that arrived from other nodes.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Incoming {
+  /** SEND / REG_SEND to a local pid or registered name; false when nobody is there. */
+  readonly deliver: (to: Pid.Pid<never, unknown> | string, message: unknown) => boolean
+  /** LINK; a dead local end answers at once with an exit `NoProc`. */
+  readonly link: (from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>) => void
+  /** UNLINK / UNLINK_ID */
+  readonly unlink: (from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>) => void
+  /** EXIT (`"link"`: only while the link is there) and EXIT2 (`"exit"`, `"kill"`). */
+  readonly exit: (
+    from: Pid.Pid<never, unknown>,
+    to: Pid.Pid<never, unknown>,
+    reason: ExitReason.ExitReason,
+    kind: SignalKind
+  ) => void
+  /**
+   * MONITOR_P of a local pid or name by `watcher`; `ref` is the watcher's reference as it came, and
+   * `key` a string that tells it apart (for the DEMONITOR_P). A dead target answers at once with a
+   * `monitorExit` `NoProc`.
+   */
+  readonly monitor: (
+    watcher: Pid.Pid<never, unknown>,
+    target: Pid.Pid<never, unknown> | string,
+    ref: unknown,
+    key: string
+  ) => void
+  /** DEMONITOR_P */
+  readonly demonitor: (target: Pid.Pid<never, unknown> | string, key: string) => void
+  /** MONITOR_P_EXIT for a monitor a local process holds: its `MonitorRef`'s `id`. */
+  readonly monitorExit: (watcher: Pid.Pid<never, unknown>, refId: number, reason: ExitReason.ExitReason) => void
+  /** The connection to `node` is lost: every link and monitor across it fires with `NoConnection`. */
+  readonly nodeDown: (node: string) => void
+}
+
+/**
+ * Attaches a transport to a node: from now on its processes reach other nodes through it. Returns
+ * the operations the transport calls with what arrives, and a function that detaches it.
+ *
+ * @since 0.2.0
+ * @category transport
+ */
+export const attach = (
+  node: Node.NodeApi,
+  transport: Transport
+): { readonly incoming: Incoming; readonly detach: () => void } => {
+  const state = node as unknown as NodeState
+  state.distribution = transport
+  const offer = (record: kernel.ProcessRecord, message: unknown) => {
+    if (kernel.offer(record, message) === "full") {
+      record.dropped++
+      record.node.dropped++
+    }
+  }
+  return {
+    incoming: {
+      deliver: (to, message) => remote.deliver(state, to, message, offer),
+      link: (from, to) => remote.incomingLink(state, from, to),
+      unlink: (from, to) => remote.incomingUnlink(state, from, to),
+      exit: (from, to, reason, kind) => remote.incomingExit(state, from, to, reason, kind),
+      monitor: (watcher, target, ref, key) => remote.incomingMonitor(state, watcher, target, ref, key),
+      demonitor: (target, key) => remote.incomingDemonitor(state, target, key),
+      monitorExit: (watcher, refId, reason) => remote.incomingMonitorExit(state, watcher, refId, reason),
+      nodeDown: (peer) => remote.nodeDown(state, peer)
+    },
+    detach: () => {
+      if (state.distribution === transport) state.distribution = undefined
+    }
+  }
+}
+
+const atoms = {
+  normal: Term.atom("normal"),
+  shutdown: Term.atom("shutdown"),
+  killed: Term.atom("killed"),
+  kill: Term.atom("kill"),
+  noproc: Term.atom("noproc"),
+  noconnection: Term.atom("noconnection")
+}
+
+/**
+ * An exit reason as an Erlang term: `normal`, `shutdown` / `{shutdown, Term}`, `killed`, `noproc`,
+ * `noconnection`; a `Failure` whose error is a term is that term (so a reason that came from Erlang
+ * goes back as it came), any other failure is `{failure, <<"the cause, pretty-printed">>}`.
+ *
+ * @since 0.2.0
+ * @category conversions
+ */
+export const reasonToTerm = (reason: ExitReason.ExitReason): Term.Term => {
+  switch (reason._tag) {
+    case "Normal":
+      return atoms.normal
+    case "Shutdown":
+      return Option.isSome(reason.term) && Term.isTerm(reason.term.value)
+        ? Term.tuple(atoms.shutdown, reason.term.value)
+        : atoms.shutdown
+    case "Killed":
+      return atoms.killed
+    case "NoProc":
+      return atoms.noproc
+    case "NoConnection":
+      return atoms.noconnection
+    case "Failure": {
+      const error = Cause.findErrorOption(reason.cause)
+      if (Option.isSome(error) && Term.isTerm(error.value)) return error.value
+      return Term.tuple(Term.atom("failure"), Cause.pretty(reason.cause))
+    }
+  }
+}
+
+/**
+ * An Erlang exit reason as an `ExitReason`: the inverse of {@link reasonToTerm}; `kill` (the reason
+ * of an untrappable exit signal) reads as `Killed`, any other term is a `Failure` with the term as
+ * its error.
+ *
+ * @since 0.2.0
+ * @category conversions
+ */
+export const reasonFromTerm = (term: Term.Term): ExitReason.ExitReason => {
+  switch (term) {
+    case atoms.normal:
+      return ExitReason.normal
+    case atoms.shutdown:
+      return ExitReason.shutdown
+    case atoms.killed:
+    case atoms.kill:
+      return ExitReason.killed
+    case atoms.noproc:
+      return ExitReason.noProc
+    case atoms.noconnection:
+      return ExitReason.noConnection
+  }
+  if (Term.isTuple(term) && term.elements.length === 2 && term.elements[0] === atoms.shutdown) {
+    return ExitReason.shutdownWith(term.elements[1])
+  }
+  return ExitReason.failure(term)
+}

@@ -1,0 +1,289 @@
+/**
+ * Processes of other nodes: the kernel's side of the distribution. A node with a transport
+ * (`NodeState.distribution`, set by `Distribution.attach`) sends the signals of its processes to
+ * pids and names of other nodes through it, and the transport hands back what arrives. The links and
+ * monitors that cross to another node are kept in the local process's record (`RemoteState`) and,
+ * per peer node, in `NodeState.peers`, so that a lost connection fires each of them exactly once
+ * with `NoConnection`.
+ *
+ * Nothing here runs on the path of a message between two processes of one node.
+ *
+ * @internal
+ */
+import * as ExitReason from "../ExitReason.ts"
+import type * as Pid from "../Pid.ts"
+import { deliverSystemMade } from "./mailbox.ts"
+import { DownMessage, liveRecordOf, MonitorRef, type NodeState, type ProcessRecord, RecordExt } from "./records.ts"
+import { exitSignal, type SignalKind } from "./signals.ts"
+
+/** A process of another node named by its registered name there (Erlang's `{Name, Node}`). */
+export interface RemoteName {
+  readonly name: string
+  readonly node: string
+}
+
+/** What a monitor watches: a pid, or a name on another node. */
+export type Target = Pid.Pid<never, unknown> | RemoteName
+
+/**
+ * The transport's side: the kernel calls it synchronously, in the order its processes send, and it
+ * puts each signal on the wire to the target's node in that order (connecting first if need be).
+ */
+export interface Transport {
+  /** SEND / REG_SEND. Returns false when the message cannot cross (it has no term). */
+  readonly send: (from: Pid.Pid<never, unknown>, to: Target, message: unknown) => boolean
+  /** LINK */
+  readonly link: (from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>) => void
+  /** UNLINK_ID */
+  readonly unlink: (from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>) => void
+  /** EXIT (`link`: the exit of a linked process), EXIT2 (`exit`, `kill`) */
+  readonly exit: (
+    from: Pid.Pid<never, unknown>,
+    to: Pid.Pid<never, unknown>,
+    reason: ExitReason.ExitReason,
+    kind: SignalKind
+  ) => void
+  /** MONITOR_P; `ref` is the watcher's local monitor reference */
+  readonly monitor: (from: Pid.Pid<never, unknown>, target: Target, ref: MonitorRef) => void
+  /** DEMONITOR_P */
+  readonly demonitor: (from: Pid.Pid<never, unknown>, target: Target, ref: MonitorRef) => void
+  /** MONITOR_P_EXIT: `target` (as the watcher named it) exited; `ref` is the watcher's, as it came */
+  readonly monitorExit: (
+    target: Target,
+    watcher: Pid.Pid<never, unknown>,
+    ref: unknown,
+    reason: ExitReason.ExitReason
+  ) => void
+}
+
+/** A monitor a local process holds on a process of another node. */
+interface HeldMonitor {
+  readonly ref: MonitorRef
+  readonly target: Target
+  /** the pid the `Down` names */
+  readonly pid: Pid.Pid<never, unknown>
+}
+
+/** A process of another node monitoring a local one. */
+interface Watcher {
+  readonly watcher: Pid.Pid<never, unknown>
+  readonly ref: unknown
+  /** the target as the watcher named it: its pid, or its name */
+  readonly target: Target
+}
+
+/** The links and monitors of one local process that cross to other nodes. */
+export class RemoteState {
+  links: Map<string, Pid.Pid<never, unknown>> | undefined = undefined
+  monitors: Map<number, HeldMonitor> | undefined = undefined
+  watchers: Map<string, Watcher> | undefined = undefined
+}
+
+/** A key for a pid of any node. */
+export const pidKey = (pid: Pid.Pid<never, unknown>): string => `${pid.node}#${pid.creation}.${pid.id}`
+
+/** The node a pid lives on is another node, reached through `node`'s transport. */
+export const isRemote = (node: NodeState, pid: { readonly node: string }): boolean =>
+  node.distribution !== undefined && pid.node !== node.name
+
+const remoteOf = (record: ProcessRecord): RemoteState => {
+  const ext = (record.ext ??= new RecordExt())
+  return (ext.remote ??= new RemoteState())
+}
+
+/** Notes that `record` has a link or monitor across to `peer`, for {@link nodeDown}. */
+const notePeer = (record: ProcessRecord, peer: string): void => {
+  const peers = (record.node.peers ??= new Map())
+  let records = peers.get(peer)
+  if (records === undefined) peers.set(peer, (records = new Set()))
+  records.add(record)
+}
+
+/** Sends through `node`'s transport; a message that cannot cross is dropped and counted. */
+export const sendRemote = (node: NodeState, from: Pid.Pid<never, unknown>, to: Target, message: unknown): void => {
+  if (!node.distribution!.send(from, to, message)) node.dropped++
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals from a local process to another node
+// ---------------------------------------------------------------------------------------------
+
+/** Links `record` to a process of another node. */
+export const linkRemote = (record: ProcessRecord, pid: Pid.Pid<never, unknown>): void => {
+  const remote = remoteOf(record)
+  const key = pidKey(pid)
+  if (remote.links?.has(key) === true) return
+  ;(remote.links ??= new Map()).set(key, pid)
+  notePeer(record, pid.node)
+  record.node.distribution!.link(record.pid, pid)
+}
+
+/** Removes the link of `record` to a process of another node (UNLINK_ID). */
+export const unlinkRemote = (record: ProcessRecord, pid: Pid.Pid<never, unknown>): void => {
+  const links = record.ext?.remote?.links
+  if (links === undefined || !links.delete(pidKey(pid))) return
+  record.node.distribution!.unlink(record.pid, pid)
+}
+
+/** Monitors a process of another node. */
+export const monitorRemote = (record: ProcessRecord, target: Pid.Pid<never, unknown>): MonitorRef => {
+  const ref = new MonitorRef()
+  const remote = remoteOf(record)
+  ;(remote.monitors ??= new Map()).set(ref.id, { ref, target, pid: target })
+  notePeer(record, target.node)
+  record.node.distribution!.monitor(record.pid, target, ref)
+  return ref
+}
+
+/** Removes a monitor on a process of another node; true when it was active. */
+export const demonitorRemote = (record: ProcessRecord, ref: MonitorRef): boolean => {
+  const monitors = record.ext?.remote?.monitors
+  const monitor = monitors?.get(ref.id)
+  if (monitor === undefined) return false
+  monitors!.delete(ref.id)
+  record.node.distribution!.demonitor(record.pid, monitor.target, ref)
+  return true
+}
+
+/** The pids of other nodes `record` is linked to, and what it monitors there (`Process.info`). */
+export const remoteLinksOf = (record: ProcessRecord): ReadonlyArray<Pid.Pid<never, unknown>> =>
+  Array.from(record.ext?.remote?.links?.values() ?? [])
+
+// ---------------------------------------------------------------------------------------------
+// Signals from another node to a local process (the transport calls these)
+// ---------------------------------------------------------------------------------------------
+
+/** The live local process `pid` names on `node` (its name and creation must be this node's). */
+const localRecord = (node: NodeState, pid: Pid.Pid<never, unknown>): ProcessRecord | undefined => {
+  if (pid.node !== node.name || pid.creation !== node.creation) return undefined
+  const record = liveRecordOf(pid)
+  return record !== undefined && record.node === node ? record : undefined
+}
+
+/** The live local process a target names: a pid of this node, or a registered name. */
+const localTarget = (node: NodeState, target: Pid.Pid<never, unknown> | string): ProcessRecord | undefined => {
+  if (typeof target !== "string") return localRecord(node, target)
+  const record = node.names.get(target)
+  return record !== undefined && record.status !== "exited" ? record : undefined
+}
+
+/** SEND / REG_SEND: a message for a local pid or name; false when nobody is there. */
+export const deliver = (
+  node: NodeState,
+  to: Pid.Pid<never, unknown> | string,
+  message: unknown,
+  offer: (record: ProcessRecord, message: unknown) => unknown
+): boolean => {
+  const record = localTarget(node, to)
+  if (record === undefined) {
+    node.dropped++
+    return false
+  }
+  offer(record, message)
+  return true
+}
+
+/** LINK from a process of another node; a dead local end answers with `NoProc`. */
+export const incomingLink = (node: NodeState, from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>): void => {
+  const record = localRecord(node, to)
+  if (record === undefined) {
+    node.distribution?.exit(to, from, ExitReason.noProc, "link")
+    return
+  }
+  ;(remoteOf(record).links ??= new Map()).set(pidKey(from), from)
+  notePeer(record, from.node)
+}
+
+/** UNLINK_ID from a process of another node. */
+export const incomingUnlink = (node: NodeState, from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>): void => {
+  localRecord(node, to)?.ext?.remote?.links?.delete(pidKey(from))
+}
+
+/**
+ * EXIT (`link`: only if the link is still there, which it then no longer is) or EXIT2 (`exit`,
+ * `kill`) from a process of another node.
+ */
+export const incomingExit = (
+  node: NodeState,
+  from: Pid.Pid<never, unknown>,
+  to: Pid.Pid<never, unknown>,
+  reason: ExitReason.ExitReason,
+  kind: SignalKind
+): void => {
+  const record = localRecord(node, to)
+  if (record === undefined) return
+  if (kind === "link") {
+    const links = record.ext?.remote?.links
+    if (links === undefined || !links.delete(pidKey(from))) return
+  }
+  exitSignal(record, from, reason, kind)
+}
+
+/** MONITOR_P from a process of another node; a dead or unknown target answers with `NoProc`. */
+export const incomingMonitor = (
+  node: NodeState,
+  watcher: Pid.Pid<never, unknown>,
+  target: Pid.Pid<never, unknown> | string,
+  ref: unknown,
+  key: string
+): void => {
+  const named: Target = typeof target === "string" ? { name: target, node: node.name } : target
+  const record = localTarget(node, target)
+  if (record === undefined) {
+    node.distribution?.monitorExit(named, watcher, ref, ExitReason.noProc)
+    return
+  }
+  ;(remoteOf(record).watchers ??= new Map()).set(key, { watcher, ref, target: named })
+  notePeer(record, watcher.node)
+}
+
+/** DEMONITOR_P from a process of another node. */
+export const incomingDemonitor = (node: NodeState, target: Pid.Pid<never, unknown> | string, key: string): void => {
+  localTarget(node, target)?.ext?.remote?.watchers?.delete(key)
+}
+
+/** MONITOR_P_EXIT: a process of another node that a local one monitors (`refId`) exited. */
+export const incomingMonitorExit = (
+  node: NodeState,
+  watcher: Pid.Pid<never, unknown>,
+  refId: number,
+  reason: ExitReason.ExitReason
+): void => {
+  const record = localRecord(node, watcher)
+  const monitors = record?.ext?.remote?.monitors
+  const monitor = monitors?.get(refId)
+  if (monitor === undefined) return
+  monitors!.delete(refId)
+  deliverSystemMade(record!, new DownMessage(monitor.ref, monitor.pid, reason))
+}
+
+/**
+ * The connection to `peer` is lost: every link and monitor across it fires with `NoConnection`,
+ * once (each is removed as it fires), and the watchers from it are forgotten.
+ */
+export const nodeDown = (node: NodeState, peer: string): void => {
+  const records = node.peers?.get(peer)
+  if (records === undefined) return
+  node.peers!.delete(peer)
+  for (const record of records) {
+    const remote = record.ext?.remote
+    if (remote === undefined || record.status === "exited") continue
+    if (remote.watchers !== undefined) {
+      for (const [key, watcher] of remote.watchers) if (watcher.watcher.node === peer) remote.watchers.delete(key)
+    }
+    if (remote.monitors !== undefined) {
+      for (const [id, monitor] of remote.monitors) {
+        if (monitor.target.node !== peer) continue
+        remote.monitors.delete(id)
+        deliverSystemMade(record, new DownMessage(monitor.ref, monitor.pid, ExitReason.noConnection))
+      }
+    }
+    if (remote.links !== undefined) {
+      for (const [key, pid] of remote.links) {
+        if (pid.node !== peer) continue
+        remote.links.delete(key)
+        exitSignal(record, pid, ExitReason.noConnection, "link")
+      }
+    }
+  }
+}
