@@ -14,3 +14,5 @@ export * as ThreadedGenServer from "./ThreadedGenServer.ts"
 export * as Epmd from "./Epmd.ts"
 /** @since 0.2.0 */
 export * as Port from "./Port.ts"
+/** @since 0.2.0 */
+export * as Node from "./Node.ts"

@@ -117,7 +117,11 @@ describe("distribution: connections between nodes", () => {
         )
       )
       assert.deepStrictEqual(a.node.nodes(), [])
-      assert.strictEqual(yield* Queue.size(a.events), 0)
+      // no NodeUp, no NodeDown: each failed attempt is Unreachable, once
+      assert.deepStrictEqual(yield* Queue.takeAll(a.events), [
+        { _tag: "Unreachable", node: "nobody@127.0.0.1", reason: "no such node is registered with EPMD" },
+        { _tag: "Unreachable", node: "b@127.0.0.1", reason: "the peer closed the connection: the cookies differ" }
+      ])
     }).pipe(Effect.scoped)
   )
 })

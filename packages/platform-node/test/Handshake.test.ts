@@ -39,7 +39,7 @@ describe.skipIf(skipWithoutErl)("distribution handshake with Erlang", () => {
           control: Term.tuple(6, self, atom(""), atom("probe")),
           message: Term.tuple(self, atom("hello"))
         })
-        const packet = (yield* connection.receive) as Handshake.Packet | undefined
+        const packet = (yield* connection.receive()) as Handshake.Packet | undefined
         assert.isDefined(packet)
         // SEND {2, '', To} + {ErlangPid, world}
         const control = packet!.control as Term.Tuple
@@ -94,14 +94,14 @@ describe.skipIf(skipWithoutErl)("distribution handshake with Erlang", () => {
         yield* Epmd.register({ name: "ts", port, hidden: true }, { port: epmd.port })
         const received = yield* Deferred.make<{
           readonly peer: string
-          readonly packet: Handshake.Packet | "tick" | undefined
+          readonly packet: Handshake.Packet | Handshake.Undecodable | "tick" | undefined
         }>()
         yield* Effect.forkScoped(
           server.run((socket) =>
             Effect.scoped(
               Effect.gen(function* () {
                 const connection = yield* Handshake.accept(local, socket)
-                const packet = yield* connection.receive
+                const packet = yield* connection.receive()
                 yield* Deferred.succeed(received, { peer: connection.peer.name, packet })
                 // keep the connection open until the test ends
                 yield* Effect.never

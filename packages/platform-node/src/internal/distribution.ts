@@ -5,13 +5,20 @@
  * connection, as OTP's `ok_simultaneous` / `nok` rule decides), ticks idle connections and drops
  * silent ones (`net_ticktime`), and tells its listeners about `nodeup` / `nodedown`.
  *
- * The base of the distribution (#15); the signals (SEND, LINK, MONITOR_P, ...) and the public
- * `Node.start` API build on it.
+ * Everything a node sends to a peer goes through that peer's outbox, a FIFO of framed packets
+ * written by one writer fiber per connection: the signals of every local process reach the peer in
+ * the order they were sent. Sending to a node that is not connected connects first (the outbox
+ * fills meanwhile); when the connection cannot be made, the outbox is dropped and the peer is
+ * `Unreachable`.
+ *
+ * A packet whose terms do not decode is logged, counted and skipped: the connection goes on. A
+ * frame that is not a distribution message, or longer than `maxPacket`, drops the connection with
+ * a logged reason. The public API is `Node.ts`; the signals are in `internal/signals.ts`.
  *
  * @internal
  */
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import { Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Schema, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Schema, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import * as Epmd from "../Epmd.ts"
 import * as Handshake from "./handshake.ts"
@@ -39,11 +46,14 @@ export interface Options {
   readonly epmdPort?: number | undefined
   /** OTP's `net_ticktime`: a peer silent for this long is down. Default 60 seconds. */
   readonly tickTime?: Duration.Input | undefined
+  /** The largest packet accepted; a longer one drops the connection. Default 64 MiB. */
+  readonly maxPacket?: number | undefined
 }
 
 export type Event =
   | { readonly _tag: "NodeUp"; readonly node: string }
   | { readonly _tag: "NodeDown"; readonly node: string; readonly reason: string }
+  | { readonly _tag: "Unreachable"; readonly node: string; readonly reason: string }
 
 export interface DistNode {
   readonly name: string
@@ -59,6 +69,32 @@ export interface DistNode {
   readonly subscribe: (f: (event: Event) => void) => () => void
   /** Calls `f` with every packet that arrives, with the node it came from. */
   readonly onPacket: (f: (node: string, packet: Handshake.Packet) => void) => void
+  /**
+   * Puts a framed packet (see `Handshake.encodePacket`) in the outbox of `node`, connecting first if
+   * there is no connection: packets to one node leave in the order they were put.
+   */
+  readonly send: (node: string, bytes: Uint8Array) => void
+  /** The packets whose terms did not decode so far (each was logged and skipped). */
+  readonly undecodable: () => number
+}
+
+/** The packets waiting for a peer, and the writer waiting for packets. */
+interface Outbox {
+  items: Array<Uint8Array>
+  wake: (() => void) | undefined
+}
+
+const concatAll = (items: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (items.length === 1) return items[0]!
+  let length = 0
+  for (const item of items) length += item.length
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const item of items) {
+    out.set(item, at)
+    at += item.length
+  }
+  return out
 }
 
 interface Link {
@@ -86,10 +122,13 @@ const aliveOf = (name: string): string => name.slice(0, name.indexOf("@"))
 export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError | ConnectFailed, Scope.Scope> =>
   Effect.gen(function* () {
     if (!options.name.includes("@")) {
-      return yield* Effect.fail(new ConnectFailed({ node: options.name, reason: "a node's name is name@host" }))
+      return yield* Effect.fail(
+        new Epmd.InvalidNodeName({ nodeName: options.name, reason: "a node's name is name@host" })
+      )
     }
     const host = options.host ?? "127.0.0.1"
     const tickMs = Duration.toMillis(Duration.fromInputUnsafe(options.tickTime ?? "60 seconds"))
+    const maxPacket = options.maxPacket ?? 64 * 1024 * 1024
     const epmd = { port: options.epmdPort }
     const server = yield* NodeSocketServer.make({ host, port: options.port ?? 0 }).pipe(
       Effect.mapError((error) => new ConnectFailed({ node: options.name, reason: error.message }))
@@ -114,12 +153,28 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       hidden: options.hidden !== false
     }
     const nodeScope = yield* Effect.scope
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const links = new Map<string, Link>()
     const pending = new Map<string, Attempt>()
     const listeners = new Set<(event: Event) => void>()
+    const outboxes = new Map<string, Outbox>()
+    let undecodable = 0
     let packetHandler: (node: string, packet: Handshake.Packet) => void = () => {}
     const emit = (event: Event) => {
       for (const f of [...listeners]) f(event)
+    }
+    const outboxOf = (node: string): Outbox => {
+      let outbox = outboxes.get(node)
+      if (outbox === undefined) outboxes.set(node, (outbox = { items: [], wake: undefined }))
+      return outbox
+    }
+    /** Drops what waits for `node`, and wakes its writer (it then finds its outbox gone). */
+    const dropOutbox = (node: string) => {
+      const outbox = outboxes.get(node)
+      if (outbox === undefined) return
+      outboxes.delete(node)
+      outbox.items = []
+      outbox.wake?.()
     }
 
     /** Serves an established connection: reads packets until it ends, then `NodeDown`. */
@@ -132,10 +187,42 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
         let reason = "connection closed"
         const reader = Effect.gen(function* () {
           while (true) {
-            const packet = yield* connection.receive
+            const packet = yield* connection.receive(maxPacket)
             if (packet === undefined) return
             link.lastHeard = yield* Clock.currentTimeMillis
-            if (packet !== "tick") packetHandler(node, packet)
+            if (packet === "tick") continue
+            if ("_tag" in packet) {
+              undecodable++
+              yield* Effect.logWarning(`a packet from ${node} did not decode and was skipped: ${packet.error.message}`)
+              continue
+            }
+            packetHandler(node, packet)
+          }
+        }).pipe(
+          Effect.catch((error) =>
+            Effect.andThen(
+              Effect.sync(() => void (reason = error.message)),
+              Effect.logWarning(`the connection to ${node} is dropped: ${error.message}`)
+            )
+          )
+        )
+        // the outbox: one writer, so packets leave in the order they were put
+        const outbox = outboxOf(node)
+        const writer = Effect.gen(function* () {
+          while (outboxes.get(node) === outbox) {
+            if (outbox.items.length === 0) {
+              yield* Effect.callback<void>((resume) => {
+                outbox.wake = () => {
+                  outbox.wake = undefined
+                  resume(Effect.void)
+                }
+                return Effect.sync(() => void (outbox.wake = undefined))
+              })
+              continue
+            }
+            const items = outbox.items
+            outbox.items = []
+            yield* connection.write(concatAll(items))
           }
         }).pipe(Effect.catch((error) => Effect.sync(() => void (reason = error.message))))
         // ticks: one every tickTime/4; a peer silent for tickTime is down
@@ -149,8 +236,11 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
             yield* Effect.ignore(connection.tick)
           }
         })
-        yield* Effect.raceFirst(reader, ticker)
-        if (links.get(node) === link) links.delete(node)
+        yield* Effect.raceFirst(Effect.raceFirst(reader, ticker), writer)
+        if (links.get(node) === link) {
+          links.delete(node)
+          dropOutbox(node)
+        }
         yield* Scope.close(scope, Exit.void)
         emit({ _tag: "NodeDown", node, reason: link.closing ? "disconnect" : reason })
       })
@@ -212,6 +302,17 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
                 )
                 if (nok || pending.get(node) !== attempt) return
                 pending.delete(node)
+                // what was sent to the node is lost, and its links and monitors fire, before the
+                // callers of `connect` go on
+                if (!links.has(node)) {
+                  dropOutbox(node)
+                  const failure = Cause.findErrorOption(exit.cause)
+                  emit({
+                    _tag: "Unreachable",
+                    node,
+                    reason: Option.isSome(failure) ? failure.value.reason : "the attempt was interrupted"
+                  })
+                }
                 Deferred.doneUnsafe(attempt.deferred, exit as Exit.Exit<never, ConnectFailed>)
               })
             ),
@@ -268,6 +369,13 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       },
       onPacket: (f) => {
         packetHandler = f
-      }
+      },
+      send: (node, bytes) => {
+        const outbox = outboxOf(node)
+        outbox.items.push(bytes)
+        if (outbox.wake !== undefined) outbox.wake()
+        else if (!links.has(node) && !pending.has(node)) runFork(Effect.ignore(connect(node)))
+      },
+      undecodable: () => undecodable
     } satisfies DistNode
   })

@@ -37,7 +37,8 @@ export const Flags = {
   BIG_CREATION: 0x40000n,
   HANDSHAKE_23: 0x1000000n,
   UNLINK_ID: 0x2000000n,
-  V4_NC: 1n << 34n
+  V4_NC: 1n << 34n,
+  ALIAS: 1n << 35n
 } as const
 
 /** What OTP 25 and 26 require of a peer, which this codec supports. */
@@ -103,7 +104,9 @@ export const digest = (cookie: string, challenge: number): Uint8Array =>
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 
-const flagsOf = (local: Local): bigint => mandatoryFlags | (local.hidden === false ? Flags.PUBLISHED : 0n)
+/** What this node offers: the mandatory flags and monitors (by pid and by name). */
+const flagsOf = (local: Local): bigint =>
+  mandatoryFlags | Flags.DIST_MONITOR | Flags.DIST_MONITOR_NAME | (local.hidden === false ? Flags.PUBLISHED : 0n)
 
 /** A handshake message: 2-byte length, tag, body. */
 const message = (tag: string, body: Uint8Array): Uint8Array => {
@@ -247,21 +250,48 @@ export interface Packet {
   readonly message?: Term.Term | undefined
 }
 
+/** A packet whose frame was sound but whose terms did not decode: it is skipped, the connection goes on. */
+export interface Undecodable {
+  readonly _tag: "Undecodable"
+  readonly error: Term.DecodeError
+}
+
+/**
+ * The connection cannot go on: a frame that is not a distribution message (another type than 112,
+ * which a node without the atom cache never sends) or longer than the largest packet allowed.
+ */
+export class ProtocolError extends Schema.TaggedError<ProtocolError>()("ProtocolError", {
+  peer: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `a malformed packet from ${this.peer}: ${this.reason}`
+  }
+}
+
 /** A connection after the handshake. Its socket lives as long as the scope it was opened in. */
 export interface Connection {
   readonly peer: Peer
   /** Sends one packet. */
   readonly send: (packet: Packet) => Effect.Effect<void, Socket.SocketError | Term.EncodeError>
+  /** Writes packets already framed by {@link encodePacket}. */
+  readonly write: (bytes: Uint8Array) => Effect.Effect<void, Socket.SocketError>
   /** Sends a tick (an empty packet), which tells the peer this node is alive. */
   readonly tick: Effect.Effect<void, Socket.SocketError>
-  /** The next packet, `"tick"` for a tick (an empty packet), `undefined` when the peer closed. */
-  readonly receive: Effect.Effect<Packet | "tick" | undefined, Socket.SocketError | Term.DecodeError | HandshakeFailed>
+  /**
+   * The next packet, `"tick"` for a tick (an empty packet), `undefined` when the peer closed. A
+   * packet longer than `maxPacket` bytes, or of another type than 112, fails with `ProtocolError`.
+   */
+  readonly receive: (
+    maxPacket?: number
+  ) => Effect.Effect<Packet | Undecodable | "tick" | undefined, Socket.SocketError | ProtocolError>
 }
 
 const PASS_THROUGH = 112
 const tick = new Uint8Array(4)
 
-const encodePacket = (packet: Packet): Uint8Array => {
+/** A packet framed for the wire: 4-byte length, 112, the control term, the message. Throws `EncodeError`. */
+export const encodePacket = (packet: Packet): Uint8Array => {
   const control = Term.encodeUnsafe(packet.control)
   const msg = packet.message === undefined ? undefined : Term.encodeUnsafe(packet.message)
   const length = 1 + control.length + (msg?.length ?? 0)
@@ -274,9 +304,6 @@ const encodePacket = (packet: Packet): Uint8Array => {
 }
 
 const decodePacket = (body: Uint8Array): Packet => {
-  if (body[0] !== PASS_THROUGH) {
-    throw new Term.DecodeError({ offset: 0, reason: `a packet of type ${body[0]} (112 expected: no atom cache)` })
-  }
   if (body[1] !== 131) throw new Term.DecodeError({ offset: 1, reason: "the control term has no version byte" })
   const control = Term.decodeAtUnsafe(body, 2)
   if (control.end === body.length) return { control: control.term }
@@ -293,6 +320,7 @@ const decodePacket = (body: Uint8Array): Packet => {
 const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connection => ({
   peer,
   tick: Effect.suspend(() => writer.write(tick)),
+  write: (bytes) => writer.write(bytes),
   send: (packet) =>
     Effect.suspend((): Effect.Effect<void, Socket.SocketError | Term.EncodeError> => {
       try {
@@ -302,22 +330,31 @@ const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connect
         throw error
       }
     }),
-  receive: Effect.gen(function* () {
-    {
+  receive: (maxPacket = Number.MAX_SAFE_INTEGER) =>
+    Effect.gen(function* () {
       const length = yield* reader.read(4)
       if (length === undefined) return undefined
       const n = u32(length, 0)
       if (n === 0) return "tick" as const
+      if (n > maxPacket) {
+        return yield* Effect.fail(
+          new ProtocolError({ peer: peer.name, reason: `a packet of ${n} bytes (at most ${maxPacket} allowed)` })
+        )
+      }
       const body = yield* reader.read(n)
       if (body === undefined) return undefined
+      if (body[0] !== PASS_THROUGH) {
+        return yield* Effect.fail(
+          new ProtocolError({ peer: peer.name, reason: `a packet of type ${body[0]} (112 expected: no atom cache)` })
+        )
+      }
       try {
         return decodePacket(body)
       } catch (error) {
-        if (error instanceof Term.DecodeError) return yield* Effect.fail(error)
+        if (error instanceof Term.DecodeError) return { _tag: "Undecodable", error } as const
         throw error
       }
-    }
-  })
+    })
 })
 
 /**

@@ -1,0 +1,309 @@
+/**
+ * Distributed nodes: an effect-otp node that speaks Erlang's distribution protocol, so that its
+ * processes send to, link to and monitor processes of other effect-otp nodes and of Erlang and
+ * Elixir nodes, as processes of one node do.
+ *
+ * ## Distribution
+ *
+ * ### Start a node
+ *
+ * `Node.layer(name, { cookie })` starts a node named `name@host`: it provides the core's `Node`
+ * service (so `Process`, `GenServer`, `Supervisor` work as on any node) and the {@link Distributed}
+ * service (`connect`, `list`, `monitorNodes`, `disconnect`). It listens on `127.0.0.1` (option
+ * `host`) on a free port (option `port`) and registers with EPMD: the real `epmd` when one answers
+ * on its port (4369, or `ERL_EPMD_PORT`, or option `epmdPort`), else an EPMD of its own.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ * import { Node } from "@effect-otp/platform-node"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* Node.connect("app@127.0.0.1") // an `iex --sname app` or `erl -sname app` node
+ *   yield* Process.send({ name: "my_server", node: "app@127.0.0.1" }, "hello")
+ * })
+ *
+ * program.pipe(Effect.provide(Node.layer("ts@127.0.0.1", { cookie: "secret" })), Effect.runPromise)
+ * ```
+ *
+ * ### Connect to an Elixir or Erlang node
+ *
+ * Start it with the same cookie and a name the host resolves, e.g. `iex --name app@127.0.0.1
+ * --cookie secret`; then `Node.connect("app@127.0.0.1")` from TypeScript, or
+ * `Node.connect(:"ts@127.0.0.1")` from iex (the TypeScript node is hidden by default: it shows in
+ * `Node.list(:hidden)`, not in `Node.list()`). Sending to a pid or a `{ name, node }` of a node that
+ * is not connected connects first, as Erlang does.
+ *
+ * ### What crosses the wire
+ *
+ * Erlang terms (see the core's `Term` module for the mapping): numbers, atoms, tuples, lists,
+ * binaries and strings (as binaries), maps, pids, references. A message that has no term (a plain
+ * object, a class instance, a function) cannot cross: it is dropped, counted in the node's
+ * `messagesDropped` and logged. Encode typed messages with `Term.codec(schema)`. Messages from
+ * Erlang arrive as terms; a packet that does not decode is logged, counted ({@link undecodable})
+ * and skipped, and the connection goes on.
+ *
+ * Signals keep their local meaning: links and exit signals (`kill` included), monitors and `Down`,
+ * `Process.exit`. Exit reasons cross as Erlang's (`normal`, `shutdown`, `{shutdown, T}`, `killed`,
+ * `noproc`, `noconnection`; a failure whose error is a term is that term, any other is `{failure,
+ * <<"pretty cause">>}`). When a connection is lost (the peer stopped, was killed, stopped ticking
+ * for `tickTime`, or sent a malformed frame), every link and monitor across it fires once with
+ * `NoConnection`. Messages from one process to another arrive in the order they were sent.
+ *
+ * ### Security
+ *
+ * The cookie only authenticates the handshake; it is **not encryption**, and a node that knows it
+ * can run anything on yours (an Erlang peer can call any function through `rpc`). Bind to a private
+ * network (the default is `127.0.0.1`), keep the cookie secret, and firewall the EPMD and
+ * distribution ports. TLS distribution is a later step.
+ *
+ * ## Failures
+ *
+ * - `start` / `layer`: `InvalidNodeName` (not `name@host`), the `Epmd` errors (`EpmdRefused` when
+ *   the name is taken), `ConnectFailed` when the port cannot be listened on.
+ * - `connect`: `ConnectFailed { node, reason }`: no such node in EPMD, the peer refused, or the
+ *   cookies differ (nothing is connected then, and nothing crashes).
+ * - A frame that is not a distribution message or longer than `maxPacket` drops that connection
+ *   with a logged reason (`NodeDown` with that reason); the node keeps running.
+ *
+ * ## Differences from Erlang
+ *
+ * - Hidden by default, and never a member of `global`'s cluster; use `:global` through an Erlang
+ *   peer. Remote spawn and global names are not there yet.
+ * - No atom cache and no fragmentation: every packet is sent whole, in the plain `112` framing.
+ * - A monitor by name (`{Name, Node}`) from an Erlang node is served; monitoring a name on another
+ *   node from here is not there yet (monitor its pid).
+ *
+ * @since 0.2.0
+ */
+import { Context, Data, Effect, Layer, type Scope } from "effect"
+import { Node as CoreNode, Process } from "effect-otp"
+import type * as Epmd from "./Epmd.ts"
+import * as Dist from "./internal/distribution.ts"
+import { wire } from "./internal/wire.ts"
+
+/**
+ * Connecting to a node failed: it is not registered with EPMD, it refused, or the cookies differ.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const ConnectFailed: typeof Dist.ConnectFailed = Dist.ConnectFailed
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type ConnectFailed = Dist.ConnectFailed
+
+/**
+ * What {@link start} can fail with.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type StartError = Epmd.EpmdError | ConnectFailed
+
+/**
+ * The message a process that called {@link monitorNodes} receives when a connection to a node is
+ * up (Erlang's `{nodeup, Node}`).
+ *
+ * @since 0.2.0
+ * @category messages
+ */
+export class NodeUp extends Data.TaggedClass("NodeUp")<{ readonly node: string }> {}
+
+/**
+ * The message a process that called {@link monitorNodes} receives when a connection to a node is
+ * lost (Erlang's `{nodedown, Node}`), with why: `"disconnect"`, `"connection closed"`,
+ * `"net_tick_timeout"`, or what was wrong with a packet.
+ *
+ * @since 0.2.0
+ * @category messages
+ */
+export class NodeDown extends Data.TaggedClass("NodeDown")<{ readonly node: string; readonly reason: string }> {}
+
+/**
+ * How a node starts.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** The shared secret of the handshake. It authenticates; it does not encrypt. */
+  readonly cookie: string
+  /** Default `true`: not in the peers' `nodes()`, and no part of `global`. */
+  readonly hidden?: boolean | undefined
+  /** The port to listen on. Default 0: any free port, published through EPMD. */
+  readonly port?: number | undefined
+  /** The address to listen on. Default `127.0.0.1`. */
+  readonly host?: string | undefined
+  /** EPMD's port. Default 4369 (or `ERL_EPMD_PORT`). */
+  readonly epmdPort?: number | undefined
+  /** OTP's `net_ticktime`: a peer silent this long is down. Default 60 seconds, as OTP's. */
+  readonly tickTime?: import("effect").Duration.Input | undefined
+  /** The largest packet accepted; a longer one drops its connection. Default 64 MiB. */
+  readonly maxPacket?: number | undefined
+  /** The core node's scheduler (see the core's `Node.Options`). */
+  readonly scheduler?: "effect" | "runQueue" | undefined
+}
+
+/**
+ * A started distributed node.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DistributedApi {
+  /** `name@host` */
+  readonly name: string
+  /** The creation EPMD gave this incarnation: peers see it in its pids. */
+  readonly creation: number
+  /** The port it listens on. */
+  readonly port: number
+  /** The core node: its processes. */
+  readonly node: CoreNode.NodeApi
+  /** Connects to `node`; done at once when connected. */
+  readonly connect: (node: string) => Effect.Effect<void, ConnectFailed>
+  /** Closes the connection to `node`, if any. */
+  readonly disconnect: (node: string) => Effect.Effect<void>
+  /** The connected nodes now. */
+  readonly list: () => ReadonlyArray<string>
+  /** The packets that did not decode so far (each was logged and skipped). */
+  readonly undecodable: () => number
+  /** Calls `f` with every `NodeUp` / `NodeDown` until the returned function is called. */
+  readonly subscribe: (f: (event: NodeUp | NodeDown) => void) => () => void
+}
+
+/**
+ * The service of a distributed node.
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export class Distributed extends Context.Service<Distributed, DistributedApi>()(
+  "@effect-otp/platform-node/Node/Distributed"
+) {}
+
+/**
+ * Starts a distributed node in the current scope: listening, registered with EPMD, with a core node
+ * of the same name. Closing the scope stops its processes, closes its connections and unregisters
+ * it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const start = (name: string, options: Options): Effect.Effect<DistributedApi, StartError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const dist = yield* Dist.start({
+      name,
+      cookie: options.cookie,
+      hidden: options.hidden,
+      host: options.host,
+      port: options.port,
+      epmdPort: options.epmdPort,
+      tickTime: options.tickTime,
+      maxPacket: options.maxPacket
+    })
+    const node = yield* CoreNode.make({ name, creation: dist.creation, scheduler: options.scheduler })
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    const unwire = wire(node, dist, runFork)
+    yield* Effect.addFinalizer(() => Effect.sync(unwire))
+    const subscribe = (f: (event: NodeUp | NodeDown) => void) =>
+      dist.subscribe((event) => {
+        if (event._tag === "NodeUp") f(new NodeUp({ node: event.node }))
+        else if (event._tag === "NodeDown") f(new NodeDown({ node: event.node, reason: event.reason }))
+      })
+    return {
+      name,
+      creation: dist.creation,
+      port: dist.port,
+      node,
+      connect: (peer) => Effect.asVoid(dist.connect(peer)),
+      disconnect: dist.disconnect,
+      list: dist.nodes,
+      undecodable: dist.undecodable,
+      subscribe
+    } satisfies DistributedApi
+  })
+
+/**
+ * A layer with a distributed node: the core's `Node` service and {@link Distributed}.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (name: string, options: Options): Layer.Layer<CoreNode.Node | Distributed, StartError> =>
+  Layer.effectContext(
+    Effect.map(start(name, options), (api) => Context.make(Distributed, api).pipe(Context.add(CoreNode.Node, api.node)))
+  )
+
+/**
+ * Connects to `node` (`name@host`); succeeds at once when connected.
+ *
+ * @since 0.2.0
+ * @category connections
+ */
+export const connect = (node: string): Effect.Effect<void, ConnectFailed, Distributed> =>
+  Effect.flatMap(Effect.service(Distributed), (api) => api.connect(node))
+
+/**
+ * Closes the connection to `node`, if any: its `NodeDown` reason is `"disconnect"`, and every link
+ * and monitor across it fires with `NoConnection`.
+ *
+ * @since 0.2.0
+ * @category connections
+ */
+export const disconnect = (node: string): Effect.Effect<void, never, Distributed> =>
+  Effect.flatMap(Effect.service(Distributed), (api) => api.disconnect(node))
+
+/**
+ * The nodes connected now (Erlang's `nodes(connected)`).
+ *
+ * @since 0.2.0
+ * @category connections
+ */
+export const list: Effect.Effect<ReadonlyArray<string>, never, Distributed> = Effect.map(
+  Effect.service(Distributed),
+  (api) => api.list()
+)
+
+/**
+ * The packets that arrived and did not decode so far (each was logged and skipped).
+ *
+ * @since 0.2.0
+ * @category connections
+ */
+export const undecodable: Effect.Effect<number, never, Distributed> = Effect.map(Effect.service(Distributed), (api) =>
+  api.undecodable()
+)
+
+const monitors = new WeakMap<DistributedApi, Map<string, () => void>>()
+
+/**
+ * Subscribes the calling process to {@link NodeUp} / {@link NodeDown} messages (`true`), or stops
+ * them (`false`), as Erlang's `net_kernel:monitor_nodes/1`. A process subscribed twice gets each
+ * message once; the subscription ends when the process exits.
+ *
+ * @since 0.2.0
+ * @category connections
+ */
+export const monitorNodes = (
+  flag: boolean
+): Effect.Effect<void, never, Distributed | Process.Self<NodeUp | NodeDown>> =>
+  Effect.flatMap(Effect.service(Distributed), (api) =>
+    Effect.map(Process.self<NodeUp | NodeDown>(), (self) => {
+      let table = monitors.get(api)
+      if (table === undefined) monitors.set(api, (table = new Map()))
+      const key = String(self.id)
+      table.get(key)?.()
+      table.delete(key)
+      if (!flag) return
+      const unsubscribe = api.subscribe((event) => {
+        if (!Process.sendUnsafe(self, event)) {
+          unsubscribe()
+          if (table.get(key) === unsubscribe) table.delete(key)
+        }
+      })
+      table.set(key, unsubscribe)
+    })
+  )

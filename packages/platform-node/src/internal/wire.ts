@@ -1,0 +1,180 @@
+/**
+ * The signals of the distribution on the wire (`erl_dist_protocol`, "Protocol between connected
+ * nodes"): the core's `Distribution.Transport` turned into control messages, and the control
+ * messages that arrive turned into the core's `Distribution.Incoming` operations.
+ *
+ * | signal | control message |
+ * |---|---|
+ * | send to a pid / a name | SEND `{2, '', To}` / REG_SEND `{6, From, '', Name}`, then the message |
+ * | link, unlink | LINK `{1, From, To}`, UNLINK_ID `{35, Id, From, To}` (answered with UNLINK_ID_ACK `{36, Id, From, To}`) |
+ * | exit of a linked process, `exit/2`, `kill` | EXIT `{3, From, To, Reason}`, EXIT2 `{8, From, To, Reason}` |
+ * | monitor, demonitor | MONITOR_P `{19, From, ToProc, Ref}`, DEMONITOR_P `{20, From, ToProc, Ref}` |
+ * | a monitored process exited | MONITOR_P_EXIT `{21, FromProc, To, Ref, Reason}` |
+ * | a reply to an alias (`gen` calls of OTP 24+) | ALIAS_SEND `{33, From, Alias}`, then the message |
+ *
+ * A built-in `net_kernel` answers `{is_auth, Node}` calls with `yes`, so `net_adm:ping/1` from an
+ * Erlang node gets `pong`.
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+import { Distribution, ExitReason, type Node as CoreNode, Pid, Term } from "effect-otp"
+import type * as Dist from "./distribution.ts"
+import * as Handshake from "./handshake.ts"
+
+const atom = Term.atom
+const empty = atom("")
+const genCall = atom("$gen_call")
+const isAuth = atom("is_auth")
+const yes = atom("yes")
+const alias = atom("alias")
+
+const isPid = (u: unknown): u is Pid.Pid<never, unknown> => Pid.isPid(u)
+
+/** A monitor reference of this node for the wire: the `MonitorRef`'s id in two words. */
+const refTerm = (name: string, creation: number, id: number): Term.Reference =>
+  new Term.Reference(name, creation, [id % 0x40000, Math.floor(id / 0x40000) >>> 0, 0])
+
+const refId = (ref: Term.Reference): number => (ref.ids[0] ?? 0) + (ref.ids[1] ?? 0) * 0x40000
+
+const refKey = (ref: unknown): string =>
+  ref instanceof Term.Reference ? `${ref.node}#${ref.creation}#${ref.ids.join(".")}` : String(ref)
+
+const procTerm = (target: Distribution.Target): Term.Term => ("id" in target ? target : atom(target.name))
+
+/**
+ * Connects a core node to a distribution node: the transport the node sends through, and the handler
+ * of what arrives. Returns a function that detaches it.
+ */
+export const wire = (
+  node: CoreNode.NodeApi,
+  dist: Dist.DistNode,
+  runFork: <A, E>(effect: Effect.Effect<A, E>) => unknown
+): (() => void) => {
+  let unlinkIds = 0
+  const systemPid = Pid.make(node.name, node.creation, 0) as Pid.Pid<never, unknown>
+  const put = (to: string, packet: Handshake.Packet): boolean => {
+    let bytes: Uint8Array
+    try {
+      bytes = Handshake.encodePacket(packet)
+    } catch (error) {
+      if (!(error instanceof Term.EncodeError)) throw error
+      runFork(Effect.logWarning(`a message to ${to} has no Erlang term and was dropped: ${error.message}`))
+      return false
+    }
+    dist.send(to, bytes)
+    return true
+  }
+  const reason = Distribution.reasonToTerm
+  const transport: Distribution.Transport = {
+    send: (from, to, message) =>
+      "id" in to
+        ? put(to.node, { control: Term.tuple(2, empty, to), message: message as Term.Term })
+        : put(to.node, { control: Term.tuple(6, from, empty, atom(to.name)), message: message as Term.Term }),
+    link: (from, to) => void put(to.node, { control: Term.tuple(1, from, to) }),
+    unlink: (from, to) => void put(to.node, { control: Term.tuple(35, ++unlinkIds, from, to) }),
+    exit: (from, to, why, kind) =>
+      void put(to.node, {
+        control:
+          kind === "link"
+            ? Term.tuple(3, from, to, reason(why))
+            : Term.tuple(8, from, to, kind === "kill" ? atom("kill") : reason(why))
+      }),
+    monitor: (from, target, ref) =>
+      void put(target.node, {
+        control: Term.tuple(19, from, procTerm(target), refTerm(node.name, node.creation, ref.id))
+      }),
+    demonitor: (from, target, ref) =>
+      void put(target.node, {
+        control: Term.tuple(20, from, procTerm(target), refTerm(node.name, node.creation, ref.id))
+      }),
+    monitorExit: (target, watcher, ref, why) =>
+      void put(watcher.node, { control: Term.tuple(21, procTerm(target), watcher, ref as Term.Term, reason(why)) })
+  }
+  const { detach, incoming } = Distribution.attach(node, transport)
+
+  /** OTP's `net_kernel`, as far as a ping needs it. */
+  const netKernel = (peer: string, message: Term.Term | undefined) => {
+    if (!Term.isTuple(message) || message.elements[0] !== genCall) return
+    const [, from, request] = message.elements
+    if (!Term.isTuple(from) || !Term.isTuple(request) || request.elements[0] !== isAuth) return
+    const [caller, tag] = from.elements
+    if (!isPid(caller)) return
+    const reply = Term.tuple(tag!, yes)
+    // OTP 24+ calls with the tag [alias | Ref]: the reply goes to the alias
+    if (tag instanceof Term.ImproperList && tag.elements[0] === alias && tag.tail instanceof Term.Reference) {
+      put(peer, { control: Term.tuple(33, systemPid, tag.tail), message: reply })
+    } else {
+      put(peer, { control: Term.tuple(2, empty, caller), message: reply })
+    }
+  }
+
+  dist.onPacket((peer, packet) => {
+    const control = packet.control
+    if (!Term.isTuple(control)) return
+    const e = control.elements
+    switch (e[0]) {
+      case 2: // SEND {2, Unused, To}
+      case 22: // SEND_SENDER {22, From, To}
+        if (isPid(e[2])) incoming.deliver(e[2], packet.message)
+        return
+      case 6: // REG_SEND {6, From, Unused, ToName}
+        if (Term.isAtom(e[3]) && !incoming.deliver(e[3].name, packet.message) && e[3].name === "net_kernel") {
+          netKernel(peer, packet.message)
+        }
+        return
+      case 1: // LINK {1, From, To}
+        if (isPid(e[1]) && isPid(e[2])) incoming.link(e[1], e[2])
+        return
+      case 4: // UNLINK {4, From, To} (before UNLINK_ID)
+        if (isPid(e[1]) && isPid(e[2])) incoming.unlink(e[1], e[2])
+        return
+      case 35: // UNLINK_ID {35, Id, From, To}
+        if (isPid(e[2]) && isPid(e[3])) {
+          incoming.unlink(e[2], e[3])
+          put(peer, { control: Term.tuple(36, e[1]!, e[3], e[2]) })
+        }
+        return
+      case 36: // UNLINK_ID_ACK: the link was already removed here when the unlink was sent
+        return
+      case 3: // EXIT {3, From, To, Reason}
+        if (isPid(e[1]) && isPid(e[2])) incoming.exit(e[1], e[2], Distribution.reasonFromTerm(e[3]!), "link")
+        return
+      case 8: // EXIT2 {8, From, To, Reason}
+        if (isPid(e[1]) && isPid(e[2])) {
+          const kill = e[3] === atom("kill")
+          incoming.exit(
+            e[1],
+            e[2],
+            kill ? ExitReason.killed : Distribution.reasonFromTerm(e[3]!),
+            kill ? "kill" : "exit"
+          )
+        }
+        return
+      case 19: // MONITOR_P {19, From, ToProc, Ref}
+        if (isPid(e[1])) {
+          const target = Term.isAtom(e[2]) ? e[2].name : isPid(e[2]) ? e[2] : undefined
+          if (target !== undefined) incoming.monitor(e[1], target, e[3], refKey(e[3]))
+        }
+        return
+      case 20: {
+        // DEMONITOR_P {20, From, ToProc, Ref}
+        const target = Term.isAtom(e[2]) ? e[2].name : isPid(e[2]) ? e[2] : undefined
+        if (target !== undefined) incoming.demonitor(target, refKey(e[3]))
+        return
+      }
+      case 21: // MONITOR_P_EXIT {21, FromProc, To, Ref, Reason}
+        if (isPid(e[2]) && e[3] instanceof Term.Reference && e[3].node === node.name) {
+          incoming.monitorExit(e[2], refId(e[3]), Distribution.reasonFromTerm(e[4]!))
+        }
+        return
+    }
+  })
+  const unsubscribe = dist.subscribe((event) => {
+    if (event._tag !== "NodeUp") incoming.nodeDown(event.node)
+  })
+  return () => {
+    unsubscribe()
+    detach()
+  }
+}

@@ -1,0 +1,329 @@
+import { randomBytes } from "node:crypto"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Queue } from "effect"
+import { ExitReason, Node as CoreNode, Pid, Process, Term, testing } from "effect-otp"
+import * as Handshake from "../src/internal/handshake.ts"
+import { Epmd, Node } from "../src/index.ts"
+
+// Two effect-otp nodes in this OS process, talking over real sockets on 127.0.0.1 (it.live) with an
+// embedded EPMD on a free port and a random cookie. Everything synchronises on messages, DOWNs,
+// exits and nodeup/nodedown, never on sleeps.
+
+const cookie = () => randomBytes(8).toString("hex")
+const atom = Term.atom
+
+const startPair = (options?: Partial<Node.Options>) =>
+  Effect.gen(function* () {
+    const epmd = yield* Epmd.serve({ port: 0 })
+    const secret = cookie()
+    const a = yield* Node.start("a@127.0.0.1", { cookie: secret, epmdPort: epmd.port, ...options })
+    const b = yield* Node.start("b@127.0.0.1", { cookie: secret, epmdPort: epmd.port, ...options })
+    return { a, b, epmd, secret }
+  })
+
+/** Runs `effect` with `node` as its core node (what a process spawned there lives on). */
+const on =
+  (node: Node.DistributedApi) =>
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, Exclude<Exclude<R, CoreNode.Node>, Node.Distributed>> =>
+    effect.pipe(Effect.provideService(CoreNode.Node, node.node), Effect.provideService(Node.Distributed, node))
+
+/** Runs `body` as a process (of the node in context) and gives its result. */
+const spawnAndAwait = testing.runInProcess
+
+const makePid = (node: string, creation: number, id: number) => Pid.make(node, creation, id) as Pid.Pid<never, unknown>
+
+/** A process that receives one message and then ends as `end` says. */
+const waiter = <E, R>(end: Effect.Effect<unknown, E, R>) =>
+  Effect.gen(function* () {
+    yield* Process.receive()
+    return yield* end
+  })
+
+describe("Node: two effect-otp nodes in one OS process", () => {
+  it.live("a send to a name on another node connects first; messages arrive in order, both ways", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      const echo = yield* on(b)(
+        Process.spawn(
+          Effect.forever(
+            Effect.gen(function* () {
+              const message = (yield* Process.receive<Term.Tuple>()).elements
+              yield* Process.send(message[0] as Pid.Pid<unknown>, message[1])
+            })
+          )
+        )
+      )
+      yield* on(b)(Process.register("echo", echo))
+      const received = yield* on(a)(
+        spawnAndAwait(
+          Effect.gen(function* () {
+            const self = yield* Process.self()
+            for (let i = 1; i <= 300; i++)
+              yield* Process.send({ name: "echo", node: "b@127.0.0.1" }, Term.tuple(self, i))
+            // and to its pid: the same connection, the same order
+            for (let i = 301; i <= 310; i++) yield* Process.send(echo, Term.tuple(self, i))
+            const out: Array<unknown> = []
+            for (let i = 0; i < 310; i++) out.push(yield* Process.receive())
+            return out
+          })
+        )
+      )
+      assert.deepStrictEqual(
+        received,
+        Array.from({ length: 310 }, (_, i) => i + 1)
+      )
+      assert.deepStrictEqual(a.list(), ["b@127.0.0.1"])
+      assert.deepStrictEqual(b.list(), ["a@127.0.0.1"])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("links across nodes: the exit of the other end arrives with its reason; NoProc for a dead pid", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      const boom = yield* on(b)(Process.spawn(waiter(Effect.fail(atom("boom")))))
+      const killed = yield* on(b)(Process.spawn(Process.receive()))
+      const gone = yield* on(b)(Process.spawn(Effect.void))
+      assert.deepStrictEqual(yield* Process.awaitExit(gone), ExitReason.normal)
+      const messages = yield* on(a)(
+        spawnAndAwait(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            yield* Process.link(boom)
+            yield* Process.link(killed)
+            yield* Process.link(gone)
+            // the link is made before the message that ends the process: LINK, then SEND, in order
+            yield* Process.send(boom, atom("go"))
+            yield* Process.kill(killed)
+            return [yield* Process.receive(), yield* Process.receive(), yield* Process.receive()]
+          })
+        )
+      )
+      assert.sameDeepMembers(messages as Array<unknown>, [
+        new Process.Exit(gone, ExitReason.noProc),
+        new Process.Exit(boom, ExitReason.failure(atom("boom"))),
+        new Process.Exit(killed, ExitReason.killed)
+      ])
+      assert.deepStrictEqual(yield* Process.awaitExit(killed), ExitReason.killed)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a process on the other node linked to an exiting one exits with its reason; unlink stops it", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      const linked = yield* on(b)(Process.spawn(Process.receive()))
+      const unlinked = yield* on(b)(Process.spawn(Process.receive()))
+      const done = yield* on(a)(
+        Process.spawn(
+          Effect.gen(function* () {
+            yield* Process.link(linked)
+            yield* Process.link(unlinked)
+            yield* Process.unlink(unlinked)
+            yield* Process.receive()
+            return yield* Effect.fail(atom("crash"))
+          })
+        )
+      )
+      yield* on(a)(Process.send(done, atom("go")))
+      assert.deepStrictEqual(yield* Process.awaitExit(linked), ExitReason.failure(atom("crash")))
+      // the unlinked one did not exit: it ends with the message it waits for
+      yield* on(a)(spawnAndAwait(Process.send(unlinked, atom("stop"))))
+      assert.deepStrictEqual(yield* Process.awaitExit(unlinked), ExitReason.normal)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("monitors across nodes: Down with the reason; NoProc for a dead pid; demonitor", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      const target = yield* on(b)(Process.spawn(waiter(Process.exit(ExitReason.shutdownWith(atom("bye"))))))
+      const other = yield* on(b)(Process.spawn(Process.receive<Term.Atom>()))
+      const gone = yield* on(b)(Process.spawn(Effect.void))
+      yield* Process.awaitExit(gone)
+      const result = yield* on(a)(
+        spawnAndAwait(
+          Effect.gen(function* () {
+            const ref = yield* Process.monitor(target)
+            const refGone = yield* Process.monitor(gone)
+            const refOther = yield* Process.monitor(other)
+            assert.isTrue(yield* Process.demonitor(refOther))
+            yield* Process.send(target, atom("go"))
+            yield* Process.send(other, atom("go"))
+            const first = yield* Process.receive()
+            const second = yield* Process.receive()
+            return { ref, refGone, downs: [first, second] }
+          })
+        )
+      )
+      assert.sameDeepMembers(result.downs as Array<unknown>, [
+        new Process.Down(result.refGone, gone, ExitReason.noProc),
+        new Process.Down(result.ref, target, ExitReason.shutdownWith(atom("bye")))
+      ])
+      assert.deepStrictEqual(yield* Process.awaitExit(other), ExitReason.normal)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("on disconnect every link and monitor across fires with NoConnection, exactly once", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      const linkedOnB = yield* on(b)(Process.spawn(Process.receive()))
+      const watchedOnB = yield* on(b)(Process.spawn(Process.receive()))
+      const messages = yield* on(a)(
+        spawnAndAwait(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            yield* Node.monitorNodes(true)
+            yield* Process.link(linkedOnB)
+            const ref = yield* Process.monitor(watchedOnB)
+            yield* Node.connect("b@127.0.0.1")
+            const up = yield* Process.receive()
+            yield* Node.disconnect("b@127.0.0.1")
+            // everything the disconnect gave, then a marker sent to ourselves
+            const out: Array<unknown> = [up]
+            while (true) {
+              const message = yield* Process.receive()
+              out.push(message)
+              if (message instanceof Node.NodeDown) break
+            }
+            yield* Process.send(yield* Process.self<unknown>(), atom("marker"))
+            while (true) {
+              const message = yield* Process.receive()
+              if (message === atom("marker")) break
+              out.push(message)
+            }
+            return { ref, out }
+          })
+        )
+      )
+      assert.sameDeepMembers(messages.out, [
+        new Node.NodeUp({ node: "b@127.0.0.1" }),
+        new Process.Exit(linkedOnB, ExitReason.noConnection),
+        new Process.Down(messages.ref, watchedOnB, ExitReason.noConnection),
+        new Node.NodeDown({ node: "b@127.0.0.1", reason: "disconnect" })
+      ])
+      assert.strictEqual(messages.out.length, 4)
+      // on b, the linked process (not trapping) exits with NoConnection too
+      assert.deepStrictEqual(yield* Process.awaitExit(linkedOnB), ExitReason.noConnection)
+      assert.deepStrictEqual(a.list(), [])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a cookie mismatch: ConnectFailed, and nothing connects", () =>
+    Effect.gen(function* () {
+      const epmd = yield* Epmd.serve({ port: 0 })
+      const a = yield* Node.start("a@127.0.0.1", { cookie: cookie(), epmdPort: epmd.port })
+      const b = yield* Node.start("b@127.0.0.1", { cookie: cookie(), epmdPort: epmd.port })
+      assert.deepStrictEqual(
+        yield* Effect.exit(on(a)(Node.connect("b@127.0.0.1"))),
+        Exit.fail(
+          new Node.ConnectFailed({ node: "b@127.0.0.1", reason: "the peer closed the connection: the cookies differ" })
+        )
+      )
+      assert.deepStrictEqual(a.list(), [])
+      assert.deepStrictEqual(b.list(), [])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a link to a node that cannot be reached fires NoConnection", () =>
+    Effect.gen(function* () {
+      const { a } = yield* startPair()
+      const pid = makePid("nobody@127.0.0.1", 1, 5)
+      const message = yield* on(a)(
+        spawnAndAwait(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            yield* Process.link(pid)
+            return yield* Process.receive()
+          })
+        )
+      )
+      assert.deepStrictEqual(message, new Process.Exit(pid, ExitReason.noConnection))
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("Node: what arrives on a connection", () => {
+  it.live("a packet that does not decode is logged, counted and skipped; the connection goes on", () =>
+    Effect.gen(function* () {
+      const { a, secret, epmd } = yield* startPair()
+      const sink = yield* on(a)(Process.spawn(Process.receive()))
+      yield* on(a)(Process.register("sink", sink))
+      const info = yield* Epmd.lookup("a", { port: epmd.port })
+      const port = info._tag === "Some" ? info.value.port : 0
+      const raw = yield* Handshake.connect({ name: "raw@127.0.0.1", creation: 3, cookie: secret }, "a@127.0.0.1", {
+        host: "127.0.0.1",
+        port
+      })
+      // 112, then a control term whose tag (255) does not exist
+      yield* raw.write(new Uint8Array([0, 0, 0, 3, 112, 131, 255]))
+      const from = makePid("raw@127.0.0.1", 3, 1)
+      yield* raw.send({ control: Term.tuple(6, from, atom(""), atom("sink")), message: atom("still_here") })
+      assert.deepStrictEqual(yield* Process.awaitExit(sink), ExitReason.normal)
+      assert.strictEqual(a.undecodable(), 1)
+      assert.deepStrictEqual(a.list(), ["raw@127.0.0.1"])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a frame of another type, or too long, drops the connection with its reason; the node goes on", () =>
+    Effect.gen(function* () {
+      const { a, secret, epmd } = yield* startPair({ maxPacket: 1000 })
+      const events = yield* Queue.unbounded<Node.NodeUp | Node.NodeDown>()
+      a.subscribe((event) => Queue.offerUnsafe(events, event))
+      const info = yield* Epmd.lookup("a", { port: epmd.port })
+      const port = info._tag === "Some" ? info.value.port : 0
+      const local = { name: "raw@127.0.0.1", creation: 3, cookie: secret }
+      const address = { host: "127.0.0.1", port }
+
+      const first = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const raw = yield* Handshake.connect(local, "a@127.0.0.1", address)
+          yield* raw.write(new Uint8Array([0, 0, 0, 2, 99, 0]))
+          // the node closes the connection: what we read next is its end
+          return yield* raw.receive()
+        })
+      )
+      assert.isUndefined(first)
+      assert.deepStrictEqual(yield* Queue.take(events), new Node.NodeUp({ node: "raw@127.0.0.1" }))
+      assert.deepStrictEqual(
+        yield* Queue.take(events),
+        new Node.NodeDown({
+          node: "raw@127.0.0.1",
+          reason: "a malformed packet from raw@127.0.0.1: a packet of type 99 (112 expected: no atom cache)"
+        })
+      )
+
+      const second = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const raw = yield* Handshake.connect(local, "a@127.0.0.1", address)
+          yield* raw.write(new Uint8Array([0, 0, 0x13, 0x88, 112]))
+          return yield* raw.receive()
+        })
+      )
+      assert.isUndefined(second)
+      assert.deepStrictEqual(yield* Queue.take(events), new Node.NodeUp({ node: "raw@127.0.0.1" }))
+      assert.deepStrictEqual(
+        yield* Queue.take(events),
+        new Node.NodeDown({
+          node: "raw@127.0.0.1",
+          reason: "a malformed packet from raw@127.0.0.1: a packet of 5000 bytes (at most 1000 allowed)"
+        })
+      )
+
+      // a frame cut in half: the peer goes away in the middle of it
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const raw = yield* Handshake.connect(local, "a@127.0.0.1", address)
+          yield* raw.write(new Uint8Array([0, 0, 0, 100, 112, 131]))
+          assert.deepStrictEqual(yield* Queue.take(events), new Node.NodeUp({ node: "raw@127.0.0.1" }))
+        })
+      )
+      assert.deepStrictEqual(
+        yield* Queue.take(events),
+        new Node.NodeDown({ node: "raw@127.0.0.1", reason: "connection closed" })
+      )
+      // the node is still there: b connects
+      yield* on(a)(Node.connect("b@127.0.0.1"))
+      assert.deepStrictEqual(yield* Queue.take(events), new Node.NodeUp({ node: "b@127.0.0.1" }))
+    }).pipe(Effect.scoped)
+  )
+})
