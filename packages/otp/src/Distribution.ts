@@ -104,6 +104,8 @@ export interface Incoming {
   readonly monitorExit: (watcher: Pid.Pid<never, unknown>, refId: number, reason: ExitReason.ExitReason) => void
   /** The connection to `node` is lost: every link and monitor across it fires with `NoConnection`. */
   readonly nodeDown: (node: string) => void
+  /** A live local process holds the registered name `name`. */
+  readonly isRegistered: (name: string) => boolean
 }
 
 /**
@@ -134,7 +136,11 @@ export const attach = (
       monitor: (watcher, target, ref, key) => remote.incomingMonitor(state, watcher, target, ref, key),
       demonitor: (target, key) => remote.incomingDemonitor(state, target, key),
       monitorExit: (watcher, refId, reason) => remote.incomingMonitorExit(state, watcher, refId, reason),
-      nodeDown: (peer) => remote.nodeDown(state, peer)
+      nodeDown: (peer) => remote.nodeDown(state, peer),
+      isRegistered: (name) => {
+        const record = state.names.get(name)
+        return record !== undefined && record.status !== "exited"
+      }
     },
     detach: () => {
       if (state.distribution === transport) state.distribution = undefined

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Queue } from "effect"
+import { Deferred, Effect, Exit, Queue } from "effect"
 import { ExitReason, Node as CoreNode, Pid, Process, Term, testing } from "effect-otp"
 import * as Handshake from "../src/internal/handshake.ts"
 import { Epmd, Node } from "../src/index.ts"
+import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // Two effect-otp nodes in this OS process, talking over real sockets on 127.0.0.1 (it.live) with an
 // embedded EPMD on a free port and a random cookie. Everything synchronises on messages, DOWNs,
@@ -325,5 +326,155 @@ describe("Node: what arrives on a connection", () => {
       yield* on(a)(Node.connect("b@127.0.0.1"))
       assert.deepStrictEqual(yield* Queue.take(events), new Node.NodeUp({ node: "b@127.0.0.1" }))
     }).pipe(Effect.scoped)
+  )
+})
+
+/**
+ * An Erlang process registered as `echo` that traps exits and does what it is asked: `{From, N}`
+ * with an integer sends N back; `{From, {link, Pid}}`, `{From, {monitor, Proc}}`, `{From, {exit, Pid,
+ * Why}}`, `{From, whoami}`; the EXITs and DOWNs it gets go to the last `From`.
+ */
+const erlangEcho = [
+  "register(echo, self()), process_flag(trap_exit, true),",
+  "L = fun L(R) -> receive",
+  "  {From, N} when is_integer(N) -> From ! N, L(From);",
+  "  {From, whoami} -> From ! {echo, self()}, L(From);",
+  "  {From, {link, P}} -> link(P), From ! linked, L(From);",
+  "  {From, {monitor, P}} -> erlang:monitor(process, P), From ! monitoring, L(From);",
+  "  {From, {exit, P, Why}} -> exit(P, Why), L(From);",
+  "  {'EXIT', P, Why} -> R ! {'EXIT', P, Why}, L(R);",
+  "  {'DOWN', _, process, Who, Why} -> R ! {'DOWN', Who, Why}, L(R)",
+  "end end,",
+  'io:format("up~n"), L(none).'
+].join(" ")
+
+describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
+  it.live(
+    "sends both ways in order; Erlang links to and monitors (by name) our processes, and exits one",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port })
+        yield* startErl("e1@127.0.0.1", secret, epmd.port, erlangEcho, "up")
+        const echo = { name: "echo", node: "e1@127.0.0.1" }
+        const crasher = yield* on(ts)(Process.spawn(waiter(Effect.fail(atom("boom")))))
+        const named = yield* on(ts)(Process.spawn(waiter(Effect.void)))
+        yield* on(ts)(Process.register("named", named))
+        const victim = yield* on(ts)(Process.spawn(Process.receive()))
+        const result = yield* on(ts)(
+          spawnAndAwait(
+            Effect.gen(function* () {
+              const self = yield* Process.self<unknown>()
+              for (let i = 1; i <= 200; i++) yield* Process.send(echo, Term.tuple(self, i))
+              const numbers: Array<unknown> = []
+              for (let i = 0; i < 200; i++) numbers.push(yield* Process.receive())
+              yield* Process.send(echo, Term.tuple(self, Term.tuple(atom("link"), crasher)))
+              const linked = yield* Process.receive()
+              yield* Process.send(echo, Term.tuple(self, Term.tuple(atom("monitor"), Term.tuple(atom("named"), atom("ts@127.0.0.1")))))
+              const monitoring = yield* Process.receive()
+              yield* Process.send(crasher, atom("go"))
+              const exit = yield* Process.receive()
+              yield* Process.send(named, atom("go"))
+              const down = yield* Process.receive()
+              yield* Process.send(echo, Term.tuple(self, Term.tuple(atom("exit"), victim, atom("kill"))))
+              return { numbers, linked, monitoring, exit, down }
+            })
+          )
+        )
+        assert.deepStrictEqual(result.numbers, Array.from({ length: 200 }, (_, i) => i + 1))
+        assert.strictEqual(result.linked, atom("linked"))
+        assert.strictEqual(result.monitoring, atom("monitoring"))
+        assert.isTrue(Term.equals(result.exit as Term.Term, Term.tuple(atom("EXIT"), crasher, atom("boom"))))
+        assert.isTrue(
+          Term.equals(
+            result.down as Term.Term,
+            Term.tuple(atom("DOWN"), Term.tuple(atom("named"), atom("ts@127.0.0.1")), atom("normal"))
+          )
+        )
+        assert.deepStrictEqual(yield* Process.awaitExit(victim), ExitReason.killed)
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live(
+    "our link and monitor on an Erlang process; its exit/2 reaches us; SIGKILL of its node: NoConnection once",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port })
+        const erl = yield* startErl("e2@127.0.0.1", secret, epmd.port, erlangEcho, "up")
+        const echo = { name: "echo", node: "e2@127.0.0.1" }
+        const result = yield* on(ts)(
+          spawnAndAwait(
+            Effect.gen(function* () {
+              yield* Process.trapExit(true)
+              yield* Node.monitorNodes(true)
+              const self = yield* Process.self<unknown>()
+              yield* Process.send(echo, Term.tuple(self, atom("whoami")))
+              const up = yield* Process.receive()
+              const reply = (yield* Process.receive()) as Term.Tuple
+              const pid = reply.elements[1] as Pid.Pid<never, unknown>
+              yield* Process.link(pid)
+              const ref = yield* Process.monitor(pid)
+              // a round trip: the link and the monitor are in place on the Erlang side
+              yield* Process.send(echo, Term.tuple(self, 1))
+              const one = yield* Process.receive()
+              yield* Process.send(echo, Term.tuple(self, Term.tuple(atom("exit"), self, Term.tuple(atom("shutdown"), atom("bye")))))
+              const exit2 = yield* Process.receive()
+              erl.kill("SIGKILL")
+              const out: Array<unknown> = [up, one, exit2]
+              while (true) {
+                const message = yield* Process.receive()
+                out.push(message)
+                if (message instanceof Node.NodeDown) break
+              }
+              yield* Process.send(self, atom("marker"))
+              while (true) {
+                const message = yield* Process.receive()
+                if (message === atom("marker")) break
+                out.push(message)
+              }
+              return { pid, ref, out }
+            })
+          )
+        )
+        assert.strictEqual(result.pid.node, "e2@127.0.0.1")
+        assert.sameDeepMembers(result.out, [
+          new Node.NodeUp({ node: "e2@127.0.0.1" }),
+          1,
+          new Process.Exit(result.pid, ExitReason.shutdownWith(atom("bye"))),
+          new Process.Exit(result.pid, ExitReason.noConnection),
+          new Process.Down(result.ref, result.pid, ExitReason.noConnection),
+          new Node.NodeDown({ node: "e2@127.0.0.1", reason: "connection closed" })
+        ])
+        assert.strictEqual(result.out.length, 6)
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live(
+    "an Erlang node pings us (net_adm:ping gets pong) and sends to our registered name",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port })
+        const got = yield* Deferred.make<unknown>()
+        const inbox = yield* on(ts)(Process.spawn(Effect.flatMap(Process.receive(), (m) => Deferred.succeed(got, m))))
+        yield* on(ts)(Process.register("inbox", inbox))
+        yield* startErl(
+          "e3@127.0.0.1",
+          secret,
+          epmd.port,
+          "P = net_adm:ping('ts@127.0.0.1'), {inbox, 'ts@127.0.0.1'} ! {pinged, P}, io:format(\"sent~n\"), receive stop -> ok end.",
+          "sent"
+        )
+        const pinged = (yield* Deferred.await(got)) as Term.Term
+        assert.isTrue(Term.equals(pinged, Term.tuple(atom("pinged"), atom("pong"))), require("node:util").inspect(pinged, { depth: 5 }))
+        assert.deepStrictEqual(ts.list(), ["e3@127.0.0.1"])
+      }).pipe(Effect.scoped),
+    30_000
   )
 })

@@ -151,12 +151,14 @@ export const wire = (
           )
         }
         return
-      case 19: // MONITOR_P {19, From, ToProc, Ref}
-        if (isPid(e[1])) {
-          const target = Term.isAtom(e[2]) ? e[2].name : isPid(e[2]) ? e[2] : undefined
-          if (target !== undefined) incoming.monitor(e[1], target, e[3], refKey(e[3]))
-        }
+      case 19: {
+        // MONITOR_P {19, From, ToProc, Ref}
+        const target = Term.isAtom(e[2]) ? e[2].name : isPid(e[2]) ? e[2] : undefined
+        // a call to the built-in net_kernel monitors it: it never goes down
+        if (target === "net_kernel" && !incoming.isRegistered(target)) return
+        if (isPid(e[1]) && target !== undefined) incoming.monitor(e[1], target, e[3], refKey(e[3]))
         return
+      }
       case 20: {
         // DEMONITOR_P {20, From, ToProc, Ref}
         const target = Term.isAtom(e[2]) ? e[2].name : isPid(e[2]) ? e[2] : undefined
