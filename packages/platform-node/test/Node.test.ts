@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto"
+import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Queue } from "effect"
 import { ExitReason, Node as CoreNode, Pid, Process, Term, testing } from "effect-otp"
@@ -84,7 +85,7 @@ describe("Node: two effect-otp nodes in one OS process", () => {
     Effect.gen(function* () {
       const { a, b } = yield* startPair()
       const boom = yield* on(b)(Process.spawn(waiter(Effect.fail(atom("boom")))))
-      const killed = yield* on(b)(Process.spawn(Process.receive()))
+      const killed = yield* on(b)(Process.spawn(Effect.andThen(Process.trapExit(true), Process.receive())))
       const gone = yield* on(b)(Process.spawn(Effect.void))
       assert.deepStrictEqual(yield* Process.awaitExit(gone), ExitReason.normal)
       const messages = yield* on(a)(
@@ -126,10 +127,15 @@ describe("Node: two effect-otp nodes in one OS process", () => {
           })
         )
       )
+      const bEvents = yield* Queue.unbounded<Node.NodeUp | Node.NodeDown>()
+      b.subscribe((event) => Queue.offerUnsafe(bEvents, event))
       yield* on(a)(Process.send(done, atom("go")))
       assert.deepStrictEqual(yield* Process.awaitExit(linked), ExitReason.failure(atom("crash")))
-      // the unlinked one did not exit: it ends with the message it waits for
-      yield* on(a)(spawnAndAwait(Process.send(unlinked, atom("stop"))))
+      // the unlink reached b too: losing the connection does not end the unlinked process
+      yield* a.disconnect("b@127.0.0.1")
+      const down = yield* Queue.take(bEvents).pipe(Effect.repeat({ until: (event) => event._tag === "NodeDown" }))
+      assert.deepStrictEqual(down, new Node.NodeDown({ node: "a@127.0.0.1", reason: "connection closed" }))
+      yield* on(b)(Process.send(unlinked, atom("stop")))
       assert.deepStrictEqual(yield* Process.awaitExit(unlinked), ExitReason.normal)
     }).pipe(Effect.scoped)
   )
@@ -361,7 +367,8 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
         const crasher = yield* on(ts)(Process.spawn(waiter(Effect.fail(atom("boom")))))
         const named = yield* on(ts)(Process.spawn(waiter(Effect.void)))
         yield* on(ts)(Process.register("named", named))
-        const victim = yield* on(ts)(Process.spawn(Process.receive()))
+        // it traps exits: a kill ends it all the same
+        const victim = yield* on(ts)(Process.spawn(Effect.andThen(Process.trapExit(true), Process.receive())))
         const result = yield* on(ts)(
           spawnAndAwait(
             Effect.gen(function* () {
@@ -371,7 +378,10 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
               for (let i = 0; i < 200; i++) numbers.push(yield* Process.receive())
               yield* Process.send(echo, Term.tuple(self, Term.tuple(atom("link"), crasher)))
               const linked = yield* Process.receive()
-              yield* Process.send(echo, Term.tuple(self, Term.tuple(atom("monitor"), Term.tuple(atom("named"), atom("ts@127.0.0.1")))))
+              yield* Process.send(
+                echo,
+                Term.tuple(self, Term.tuple(atom("monitor"), Term.tuple(atom("named"), atom("ts@127.0.0.1"))))
+              )
               const monitoring = yield* Process.receive()
               yield* Process.send(crasher, atom("go"))
               const exit = yield* Process.receive()
@@ -382,7 +392,10 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
             })
           )
         )
-        assert.deepStrictEqual(result.numbers, Array.from({ length: 200 }, (_, i) => i + 1))
+        assert.deepStrictEqual(
+          result.numbers,
+          Array.from({ length: 200 }, (_, i) => i + 1)
+        )
         assert.strictEqual(result.linked, atom("linked"))
         assert.strictEqual(result.monitoring, atom("monitoring"))
         assert.isTrue(Term.equals(result.exit as Term.Term, Term.tuple(atom("EXIT"), crasher, atom("boom"))))
@@ -421,7 +434,10 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
               // a round trip: the link and the monitor are in place on the Erlang side
               yield* Process.send(echo, Term.tuple(self, 1))
               const one = yield* Process.receive()
-              yield* Process.send(echo, Term.tuple(self, Term.tuple(atom("exit"), self, Term.tuple(atom("shutdown"), atom("bye")))))
+              yield* Process.send(
+                echo,
+                Term.tuple(self, Term.tuple(atom("exit"), self, Term.tuple(atom("shutdown"), atom("bye"))))
+              )
               const exit2 = yield* Process.receive()
               erl.kill("SIGKILL")
               const out: Array<unknown> = [up, one, exit2]
@@ -472,7 +488,7 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
           "sent"
         )
         const pinged = (yield* Deferred.await(got)) as Term.Term
-        assert.isTrue(Term.equals(pinged, Term.tuple(atom("pinged"), atom("pong"))), require("node:util").inspect(pinged, { depth: 5 }))
+        assert.isTrue(Term.equals(pinged, Term.tuple(atom("pinged"), atom("pong"))), inspect(pinged, { depth: 5 }))
         assert.deepStrictEqual(ts.list(), ["e3@127.0.0.1"])
       }).pipe(Effect.scoped),
     30_000
