@@ -28,6 +28,7 @@ import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
 import type { NodeState } from "./internal/kernel.ts"
 import * as remote from "./internal/remote.ts"
+import * as server from "./internal/server.ts"
 import type * as Node from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import * as Term from "./Term.ts"
@@ -109,6 +110,24 @@ export interface Incoming {
 }
 
 /**
+ * A monitor reference of `node` as an Erlang reference term, for MONITOR_P and the tags of calls.
+ *
+ * @since 0.2.0
+ * @category transport
+ */
+export const monitorRefTerm = (node: Node.NodeApi, ref: kernel.MonitorRef): Term.Reference =>
+  remote.monitorRefTerm(node as unknown as NodeState, ref)
+
+/**
+ * The id of the monitor reference a term made by {@link monitorRefTerm} stands for (what
+ * {@link Incoming.monitorExit} takes).
+ *
+ * @since 0.2.0
+ * @category transport
+ */
+export const refIdOf: (ref: Term.Reference) => number = remote.refIdOf
+
+/**
  * Attaches a transport to a node: from now on its processes reach other nodes through it. Returns
  * the operations the transport calls with what arrives, and a function that detaches it.
  *
@@ -122,7 +141,7 @@ export const attach = (
   const state = node as unknown as NodeState
   state.distribution = transport
   const offer = (record: kernel.ProcessRecord, message: unknown) => {
-    if (kernel.offer(record, message) === "full") {
+    if (kernel.offer(record, server.fromWire(record, message)) === "full") {
       record.dropped++
       record.node.dropped++
     }

@@ -785,6 +785,41 @@ export const fromPid: <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never
   server.fromPid
 
 /**
+ * A reference to the server registered as `name` on the node `node`: Erlang's `{Name, Node}`. On a
+ * distributed node (`@effect-otp/platform-node`'s `Node`), `call` and `cast` through it speak OTP's
+ * gen protocol over the wire, so the server may be an effect-otp GenServer or GenStatem, or an
+ * Erlang `gen_server` / Elixir `GenServer`. A reference made with {@link fromPid} from a pid of
+ * another node does the same.
+ *
+ * **Details**
+ *
+ * - The request crosses as an Erlang term (`Term.tuple(...)`, an atom, ...) and `$gen_call`'s reply
+ *   comes back as the term it was: type the reference with `Term.Tuple` (or the term your server
+ *   takes) and decode the reply with `Term.codec(schema)`. A request that has no term is dropped,
+ *   and the call ends with `CallTimeout`.
+ * - A call to a name nobody holds fails with `NoProc`; a lost connection with `ServerExited` whose
+ *   reason is `NoConnection`; the server's exit with `ServerExited` and its reason; no reply within
+ *   the timeout (5 s by default) with `CallTimeout`, and a late reply is dropped, as locally.
+ * - An effect-otp server called from another node gets the request term as it came (a tuple's
+ *   handler is `handleCall.Tuple`); its reply must be a term. A declared error that is a term goes
+ *   back as `{error, Error}`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Term } from "effect-otp"
+ *
+ * // an Elixir `GenServer.call({Stack, :"app@127.0.0.1"}, :pop)`
+ * const pop = GenServer.call(GenServer.remote<Term.Atom>("Elixir.Stack", "app@127.0.0.1"), Term.atom("pop"))
+ * ```
+ *
+ * @since 0.2.0
+ * @category references
+ */
+export const remote: <Req extends Request.Any, Cast = never>(name: string, node: string) => Server<Req, Cast> =
+  server.remote
+
+/**
  * A typed reference to the server registered as `name` (a local name, or `Registry.via(...)`) on the
  * current node. The name is looked up at every call, so the reference follows a server that a
  * supervisor restarts under the same name.

@@ -16,3 +16,5 @@ export * as Epmd from "./Epmd.ts"
 export * as Port from "./Port.ts"
 /** @since 0.2.0 */
 export * as Node from "./Node.ts"
+/** @since 0.2.0 */
+export * as Rpc from "./Rpc.ts"

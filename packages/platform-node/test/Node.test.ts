@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto"
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Queue } from "effect"
-import { ExitReason, Node as CoreNode, Pid, Process, Term, testing } from "effect-otp"
+import { Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
+import { Errors, ExitReason, GenServer, Node as CoreNode, Pid, Process, Term, testing } from "effect-otp"
 import * as Handshake from "../src/internal/handshake.ts"
-import { Epmd, Node } from "../src/index.ts"
+import { Epmd, Node, Rpc } from "../src/index.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // Two effect-otp nodes in this OS process, talking over real sockets on 127.0.0.1 (it.live) with an
@@ -42,6 +42,25 @@ const waiter = <E, R>(end: Effect.Effect<unknown, E, R>) =>
     yield* Process.receive()
     return yield* end
   })
+
+/**
+ * A counter that speaks terms, as a server called from another node does: `{add, N}` and `{get}` as
+ * calls, `{add, N}` as a cast; `{fail, Term}` answers with that declared error.
+ */
+const Counter = GenServer.behaviour({
+  protocol: [Term.Tuple],
+  init: (start: number) => Effect.succeed(GenServer.ok(start)),
+  handleCall: {
+    Tuple: (request: Term.Tuple, count: number) => {
+      const [op, arg] = request.elements
+      if (op === atom("fail")) return Effect.succeed(GenServer.replyError(arg, count))
+      const next = op === atom("add") ? count + (arg as number) : count
+      return Effect.succeed(GenServer.reply(next as unknown, next))
+    }
+  },
+  handleCast: (message: Term.Tuple, count: number) =>
+    Effect.succeed(GenServer.noreply(count + (message.elements[1] as number)))
+})
 
 describe("Node: two effect-otp nodes in one OS process", () => {
   it.live("a send to a name on another node connects first; messages arrive in order, both ways", () =>
@@ -245,6 +264,69 @@ describe("Node: two effect-otp nodes in one OS process", () => {
         )
       )
       assert.deepStrictEqual(message, new Process.Exit(pid, ExitReason.noConnection))
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("GenServer over the wire", () => {
+  it.live("call and cast to a GenServer on another node by {name, node} and by pid; NoProc; its exit", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      const counter = yield* on(b)(GenServer.start(Counter, 10, { name: "counter" }))
+      const pid = Option.getOrThrow(counter.whereis())
+      const byName = GenServer.remote<Term.Tuple, Term.Tuple>("counter", "b@127.0.0.1")
+      const byPid = GenServer.fromPid<Term.Tuple, Term.Tuple>(pid)
+      const result = yield* on(a)(
+        spawnAndAwait(
+          Effect.gen(function* () {
+            const added = yield* GenServer.call(byName, Term.tuple(atom("add"), 5))
+            yield* GenServer.cast(byPid, Term.tuple(atom("add"), 100))
+            const got = yield* GenServer.call(byPid, Term.tuple(atom("get")))
+            const failed = yield* GenServer.call(byName, Term.tuple(atom("fail"), atom("nope")))
+            const noProc = yield* Effect.flip(
+              GenServer.call(GenServer.remote<Term.Atom>("nobody", "b@127.0.0.1"), atom("get"))
+            )
+            return { added, got, failed, noProc }
+          })
+        )
+      )
+      assert.strictEqual(result.added, 15)
+      assert.strictEqual(result.got, 115)
+      // a declared error crosses as the reply {error, Error}, as an Erlang server would answer
+      assert.isTrue(Term.equals(result.failed as Term.Term, Term.tuple(atom("error"), atom("nope"))))
+      assert.deepStrictEqual(result.noProc, new Errors.NoProc({ registeredName: "nobody@b@127.0.0.1" }))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a call whose server is on a node that goes away fails with ServerExited(NoConnection)", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      // a server that never answers
+      const silent = GenServer.behaviour({
+        protocol: [Term.Tuple],
+        init: (_: void) => Effect.succeed(GenServer.ok(0)),
+        handleCall: { Tuple: (_: Term.Tuple, state: number) => Effect.succeed(GenServer.noreply(state)) }
+      })
+      const server = yield* on(b)(GenServer.start(silent, undefined, { name: "silent" }))
+      const pid = Option.getOrThrow(server.whereis())
+      const caller = yield* on(a)(
+        Effect.forkChild(
+          spawnAndAwait(
+            Effect.flip(
+              GenServer.call(GenServer.fromPid<Term.Tuple>(pid), Term.tuple(atom("hello")), { timeout: "infinity" })
+            )
+          ),
+          { startImmediately: true }
+        )
+      )
+      const events = yield* Queue.unbounded<Node.NodeUp | Node.NodeDown>()
+      b.subscribe((event) => Queue.offerUnsafe(events, event))
+      yield* Queue.take(events).pipe(Effect.repeat({ until: (event) => event._tag === "NodeUp" }))
+      yield* b.disconnect("a@127.0.0.1")
+      assert.deepStrictEqual(
+        yield* Fiber.join(caller),
+        new GenServer.ServerExited({ pid, reason: ExitReason.noConnection })
+      )
     }).pipe(Effect.scoped)
   )
 })
@@ -466,6 +548,61 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
           new Node.NodeDown({ node: "e2@127.0.0.1", reason: "connection closed" })
         ])
         assert.strictEqual(result.out.length, 6)
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live(
+    "GenServer.call to Erlang gen_servers (rex, kernel_sup), Rpc.call, and Erlang's gen_server:call to ours",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port })
+        yield* on(ts)(GenServer.start(Counter, 1, { name: "counter" }))
+        const got = yield* Deferred.make<unknown>()
+        const inbox = yield* on(ts)(Process.spawn(Effect.flatMap(Process.receive(), (m) => Deferred.succeed(got, m))))
+        yield* on(ts)(Process.register("inbox", inbox))
+        yield* startErl(
+          "e4@127.0.0.1",
+          secret,
+          epmd.port,
+          [
+            "A = gen_server:call({counter, 'ts@127.0.0.1'}, {add, 41}),",
+            "gen_server:cast({counter, 'ts@127.0.0.1'}, {add, 100}),",
+            "B = gen_server:call({counter, 'ts@127.0.0.1'}, {get}),",
+            "E = gen_server:call({counter, 'ts@127.0.0.1'}, {fail, nope}),",
+            "N = catch gen_server:call({nobody, 'ts@127.0.0.1'}, get),",
+            "{inbox, 'ts@127.0.0.1'} ! {A, B, E, element(1, element(2, N))},",
+            'io:format("up~n"), receive stop -> ok end.'
+          ].join(" "),
+          "up"
+        )
+        const fromErlang = (yield* Deferred.await(got)) as Term.Term
+        assert.isTrue(
+          Term.equals(fromErlang, Term.tuple(42, 142, Term.tuple(atom("error"), atom("nope")), atom("noproc"))),
+          inspect(fromErlang, { depth: 5 })
+        )
+        const result = yield* on(ts)(
+          Effect.gen(function* () {
+            const node = yield* Rpc.call("e4@127.0.0.1", "erlang", "node", [])
+            const reversed = yield* Rpc.call("e4@127.0.0.1", "lists", "reverse", [[1, 2, 3]])
+            const undef = yield* Effect.flip(Rpc.call("e4@127.0.0.1", "no_such_module", "f", []))
+            const children = yield* GenServer.call(
+              GenServer.remote<Term.Atom>("kernel_sup", "e4@127.0.0.1"),
+              atom("count_children")
+            )
+            const noProc = yield* Effect.flip(
+              GenServer.call(GenServer.remote<Term.Atom>("nobody", "e4@127.0.0.1"), atom("x"))
+            )
+            return { node, reversed, undef, children, noProc }
+          })
+        )
+        assert.strictEqual(result.node, atom("e4@127.0.0.1"))
+        assert.deepStrictEqual(result.reversed, [3, 2, 1])
+        assert.strictEqual(result.undef._tag, "BadRpc")
+        assert.isTrue(Array.isArray(result.children), inspect(result.children))
+        assert.deepStrictEqual(result.noProc, new Errors.NoProc({ registeredName: "nobody@e4@127.0.0.1" }))
       }).pipe(Effect.scoped),
     30_000
   )

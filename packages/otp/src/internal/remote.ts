@@ -11,6 +11,7 @@
  * @internal
  */
 import * as ExitReason from "../ExitReason.ts"
+import * as etf from "./etf.ts"
 import type * as Pid from "../Pid.ts"
 import { deliverSystemMade } from "./mailbox.ts"
 import { DownMessage, liveRecordOf, MonitorRef, type NodeState, type ProcessRecord, RecordExt } from "./records.ts"
@@ -47,6 +48,11 @@ export interface Transport {
   readonly monitor: (from: Pid.Pid<never, unknown>, target: Target, ref: MonitorRef) => void
   /** DEMONITOR_P */
   readonly demonitor: (from: Pid.Pid<never, unknown>, target: Target, ref: MonitorRef) => void
+  /**
+   * A reply to a call from another node (OTP's `gen:reply`): `{Tag, Reply}` to `to`, or to the alias
+   * when the tag is `[alias | Ref]`. Returns false when the reply cannot cross (it has no term).
+   */
+  readonly reply: (from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>, tag: unknown, value: unknown) => boolean
   /** MONITOR_P_EXIT: `target` (as the watcher named it) exited; `ref` is the watcher's, as it came */
   readonly monitorExit: (
     target: Target,
@@ -78,6 +84,13 @@ export class RemoteState {
   monitors: Map<number, HeldMonitor> | undefined = undefined
   watchers: Map<string, Watcher> | undefined = undefined
 }
+
+/** A monitor reference of `node` as a term: the `MonitorRef`'s id in two words (see `refIdOf`). */
+export const monitorRefTerm = (node: NodeState, ref: MonitorRef): etf.Reference =>
+  new etf.Reference(node.name, node.creation, [ref.id % 0x40000, Math.floor(ref.id / 0x40000), 0])
+
+/** The id of the `MonitorRef` a term made by {@link monitorRefTerm} stands for. */
+export const refIdOf = (ref: etf.Reference): number => (ref.ids[0] ?? 0) + (ref.ids[1] ?? 0) * 0x40000
 
 /** A key for a pid of any node. */
 export const pidKey = (pid: Pid.Pid<never, unknown>): string => `${pid.node}#${pid.creation}.${pid.id}`
@@ -125,11 +138,15 @@ export const unlinkRemote = (record: ProcessRecord, pid: Pid.Pid<never, unknown>
   record.node.distribution!.unlink(record.pid, pid)
 }
 
-/** Monitors a process of another node. */
-export const monitorRemote = (record: ProcessRecord, target: Pid.Pid<never, unknown>): MonitorRef => {
+/**
+ * Monitors a process of another node, by pid or by name (the `Down` of a monitor by name names the
+ * node's system pid: only the kernel's own callers monitor by name).
+ */
+export const monitorRemote = (record: ProcessRecord, target: Target): MonitorRef => {
   const ref = new MonitorRef()
   const remote = remoteOf(record)
-  ;(remote.monitors ??= new Map()).set(ref.id, { ref, target, pid: target })
+  const pid = "id" in target ? target : (record.node.systemPid as Pid.Pid<never, unknown>)
+  ;(remote.monitors ??= new Map()).set(ref.id, { ref, target, pid })
   notePeer(record, target.node)
   record.node.distribution!.monitor(record.pid, target, ref)
   return ref

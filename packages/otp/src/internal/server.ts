@@ -39,7 +39,8 @@ import { addDeadline, clearDeadline } from "./callDeadlines.ts"
 import * as kernel from "./kernel.ts"
 import * as Name from "./name.ts"
 import * as validate from "./validate.ts"
-import { currentNode } from "./node.ts"
+import { currentNode, senderNodeOf } from "./node.ts"
+import * as Term from "../Term.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -179,6 +180,8 @@ export interface Server<in Req extends Request.Any, in Cast = never> extends Pip
   readonly name: Option.Option<string>
   /** @internal the pid, when the reference is by pid: what `NoProc` names (else the name) */
   readonly target: Pid.Pid<never, unknown> | undefined
+  /** @internal a name on another node (Erlang's `{Name, Node}`), when the reference is one */
+  readonly remote?: kernel.RemoteName | undefined
   /** @internal the server's live record now, if any */
   readonly resolve: () => kernel.ProcessRecord | undefined
   /** The pid this reference points to now, if the server is alive. */
@@ -225,6 +228,17 @@ export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<neve
     target: pid,
     resolve: () => kernel.liveRecordOf(pid),
     whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
+  }) as never
+
+/** A reference to the process registered as `name` on the node `node` (Erlang's `{Name, Node}`). */
+export const remote = <Req extends Request.Any, Cast = never>(name: string, node: string): Server<Req, Cast> =>
+  ({
+    __proto__: ServerProto,
+    name: Option.some(`${name}@${node}`),
+    target: undefined,
+    remote: { name, node },
+    resolve: () => undefined,
+    whereis: () => Option.none()
   }) as never
 
 /** A reference that looks `name` (local or `via`) up on the current node at every use. */
@@ -458,8 +472,12 @@ export const call = <Req extends Request.Any, Cast, const Q extends Req>(
     const bad = options === undefined ? undefined : validate.checkCallOptions("call", options)
     if (bad !== undefined) return resume(Effect.fail(bad))
     const record = server.resolve()
-    if (record === undefined) return resume(Effect.fail(noProcOf(server)))
     const fiber = Fiber.getCurrent()!
+    if (record === undefined || record.node.distribution !== undefined) {
+      const target = remoteTarget(fiber, server)
+      if (target !== undefined) return callRemote(fiber, target.node, target.target, request, options, resume)
+      if (record === undefined) return resume(Effect.fail(noProcOf(server)))
+    }
     const self = kernel.callerOf(fiber)
     if (record === self) return resume(Effect.fail(callingSelf(server, record, "call")))
     const pending = new PendingCall(record, self)
@@ -505,9 +523,21 @@ export const cast = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   message: NoInfer<Cast>
 ): Effect.Effect<void, Errors.MailboxFull> =>
-  Effect.suspend(() => {
+  Effect.withFiber((fiber) => {
     const record = server.resolve()
-    if (record === undefined) return Effect.void
+    if (record === undefined || record.node.distribution !== undefined) {
+      const target = remoteTarget(fiber, server)
+      if (target !== undefined) {
+        kernel.sendRemote(
+          target.node,
+          callerPid(fiber, target.node),
+          target.target,
+          Term.tuple(genCast, message as never)
+        )
+        return Effect.void
+      }
+      if (record === undefined) return Effect.void
+    }
     const envelope = new CastEnvelope(message)
     const delivery = kernel.offer(record, envelope)
     if (delivery !== "full") return Effect.void
@@ -516,6 +546,137 @@ export const cast = <Req extends Request.Any, Cast>(
     }
     return kernel.offerSuspending(record, envelope)
   })
+
+// ---------------------------------------------------------------------------------------------
+// Calls and casts across nodes: OTP's gen protocol
+// ---------------------------------------------------------------------------------------------
+
+const genCall = Term.atom("$gen_call")
+const genCast = Term.atom("$gen_cast")
+const errorAtom = Term.atom("error")
+
+/** The caller's pid: its process's, else its node's system pid. */
+const callerPid = (fiber: Fiber.Fiber<unknown, unknown>, node: kernel.NodeState): Pid.Pid<never, unknown> =>
+  kernel.callerOf(fiber)?.pid ?? node.systemPid
+
+/**
+ * Where a call or cast through `server` goes when it is made on a distributed node and names a
+ * process of another node: that process (or name) and the caller's node; undefined otherwise.
+ */
+const remoteTarget = <Req extends Request.Any, Cast>(
+  fiber: Fiber.Fiber<unknown, unknown>,
+  server: Server<Req, Cast>
+): { readonly node: kernel.NodeState; readonly target: kernel.Target } | undefined => {
+  const node = senderNodeOf(fiber)
+  if (node === undefined || node.distribution === undefined) return undefined
+  const target = server.remote ?? server.target
+  if (target === undefined || !kernel.isRemote(node, target)) return undefined
+  return { node, target }
+}
+
+/**
+ * A call to a process of another node, as OTP's `gen:call`: a helper process of the caller's node
+ * monitors the target, sends `{'$gen_call', {Helper, Ref}, Request}` and waits for `{Ref, Reply}`,
+ * the `Down` (`NoProc`, or `ServerExited` with its reason: `NoConnection` when the connection is
+ * lost) or the timeout (`CallTimeout`). The reply is the term as it came.
+ */
+const callRemote = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  node: kernel.NodeState,
+  target: kernel.Target,
+  request: unknown,
+  options: CallOptions | undefined,
+  resume: (effect: Effect.Effect<unknown, unknown>) => void
+) => {
+  const timeoutMs =
+    options?.timeout === undefined
+      ? defaultCallTimeoutMs
+      : options.timeout === "infinity"
+        ? Number.POSITIVE_INFINITY
+        : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
+  const targetPid = "id" in target ? target : (Pid.make(target.node, 0, 0) as Pid.Pid<never, unknown>)
+  const body = Effect.flatMap(kernel.currentSelf, (self) => {
+    const ref = kernel.monitorRemote(self, target)
+    const tag = kernel.monitorRefTerm(node, ref)
+    kernel.sendRemote(node, self.pid, target, Term.tuple(genCall, Term.tuple(self.pid, tag), request as Term.Term))
+    const match = (m: unknown) =>
+      (m instanceof kernel.DownMessage && m.ref === ref) ||
+      (Term.isTuple(m) && m.elements.length === 2 && Term.equals(m.elements[0]!, tag))
+    return Effect.map(
+      kernel.receiveWithin(self, match, Duration.millis(timeoutMs)),
+      (m): Exit.Exit<unknown, unknown> => {
+        if (m instanceof kernel.DownMessage) {
+          return Exit.fail(
+            m.reason._tag === "NoProc"
+              ? "id" in target
+                ? new Errors.NoProc({ pid: target as Pid.Pid<unknown, unknown> })
+                : new Errors.NoProc({ registeredName: `${target.name}@${target.node}` })
+              : new ServerExited({ pid: targetPid, reason: m.reason })
+          )
+        }
+        kernel.demonitorRemote(self, ref)
+        if (m === kernel.TimedOut) return Exit.fail(new CallTimeout({ pid: targetPid, timeout: timeoutMs }))
+        return Exit.succeed((m as Term.Tuple).elements[1])
+      }
+    )
+  })
+  const helper = kernel.spawnUnsafe(
+    fiber,
+    node,
+    Effect.flatMap(body, (exit) => Effect.sync(() => resume(exit))),
+    undefined,
+    undefined
+  )
+  return Effect.sync(() => kernel.terminate(helper, ExitReason.killed, true))
+}
+
+/** A caller on another node: the reply goes back as `{Tag, Reply}` (OTP's `gen:reply`). */
+class RemoteFrom implements From<unknown, unknown> {
+  readonly caller: Option.Option<Pid.Pid<never, unknown>>
+  readonly server: kernel.ProcessRecord
+  readonly pid: Pid.Pid<never, unknown>
+  readonly tag: Term.Term
+  done = false
+  constructor(server: kernel.ProcessRecord, pid: Pid.Pid<never, unknown>, tag: Term.Term) {
+    this.server = server
+    this.pid = pid
+    this.tag = tag
+    this.caller = Option.some(pid)
+  }
+  complete(exit: Exit.Exit<unknown, unknown>): boolean {
+    if (this.done) return false
+    this.done = true
+    const transport = this.server.node.distribution
+    if (transport === undefined) return true
+    if (Exit.isSuccess(exit)) {
+      transport.reply(this.server.pid, this.pid, this.tag, exit.value)
+    } else {
+      // a declared error that is a term goes back as {error, Error}; a call error has no reply (the
+      // caller's monitor tells it)
+      const error = Cause.findErrorOption(exit.cause)
+      if (Option.isSome(error) && Term.isTerm(error.value) && !isCallError(error.value)) {
+        transport.reply(this.server.pid, this.pid, this.tag, Term.tuple(errorAtom, error.value))
+      }
+    }
+    return true
+  }
+}
+
+/**
+ * A message from another node for a local process: a server (a process with a system handler, as
+ * every GenServer, GenStatem and supervisor has) gets `{'$gen_call', {From, Tag}, Request}` as a call
+ * whose reply goes back to `From`, and `{'$gen_cast', Message}` as a cast; any other process, and any
+ * other message, gets the term as it came.
+ */
+export const fromWire = (record: kernel.ProcessRecord, message: unknown): unknown => {
+  if (record.systemHandler === undefined || !Term.isTuple(message)) return message
+  const e = message.elements
+  if (e[0] === genCast && e.length === 2) return new CastEnvelope(e[1])
+  if (e[0] !== genCall || e.length !== 3 || !Term.isTuple(e[1]) || e[1].elements.length !== 2) return message
+  const [caller, tag] = e[1].elements
+  if (!Pid.isPid(caller)) return message
+  return new CallEnvelope(e[2] as Request.Any, new RemoteFrom(record, caller, tag!))
+}
 
 export const stop = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,

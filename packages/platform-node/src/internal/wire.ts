@@ -31,12 +31,6 @@ const alias = atom("alias")
 
 const isPid = (u: unknown): u is Pid.Pid<never, unknown> => Pid.isPid(u)
 
-/** A monitor reference of this node for the wire: the `MonitorRef`'s id in two words. */
-const refTerm = (name: string, creation: number, id: number): Term.Reference =>
-  new Term.Reference(name, creation, [id % 0x40000, Math.floor(id / 0x40000) >>> 0, 0])
-
-const refId = (ref: Term.Reference): number => (ref.ids[0] ?? 0) + (ref.ids[1] ?? 0) * 0x40000
-
 const refKey = (ref: unknown): string =>
   ref instanceof Term.Reference ? `${ref.node}#${ref.creation}#${ref.ids.join(".")}` : String(ref)
 
@@ -82,31 +76,32 @@ export const wire = (
       }),
     monitor: (from, target, ref) =>
       void put(target.node, {
-        control: Term.tuple(19, from, procTerm(target), refTerm(node.name, node.creation, ref.id))
+        control: Term.tuple(19, from, procTerm(target), Distribution.monitorRefTerm(node, ref))
       }),
     demonitor: (from, target, ref) =>
       void put(target.node, {
-        control: Term.tuple(20, from, procTerm(target), refTerm(node.name, node.creation, ref.id))
+        control: Term.tuple(20, from, procTerm(target), Distribution.monitorRefTerm(node, ref))
       }),
+    reply: (from, to, tag, value) =>
+      // OTP 24+ calls with the tag [alias | Ref]: the reply goes to the alias
+      tag instanceof Term.ImproperList && tag.elements[0] === alias && tag.tail instanceof Term.Reference
+        ? put(to.node, { control: Term.tuple(33, from, tag.tail), message: Term.tuple(tag, value as Term.Term) })
+        : put(to.node, {
+            control: Term.tuple(2, empty, to),
+            message: Term.tuple(tag as Term.Term, value as Term.Term)
+          }),
     monitorExit: (target, watcher, ref, why) =>
       void put(watcher.node, { control: Term.tuple(21, procTerm(target), watcher, ref as Term.Term, reason(why)) })
   }
   const { detach, incoming } = Distribution.attach(node, transport)
 
   /** OTP's `net_kernel`, as far as a ping needs it. */
-  const netKernel = (peer: string, message: Term.Term | undefined) => {
+  const netKernel = (message: Term.Term | undefined) => {
     if (!Term.isTuple(message) || message.elements[0] !== genCall) return
     const [, from, request] = message.elements
     if (!Term.isTuple(from) || !Term.isTuple(request) || request.elements[0] !== isAuth) return
     const [caller, tag] = from.elements
-    if (!isPid(caller)) return
-    const reply = Term.tuple(tag!, yes)
-    // OTP 24+ calls with the tag [alias | Ref]: the reply goes to the alias
-    if (tag instanceof Term.ImproperList && tag.elements[0] === alias && tag.tail instanceof Term.Reference) {
-      put(peer, { control: Term.tuple(33, systemPid, tag.tail), message: reply })
-    } else {
-      put(peer, { control: Term.tuple(2, empty, caller), message: reply })
-    }
+    if (isPid(caller)) transport.reply(systemPid, caller, tag, yes)
   }
 
   dist.onPacket((peer, packet) => {
@@ -120,7 +115,7 @@ export const wire = (
         return
       case 6: // REG_SEND {6, From, Unused, ToName}
         if (Term.isAtom(e[3]) && !incoming.deliver(e[3].name, packet.message) && e[3].name === "net_kernel") {
-          netKernel(peer, packet.message)
+          netKernel(packet.message)
         }
         return
       case 1: // LINK {1, From, To}
@@ -167,7 +162,7 @@ export const wire = (
       }
       case 21: // MONITOR_P_EXIT {21, FromProc, To, Ref, Reason}
         if (isPid(e[2]) && e[3] instanceof Term.Reference && e[3].node === node.name) {
-          incoming.monitorExit(e[2], refId(e[3]), Distribution.reasonFromTerm(e[4]!))
+          incoming.monitorExit(e[2], Distribution.refIdOf(e[3]), Distribution.reasonFromTerm(e[4]!))
         }
         return
     }
