@@ -69,7 +69,12 @@
  * ## Differences from Erlang
  *
  * - Hidden by default, and never a member of `global`'s cluster; use `:global` through an Erlang
- *   peer. Remote spawn and global names are not there yet.
+ *   peer (`Rpc.call(peer, "global", "whereis_name", [name])`). Remote spawn and global names are
+ *   not there yet.
+ * - GenServer calls cross as OTP's `$gen_call` / `$gen_cast` (see `GenServer.remote`), with terms as
+ *   requests and replies; a reply to an OTP 24+ call goes to the caller's pid, not to its alias
+ *   (this node offers no `DFLAG_ALIAS`), so a reply that comes after the caller gave up is not
+ *   dropped by the runtime there, as it would be between two Erlang nodes.
  * - No atom cache and no fragmentation: every packet is sent whole, in the plain `112` framing.
  * - A monitor by name (`{Name, Node}`) from an Erlang node is served; monitoring a name on another
  *   node from here is not there yet (monitor its pid).

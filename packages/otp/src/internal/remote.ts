@@ -49,8 +49,8 @@ export interface Transport {
   /** DEMONITOR_P */
   readonly demonitor: (from: Pid.Pid<never, unknown>, target: Target, ref: MonitorRef) => void
   /**
-   * A reply to a call from another node (OTP's `gen:reply`): `{Tag, Reply}` to `to`, or to the alias
-   * when the tag is `[alias | Ref]`. Returns false when the reply cannot cross (it has no term).
+   * A reply to a call from another node (OTP's `gen:reply`): `{Tag, Reply}` to the caller `to`.
+   * Returns false when the reply cannot cross (it has no term).
    */
   readonly reply: (from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>, tag: unknown, value: unknown) => boolean
   /** MONITOR_P_EXIT: `target` (as the watcher named it) exited; `ref` is the watcher's, as it came */

@@ -37,8 +37,7 @@ export const Flags = {
   BIG_CREATION: 0x40000n,
   HANDSHAKE_23: 0x1000000n,
   UNLINK_ID: 0x2000000n,
-  V4_NC: 1n << 34n,
-  ALIAS: 1n << 35n
+  V4_NC: 1n << 34n
 } as const
 
 /** What OTP 25 and 26 require of a peer, which this codec supports. */

@@ -10,7 +10,7 @@
  * | exit of a linked process, `exit/2`, `kill` | EXIT `{3, From, To, Reason}`, EXIT2 `{8, From, To, Reason}` |
  * | monitor, demonitor | MONITOR_P `{19, From, ToProc, Ref}`, DEMONITOR_P `{20, From, ToProc, Ref}` |
  * | a monitored process exited | MONITOR_P_EXIT `{21, FromProc, To, Ref, Reason}` |
- * | a reply to an alias (`gen` calls of OTP 24+) | ALIAS_SEND `{33, From, Alias}`, then the message |
+ * | a reply to a `gen` call from another node | SEND `{2, '', Caller}`, then `{Tag, Reply}` |
  *
  * A built-in `net_kernel` answers `{is_auth, Node}` calls with `yes`, so `net_adm:ping/1` from an
  * Erlang node gets `pong`.
@@ -27,7 +27,6 @@ const empty = atom("")
 const genCall = atom("$gen_call")
 const isAuth = atom("is_auth")
 const yes = atom("yes")
-const alias = atom("alias")
 
 const isPid = (u: unknown): u is Pid.Pid<never, unknown> => Pid.isPid(u)
 
@@ -82,14 +81,10 @@ export const wire = (
       void put(target.node, {
         control: Term.tuple(20, from, procTerm(target), Distribution.monitorRefTerm(node, ref))
       }),
-    reply: (from, to, tag, value) =>
-      // OTP 24+ calls with the tag [alias | Ref]: the reply goes to the alias
-      tag instanceof Term.ImproperList && tag.elements[0] === alias && tag.tail instanceof Term.Reference
-        ? put(to.node, { control: Term.tuple(33, from, tag.tail), message: Term.tuple(tag, value as Term.Term) })
-        : put(to.node, {
-            control: Term.tuple(2, empty, to),
-            message: Term.tuple(tag as Term.Term, value as Term.Term)
-          }),
+    // to the caller's pid, also for OTP 24+'s [alias | Ref] tags: the alias names the same process
+    // (this node does not offer DFLAG_ALIAS)
+    reply: (_from, to, tag, value) =>
+      put(to.node, { control: Term.tuple(2, empty, to), message: Term.tuple(tag as Term.Term, value as Term.Term) }),
     monitorExit: (target, watcher, ref, why) =>
       void put(watcher.node, { control: Term.tuple(21, procTerm(target), watcher, ref as Term.Term, reason(why)) })
   }
