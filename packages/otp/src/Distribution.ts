@@ -113,7 +113,7 @@ export interface Incoming {
  * A monitor reference of `node` as an Erlang reference term, for MONITOR_P and the tags of calls.
  *
  * @since 0.2.0
- * @category transport
+ * @category system
  */
 export const monitorRefTerm = (node: Node.NodeApi, ref: kernel.MonitorRef): Term.Reference =>
   remote.monitorRefTerm(node as unknown as NodeState, ref)
@@ -123,7 +123,7 @@ export const monitorRefTerm = (node: Node.NodeApi, ref: kernel.MonitorRef): Term
  * {@link Incoming.monitorExit} takes).
  *
  * @since 0.2.0
- * @category transport
+ * @category system
  */
 export const refIdOf: (ref: Term.Reference) => number = remote.refIdOf
 
@@ -132,7 +132,7 @@ export const refIdOf: (ref: Term.Reference) => number = remote.refIdOf
  * the operations the transport calls with what arrives, and a function that detaches it.
  *
  * @since 0.2.0
- * @category transport
+ * @category system
  */
 export const attach = (
   node: Node.NodeApi,
@@ -182,7 +182,7 @@ const atoms = {
  * goes back as it came), any other failure is `{failure, <<"the cause, pretty-printed">>}`.
  *
  * @since 0.2.0
- * @category conversions
+ * @category encoding
  */
 export const reasonToTerm = (reason: ExitReason.ExitReason): Term.Term => {
   switch (reason._tag) {
@@ -212,7 +212,7 @@ export const reasonToTerm = (reason: ExitReason.ExitReason): Term.Term => {
  * its error.
  *
  * @since 0.2.0
- * @category conversions
+ * @category encoding
  */
 export const reasonFromTerm = (term: Term.Term): ExitReason.ExitReason => {
   switch (term) {

@@ -246,7 +246,7 @@ export const layer = (name: string, options: Options): Layer.Layer<CoreNode.Node
  * Connects to `node` (`name@host`); succeeds at once when connected.
  *
  * @since 0.2.0
- * @category connections
+ * @category client
  */
 export const connect = (node: string): Effect.Effect<void, ConnectFailed, Distributed> =>
   Effect.flatMap(Effect.service(Distributed), (api) => api.connect(node))
@@ -256,7 +256,7 @@ export const connect = (node: string): Effect.Effect<void, ConnectFailed, Distri
  * and monitor across it fires with `NoConnection`.
  *
  * @since 0.2.0
- * @category connections
+ * @category client
  */
 export const disconnect = (node: string): Effect.Effect<void, never, Distributed> =>
   Effect.flatMap(Effect.service(Distributed), (api) => api.disconnect(node))
@@ -265,7 +265,7 @@ export const disconnect = (node: string): Effect.Effect<void, never, Distributed
  * The nodes connected now (Erlang's `nodes(connected)`).
  *
  * @since 0.2.0
- * @category connections
+ * @category client
  */
 export const list: Effect.Effect<ReadonlyArray<string>, never, Distributed> = Effect.map(
   Effect.service(Distributed),
@@ -276,7 +276,7 @@ export const list: Effect.Effect<ReadonlyArray<string>, never, Distributed> = Ef
  * The packets that arrived and did not decode so far (each was logged and skipped).
  *
  * @since 0.2.0
- * @category connections
+ * @category client
  */
 export const undecodable: Effect.Effect<number, never, Distributed> = Effect.map(Effect.service(Distributed), (api) =>
   api.undecodable()
@@ -290,7 +290,7 @@ const monitors = new WeakMap<DistributedApi, Map<string, () => void>>()
  * message once; the subscription ends when the process exits.
  *
  * @since 0.2.0
- * @category connections
+ * @category client
  */
 export const monitorNodes = (
   flag: boolean

@@ -67,7 +67,7 @@ export interface CallOptions {
  * ```
  *
  * @since 0.2.0
- * @category calls
+ * @category client
  */
 export const call = (
   node: string,
