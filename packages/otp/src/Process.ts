@@ -867,7 +867,15 @@ export const sendAfter = <M, SE>(
   return Effect.flatMap(selfRecord, (owner) => {
     const ref = new kernel.TimerRef(owner)
     return Effect.as(
-      kernel.startTimer(owner, Duration.millis(millis), () => void sendUnsafe(dest, message), ref.id),
+      kernel.startTimer(
+        owner,
+        Duration.millis(millis),
+        // a pid of another node: through the owner's node's transport when the timer fires
+        kernel.isRemote(owner.node, dest)
+          ? () => kernel.sendRemote(owner.node, owner.pid, dest, message)
+          : () => void sendUnsafe(dest, message),
+        ref.id
+      ),
       ref
     )
   })

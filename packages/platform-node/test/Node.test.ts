@@ -493,7 +493,7 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
   )
 
   it.live(
-    "our link and monitor on an Erlang process; its exit/2 reaches us; SIGKILL of its node: NoConnection once",
+    "our link, monitor and sendAfter to an Erlang process; its exit/2 reaches us; SIGKILL: NoConnection once",
     () =>
       Effect.gen(function* () {
         const epmd = yield* Epmd.serve({ port: 0 })
@@ -516,13 +516,16 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
               // a round trip: the link and the monitor are in place on the Erlang side
               yield* Process.send(echo, Term.tuple(self, 1))
               const one = yield* Process.receive()
+              // a timer's message to a pid of another node goes through the connection too
+              yield* Process.sendAfter(pid as Pid.Pid<unknown>, Term.tuple(self, 2), "1 millis")
+              const two = yield* Process.receive()
               yield* Process.send(
                 echo,
                 Term.tuple(self, Term.tuple(atom("exit"), self, Term.tuple(atom("shutdown"), atom("bye"))))
               )
               const exit2 = yield* Process.receive()
               erl.kill("SIGKILL")
-              const out: Array<unknown> = [up, one, exit2]
+              const out: Array<unknown> = [up, one, two, exit2]
               while (true) {
                 const message = yield* Process.receive()
                 out.push(message)
@@ -542,12 +545,13 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
         assert.sameDeepMembers(result.out, [
           new Node.NodeUp({ node: "e2@127.0.0.1" }),
           1,
+          2,
           new Process.Exit(result.pid, ExitReason.shutdownWith(atom("bye"))),
           new Process.Exit(result.pid, ExitReason.noConnection),
           new Process.Down(result.ref, result.pid, ExitReason.noConnection),
           new Node.NodeDown({ node: "e2@127.0.0.1", reason: "connection closed" })
         ])
-        assert.strictEqual(result.out.length, 6)
+        assert.strictEqual(result.out.length, 7)
       }).pipe(Effect.scoped),
     30_000
   )
