@@ -164,7 +164,7 @@
  *
  * @since 0.1.0
  */
-import { type Deferred, Effect, Layer, Option, type Scope } from "effect"
+import { type Deferred, Effect, Layer, Option, type Schema, type Scope } from "effect"
 import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
@@ -650,12 +650,23 @@ export interface Behaviour<in Args, S, Req extends Request.Any, Cast, Info, Init
   readonly handleContinue?: ((arg: C, state: S) => Effect.Effect<NoReplyResult<S, C>, unknown, R>) | undefined
   readonly terminate?: ((reason: ExitReason.ExitReason, state: S) => Effect.Effect<void, never, R>) | undefined
   /**
-   * Migrates the state of a running server to this version of the behaviour (hot code reload).
-   * Gets the version the state came from.
+   * Migrates the state of a running server to this version of the behaviour when `Sys.changeCode`
+   * (or a `Release` upgrade) installs it (OTP's `code_change/3`): gets the version the server ran,
+   * its state, and the `extra` of the upgrade. A failure or a defect keeps the old version running.
+   * Without it, the state is kept as it is.
    */
-  readonly codeChange?: ((oldVersion: string, state: unknown) => Effect.Effect<S, unknown, R>) | undefined
-  /** The behaviour's version, for `codeChange`. Default `"1"`. */
+  readonly codeChange?:
+    | ((oldVersion: string, state: unknown, extra: unknown) => Effect.Effect<S, unknown, R>)
+    | undefined
+  /** The behaviour's version, given to the next version's `codeChange` and shown by `Sys.getStatus`. Default `"1"`. */
   readonly version?: string | undefined
+  /**
+   * The behaviour's declared name (OTP's module name): what `Release` upgrades match running
+   * servers by, and what `Sys.getStatus` shows. Give every version of a behaviour the same name.
+   */
+  readonly name?: string | undefined
+  /** The state's Schema: a code change validates the migrated state against it before the switch. */
+  readonly state?: Schema.Schema<S> | undefined
   /** The request classes the server accepts. */
   readonly protocol?: ReadonlyArray<RequestClass> | undefined
 }
@@ -720,8 +731,10 @@ export const behaviour = <
   readonly handleInfo?: (message: Info, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, RInfo>
   readonly handleContinue?: (arg: C, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, RContinue>
   readonly terminate?: (reason: ExitReason.ExitReason, state: NoInfer<S>) => Effect.Effect<void, never, RTerminate>
-  readonly codeChange?: (oldVersion: string, state: unknown) => Effect.Effect<S, unknown, RCodeChange>
+  readonly codeChange?: (oldVersion: string, state: unknown, extra: unknown) => Effect.Effect<S, unknown, RCodeChange>
   readonly version?: string
+  readonly name?: string
+  readonly state?: Schema.Schema<NoInfer<S>>
 }): Behaviour<
   Args,
   S,

@@ -252,7 +252,7 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect } from "effect"
+import type { Duration, Effect, Schema } from "effect"
 import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
@@ -277,6 +277,7 @@ import {
   stop,
   whereis
 } from "./GenServer.ts"
+import * as codeChange from "./internal/codeChange.ts"
 import * as internal from "./internal/genStatem.ts"
 import type * as Name from "./internal/name.ts"
 import * as server from "./internal/server.ts"
@@ -1105,18 +1106,27 @@ export interface Common<Args, T extends Types, InitE, R> {
     | ((reason: ExitReason.ExitReason, state: StateOf<T>, data: DataOf<T>) => Effect.Effect<void, never, R>)
     | undefined
   /**
-   * Migrates the state and data of the version `oldVersion` when {@link changeCode} installs this
-   * behaviour in a running machine; a failure keeps the old behaviour.
+   * Migrates the state and data of the version `oldVersion` when {@link changeCode} (or a
+   * `Release` upgrade) installs this behaviour in a running machine (OTP's `code_change/4`, `extra`
+   * is the upgrade's); a failure keeps the old behaviour.
    */
   readonly codeChange?:
     | ((
-        oldVersion: string | undefined,
+        oldVersion: string,
         state: unknown,
-        data: unknown
+        data: unknown,
+        extra: unknown
       ) => Effect.Effect<{ readonly state: StateOf<T>; readonly data: DataOf<T> }, unknown, R>)
     | undefined
-  /** The behaviour's version, given to the next version's `codeChange`. */
+  /** The behaviour's version, given to the next version's `codeChange` and shown by `Sys.getStatus`. Default `"1"`. */
   readonly version?: string | undefined
+  /**
+   * The behaviour's declared name (OTP's module name): what `Release` upgrades match running
+   * machines by. Give every version of a behaviour the same name.
+   */
+  readonly name?: string | undefined
+  /** The data's Schema: a code change validates the migrated data against it before the switch. */
+  readonly data?: Schema.Schema<DataOf<T>> | undefined
 }
 
 /**
@@ -1385,28 +1395,31 @@ export const BadAction: typeof internal.BadAction = internal.BadAction
 export type BadAction = internal.BadAction
 
 /**
- * `codeChange` failed: the machine keeps its old behaviour, state and data.
+ * `codeChange` failed: the machine keeps its old behaviour, state and data. The same error as
+ * `Sys.CodeChangeFailed`.
  *
  * @since 0.1.0
  * @category errors
  */
-export const CodeChangeFailed: typeof internal.CodeChangeFailed = internal.CodeChangeFailed
+export const CodeChangeFailed: typeof codeChange.CodeChangeFailed = codeChange.CodeChangeFailed
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type CodeChangeFailed = internal.CodeChangeFailed
+export type CodeChangeFailed = codeChange.CodeChangeFailed
 
 /**
- * Installs a new version of the behaviour in a running machine (OTP's `sys:change_code`): between
- * two events, the new behaviour's `codeChange(oldVersion, state, data)` migrates the state and
- * data, then the machine runs the new callbacks (its callback mode may change too). If
- * `codeChange` fails, the machine keeps the old behaviour, state and data, and this fails with
- * `CodeChangeFailed`. Without `codeChange`, state and data are kept as they are.
+ * Installs a new version of the behaviour in a running machine: `Sys.changeCode` for a machine,
+ * typed by its behaviour. Between two events, the new behaviour's `codeChange(oldVersion, state,
+ * data, extra)` migrates the state and data (checked against its `data` Schema when it declares
+ * one), then the machine runs the new callbacks (its callback mode may change too). A failure keeps
+ * the old behaviour, state and data (see `Sys.changeCode` for the errors). Without `codeChange`,
+ * state and data are kept as they are.
  *
- * **Gotchas**: it goes through the system lane, ahead of messages already in the mailbox; the new
- * behaviour may not require services of its own (it runs inside the machine already started).
+ * **Gotchas**: events that come in meanwhile wait in the mailbox, postponed events stay postponed,
+ * and running timeouts keep running; the new behaviour may not require services of its own (it
+ * runs inside the machine already started).
  *
  * @example
  * ```ts
@@ -1448,23 +1461,15 @@ export const changeCode = <
   Args,
   T extends Types,
   InitE,
-  const O extends CallOptions = {}
+  const O extends codeChange.ChangeCodeOptions = {}
 >(
   server_: Server<Req, Cast>,
   behaviour: Behaviour<Args, T, Req, InitE, never>,
   options?: O
 ): Effect.Effect<
-  void,
-  | CodeChangeFailed
-  | Errors.NoProc
-  | server.CallTimeout
-  | server.ServerExited
-  | server.CallingSelf
-  | server.CallOptionsError<O>
-> =>
-  validate.guard(validate.checkCallOptions("GenStatem.changeCode", options), () =>
-    internal.changeCode(server_, behaviour as never, options)
-  )
+  codeChange.Changed,
+  codeChange.ChangeCodeError | server.SystemCallError | server.CallOptionsError<O>
+> => codeChange.changeCode(server_, behaviour as never, options) as never
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

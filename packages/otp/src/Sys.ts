@@ -113,6 +113,7 @@
  */
 import type { Effect, LogLevel } from "effect"
 import type * as Errors from "./Errors.ts"
+import * as codeChange from "./internal/codeChange.ts"
 import type * as server from "./internal/server.ts"
 import * as internal from "./internal/sys.ts"
 
@@ -467,3 +468,189 @@ export const setLogLevel: <const O extends Options = {}>(
   level: LogLevel.LogLevel,
   options?: O
 ) => Effect.Effect<void, SysError | Errors.BadArgument | OptionsError<O>> = internal.setLogLevel as never
+
+// ---------------------------------------------------------------------------------------------
+// Code change
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A behaviour {@link changeCode} can install: a GenServer's or a GenStatem's (what both have in
+ * common: `init`, and the optional `name` and `version`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AnyBehaviour {
+  readonly init: (args: never) => Effect.Effect<unknown, unknown, unknown>
+  readonly name?: string | undefined
+  readonly version?: string | undefined
+}
+
+/**
+ * Options of {@link changeCode}: `timeout` (default 5 s; it covers the wait for the server to get
+ * to the request and the new `codeChange` itself), `fromVersion` (the version the server must be
+ * running, else `VersionMismatch`), `extra` (the last argument of `codeChange`, OTP's `Extra`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ChangeCodeOptions = codeChange.ChangeCodeOptions
+
+/**
+ * What {@link changeCode} did: the server's pid, the new behaviour's declared name, and the
+ * versions it ran before and runs now.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Changed = codeChange.Changed
+
+/**
+ * The new behaviour's `codeChange` failed or died (`cause` is its `Cause`): the server runs its
+ * old behaviour and state.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const CodeChangeFailed: typeof codeChange.CodeChangeFailed = codeChange.CodeChangeFailed
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type CodeChangeFailed = codeChange.CodeChangeFailed
+
+/**
+ * The migrated state does not satisfy the new behaviour's declared state Schema (a GenServer's
+ * `state`, a GenStatem's `data`); `issue` says why. The server runs its old behaviour and state.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const InvalidState: typeof codeChange.InvalidState = codeChange.InvalidState
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type InvalidState = codeChange.InvalidState
+
+/**
+ * The code change did not finish within its timeout (the server did not get to it, or its
+ * `codeChange` outlasted it and was interrupted): the server runs its old behaviour and state.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const UpgradeTimeout: typeof codeChange.UpgradeTimeout = codeChange.UpgradeTimeout
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type UpgradeTimeout = codeChange.UpgradeTimeout
+
+/**
+ * A GenStatem's behaviour was given for a GenServer, or the other way round: nothing changed.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const BehaviourMismatch: typeof codeChange.BehaviourMismatch = codeChange.BehaviourMismatch
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type BehaviourMismatch = codeChange.BehaviourMismatch
+
+/**
+ * `fromVersion` was given and the server runs another version: nothing changed.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const VersionMismatch: typeof codeChange.VersionMismatch = codeChange.VersionMismatch
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type VersionMismatch = codeChange.VersionMismatch
+
+/**
+ * Why a code change failed; whichever it is, the server runs its old behaviour and state, resumed.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type ChangeCodeError = codeChange.ChangeCodeError
+
+/**
+ * Installs a new version of a server's behaviour while it runs (OTP's `sys:suspend`,
+ * `sys:change_code`, `sys:resume` in one request): between two messages, the new behaviour's
+ * `codeChange(oldVersion, state, extra)` migrates the state (a GenStatem's `codeChange(oldVersion,
+ * state, data, extra)` its state and data); when the new behaviour declares a state Schema, the
+ * migrated state is validated against it; then the server handles every later message with the new
+ * handlers and the migrated state. Without `codeChange`, the state is kept as it is.
+ *
+ * **Details**
+ *
+ * - The server does nothing else while it changes code: the calls, casts and messages that come
+ *   in meanwhile wait in its mailbox and are handled afterwards, in order, all by the new version
+ *   (or all by the old one when the change failed). None is lost.
+ * - A failure leaves the server on its old behaviour and state, and running: {@link CodeChangeFailed}
+ *   (`codeChange` failed or died), {@link InvalidState} (the Schema refused the migrated state),
+ *   {@link UpgradeTimeout} (not done within `timeout`), {@link BehaviourMismatch},
+ *   {@link VersionMismatch}; plus the errors of every `Sys` function (`NoProc`, `CallingSelf`,
+ *   `NoSystemHandler`, `ServerExited`, `BadArgument`).
+ * - A server suspended with {@link suspend} changes code and stays suspended, as OTP's
+ *   `sys:change_code` on a suspended process.
+ * - Each change is logged as a `RELEASE` event (annotation `event: "RELEASE"`, with `behaviour`,
+ *   `from`, `to` and `outcome`): at info level when it is done, at warning level when it fails.
+ *
+ * **Gotchas**: the new behaviour runs in the process already started, with the services it
+ * started with: it cannot require new ones. A supervisor restarts the child from its child spec:
+ * to make a restart start the new version too, upgrade through `Release.upgradeTree`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { GenServer, Request, Sys } from "effect-otp"
+ *
+ * class Get extends Request.Class<Get>()("Get", { success: Schema.Number }) {}
+ *
+ * const V1 = GenServer.behaviour({
+ *   name: "Counter",
+ *   version: "1",
+ *   protocol: [Get],
+ *   init: (n: number) => Effect.succeed(GenServer.ok(n)),
+ *   handleCall: { Get: (_, n) => Effect.succeed(GenServer.reply(n, n)) }
+ * })
+ *
+ * const State = Schema.Struct({ count: Schema.Number, history: Schema.Array(Schema.Number) })
+ * const V2 = GenServer.behaviour({
+ *   name: "Counter",
+ *   version: "2",
+ *   protocol: [Get],
+ *   state: State,
+ *   init: (n: number) => Effect.succeed(GenServer.ok<typeof State.Type>({ count: n, history: [] })),
+ *   handleCall: { Get: (_, s) => Effect.succeed(GenServer.reply(s.count, s)) },
+ *   codeChange: (_oldVersion, n) => Effect.succeed({ count: n as number, history: [] })
+ * })
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(V1, 5)
+ *   yield* Sys.changeCode(counter, V2) // { fromVersion: "1", toVersion: "2", ... }
+ *   return yield* GenServer.call(counter, new Get()) // 5, answered by version 2
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category system
+ */
+export const changeCode: <const O extends ChangeCodeOptions = {}>(
+  target: Target,
+  behaviour: AnyBehaviour,
+  options?: O
+) => Effect.Effect<Changed, ChangeCodeError | SysError | OptionsError<O>> = codeChange.changeCode as never

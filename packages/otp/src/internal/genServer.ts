@@ -9,6 +9,7 @@ import { Cause, type Deferred, Effect, Exit, Option, Schema } from "effect"
 import type * as ExitReason from "../ExitReason.ts"
 import type { Behaviour, CallResult, From, NoReplyResult, Ok } from "../GenServer.ts"
 import type * as Request from "../Request.ts"
+import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
 import type * as Name from "./name.ts"
 import * as server from "./server.ts"
@@ -51,7 +52,7 @@ const BehaviourName: unique symbol = Symbol.for("effect-otp/GenServer/BehaviourN
 export const withBehaviourName = <B extends object>(behaviour: B, name: sys.Behaviour): B =>
   Object.assign(behaviour, { [BehaviourName]: name })
 
-class ServerLoop implements sys.Inspectable {
+class ServerLoop implements sys.Inspectable, codeChange.Upgradable {
   state: any
   stopping = false
   /** The call being handled: a handler runs to its end before the next message is taken. */
@@ -61,7 +62,8 @@ class ServerLoop implements sys.Inspectable {
     onSuccess: (result: CallResult<any, any, any, any>): AnyEffect => this.afterCall(result, this.call!.from),
     onFailure: (cause: Cause.Cause<unknown>): AnyEffect => this.callFailed(cause)
   }
-  readonly behaviour: Behaviour<any, any, any, any, any, any, any, any>
+  /** the running version: `Sys.changeCode` replaces it between two messages */
+  behaviour: Behaviour<any, any, any, any, any, any, any, any>
   readonly record: kernel.ProcessRecord
   readonly parent: kernel.ProcessRecord | undefined
   readonly next: AnyEffect
@@ -197,7 +199,18 @@ class ServerLoop implements sys.Inspectable {
 
   system(message: unknown): AnyEffect {
     if (message instanceof server.StopRequest) return this.stopWith(message.reason)
-    return sys.serve(this, message)
+    return codeChange.serve(this, message) ?? sys.serve(this, message)
+  }
+
+  migrate(next: Behaviour<any, any, any, any, any, any, any, any>, oldVersion: string, extra: unknown): AnyEffect {
+    return next.codeChange === undefined ? Effect.succeed(this.state) : next.codeChange(oldVersion, this.state, extra)
+  }
+  check(next: Behaviour<any, any, any, any, any, any, any, any>, migrated: unknown): string | undefined {
+    return codeChange.schemaIssue(next.state, migrated)
+  }
+  install(next: Behaviour<any, any, any, any, any, any, any, any>, state: unknown): void {
+    this.behaviour = next
+    this.state = state
   }
 
   startedAt = 0
@@ -221,9 +234,18 @@ export const serverBody = (
   ack: Deferred.Deferred<void, unknown>,
   name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
+): Effect.Effect<void, unknown, any> => serverOf(codeChange.currentCode(behaviour), args, ack, name, parent)
+
+const serverOf = (
+  behaviour: Behaviour<any, any, any, any, any, any, any, any>,
+  args: unknown,
+  ack: Deferred.Deferred<void, unknown>,
+  name: Name.Name | undefined,
+  parent: kernel.ProcessRecord | undefined
 ): Effect.Effect<void, unknown, any> =>
   server.serverBody(name, ack, parent, (record) => {
     const loop = new ServerLoop(behaviour, record, parent)
+    if (behaviour.name !== undefined) kernel.setCode(record, loop)
     return {
       engine: loop,
       init: Effect.map(behaviour.init(args), (result: Ok<any, any>) => {

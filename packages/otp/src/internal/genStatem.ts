@@ -11,9 +11,10 @@
  *
  * @internal
  */
-import { Deferred, Duration, Effect, Equal, Exit, Formatter, Schema } from "effect"
+import { type Deferred, Duration, Effect, Equal, Formatter, Schema } from "effect"
 import type * as ExitReason from "../ExitReason.ts"
 import type * as GenStatem from "../GenStatem.ts"
+import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
 import type * as Name from "./name.ts"
 import * as server from "./server.ts"
@@ -31,27 +32,6 @@ class TimeoutFired {
   constructor(key: string, ref: kernel.TimerRef) {
     this.key = key
     this.ref = ref
-  }
-}
-
-/** A system request to install a new behaviour (`sys:change_code`). */
-class ChangeCode {
-  readonly behaviour: AnyBehaviour
-  readonly deferred: Deferred.Deferred<void, CodeChangeFailed>
-  constructor(behaviour: AnyBehaviour, deferred: Deferred.Deferred<void, CodeChangeFailed>) {
-    this.behaviour = behaviour
-    this.deferred = deferred
-  }
-}
-
-/** `codeChange` failed; the machine kept its old behaviour, state and data. */
-export class CodeChangeFailed extends Schema.TaggedError<CodeChangeFailed>()("CodeChangeFailed", {
-  oldVersion: Schema.optional(Schema.String),
-  newVersion: Schema.optional(Schema.String),
-  cause: Schema.Any
-}) {
-  override get message(): string {
-    return `codeChange from version ${String(this.oldVersion)} to ${String(this.newVersion)} failed: ${String(this.cause)}`
   }
 }
 
@@ -106,8 +86,11 @@ interface AnyBehaviour {
   readonly stateEnter?: boolean | undefined
   readonly enter?: Fn | Readonly<Record<string, Fn | undefined>> | undefined
   readonly terminate?: ((reason: ExitReason.ExitReason, state: unknown, data: unknown) => AnyEffect) | undefined
-  readonly codeChange?: ((oldVersion: string | undefined, state: unknown, data: unknown) => AnyEffect) | undefined
+  readonly codeChange?: ((oldVersion: string, state: unknown, data: unknown, extra: unknown) => AnyEffect) | undefined
   readonly version?: string | undefined
+  readonly name?: string | undefined
+  /** the data's Schema: a code change validates the migrated data against it */
+  readonly data?: unknown
 }
 
 interface Event {
@@ -193,7 +176,7 @@ const badReturn = (what: string, value: unknown): Effect.Effect<never> =>
 // The engine
 // ---------------------------------------------------------------------------------------------
 
-class Engine {
+class Engine implements sys.Inspectable, codeChange.Upgradable {
   behaviour: AnyBehaviour
   readonly record: kernel.ProcessRecord
   readonly parent: kernel.ProcessRecord | undefined
@@ -504,8 +487,7 @@ class Engine {
 
   system(message: unknown): AnyEffect {
     if (message instanceof server.StopRequest) return this.stopWith(message.reason)
-    if (message instanceof ChangeCode) return this.changeCode(message)
-    return sys.serve(this, message)
+    return codeChange.serve(this, message) ?? sys.serve(this, message)
   }
 
   startedAt = 0
@@ -536,28 +518,17 @@ class Engine {
     this.data = data
   }
 
-  changeCode(message: ChangeCode): AnyEffect {
-    const next = message.behaviour
-    const oldVersion = this.behaviour.version
-    const migrate =
-      next.codeChange === undefined
-        ? Effect.succeed({ state: this.state, data: this.data })
-        : next.codeChange(oldVersion, this.state, this.data)
-    return Effect.flatMap(Effect.exit(migrate), (exit) => {
-      if (Exit.isFailure(exit)) {
-        Deferred.doneUnsafe(
-          message.deferred,
-          Exit.fail(new CodeChangeFailed({ oldVersion, newVersion: next.version, cause: exit.cause }))
-        )
-        return Effect.void
-      }
-      const migrated = exit.value as { readonly state: unknown; readonly data: unknown }
-      this.behaviour = next
-      this.state = migrated.state
-      this.data = migrated.data
-      Deferred.doneUnsafe(message.deferred, Exit.void)
-      return Effect.void
-    })
+  migrate(next: AnyBehaviour, oldVersion: string, extra: unknown): AnyEffect {
+    return next.codeChange === undefined
+      ? Effect.succeed({ state: this.state, data: this.data })
+      : next.codeChange(oldVersion, this.state, this.data, extra)
+  }
+  check(next: AnyBehaviour, migrated: unknown): string | undefined {
+    return codeChange.schemaIssue(next.data, (migrated as { readonly data: unknown }).data)
+  }
+  install(next: AnyBehaviour, migrated: unknown): void {
+    this.behaviour = next
+    this.replaceSystemState(migrated)
   }
 }
 
@@ -572,9 +543,18 @@ export const body = (
   ack: Deferred.Deferred<void, unknown>,
   name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
+): Effect.Effect<void, unknown, any> => machineOf(codeChange.currentCode(behaviour), args, ack, name, parent)
+
+const machineOf = (
+  behaviour: AnyBehaviour,
+  args: unknown,
+  ack: Deferred.Deferred<void, unknown>,
+  name: Name.Name | undefined,
+  parent: kernel.ProcessRecord | undefined
 ): Effect.Effect<void, unknown, any> =>
   server.serverBody(name, ack, parent, (record) => {
     const engine = new Engine(behaviour, record, parent)
+    if (behaviour.name !== undefined) kernel.setCode(record, engine)
     return {
       engine,
       init: Effect.map(behaviour.init(args), (ok: GenStatem.Ok<unknown, unknown, AnyAction>) => {
@@ -584,13 +564,3 @@ export const body = (
       })
     }
   })
-
-/** Sends a `ChangeCode` system request and waits for its outcome. */
-export const changeCode = (
-  target: server.Server<any, any>,
-  behaviour: AnyBehaviour,
-  options: server.CallOptions | undefined
-): Effect.Effect<void, any> =>
-  server.withTarget(target, "changeCode", (record) =>
-    server.systemCall<void, CodeChangeFailed>(record, (deferred) => new ChangeCode(behaviour, deferred), options)
-  )

@@ -28,6 +28,7 @@ export {
 } from "./mailbox.ts"
 export {
   callerOf,
+  type Code,
   currentSelf,
   DownMessage,
   ExitMessage,
@@ -39,6 +40,7 @@ export {
   recordOf,
   registerName,
   Self,
+  setCode,
   type Status,
   unregisterName
 } from "./records.ts"

@@ -114,6 +114,13 @@ export class RecordExt {
   suspended: Suspension | undefined = undefined
   /** the links and monitors that cross to other nodes */
   remote: RemoteState | undefined = undefined
+  /** the engine of a server whose behaviour has a declared name (`Release`'s upgrades find it by it) */
+  code: Code | undefined = undefined
+}
+
+/** What the kernel knows of a server running a named behaviour: its engine, whose behaviour can change. */
+export interface Code {
+  readonly behaviour: { readonly name?: string | undefined; readonly version?: string | undefined }
 }
 
 /** The handle a process body gets through the `Self` service. */
@@ -252,6 +259,14 @@ export class ProcessRecord {
     else if (value !== undefined) (this.ext = new RecordExt()).suspended = value
   }
 
+  get code(): Code | undefined {
+    return this.ext === undefined ? undefined : this.ext.code
+  }
+  set code(value: Code | undefined) {
+    if (this.ext !== undefined) this.ext.code = value
+    else if (value !== undefined) (this.ext = new RecordExt()).code = value
+  }
+
   get alive(): boolean {
     return this.status !== "exited"
   }
@@ -338,6 +353,11 @@ export const liveRecordOf = (pid: Pid.Pid<never, unknown>): ProcessRecord | unde
 export const registerName = (record: ProcessRecord, name: string): void => {
   record.name = name
   record.node.names.set(name, record)
+}
+
+/** Records the engine of a server whose behaviour has a declared name (or takes it off: `undefined`). */
+export const setCode = (record: ProcessRecord, code: Code | undefined): void => {
+  record.code = code
 }
 
 /** Frees the local name `name` of `node` (nothing if no process holds it); returns its holder. */

@@ -27,6 +27,7 @@ import {
 import * as Errors from "../Errors.ts"
 import type * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
+import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
 import * as server from "./server.ts"
 import * as validate from "./validate.ts"
@@ -63,6 +64,10 @@ export interface Status {
   readonly registeredName: Option.Option<string>
   /** The behaviour the process runs. */
   readonly behaviour: Behaviour
+  /** The declared name of the behaviour's code (its `name`), if it has one. */
+  readonly behaviourName: Option.Option<string>
+  /** The version of the behaviour's code it runs (its `version`, `"1"` when it declares none). */
+  readonly version: string
   readonly status: "running" | "suspended"
   /** What `getState` answers: a GenServer's state, a GenStatem's `{ state, data }`. */
   readonly state: unknown
@@ -261,6 +266,8 @@ export interface Inspectable {
   debug: Debug | undefined
   /** A GenStatem's running timeouts, their time left counted from `now`. */
   pendingTimeouts?(now: number): ReadonlyArray<PendingTimeout>
+  /** The running behaviour: its declared name and version. */
+  readonly behaviour: codeChange.Versioned
   readonly startedAt: number
   readonly record: kernel.ProcessRecord
   readonly parent: kernel.ProcessRecord | undefined
@@ -457,6 +464,8 @@ const statusOf = (engine: Inspectable): Status => {
     pid: record.pid,
     registeredName: Option.fromUndefinedOr(record.name),
     behaviour: engine.behaviourKind,
+    behaviourName: Option.fromUndefinedOr(engine.behaviour.name),
+    version: codeChange.versionOf(engine.behaviour),
     status: record.suspended !== undefined ? "suspended" : "running",
     state: engine.systemState(),
     mailboxLength: record.mailboxLength,
