@@ -30,6 +30,8 @@ export * as Pid from "./Pid.ts"
 export * as Process from "./Process.ts"
 /** @since 0.1.0 */
 export * as Registry from "./Registry.ts"
+/** @since 0.2.0 */
+export * as Release from "./Release.ts"
 /** @since 0.1.0 */
 export * as Request from "./Request.ts"
 /** @since 0.1.0 */

@@ -392,8 +392,10 @@ export const request = (
 
 /** Puts back what a code change replaced; a server that has exited meanwhile is left alone. */
 export const restore = (record: kernel.ProcessRecord, snapshot: Snapshot): Effect.Effect<void> =>
-  Effect.ignore(
-    server.systemCall<void, never>(record, (deferred) => new RestoreCode(snapshot, deferred), { timeout: "infinity" })
+  Effect.suspend(() =>
+    Effect.ignore(
+      server.systemCall<void, never>(record, (deferred) => new RestoreCode(snapshot, deferred), { timeout: "infinity" })
+    )
   )
 
 /** A target: a server reference or a pid. */

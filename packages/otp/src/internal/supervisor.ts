@@ -14,6 +14,7 @@ import * as Pid from "../Pid.ts"
 import * as Request from "../Request.ts"
 import type { AutoShutdown, ChildInfo, Counts, Options, Strategy } from "../Supervisor.ts"
 import { withBehaviourName } from "./genServer.ts"
+import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
@@ -87,8 +88,14 @@ type CallOut = Effect.Effect<GenServer.CallResult<any, any, State>>
 export type Requests = StartChild | TerminateChild | RestartChild | DeleteChild | WhichChildren | CountChildren
 
 interface Child {
-  readonly spec: ChildSpec.Normalized
+  /** replaced by a code upgrade (see `overrideStarts`) */
+  spec: ChildSpec.Normalized
   pid: Pid.Pid<never, unknown> | undefined
+  /** the start of the spec given, and the versions an upgrade put in place for it */
+  code?: {
+    readonly start: ChildSpec.Normalized["start"]
+    readonly overrides: ReadonlyMap<string, codeChange.Versioned>
+  }
 }
 
 /** A delayed restart is due (the intensity was stepped when it was scheduled). */
@@ -368,7 +375,47 @@ const infosOf = (state: State): Array<ChildInfo> => {
   return out
 }
 
+/** What a supervisor's state shows an upgrade: its children, in start order. */
+export interface UpgradeView {
+  readonly children: ReadonlyArray<{
+    readonly spec: ChildSpec.Normalized
+    readonly pid: Pid.Pid<never, unknown> | undefined
+  }>
+}
+
+/**
+ * Makes the starts of the children `ids` run the `overrides` (by declared name) in place of the
+ * behaviours they name, so that a restart starts the new versions, as OTP's supervisor
+ * `code_change` updates its child specs; returns what puts the specs back. Runs in the supervisor
+ * (through `Sys.replaceState`), which an upgrade has suspended.
+ */
+export const overrideStarts = (
+  view: UpgradeView,
+  ids: ReadonlySet<string>,
+  overrides: ReadonlyMap<string, codeChange.Versioned>
+): (() => void) => {
+  const state = view as State
+  const before: Array<readonly [Child, ChildSpec.Normalized, Child["code"]]> = []
+  for (const child of state.children) {
+    if (!ids.has(child.spec.id)) continue
+    before.push([child, child.spec, child.code])
+    const start = child.code?.start ?? child.spec.start
+    const merged = new Map(child.code?.overrides)
+    for (const [name, behaviour] of overrides) merged.set(name, behaviour)
+    child.code = { start, overrides: merged }
+    child.spec = { ...child.spec, start: Effect.provideService(start, codeChange.CodeOverrides, merged) }
+  }
+  return () => {
+    for (const [child, spec, code] of before) {
+      child.spec = spec
+      if (code === undefined) delete child.code
+      else child.code = code
+    }
+  }
+}
+
 const definition = GenServer.behaviour({
+  name: "effect-otp/Supervisor",
   protocol: [StartChild, TerminateChild, RestartChild, DeleteChild, WhichChildren, CountChildren],
   init: (options: Options) =>
     Effect.gen(function* () {
