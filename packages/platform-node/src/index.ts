@@ -18,3 +18,5 @@ export * as Port from "./Port.ts"
 export * as Node from "./Node.ts"
 /** @since 0.2.0 */
 export * as Rpc from "./Rpc.ts"
+/** @since 0.2.0 */
+export * as Reload from "./Reload.ts"
