@@ -4,6 +4,7 @@
  * ```
  * otp demo mastery [--scripted] [--seed <int>] [--email <text>]
  * otp demo ports
+ * otp demo upgrade [--clients <int>] [--calls <int>]
  * ```
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
@@ -11,6 +12,8 @@
  *   a terminal, scripted otherwise (or with `--scripted`).
  * - `otp demo ports`: an OS program under a supervisor as a port, crashing and restarted while the
  *   demo keeps calling it (see `demo/PortsDemo`).
+ * - `otp demo upgrade`: hot code upgrade of a counter under load, version 1 to 2 with no call lost,
+ *   then a broken version 3 rejected and rolled back (see `demo/UpgradeDemo`).
  *
  * `--help` works at every level; `--version` prints the version.
  *
@@ -30,6 +33,7 @@ import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as MasteryDemo from "./demo/MasteryDemo.ts"
 import * as PortsDemo from "./demo/PortsDemo.ts"
+import * as UpgradeDemo from "./demo/UpgradeDemo.ts"
 
 /**
  * The version `otp --version` prints.
@@ -91,6 +95,28 @@ export const demoPorts = Command.make("ports", {}, () => Effect.asVoid(PortsDemo
 )
 
 /**
+ * `otp demo upgrade`.
+ *
+ * @since 0.2.0
+ * @category demos
+ */
+export const demoUpgrade = Command.make(
+  "upgrade",
+  {
+    clients: Flag.Int("clients").pipe(Flag.withDescription("Clients calling the counter at once"), Flag.withDefault(3)),
+    calls: Flag.Int("calls").pipe(Flag.withDescription("Increments each client makes"), Flag.withDefault(20))
+  },
+  Effect.fnUntraced(function* ({ clients, calls }) {
+    yield* UpgradeDemo.run({ clients, calls })
+  })
+).pipe(
+  Command.withDescription(
+    "Hot code upgrade: a counter under load upgraded from version 1 to 2 with no call lost, then a broken version 3 rejected and rolled back"
+  ),
+  Command.withExamples([{ command: "otp demo upgrade --clients 5 --calls 100", description: "More load" }])
+)
+
+/**
  * `otp demo`: the demos.
  *
  * @since 0.1.0
@@ -98,7 +124,7 @@ export const demoPorts = Command.make("ports", {}, () => Effect.asVoid(PortsDemo
  */
 export const demo = Command.make("demo").pipe(
   Command.withDescription("Demos of effect-otp"),
-  Command.withSubcommands([demoMastery, demoPorts])
+  Command.withSubcommands([demoMastery, demoPorts, demoUpgrade])
 )
 
 /**

@@ -170,7 +170,7 @@ describe("Sys.changeCode", () => {
             pid,
             behaviour: "Counter",
             newVersion: "3",
-            issue: 'Expected number\n  at ["count"]'
+            issue: 'Expected number at ["count"]'
           })
         )
         assert.strictEqual(yield* GenServer.call(counter, new Bump()), "v1:8")

@@ -142,9 +142,11 @@ export const schemaIssue = (schema: unknown, value: unknown): string | undefined
   const exit = Schema.decodeUnknownExit(Schema.toType(schema as Schema.Top) as never)(value)
   if (Exit.isSuccess(exit)) return undefined
   const error = Cause.findErrorOption(exit.cause)
-  return Option.isSome(error)
+  const message = Option.isSome(error)
     ? String((error.value as { readonly message?: unknown }).message)
     : Cause.pretty(exit.cause)
+  // one line: it goes into error messages and log lines
+  return message.replace(/\s*\n\s*/g, " ")
 }
 
 /** Switches an engine to a behaviour and tells the kernel where a named one runs. */
