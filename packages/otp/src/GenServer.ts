@@ -52,6 +52,11 @@
  * | `handleInfo(message, state)` | any other message, e.g. from {@link send} or `Process.send` (default: logged at warning and dropped) | `noreply(state)` or `stopWith(reason, state)` |
  * | `handleContinue(arg, state)` | the `continue` of the previous result, before the next message | `noreply(state)` or `stopWith(reason, state)` |
  * | `terminate(reason, state)` | why the server stops | nothing; runs on `stop`, on a callback crash, and on a shutdown by its parent when trapping exits; if it crashes, the server exits with that crash instead |
+ * | `codeChange(oldVersion, state, extra)` | when `Sys.changeCode` or a `Release` upgrade installs this version in a running server: the version it ran, its state | the migrated state (checked against `state`, the behaviour's state Schema, when declared); a failure keeps the old version running |
+ *
+ * Beside the callbacks, a behaviour may declare its `name` (what upgrades match running servers by:
+ * give every version the same), its `version` (default `"1"`, shown by `Sys.getStatus`) and its
+ * `state` Schema. See "Upgrading a running system" in `Release`.
  *
  * Handler results are tagged values, not tuples: a bad return is a compile error, not OTP's
  * `bad_return_value` at run time.

@@ -200,9 +200,12 @@
  *
  * ## Code change
  *
- * {@link changeCode}`(machine, newBehaviour)` installs a new version in a running machine between
- * two events, as OTP's `sys:change_code`: the new behaviour's `codeChange(oldVersion, state, data)`
- * migrates the state and data, and a failure keeps the old version running.
+ * {@link changeCode}`(machine, newBehaviour)` (`Sys.changeCode`, typed for a machine) installs a
+ * new version in a running machine between two events, as OTP's `sys:change_code`: the new
+ * behaviour's `codeChange(oldVersion, state, data, extra)` migrates the state and data, its `data`
+ * Schema (when it declares one) validates the migrated data, and a failure keeps the old version
+ * running, with a typed error. Give the versions the same `name` and each its own `version` to
+ * upgrade whole trees with `Release.upgradeTree`; see "Upgrading a running system" in `Release`.
  *
  * ## Differences from OTP
  *

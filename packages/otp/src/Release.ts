@@ -19,14 +19,43 @@
  *    upgrade is logged as `RELEASE` events.
  *
  * ```ts
+ * // versions.ts: two versions of a counter
+ * import { Effect, Schema } from "effect"
+ * import { GenServer, Request } from "effect-otp"
+ *
+ * export class Get extends Request.Class<Get>()("Get", { success: Schema.Number }) {}
+ *
+ * export const CounterV1 = GenServer.behaviour({
+ *   name: "Counter",
+ *   version: "1",
+ *   protocol: [Get],
+ *   init: (n: number) => Effect.succeed(GenServer.ok(n)),
+ *   handleCall: { Get: (_, n) => Effect.succeed(GenServer.reply(n, n)) }
+ * })
+ *
+ * const State = Schema.Struct({ count: Schema.Number, history: Schema.Array(Schema.Number) })
+ *
+ * export const CounterV2 = GenServer.behaviour({
+ *   name: "Counter",
+ *   version: "2",
+ *   protocol: [Get],
+ *   state: State,
+ *   init: (n: number) => Effect.succeed(GenServer.ok<typeof State.Type>({ count: n, history: [] })),
+ *   handleCall: { Get: (_, s) => Effect.succeed(GenServer.reply(s.count, s)) },
+ *   codeChange: (oldVersion, n) =>
+ *     oldVersion === "1" ? Effect.succeed({ count: n as number, history: [] }) : Effect.fail("unknown version")
+ * })
+ * ```
+ *
+ * ```ts
  * import { Effect } from "effect"
- * import { Release, Supervisor } from "effect-otp"
- * import { CounterV1, CounterV2 } from "./counter.ts"
+ * import { GenServer, Release, Supervisor } from "effect-otp"
+ * import { CounterV1, CounterV2 } from "./versions.ts"
  *
  * const program = Effect.gen(function*() {
  *   const sup = yield* Supervisor.start({ children: [GenServer.childSpec("counter", CounterV1, 0)] })
  *   const report = yield* Release.upgradeTree(sup, { behaviours: [CounterV2], version: "2" })
- *   // report.upgraded: [{ id: "counter", fromVersion: "1", toVersion: "2", ... }]
+ *   return report.upgraded // [{ id: "counter", fromVersion: "1", toVersion: "2", ... }]
  * })
  * ```
  *
@@ -217,10 +246,10 @@ export type UpgradeError = UpgradeFailed | ValidationFailed | ValidationTimeout 
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Release } from "effect-otp"
- * import { app, CounterV2 } from "./app.ts"
+ * import { type GenServer, Release } from "effect-otp"
+ * import { CounterV2 } from "./versions.ts"
  *
- * const program = Effect.gen(function*() {
+ * const upgrade = (app: GenServer.Server<never>) => Effect.gen(function*() {
  *   const report = yield* Release.upgradeTree(app, {
  *     behaviours: [CounterV2],
  *     version: "2.0.0",

@@ -6,7 +6,8 @@
  * replace it ({@link replaceState}), see what it is doing ({@link getStatus}, {@link statistics}), and stop it taking
  * messages for a while ({@link suspend}, {@link resume}); watch what it does as it happens
  * ({@link trace}), keep its last events ({@link log}, {@link getLog}), count its work
- * ({@link statistics} with `true`), and change its minimum log level ({@link setLogLevel}). They
+ * ({@link statistics} with `true`), change its minimum log level ({@link setLogLevel}), and install
+ * a new version of its behaviour ({@link changeCode}: hot code change). They
  * serve any GenServer and GenStatem, and so any Supervisor and DynamicSupervisor, which run on
  * GenServer's engine. A target is a server reference (`GenServer.named`, what `start` returns,
  * `GenServer.fromPid`) or a pid.
@@ -90,6 +91,18 @@
  * {@link setLogLevel}), before anything is sent. {@link replaceState} also fails with
  * {@link ReplaceStateFailed} when its function throws: the state is unchanged and the server carries
  * on.
+ * {@link changeCode} also fails with {@link CodeChangeFailed}, {@link InvalidState},
+ * {@link UpgradeTimeout}, {@link BehaviourMismatch} or {@link VersionMismatch}: the server runs its
+ * old code and state on.
+ *
+ * ## Hot code change
+ *
+ * {@link changeCode} is OTP's `sys:suspend`, `sys:change_code`, `sys:resume` in one request: the new
+ * behaviour's `codeChange` migrates the state between two messages, the new state Schema validates
+ * it, and the messages that came in meanwhile are handled afterwards, in order, by the new version.
+ * {@link getStatus} shows the behaviour's declared name and version. To upgrade a whole supervision
+ * tree, all or nothing, and make restarts start the new version, use `Release.upgradeTree`; the
+ * guide "Upgrading a running system" in `Release` says what JavaScript cannot do that BEAM can.
  *
  * ## Differences from OTP
  *
@@ -107,6 +120,10 @@
  *   `sys:trace`; an event is a typed {@link Event}, not OTP's tuple.
  * - `Reply` events count the replies a server sends to calls; a message sent with `Process.send`
  *   from a handler is not an event (OTP's `gen_server` does not record it either).
+ * - `changeCode` suspends, changes and resumes in one request (OTP's needs a suspended process);
+ *   on a suspended process it changes code and leaves it suspended, as OTP's. It takes the new
+ *   behaviour itself (OTP takes a module name, whose new code is already loaded) and reads the old
+ *   version from the running behaviour (OTP's caller passes `OldVsn`; `fromVersion` checks it).
  * - Not yet: `install` (a debug function of one's own), `log_to_file`, debug options at start.
  *
  * @since 0.2.0

@@ -16,9 +16,12 @@
  * import { Effect } from "effect"
  * import { Reload } from "@effect-otp/platform-node"
  *
+ * // a check that the new version serves: here, nothing to check
+ * const healthCheck = Effect.void
+ *
  * // after editing counter.ts to export version "2" of the Counter behaviour
  * const program = Reload.module("./src/counter.ts", {
- *   validate: healthCheck, // e.g. a call that must answer
+ *   validate: healthCheck,
  *   timeout: "10 seconds"
  * })
  * // Report: [{ id: "counter", fromVersion: "1", toVersion: "2", ... }]
