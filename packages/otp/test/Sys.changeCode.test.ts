@@ -226,6 +226,24 @@ describe("Sys.changeCode", () => {
     )
   )
 
+  it.effect("a caller interrupted before the server got to its change: the change is never applied", () =>
+    withNode(
+      Effect.gen(function* () {
+        const counter = yield* GenServer.start(V1, 0)
+        const { entered, gate, request } = yield* gated
+        const busy = yield* Effect.forkChild(GenServer.call(counter, request), { startImmediately: true })
+        yield* Deferred.await(entered)
+        const change = yield* Effect.forkChild(Sys.changeCode(counter, V2, { timeout: "infinity" }), {
+          startImmediately: true
+        })
+        yield* Fiber.interrupt(change)
+        yield* Deferred.succeed(gate, undefined)
+        assert.strictEqual(yield* Fiber.join(busy), "v1:1")
+        assert.strictEqual(yield* GenServer.call(counter, new Bump()), "v1:2")
+        assert.strictEqual((yield* Sys.getStatus(counter)).version, "1")
+      })
+    ))
+
   it.effect("fromVersion and the behaviour's kind are checked before anything changes", () =>
     withNode(
       Effect.gen(function* () {
