@@ -261,7 +261,7 @@ export type UpgradeError = UpgradeFailed | ValidationFailed | ValidationTimeout 
  * ```
  *
  * @since 0.2.0
- * @category upgrades
+ * @category system
  */
 export const upgradeTree: (
   supervisor: Sys.Target,
@@ -279,7 +279,7 @@ export const upgradeTree: (
  * {@link ValidationFailed}, {@link ValidationTimeout}, `BadArgument`.
  *
  * @since 0.2.0
- * @category upgrades
+ * @category system
  */
 export const upgradeNode: (options: UpgradeOptions) => Effect.Effect<Report, UpgradeError, Node> =
   internal.upgradeNode as never

@@ -242,7 +242,8 @@ describe("Sys.changeCode", () => {
         assert.strictEqual(yield* GenServer.call(counter, new Bump()), "v1:2")
         assert.strictEqual((yield* Sys.getStatus(counter)).version, "1")
       })
-    ))
+    )
+  )
 
   it.effect("fromVersion and the behaviour's kind are checked before anything changes", () =>
     withNode(

@@ -148,7 +148,7 @@ const importFresh = (file: string): Effect.Effect<Record<string, unknown>, Modul
  * ```
  *
  * @since 0.2.0
- * @category reload
+ * @category system
  */
 export const module = (file: string, options?: ModuleOptions): Effect.Effect<Release.Report, ReloadError, Node.Node> =>
   Effect.suspend(() => {
@@ -191,7 +191,7 @@ export interface WatchOptions extends ModuleOptions {
  * avoid those failed attempts. Fails with `ModuleLoadFailed` when `dir` cannot be watched.
  *
  * @since 0.2.0
- * @category reload
+ * @category system
  */
 export const watch = (
   dir: string,
