@@ -340,4 +340,38 @@ describe("Release.upgradeNode", () => {
       })
     )
   )
+
+  it.effect("a validate that outlasts the upgrade's timeout is interrupted and everything rolled back", () =>
+    withNode(
+      Effect.gen(function* () {
+        const tree = yield* startTree
+        const validating = yield* Deferred.make<void>()
+        const interrupted = yield* Deferred.make<void>()
+        const upgrade = yield* Effect.forkChild(
+          Release.upgradeTree(tree.top, {
+            behaviours: [V2],
+            version: "2",
+            timeout: "1 second",
+            validate: Effect.andThen(
+              Deferred.succeed(validating, undefined),
+              Effect.onInterrupt(Effect.never, () => Deferred.succeed(interrupted, undefined))
+            )
+          }),
+          { startImmediately: true }
+        )
+        yield* Deferred.await(validating)
+        // the new versions run while validate runs
+        assert.strictEqual(yield* bump(tree.a), "v2:2")
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(
+          yield* Fiber.await(upgrade),
+          Exit.fail(new Release.ValidationTimeout({ release: "2", timeout: 1000 }))
+        )
+        yield* Deferred.await(interrupted)
+        // the state from before the upgrade is back: a's bump during validation leaves no trace
+        assert.deepStrictEqual(yield* Effect.forEach([tree.a, tree.b, tree.c, tree.d], versionOf), ["1", "1", "1", "1"])
+        assert.deepStrictEqual(yield* Effect.forEach([tree.a, tree.b], bump), ["v1:2", "v1:3"])
+      })
+    )
+  )
 })
