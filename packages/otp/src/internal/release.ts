@@ -370,7 +370,8 @@ const logRelease = (upgrade: Upgrade, level: "Info" | "Error", message: string) 
 
 /**
  * Plans with `plan`, runs the steps, resumes, validates: all or nothing. Fails with `UpgradeFailed`
- * (a step) or `ValidationFailed`.
+ * (a step), `ValidationFailed` or `ValidationTimeout`. The rollback after a failed validation waits
+ * for every process to take its suspend (no budget is left to bound it).
  */
 const execute = (
   options: UpgradeOptions,
@@ -450,7 +451,7 @@ const rollbackAll = (upgrade: Upgrade): Effect.Effect<void> =>
     )
   })
 
-/** The kernel's record of a supervisor, a `Supervisor` one, else undefined. */
+/** Whether the process runs a `Supervisor` (not a DynamicSupervisor, not a GenServer). */
 const supervisorCode = (record: kernel.ProcessRecord | undefined): boolean =>
   record?.code?.behaviour === (supervisor.supervisorBehaviour as unknown)
 
