@@ -627,7 +627,9 @@ export type ChangeCodeError = codeChange.ChangeCodeError
  *   `from`, `to` and `outcome`): at info level when it is done, at warning level when it fails.
  *
  * **Gotchas**: the new behaviour runs in the process already started, with the services it
- * started with: it cannot require new ones. A supervisor restarts the child from its child spec:
+ * started with: it cannot require new ones. A process with a system handler of its own
+ * (`Process.setSystemHandler`) does not serve the request: the change fails with `UpgradeTimeout`
+ * after `timeout`. A supervisor restarts the child from its child spec:
  * to make a restart start the new version too, upgrade through `Release.upgradeTree`.
  *
  * @example
