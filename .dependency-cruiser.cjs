@@ -25,10 +25,17 @@ module.exports = {
     },
     {
       name: "no-upward-layers",
-      comment: "The core imports neither platform-node nor the cli; platform-node does not import the cli.",
+      comment: "The core imports neither platform-node nor the cli; platform-node and cluster do not import the cli.",
+      severity: "error",
+      from: { path: "^packages/(otp|platform-node|cluster)/src/" },
+      to: { path: "^packages/cli/" }
+    },
+    {
+      name: "cluster-is-a-leaf-library",
+      comment: "Nothing below the cli imports @effect-otp/cluster: the core and platform-node do not depend on it.",
       severity: "error",
       from: { path: "^packages/(otp|platform-node)/src/" },
-      to: { path: "^packages/cli/" }
+      to: { path: "^packages/cluster/" }
     },
     {
       name: "core-not-platform",

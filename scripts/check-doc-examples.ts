@@ -65,7 +65,7 @@ const examplesOf = (file: string): Array<Example> => {
   return examples
 }
 
-const packages = ["otp", "platform-node", "cli"]
+const packages = ["otp", "platform-node", "cluster", "cli"]
 const examples = packages.flatMap((pkg) => sourceFiles(join(root, "packages", pkg, "src")).flatMap(examplesOf))
 
 /** The JSDoc categories of the library packages (the CLI's demos keep their own). */

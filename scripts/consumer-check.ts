@@ -2,17 +2,17 @@
  * The consumer check: uses the packages the way a user does, from a project outside the monorepo.
  * Run it with `npm run consumer-check` (CI runs it from `.ci/run`; it builds first).
  *
- * 1. Builds the packages (`npm run build`), packs `effect-otp`, `@effect-otp/platform-node` and
- *    `@effect-otp/cli` with `npm pack`, prints each tarball's size, and lints each tarball with
- *    `publint` and `@arethetypeswrong/cli` (any error fails the check).
+ * 1. Builds the packages (`npm run build`), packs `effect-otp`, `@effect-otp/platform-node`,
+ *    `@effect-otp/cluster` and `@effect-otp/cli` with `npm pack`, prints each tarball's size, and
+ *    lints each tarball with `publint` and `@arethetypeswrong/cli` (any error fails the check).
  * 2. Makes a fresh project in a temporary directory and installs the tarballs plus `effect` and
  *    `@effect/platform-node` from the registry, then `node@24`, `typescript` and `@types/node` as
  *    dev dependencies, and approves `node`'s install script: the README's "Use it in your project"
  *    steps. It checks that the project has
  *    exactly one copy of `effect`.
- * 3. Runs the README's examples (hello, supervision) and a WorkerPool call with the project's
- *    Node (`npx node file.ts`, the user's own TypeScript run by Node 24, the packages' built
- *    JavaScript under `node_modules`); type-checks them and `scripts/consumer/types.ts` with `tsc`
+ * 3. Runs the README's examples (hello, supervision), a WorkerPool call and a ClusterServer entity
+ *    on a single in-memory runner (`cluster.ts`) with the project's Node (`npx node file.ts`, the
+ *    user's own TypeScript run by Node 24, the packages' built JavaScript under `node_modules`); type-checks them and `scripts/consumer/types.ts` with `tsc`
  *    (strict) under `moduleResolution` `NodeNext` and `Bundler`; runs `npx otp --help` and
  *    `npx otp demo mastery --scripted`.
  *
@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const fixtures = path.join(root, "scripts", "consumer")
-const packages = ["packages/otp", "packages/platform-node", "packages/cli"]
+const packages = ["packages/otp", "packages/platform-node", "packages/cluster", "packages/cli"]
 const rootManifest = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
 const pinned = (name: string): string => `${name}@${rootManifest.devDependencies[name]}`
 const effectRange = JSON.parse(fs.readFileSync(path.join(root, "packages/otp/package.json"), "utf8")).peerDependencies
@@ -149,6 +149,12 @@ try {
     "WorkerPool: run, map and a declared error",
     pool.trim() === JSON.stringify({ one: 6765, all: [55, 89, 144], safe: "TooBig 50" }),
     pool
+  )
+  const cluster = npx("node", "cluster.ts")
+  expect(
+    "ClusterServer: calls on a single runner and a declared error",
+    cluster.trim() === JSON.stringify({ alice: 10, bob: 3, overdrawn: "Overdrawn 3" }),
+    cluster
   )
   npx("tsc", "-p", "tsconfig.nodenext.json")
   npx("tsc", "-p", "tsconfig.bundler.json")

@@ -1,6 +1,8 @@
 // Type-level checks of the published declarations, from a user's project: every entry point the
 // README names resolves with its types, and internals stay out of reach.
 import type { Cli, MasteryDemo } from "@effect-otp/cli"
+import type { ClusterServer } from "@effect-otp/cluster"
+import * as ClusterServerModule from "@effect-otp/cluster/ClusterServer"
 import * as CliModule from "@effect-otp/cli/Cli"
 import { Application as NodeApplication, ThreadedGenServer, WorkerPool } from "@effect-otp/platform-node"
 import { Effect, Exit } from "effect"
@@ -11,7 +13,10 @@ import type * as Kernel from "effect-otp/internal/kernel"
 // @ts-expect-error internals are not exported
 import type * as PoolInternals from "@effect-otp/platform-node/internal/workerPool"
 
-export type Unused = [typeof Kernel, typeof PoolInternals, typeof Cli, MasteryDemo.Student]
+// @ts-expect-error internals are not exported
+import type * as ClusterInternals from "@effect-otp/cluster/internal/entity"
+
+export type Unused = [typeof Kernel, typeof PoolInternals, typeof ClusterInternals, typeof Cli, MasteryDemo.Student]
 
 // A typed pid: the body's receive gives the message type.
 export const echo = Effect.gen(function* () {
@@ -30,3 +35,4 @@ export const strategies: ReadonlyArray<Supervisor.Strategy> = ["oneForOne", "one
 export const threaded: typeof ThreadedGenServer.start = ThreadedGenServer.start
 export const pool: typeof WorkerPool.make = WorkerPool.make
 export const ok: Exit.Exit<number> = Exit.succeed(1)
+export const entityClient: typeof ClusterServer.client = ClusterServerModule.client

@@ -1,0 +1,77 @@
+/**
+ * The typed errors of `ClusterServer`, re-exported by `ClusterServer.ts`. They are Schema classes
+ * because `EntityCrashed` travels from the runner back to the caller, and all of them may be kept
+ * or logged as data.
+ *
+ * @internal
+ */
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** The first problem of a Schema issue: the dotted path of its field and what is wrong there. */
+export const describeIssue = (issue: SchemaIssue.Issue): { readonly field: string; readonly issue: string } => {
+  const first = formatter(issue).issues[0]
+  if (first === undefined) return { field: "", issue: "invalid value" }
+  const path = (first.path ?? []).map((key) => String(typeof key === "object" ? key.key : key))
+  return { field: path.join("."), issue: first.message }
+}
+
+const at = (field: string) => (field === "" ? "" : ` at field "${field}"`)
+
+/** The entity's process exited while it handled the request (a crash, or a `stop` result). */
+export class EntityCrashed extends Schema.TaggedError<EntityCrashed>()("EntityCrashed", {
+  /** The entity type (the first argument of `ClusterServer.entity`). */
+  entityType: Schema.String,
+  /** The entity id the request was addressed to. */
+  entityId: Schema.String,
+  /** The tag of the request that was running. */
+  request: Schema.String,
+  /** The process's exit reason, printed (a `Cause` cannot cross the wire). */
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `entity ${this.entityType}/${this.entityId} exited while handling "${this.request}": ${this.reason}`
+  }
+}
+
+/** A request did not pass its Schema in the caller: nothing was sent. */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  entityType: Schema.String,
+  /** The request's tag. */
+  request: Schema.String,
+  /** The path of the offending field, such as `n` or `items.2.name` (empty: the request itself). */
+  field: Schema.String,
+  /** What is wrong there, such as `Expected an integer, got 1.5`. */
+  issue: Schema.String
+}) {
+  override get message(): string {
+    return `invalid request "${this.request}" to ${this.entityType}${at(this.field)}: ${this.issue}`
+  }
+}
+
+/** The call was not answered within its timeout. The entity may still handle it; its reply is dropped. */
+export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout", {
+  entityType: Schema.String,
+  entityId: Schema.String,
+  request: Schema.String,
+  /** The timeout, in milliseconds. */
+  timeout: Schema.Number
+}) {
+  override get message(): string {
+    return `call "${this.request}" to ${this.entityType}/${this.entityId} timed out after ${this.timeout} ms`
+  }
+}
+
+/** `ClusterServer.entity` was given a definition it cannot serve; raised when the entity is defined. */
+export class InvalidEntity extends Schema.TaggedError<InvalidEntity>()("InvalidEntity", {
+  entityType: Schema.String,
+  /** The option at fault: `type`, `protocol`, `casts`, `persisted`, `snapshot.every`. */
+  field: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `invalid entity "${this.entityType}": ${this.field}: ${this.reason}`
+  }
+}

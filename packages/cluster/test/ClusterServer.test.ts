@@ -1,0 +1,281 @@
+import { assert, describe, expectTypeOf, it } from "@effect/vitest"
+import { Cause, Effect, Equal, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
+import { TestClock } from "effect/testing"
+import { Application, ExitReason, GenServer, Node, Process, Request } from "effect-otp"
+import { ClusterServer } from "@effect-otp/cluster"
+import {
+  Account,
+  Accounts,
+  Balance,
+  Crash,
+  Credit,
+  Deposit,
+  Hang,
+  inits,
+  LazyAccounts,
+  Overdrawn,
+  Reset,
+  SavedAccounts,
+  Whoami,
+  Withdraw
+} from "./fixtures/account.ts"
+
+/** A single in-memory runner with the test entities, on a fresh node. */
+const runner = Layer.mergeAll(Accounts.layer, SavedAccounts.layer, LazyAccounts.layer).pipe(
+  Layer.provideMerge(ClusterServer.singleRunnerLayer()),
+  Layer.provideMerge(Node.layer())
+)
+
+/** Runs a test on the runner, once the runner has taken its shards (its first clock tick). */
+const onRunner = <A, E>(test: Effect.Effect<A, E, Layer.Success<typeof runner>>) =>
+  Effect.andThen(TestClock.adjust(1), test).pipe(Effect.provide(runner))
+
+const initsOf = (id: string) => inits.filter((entry) => entry === id)
+
+describe("ClusterServer on a single runner", () => {
+  it.effect("calls and casts reach one process per entity id, which keeps its state", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(Accounts)
+        assert.strictEqual(yield* accounts("state-a").call(new Deposit({ amount: 10 })), 10)
+        assert.strictEqual(yield* accounts("state-a").call(new Deposit({ amount: 5 })), 15)
+        assert.strictEqual(yield* accounts("state-b").call(new Deposit({ amount: 1 })), 1)
+        yield* accounts("state-a").cast(new Reset())
+        // a cast then a call from one caller: handled in that order
+        assert.deepStrictEqual(yield* accounts("state-a").call(new Balance()), { balance: 0, osPid: process.pid })
+        assert.deepStrictEqual(initsOf("state-a"), ["state-a"])
+
+        // each entity instance is an effect-otp process, under its local name
+        const a = yield* GenServer.whereis(yield* ClusterServer.localServer(Accounts, "state-a"))
+        const b = yield* GenServer.whereis(yield* ClusterServer.localServer(Accounts, "state-b"))
+        assert.isTrue(Option.isSome(a) && Option.isSome(b))
+        assert.isFalse(Equal.equals(a, b))
+        const info = yield* Process.info(Option.getOrThrow(a))
+        assert.deepStrictEqual(
+          Option.map(info, (i) => i.registeredName),
+          Option.some(Option.some("cluster:Account/state-a"))
+        )
+        assert.strictEqual(yield* GenServer.getState(yield* ClusterServer.localServer(Accounts, "state-a")), 0)
+      })
+    )
+  )
+
+  it.effect("a declared error arrives typed, and the entity carries on with its state", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(Accounts)
+        yield* accounts("typed").call(new Deposit({ amount: 10 }))
+        const error = yield* Effect.flip(accounts("typed").call(new Withdraw({ amount: 50 })))
+        assert.deepStrictEqual(error, new Overdrawn({ balance: 10 }))
+        assert.instanceOf(error, Overdrawn)
+        assert.strictEqual(yield* accounts("typed").call(new Withdraw({ amount: 4 })), 6)
+      })
+    )
+  )
+
+  it.effect("a request that fails its Schema is rejected with InvalidRequest, and nothing is sent", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(Accounts)
+        const bad = new Deposit({ amount: 1.5 }, { disableChecks: true })
+        const exit = yield* Effect.exit(accounts("invalid").call(bad))
+        assert.deepStrictEqual(
+          exit,
+          Exit.fail(
+            new ClusterServer.InvalidRequest({
+              entityType: "Account",
+              request: "Deposit",
+              field: "amount",
+              issue: "Expected an integer"
+            })
+          )
+        )
+        // a class of another protocol, forced through the types
+        const stranger = yield* Effect.flip(accounts("invalid").call(new Reset() as never))
+        assert.deepStrictEqual(
+          stranger,
+          new ClusterServer.InvalidRequest({
+            entityType: "Account",
+            request: "Reset",
+            field: "",
+            issue: "not a request of this entity's protocol"
+          })
+        )
+        assert.deepStrictEqual(initsOf("invalid"), [])
+      })
+    )
+  )
+
+  it.effect(
+    "a crash fails the call with EntityCrashed, logs a crash report, and the next request starts afresh",
+    () => {
+      const logged: Array<unknown> = []
+      const capture = Logger.layer([Logger.make((options) => void logged.push(options.message))])
+      return onRunner(
+        Effect.gen(function* () {
+          const accounts = yield* ClusterServer.client(Accounts)
+          yield* accounts("crash").call(new Deposit({ amount: 10 }))
+          const before = yield* GenServer.whereis(yield* ClusterServer.localServer(Accounts, "crash"))
+          const error = yield* Effect.flip(accounts("crash").call(new Crash()))
+          assert.deepStrictEqual(
+            error,
+            new ClusterServer.EntityCrashed({
+              entityType: "Account",
+              entityId: "crash",
+              request: "Crash",
+              reason: String(ExitReason.failureCause(Cause.die("boom")))
+            })
+          )
+          assert.deepStrictEqual(
+            yield* Process.awaitExit(Option.getOrThrow(before)),
+            ExitReason.failureCause(Cause.die("boom"))
+          )
+          assert.isTrue(logged.some((message) => String(message).includes("crash")))
+          // re-activated on demand: a fresh process, from init
+          assert.strictEqual((yield* accounts("crash").call(new Balance())).balance, 0)
+          assert.deepStrictEqual(initsOf("crash"), ["crash", "crash"])
+        })
+      ).pipe(Effect.provide(capture))
+    }
+  )
+
+  it.effect("with snapshots, the process that replaces a crashed one starts from the last snapshot", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(SavedAccounts)
+        yield* accounts("saved").call(new Deposit({ amount: 10 }))
+        yield* accounts("saved").cast(new Reset())
+        yield* accounts("saved").call(new Deposit({ amount: 3 }))
+        yield* Effect.flip(accounts("saved").call(new Crash()))
+        assert.deepStrictEqual(yield* accounts("saved").call(new Balance()), { balance: 3, osPid: process.pid })
+        // init ran once: the second process took its state from the snapshot
+        assert.deepStrictEqual(initsOf("saved"), ["saved"])
+      })
+    )
+  )
+
+  it.effect("an idle entity is passivated (Shutdown), its state written by terminate and read back", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(LazyAccounts)
+        yield* accounts("lazy").call(new Deposit({ amount: 7 }))
+        const pid = Option.getOrThrow(yield* GenServer.whereis(yield* ClusterServer.localServer(LazyAccounts, "lazy")))
+        const exited = yield* Effect.forkChild(Process.awaitExit(pid), { startImmediately: true })
+        yield* TestClock.adjust("2 minutes")
+        assert.deepStrictEqual(yield* Fiber.join(exited), ExitReason.shutdown)
+        assert.strictEqual((yield* accounts("lazy").call(new Balance())).balance, 7)
+        assert.deepStrictEqual(initsOf("lazy"), ["lazy"])
+      })
+    )
+  )
+
+  it.effect("a handler reads its delivery: durable requests carry an idempotency key", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(Accounts)
+        const first = yield* accounts("keys").call(new Credit({ amount: 1 }))
+        const second = yield* accounts("keys").call(new Credit({ amount: 1 }))
+        assert.strictEqual(second.balance, 2)
+        assert.match(first.key, /^-?\d+$/)
+        assert.notStrictEqual(first.key, second.key)
+        const volatile = yield* accounts("keys").call(new Whoami())
+        assert.isFalse(volatile.persisted)
+        // a local call did not come through the cluster
+        const local = yield* GenServer.start(Account, "local")
+        assert.deepStrictEqual(yield* GenServer.call(local, new Whoami()), { key: "", persisted: false })
+      })
+    )
+  )
+
+  it.effect("a call unanswered within its timeout fails with CallTimeout", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(Accounts)
+        const call = yield* Effect.forkChild(accounts("slow").call(new Hang(), { timeout: "1 second" }), {
+          startImmediately: true
+        })
+        yield* TestClock.adjust("1 second")
+        assert.deepStrictEqual(
+          yield* Fiber.await(call),
+          Exit.fail(
+            new ClusterServer.CallTimeout({ entityType: "Account", entityId: "slow", request: "Hang", timeout: 1000 })
+          )
+        )
+      })
+    )
+  )
+
+  it.effect("runs beside an Application, on the application's node", () =>
+    Effect.gen(function* () {
+      yield* TestClock.adjust(1)
+      const root = yield* Application.Root
+      const accounts = yield* ClusterServer.client(Accounts)
+      assert.strictEqual(yield* accounts("app").call(new Deposit({ amount: 2 })), 2)
+      assert.isTrue(Option.isSome(yield* GenServer.whereis(root.supervisor)))
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(Accounts.layer, Application.layer({ name: "app", children: [] })).pipe(
+          Layer.provideMerge(ClusterServer.singleRunnerLayer()),
+          Layer.provideMerge(Node.layer())
+        )
+      )
+    )
+  )
+
+  it("a client's call has the types of GenServer.call", () => {
+    type Client = ClusterServer.Client<Deposit | Withdraw, Reset>
+    const client = undefined as unknown as Client
+    expectTypeOf<ReturnType<typeof client.call<Withdraw>>>().toEqualTypeOf<
+      Effect.Effect<number, Overdrawn | ClusterServer.CallError>
+    >()
+    expectTypeOf<ReturnType<typeof client.call<Deposit>>>().toEqualTypeOf<
+      Effect.Effect<number, ClusterServer.CallError>
+    >()
+    expectTypeOf<Parameters<typeof client.cast>[0]>().toEqualTypeOf<Reset>()
+  })
+})
+
+describe("ClusterServer.entity", () => {
+  class Ping extends Request.Class<Ping>()("Ping", { success: Schema.String }) {}
+  class Other extends Request.Class<Other>()("Ping", {}) {}
+  const Pinger = GenServer.behaviour({
+    protocol: [Ping],
+    init: (_: string) => Effect.succeed(GenServer.ok(undefined)),
+    handleCall: { Ping: (_, s) => Effect.succeed(GenServer.reply("pong", s)) }
+  })
+  const thrown = (f: () => unknown): unknown => {
+    try {
+      f()
+    } catch (error) {
+      return error
+    }
+    assert.fail("it did not throw")
+  }
+
+  it("rejects a definition it cannot serve with InvalidEntity", () => {
+    assert.deepStrictEqual(
+      thrown(() => ClusterServer.entity("", Pinger)),
+      new ClusterServer.InvalidEntity({ entityType: "", field: "type", reason: "must be a non-empty string" })
+    )
+    assert.deepStrictEqual(
+      thrown(() => ClusterServer.entity("P", Pinger, { casts: [Other] as never })),
+      new ClusterServer.InvalidEntity({ entityType: "P", field: "casts", reason: 'two requests have the tag "Ping"' })
+    )
+    assert.deepStrictEqual(
+      thrown(() => ClusterServer.entity("P", Pinger, { persisted: [Reset] as never })),
+      new ClusterServer.InvalidEntity({
+        entityType: "P",
+        field: "persisted",
+        reason: '"Reset" is neither a request of the protocol nor a cast'
+      })
+    )
+    assert.deepStrictEqual(
+      thrown(() => ClusterServer.entity("P", Pinger, { snapshot: { state: Schema.Undefined, every: 0 } })),
+      new ClusterServer.InvalidEntity({
+        entityType: "P",
+        field: "snapshot.every",
+        reason: "must be a positive integer, got 0"
+      })
+    )
+  })
+})
