@@ -29,7 +29,6 @@ import * as Rpc from "effect/rpc/Rpc"
 import type { Node, Request } from "effect-otp"
 import * as ExitReason from "effect-otp/ExitReason"
 import * as GenServer from "effect-otp/GenServer"
-import * as Process from "effect-otp/Process"
 import { CallTimeout, describeIssue, EntityCrashed, InvalidEntity, InvalidRequest } from "./errors.ts"
 import { Snapshots, type SnapshotsApi } from "./snapshots.ts"
 
@@ -216,13 +215,12 @@ const instance = (definition: {
     yield* Effect.addFinalizer(() =>
       server === undefined ? Effect.void : Effect.ignore(GenServer.stopServer(server, ExitReason.shutdown))
     )
+    // the process has exited (a call fails with `ServerExited` or `NoProc` only then, and its name is
+    // already free): the next request starts a new one
     const crashed = (request: Envelope.Request<any>, replier: Entity.Replier<any>, error: unknown) =>
-      Effect.gen(function* () {
-        const pid = server?.whereis()
-        // the name is free again once the process has exited: the next request starts a new one
-        if (pid !== undefined && Option.isSome(pid)) yield* Process.awaitExit(pid.value)
+      Effect.suspend(() => {
         server = undefined
-        yield* replier.fail(
+        return replier.fail(
           request,
           new EntityCrashed({ entityType: type, entityId, request: request.tag, reason: crashReason(error) })
         )

@@ -1,0 +1,147 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Queue } from "effect"
+import { ExitReason } from "effect-otp"
+import { ClusterServer } from "@effect-otp/cluster"
+import {
+  Accounts,
+  Balance,
+  Bonus,
+  Crash,
+  Credit,
+  Deposit,
+  Overdrawn,
+  SavedAccounts,
+  Withdraw
+} from "./fixtures/account.ts"
+import {
+  type Child,
+  freePort,
+  kill9,
+  type Line,
+  postgres,
+  skipWithoutPostgres,
+  startNode
+} from "./fixtures/postgres.ts"
+import { clusterOptions } from "./fixtures/settings.ts"
+
+const runnerFile = new URL("./fixtures/runner.ts", import.meta.url).pathname
+const shards = 16
+
+/**
+ * What the runners have said so far: which are ready (with their OS pid) and how many shards each
+ * is assigned. `until` takes their lines until a condition on it holds: nothing is polled.
+ */
+const makeView = (lines: Queue.Queue<Line>) => {
+  const ready = new Map<string, number>()
+  const assigned = new Map<string, number>()
+  const until = (holds: () => boolean): Effect.Effect<void> =>
+    holds()
+      ? Effect.void
+      : Effect.flatMap(Queue.take(lines), ({ from, text }) => {
+          const [word, value] = text.split(" ")
+          if (word === "ready") ready.set(from, Number(value))
+          if (word === "assigned") assigned.set(from, Number(value))
+          return until(holds)
+        })
+  /** The shards are split between exactly these runners, each holding some. */
+  const split =
+    (...runners: ReadonlyArray<Child>) =>
+    () => {
+      let total = 0
+      for (const runner of runners) {
+        const n = assigned.get(runner.name) ?? 0
+        if (n === 0) return false
+        total += n
+      }
+      return total === shards
+    }
+  return { ready, assigned, until, split }
+}
+
+describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runner processes", () => {
+  it.live(
+    "calls spread over both runners; typed errors cross; a killed runner's entities move with their snapshots; a durable cast waits for a runner",
+    () =>
+      Effect.gen(function* () {
+        const pg = yield* postgres
+        const lines = yield* Queue.unbounded<Line>()
+        const view = makeView(lines)
+        const start = (name: string) =>
+          Effect.flatMap(freePort, (port) => startNode(name, lines, runnerFile, [String(pg.port), String(port)]))
+        const [a, b] = yield* Effect.all([start("a"), start("b")], { concurrency: "unbounded" })
+        yield* view.until(view.split(a, b))
+        const client = yield* Layer.build(ClusterServer.runnerLayer(clusterOptions(pg.port)))
+        const accounts = yield* ClusterServer.client(Accounts).pipe(Effect.provide(client))
+        const saved = yield* ClusterServer.client(SavedAccounts).pipe(Effect.provide(client))
+        const patient = { timeout: "30 seconds" } as const
+
+        // 1. calls to many entity ids are spread over both runners
+        const ids = Array.from({ length: 20 }, (_, i) => `id-${i}`)
+        const homes = yield* Effect.forEach(ids, (id) => saved(id).call(new Balance(), patient), {
+          concurrency: "unbounded"
+        })
+        assert.deepStrictEqual(
+          new Set(homes.map((home) => home.osPid)),
+          new Set([a.process.pid, b.process.pid]),
+          "both runners serve entities"
+        )
+        const onA = ids.filter((_, i) => homes[i]!.osPid === a.process.pid)
+
+        // 2. typed errors across the wire: declared, a crash; a request that fails its Schema
+        yield* saved("id-0").call(new Deposit({ amount: 10 }), patient)
+        assert.deepStrictEqual(
+          yield* Effect.exit(saved("id-0").call(new Withdraw({ amount: 50 }), patient)),
+          Exit.fail(new Overdrawn({ balance: 10 }))
+        )
+        assert.deepStrictEqual(
+          yield* Effect.exit(accounts("crashing").call(new Crash(), patient)),
+          Exit.fail(
+            new ClusterServer.EntityCrashed({
+              entityType: "Account",
+              entityId: "crashing",
+              request: "Crash",
+              reason: String(ExitReason.failureCause(Cause.die("boom")))
+            })
+          )
+        )
+        assert.deepStrictEqual(
+          yield* Effect.exit(saved("id-0").call(new Deposit({ amount: 0.5 }, { disableChecks: true }))),
+          Exit.fail(
+            new ClusterServer.InvalidRequest({
+              entityType: "SavedAccount",
+              request: "Deposit",
+              field: "amount",
+              issue: "Expected an integer"
+            })
+          )
+        )
+
+        // 3. kill -9 of runner a: its entities answer from b, with their snapshotted state
+        yield* Effect.forEach(onA, (id) => saved(id).call(new Deposit({ amount: 5 }), patient))
+        const killed = Date.now()
+        yield* kill9(a)
+        const afterKill = yield* Effect.forEach(onA, (id) => saved(id).call(new Balance(), patient), {
+          concurrency: "unbounded"
+        })
+        const failover = Date.now() - killed
+        assert.deepStrictEqual(
+          afterKill,
+          onA.map((id) => ({ balance: id === "id-0" ? 15 : 5, osPid: b.process.pid }))
+        )
+        assert.isBelow(failover, 15_000, `failover took ${failover} ms`)
+
+        // 4. a durable cast sent while no runner is up is stored, and delivered once one is back
+        yield* kill9(b)
+        const [target] = onA
+        yield* saved(target!).cast(new Bonus({ amount: 7 }))
+        const c = yield* start("c")
+        // a durable call after it, to the same entity, is handled after it
+        const credited = yield* saved(target!).call(new Credit({ amount: 1 }), patient)
+        assert.deepStrictEqual(
+          { balance: credited.balance, osPid: credited.osPid },
+          { balance: (target === "id-0" ? 15 : 5) + 7 + 1, osPid: c.process.pid }
+        )
+      }).pipe(Effect.scoped),
+    90_000
+  )
+})
