@@ -107,10 +107,10 @@
  * - **Durable requests are delivered at least once**: a runner that dies after the handler ran and
  *   before the reply was stored delivers the request again on the next runner. Make such handlers
  *   idempotent with `delivery(request).idempotencyKey`.
- * - **Volatile requests (the default) are delivered at most once**: they live in the caller's
- *   client and the runner's memory; a call whose runner dies is retried by the cluster's client
- *   on the shard's next runner only if it had not reached the entity yet; otherwise it fails or
- *   times out.
+ * - **Volatile requests (the default) are not stored**: they live in the caller's client and the
+ *   runner's memory. A call in flight when its runner dies may fail, time out, or be sent again
+ *   by the cluster's client to the shard's next runner: count on neither exactly once nor at most
+ *   once. A volatile cast to a shard that no runner holds waits until one does.
  * - **State**: without snapshots, an entity that moves (a rebalance, a runner lost) starts afresh.
  *   With snapshots, it starts from the last snapshot written: with `every: 1`, that includes every
  *   request that was answered. Snapshots are last-writer-wins, with no fencing: two runners that
@@ -510,6 +510,30 @@ export const Snapshots: typeof snapshots.Snapshots = snapshots.Snapshots
  * @category services
  */
 export type Snapshots = snapshots.Snapshots
+
+/**
+ * Snapshots in memory: what {@link singleRunnerLayer} uses. For a runner composed by hand from
+ * `effect/cluster`'s layers (its `Sharding` with your own storage) that keeps snapshots in memory.
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export const snapshotsLayerMemory: Layer.Layer<Snapshots> = snapshots.layerMemory
+
+/**
+ * Snapshots in the `effect_otp_snapshots` table of the database of `SqlClient` (PostgreSQL syntax;
+ * the table is created if it is missing): what {@link runnerLayer} uses.
+ *
+ * **Errors**: `SqlError` when the table cannot be created.
+ *
+ * @since 0.2.0
+ * @category services
+ */
+export const snapshotsLayerSql: Layer.Layer<
+  Snapshots,
+  import("effect/sql/SqlError").SqlError,
+  import("effect/sql/SqlClient").SqlClient
+> = snapshots.layerSql
 
 /**
  * The cluster's settings (`effect/cluster`'s `ShardingConfig`), for `shardingConfig`: shard lock

@@ -1,0 +1,127 @@
+/**
+ * What a call through the cluster costs (`@effect-otp/cluster`), beside a local `GenServer.call`:
+ * the same behaviour, N sequential calls to one entity, reported per call.
+ *
+ * - local: `GenServer.call` to the behaviour started on the node;
+ * - one runner: `ClusterServer.client(entity)(id).call` on `singleRunnerLayer` (in memory, no
+ *   network; the cluster still serializes each message, `simulateRemoteSerialization`);
+ * - two runners over loopback: two socket runners and a client-only runner in this process, with
+ *   their runner and message storage shared in memory (`effect/cluster`'s `layerMemory`, the
+ *   `"byo"` storage of `NodeClusterSocket`), so no database; the calls go over TCP on 127.0.0.1 to
+ *   whichever runner holds the entity's shard.
+ *
+ * usage: npx node bench/cluster.ts [--quick]
+ */
+import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import { Effect, Layer, Logger, Option, Schema } from "effect"
+import { MessageStorage, RunnerAddress, RunnerStorage, ShardingConfig } from "effect/cluster"
+import { GenServer, Node, Request } from "effect-otp"
+import { ClusterServer } from "@effect-otp/cluster"
+import { createServer } from "node:net"
+
+class Add extends Request.Class<Add>()("Add", { fields: { n: Schema.Int }, success: Schema.Int }) {}
+
+const Counter = GenServer.behaviour({
+  protocol: [Add],
+  init: (_id: string) => Effect.succeed(GenServer.ok(0)),
+  handleCall: { Add: ({ n }, count) => Effect.succeed(GenServer.reply(count + n, count + n)) }
+})
+const Counters = ClusterServer.entity("Counter", Counter)
+
+/** A port that was free a moment ago. */
+const freePort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    server.close(() => resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0)))
+  })
+})
+
+const quick = process.argv.includes("--quick")
+const calls = quick ? 500 : 2_000
+const repetitions = quick ? 3 : 7
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** µs per call of `call` run `calls` times in sequence, the median of the repetitions after a warm-up. */
+const measure = (call: Effect.Effect<unknown, unknown>) =>
+  Effect.gen(function* () {
+    const once = Effect.gen(function* () {
+      const t0 = performance.now()
+      for (let i = 0; i < calls; i++) yield* call
+      return ((performance.now() - t0) * 1000) / calls
+    })
+    yield* once
+    const samples: Array<number> = []
+    for (let r = 0; r < repetitions; r++) samples.push(yield* once)
+    return median(samples)
+  })
+
+const local = Effect.gen(function* () {
+  const server = yield* GenServer.start(Counter, "local")
+  return yield* measure(GenServer.call(server, new Add({ n: 1 })))
+}).pipe(Effect.provide(Node.layer()))
+
+const oneRunner = Effect.gen(function* () {
+  const counters = yield* ClusterServer.client(Counters)
+  return yield* measure(counters("one").call(new Add({ n: 1 })))
+}).pipe(
+  Effect.provide(
+    Counters.layer.pipe(Layer.provideMerge(ClusterServer.singleRunnerLayer()), Layer.provide(Node.layer()))
+  )
+)
+
+const shardingConfig = (port?: number) => ({
+  shardsPerGroup: 16,
+  ...(port === undefined ? {} : { runnerAddress: Option.some(RunnerAddress.make("127.0.0.1", port)) })
+})
+
+const twoRunners = Effect.gen(function* () {
+  // one storage for the three: what PostgreSQL is to separate processes
+  const storage = yield* Layer.build(
+    Layer.mergeAll(MessageStorage.layerMemory, RunnerStorage.layerMemory).pipe(
+      Layer.provide(ShardingConfig.layer(shardingConfig()))
+    )
+  )
+  const runner = (port: number) =>
+    Counters.layer.pipe(
+      Layer.provide(ClusterServer.snapshotsLayerMemory),
+      Layer.provide(NodeClusterSocket.layer({ storage: "byo", shardingConfig: shardingConfig(port) })),
+      Layer.provide(Node.layer()),
+      Layer.provide(Layer.succeedContext(storage))
+    )
+  yield* Layer.build(runner(yield* freePort))
+  yield* Layer.build(runner(yield* freePort))
+  const client = yield* Layer.build(
+    NodeClusterSocket.layer({ storage: "byo", clientOnly: true, shardingConfig: shardingConfig() }).pipe(
+      Layer.provide(Layer.succeedContext(storage))
+    )
+  )
+  const counters = yield* ClusterServer.client(Counters).pipe(Effect.provide(client))
+  // the first call waits until the runners hold their shards
+  yield* counters("two").call(new Add({ n: 0 }), { timeout: "30 seconds" })
+  return yield* measure(counters("two").call(new Add({ n: 1 })))
+}).pipe(Effect.scoped, Effect.provide(Logger.layer([])))
+
+const program = Effect.gen(function* () {
+  const results = {
+    "local GenServer.call": yield* local,
+    "entity call, one runner (in memory)": yield* oneRunner,
+    "entity call, two runners over loopback": yield* twoRunners
+  }
+  const base = results["local GenServer.call"]
+  console.log(`cluster call round trip (${calls} sequential calls, median of ${repetitions})`)
+  for (const [name, us] of Object.entries(results)) {
+    console.log(
+      `  ${name.padEnd(42)} ${us.toFixed(1).padStart(9)} µs/call  ${(us / base).toFixed(0).padStart(6)}x local`
+    )
+  }
+})
+
+Effect.runPromise(program).then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
