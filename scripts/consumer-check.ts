@@ -13,8 +13,8 @@
  * 3. Runs the README's examples (hello, supervision), a WorkerPool call and a ClusterServer entity
  *    on a single in-memory runner (`cluster.ts`) with the project's Node (`npx node file.ts`, the
  *    user's own TypeScript run by Node 24, the packages' built JavaScript under `node_modules`); type-checks them and `scripts/consumer/types.ts` with `tsc`
- *    (strict) under `moduleResolution` `NodeNext` and `Bundler`; runs `npx otp --help` and
- *    `npx otp demo mastery --scripted`.
+ *    (strict) under `moduleResolution` `NodeNext` and `Bundler`; runs `npx otp --help`,
+ *    `npx otp demo mastery --scripted` and `npx otp demo cluster-entities`.
  *
  * The project's commands run as a user's would: with the machine's PATH (without the monorepo's
  * `node_modules/.bin`), without the monorepo's `NODE_OPTIONS` (the `@effect-otp/source`
@@ -165,6 +165,12 @@ try {
     "npx otp demo mastery --scripted",
     demo.includes('Mastered "Basics"') && demo.includes("0 processes left on the node."),
     demo
+  )
+  const entities = npx("otp", "demo", "cluster-entities")
+  expect(
+    "npx otp demo cluster-entities",
+    entities.includes("Every call answered (48); each visitor's count went on where it was."),
+    entities
   )
   process.stdout.write(`consumer check passed in ${seconds(started)}\n`)
 } finally {

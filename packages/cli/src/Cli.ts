@@ -5,6 +5,7 @@
  * otp demo mastery [--scripted] [--seed <int>] [--email <text>]
  * otp demo ports
  * otp demo upgrade [--clients <int>] [--calls <int>]
+ * otp demo cluster-entities [--rounds <int>] [--stop-after <int>]
  * ```
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
@@ -14,6 +15,9 @@
  *   demo keeps calling it (see `demo/PortsDemo`).
  * - `otp demo upgrade`: hot code upgrade of a counter under load, version 1 to 2 with no call lost,
  *   then a broken version 3 rejected and rolled back (see `demo/UpgradeDemo`).
+ * - `otp demo cluster-entities`: a GenServer behaviour as a sharded entity (`@effect-otp/cluster`)
+ *   on two runners and a client in one terminal; a runner stops mid-load and the calls carry on,
+ *   its entities restarted on the other runner from their snapshots (see `demo/ClusterDemo`).
  *
  * `--help` works at every level; `--version` prints the version.
  *
@@ -31,6 +35,7 @@
  */
 import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as ClusterDemo from "./demo/ClusterDemo.ts"
 import * as MasteryDemo from "./demo/MasteryDemo.ts"
 import * as PortsDemo from "./demo/PortsDemo.ts"
 import * as UpgradeDemo from "./demo/UpgradeDemo.ts"
@@ -117,6 +122,31 @@ export const demoUpgrade = Command.make(
 )
 
 /**
+ * `otp demo cluster-entities`.
+ *
+ * @since 0.2.0
+ * @category demos
+ */
+export const demoClusterEntities = Command.make(
+  "cluster-entities",
+  {
+    rounds: Flag.Int("rounds").pipe(Flag.withDescription("Rounds of calls to the eight entities"), Flag.withDefault(6)),
+    stopAfter: Flag.Int("stop-after").pipe(
+      Flag.withDescription("The round after which runner a stops"),
+      Flag.withDefault(3)
+    )
+  },
+  ({ rounds, stopAfter }) => ClusterDemo.run({ rounds, stopAfter })
+).pipe(
+  Command.withDescription(
+    "A GenServer as a sharded entity on two runners (@effect-otp/cluster): a runner stops mid-load, the calls carry on"
+  ),
+  Command.withExamples([
+    { command: "otp demo cluster-entities", description: "Six rounds; runner a stops after the third" }
+  ])
+)
+
+/**
  * `otp demo`: the demos.
  *
  * @since 0.1.0
@@ -124,7 +154,7 @@ export const demoUpgrade = Command.make(
  */
 export const demo = Command.make("demo").pipe(
   Command.withDescription("Demos of effect-otp"),
-  Command.withSubcommands([demoMastery, demoPorts, demoUpgrade])
+  Command.withSubcommands([demoMastery, demoPorts, demoUpgrade, demoClusterEntities])
 )
 
 /**

@@ -13,5 +13,7 @@
 
 /** @since 0.1.0 */
 export * as Cli from "./Cli.ts"
+/** @since 0.2.0 */
+export * as ClusterDemo from "./demo/ClusterDemo.ts"
 /** @since 0.1.0 */
 export * as MasteryDemo from "./demo/MasteryDemo.ts"

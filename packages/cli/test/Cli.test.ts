@@ -138,3 +138,33 @@ describe("otp demo ports", () => {
     60_000
   )
 })
+
+describe("otp demo cluster-entities", () => {
+  it.live(
+    "two runners serve eight entities; runner a stops mid-load, b serves them all, their counts carried over",
+    () =>
+      Effect.gen(function* () {
+        yield* Cli.run(["demo", "cluster-entities"]).pipe(Effect.provide(NodeServices.layer))
+        const lines = yield* TestConsole.logLines.pipe(Effect.map((lines) => lines.map(String)))
+        const rounds = lines.filter((line) => line.startsWith("round "))
+        assert.strictEqual(rounds.length, 6)
+        // before the stop, both runners serve entities; every count is the round's number
+        for (const [i, line] of rounds.slice(0, 3).entries()) {
+          const counts = [...line.matchAll(/(\d):(\d)/g)].map((m) => Number(m[2]))
+          assert.deepStrictEqual(counts, Array(8).fill(i + 1), line)
+        }
+        // after it, b serves all eight, and each count goes on where it was
+        assert.deepStrictEqual(rounds.slice(3), [
+          `round 4   a: ${"".padEnd(24)}  b: 0:4 1:4 2:4 3:4 4:4 5:4 6:4 7:4`,
+          `round 5   a: ${"".padEnd(24)}  b: 0:5 1:5 2:5 3:5 4:5 5:5 6:5 7:5`,
+          `round 6   a: ${"".padEnd(24)}  b: 0:6 1:6 2:6 3:6 4:6 5:6 6:6 7:6`
+        ])
+        assert.include(
+          lines,
+          "\n✂  runner a stops, mid-load: its shards go to b, its entities start there from their snapshots\n"
+        )
+        assert.strictEqual(lines.at(-1), "\nEvery call answered (48); each visitor's count went on where it was.")
+      }).pipe(Effect.provide(TestConsole.layer)),
+    60_000
+  )
+})
