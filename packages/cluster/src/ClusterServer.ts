@@ -430,7 +430,7 @@ export interface Client<Req extends Request.Any, Cast> {
  * ```
  *
  * @since 0.2.0
- * @category clients
+ * @category client
  */
 export const client: <Type extends string, Req extends Request.Any, Cast, R>(
   entity: Entity<Type, Req, Cast, R>
@@ -488,7 +488,7 @@ export interface Delivery {
  * ```
  *
  * @since 0.2.0
- * @category delivery
+ * @category server
  */
 export const delivery: (request: Request.Any) => Option.Option<Delivery> = internal.deliveryOf
 
@@ -550,7 +550,7 @@ export type ShardingOptions = runner.ShardingOptions
  * nothing survives the process.
  *
  * @since 0.2.0
- * @category runners
+ * @category layers
  */
 export const singleRunnerLayer: (options?: {
   readonly shards?: number | undefined
@@ -580,7 +580,7 @@ export type RunnerOptions = runner.RunnerOptions
  * cannot be bound, `ConfigError` for a bad setting.
  *
  * @since 0.2.0
- * @category runners
+ * @category layers
  */
 export const runnerLayer: (
   options: RunnerOptions

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Queue } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Queue } from "effect"
 import { ExitReason } from "effect-otp"
 import { ClusterServer } from "@effect-otp/cluster"
 import {
@@ -11,6 +11,7 @@ import {
   Deposit,
   Overdrawn,
   SavedAccounts,
+  Stall,
   Withdraw
 } from "./fixtures/account.ts"
 import {
@@ -34,6 +35,7 @@ const shards = 16
 const makeView = (lines: Queue.Queue<Line>) => {
   const ready = new Map<string, number>()
   const assigned = new Map<string, number>()
+  const stalled: Array<string> = []
   const until = (holds: () => boolean): Effect.Effect<void> =>
     holds()
       ? Effect.void
@@ -41,6 +43,7 @@ const makeView = (lines: Queue.Queue<Line>) => {
           const [word, value] = text.split(" ")
           if (word === "ready") ready.set(from, Number(value))
           if (word === "assigned") assigned.set(from, Number(value))
+          if (word === "stalled") stalled.push(value!)
           return until(holds)
         })
   /** The shards are split between exactly these runners, each holding some. */
@@ -55,20 +58,23 @@ const makeView = (lines: Queue.Queue<Line>) => {
       }
       return total === shards
     }
-  return { ready, assigned, until, split }
+  return { ready, assigned, stalled, until, split }
 }
 
 describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runner processes", () => {
   it.live(
-    "calls spread over both runners; typed errors cross; a killed runner's entities move with their snapshots; a durable cast waits for a runner",
+    "calls spread over both runners; typed errors cross; a killed runner's entities move with their snapshots; durable requests are redelivered with their key, and wait for a runner",
     () =>
       Effect.gen(function* () {
         const pg = yield* postgres
         const lines = yield* Queue.unbounded<Line>()
         const view = makeView(lines)
-        const start = (name: string) =>
-          Effect.flatMap(freePort, (port) => startNode(name, lines, runnerFile, [String(pg.port), String(port)]))
-        const [a, b] = yield* Effect.all([start("a"), start("b")], { concurrency: "unbounded" })
+        // a and b never answer a Stall request; c does
+        const start = (name: string, stall: boolean) =>
+          Effect.flatMap(freePort, (port) =>
+            startNode(name, lines, runnerFile, [String(pg.port), String(port)], { STALL: stall ? "1" : "0" })
+          )
+        const [a, b] = yield* Effect.all([start("a", true), start("b", true)], { concurrency: "unbounded" })
         yield* view.until(view.split(a, b))
         const client = yield* Layer.build(ClusterServer.runnerLayer(clusterOptions(pg.port)))
         const accounts = yield* ClusterServer.client(Accounts).pipe(Effect.provide(client))
@@ -130,11 +136,19 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
         )
         assert.isBelow(failover, 15_000, `failover took ${failover} ms`)
 
-        // 4. a durable cast sent while no runner is up is stored, and delivered once one is back
+        // 4. at least once: a durable call whose runner dies in the handler is delivered again,
+        // with the same idempotency key
+        const stalling = yield* Effect.forkChild(saved("stalling").call(new Stall(), { timeout: "infinity" }), {
+          startImmediately: true
+        })
+        yield* view.until(() => view.stalled.length > 0)
         yield* kill9(b)
+
+        // 5. a durable cast sent while no runner is up is stored, and delivered once one is back
         const [target] = onA
         yield* saved(target!).cast(new Bonus({ amount: 7 }))
-        const c = yield* start("c")
+        const c = yield* start("c", false)
+        assert.deepStrictEqual(yield* Fiber.join(stalling), { key: view.stalled[0]!, osPid: c.process.pid })
         // a durable call after it, to the same entity, is handled after it
         const credited = yield* saved(target!).call(new Credit({ amount: 1 }), patient)
         assert.deepStrictEqual(
