@@ -9,8 +9,9 @@
  *   module for the other examples of the file (`import { Fib } from "./fib.ts"`);
  * - otherwise the shared fixtures in `scripts/doc-fixtures/` (`./counter.ts`: a GenServer counter).
  *
- * It also checks that every `@category` in `packages/otp/src` and `packages/platform-node/src` is
- * one of {@link categories}, so the generated docs group exports under one short list.
+ * It also checks that every `@category` in `packages/otp/src`, `packages/platform-node/src` and
+ * `packages/cluster/src` is one of {@link categories}, so the generated docs group exports under
+ * one short list.
  *
  * usage: npm run check:docs   (npx node scripts/check-doc-examples.ts)
  */
@@ -112,7 +113,7 @@ const categories = new Set([
   "debugging",
   "probes"
 ])
-const badCategories = ["otp", "platform-node"].flatMap((pkg) =>
+const badCategories = ["otp", "platform-node", "cluster"].flatMap((pkg) =>
   sourceFiles(join(root, "packages", pkg, "src")).flatMap((file) =>
     readFileSync(file, "utf8")
       .split("\n")

@@ -74,7 +74,7 @@
  *
  * ## Crashes and restarts
  *
- * A handler that dies, fails with an error its request does not declare, or returns `stop`, ends
+ * A handler that dies, fails with an error its request does not declare, or returns `stopWith`, ends
  * the process, as in a local GenServer: a crash report is logged on the runner and the caller of
  * the running call gets {@link EntityCrashed} (the exit reason, printed). **The next request to the
  * same id starts a fresh process** (from its snapshot, when it has one; otherwise `init` runs
@@ -151,7 +151,7 @@
  *   cluster's errors instead of `NoProc`: an entity always exists.
  * - Casts must be `Request.Class`es listed in `casts`, so that they have a Schema; `send` and
  *   `handleInfo` messages do not cross the cluster (a handler may still receive local messages).
- * - No `stop`, `getState` or `Sys` from the client: use {@link localServer} on the runner.
+ * - No `GenServer.stop`, `getState` or `Sys` from the client: use {@link localServer} on the runner.
  *
  * @since 0.2.0
  */
@@ -177,7 +177,7 @@ import * as snapshots from "./internal/snapshots.ts"
 
 /**
  * The entity's process exited while it handled the request: its handler died, failed with an error
- * the request does not declare, or returned `stop`; or it could not start (`init` failed, its
+ * the request does not declare, or returned `stopWith`; or it could not start (`init` failed, its
  * snapshot did not decode). `reason` is the exit reason, printed. The next request to the same id
  * starts a new process.
  *

@@ -9,7 +9,7 @@
  * starts the behaviour as a GenServer process of the runner's node, under a local name, and
  * forwards each request to it, one at a time: a call with `GenServer.call` (the reply, or a declared
  * error, goes back through the cluster), a cast with `GenServer.cast`. When the process has exited
- * (a crash, a `stop` result), the next request starts it again.
+ * (a crash, a `stopWith` result), the next request starts it again.
  *
  * @internal
  */
@@ -213,7 +213,7 @@ const instance = (definition: {
     // passivation, a shard moving away, the runner stopping: the process stops with `Shutdown`
     // (its `terminate` runs, and with snapshots on, the state is written)
     yield* Effect.addFinalizer(() =>
-      server === undefined ? Effect.void : Effect.ignore(GenServer.stopServer(server, ExitReason.shutdown))
+      server === undefined ? Effect.void : Effect.ignore(GenServer.stop(server, ExitReason.shutdown))
     )
     // the process has exited (a call fails with `ServerExited` or `NoProc` only then, and its name is
     // already free): the next request starts a new one

@@ -20,7 +20,7 @@ export const describeIssue = (issue: SchemaIssue.Issue): { readonly field: strin
 
 const at = (field: string) => (field === "" ? "" : ` at field "${field}"`)
 
-/** The entity's process exited while it handled the request (a crash, or a `stop` result). */
+/** The entity's process exited while it handled the request (a crash, or a `stopWith` result). */
 export class EntityCrashed extends Schema.TaggedError<EntityCrashed>()("EntityCrashed", {
   /** The entity type (the first argument of `ClusterServer.entity`). */
   entityType: Schema.String,
