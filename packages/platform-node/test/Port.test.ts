@@ -463,10 +463,13 @@ describe("Port", () => {
               Effect.gen(function* () {
                 const port = yield* Port.open("cat")
                 yield* Process.send(self, port)
+                // ends only once the test monitors the port, so the Down cannot come first
+                yield* Process.receive<"go">()
               })
             )
             const port = yield* Process.receive<Port.Port<Uint8Array, Uint8Array | string>>()
             yield* Process.monitor(port.pid)
+            yield* Process.send(owner, "go")
             assert.deepStrictEqual(yield* Process.awaitExit(owner), ExitReason.normal)
             const down = yield* Process.receive(
               (m: unknown): m is Process.Down => Process.isDown(m) && Pid.equals(m.pid, port.pid)
