@@ -36,6 +36,7 @@
  */
 import { Context, Effect, Layer, Metric, type Scope } from "effect"
 import { NodeState, shutdownNode } from "./internal/kernel.ts"
+import * as metrics from "./internal/metrics.ts"
 import { RunQueueScheduler } from "./internal/scheduler.ts"
 import { nextCreation, registerLive, unregisterLive } from "./internal/nodeIndex.ts"
 import type * as Pid from "./Pid.ts"
@@ -112,13 +113,6 @@ export class NodeImpl extends NodeState implements NodeApi {
   }
 }
 
-const spawnedMetric = Metric.counter("effect_otp_processes_spawned_total", { description: "processes spawned" })
-const activeMetric = Metric.gauge("effect_otp_processes_active", { description: "processes alive now" })
-const sentMetric = Metric.counter("effect_otp_messages_sent_total", { description: "messages enqueued" })
-const droppedMetric = Metric.counter("effect_otp_messages_dropped_total", {
-  description: "messages dropped: sent to an exited process, or by a dropping mailbox"
-})
-
 /**
  * Starts a node in the current scope; closing the scope stops all its processes.
  *
@@ -134,24 +128,24 @@ export const make = (options?: Options): Effect.Effect<NodeApi, never, Scope.Sco
         options?.scheduler === "runQueue" ? new RunQueueScheduler() : undefined
       )
       registerLive(node.name, node.creation, node)
-      const attributes = { node: `${node.name}#${node.creation}` }
+      const attributes = { node: metrics.nodeLabel(node) }
       const registrations = [
-        Metric.registerUnsafe(Metric.withAttributes(spawnedMetric, attributes), context, {
+        Metric.registerUnsafe(Metric.withAttributes(metrics.spawned, attributes), context, {
           get: () => ({ count: node.spawned, incremental: false }),
           update: () => {},
           modify: () => {}
         }),
-        Metric.registerUnsafe(Metric.withAttributes(activeMetric, attributes), context, {
+        Metric.registerUnsafe(Metric.withAttributes(metrics.active, attributes), context, {
           get: () => ({ value: node.table.size }),
           update: () => {},
           modify: () => {}
         }),
-        Metric.registerUnsafe(Metric.withAttributes(sentMetric, attributes), context, {
+        Metric.registerUnsafe(Metric.withAttributes(metrics.sent, attributes), context, {
           get: () => ({ count: node.sent, incremental: false }),
           update: () => {},
           modify: () => {}
         }),
-        Metric.registerUnsafe(Metric.withAttributes(droppedMetric, attributes), context, {
+        Metric.registerUnsafe(Metric.withAttributes(metrics.dropped, attributes), context, {
           get: () => ({ count: node.dropped, incremental: false }),
           update: () => {},
           modify: () => {}

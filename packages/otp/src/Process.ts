@@ -762,6 +762,81 @@ export const info = (pid: Pid<never, unknown>): Effect.Effect<Option.Option<Info
   })
 
 /**
+ * A process and its mailbox length, as {@link largestMailboxes} reports it.
+ *
+ * @since 0.2.0
+ * @category inspection
+ */
+export interface MailboxLength {
+  readonly pid: Pid<never, unknown>
+  readonly registeredName: Option.Option<string>
+  /** Messages waiting: in the queue and in the save list (as `Info.mailboxLength`). */
+  readonly mailboxLength: number
+}
+
+/**
+ * The `n` live processes of the current node with the most messages waiting, longest first (ties
+ * in spawn order); processes with an empty mailbox are left out. Fails with `BadArgument` when `n`
+ * is not a non-negative integer.
+ *
+ * **Details**
+ *
+ * Computed when asked, from the process table (one pass over it, keeping the `n` largest): nothing
+ * is counted per message, so it costs nothing until it is called, and then time proportional to
+ * the number of processes. The answer is a snapshot: mailboxes move on as soon as it is taken. It
+ * is the query an operator reaches for when a node slows down (recon's `proc_count(message_queue_len, N)`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, Process } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const busy = yield* Process.spawn(Process.receive<string>({ timeout: "1 hour" }))
+ *   yield* Process.send(busy, "a")
+ *   return yield* Process.largestMailboxes(5) // [{ pid: busy, registeredName: None, mailboxLength: 1 }]
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Node.layer()), Effect.scoped))
+ * ```
+ *
+ * @since 0.2.0
+ * @category inspection
+ */
+export const largestMailboxes = (n: number): Effect.Effect<ReadonlyArray<MailboxLength>, Errors.BadArgument, Node> =>
+  Effect.suspend(() => {
+    if (!(typeof n === "number" && Number.isInteger(n) && n >= 0)) {
+      return Effect.fail(
+        new Errors.BadArgument({
+          function: "Process.largestMailboxes",
+          field: "n",
+          value: n,
+          reason: "must be a non-negative integer"
+        })
+      )
+    }
+    return Effect.map(nodeState, (node) => {
+      // the n largest so far, longest first; a new one goes after those at least as long (spawn order)
+      const top: Array<kernel.ProcessRecord> = []
+      if (n === 0) return []
+      for (const record of node.table.values()) {
+        const length = record.mailboxLength
+        if (length === 0 || record.status === "exited") continue
+        if (top.length === n && top[n - 1]!.mailboxLength >= length) continue
+        let i = top.length
+        while (i > 0 && top[i - 1]!.mailboxLength < length) i--
+        top.splice(i, 0, record)
+        if (top.length > n) top.pop()
+      }
+      return top.map((record) => ({
+        pid: record.pid,
+        registeredName: Option.fromUndefinedOr(record.name),
+        mailboxLength: record.mailboxLength
+      }))
+    })
+  })
+
+/**
  * Waits until the process exits and returns its exit reason; `NoProc` if it is unknown or has
  * already exited and been forgotten. Not in Erlang (there you would monitor): handy from plain
  * Effect code that is not a process, such as a test.

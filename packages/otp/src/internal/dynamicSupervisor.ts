@@ -16,7 +16,7 @@ import { withBehaviourName } from "./genServer.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild, shutdownChildren } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
-import { ChildStartFailed, defaultIntensity, MaxRestartIntensity, makeIntensityStep } from "./supervision.ts"
+import { ChildStartFailed, defaultIntensity, makeIntensityStep } from "./supervision.ts"
 
 /** `maxChildren` children are running (`DynamicSupervisor.MaxChildren`). */
 export class MaxChildren extends Schema.TaggedError<MaxChildren>()("MaxChildren", {
@@ -119,13 +119,8 @@ const restart = (
   Effect.flatMap(supervision.stepIntensity(state.step, { reason }), (decision) => {
     if (decision._tag === "GiveUp") {
       state.children.delete(key)
-      const term = new MaxRestartIntensity({ id: child.spec.id, reason })
-      return Effect.as(
-        Effect.logError(`dynamic supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
-          Effect.annotateLogs({ event: "SHUTDOWN" })
-        ),
-        GenServer.stopWith(ExitReason.shutdownWith(term), state)
-      )
+      const { exit, report } = supervision.gaveUp(state.self, child.spec.id, reason)
+      return Effect.as(report, GenServer.stopWith(exit, state))
     }
     child.restarting = true
     if (decision._tag === "After") {
@@ -134,14 +129,19 @@ const restart = (
         GenServer.noreply(state)
       )
     }
-    return attempt(state, key, child)
+    return attempt(state, key, child, reason)
   })
 
 /**
  * One attempt at restarting the child under `key`: started, it is kept under its new pid; ignored,
  * it is forgotten; failed, it stays restarting and the supervisor sends itself a {@link TryAgain}.
  */
-const attempt = (state: State, key: Key, child: Child): Effect.Effect<GenServer.NoReplyResult<State>> =>
+const attempt = (
+  state: State,
+  key: Key,
+  child: Child,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.NoReplyResult<State>> =>
   Effect.matchCauseEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
     onFailure: (cause) => {
       const error = supervision.startErrorOf(cause)
@@ -155,15 +155,11 @@ const attempt = (state: State, key: Key, child: Child): Effect.Effect<GenServer.
       const pid = supervision.linkStarted(state.self, started)
       if (!Pid.isPid(pid)) return failedRestart(state, key, child, pid)
       state.children.delete(key)
+      const oldPid = child.pid
       child.pid = pid
       child.restarting = false
       state.children.set(keyOf(pid), child)
-      return Effect.as(
-        Effect.logWarning(`dynamic supervisor ${state.self.pid} restarted ${child.spec.id} as ${pid}`).pipe(
-          Effect.annotateLogs({ event: "RESTART" })
-        ),
-        GenServer.noreply(state)
-      )
+      return Effect.as(supervision.restarted(state.self, child.spec.id, oldPid, pid, reason), GenServer.noreply(state))
     }
   })
 
@@ -277,7 +273,7 @@ const definition = GenServer.behaviour({
       if (child === undefined || !child.restarting) return Effect.succeed(GenServer.noreply(state))
       return message instanceof TryAgain
         ? restart(state, message.key, child, message.reason)
-        : attempt(state, message.key, child)
+        : attempt(state, message.key, child, message.reason)
     }
     return Effect.succeed(GenServer.noreply(state))
   },

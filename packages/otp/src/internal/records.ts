@@ -13,6 +13,7 @@ import { PidImpl } from "../Pid.ts"
 import type * as Pid from "../Pid.ts"
 import type { Self as ProcessSelf } from "../Process.ts"
 import type { Deadlines } from "./callDeadlines.ts"
+import type { CallLatency } from "./metrics.ts"
 import { findLive } from "./nodeIndex.ts"
 import type { RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
@@ -114,6 +115,8 @@ export class RecordExt {
   suspended: Suspension | undefined = undefined
   /** the links and monitors that cross to other nodes */
   remote: RemoteState | undefined = undefined
+  /** a server started with `callLatency`: its calls' latency histogram */
+  callLatency: CallLatency | undefined = undefined
   /** the engine of a server whose behaviour has a declared name (`Release`'s upgrades find it by it) */
   code: Code | undefined = undefined
 }
@@ -265,6 +268,14 @@ export class ProcessRecord {
   set code(value: Code | undefined) {
     if (this.ext !== undefined) this.ext.code = value
     else if (value !== undefined) (this.ext = new RecordExt()).code = value
+  }
+
+  get callLatency(): CallLatency | undefined {
+    return this.ext === undefined ? undefined : this.ext.callLatency
+  }
+  set callLatency(value: CallLatency | undefined) {
+    if (this.ext !== undefined) this.ext.callLatency = value
+    else if (value !== undefined) (this.ext = new RecordExt()).callLatency = value
   }
 
   get alive(): boolean {

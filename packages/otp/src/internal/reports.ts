@@ -1,11 +1,14 @@
 /**
- * Crash reports and lifecycle events (`SPAWN`, `EXIT`, `CRASH`): Effect reports no failure of a
- * fiber nobody joins, so the kernel does, as OTP's crash reports.
+ * Crash reports and lifecycle events (`SPAWN`, `EXIT`, `CRASH`, `RESTART`, `GIVE_UP`), each with
+ * one shape of annotations (the table in the `Process` module docs): Effect reports no failure of
+ * a fiber nobody joins, so the kernel does, as OTP's crash reports. Each is built only when a
+ * logger would see it.
  *
  * @internal
  */
 import { Effect, Exit, type Fiber, LogLevel, References } from "effect"
 import * as ExitReason from "../ExitReason.ts"
+import type * as Pid from "../Pid.ts"
 import type { ProcessRecord } from "./records.ts"
 
 /** Whether lifecycle events are logged (the minimum level lets debug entries through). */
@@ -22,7 +25,16 @@ export const logReaches = (fiber: Fiber.Fiber<unknown, unknown> | undefined, lev
   (fiber.getRef(References.CurrentLoggers).size > 0 &&
     !LogLevel.isGreaterThan(fiber.getRef(References.MinimumLogLevel), level))
 
-/** Crash reports and lifecycle events, logged from inside the process with its annotations. */
+/**
+ * `SPAWN`, at Debug, the first thing a new process logs: `parent` is its spawner's pid, or the
+ * node's system pid (`<0.0.0>`-like) when it was spawned from outside any process.
+ */
+export const spawnReport = (record: ProcessRecord, parent: ProcessRecord | undefined): Effect.Effect<void> =>
+  Effect.logDebug(`process ${record.pid} spawned`).pipe(
+    Effect.annotateLogs({ event: "SPAWN", parent: String(parent?.pid ?? record.node.systemPid) })
+  )
+
+/** `EXIT` (at Debug) and `CRASH` (at Error), logged from inside the process with its annotations. */
 export const reportExit = (
   record: ProcessRecord,
   exit: Exit.Exit<unknown, unknown>,
@@ -43,9 +55,48 @@ export const reportExit = (
     }
   }
   if (debug) {
-    return Effect.logDebug(`process ${record.pid} exited: ${String(reason)}`).pipe(
-      Effect.annotateLogs({ event: "EXIT", reason: reason._tag })
-    )
+    const annotations: Record<string, unknown> = { event: "EXIT", reason: reason._tag }
+    if (record.name !== undefined) annotations.name = record.name
+    return Effect.logDebug(`process ${record.pid} exited: ${String(reason)}`).pipe(Effect.annotateLogs(annotations))
   }
   return Effect.void
 }
+
+/**
+ * `RESTART`, at Warning, from inside the supervisor: it restarted `child`, which had exited with
+ * `reason` as `oldPid`, as `newPid`. Built only when a logger would see it.
+ */
+export const restartReport = (
+  supervisor: ProcessRecord,
+  child: string,
+  oldPid: Pid.Pid<never, unknown>,
+  newPid: Pid.Pid<never, unknown>,
+  reason: ExitReason.ExitReason,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Effect.Effect<void> =>
+  logReaches(fiber, "Warn")
+    ? Effect.logWarning(`supervisor ${supervisor.pid} restarted child "${child}" as ${newPid}`).pipe(
+        Effect.annotateLogs({
+          event: "RESTART",
+          supervisor: String(supervisor.pid),
+          child,
+          oldPid: String(oldPid),
+          newPid: String(newPid),
+          reason: reason._tag
+        })
+      )
+    : Effect.void
+
+/**
+ * `GIVE_UP`, at Error, from inside the supervisor: restarting `child` after `reason` would exceed
+ * its restart intensity, so it stops its children and exits (`detail` is the exit term's message).
+ */
+export const giveUpReport = (
+  supervisor: ProcessRecord,
+  child: string,
+  reason: ExitReason.ExitReason,
+  detail: string
+): Effect.Effect<void> =>
+  Effect.logError(`supervisor ${supervisor.pid} gives up: ${detail}`).pipe(
+    Effect.annotateLogs({ event: "GIVE_UP", supervisor: String(supervisor.pid), child, reason: reason._tag })
+  )

@@ -37,6 +37,7 @@ import type * as Process from "../Process.ts"
 import type * as Request from "../Request.ts"
 import { addDeadline, clearDeadline } from "./callDeadlines.ts"
 import * as kernel from "./kernel.ts"
+import { CallLatency } from "./metrics.ts"
 import * as Name from "./name.ts"
 import * as validate from "./validate.ts"
 import { currentNode, senderNodeOf } from "./node.ts"
@@ -410,6 +411,34 @@ class PendingCall extends kernel.Pending implements From<unknown, unknown> {
   }
 }
 
+/**
+ * A call to a server started with `callLatency`: records the time from the call to its end (the
+ * reply, a declared error, a timeout, the server's exit) in the server's histogram, on the caller's
+ * clock. Only such servers' calls pay for it.
+ */
+class TimedCall extends PendingCall {
+  readonly latency: CallLatency
+  readonly clock: Clock.Clock
+  readonly start: bigint
+  constructor(
+    record: kernel.ProcessRecord,
+    caller: kernel.ProcessRecord | undefined,
+    latency: CallLatency,
+    fiber: Fiber.Fiber<unknown, unknown>
+  ) {
+    super(record, caller)
+    this.latency = latency
+    this.clock = fiber.getRef(Clock.Clock)
+    this.start = this.clock.currentTimeNanosUnsafe()
+  }
+  override complete(exit: Exit.Exit<unknown, unknown>): boolean {
+    if (this.exit === undefined) {
+      this.latency.record(Number(this.clock.currentTimeNanosUnsafe() - this.start) / 1e6)
+    }
+    return super.complete(exit)
+  }
+}
+
 const defaultCallTimeoutMs = 5000
 
 /** Arms the call's deadline on the caller's clock (none for `"infinity"`). */
@@ -480,7 +509,8 @@ export const call = <Req extends Request.Any, Cast, const Q extends Req>(
     }
     const self = kernel.callerOf(fiber)
     if (record === self) return resume(Effect.fail(callingSelf(server, record, "call")))
-    const pending = new PendingCall(record, self)
+    const latency = record.callLatency
+    const pending = latency === undefined ? new PendingCall(record, self) : new TimedCall(record, self, latency, fiber)
     const envelope = new CallEnvelope(request, pending)
     const delivery = kernel.offer(record, envelope)
     if (delivery !== "delivered") {
@@ -780,6 +810,12 @@ export interface StartOptions {
    * `Sys.setLogLevel` changes it while it runs.
    */
   readonly logLevel?: LogLevel.LogLevel | undefined
+  /**
+   * Record the latency of each call to this server (from the call to its answer, on the caller's
+   * clock) in the histogram `effect_otp_call_duration_ms`, labelled with the server's name (else
+   * its pid). Default `false`: calls to servers without it pay nothing for it.
+   */
+  readonly callLatency?: boolean | undefined
 }
 
 /**
@@ -923,6 +959,7 @@ export const startWith = (
 ): Effect.Effect<Server<any, any>, unknown, Node> =>
   Effect.flatMap(currentNode, (node) => {
     if (node.closing) return Effect.fail(new Errors.NodeClosed({ node: node.name }))
+    const fiber = Fiber.getCurrent()!
     const ack = Deferred.makeUnsafe<void, unknown>()
     const linked = linkParent ? parent : undefined
     return Effect.flatMap(
@@ -933,6 +970,10 @@ export const startWith = (
         linked !== undefined ? (child) => kernel.linkRecords(linked, child) : undefined
       ),
       (record) => {
+        if (options?.callLatency === true) {
+          const label = options.name === undefined ? String(record.pid) : Name.format(options.name)
+          record.callLatency = new CallLatency(node, label, fiber.context)
+        }
         // the process ended before its body could run (killed at once): nothing else fails the start
         const onExit = () => Deferred.doneUnsafe(ack, Exit.fail(InitExited))
         kernel.addExitListener(record, onExit)

@@ -7,8 +7,8 @@ import { Context, Effect, Exit, type Fiber, LogLevel, References, Scheduler, Sco
 import * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
 import { stopDeadlines } from "./callDeadlines.ts"
-import { type NodeState, ProcessRecord, Self } from "./records.ts"
-import { debugEnabled, reportExit } from "./reports.ts"
+import { callerOf, type NodeState, ProcessRecord, Self } from "./records.ts"
+import { debugEnabled, reportExit, spawnReport } from "./reports.ts"
 import { onProcessExit, terminate } from "./signals.ts"
 
 export interface SpawnOptions {
@@ -58,12 +58,7 @@ export const spawnUnsafe = (
   // `onExit` takes as "no finalizer effect" (the test suite's process-finalizer tests cover both)
   const scope = Scope.makeUnsafe()
   const scoped = Effect.onExit(body, (exit) => Scope.closeUnsafe(scope, exit) as Effect.Effect<void>)
-  const run = debug
-    ? Effect.andThen(
-        Effect.logDebug(`process ${record.pid} spawned`).pipe(Effect.annotateLogs("event", "SPAWN")),
-        scoped
-      )
-    : scoped
+  const run = debug ? Effect.andThen(spawnReport(record, callerOf(parent)), scoped) : scoped
   // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
   // rather than wrappers that would sit on the child's stack all its life.
   const annotations = parent.getRef(References.CurrentLogAnnotations)

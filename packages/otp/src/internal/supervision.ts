@@ -5,11 +5,13 @@
  *
  * @internal
  */
-import { Cause, Clock, Context, Duration, Effect, Exit, type Fiber, Option, Schedule, Schema } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Option, Schedule, Schema } from "effect"
 import * as ChildSpec from "../ChildSpec.ts"
 import * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
+import * as metrics from "./metrics.ts"
+import { giveUpReport, restartReport } from "./reports.ts"
 
 /** A restart intensity schedule, driven by hand: one step per restart. */
 export type Step = (now: number, input: unknown) => Effect.Effect<unknown, unknown>
@@ -115,6 +117,37 @@ export const remindAfter = (
   message: unknown
 ): Effect.Effect<void> =>
   kernel.startTimer(self, delay, () => kernel.deliverSystemMade(self, message), new kernel.TimerRef(self).id)
+
+/**
+ * A restart of `child` succeeded: counted in `effect_otp_supervisor_restarts_total` and reported as
+ * `RESTART`. Runs on the supervisor's fiber (its handlers do), which holds the metric registry.
+ */
+export const restarted = (
+  self: kernel.ProcessRecord,
+  child: string,
+  oldPid: Pid.Pid<never, unknown>,
+  newPid: Pid.Pid<never, unknown>,
+  reason: ExitReason.ExitReason
+): Effect.Effect<void> => {
+  const fiber = Fiber.getCurrent()!
+  metrics.countRestart(self, child, fiber.context)
+  return restartReport(self, child, oldPid, newPid, reason, fiber)
+}
+
+/**
+ * The supervisor gives up restarting `child` after `reason`: counted in
+ * `effect_otp_supervisor_give_ups_total`, reported as `GIVE_UP`; returns the `Shutdown` term
+ * it exits with.
+ */
+export const gaveUp = (
+  self: kernel.ProcessRecord,
+  child: string,
+  reason: ExitReason.ExitReason
+): { readonly report: Effect.Effect<void>; readonly exit: ExitReason.ExitReason } => {
+  metrics.countGiveUp(self, Fiber.getCurrent()!.context)
+  const term = new MaxRestartIntensity({ id: child, reason })
+  return { report: giveUpReport(self, child, reason, term.message), exit: ExitReason.shutdownWith(term) }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors

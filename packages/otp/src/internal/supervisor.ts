@@ -96,6 +96,9 @@ interface Child {
     readonly start: ChildSpec.Normalized["start"]
     readonly overrides: ReadonlyMap<string, codeChange.Versioned>
   }
+  /** the pid it last ran as, and why that process ended: what a `RESTART` report names */
+  lastPid?: Pid.Pid<never, unknown> | undefined
+  lastReason?: ExitReason.ExitReason | undefined
 }
 
 /** A delayed restart is due (the intensity was stepped when it was scheduled). */
@@ -129,14 +132,14 @@ interface State {
   pending: Set<string>
 }
 
-const logEvent = (event: string, message: string, fields: Record<string, unknown>) =>
-  Effect.logWarning(message).pipe(Effect.annotateLogs({ event, ...fields }))
-
 const stopChild = (state: State, child: Child): Effect.Effect<void> => {
   const pid = child.pid
   if (pid === undefined) return Effect.void
   child.pid = undefined
-  return Effect.asVoid(shutdownChild(state.self, { pid, spec: child.spec }))
+  child.lastPid = pid
+  return Effect.map(shutdownChild(state.self, { pid, spec: child.spec }), (reason) => {
+    child.lastReason = reason
+  })
 }
 
 /** Stops children in reverse order. */
@@ -221,13 +224,8 @@ const restartDecided = (
   decision: supervision.Decision
 ): Effect.Effect<GenServer.NoReplyResult<State>> => {
   if (decision._tag === "GiveUp") {
-    const term = new supervision.MaxRestartIntensity({ id: child.spec.id, reason })
-    return Effect.as(
-      Effect.logError(`supervisor ${state.self.pid} gives up: ${term.message}`).pipe(
-        Effect.annotateLogs({ event: "SHUTDOWN", child: child.spec.id })
-      ),
-      GenServer.stopWith(ExitReason.shutdownWith(term), state)
-    )
+    const { exit, report } = supervision.gaveUp(state.self, child.spec.id, reason)
+    return Effect.as(report, GenServer.stopWith(exit, state))
   }
   const group = restartGroup(state, child)
   for (const member of group) state.pending.add(member.spec.id)
@@ -287,13 +285,22 @@ const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<Sta
   return startChildrenThen(state, group, (failure) => {
     for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
     if (failure === undefined) {
-      if (!kernel.logReaches(Fiber.getCurrent(), "Warn")) return Effect.succeed(GenServer.noreply(state))
-      return Effect.as(
-        logEvent("RESTART", `supervisor ${state.self.pid} restarted ${group.map((c) => c.spec.id).join(", ")}`, {
-          children: group.map((c) => c.spec.id)
-        }),
-        GenServer.noreply(state)
-      )
+      let reports: Effect.Effect<void> = Effect.void
+      for (const c of group) {
+        // a child whose start answered `ignore` was not restarted
+        if (c.pid === undefined) continue
+        const report = supervision.restarted(
+          state.self,
+          c.spec.id,
+          c.lastPid ?? c.pid,
+          c.pid,
+          c.lastReason ?? ExitReason.normal
+        )
+        if (report !== Effect.void) reports = reports === Effect.void ? report : Effect.andThen(reports, report)
+      }
+      return reports === Effect.void
+        ? Effect.succeed(GenServer.noreply(state))
+        : Effect.as(reports, GenServer.noreply(state))
     }
     // as OTP, only the child that failed is restarting; the others not started are stopped until
     // its next attempt restarts the group again
@@ -326,6 +333,8 @@ const childExited = (
   const child = state.children.find((c) => c.pid !== undefined && Pid.equals(c.pid, from))
   if (child === undefined) return Effect.succeed(GenServer.noreply(state))
   child.pid = undefined
+  child.lastPid = from
+  child.lastReason = reason
   // handlers run on the supervisor's fiber: a report no logger would print is not built
   const report =
     ExitReason.isNormalLike(reason) || !kernel.logReaches(Fiber.getCurrent(), "Error")

@@ -97,7 +97,7 @@ export const checkOneOf = (
 
 /**
  * The start options of a server (GenServer, GenStatem): `name`, `timeout`, `mailbox`, `trapExit`,
- * `logLevel`.
+ * `logLevel`, `callLatency`.
  */
 export const checkStartOptions = (
   fn: string,
@@ -108,6 +108,7 @@ export const checkStartOptions = (
         readonly mailbox?: unknown
         readonly trapExit?: unknown
         readonly logLevel?: unknown
+        readonly callLatency?: unknown
       }
     | undefined
 ): BadArgument | undefined =>
@@ -117,7 +118,8 @@ export const checkStartOptions = (
       checkTimeout(fn, "timeout", options.timeout) ??
       checkMailbox(fn, "mailbox", options.mailbox) ??
       checkBoolean(fn, "trapExit", options.trapExit) ??
-      checkLogLevel(fn, "logLevel", options.logLevel))
+      checkLogLevel(fn, "logLevel", options.logLevel) ??
+      checkBoolean(fn, "callLatency", options.callLatency))
 
 /** A minimum log level: one of Effect's `LogLevel`s (`undefined`: the spawner's). */
 export const checkLogLevel = (fn: string, field: string, value: unknown): BadArgument | undefined =>
