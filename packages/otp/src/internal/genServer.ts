@@ -113,6 +113,20 @@ class ServerLoop implements sys.Inspectable, codeChange.Upgradable {
       if (handler === undefined) {
         return Effect.die(new Error(`GenServer: no handleCall for request "${message.request._tag}"`))
       }
+      if (message.span !== undefined) {
+        // the handler is called inside its span: what it does before returning its effect is traced too
+        this.call = message
+        const state = this.state
+        return Effect.matchCauseEffect(
+          server.traced(
+            Effect.suspend(() => handler(message.request, state, message.from)),
+            message,
+            this.record,
+            "GenServer"
+          ),
+          this.afterHandler
+        )
+      }
       const effect = handler(message.request, this.state, message.from)
       if (Exit.isExit(effect) && Exit.isSuccess(effect)) {
         return this.afterCall(effect.value as CallResult<any, any, any, any>, message.from)

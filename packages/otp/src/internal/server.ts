@@ -24,7 +24,8 @@ import {
   Option,
   Pipeable,
   References,
-  Schema
+  Schema,
+  type Tracer
 } from "effect"
 import { identity } from "effect/Function"
 import type * as ChildSpecModule from "../ChildSpec.ts"
@@ -263,20 +264,46 @@ export const whereis = <Req extends Request.Any, Cast>(
 // Envelopes
 // ---------------------------------------------------------------------------------------------
 
-/** A call: the request and who waits for the reply. */
+/** A call: the request, who waits for the reply, and the caller's span, if it had one. */
 export class CallEnvelope extends kernel.AwaitedMessage {
   readonly request: Request.Any
   readonly from: From<unknown, unknown>
-  constructor(request: Request.Any, from: From<unknown, unknown>) {
+  readonly span: Tracer.AnySpan | undefined
+  constructor(request: Request.Any, from: From<unknown, unknown>, span: Tracer.AnySpan | undefined) {
     super()
     this.request = request
     this.from = from
+    this.span = span
   }
   /** A `"dropOldest"` overflow dropped the request: the caller fails at once. */
   dropped(record: kernel.ProcessRecord): void {
     this.from.complete(Exit.fail(callDropped(record)))
   }
 }
+
+/**
+ * Runs a call's handler in a child span of the caller's span, named after the request's tag, with
+ * the server's pid (and registered name) as attributes: only for a call whose caller had a span,
+ * so an untraced call makes no span. `behaviour` is `"GenServer"` or `"GenStatem"`.
+ */
+export const traced = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  envelope: CallEnvelope,
+  record: kernel.ProcessRecord,
+  behaviour: string
+): Effect.Effect<A, E, R> =>
+  Effect.withSpan(effect, envelope.request._tag, {
+    parent: envelope.span!,
+    kind: "server",
+    captureStackTrace: false,
+    attributes: spanAttributes(record, behaviour)
+  })
+
+/** The attributes of a span that runs in a process: its pid, its registered name, what runs there. */
+export const spanAttributes = (record: kernel.ProcessRecord, behaviour: string): Record<string, unknown> =>
+  record.name === undefined
+    ? { pid: String(record.pid), behaviour }
+    : { pid: String(record.pid), name: record.name, behaviour }
 
 /** A cast. */
 export class CastEnvelope {
@@ -511,7 +538,8 @@ export const call = <Req extends Request.Any, Cast, const Q extends Req>(
     if (record === self) return resume(Effect.fail(callingSelf(server, record, "call")))
     const latency = record.callLatency
     const pending = latency === undefined ? new PendingCall(record, self) : new TimedCall(record, self, latency, fiber)
-    const envelope = new CallEnvelope(request, pending)
+    // the caller's span, read from its fiber (no lookup): the handler runs in a child span of it
+    const envelope = new CallEnvelope(request, pending, fiber.cache.span)
     const delivery = kernel.offer(record, envelope)
     if (delivery !== "delivered") {
       if (delivery === "dropped") return resume(Effect.fail(callDropped(record)))

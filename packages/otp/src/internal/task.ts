@@ -36,6 +36,7 @@ import * as Process from "../Process.ts"
 import type { Task } from "../Task.ts"
 import type * as TaskModule from "../Task.ts"
 import * as kernel from "./kernel.ts"
+import { spanAttributes } from "./server.ts"
 import * as checks from "./validate.ts"
 import { currentNode } from "./node.ts"
 
@@ -174,9 +175,31 @@ export const newOutcome = (): Outcome => ({ failed: false, error: undefined, tak
 /**
  * Runs the task's effect inside the task process. On success it replies to the owner, if the
  * owner's monitor on this task is still active; on failure it records the typed error (so the owner
- * can tell the task's own failure from an exit signal) and exits with the cause.
+ * can tell the task's own failure from an exit signal) and exits with the cause. When the caller
+ * that started the task had a span (the task runs in its context), the effect runs in a child span
+ * of it named `Task`, with the task's pid as attribute.
  */
 export const runBody = <A, E, R>(
+  body: Effect.Effect<A, E, R>,
+  owner: kernel.ProcessRecord,
+  ref: () => kernel.MonitorRef,
+  outcome: Outcome
+): Effect.Effect<void, E, R | Process.Self<unknown>> =>
+  Effect.withFiber((fiber) =>
+    replyWith(
+      fiber.cache.span === undefined
+        ? body
+        : Effect.withSpan(body, "Task", {
+            captureStackTrace: false,
+            attributes: spanAttributes(kernel.callerOf(fiber)!, "Task")
+          }),
+      owner,
+      ref,
+      outcome
+    )
+  )
+
+const replyWith = <A, E, R>(
   body: Effect.Effect<A, E, R>,
   owner: kernel.ProcessRecord,
   ref: () => kernel.MonitorRef,
