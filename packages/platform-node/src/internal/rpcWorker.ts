@@ -27,6 +27,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import * as Rpc from "effect/rpc/Rpc"
 import * as RpcClient from "effect/rpc/RpcClient"
 import * as RpcGroup from "effect/rpc/RpcGroup"
@@ -81,13 +82,22 @@ const groups = new Map<string, AnyGroup>()
  * Every request travels as an opaque, already-encoded value: the pool encodes and decodes with the
  * user's Schemas itself, so that a bad payload or reply becomes a typed error naming the field
  * (effect/rpc turns those into untyped defects).
+ *
+ * Tracing is `"none"`: effect/rpc makes no client or server span of its own, but the request still
+ * carries the caller's span context (trace id, span id, sampled) when the caller has a span, and the
+ * worker side gets it as the external parent span that {@link serve} hands to the pool.
  */
 const groupFor = (tags: ReadonlyArray<string>): AnyGroup => {
   const key = tags.join("\u0000")
   let group = groups.get(key)
   if (group === undefined) {
     group = RpcGroup.make(
-      ...tags.map((tag) => Rpc.make(tag, { payload: Schema.Unknown, success: Schema.Unknown, error: Schema.Unknown }))
+      ...tags.map((tag) =>
+        Rpc.make(tag, { payload: Schema.Unknown, success: Schema.Unknown, error: Schema.Unknown }).annotate(
+          Rpc.TracingEnabled,
+          "none"
+        )
+      )
     ) as AnyGroup
     groups.set(key, group)
   }
@@ -232,16 +242,23 @@ export const connect = (options: {
 
 /**
  * The worker side: serves `handle` for `tags` over the RPC worker protocol until the main thread
- * closes the worker. Fails when not run in a worker thread.
+ * closes the worker. `handle` gets the caller's span, as an external span, when the caller had one.
+ * Fails when not run in a worker thread.
  */
 export const serve = <R>(
   tags: ReadonlyArray<string>,
-  handle: (tag: string, payload: unknown) => Effect.Effect<unknown, unknown, R>
+  handle: (tag: string, payload: unknown, parent: Tracer.ExternalSpan | undefined) => Effect.Effect<unknown, unknown, R>
 ): Effect.Effect<never, never, R> =>
   Effect.gen(function* () {
     const group = groupFor(tags)
-    const handlers: Record<string, (payload: unknown) => Effect.Effect<unknown, unknown, R>> = {}
-    for (const tag of tags) handlers[tag] = (payload) => handle(tag, payload)
+    const handlers: Record<
+      string,
+      (
+        payload: unknown,
+        options: { readonly remoteParentSpan: Tracer.ExternalSpan | undefined }
+      ) => Effect.Effect<unknown, unknown, R>
+    > = {}
+    for (const tag of tags) handlers[tag] = (payload, options) => handle(tag, payload, options.remoteParentSpan)
     const live = RpcServer.layer(group, { disableFatalDefects: true }).pipe(
       Layer.provide(group.toLayer(handlers) as Layer.Layer<never, never, R>),
       Layer.provide(RpcServer.layerProtocolWorkerRunner),

@@ -15,9 +15,11 @@ import * as Layer from "effect/Layer"
 import type * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import { Errors, type Request } from "effect-otp"
 import * as Supervisor from "effect-otp/Supervisor"
 import * as os from "node:os"
+import * as WorkerThreads from "node:worker_threads"
 import { Worker as NodeWorkerThread } from "node:worker_threads"
 import {
   describeIssue,
@@ -141,13 +143,18 @@ const safeString = (u: unknown): string => {
   }
 }
 
-/** Runs one request in the worker: decode, handle, encode; every failure becomes a wire failure. */
+/**
+ * Runs one request in the worker: decode, handle, encode; every failure becomes a wire failure.
+ * When the caller had a span (`parent`, its context carried with the request), the handler runs
+ * in a child span of it named after the request's tag, with the worker's thread id as attribute.
+ */
 const handleOne = <R>(
   codecs: Codecs,
   handler: (request: any) => Effect.Effect<unknown, unknown, R>,
-  payload: unknown
-): Effect.Effect<unknown, unknown, R> =>
-  Effect.matchEffect(codecs.decodeRequest(payload), {
+  payload: unknown,
+  parent: Tracer.ExternalSpan | undefined
+): Effect.Effect<unknown, unknown, R> => {
+  const handled = Effect.matchEffect(codecs.decodeRequest(payload), {
     onFailure: (error) =>
       Effect.fail(
         encodeWireFailure(new InvalidRequest({ request: codecs.tag, ...describeIssue(error.issue), side: "worker" }))
@@ -191,6 +198,15 @@ const handleOne = <R>(
         })
       )
   })
+  return parent === undefined
+    ? handled
+    : Effect.withSpan(handled, codecs.tag, {
+        parent,
+        kind: "server",
+        captureStackTrace: false,
+        attributes: { threadId: WorkerThreads.threadId }
+      })
+}
 
 export const serve = <const P extends ReadonlyArray<RequestClass>, S = void, E = never, R = never>(options: {
   readonly protocol: P
@@ -209,8 +225,8 @@ export const serve = <const P extends ReadonlyArray<RequestClass>, S = void, E =
         return yield* Effect.die(new TypeError(`WorkerPool.serve: no handler for "${tag}"`))
       }
     }
-    return yield* RpcWorker.serve([...byTag.keys()], (tag, payload) =>
-      handleOne(byTag.get(tag)!, handlers[tag]!, payload)
+    return yield* RpcWorker.serve([...byTag.keys()], (tag, payload, parent) =>
+      handleOne(byTag.get(tag)!, handlers[tag]!, payload, parent)
     )
   })
 
