@@ -167,6 +167,18 @@
  * {@link getState} reads the state (OTP's `sys:get_state`); a crash logs a report with the pid,
  * name and cause; `Process.info` shows the mailbox.
  *
+ * **Tracing.** A call carries the caller's span (read from the caller's fiber): when the caller has
+ * one, the handler runs in a child span of it named after the request's tag (kind `server`, with
+ * the attributes `pid`, `name` when registered, and `behaviour`), so spans the handler makes, and
+ * the calls it makes in turn, continue the caller's trace. A caller without a span makes no span:
+ * the call costs what it did. The same holds for `GenStatem` calls (the span covers the state
+ * callback and the transition), tasks (a span named `Task`) and, in `@effect-otp/platform-node`,
+ * worker pool requests and threaded servers, across the thread.
+ *
+ * **Call latency.** Start a server with `callLatency: true` to record each call's latency in the
+ * histogram `effect_otp_call_duration_ms` (see the `Node` module's metrics table); it is off by
+ * default, and a server without it costs nothing for it.
+ *
  * @since 0.1.0
  */
 import { type Deferred, Effect, Layer, Option, type Schema, type Scope } from "effect"

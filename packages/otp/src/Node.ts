@@ -7,17 +7,30 @@
  * live in one OS process (tests, simulations): their pids never collide, because a pid carries its
  * node's name and creation number.
  *
- * The node publishes its counters as Effect `Metric`s, tagged with the attribute `node`:
+ * ## Metrics
  *
- * | metric | type | what it counts |
- * |---|---|---|
- * | `effect_otp_processes_spawned_total` | counter | processes spawned |
- * | `effect_otp_processes_active` | gauge | processes alive now |
- * | `effect_otp_messages_sent_total` | counter | messages enqueued in a mailbox on this node |
- * | `effect_otp_messages_dropped_total` | counter | messages dropped: sent to an exited process, or by a `dropNewest` / `dropOldest` mailbox |
+ * The node and its processes publish Effect `Metric`s, each series with the attribute `node`
+ * (`name#creation`), so they reach whatever exporter the application installs (OpenTelemetry's
+ * through `@effect/opentelemetry`, Prometheus, `Metric.snapshot`):
  *
- * They cost nothing on the hot path: the node keeps plain counters, and the metrics read them when
- * Effect's metric registry is read (`Metric.snapshot`, an exporter).
+ * | metric | type | attributes | what it measures |
+ * |---|---|---|---|
+ * | `effect_otp_processes_spawned_total` | counter | `node` | processes spawned |
+ * | `effect_otp_processes_active` | gauge | `node` | processes alive now |
+ * | `effect_otp_messages_sent_total` | counter | `node` | messages enqueued in a mailbox on this node |
+ * | `effect_otp_messages_dropped_total` | counter | `node` | messages dropped: sent to an exited process, or by a `dropNewest` / `dropOldest` mailbox |
+ * | `effect_otp_supervisor_restarts_total` | counter | `node`, `supervisor`, `child` | children a supervisor restarted, per child id (each child of a `oneForAll` group counts) |
+ * | `effect_otp_supervisor_give_ups_total` | counter | `node`, `supervisor` | supervisors that reached their restart intensity and exited |
+ * | `effect_otp_call_duration_ms` | histogram | `node`, `server` | time from a call to its answer, in milliseconds, on the caller's clock; only for servers started with `callLatency: true` |
+ *
+ * `supervisor` and `server` are the registered name, else the pid: name the processes whose series
+ * should survive their restarts. The first four cost nothing on the hot path: the node keeps plain
+ * counters, and the metrics read them when the registry is read. The supervisor counters are
+ * updated on the restart path, in the metric registry of the supervisor's context (the one it was
+ * started from). The call histogram is opt-in per server (a `GenServer` or `GenStatem` start
+ * option); a call to a server without it does no work for it. A mailbox's length is not a metric,
+ * which would cost something per message: it is read on demand, with `Process.info` for one
+ * process and `Process.largestMailboxes(n)` for the node.
  *
  * @example
  * ```ts

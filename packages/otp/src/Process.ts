@@ -68,6 +68,27 @@
  * should use `Effect.forever(step, { disableYield: true })`: a receive of a waiting message does not
  * hop through the scheduler, and the operation budget still yields when it must.
  *
+ * ## Lifecycle events
+ *
+ * Processes and supervisors report what happens to them through Effect's `Logger`, each event as one
+ * log line whose annotations have one shape (besides the `pid` annotation every line logged from
+ * inside a process carries, here the pid of the process that logs it). `reason` is the exit
+ * reason's `_tag`; the message has the whole reason (a crash report's cause is its second part).
+ *
+ * | event | level | logged by | annotations |
+ * |---|---|---|---|
+ * | `SPAWN` | Debug | the new process, first thing | `event`, `parent` (the spawner's pid, or the node's `<N.0.0>` outside any process) |
+ * | `EXIT` | Debug | the process, as it exits without crashing | `event`, `reason`, `name` (when registered) |
+ * | `CRASH` | Error | the process, as it exits with an abnormal reason of its own (not an exit signal from another process) | `event`, `reason`, `name` (when registered) |
+ * | `RESTART` | Warning | the supervisor, once per child it restarted | `event`, `supervisor`, `child` (the child's id), `oldPid`, `newPid`, `reason` (why the old process ended) |
+ * | `GIVE_UP` | Error | the supervisor, when a restart would exceed its intensity (it then exits with `Shutdown(MaxRestartIntensity)`) | `event`, `supervisor`, `child`, `reason` |
+ *
+ * `SPAWN` and `EXIT` are Debug so that they cost nothing by default: the level is checked when the
+ * process is spawned, and nothing is built when Debug is filtered out (Effect's default minimum
+ * level is Info). Set `References.MinimumLogLevel` to `"Debug"` to see them. A report that no
+ * logger would print is not built either. The supervisors also report `CHILD_TERMINATED`,
+ * `START_ERROR` and `SHUTDOWN_ERROR` (see the `Supervisor` module).
+ *
  * ## When not to use a process
  *
  * For code organisation. If you don't need concurrency, isolation of failure, or state shared by

@@ -153,7 +153,8 @@
  * | `ignore` → `{ok, undefined}` from `start_child` | `startChild` succeeds with the `Errors.Ignored` value; `restartChild` fails with `ChildStartFailed` holding it (it has no pid to return) |
  * | `restart_child` / `delete_child` of a restarting child: `{error, restarting}` | they act on it as on a stopped child: `restartChild` starts it now, `deleteChild` removes it; either ends the retries |
  * | `which_children`: pid, `restarting` or `undefined` | `ChildInfo.pid` (`Some` / `None`) and `ChildInfo.status` (`"running"`, `"restarting"`, `"stopped"`) |
- * | gives up: exits `shutdown`, logs `reached_max_restart_intensity` | exits `Shutdown(MaxRestartIntensity { id, reason })` and logs it |
+ * | gives up: exits `shutdown`, logs `reached_max_restart_intensity` | exits `Shutdown(MaxRestartIntensity { id, reason })`, logs a `GIVE_UP` error and counts it in `effect_otp_supervisor_give_ups_total` |
+ * | a progress report for each restarted child | a `RESTART` warning per restarted child (old and new pid, reason), counted in `effect_otp_supervisor_restarts_total` (see the `Process` module's lifecycle events) |
  * | `intensity` and `period` checked by `supervisor_data` (`{error, {invalid_intensity, I}}`) | the start fails with `InvalidIntensity { field, value, reason }` |
  * | `shutdown_error` supervisor report | an error log annotated `event: "SHUTDOWN_ERROR"`, with `child`, `childPid` and `reason` |
  * | intensity 1 restart in 5 s by default, no backoff | 3 in 5 s by default; the intensity is a `Schedule`, so a delay or backoff composes with it |

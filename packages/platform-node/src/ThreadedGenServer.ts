@@ -185,6 +185,9 @@
  *   and what happened (`worker 0 (thread 4) crashed during "Crash": uncaught exception: ...`).
  * - `GenServer.getState(server)` gives `{ threadId, session }`: the thread's id, and the session
  *   for `WorkerPool.threadIds`. `Process.info` shows the server's mailbox as for any process.
+ * - Tracing: a call from a caller with a span runs in the green server in a child span named after
+ *   the request's tag (as any GenServer call), and in the thread in a child span of that one (as a
+ *   `WorkerPool` request): caller → server → worker, one trace.
  *
  * @since 0.1.0
  */

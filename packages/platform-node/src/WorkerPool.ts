@@ -136,6 +136,14 @@
  * - Values cross as encoded data (Schema, then structured clone): no shared objects, functions or
  *   pids. Send what the job needs, not a handle to it.
  *
+ * ## Tracing
+ *
+ * A request from a caller that has a span carries the span's context (trace id, span id, sampled)
+ * to the thread with the encoded request; the worker runs the handler in a child span of it, named
+ * after the request's tag (kind `server`, attribute `threadId`), so the worker's spans continue the
+ * caller's trace. They are exported by the tracer installed in the worker. A caller without a
+ * span sends none, and the worker makes no span.
+ *
  * ## Gotchas
  *
  * - A worker module should import `@effect-otp/platform-node/WorkerPool`, not the package index:
