@@ -33,7 +33,7 @@ describe("otp demo mastery", () => {
       assert.include(text, "✂  Process.kill(<0.4.0>): the session dies mid-quiz")
       assert.include(
         text,
-        "│ log warn: dynamic supervisor <0.3.0> restarted mastery/session/Basics/ada@example.com as <0.5.0>"
+        '│ log warn: supervisor <0.3.0> restarted child "mastery/session/Basics/ada@example.com" as <0.5.0>'
       )
       assert.include(text, '<0.4.0> → <0.5.0>, still "mastery/session/Basics/ada@example.com"')
       assert.include(
