@@ -456,11 +456,11 @@ class TimedCall extends PendingCall {
     super(record, caller)
     this.latency = latency
     this.clock = fiber.getRef(Clock.Clock)
-    this.start = this.clock.currentTimeNanosUnsafe()
+    this.start = this.clock.monotonicTimeNanosUnsafe()
   }
   override complete(exit: Exit.Exit<unknown, unknown>): boolean {
     if (this.exit === undefined) {
-      this.latency.record(Number(this.clock.currentTimeNanosUnsafe() - this.start) / 1e6)
+      this.latency.record(Number(this.clock.monotonicTimeNanosUnsafe() - this.start) / 1e6)
     }
     return super.complete(exit)
   }
