@@ -220,8 +220,15 @@ class Engine implements sys.Inspectable, codeChange.Upgradable {
         // as a GenServer without a handler for it: the machine crashes, and the caller gets ServerExited
         return Effect.die(new Error(`GenStatem: the request "${request._tag}" is not in the protocol`))
       }
-      const handled = this.handle({ _tag: "Call", request, from: message.from } as Event)
-      return message.span === undefined ? handled : server.traced(handled, message, this.record, "GenStatem")
+      const event = { _tag: "Call", request, from: message.from } as Event
+      if (message.span === undefined) return this.handle(event)
+      // the state callback is called inside the span, as a GenServer's handler
+      return server.traced(
+        Effect.suspend(() => this.handle(event)),
+        message,
+        this.record,
+        "GenStatem"
+      )
     }
     if (message instanceof server.CastEnvelope) return this.handle({ _tag: "Cast", content: message.message } as Event)
     if (message instanceof TimeoutFired) {
