@@ -786,7 +786,7 @@ export const info = (pid: Pid<never, unknown>): Effect.Effect<Option.Option<Info
  * A process and its mailbox length, as {@link largestMailboxes} reports it.
  *
  * @since 0.2.0
- * @category inspection
+ * @category debugging
  */
 export interface MailboxLength {
   readonly pid: Pid<never, unknown>
@@ -822,7 +822,7 @@ export interface MailboxLength {
  * ```
  *
  * @since 0.2.0
- * @category inspection
+ * @category debugging
  */
 export const largestMailboxes = (n: number): Effect.Effect<ReadonlyArray<MailboxLength>, Errors.BadArgument, Node> =>
   Effect.suspend(() => {

@@ -30,7 +30,7 @@ const machine = GenStatem.behaviour<MachineTypes>()({
   handleEvent: (event) =>
     Effect.succeed(
       GenStatem.isCall(event, Greet)
-        ? GenStatem.keepStateAndData([GenStatem.reply(event.from, `hi ${event.request.who}`)])
+        ? GenStatem.keepStateAndData([GenStatem.replyAction(event.from, `hi ${event.request.who}`)])
         : GenStatem.keepStateAndData()
     )
 })
