@@ -125,16 +125,6 @@ describe("lifecycle events", () => {
     )
   )
 
-  it.effect("at the default level (Info) no SPAWN or EXIT is logged", () =>
-    observed((entries) =>
-      Effect.gen(function* () {
-        const pid = yield* Process.spawn(Effect.void)
-        yield* Process.awaitExit(pid)
-        assert.deepStrictEqual(entries, [])
-      })
-    )
-  )
-
   it.effect("RESTART names the supervisor, the child, its old and new pid and the reason", () =>
     observed((entries) =>
       Effect.gen(function* () {
