@@ -31,6 +31,20 @@ const timed = GenServer.behaviour({
   }
 })
 
+class SpawnChild extends Request.Class<SpawnChild>()("SpawnChild", { success: Schema.Any }) {}
+
+/** A server whose call spawns a process that logs one line. */
+const spawner = GenServer.behaviour({
+  protocol: [SpawnChild],
+  init: () => Effect.succeed(GenServer.ok(undefined)),
+  handleCall: {
+    SpawnChild: (_, state) =>
+      Effect.map(Process.spawn(Effect.logInfo("hi").pipe(Effect.annotateLogs("said", "hi"))), (pid) =>
+        GenServer.reply(pid as Process.Pid<never, unknown>, state)
+      )
+  }
+})
+
 /** Runs `f` on a fresh node with captured logs, a fresh metric registry and the given minimum level. */
 const observed = <A, E, R>(
   f: (entries: ReadonlyArray<LogEntry>, node: Node.NodeApi) => Effect.Effect<A, E, R>,
@@ -125,6 +139,28 @@ describe("lifecycle events", () => {
     )
   )
 
+  it.effect("a process spawned by a server logs with its own annotations, not the server's name and behaviour", () =>
+    observed(
+      (entries) =>
+        Effect.gen(function* () {
+          const server = yield* GenServer.start(spawner, undefined, { name: "obs/spawner" })
+          const child = yield* GenServer.call(server, new SpawnChild())
+          yield* Process.awaitExit(child)
+          const c = String(child)
+          const s = String(Option.getOrThrow(server.whereis()))
+          assert.deepStrictEqual(
+            entries.filter((e) => e.annotations.pid === c).map((e) => e.annotations),
+            [
+              { pid: c, event: "SPAWN", parent: s },
+              { pid: c, said: "hi" },
+              { pid: c, event: "EXIT", reason: "Normal" }
+            ]
+          )
+        }),
+      "Debug"
+    )
+  )
+
   it.effect("RESTART names the supervisor, the child, its old and new pid and the reason", () =>
     observed((entries) =>
       Effect.gen(function* () {
@@ -137,6 +173,7 @@ describe("lifecycle events", () => {
             level: "Warn",
             annotations: {
               pid: supPid,
+              behaviour: "Supervisor",
               event: "RESTART",
               supervisor: supPid,
               child: "a",
@@ -164,6 +201,7 @@ describe("lifecycle events", () => {
             level: "Warn",
             annotations: {
               pid: supPid,
+              behaviour: "DynamicSupervisor",
               event: "RESTART",
               supervisor: supPid,
               child: "job",
@@ -190,6 +228,7 @@ describe("lifecycle events", () => {
             level: "Error",
             annotations: {
               pid: String(supPid),
+              behaviour: "Supervisor",
               event: "GIVE_UP",
               supervisor: String(supPid),
               child: "a",

@@ -90,11 +90,11 @@ class ServerLoop implements sys.Inspectable, codeChange.Upgradable {
    */
   debugDispatch(message: unknown): AnyEffect {
     if (message instanceof server.CallEnvelope) {
-      const { from, request } = message
+      const { from, request, span } = message
       return sys.handled(
         this,
         { _tag: "Call", request, from: from.caller },
-        () => this.dispatch(new server.CallEnvelope(request, sys.tracedFrom(this, from))),
+        () => this.dispatch(new server.CallEnvelope(request, sys.tracedFrom(this, from), span)),
         this.stateChange
       )
     }
@@ -122,7 +122,7 @@ class ServerLoop implements sys.Inspectable, codeChange.Upgradable {
             Effect.suspend(() => handler(message.request, state, message.from)),
             message,
             this.record,
-            "GenServer"
+            this.behaviourKind
           ),
           this.afterHandler
         )

@@ -61,12 +61,14 @@ export const spawnUnsafe = (
   const run = debug ? Effect.andThen(spawnReport(record, callerOf(parent)), scoped) : scoped
   // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
   // rather than wrappers that would sit on the child's stack all its life.
+  // A server's own annotations (its `name` and `behaviour`) say which server logs: its children
+  // start without them.
   const annotations = parent.getRef(References.CurrentLogAnnotations)
   const base = Context.add(
     Context.add(Context.add(processBase(node, parent.context), Self, record), Scope.Scope, scope),
     References.CurrentLogAnnotations,
     {
-      ...annotations,
+      ...(annotations.behaviour === undefined ? annotations : withoutServerAnnotations(annotations)),
       pid: pidString(node, record.pid.id)
     }
   )
@@ -121,6 +123,12 @@ const processBase = (node: NodeState, context: Context.Context<never>): Context.
   }
   return base
 }
+
+const withoutServerAnnotations = ({
+  name: _name,
+  behaviour: _behaviour,
+  ...rest
+}: Readonly<Record<string, unknown>>): Record<string, unknown> => rest
 
 const pidPrefixes = new WeakMap<NodeState, string>()
 /** `<0.42.0>` without a lookup per pid: the node's part is computed once. */
