@@ -71,9 +71,10 @@
  * ## Lifecycle events
  *
  * Processes and supervisors report what happens to them through Effect's `Logger`, each event as one
- * log line whose annotations have one shape (besides the `pid` annotation every line logged from
- * inside a process carries, here the pid of the process that logs it). `reason` is the exit
- * reason's `_tag`; the message has the whole reason (a crash report's cause is its second part).
+ * log line whose annotations have one shape, besides those every line logged from inside a process
+ * carries (its `pid`, and a server's `name` and `behaviour`: here those of the process that logs).
+ * `reason` is the exit reason's `_tag`; the message has the whole reason (a crash report's cause is
+ * its second part).
  *
  * | event | level | logged by | annotations |
  * |---|---|---|---|
