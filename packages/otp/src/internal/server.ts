@@ -733,7 +733,8 @@ export const fromWire = (record: kernel.ProcessRecord, message: unknown): unknow
   if (e[0] !== genCall || e.length !== 3 || !Term.isTuple(e[1]) || e[1].elements.length !== 2) return message
   const [caller, tag] = e[1].elements
   if (!Pid.isPid(caller)) return message
-  return new CallEnvelope(e[2] as Request.Any, new RemoteFrom(record, caller, tag!))
+  // the Erlang distribution carries no span context: a call from another node starts no span
+  return new CallEnvelope(e[2] as Request.Any, new RemoteFrom(record, caller, tag!), undefined)
 }
 
 export const stop = <Req extends Request.Any, Cast>(
