@@ -1094,6 +1094,28 @@ describe("Supervisor failure paths", () => {
         })
       )
     )
+
+    it.effect("DynamicSupervisor: a child's EXIT already in the mailbox when it stops gives the reported reason", () =>
+      withLogs((entries) =>
+        Effect.gen(function* () {
+          const sup = yield* DynamicSupervisor.start()
+          const supPid = Option.getOrThrow(sup.whereis())
+          const quiet = { id: "quiet", start: Process.spawnLink(Process.receive()) }
+          const pids = [
+            yield* DynamicSupervisor.startChild(sup, quiet),
+            yield* DynamicSupervisor.startChild(sup, { id: "doomed", start: Process.spawnLink(Process.receive()) }),
+            yield* DynamicSupervisor.startChild(sup, quiet)
+          ]
+          // the stop request is in the supervisor's mailbox before the EXIT of the child that crashes
+          const stopping = yield* Effect.forkChild(DynamicSupervisor.stop(sup), { startImmediately: true })
+          yield* Process.exit(pids[1]!, ExitReason.failure("boom"))
+          yield* Fiber.join(stopping)
+          assert.deepStrictEqual(shutdownErrors(entries), [
+            entryOf(supPid, "doomed", pids[1], ExitReason.failure("boom"), "DynamicSupervisor")
+          ])
+        })
+      )
+    )
   })
 
   describe("a sub-supervisor killed while its named child runs a slow terminate", () => {

@@ -403,12 +403,14 @@ export const flushMessages = (record: ProcessRecord, predicate: (message: unknow
     if (message === Empty) break
     saved.push(message)
   }
+  // one pass that keeps the others in order (a `splice` per removed message would be quadratic)
+  let kept = 0
   for (let i = 0; i < saved.length; i++) {
-    if (predicate(saved[i])) {
-      saved.splice(i--, 1)
-      removed++
-    }
+    const message = saved[i]
+    if (predicate(message)) removed++
+    else saved[kept++] = message
   }
+  saved.length = kept
   if (record.blocked !== undefined) releaseBlocked(record)
   return removed
 }

@@ -22,6 +22,14 @@ export interface Stopping {
   }
 }
 
+/** Monitors a child to stop and unlinks it: from then on, its exit comes as a `Down` only. */
+const watch = (self: kernel.ProcessRecord, pid: Pid.Pid<never, unknown>): kernel.MonitorRef => {
+  const target = kernel.liveRecordOf(pid)
+  const ref = kernel.monitorRecord(self, target, pid)
+  if (target !== undefined) kernel.unlinkRecords(self, target)
+  return ref
+}
+
 /**
  * Prepares a stop: monitor and unlink, and take an EXIT from the child that may have arrived
  * already (its reason is the child's exit reason, as OTP's `unlink_flush`).
@@ -30,9 +38,7 @@ const prepare = (
   self: kernel.ProcessRecord,
   pid: Pid.Pid<never, unknown>
 ): { readonly ref: kernel.MonitorRef; readonly exited: ExitReason.ExitReason | undefined } => {
-  const target = kernel.liveRecordOf(pid)
-  const ref = kernel.monitorRecord(self, target, pid)
-  if (target !== undefined) kernel.unlinkRecords(self, target)
+  const ref = watch(self, pid)
   const record = kernel.recordOf(pid)
   let exited: ExitReason.ExitReason | undefined
   kernel.flushMessages(self, (m) => {
@@ -117,21 +123,42 @@ export const shutdownChild = (self: kernel.ProcessRecord, child: Stopping): Effe
     })
   })
 
+/** A child being stopped by {@link shutdownChildren}: the EXIT it sent before it was unlinked, if any. */
+interface Entry {
+  readonly child: Stopping
+  exited: ExitReason.ExitReason | undefined
+}
+
 /**
  * Stops many children at once under one budget: every child gets its signal first, then the
  * supervisor waits for the `Down`s; those still alive when the budget runs out are killed.
+ *
+ * Linear in the number of children: all are monitored and unlinked first, then one pass over the
+ * mailbox takes the EXITs they sent before (each child's `prepare` would rescan the whole mailbox,
+ * which fills with the `Down`s of the children already stopped), then all are signalled, and the
+ * `Down`s already in the mailbox are taken in one pass each time the supervisor wakes up.
  */
 export const shutdownChildren = (self: kernel.ProcessRecord, children: ReadonlyArray<Stopping>): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (children.length === 0) return Effect.void
-    const pending = new Map<
-      kernel.MonitorRef,
-      { readonly child: Stopping; readonly exited: ExitReason.ExitReason | undefined }
-    >()
+    const pending = new Map<kernel.MonitorRef, Entry>()
+    const byRecord = new Map<kernel.ProcessRecord, Entry>()
+    for (const child of children) {
+      const entry: Entry = { child, exited: undefined }
+      pending.set(watch(self, child.pid), entry)
+      const record = kernel.recordOf(child.pid)
+      if (record !== undefined) byRecord.set(record, entry)
+    }
+    kernel.flushMessages(self, (m) => {
+      if (!(m instanceof kernel.ExitMessage)) return false
+      const record = kernel.recordOf(m.from)
+      const entry = record === undefined ? undefined : byRecord.get(record)
+      if (entry === undefined) return false
+      entry.exited = m.reason
+      return true
+    })
     let budget: number | "infinity" = 0
     for (const child of children) {
-      const { ref, exited } = prepare(self, child.pid)
-      pending.set(ref, { child, exited })
       if (child.spec.shutdown === "brutalKill") {
         signal(self, child.pid, "kill")
       } else {
@@ -141,8 +168,27 @@ export const shutdownChildren = (self: kernel.ProcessRecord, children: ReadonlyA
       }
     }
     const isPendingDown = (m: unknown) => m instanceof kernel.DownMessage && pending.has(m.ref)
+    /** The `Down`s of pending children that are in the mailbox now, in the order they came, taken out. */
+    const takeDowns = (): Array<kernel.DownMessage> => {
+      const downs: Array<kernel.DownMessage> = []
+      kernel.flushMessages(self, (m) => {
+        if (!isPendingDown(m)) return false
+        downs.push(m as kernel.DownMessage)
+        return true
+      })
+      return downs
+    }
+    const settle = (down: kernel.DownMessage): Effect.Effect<unknown> => {
+      const { child, exited } = pending.get(down.ref)!
+      pending.delete(down.ref)
+      return report(self, child, exited ?? down.reason)
+    }
     const collect = (deadline: number | undefined): Effect.Effect<void> =>
       Effect.suspend(() => {
+        const downs = takeDowns()
+        if (downs.length > 0) {
+          return Effect.andThen(Effect.forEach(downs, settle, { discard: true }), collect(deadline))
+        }
         if (pending.size === 0) return Effect.void
         return Effect.flatMap(
           Effect.clockWith((clock) => Effect.succeed(clock.currentTimeMillisUnsafe())),
@@ -156,10 +202,7 @@ export const shutdownChildren = (self: kernel.ProcessRecord, children: ReadonlyA
                 for (const { child } of pending.values()) signal(self, child.pid, "kill")
                 return collect(undefined)
               }
-              const down = m as kernel.DownMessage
-              const { child, exited } = pending.get(down.ref)!
-              pending.delete(down.ref)
-              return Effect.andThen(report(self, child, exited ?? down.reason), collect(deadline))
+              return Effect.andThen(settle(m as kernel.DownMessage), collect(deadline))
             })
           }
         )
