@@ -1,7 +1,8 @@
 /**
  * Which objects an idle process costs: heap snapshots before and after spawning N idle processes,
  * self size summed by constructor name, diffed, per process.
- * usage: npx node --expose-gc bench/tools/heapdiff.ts <otp|effect> [N]
+ * `dead`: what a pid of a process that has exited keeps alive (N processes spawned, ended, pids held).
+ * usage: npx node --expose-gc bench/tools/heapdiff.ts <otp|effect|dead> [N]
  */
 import { getHeapSnapshot } from "node:v8"
 import { Effect, Fiber, Queue } from "effect"
@@ -70,6 +71,20 @@ if (which === "otp") {
       yield* Effect.yieldNow
       const after = yield* Effect.promise(summarize)
       report(before, after)
+    }).pipe(Effect.provide(Node.layer()))
+  )
+} else if (which === "dead") {
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const before = yield* Effect.promise(summarize)
+      const body = Process.receive<number>()
+      const pids = new Array(N)
+      for (let i = 0; i < N; i++) pids[i] = yield* Process.spawn(body)
+      for (let i = 0; i < N; i++) yield* Process.send(pids[i], 0)
+      for (let i = 0; i < N; i++) yield* Process.awaitExit(pids[i])
+      const after = yield* Effect.promise(summarize)
+      report(before, after)
+      if (pids.length !== N) throw new Error("the pids must stay reachable until the snapshot")
     }).pipe(Effect.provide(Node.layer()))
   )
 } else {

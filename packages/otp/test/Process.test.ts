@@ -15,6 +15,8 @@ import {
   spawnIdle,
   spawnResult
 } from "./utils.ts"
+// the kernel's record of a pid, to check what a dead pid keeps alive
+import { recordOf } from "../src/internal/records.ts"
 
 /** Every test gets its own node (stopped when the test ends) and no log output. */
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -1631,6 +1633,61 @@ describe("awaitExit", () => {
         // resumed from a microtask after the batch that ran all three, not inside the first exit
         assert.isFalse(yield* Process.isAlive(pids[1]!))
         assert.isFalse(yield* Process.isAlive(pids[2]!))
+      })
+    )
+  )
+
+  it.effect("a dead pid holds only what answers awaitExit: no fiber, mailbox, handler or links", () =>
+    withNode(
+      Effect.gen(function* () {
+        const ready = yield* Deferred.make<void>()
+        const other = yield* Process.spawn(Process.receive<never>())
+        const pid = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            yield* Process.register("soon-dead", yield* Process.self())
+            yield* Process.link(other)
+            yield* Process.monitor(other)
+            yield* Process.sendAfter(yield* Process.self<string>(), "later", "1 hour")
+            yield* Process.send(yield* Process.self<string>(), "unread")
+            yield* Deferred.succeed(ready, undefined)
+            yield* Process.receive((m: string): m is "stop" => m === "stop")
+            return yield* Effect.fail("boom")
+          })
+        )
+        yield* Deferred.await(ready)
+        yield* Process.send(pid, "stop")
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.failure("boom"))
+        // the record stays (the pid's identity on this node), stripped of everything a live process needs
+        const record = recordOf(pid)!
+        assert.deepStrictEqual(
+          {
+            status: record.status,
+            exitReason: record.exitReason,
+            fiber: record.fiber,
+            ext: record.ext,
+            mq: record.mq,
+            saved: record.saved,
+            system: record.system,
+            waiter: record.waiter,
+            waitNext: record.waitNext
+          },
+          {
+            status: "exited",
+            exitReason: ExitReason.failure("boom"),
+            fiber: undefined,
+            ext: undefined,
+            mq: undefined,
+            saved: undefined,
+            system: undefined,
+            waiter: undefined,
+            waitNext: Effect.void
+          }
+        )
+        assert.deepStrictEqual(
+          [yield* Process.awaitExit(pid), yield* Process.isAlive(pid), yield* Process.info(pid)],
+          [ExitReason.failure("boom"), false, Option.none()]
+        )
       })
     )
   )

@@ -435,6 +435,7 @@ export const closeMailbox = (record: ProcessRecord): void => {
   record.mq = undefined
   record.mqHead = 0
   record.waiter = undefined
+  record.waitNext = Effect.void
   record.saved = undefined
   record.system = undefined
 }

@@ -109,7 +109,6 @@ export class RecordExt {
   name: string | undefined = undefined
   pendingExit: ExitReason.ExitReason | undefined = undefined
   signalled: boolean = false
-  exitReason: ExitReason.ExitReason | undefined = undefined
   dropped: number = 0
   /** set by `Sys.suspend`: the receive serves only the system lane until `Sys.resume` */
   suspended: Suspension | undefined = undefined
@@ -145,6 +144,8 @@ export class ProcessRecord {
   status: Status = "runnable"
   received = 0
   ext: RecordExt | undefined = undefined
+  /** why the process exited, once it has; its other fields are then freed (see `onProcessExit`) */
+  exitReason: ExitReason.ExitReason | undefined = undefined
 
   constructor(node: NodeState, id: number, mailbox: MailboxOptions.Options | undefined) {
     this.node = node
@@ -238,13 +239,6 @@ export class ProcessRecord {
   set signalled(value: boolean) {
     if (this.ext !== undefined) this.ext.signalled = value
     else if (value !== false) (this.ext = new RecordExt()).signalled = value
-  }
-  get exitReason(): ExitReason.ExitReason | undefined {
-    return this.ext === undefined ? undefined : this.ext.exitReason
-  }
-  set exitReason(value: ExitReason.ExitReason | undefined) {
-    if (this.ext !== undefined) this.ext.exitReason = value
-    else if (value !== undefined) (this.ext = new RecordExt()).exitReason = value
   }
   get dropped(): number {
     return this.ext === undefined ? 0 : this.ext.dropped

@@ -137,6 +137,9 @@ export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReas
   if (record.name !== undefined && node.names.get(record.name) === record) node.names.delete(record.name)
   stopTimers(record)
   closeMailbox(record)
+  // a pid keeps its record for as long as it is held (it is the process's identity: lookups and
+  // `awaitExit` go through it), so the record lets go of what only a live process needs
+  record.fiber = undefined
   exitDepth++
   try {
     const defer = exitDepth > maxExitDepth
@@ -198,6 +201,8 @@ const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason):
   const listeners = record.exitListeners
   record.exitListeners = undefined
   if (listeners !== undefined) for (const listener of listeners) listener(reason)
+  // the exit is handled: what is left of the record's rarely-set fields (handlers, counters) goes too
+  record.ext = undefined
 }
 
 /**
