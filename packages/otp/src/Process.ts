@@ -61,7 +61,11 @@
  * ## Scheduling
  *
  * Processes run on Effect's fiber scheduler, which yields a fiber after a budget of operations
- * (`MaxOpsBeforeYield`, default 2048): a process in a busy Effect loop does not starve the others.
+ * (`MaxOpsBeforeYield`, default 2048), the analogue of BEAM's reductions: a process in a busy Effect
+ * loop does not starve the others. The `reductions` option of {@link spawn} sets that budget for one
+ * process: a busy process spawned with `{ reductions: 128 }` yields 16 times as often, so the
+ * processes beside it wait less for their turn (bench/README.md, the fairness scenario, measures it),
+ * while it gets less done per turn. It only spreads work that is made of Effect operations.
  * Two things are not pre-empted: a synchronous JS loop (put CPU-bound work on a worker pool), and a
  * loop of `yield*` over already-completed effects (`Effect.void`, `Effect.succeed(x)`), which Effect
  * 4 runs inline without counting operations; add `Effect.yieldNow` to such loops. A receive loop
@@ -189,14 +193,15 @@ export type SendErrorOf<O> = O extends { readonly mailbox: { readonly overflow: 
 
 /**
  * The error a spawn with these options can fail with: `BadArgument` when they give mailbox options
- * (a capacity that is not a positive integer, an unknown overflow) or a `logLevel` (one that is not
- * a `LogLevel`, from untyped code), checked before anything is spawned; none otherwise.
+ * (a capacity that is not a positive integer, an unknown overflow), a `logLevel` (one that is not
+ * a `LogLevel`, from untyped code) or `reductions` (not a positive integer), checked before anything
+ * is spawned; none otherwise.
  *
  * @since 0.2.0
  * @category type-level
  */
 export type SpawnErrorOf<O> = O extends unknown
-  ? [O[("mailbox" | "logLevel") & keyof O]] extends [undefined]
+  ? [O[("mailbox" | "logLevel" | "reductions") & keyof O]] extends [undefined]
     ? never
     : Errors.BadArgument
   : never
@@ -205,7 +210,8 @@ const badSpawnOptions = (fn: string, options: SpawnOptions | undefined): Errors.
   options === undefined
     ? undefined
     : (validate.checkMailbox(fn, "mailbox", options.mailbox) ??
-      validate.checkLogLevel(fn, "logLevel", options.logLevel))
+      validate.checkLogLevel(fn, "logLevel", options.logLevel) ??
+      validate.checkReductions(fn, "reductions", options.reductions))
 
 // ---------------------------------------------------------------------------------------------
 // Messages made by the runtime
@@ -287,6 +293,14 @@ export interface SpawnOptions {
    * spawner's. A server's can be changed while it runs with `Sys.setLogLevel`.
    */
   readonly logLevel?: LogLevel.LogLevel | undefined
+  /**
+   * The process's reduction budget: how many Effect operations its fiber runs before it yields to
+   * the others (Effect's `MaxOpsBeforeYield` for that fiber; a positive integer). Default: the
+   * spawner's, which is Effect's 2,048 unless set. A lower budget for a busy process keeps its
+   * neighbours' latency lower, at some cost to its own throughput; see "Scheduling" in the module
+   * docs. The processes it spawns inherit it with the rest of its context, unless they set their own.
+   */
+  readonly reductions?: number | undefined
 }
 
 const nodeState = currentNode
@@ -306,8 +320,9 @@ const selfOf = (fiber: Fiber.Fiber<unknown, unknown>): kernel.ProcessRecord => k
  *   and a crash report is logged at error level.
  * - Invalid `mailbox` options (a capacity that is not a positive integer or `Infinity`, an unknown
  *   overflow) fail with `Errors.BadArgument` and spawn nothing, as OTP's `spawn_opt` answers
- *   `badarg`; so does a `logLevel` that is not a `LogLevel`; the error type has it only when mailbox
- *   options or a log level are given ({@link SpawnErrorOf}).
+ *   `badarg`; so does a `logLevel` that is not a `LogLevel`, or `reductions` that is not a positive
+ *   integer; the error type has it only when mailbox options, a log level or a budget are given
+ *   ({@link SpawnErrorOf}).
  *
  * @example
  * ```ts

@@ -1374,6 +1374,97 @@ describe("scheduling", () => {
       })
     )
   )
+
+  /** The operation budget the scheduler reads for the calling fiber. */
+  const budget = Effect.withFiber((fiber) => Effect.succeed(fiber.cache.maxOpsBeforeYield))
+
+  it.effect("the reductions option is the fiber's operation budget; its children inherit it", () =>
+    withNode(
+      Effect.gen(function* () {
+        const seen = yield* Deferred.make<ReadonlyArray<number>>()
+        yield* Process.spawn(
+          Effect.gen(function* () {
+            const own = yield* budget
+            const inherited = yield* Deferred.make<number>()
+            const overridden = yield* Deferred.make<number>()
+            yield* Process.spawn(Effect.flatMap(budget, (n) => Deferred.succeed(inherited, n)))
+            yield* Process.spawn(
+              Effect.flatMap(budget, (n) => Deferred.succeed(overridden, n)),
+              { reductions: 1000 }
+            )
+            yield* Deferred.succeed(seen, [own, yield* Deferred.await(inherited), yield* Deferred.await(overridden)])
+          }),
+          { reductions: 64 }
+        )
+        const byDefault = yield* Deferred.make<number>()
+        yield* Process.spawn(Effect.flatMap(budget, (n) => Deferred.succeed(byDefault, n)))
+        assert.deepStrictEqual(yield* Deferred.await(seen), [64, 64, 1000])
+        assert.strictEqual(yield* Deferred.await(byDefault), 2048)
+      })
+    )
+  )
+
+  it.effect("a busy process with a small budget lets its neighbour in after fewer steps", () =>
+    withNode(
+      Effect.gen(function* () {
+        /** The busy process's steps between the neighbour's turns (the neighbour yields 20 times). */
+        const stepsPerTurn = (options: Process.SpawnOptions) =>
+          Effect.gen(function* () {
+            let steps = 0
+            const busy = yield* Process.spawn(
+              Effect.forever(
+                Effect.sync(() => {
+                  steps++
+                }),
+                { disableYield: true }
+              ),
+              options
+            )
+            const samples = yield* inProcess(
+              Effect.gen(function* () {
+                const samples: Array<number> = []
+                for (let i = 0; i < 20; i++) {
+                  const before = steps
+                  yield* Effect.yieldNow
+                  samples.push(steps - before)
+                }
+                return samples
+              })
+            )
+            yield* Process.kill(busy)
+            return Math.max(...samples)
+          })
+        const small = yield* stepsPerTurn({ reductions: 64 })
+        const byDefault = yield* stepsPerTurn({})
+        // each step is at least one operation: never more steps than the budget between two turns
+        assert.isAtMost(small, 64)
+        assert.isAbove(small, 0)
+        assert.isAbove(byDefault, 64)
+      })
+    )
+  )
+
+  it.effect("a reductions option that is not a positive integer is BadArgument; nothing is spawned", () =>
+    withNode(
+      Effect.gen(function* () {
+        const node = yield* Node.Node
+        const before = node.stats().spawned
+        for (const reductions of [0, -1, 1.5, Number.NaN, Infinity]) {
+          const error = yield* Effect.flip(Process.spawn(Process.receive(), { reductions }))
+          assert.deepStrictEqual(
+            error,
+            new Errors.BadArgument({
+              function: "Process.spawn",
+              field: "reductions",
+              value: reductions,
+              reason: "must be a positive integer"
+            })
+          )
+        }
+        assert.strictEqual(node.stats().spawned, before)
+      })
+    )
+  )
 })
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ export interface SpawnOptions {
   readonly trapExit?: boolean | undefined
   /** the process's minimum log level, in place of the spawner's */
   readonly logLevel?: LogLevel.LogLevel | undefined
+  /** the process's operation budget: Effect's `MaxOpsBeforeYield` for its fiber (validated by the caller) */
+  readonly reductions?: number | undefined
 }
 
 /**
@@ -73,7 +75,9 @@ export const spawnUnsafe = (
     }
   )
   const logLevel = options?.logLevel
-  const context = logLevel === undefined ? base : Context.add(base, References.MinimumLogLevel, logLevel)
+  const leveled = logLevel === undefined ? base : Context.add(base, References.MinimumLogLevel, logLevel)
+  const reductions = options?.reductions
+  const context = reductions === undefined ? leveled : Context.add(leveled, Scheduler.MaxOpsBeforeYield, reductions)
   // A fiber of its own (detached: a process outlives its spawner) made directly with its context:
   // its first step waits for a task on the parent's dispatcher, as a fork's first step does, so
   // spawning costs no context switch of the parent fiber and no effect per step.

@@ -73,6 +73,12 @@ export const checkName = (fn: string, field: string, name: unknown): BadArgument
         reason: "must be a non-empty string or a via name (Registry.via)"
       })
 
+/** A reduction budget (`MaxOpsBeforeYield` for one process): a positive integer. */
+export const checkReductions = (fn: string, field: string, value: unknown): BadArgument | undefined =>
+  value === undefined || (typeof value === "number" && Number.isInteger(value) && value >= 1)
+    ? undefined
+    : new BadArgument({ function: fn, field, value, reason: "must be a positive integer" })
+
 /** A boolean flag. */
 export const checkBoolean = (fn: string, field: string, value: unknown): BadArgument | undefined =>
   value === undefined || typeof value === "boolean"
