@@ -51,17 +51,31 @@ const prepare = (
 
 const downOf = (ref: kernel.MonitorRef) => (m: unknown) => m instanceof kernel.DownMessage && m.ref === ref
 
+const reasonOf = (m: unknown): ExitReason.ExitReason | undefined =>
+  m === kernel.TimedOut ? undefined : (m as kernel.DownMessage).reason
+
+/**
+ * The `Down` of `ref`'s child within `timeoutMs` (undefined: no limit); undefined when the time ran
+ * out. A child that exits at its signal has usually sent its `Down` already: that one is taken
+ * without starting a timer.
+ */
 const awaitDown = (
   self: kernel.ProcessRecord,
   ref: kernel.MonitorRef,
   timeoutMs: number | undefined
-): Effect.Effect<ExitReason.ExitReason | undefined> =>
-  Effect.map(
-    timeoutMs === undefined
-      ? kernel.receive(self, downOf(ref), undefined, false)
-      : kernel.receiveWithin(self, downOf(ref), Duration.millis(timeoutMs)),
-    (m) => (m === kernel.TimedOut ? undefined : (m as kernel.DownMessage).reason)
+): Effect.Effect<ExitReason.ExitReason | undefined> => {
+  const isDown = downOf(ref)
+  return Effect.flatMap(kernel.receive(self, isDown, undefined, true), (m) =>
+    m !== kernel.TimedOut
+      ? Effect.succeed(reasonOf(m))
+      : Effect.map(
+          timeoutMs === undefined
+            ? kernel.receive(self, isDown, undefined, false)
+            : kernel.receiveWithin(self, isDown, Duration.millis(timeoutMs)),
+          reasonOf
+        )
   )
+}
 
 const signal = (self: kernel.ProcessRecord, pid: Pid.Pid<never, unknown>, kind: "exit" | "kill"): void => {
   const target = kernel.liveRecordOf(pid)
