@@ -5,7 +5,7 @@
  * exactly in that window, and sends the message from inside it, forces the interleaving.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, type Fiber, Scheduler } from "effect"
+import { Context, Effect, type Fiber, Option, Scheduler } from "effect"
 import { ExitReason, Node, Process } from "effect-otp"
 
 interface Record {
@@ -59,6 +59,21 @@ describe("receive: no lost wake-up", () => {
   it.live("a message sent while receive() yields between waiting and its wake-up wakes it", () =>
     Effect.gen(function* () {
       const outcome = yield* raced(Process.receive<string>(), "hello")
+      assert.deepStrictEqual(outcome, { fired: true, reason: ExitReason.normal, received: ["hello"] })
+    })
+  )
+
+  it.live("the same for a receive with a timeout", () =>
+    Effect.gen(function* () {
+      const outcome = yield* raced(
+        Effect.orDie(
+          Effect.map(
+            Process.receive<string>({ timeout: "1 hour" }),
+            Option.getOrElse(() => "timed out")
+          )
+        ),
+        "hello"
+      )
       assert.deepStrictEqual(outcome, { fired: true, reason: ExitReason.normal, received: ["hello"] })
     })
   )
