@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --json <file>] [-- --only <id,id>] [-- --no-cpu]`
+ * `npm run bench [-- --quick] [-- --json <file>] [-- --only <id,id>] [-- --no-cpu] [-- --no-beam]`
  *
  * Runs every scenario with its three implementations (plain JS, raw Effect, effect-otp) in this
- * process, prints a table, and with `--json` writes the results. Then, if `bench/cpu-parallel.ts`
+ * process, and its Erlang/OTP equivalent in `erl` right after when Erlang is installed (bench/beam/),
+ * prints a table, and with `--json` writes the results. Then, if `bench/cpu-parallel.ts`
  * exists, runs it as a child process (same Node, same flags) and merges its JSON under
  * `cpuParallel`. See bench/README.md for what each scenario measures and how to read the ratios.
  */
@@ -11,7 +12,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { availableParallelism, cpus, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { formatExtras, formatTable, hasGc, implNames, runScenario, type ScenarioResult } from "./lib/harness.ts"
+import { makeBeam } from "./lib/beam.ts"
+import {
+  formatExtras,
+  formatTable,
+  hasGc,
+  implNames,
+  runScenario,
+  type ScenarioResult,
+  type Stats
+} from "./lib/harness.ts"
 import { setNodeScheduler } from "./lib/util.ts"
 import { scenarios } from "./scenarios/index.ts"
 
@@ -21,6 +31,7 @@ interface Args {
   readonly only: ReadonlyArray<string> | undefined
   readonly cpu: boolean
   readonly runQueue: boolean
+  readonly beam: boolean
 }
 
 const parseArgs = (argv: ReadonlyArray<string>): Args => {
@@ -29,6 +40,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
   let only: Array<string> | undefined
   let cpu = true
   let runQueue = false
+  let beam = true
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === "--quick") quick = true
@@ -38,14 +50,17 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length).split(",")
     else if (arg === "--no-cpu") cpu = false
     else if (arg === "--run-queue") runQueue = true
+    else if (arg === "--no-beam") beam = false
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu] [--run-queue]")
+      console.log(
+        "usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu] [--no-beam] [--run-queue]"
+      )
       console.log(`scenario ids: ${scenarios.map((s) => s.id).join(", ")}`)
       process.exit(0)
     } else throw new Error(`unknown argument ${arg} (try --help)`)
   }
   if (json === "") throw new Error("--json needs a file name")
-  return { quick, json, only, cpu, runQueue }
+  return { quick, json, only, cpu, runQueue, beam }
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -82,6 +97,19 @@ const effectVersion = (): string => {
   }
 }
 
+const statsJson = (s: Stats | { readonly unavailable: string }) => {
+  if (!("median" in s)) return { unavailable: s.unavailable }
+  const extra =
+    s.extra === undefined
+      ? {}
+      : {
+          extra: Object.fromEntries(
+            Object.entries(s.extra).map(([k, e]) => [k, { median: e.median, min: e.min, max: e.max }])
+          )
+        }
+  return { median: s.median, min: s.min, max: s.max, samples: s.samples, ...extra }
+}
+
 const toJson = (results: ReadonlyArray<ScenarioResult>) =>
   Object.fromEntries(
     results.map((r) => [
@@ -89,22 +117,13 @@ const toJson = (results: ReadonlyArray<ScenarioResult>) =>
       {
         title: r.title,
         unit: r.unit,
-        ...Object.fromEntries(
-          implNames.map((name) => {
-            const s = r.results[name]
-            if (!("median" in s)) return [name, { unavailable: s.unavailable }]
-            const extra =
-              s.extra === undefined
-                ? {}
-                : {
-                    extra: Object.fromEntries(
-                      Object.entries(s.extra).map(([k, e]) => [k, { median: e.median, min: e.min, max: e.max }])
-                    )
-                  }
-            return [name, { median: s.median, min: s.min, max: s.max, samples: s.samples, ...extra }]
-          })
-        ),
-        ratios: { otpToBaseline: r.ratios.toBaseline, otpToEffect: r.ratios.toEffect },
+        ...Object.fromEntries(implNames.map((name) => [name, statsJson(r.results[name])])),
+        ...(r.beam === undefined ? {} : { beam: statsJson(r.beam) }),
+        ratios: {
+          otpToBaseline: r.ratios.toBaseline,
+          otpToEffect: r.ratios.toEffect,
+          ...(r.beam === undefined ? {} : { otpToBeam: r.ratios.toBeam })
+        },
         target: r.target,
         targetMet: r.targetMet,
         maxRatioToEffect: r.maxRatioToEffect,
@@ -119,30 +138,37 @@ const main = async (): Promise<void> => {
   if (!hasGc()) console.log("warning: run with node --expose-gc (npm run bench does): no GC between repetitions")
   const selected = args.only === undefined ? scenarios : scenarios.filter((s) => args.only!.includes(s.id))
   if (selected.length === 0) throw new Error(`no scenario matches --only ${args.only?.join(",")}`)
+  const beam = args.beam ? makeBeam() : { unavailable: "skipped (--no-beam)" }
+  const beamRelease = "unavailable" in beam ? undefined : beam.release
+  if ("unavailable" in beam) console.log(`BEAM: not run, ${beam.unavailable}; its column is n/a`)
   const started = performance.now()
   console.log(
     `effect-otp bench: node ${process.version}, effect ${effectVersion()}, ${availableParallelism()} cores (${
       cpus()[0]?.model ?? "?"
-    })${args.quick ? ", quick" : ""}${args.runQueue ? ", effect-otp on the run-queue scheduler" : ""}`
+    })${beamRelease === undefined ? "" : `, BEAM: Erlang/OTP ${beamRelease} (+S 1)`}${args.quick ? ", quick" : ""}${
+      args.runQueue ? ", effect-otp on the run-queue scheduler" : ""
+    }`
   )
   const results: Array<ScenarioResult> = []
   for (const scenario of selected) {
     const t = performance.now()
-    const result = await runScenario(scenario, { quick: args.quick, log: console.log })
+    const result = await runScenario(scenario, { quick: args.quick, log: console.log, beam })
     results.push(result)
     const otp = result.results.otp
+    const onBeam = result.beam !== undefined && "median" in result.beam ? `, BEAM ${result.beam.median.toFixed(3)}` : ""
     console.log(
-      `  ${scenario.id}: ${"median" in otp ? `${otp.median.toFixed(3)} ${scenario.unit}` : "n/a"} (${(
+      `  ${scenario.id}: ${"median" in otp ? `${otp.median.toFixed(3)} ${scenario.unit}` : "n/a"}${onBeam} (${(
         (performance.now() - t) / 1000
       ).toFixed(1)} s)`
     )
   }
+  if (!("unavailable" in beam)) beam.close()
   const elapsed = (performance.now() - started) / 1000
   console.log(`\n${formatTable(results)}\n`)
   const extras = formatExtras(results)
   if (extras !== "") console.log(`${extras}\n`)
   console.log(
-    `c/a, c/b: effect-otp's median over the plain-JS baseline's and raw Effect's (lower is better). ${elapsed.toFixed(
+    `c/a, c/b, c/BEAM: effect-otp's median over the plain-JS baseline's, raw Effect's and BEAM's (lower is better). ${elapsed.toFixed(
       1
     )} s.`
   )
@@ -156,6 +182,7 @@ const main = async (): Promise<void> => {
         cores: availableParallelism(),
         cpu: cpus()[0]?.model,
         quick: args.quick,
+        beam: beamRelease === undefined ? null : `Erlang/OTP ${beamRelease}, one scheduler (+S 1)`,
         seconds: elapsed
       },
       scenarios: toJson(results),

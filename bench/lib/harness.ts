@@ -6,9 +6,11 @@
  * implementation measures one repetition itself and returns its figure in the scenario's unit
  * (so set-up such as starting a node stays outside the timed region). The harness warms every
  * implementation up, then runs the repetitions round-robin (a, b, c, then b, c, a, ...) so slow
- * drifts of a noisy machine spread over all three, collects a full GC before each repetition, and
- * reports the median, min and max.
+ * drifts of a noisy machine spread over all three, collects a young-generation GC before each
+ * repetition, and reports the median, min and max. A scenario with a `beam` size also runs its
+ * Erlang/OTP equivalent (bench/beam/, through `lib/beam.ts`) right after, when `erl` is installed.
  */
+import type { Beam } from "./beam.ts"
 
 /** Which implementation. */
 export type ImplName = "baseline" | "effect" | "otp"
@@ -27,8 +29,14 @@ export interface Sample {
   readonly extra?: Readonly<Record<string, number>> | undefined
 }
 
-/** One repetition. `warmup` is true for the warm-up runs, which may use a smaller size. */
-export type Run = (options: { readonly warmup: boolean }) => Promise<number | Sample>
+/**
+ * One repetition. `warmup` is true for the warm-up runs, which may use a smaller size; `quick` for
+ * `--quick`, where the scale scenarios run a reduced size.
+ */
+export type Run = (options: {
+  readonly warmup: boolean
+  readonly quick?: boolean | undefined
+}) => Promise<number | Sample>
 
 /** An implementation that cannot run here (for example because its module does not exist yet). */
 export interface Unavailable {
@@ -56,6 +64,17 @@ export interface Scenario {
   readonly repetitions?: { readonly full: number; readonly quick: number } | undefined
   /** warm-up runs (with `warmup: true`) */
   readonly warmups?: { readonly full: number; readonly quick: number } | undefined
+  /**
+   * The Erlang/OTP equivalent (bench/beam/beam_bench.erl, same id and unit): the size it runs at,
+   * that of its warm-ups (default a tenth), and the names of its secondary figures in this table
+   */
+  readonly beam?:
+    | {
+        readonly size: (quick: boolean) => number
+        readonly warmupSize?: ((quick: boolean) => number) | undefined
+        readonly extras?: Readonly<Record<string, string>> | undefined
+      }
+    | undefined
   readonly impls: () => Promise<Record<ImplName, Impl>>
 }
 
@@ -72,8 +91,14 @@ export interface ScenarioResult {
   readonly title: string
   readonly unit: string
   readonly results: Record<ImplName, Stats | { readonly unavailable: string }>
-  /** effect-otp's median over the baseline's and over raw Effect's (> 1: effect-otp is slower or bigger) */
-  readonly ratios: { readonly toBaseline: number | null; readonly toEffect: number | null }
+  /** BEAM's figures, from the same run; undefined for a scenario without a BEAM equivalent */
+  readonly beam: Stats | { readonly unavailable: string } | undefined
+  /** effect-otp's median over the baseline's, raw Effect's and BEAM's (> 1: effect-otp is slower or bigger) */
+  readonly ratios: {
+    readonly toBaseline: number | null
+    readonly toEffect: number | null
+    readonly toBeam: number | null
+  }
   readonly target: number | null
   readonly targetMet: boolean | null
   readonly maxRatioToEffect: number | null
@@ -131,9 +156,52 @@ export const settle = (): Promise<void> => new Promise((resolve) => setImmediate
 export interface RunOptions {
   readonly quick: boolean
   readonly log: (line: string) => void
+  /** the BEAM runner, or why there is none */
+  readonly beam?: Beam | { readonly unavailable: string } | undefined
 }
 
 const toSample = (r: number | Sample): Sample => (typeof r === "number" ? { value: r } : r)
+
+/** The statistics of some repetitions, their secondary figures included. */
+const statsOf = (xs: ReadonlyArray<Sample>): Stats => {
+  const extraKeys = new Set(xs.flatMap((s) => Object.keys(s.extra ?? {})))
+  const extra: Record<string, Stats> = {}
+  for (const key of extraKeys) extra[key] = stats(xs.map((s) => s.extra?.[key] ?? Number.NaN))
+  return { ...stats(xs.map((s) => s.value)), ...(extraKeys.size > 0 ? { extra } : {}) }
+}
+
+/** The scenario's BEAM equivalent, as many repetitions as the others; undefined if it has none. */
+const runBeam = (
+  scenario: Scenario,
+  options: RunOptions,
+  repetitions: number,
+  warmups: number
+): Stats | { readonly unavailable: string } | undefined => {
+  const spec = scenario.beam
+  if (spec === undefined) return undefined
+  const beam = options.beam
+  if (beam === undefined) return { unavailable: "not run" }
+  if ("unavailable" in beam) return { unavailable: beam.unavailable }
+  const size = spec.size(options.quick)
+  // BEAM needs no JIT warm-up and its figures spread little: --quick caps its repetitions at 3
+  const out = beam.run({
+    id: scenario.id,
+    repetitions: options.quick ? Math.min(repetitions, 3) : repetitions,
+    warmups: Math.min(warmups, 1),
+    size,
+    warmupSize: spec.warmupSize?.(options.quick) ?? Math.max(1, Math.round(size / 10))
+  })
+  if ("unavailable" in out) return out
+  if (out.length === 0) return { unavailable: "erl printed no sample" }
+  const names = spec.extras ?? {}
+  return statsOf(
+    out.map((s) =>
+      s.extra === undefined
+        ? s
+        : { value: s.value, extra: Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [names[k] ?? k, v])) }
+    )
+  )
+}
 
 /** Runs one scenario: warm-ups, then repetitions round-robin, then statistics. */
 export const runScenario = async (scenario: Scenario, options: RunOptions): Promise<ScenarioResult> => {
@@ -145,7 +213,7 @@ export const runScenario = async (scenario: Scenario, options: RunOptions): Prom
     for (const name of runnable) {
       youngGc()
       await settle()
-      await (impls[name] as Run)({ warmup: true })
+      await (impls[name] as Run)({ warmup: true, quick: options.quick })
     }
   }
   const samples: Record<ImplName, Array<Sample>> = { baseline: [], effect: [], otp: [] }
@@ -154,7 +222,7 @@ export const runScenario = async (scenario: Scenario, options: RunOptions): Prom
       const name = runnable[(r + k) % runnable.length]!
       youngGc()
       await settle()
-      samples[name].push(toSample(await (impls[name] as Run)({ warmup: false })))
+      samples[name].push(toSample(await (impls[name] as Run)({ warmup: false, quick: options.quick })))
     }
   }
   const results = {} as Record<ImplName, Stats | { readonly unavailable: string }>
@@ -164,12 +232,9 @@ export const runScenario = async (scenario: Scenario, options: RunOptions): Prom
       results[name] = { unavailable: impl.unavailable }
       continue
     }
-    const xs = samples[name]
-    const extraKeys = new Set(xs.flatMap((s) => Object.keys(s.extra ?? {})))
-    const extra: Record<string, Stats> = {}
-    for (const key of extraKeys) extra[key] = stats(xs.map((s) => s.extra?.[key] ?? Number.NaN))
-    results[name] = { ...stats(xs.map((s) => s.value)), ...(extraKeys.size > 0 ? { extra } : {}) }
+    results[name] = statsOf(samples[name])
   }
+  const beam = runBeam(scenario, options, reps, warmups)
   const medianOf = (name: ImplName): number | null => {
     const r = results[name]
     return "median" in r ? r.median : null
@@ -179,6 +244,8 @@ export const runScenario = async (scenario: Scenario, options: RunOptions): Prom
   const eff = medianOf("effect")
   const toBaseline = otp !== null && base !== null && base > 0 ? otp / base : null
   const toEffect = otp !== null && eff !== null && eff > 0 ? otp / eff : null
+  const beamMedian = beam !== undefined && "median" in beam ? beam.median : null
+  const toBeam = otp !== null && beamMedian !== null && beamMedian > 0 ? otp / beamMedian : null
   const target = scenario.target?.value ?? null
   const maxRatio = scenario.maxRatioToEffect ?? null
   return {
@@ -186,7 +253,8 @@ export const runScenario = async (scenario: Scenario, options: RunOptions): Prom
     title: scenario.title,
     unit: scenario.unit,
     results,
-    ratios: { toBaseline, toEffect },
+    beam,
+    ratios: { toBaseline, toEffect, toBeam },
     target,
     targetMet: target !== null && otp !== null ? otp <= target : null,
     maxRatioToEffect: maxRatio,
@@ -220,8 +288,10 @@ export const formatTable = (results: ReadonlyArray<ScenarioResult>): string => {
     `${implLabels.baseline} median [min–max]`,
     `${implLabels.effect} median [min–max]`,
     `${implLabels.otp} median [min–max]`,
+    "BEAM median [min–max]",
     "c/a",
     "c/b",
+    "c/BEAM",
     "target",
     "met"
   ]
@@ -231,8 +301,10 @@ export const formatTable = (results: ReadonlyArray<ScenarioResult>): string => {
     figure(r.results.baseline),
     figure(r.results.effect),
     figure(r.results.otp),
+    r.beam === undefined ? "" : figure(r.beam),
     ratio(r.ratios.toBaseline),
     ratio(r.ratios.toEffect),
+    r.beam === undefined ? "" : ratio(r.ratios.toBeam),
     r.target === null ? "" : `≤ ${fmt(r.target)}`,
     [
       r.targetMet === null ? "" : r.targetMet ? "target ✓" : "target ✗",
@@ -248,7 +320,7 @@ export const formatTable = (results: ReadonlyArray<ScenarioResult>): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const line = (cells: ReadonlyArray<string>) =>
     cells
-      .map((c, i) => pad(c, widths[i]!, i >= 2 && i <= 7))
+      .map((c, i) => pad(c, widths[i]!, i >= 2 && i <= 9))
       .join("  ")
       .trimEnd()
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n")
@@ -263,6 +335,11 @@ export const formatExtras = (results: ReadonlyArray<ScenarioResult>): string => 
       if (!("median" in s) || s.extra === undefined) continue
       for (const [key, e] of Object.entries(s.extra)) {
         lines.push(`${r.id} ${implLabels[name]}: ${key} ${fmt(e.median)} [${fmt(e.min)}–${fmt(e.max)}]`)
+      }
+    }
+    if (r.beam !== undefined && "median" in r.beam && r.beam.extra !== undefined) {
+      for (const [key, e] of Object.entries(r.beam.extra)) {
+        lines.push(`${r.id} BEAM: ${key} ${fmt(e.median)} [${fmt(e.min)}–${fmt(e.max)}]`)
       }
     }
   }

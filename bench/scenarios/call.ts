@@ -144,6 +144,7 @@ export const call: Scenario = {
   maxRatioToEffect: 1.0,
   repetitions: { full: 7, quick: 2 },
   warmups: { full: 2, quick: 1 },
+  beam: { size: () => 200_000 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 20_000 : 200_000)
     const otp = await loadOtp()
@@ -164,6 +165,7 @@ export const cast: Scenario = {
   maxRatioToEffect: 1.25,
   repetitions: { full: 5, quick: 2 },
   warmups: { full: 1, quick: 1 },
+  beam: { size: () => 1_000_000 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 100_000 : 1_000_000)
     const otp = await loadOtp()
@@ -197,6 +199,7 @@ export const wakeup: Scenario = {
   maxRatioToEffect: 1.25,
   repetitions: { full: 9, quick: 5 },
   warmups: { full: 1, quick: 1 },
+  beam: { size: () => 200_000 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 20_000 : 200_000)
     const otp = await loadOtp()

@@ -1,5 +1,5 @@
 /**
- * Every scenario, in the order of the issue.
+ * Every scenario, in the order of the issue, then the scale scenarios.
  */
 import type { Scenario } from "../lib/harness.ts"
 import { call, cast, wakeup } from "./call.ts"
@@ -7,6 +7,7 @@ import { fairness } from "./fairness.ts"
 import { memory } from "./memory.ts"
 import { pingPong } from "./pingpong.ts"
 import { restart } from "./restart.ts"
+import { broadcast10k, callers10k, dynsupStop100k, dynsupStop10k, idle1m, tree10k } from "./scale.ts"
 import { spawn100k, spawn1k } from "./spawn.ts"
 import { oneWay1M, oneWay50k } from "./throughput.ts"
 
@@ -21,5 +22,11 @@ export const scenarios: ReadonlyArray<Scenario> = [
   wakeup,
   restart,
   memory,
-  fairness
+  fairness,
+  idle1m,
+  dynsupStop10k,
+  dynsupStop100k,
+  callers10k,
+  broadcast10k,
+  tree10k
 ]

@@ -28,7 +28,7 @@ const baseline = async (n: number): Promise<number> => {
 }
 
 /** (b) raw Effect: a fiber blocked in `Queue.take` on its own queue. */
-const rawEffect = (n: number): Promise<number> =>
+export const idleEffect = (n: number): Promise<number> =>
   run(
     Effect.gen(function* () {
       const before = heapUsed()
@@ -45,7 +45,7 @@ const rawEffect = (n: number): Promise<number> =>
   )
 
 /** (c) effect-otp: `Process.spawn(Process.receive())`. */
-const otp = (n: number): Promise<number> =>
+export const idleOtp = (n: number): Promise<number> =>
   runOnNode(
     Effect.gen(function* () {
       const before = heapUsed()
@@ -68,12 +68,13 @@ export const memory: Scenario = {
   // the figure is deterministic to the byte across repetitions (min = max): quick needs one
   repetitions: { full: 5, quick: 1 },
   warmups: { full: 1, quick: 1 },
+  beam: { size: () => 100_000 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 10_000 : 100_000)
     return {
       baseline: ({ warmup }) => baseline(size(warmup)),
-      effect: ({ warmup }) => rawEffect(size(warmup)),
-      otp: ({ warmup }) => otp(size(warmup))
+      effect: ({ warmup }) => idleEffect(size(warmup)),
+      otp: ({ warmup }) => idleOtp(size(warmup))
     }
   }
 }

@@ -13,9 +13,10 @@ import * as Request from "effect-otp/Request"
 import { nowEffect, runOnNode, runOnNodeWith } from "../lib/util.ts"
 import type { OtpCallCast } from "./call.ts"
 
-class Increment extends Request.Class<Increment>()("Increment", { success: Schema.Number }) {}
+export class Increment extends Request.Class<Increment>()("Increment", { success: Schema.Number }) {}
 
-const Counter = GenServer.behaviour({
+/** A counter server; the scale scenario `callers-10k` uses it too. */
+export const Counter = GenServer.behaviour({
   protocol: [Increment],
   init: (start: number) => Effect.succeed(GenServer.ok(start)),
   handleCall: {
@@ -24,7 +25,7 @@ const Counter = GenServer.behaviour({
   handleCast: (_message: "increment", count) => Effect.succeed(GenServer.noreply(count + 1))
 })
 
-const increment = new Increment()
+export const increment = new Increment()
 
 const call = (n: number): Promise<number> =>
   runOnNode(

@@ -93,6 +93,7 @@ export const pingPong: Scenario = {
   maxRatioToEffect: 1.0,
   repetitions: { full: 7, quick: 2 },
   warmups: { full: 2, quick: 1 },
+  beam: { size: () => 200_000 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 20_000 : 200_000)
     return {

@@ -163,6 +163,7 @@ export const restart: Scenario = {
   // full-size warm-ups: at 1,000 cycles the JIT is still far from its steady state (the first
   // 10,000-cycle runs of (c) took 30, then 23, then 15 µs per cycle)
   warmups: { full: 2, quick: 2 },
+  beam: { size: () => 10_000, warmupSize: () => 1_000 },
   impls: async () => {
     const size = (_warmup: boolean) => 10_000
     const module = await importOptional<typeof import("./otp-supervisor.ts")>("./otp-supervisor.ts", import.meta.url)

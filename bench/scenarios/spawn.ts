@@ -72,6 +72,7 @@ export const spawn1k: Scenario = {
   // one run is a few ms, much of it one scavenge or none: many repetitions for a stable median
   repetitions: { full: 31, quick: 21 },
   warmups: { full: 10, quick: 10 },
+  beam: { size: () => 1_000 },
   impls: async () => ({
     baseline: () => baseline(1_000),
     effect: () => rawEffect(1_000),
@@ -88,6 +89,7 @@ export const spawn100k: Scenario = {
   maxRatioToEffect: 1.25,
   repetitions: { full: 5, quick: 2 },
   warmups: { full: 1, quick: 1 },
+  beam: { size: () => 100_000 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 10_000 : 100_000)
     return {

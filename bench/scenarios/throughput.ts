@@ -84,6 +84,7 @@ export const oneWay50k: Scenario = {
   maxRatioToEffect: 1.25,
   repetitions: { full: 11, quick: 5 },
   warmups: { full: 3, quick: 2 },
+  beam: { size: () => 50_000 },
   impls: async () => ({
     baseline: () => baseline(50_000),
     effect: () => rawEffect(50_000),
@@ -99,6 +100,7 @@ export const oneWay1M: Scenario = {
   maxRatioToEffect: 1.25,
   repetitions: { full: 5, quick: 2 },
   warmups: { full: 1, quick: 1 },
+  beam: { size: () => 1_000_000 },
   impls: async () => {
     const size = (warmup: boolean) => (warmup ? 100_000 : 1_000_000)
     return {
