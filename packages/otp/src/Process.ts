@@ -65,7 +65,9 @@
  * loop does not starve the others. The `reductions` option of {@link spawn} sets that budget for one
  * process: a busy process spawned with `{ reductions: 128 }` yields 16 times as often, so the
  * processes beside it wait less for their turn (bench/README.md, the fairness scenario, measures it),
- * while it gets less done per turn. It only spreads work that is made of Effect operations.
+ * while it gets less done per turn. It only spreads work that is made of Effect operations. (A
+ * difference from OTP, where every process gets the same slice of reductions: the option is
+ * effect-otp's, as `set-reduction-limit!` is Rakka's.)
  * Two things are not pre-empted: a synchronous JS loop (put CPU-bound work on a worker pool), and a
  * loop of `yield*` over already-completed effects (`Effect.void`, `Effect.succeed(x)`), which Effect
  * 4 runs inline without counting operations; add `Effect.yieldNow` to such loops. A receive loop
