@@ -5,6 +5,7 @@ import type { Scenario } from "../lib/harness.ts"
 import { call, cast, wakeup } from "./call.ts"
 import { fairness } from "./fairness.ts"
 import { memory } from "./memory.ts"
+import { observerSnapshot } from "./observer.ts"
 import { pingPong } from "./pingpong.ts"
 import { restart } from "./restart.ts"
 import { broadcast10k, callers10k, dynsupStop100k, dynsupStop10k, idle1m, tree10k } from "./scale.ts"
@@ -28,5 +29,6 @@ export const scenarios: ReadonlyArray<Scenario> = [
   dynsupStop100k,
   callers10k,
   broadcast10k,
-  tree10k
+  tree10k,
+  observerSnapshot
 ]

@@ -24,6 +24,8 @@ export * as GenStatem from "./GenStatem.ts"
 export * as Mailbox from "./Mailbox.ts"
 /** @since 0.1.0 */
 export * as Node from "./Node.ts"
+/** @since 0.2.0 */
+export * as Observer from "./Observer.ts"
 /** @since 0.1.0 */
 export * as Pid from "./Pid.ts"
 /** @since 0.1.0 */

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import * as ChildSpec from "../ChildSpec.ts"
 import type { ChildInfo, DynamicChildSpec, Options } from "../DynamicSupervisor.ts"
 import * as Errors from "../Errors.ts"
@@ -67,6 +67,8 @@ interface Child {
   pid: Pid.Pid<never, unknown>
   /** being restarted: waiting for a delayed restart or for a new attempt after a failed one */
   restarting: boolean
+  /** the times it was started again after it exited */
+  restarts: number
 }
 
 type Key = kernel.ProcessRecord | Pid.Pid<never, unknown>
@@ -78,6 +80,8 @@ interface State {
   readonly extra: unknown
   /** the children by their pid's record (a child being restarted keeps the key of its last pid) */
   readonly children: Map<Key, Child>
+  /** the children started again since the supervisor started */
+  restarts: number
 }
 
 const keyOf = (pid: Pid.Pid<never, unknown>): Key => kernel.recordOf(pid) ?? pid
@@ -158,6 +162,8 @@ const attempt = (
       const oldPid = child.pid
       child.pid = pid
       child.restarting = false
+      child.restarts++
+      state.restarts++
       state.children.set(keyOf(pid), child)
       return Effect.as(supervision.restarted(state.self, child.spec.id, oldPid, pid, reason), GenServer.noreply(state))
     }
@@ -191,14 +197,29 @@ const definition = GenServer.behaviour({
     Effect.gen(function* () {
       const self = yield* kernel.currentSelf
       kernel.setTrapExit(self, true)
-      const step = yield* makeIntensityStep(options.intensity ?? defaultIntensity)
+      const { step, windows } = yield* makeIntensityStep(options.intensity ?? defaultIntensity)
       const state: State = {
         self,
         step,
         maxChildren: options.maxChildren ?? Number.POSITIVE_INFINITY,
         extra: options.extraArguments,
-        children: new Map()
+        children: new Map(),
+        restarts: 0
       }
+      supervision.describeTree(self, () => ({
+        kind: "DynamicSupervisor",
+        strategy: "oneForOne",
+        children: Array.from(state.children.values(), (child) => ({
+          id: child.spec.id,
+          pid: child.restarting ? Option.none() : Option.some(child.pid),
+          status: child.restarting ? "restarting" : "running",
+          type: child.spec.type,
+          restart: child.spec.restart,
+          restarts: child.restarts
+        })),
+        restarts: state.restarts,
+        intensity: windows
+      }))
       return GenServer.ok(state)
     }),
   handleCall: {
@@ -221,7 +242,7 @@ const definition = GenServer.behaviour({
         onSuccess: (started) => {
           const pid = supervision.linkStarted(state.self, started)
           if (!Pid.isPid(pid)) return GenServer.replyError(new ChildStartFailed({ id: spec.id, error: pid }), state)
-          state.children.set(keyOf(pid), { spec, pid, restarting: false })
+          state.children.set(keyOf(pid), { spec, pid, restarting: false, restarts: 0 })
           return GenServer.reply(pid, state)
         }
       })

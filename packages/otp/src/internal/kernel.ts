@@ -32,15 +32,18 @@ export {
   currentSelf,
   DownMessage,
   ExitMessage,
+  type LifecycleEvent,
   liveRecordOf,
   MonitorRef,
   NodeState,
+  notifyObservers,
   noProcFor,
   ProcessRecord,
   recordOf,
   registerName,
   Self,
   setCode,
+  setEngine,
   type Status,
   unregisterName
 } from "./records.ts"

@@ -17,6 +17,7 @@ import type { CallLatency } from "./metrics.ts"
 import { findLive } from "./nodeIndex.ts"
 import type { RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
+import type { Inspectable } from "./sys.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Messages made by the kernel
@@ -118,6 +119,8 @@ export class RecordExt {
   callLatency: CallLatency | undefined = undefined
   /** the engine of a server whose behaviour has a declared name (`Release`'s upgrades find it by it) */
   code: Code | undefined = undefined
+  /** the server engine (GenServer's, GenStatem's) the process runs, for the `Observer` */
+  engine: Inspectable | undefined = undefined
 }
 
 /** What the kernel knows of a server running a named behaviour: its engine, whose behaviour can change. */
@@ -263,6 +266,13 @@ export class ProcessRecord {
     if (this.ext !== undefined) this.ext.code = value
     else if (value !== undefined) (this.ext = new RecordExt()).code = value
   }
+  get engine(): Inspectable | undefined {
+    return this.ext === undefined ? undefined : this.ext.engine
+  }
+  set engine(value: Inspectable | undefined) {
+    if (this.ext !== undefined) this.ext.engine = value
+    else if (value !== undefined) (this.ext = new RecordExt()).engine = value
+  }
 
   get callLatency(): CallLatency | undefined {
     return this.ext === undefined ? undefined : this.ext.callLatency
@@ -281,6 +291,25 @@ export class ProcessRecord {
   }
 }
 
+/**
+ * A change in the process table, as the `Observer` sees it: only the life cycle (spawn, exit, a
+ * supervisor's restart), never a message.
+ */
+export type LifecycleEvent =
+  | { readonly _tag: "Spawned"; readonly record: ProcessRecord }
+  | { readonly _tag: "Exited"; readonly record: ProcessRecord; readonly reason: ExitReason.ExitReason }
+  | {
+      readonly _tag: "Restarted"
+      readonly supervisor: ProcessRecord
+      readonly id: string
+      readonly pid: Pid.Pid<never, unknown>
+    }
+
+/** Tells the node's observers of `event` (the caller has checked that there are some). */
+export const notifyObservers = (node: NodeState, event: LifecycleEvent): void => {
+  for (const observer of node.observers!) observer(event)
+}
+
 /** A node: the process table, the pid counter and the local name table. */
 export class NodeState {
   readonly name: string
@@ -292,6 +321,11 @@ export class NodeState {
   spawned = 0
   sent = 0
   dropped = 0
+  /**
+   * the `Observer`s' listeners of spawns, exits and restarts; undefined while none is attached, so
+   * the life cycle pays one field check and the message path nothing
+   */
+  observers: Set<(event: LifecycleEvent) => void> | undefined = undefined
   /** called when the table becomes empty */
   onEmpty: (() => void) | undefined = undefined
   /** the pid that stands for "outside any process" on this node, like `<0.0.0>` */
@@ -372,6 +406,11 @@ export const unregisterName = (node: NodeState, name: string): ProcessRecord | u
   node.names.delete(name)
   record.name = undefined
   return record
+}
+
+/** Records the server engine a process runs, for the `Observer` to read its behaviour, parent and state. */
+export const setEngine = (record: ProcessRecord, engine: Inspectable): void => {
+  record.engine = engine
 }
 
 /** Fails with NoProc when the pid names no live local process. */

@@ -36,6 +36,7 @@ import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import type * as Process from "../Process.ts"
 import type * as Request from "../Request.ts"
+import type * as sys from "./sys.ts"
 import { addDeadline, clearDeadline } from "./callDeadlines.ts"
 import * as kernel from "./kernel.ts"
 import { CallLatency } from "./metrics.ts"
@@ -894,13 +895,11 @@ const initFailure = (
 export const ignore: Effect.Effect<never, Errors.Ignored> = Effect.failSync(() => new Errors.Ignored())
 
 /** The engine of a behaviour (GenServer's loop, GenStatem's), as the common server body sees it. */
-export interface ServerEngine {
+export interface ServerEngine extends sys.Inspectable {
   /** Set once the engine runs `terminate` on its way out: a crash after that does not run it again. */
   readonly stopping: boolean
   /** When `init` started, in the node clock's milliseconds (`Sys.statistics`): set by the server body. */
   startedAt: number
-  /** The behaviour's name, in `Sys.getStatus` and in the `behaviour` annotation of the server's log lines. */
-  readonly behaviourKind: string
   /** Handles the system lane (`GetState`, `StopRequest`, ...). */
   system(message: unknown): Effect.Effect<unknown, unknown, unknown>
   /** Runs the behaviour's `terminate` with `reason`. */
@@ -951,6 +950,7 @@ export const serverBody = (
             : { ...annotations, name: Name.format(name), behaviour: engine.behaviourKind }
         )
       )
+      kernel.setEngine(record, engine)
       return server.init
     })
     return Effect.flatMap(

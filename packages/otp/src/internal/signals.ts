@@ -16,6 +16,7 @@ import {
   ExitMessage,
   type Monitor,
   MonitorRef,
+  notifyObservers,
   type ProcessRecord,
   RecordExt,
   recordOf
@@ -137,6 +138,7 @@ export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReas
   if (record.name !== undefined && node.names.get(record.name) === record) node.names.delete(record.name)
   stopTimers(record)
   closeMailbox(record)
+  if (node.observers !== undefined) notifyObservers(node, { _tag: "Exited", record, reason })
   // a pid keeps its record for as long as it is held (it is the process's identity: lookups and
   // `awaitExit` go through it), so the record lets go of what only a live process needs
   record.fiber = undefined

@@ -7,7 +7,7 @@ import { Context, Effect, Exit, type Fiber, LogLevel, References, Scheduler, Sco
 import * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
 import { stopDeadlines } from "./callDeadlines.ts"
-import { callerOf, type NodeState, ProcessRecord, Self } from "./records.ts"
+import { callerOf, type NodeState, notifyObservers, ProcessRecord, Self } from "./records.ts"
 import { debugEnabled, reportExit, spawnReport } from "./reports.ts"
 import { onProcessExit, terminate } from "./signals.ts"
 
@@ -92,6 +92,7 @@ export const spawnUnsafe = (
   ) as Fiber.Fiber<unknown, unknown>
   record.fiber = fiber
   fiber.addObserver(exitObserver(record, fiber, debug))
+  if (node.observers !== undefined) notifyObservers(node, { _tag: "Spawned", record })
   if (node.closing || record.pendingExit !== undefined) {
     const reason = record.pendingExit ?? ExitReason.shutdown
     record.pendingExit = undefined

@@ -1,7 +1,8 @@
 /**
  * What Supervisor and DynamicSupervisor share: their errors, the restart intensity (OTP's
  * `add_restart` window, the `intensity` schedule built on it, and one step of it: give up, restart
- * now, or restart after a delay), and starting a child linked to the supervisor.
+ * now, or restart after a delay), starting a child linked to the supervisor, and what the
+ * `Observer` sees of a supervisor (its {@link TreeView}).
  *
  * @internal
  */
@@ -131,6 +132,10 @@ export const restarted = (
 ): Effect.Effect<void> => {
   const fiber = Fiber.getCurrent()!
   metrics.countRestart(self, child, fiber.context)
+  const node = self.node
+  if (node.observers !== undefined) {
+    kernel.notifyObservers(node, { _tag: "Restarted", supervisor: self, id: child, pid: newPid })
+  }
   return restartReport(self, child, oldPid, newPid, reason, fiber)
 }
 
@@ -233,14 +238,36 @@ const validateIntensity = (maxRestarts: number, within: Duration.Input): number 
   return windowMs
 }
 
+interface IntensityCheckState {
+  error: InvalidIntensity | undefined
+  readonly windows: Array<IntensityWindow>
+}
+
+/**
+ * One `intensity(maxRestarts, within)` a supervisor's schedule is made of, with its live window of
+ * restart times: what the `Observer` reads to tell how much of it is used.
+ */
+export interface IntensityWindow {
+  readonly maxRestarts: number
+  readonly windowMs: number
+  readonly window: RestartWindow
+}
+
+/** How many of `intensity`'s restarts are inside its window at `now`. */
+export const intensityUsed = (intensity: IntensityWindow, now: number): number => {
+  const { stamps, head } = intensity.window
+  let used = 0
+  for (let i = head; i < stamps.length; i++) if (now - stamps[i]! <= intensity.windowMs) used++
+  return used
+}
+
 /**
  * Where a supervisor's start collects the first invalid intensity found while it builds its
  * intensity schedule (which may be composed of several): unset outside a supervisor's start.
  */
-const IntensityCheck = Context.Reference<{ error: InvalidIntensity | undefined } | undefined>(
-  "effect-otp/Supervisor/IntensityCheck",
-  { defaultValue: () => undefined }
-)
+const IntensityCheck = Context.Reference<IntensityCheckState | undefined>("effect-otp/Supervisor/IntensityCheck", {
+  defaultValue: () => undefined
+})
 
 /**
  * The restart times of an intensity window, oldest first, from `head` on; the one implementation
@@ -303,8 +330,9 @@ export const intensity = (maxRestarts: number, within: Duration.Input): Schedule
     )
   }
   return Schedule.fromStep(
-    Effect.sync(() => {
+    Effect.map(Effect.service(IntensityCheck), (check) => {
       const window: RestartWindow = { stamps: [], head: 0 }
+      check?.windows.push({ maxRestarts, windowMs, window })
       return (now: number, _input: unknown) => {
         const count = pushRestart(window, now, windowMs)
         if (count > maxRestarts) return Cause.done(count)
@@ -316,17 +344,53 @@ export const intensity = (maxRestarts: number, within: Duration.Input): Schedule
 
 /**
  * Builds the step function of a supervisor's intensity schedule, failing with the first
- * {@link InvalidIntensity} among the intensities it is made of. Shared by both supervisors' starts.
+ * {@link InvalidIntensity} among the intensities it is made of, with the windows of those
+ * intensities. Shared by both supervisors' starts.
  */
 export const makeIntensityStep = (
   schedule: Schedule.Schedule<unknown, unknown>
-): Effect.Effect<Step, InvalidIntensity> =>
+): Effect.Effect<{ readonly step: Step; readonly windows: ReadonlyArray<IntensityWindow> }, InvalidIntensity> =>
   Effect.suspend(() => {
-    const check: { error: InvalidIntensity | undefined } = { error: undefined }
+    const check: IntensityCheckState = { error: undefined, windows: [] }
     return Effect.flatMap(Effect.provideService(makeStep(schedule), IntensityCheck, check), (step) =>
-      check.error === undefined ? Effect.succeed(step) : Effect.fail(check.error)
+      check.error === undefined ? Effect.succeed({ step, windows: check.windows }) : Effect.fail(check.error)
     )
   })
 
 /** The default intensity: 3 restarts in 5 seconds (`Supervisor.defaultIntensity`). */
 export const defaultIntensity: Schedule.Schedule<number, unknown> = intensity(3, "5 seconds")
+
+// ---------------------------------------------------------------------------------------------
+// What the Observer sees
+// ---------------------------------------------------------------------------------------------
+
+/** One child of a supervisor, as the `Observer` shows it. */
+export interface ChildView {
+  readonly id: string
+  readonly pid: Option.Option<Pid.Pid<never, unknown>>
+  readonly status: "running" | "restarting" | "stopped"
+  readonly type: ChildSpec.ChildType
+  readonly restart: ChildSpec.Restart
+  /** how many times the supervisor has started it again after it exited */
+  readonly restarts: number
+}
+
+/** A supervisor, as the `Observer` shows it. */
+export interface TreeView {
+  readonly kind: "Supervisor" | "DynamicSupervisor"
+  readonly strategy: "oneForOne" | "oneForAll" | "restForOne"
+  readonly children: ReadonlyArray<ChildView>
+  /** the children it has started again since it started */
+  readonly restarts: number
+  readonly intensity: ReadonlyArray<IntensityWindow>
+}
+
+const views = new WeakMap<kernel.ProcessRecord, () => TreeView>()
+
+/** Lets the `Observer` see the supervisor run by `self`: `view` is read at each snapshot. */
+export const describeTree = (self: kernel.ProcessRecord, view: () => TreeView): void => {
+  views.set(self, view)
+}
+
+/** The view of the supervisor run by `record`, if it runs one. */
+export const treeOf = (record: kernel.ProcessRecord): TreeView | undefined => views.get(record)?.()

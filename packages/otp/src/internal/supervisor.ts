@@ -99,6 +99,8 @@ interface Child {
   /** the pid it last ran as, and why that process ended: what a `RESTART` report names */
   lastPid?: Pid.Pid<never, unknown> | undefined
   lastReason?: ExitReason.ExitReason | undefined
+  /** the times it was started again after it exited */
+  restarts: number
 }
 
 /** A delayed restart is due (the intensity was stepped when it was scheduled). */
@@ -130,6 +132,8 @@ interface State {
   children: Array<Child>
   /** children being restarted (waiting for a delayed restart or a new attempt), by id */
   pending: Set<string>
+  /** the children started again since the supervisor started */
+  restarts: number
 }
 
 const stopChild = (state: State, child: Child): Effect.Effect<void> => {
@@ -289,6 +293,8 @@ const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<Sta
       for (const c of group) {
         // a child whose start answered `ignore` was not restarted
         if (c.pid === undefined) continue
+        c.restarts++
+        state.restarts++
         const report = supervision.restarted(
           state.self,
           c.spec.id,
@@ -433,15 +439,23 @@ const definition = GenServer.behaviour({
       const autoShutdown = options.autoShutdown ?? "never"
       const specs = ChildSpec.normalizeAll(options.children, autoShutdown)
       if (specs instanceof ChildSpec.InvalidChildSpec) return yield* Effect.fail(specs)
-      const step = yield* supervision.makeIntensityStep(options.intensity ?? supervision.defaultIntensity)
+      const { step, windows } = yield* supervision.makeIntensityStep(options.intensity ?? supervision.defaultIntensity)
       const state: State = {
         self,
         strategy: options.strategy ?? "oneForOne",
         autoShutdown,
         step,
-        children: specs.map((spec) => ({ spec, pid: undefined })),
-        pending: new Set()
+        children: specs.map((spec) => ({ spec, pid: undefined, restarts: 0 })),
+        pending: new Set(),
+        restarts: 0
       }
+      supervision.describeTree(self, () => ({
+        kind: "Supervisor",
+        strategy: state.strategy,
+        children: state.children.map((child) => ({ ...infoOf(state, child), restarts: child.restarts })),
+        restarts: state.restarts,
+        intensity: windows
+      }))
       const failure = yield* startChildren(state, state.children)
       if (failure !== undefined) {
         yield* stopChildren(
@@ -464,7 +478,7 @@ const definition = GenServer.behaviour({
         }
         const insignificant = ChildSpec.checkSignificant(spec, state.autoShutdown)
         if (insignificant !== undefined) return Effect.succeed(GenServer.replyError(insignificant, state))
-        const child: Child = { spec, pid: undefined }
+        const child: Child = { spec, pid: undefined, restarts: 0 }
         return startChildrenThen(state, [child], (failure): CallOut => {
           if (failure !== undefined) {
             return Effect.succeed(

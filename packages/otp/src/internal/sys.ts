@@ -261,6 +261,7 @@ export interface CountedStatistics {
 
 /** What a server engine shows `serve`. */
 export interface Inspectable {
+  /** The behaviour's name, in `Sys.getStatus` and in the `behaviour` annotation of the server's log lines. */
   readonly behaviourKind: Status["behaviour"]
   /** Its debug options, `undefined` while all are off. */
   debug: Debug | undefined
@@ -394,10 +395,7 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<unkn
             startTime: engine.startedAt,
             currentTime: clock.currentTimeMillisUnsafe(),
             messagesIn: record.received,
-            // served between two messages, none is being handled; a "dropOldest" drop was a
-            // message in, taken out unhandled ("dropNewest" refuses it before it is in)
-            messagesHandled:
-              record.received - record.mailboxLength - (record.overflow === "dropOldest" ? record.dropped : 0),
+            messagesHandled: messagesTakenOf(record),
             messagesDropped: record.dropped,
             counted: Option.fromUndefinedOr(countedOf(engine.debug?.counters))
           })
@@ -456,6 +454,14 @@ const countedOf = (counters: Counters | undefined): CountedStatistics | undefine
         handlerInvocations: counters.handlerInvocations,
         handlerMillis: counters.handlerMillis
       }
+
+/**
+ * The messages a process has taken from its mailbox: those that came in, less those waiting and
+ * those a "dropOldest" mailbox dropped (a message in, taken out unhandled; "dropNewest" refuses one
+ * before it is in). Served between two messages, none is being handled.
+ */
+export const messagesTakenOf = (record: kernel.ProcessRecord): number =>
+  record.received - record.mailboxLength - (record.overflow === "dropOldest" ? record.dropped : 0)
 
 const statusOf = (engine: Inspectable): Status => {
   const record = engine.record
