@@ -20,3 +20,5 @@ export * as Node from "./Node.ts"
 export * as Rpc from "./Rpc.ts"
 /** @since 0.2.0 */
 export * as Reload from "./Reload.ts"
+/** @since 0.2.0 */
+export * as ObserverHttp from "./ObserverHttp.ts"
