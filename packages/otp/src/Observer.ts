@@ -11,16 +11,20 @@
  *
  * ```ts
  * import { Effect, Fiber, Stream } from "effect"
- * import { Node, Observer, Supervisor } from "effect-otp"
- * import { worker } from "./worker.ts"
+ * import { GenServer, Node, Observer, Process, Supervisor } from "effect-otp"
+ * import { Counter } from "./counter.ts"
  *
  * const program = Effect.gen(function*() {
+ *   const worker = GenServer.childSpec("counter", Counter, 0)
  *   yield* Supervisor.start({ strategy: "oneForOne", children: [worker] })
  *   const now = yield* Observer.snapshot
  *   console.log(now.processes.length, now.supervisors[0].children)
- *   // the next ten life-cycle events
- *   const events = yield* Effect.forkChild(Stream.runCollect(Stream.take(Observer.changes(), 10)))
- *   return yield* Fiber.join(events)
+ *   // the next two life-cycle events: a process spawned, then exited
+ *   const events = yield* Effect.forkChild(Stream.runCollect(Stream.take(Observer.changes(), 2)), {
+ *     startImmediately: true
+ *   })
+ *   yield* Process.spawn(Effect.void)
+ *   return yield* Fiber.join(events) // [{ _tag: "Spawned", ... }, { _tag: "Exited", reason: Normal, ... }]
  * })
  *
  * Effect.runPromise(program.pipe(Effect.provide(Node.layer()), Effect.scoped))

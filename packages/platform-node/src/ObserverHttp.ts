@@ -29,10 +29,11 @@
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Application as App, Node } from "effect-otp"
+ * import { Application as App, GenServer, Node } from "effect-otp"
  * import { Application, ObserverHttp } from "@effect-otp/platform-node"
- * import { children } from "./app.ts"
+ * import { Counter } from "./counter.ts"
  *
+ * const children = [GenServer.childSpec("counter", Counter, 0, { name: "counter" })]
  * const app = App.layer({ children }).pipe(
  *   Layer.provideMerge(ObserverHttp.layer({ port: 9090 })),
  *   Layer.provideMerge(Node.layer())
