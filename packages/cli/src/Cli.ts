@@ -6,6 +6,7 @@
  * otp demo ports
  * otp demo upgrade [--clients <int>] [--calls <int>]
  * otp demo cluster-entities [--rounds <int>] [--stop-after <int>]
+ * otp observer [--url <url>] [--token <text>] [--follow] [--sort mailbox|messages] [--top <int>]
  * ```
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
@@ -18,6 +19,8 @@
  * - `otp demo cluster-entities`: a GenServer behaviour as a sharded entity (`@effect-otp/cluster`)
  *   on two runners and a client in one terminal; a runner stops mid-load and the calls carry on,
  *   its entities restarted on the other runner from their snapshots (see `demo/ClusterDemo`).
+ * - `otp observer`: a running node's supervision trees and busiest processes, read from its admin
+ *   endpoint (`ObserverHttp`); `--follow` then prints its spawns, exits and restarts (see `ObserverView`).
  *
  * `--help` works at every level; `--version` prints the version.
  *
@@ -33,12 +36,13 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as ClusterDemo from "./demo/ClusterDemo.ts"
 import * as MasteryDemo from "./demo/MasteryDemo.ts"
 import * as PortsDemo from "./demo/PortsDemo.ts"
 import * as UpgradeDemo from "./demo/UpgradeDemo.ts"
+import * as ObserverView from "./ObserverView.ts"
 
 /**
  * The version `otp --version` prints.
@@ -158,6 +162,40 @@ export const demo = Command.make("demo").pipe(
 )
 
 /**
+ * `otp observer`.
+ *
+ * @since 0.2.0
+ * @category commands
+ */
+export const observer = Command.make(
+  "observer",
+  {
+    url: Flag.String("url").pipe(
+      Flag.withDescription("The node's admin endpoint (ObserverHttp)"),
+      Flag.withDefault("http://127.0.0.1:9090/")
+    ),
+    token: Flag.String("token").pipe(Flag.withDescription("The endpoint's token, if it has one"), Flag.optional),
+    follow: Flag.Boolean("follow").pipe(
+      Flag.withDescription("After the snapshot, print each spawn, exit and restart as it happens"),
+      Flag.withDefault(false)
+    ),
+    sort: Flag.Literals("sort", ["mailbox", "messages"]).pipe(
+      Flag.withDescription("Sort the processes by mailbox length or by messages in"),
+      Flag.withDefault("mailbox" as const)
+    ),
+    top: Flag.Int("top").pipe(Flag.withDescription("How many processes to list"), Flag.withDefault(20))
+  },
+  ({ url, token, follow, sort, top }) =>
+    ObserverView.attach({ url, token: Option.getOrUndefined(token), follow, sort, top })
+).pipe(
+  Command.withDescription("A running node's supervision trees and busiest processes, from its admin endpoint"),
+  Command.withExamples([
+    { command: "otp observer --url http://127.0.0.1:9090/", description: "Print the node's trees and processes" },
+    { command: "otp observer --follow", description: "Then print its spawns, exits and restarts as they happen" }
+  ])
+)
+
+/**
  * The root command.
  *
  * @since 0.1.0
@@ -165,7 +203,7 @@ export const demo = Command.make("demo").pipe(
  */
 export const otp = Command.make("otp").pipe(
   Command.withDescription("effect-otp: Erlang/OTP's model of concurrency on Effect"),
-  Command.withSubcommands([demo])
+  Command.withSubcommands([demo, observer])
 )
 
 /**

@@ -17,3 +17,5 @@ export * as Cli from "./Cli.ts"
 export * as ClusterDemo from "./demo/ClusterDemo.ts"
 /** @since 0.1.0 */
 export * as MasteryDemo from "./demo/MasteryDemo.ts"
+/** @since 0.2.0 */
+export * as ObserverView from "./ObserverView.ts"

@@ -1,9 +1,12 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Boundary, Core } from "@effect-otp/example-mastery"
-import { Effect, Option } from "effect"
+import { ObserverHttp } from "@effect-otp/platform-node"
+import { Effect, Exit, Layer, Option } from "effect"
 import { TestConsole } from "effect/testing"
+import { GenServer, Node, Process, Supervisor } from "effect-otp"
 import * as Cli from "../src/Cli.ts"
+import * as ObserverView from "../src/ObserverView.ts"
 import * as MasteryDemo from "../src/demo/MasteryDemo.ts"
 import * as PortsDemo from "../src/demo/PortsDemo.ts"
 
@@ -166,5 +169,73 @@ describe("otp demo cluster-entities", () => {
         assert.strictEqual(lines.at(-1), "\nEvery call answered (48); each visitor's count went on where it was.")
       }).pipe(Effect.provide(TestConsole.layer)),
     60_000
+  )
+})
+
+describe("otp observer", () => {
+  const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok(0)) })
+  const withEndpoint = <A, E>(
+    options: ObserverHttp.Options,
+    body: (endpoint: ObserverHttp.ObserverHttp["Service"]) => Effect.Effect<A, E, Node.Node>
+  ) =>
+    Effect.flatMap(Effect.service(ObserverHttp.ObserverHttp), body).pipe(
+      Effect.provide(ObserverHttp.layer(options).pipe(Layer.provideMerge(Node.layer())))
+    )
+
+  it.effect("prints the node's counters, its supervision tree and its processes by mailbox", () =>
+    withEndpoint({}, (endpoint) =>
+      Effect.gen(function* () {
+        const sup = yield* Supervisor.start({
+          strategy: "oneForOne",
+          name: "shop",
+          children: [
+            GenServer.childSpec("cart", Idle, undefined, { name: "cart" }),
+            Supervisor.childSpec("payments", {
+              children: [GenServer.childSpec("card", Idle, undefined)]
+            })
+          ]
+        })
+        const waiting = yield* Process.spawn(Process.receive((m: string) => m === "never"))
+        yield* Process.send(waiting, "one")
+        yield* Process.send(waiting, "two")
+        yield* Supervisor.whichChildren(sup)
+        yield* Cli.run(["observer", "--url", endpoint.url, "--top", "3"]).pipe(Effect.provide(NodeServices.layer))
+        assert.deepStrictEqual(yield* output, [
+          "node nonode@nohost: 5 processes, 5 spawned, 3 messages sent, 0 dropped",
+          "",
+          "shop <0.1.0>  Supervisor oneForOne, restarts 0, intensity 0/3 in 5000 ms",
+          "├─ cart <0.2.0>  running, restarts 0",
+          "└─ payments <0.3.0>  Supervisor oneForOne, restarts 0, intensity 0/3 in 5000 ms",
+          "   └─ card <0.4.0>  running, restarts 0",
+          "",
+          "processes by mailbox (top 3 of 5):",
+          "pid      name  behaviour   status   mailbox  in  handled",
+          "<0.5.0>        process     waiting  2        2   0",
+          "<0.1.0>  shop  Supervisor  waiting  0        1   1",
+          "<0.2.0>  cart  GenServer   waiting  0        0   0"
+        ])
+      })
+    ).pipe(Effect.provide(TestConsole.layer))
+  )
+
+  it.effect("an endpoint with a token, asked without it: EndpointRefused with the status and the answer", () =>
+    withEndpoint({ host: "0.0.0.0", token: "s3cret" }, (endpoint) =>
+      Effect.gen(function* () {
+        const url = `http://127.0.0.1:${endpoint.port}/`
+        const exit = yield* Effect.exit(
+          ObserverView.attach({ url, token: undefined, follow: false, top: 5, sort: "mailbox" })
+        )
+        assert.deepStrictEqual(
+          exit,
+          Exit.fail(
+            new ObserverView.EndpointRefused({
+              url: `${url}api/snapshot`,
+              status: 401,
+              error: '{"error":"a token is required"}'
+            })
+          )
+        )
+      })
+    )
   )
 })
