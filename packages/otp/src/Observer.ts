@@ -49,8 +49,10 @@
  *
  * ## Differences from OTP
  *
- * - No `messages_out`: counting each send per sender would cost the message path; a process shows
- *   the messages that came in (`messagesIn`) and those it took from its mailbox (`messagesHandled`).
+ * - `messagesOut` is counted only for a server whose statistics are switched on
+ *   (`Sys.statistics(target, true)`, as OTP's `sys:statistics`): counting each send of every process
+ *   would cost the message path. Every process shows the messages that came in (`messagesIn`) and
+ *   those it took from its mailbox (`messagesHandled`).
  * - No per-process memory or reductions: the JavaScript heap is not accounted per fiber.
  * - `parent` is known for servers (GenServer, GenStatem and the processes built on them: the process
  *   that started them linked); a plain `Process.spawn` process shows `None`.
@@ -93,6 +95,11 @@ export interface ProcessInfo {
   readonly messagesHandled: number
   /** Messages its bounded mailbox dropped. */
   readonly messagesDropped: number
+  /**
+   * The replies it sent since `Sys.statistics(target, true)` switched its counting on (OTP's
+   * `messages_out`); `None` while the counting is off, and for a process that is not a server.
+   */
+  readonly messagesOut: Option.Option<number>
   readonly links: ReadonlyArray<Pid.Pid<never, unknown>>
   /** The processes it monitors. */
   readonly monitors: ReadonlyArray<Pid.Pid<never, unknown>>

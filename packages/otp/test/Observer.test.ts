@@ -58,6 +58,7 @@ describe("Observer.snapshot", () => {
           messagesIn: 0,
           messagesHandled: 0,
           messagesDropped: 0,
+          messagesOut: Option.none(),
           links: [supPid],
           monitors: noPids,
           monitoredBy: noPids,
@@ -81,6 +82,7 @@ describe("Observer.snapshot", () => {
               messagesIn: 1,
               messagesHandled: 1,
               messagesDropped: 0,
+              messagesOut: Option.none(),
               links: [a, b],
               monitors: noPids,
               monitoredBy: noPids,
@@ -192,7 +194,7 @@ describe("Observer.snapshot", () => {
     )
   )
 
-  it.effect("plain processes: status, mailbox, message counts, links and monitors; a suspended server", () =>
+  it.effect("plain processes: status, mailbox, message counts, links and monitors; a suspended server counting", () =>
     withNode(
       Effect.gen(function* () {
         const waiter = yield* Process.spawn(Process.receive((m: string) => m === "go"))
@@ -206,6 +208,7 @@ describe("Observer.snapshot", () => {
           })
         )
         const server = yield* GenServer.start(Idle, undefined, { name: "obs-suspended" })
+        yield* Sys.statistics(server, true)
         yield* Sys.suspend(server)
         const serverId = yield* serverPid(server)
         // the watcher has run its links and monitor once the system request above was served
@@ -221,6 +224,7 @@ describe("Observer.snapshot", () => {
             messagesIn: 2,
             messagesHandled: 0,
             messagesDropped: 0,
+            messagesOut: Option.none(),
             links: [watcher],
             monitors: noPids,
             monitoredBy: [watcher],
@@ -236,6 +240,7 @@ describe("Observer.snapshot", () => {
             messagesIn: 0,
             messagesHandled: 0,
             messagesDropped: 0,
+            messagesOut: Option.none(),
             links: [waiter],
             monitors: [waiter],
             monitoredBy: noPids,
@@ -251,6 +256,8 @@ describe("Observer.snapshot", () => {
             messagesIn: 0,
             messagesHandled: 0,
             messagesDropped: 0,
+            // its statistics are on: the replies it sent since (none)
+            messagesOut: Option.some(0),
             links: noPids,
             monitors: noPids,
             monitoredBy: noPids,

@@ -60,6 +60,7 @@ const processOf = (
     messagesIn: record.received,
     messagesHandled: messagesTakenOf(record),
     messagesDropped: record.dropped,
+    messagesOut: engine?.debug?.counters === undefined ? Option.none() : Option.some(engine.debug.counters.messagesOut),
     links: pidsOf(record.links),
     monitors: monitoredPids(record.monitors, "target"),
     monitoredBy: monitoredPids(record.monitoredBy, "watcher"),

@@ -117,7 +117,7 @@ export type Event =
   | { readonly _tag: "Transition"; readonly state: unknown; readonly nextState: unknown; readonly data: unknown }
 
 /** What `statistics` counts once switched on. */
-interface Counters {
+export interface Counters {
   readonly since: number
   messagesOut: number
   handlerInvocations: number
