@@ -2,8 +2,8 @@
  * DynamicSupervisor: a supervisor that starts with no children and starts them on demand.
  *
  * Use it for a changing population of similar processes: one session per user, one connection per
- * peer. It has a single strategy, `oneForOne`; children are identified by pid; restart types and
- * intensity work as in `Supervisor`.
+ * peer. It has a single strategy, `oneForOne`; children are identified by pid; restart types,
+ * intensity and reports work as in `Supervisor` (one restart path serves both).
  *
  * ## Example
  *

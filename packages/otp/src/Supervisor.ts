@@ -66,8 +66,25 @@
  * `within` > 0 (a zero window would never give up); otherwise the supervisor's start fails with
  * `InvalidIntensity` naming the field and the value, before any child starts.
  *
+ * Each step's input is `{ id, reason }`: the child being restarted and the reason it exited with
+ * (for a retry after a failed restart, the `Failure` of that start).
+ *
  * When the supervisor gives up, it logs the reason and exits with
  * `Shutdown(MaxRestartIntensity { id, reason })`, naming the child whose restart was refused.
+ *
+ * ## Reports
+ *
+ * The supervisor logs OTP's supervisor reports through the Logger, annotated with `event`; a
+ * DynamicSupervisor logs the same lines:
+ *
+ * | `event` | level | when | message |
+ * |---|---|---|---|
+ * | `CHILD_TERMINATED` | Error | a child exited, unless normal-like and not permanent (OTP's `child_terminated`) | `supervisor <sup>: child "<id>" <pid> terminated` (a `Failure`'s cause is the log's cause; other reasons follow the text); annotated `child`, `childPid`, `reason` (its tag) |
+ * | `RESTART` | Warn | children were restarted | `supervisor <sup> restarted "<id>" as <pid>, ...`; annotated `children` (their ids) |
+ * | `START_ERROR` | Error | a restart failed to start its child (OTP's `start_error`) | `supervisor <sup>: child "<id>" failed to restart`, then the start's error; annotated `child` |
+ * | `SHUTDOWN` | Error | it gives up (OTP's `reached_max_restart_intensity`) | `supervisor <sup> gives up: <MaxRestartIntensity's message>`; annotated `child` |
+ * | `SHUTDOWN_ERROR` | Error | a child did not stop cleanly (see below) | |
+ * | `UNEXPECTED_MESSAGE` | Error | it received a message it does not know | `supervisor <sup> received an unexpected message`, then the message |
  *
  * ## Start, shutdown and guarantees
  *

@@ -1325,3 +1325,152 @@ describe("Supervisor failure paths", () => {
     )
   })
 })
+
+describe("the restart path reports as OTP's supervisor, the same for both supervisors", () => {
+  const withLogs = <A, E, R>(f: (entries: Array<LogEntry>) => Effect.Effect<A, E, R>) =>
+    Effect.suspend(() => {
+      const logs = captureLogs()
+      return f(logs.entries).pipe(Effect.provide(Layer.merge(Node.layer(), logs.layer)))
+    })
+
+  /** A child whose start spawns a linked process, then fails with "no start" after `starts` starts. */
+  const child = (restart: ChildSpec.Restart, starts = Number.POSITIVE_INFINITY) => {
+    let started = 0
+    return {
+      id: "w",
+      restart,
+      start: Effect.suspend(() =>
+        ++started > starts ? Effect.fail("no start") : Process.spawnLink(Process.receive<never>())
+      )
+    }
+  }
+
+  /** One supervisor of each kind with the one child: its pid, and its child's current pid. */
+  const kinds = {
+    Supervisor: (spec: ChildSpec.ChildSpec<string, any>, intensity: Schedule.Schedule<unknown, unknown>) =>
+      Effect.gen(function* () {
+        const sup = yield* Supervisor.start({ children: [spec], intensity })
+        const childPid = Effect.map(Supervisor.whichChildren(sup), (c) => Option.getOrThrow(c[0]!.pid))
+        return { pid: Option.getOrThrow(sup.whereis()), childPid }
+      }),
+    DynamicSupervisor: (spec: ChildSpec.ChildSpec<string, any>, intensity: Schedule.Schedule<unknown, unknown>) =>
+      Effect.gen(function* () {
+        const sup = yield* DynamicSupervisor.start({ intensity })
+        yield* DynamicSupervisor.startChild(sup, spec)
+        const childPid = Effect.map(DynamicSupervisor.whichChildren(sup), (c) => c[0]!.pid)
+        return { pid: Option.getOrThrow(sup.whereis()), childPid }
+      })
+  }
+
+  const terminated = (sup: unknown, pid: unknown, reason: ExitReason.ExitReason): LogEntry => ({
+    level: "Error",
+    // a Failure's cause goes to the log's cause, not its message
+    message: [`supervisor ${sup}: child "w" ${pid} terminated`, ...(reason._tag === "Failure" ? [] : [String(reason)])],
+    annotations: { pid: String(sup), event: "CHILD_TERMINATED", child: "w", childPid: String(pid), reason: reason._tag }
+  })
+
+  const restarted = (sup: unknown, pid: unknown): LogEntry => ({
+    level: "Warn",
+    message: [`supervisor ${sup} restarted "w" as ${pid}`],
+    annotations: { pid: String(sup), event: "RESTART", children: ["w"] }
+  })
+
+  /** The supervisor's own log lines (a crashed child logs its crash report besides). */
+  const of = (entries: ReadonlyArray<LogEntry>, sup: unknown) =>
+    entries.filter((e) => e.annotations.pid === String(sup))
+
+  for (const [kind, start] of Object.entries(kinds)) {
+    describe(kind, () => {
+      it.effect("a crash: child_terminated, then the restart", () =>
+        withLogs((entries) =>
+          Effect.gen(function* () {
+            const inputs: Array<unknown> = []
+            const intensity = Supervisor.intensity(3, "5 seconds").pipe(
+              Schedule.tap((metadata) => Effect.sync(() => inputs.push(metadata.input)))
+            )
+            const sup = yield* start(child("permanent"), intensity)
+            const before = yield* sup.childPid
+            const reason = ExitReason.failure("boom")
+            yield* Process.exit(before, reason)
+            yield* testing.expectExit(before, reason)
+            const after = yield* sup.childPid
+            assert.deepStrictEqual(of(entries, sup.pid), [
+              terminated(sup.pid, before, reason),
+              restarted(sup.pid, after)
+            ])
+            // the intensity's input, as for any restart of either supervisor
+            assert.deepStrictEqual(inputs, [{ id: "w", reason }])
+          })
+        )
+      )
+
+      it.effect("a permanent child that exits normally is reported (OTP's do_restart); a transient one is not", () =>
+        withLogs((entries) =>
+          Effect.gen(function* () {
+            const permanent = yield* start(child("permanent"), Supervisor.defaultIntensity)
+            const before = yield* permanent.childPid
+            yield* Process.send(before, undefined as never)
+            yield* testing.expectExit(before, ExitReason.normal)
+            const after = yield* permanent.childPid
+            assert.deepStrictEqual(entries, [
+              terminated(permanent.pid, before, ExitReason.normal),
+              restarted(permanent.pid, after)
+            ])
+            entries.length = 0
+            const transient = yield* start(child("transient"), Supervisor.defaultIntensity)
+            const pid = yield* transient.childPid
+            yield* Process.send(pid, undefined as never)
+            yield* testing.expectExit(pid, ExitReason.normal)
+            // a call after the EXIT: the supervisor has handled it (the child is gone, not restarted)
+            assert.isTrue(Exit.isFailure(yield* Effect.exit(transient.childPid)))
+            assert.deepStrictEqual(entries, [])
+          })
+        )
+      )
+
+      it.effect("a failed restart: start_error, then giving up at the intensity", () =>
+        withLogs((entries) =>
+          Effect.gen(function* () {
+            const sup = yield* start(child("permanent", 1), Supervisor.intensity(1, "5 seconds"))
+            const pid = yield* sup.childPid
+            const reason = ExitReason.failure("boom")
+            yield* Process.exit(pid, reason)
+            const term = new Supervisor.MaxRestartIntensity({ id: "w", reason: ExitReason.failure("no start") })
+            assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.shutdownWith(term))
+            assert.deepStrictEqual(of(entries, sup.pid), [
+              terminated(sup.pid, pid, reason),
+              {
+                level: "Error",
+                message: [`supervisor ${sup.pid}: child "w" failed to restart`, "no start"],
+                annotations: { pid: String(sup.pid), event: "START_ERROR", child: "w" }
+              },
+              {
+                level: "Error",
+                message: [`supervisor ${sup.pid} gives up: ${term.message}`],
+                annotations: { pid: String(sup.pid), event: "SHUTDOWN", child: "w" }
+              }
+            ])
+          })
+        )
+      )
+
+      it.effect("an unexpected message is reported and ignored", () =>
+        withLogs((entries) =>
+          Effect.gen(function* () {
+            const sup = yield* start(child("permanent"), Supervisor.defaultIntensity)
+            const pid = yield* sup.childPid
+            yield* Process.send(sup.pid as Process.Pid<string>, "hello")
+            assert.deepStrictEqual(yield* sup.childPid, pid)
+            assert.deepStrictEqual(entries, [
+              {
+                level: "Error",
+                message: [`supervisor ${sup.pid} received an unexpected message`, "hello"],
+                annotations: { pid: String(sup.pid), event: "UNEXPECTED_MESSAGE" }
+              }
+            ])
+          })
+        )
+      )
+    })
+  }
+})

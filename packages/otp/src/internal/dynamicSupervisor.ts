@@ -1,5 +1,5 @@
 /**
- * DynamicSupervisor's engine: its state, its restart path and the GenServer behaviour that runs it.
+ * DynamicSupervisor's engine: its state, how it keeps its children, and the GenServer behaviour that runs it.
  * `DynamicSupervisor.ts` holds the types, the docs and the signatures.
  *
  * @internal
@@ -61,14 +61,14 @@ export class CountChildren extends Request.Class<CountChildren>()("CountChildren
 
 export type Requests = StartChild | TerminateChild | WhichChildren | CountChildren
 
-interface Child {
+interface Child extends supervision.Supervised {
   readonly spec: ChildSpec.Normalized
   /** its pid; while it is being restarted, the pid it had */
   pid: Pid.Pid<never, unknown>
+  /** its key in the supervisor's children: the record of its pid, or that pid */
+  key: Key
   /** being restarted: waiting for a delayed restart or for a new attempt after a failed one */
   restarting: boolean
-  /** the times it was started again after it exited */
-  restarts: number
 }
 
 type Key = kernel.ProcessRecord | Pid.Pid<never, unknown>
@@ -93,95 +93,36 @@ const normalizeDynamic = (spec: DynamicChildSpec<never, unknown, unknown>, extra
       typeof spec.start === "function" ? Effect.suspend(() => (spec.start as (x: unknown) => any)(extra)) : spec.start
   })
 
-/** A delayed restart is due (the intensity was stepped when it was scheduled). */
-class RestartTimer {
-  readonly key: Key
-  readonly reason: ExitReason.ExitReason
-  constructor(key: Key, reason: ExitReason.ExitReason) {
-    this.key = key
-    this.reason = reason
-  }
-}
-
-/** A restart failed to start the child: try again, stepping the intensity first (OTP's `try_again_restart`). */
-class TryAgain {
-  readonly key: Key
-  readonly reason: ExitReason.ExitReason
-  constructor(key: Key, reason: ExitReason.ExitReason) {
-    this.key = key
-    this.reason = reason
-  }
-}
-
-/** Steps the intensity for a restart of the child under `key`, then restarts it (now or later) or gives up. */
-const restart = (
-  state: State,
-  key: Key,
-  child: Child,
-  reason: ExitReason.ExitReason
-): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.flatMap(supervision.stepIntensity(state.step, { reason }), (decision) => {
-    if (decision._tag === "GiveUp") {
-      state.children.delete(key)
-      const { exit, report } = supervision.gaveUp(state.self, child.spec.id, reason)
-      return Effect.as(report, GenServer.stopWith(exit, state))
-    }
-    child.restarting = true
-    if (decision._tag === "After") {
-      return Effect.as(
-        supervision.remindAfter(state.self, decision.delay, new RestartTimer(key, reason)),
-        GenServer.noreply(state)
-      )
-    }
-    return attempt(state, key, child, reason)
-  })
-
 /**
- * One attempt at restarting the child under `key`: started, it is kept under its new pid; ignored,
- * it is forgotten; failed, it stays restarting and the supervisor sends itself a {@link TryAgain}.
+ * How a DynamicSupervisor keeps its children: by pid, each restarted alone (`oneForOne`), forgotten
+ * when it is not restarted or its restart is ignored.
  */
-const attempt = (
-  state: State,
-  key: Key,
-  child: Child,
-  reason: ExitReason.ExitReason
-): Effect.Effect<GenServer.NoReplyResult<State>> =>
-  Effect.matchCauseEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
-    onFailure: (cause) => {
-      const error = supervision.startErrorOf(cause)
-      if (Errors.isIgnored(error)) {
-        state.children.delete(key)
-        return Effect.succeed(GenServer.noreply(state))
-      }
-      return failedRestart(state, key, child, error)
-    },
-    onSuccess: (started) => {
-      const pid = supervision.linkStarted(state.self, started)
-      if (!Pid.isPid(pid)) return failedRestart(state, key, child, pid)
-      state.children.delete(key)
-      const oldPid = child.pid
-      child.pid = pid
-      child.restarting = false
-      child.restarts++
-      state.restarts++
-      state.children.set(keyOf(pid), child)
-      return Effect.as(supervision.restarted(state.self, child.spec.id, oldPid, pid, reason), GenServer.noreply(state))
-    }
-  })
-
-const failedRestart = (
-  state: State,
-  key: Key,
-  child: Child,
-  error: unknown
-): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  kernel.deliverSystemMade(state.self, new TryAgain(key, supervision.reasonOfStartError(error)))
-  return Effect.as(
-    Effect.logError(`dynamic supervisor ${state.self.pid}: child ${child.spec.id} failed to restart`, error).pipe(
-      Effect.annotateLogs({ event: "START_ERROR", child: child.spec.id })
-    ),
-    GenServer.noreply(state)
-  )
+const children: supervision.Children<State, Child> = {
+  started: (state, child, pid) => {
+    state.children.delete(child.key)
+    child.pid = pid
+    child.key = keyOf(pid)
+    child.restarting = false
+    state.children.set(child.key, child)
+  },
+  ignored: (state, child) => {
+    state.children.delete(child.key)
+  },
+  pidOf: (child) => (child.restarting ? undefined : child.pid),
+  restarting: (_, child) => {
+    child.restarting = true
+    return undefined
+  },
+  due: (_, child) => [child],
+  failed: () => {},
+  isRestarting: (state, child) => child.restarting && state.children.get(child.key) === child,
+  notRestarted: (state, child) => {
+    state.children.delete(child.key)
+    return GenServer.noreply(state)
+  },
+  gaveUp: (state, child) => {
+    state.children.delete(child.key)
+  }
 }
 
 const infoOf = (child: Child): ChildInfo => ({
@@ -242,7 +183,7 @@ const definition = GenServer.behaviour({
         onSuccess: (started) => {
           const pid = supervision.linkStarted(state.self, started)
           if (!Pid.isPid(pid)) return GenServer.replyError(new ChildStartFailed({ id: spec.id, error: pid }), state)
-          state.children.set(keyOf(pid), { spec, pid, restarting: false, restarts: 0 })
+          state.children.set(keyOf(pid), { spec, pid, key: keyOf(pid), restarting: false, restarts: 0 })
           return GenServer.reply(pid, state)
         }
       })
@@ -273,30 +214,11 @@ const definition = GenServer.behaviour({
   },
   handleInfo: (message: unknown, state) => {
     if (message instanceof kernel.ExitMessage) {
-      const key = keyOf(message.from)
-      const child = state.children.get(key)
+      const child = state.children.get(keyOf(message.from))
       if (child === undefined || child.restarting) return Effect.succeed(GenServer.noreply(state))
-      const normalLike = ExitReason.isNormalLike(message.reason)
-      const report = normalLike
-        ? Effect.void
-        : Effect.logError(
-            `dynamic supervisor ${state.self.pid}: child ${message.from} terminated`,
-            String(message.reason)
-          )
-      if (!ChildSpec.shouldRestart(child.spec.restart, normalLike)) {
-        state.children.delete(key)
-        return Effect.as(report, GenServer.noreply(state))
-      }
-      return Effect.andThen(report, restart(state, key, child, message.reason))
+      return supervision.childExited(children, state, child, message.from, message.reason)
     }
-    if (message instanceof TryAgain || message instanceof RestartTimer) {
-      const child = state.children.get(message.key)
-      if (child === undefined || !child.restarting) return Effect.succeed(GenServer.noreply(state))
-      return message instanceof TryAgain
-        ? restart(state, message.key, child, message.reason)
-        : attempt(state, message.key, child, message.reason)
-    }
-    return Effect.succeed(GenServer.noreply(state))
+    return supervision.restartMessage(children, state, message) ?? supervision.unexpectedMessage(state, message)
   },
   terminate: (_reason, state) =>
     shutdownChildren(

@@ -1,14 +1,17 @@
 /**
  * What Supervisor and DynamicSupervisor share: their errors, the restart intensity (OTP's
  * `add_restart` window, the `intensity` schedule built on it, and one step of it: give up, restart
- * now, or restart after a delay), starting a child linked to the supervisor, and what the
+ * now, or restart after a delay), starting children linked to the supervisor, the one restart
+ * path (OTP's `do_restart`, `restart/2` and `try_again_restart`) with its reports, and what the
  * `Observer` sees of a supervisor (its {@link TreeView}).
  *
  * @internal
  */
 import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, Option, Schedule, Schema } from "effect"
 import * as ChildSpec from "../ChildSpec.ts"
+import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
+import * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
 import * as metrics from "./metrics.ts"
@@ -63,7 +66,7 @@ export const startErrorOf = (cause: Cause.Cause<unknown>): unknown => {
 }
 
 /** The exit reason a failed start counts as, for the intensity and the give-up term. */
-export const reasonOfStartError = (error: unknown): ExitReason.ExitReason =>
+const reasonOfStartError = (error: unknown): ExitReason.ExitReason =>
   error instanceof ExitReason.Failure ? error : ExitReason.failure(error)
 
 /** What one intensity step decided. */
@@ -87,7 +90,7 @@ const decisionOf = (exit: Exit.Exit<unknown, unknown>): Decision => {
  * (as {@link Supervisor.intensity} does), otherwise the effect that gives it. A step that throws
  * gives up, as a defect of the step did.
  */
-export const stepIntensityNow = (
+const stepIntensityNow = (
   step: Step,
   input: unknown,
   fiber: Fiber.Fiber<unknown, unknown>
@@ -101,22 +104,8 @@ export const stepIntensityNow = (
   return Exit.isExit(result) ? decisionOf(result) : Effect.map(Effect.exit(result), decisionOf)
 }
 
-/**
- * {@link stepIntensityNow} as an Effect, for a caller that is not already in the supervisor's
- * fiber's step: the same decision, a step that throws or dies gives up.
- */
-export const stepIntensity = (step: Step, input: unknown): Effect.Effect<Decision> =>
-  Effect.withFiber((fiber) => {
-    const decision = stepIntensityNow(step, input, fiber)
-    return Effect.isEffect(decision) ? decision : Effect.succeed(decision)
-  })
-
 /** Sends `message` to the supervisor itself after `delay` (a timer that dies with it). */
-export const remindAfter = (
-  self: kernel.ProcessRecord,
-  delay: Duration.Duration,
-  message: unknown
-): Effect.Effect<void> =>
+const remindAfter = (self: kernel.ProcessRecord, delay: Duration.Duration, message: unknown): Effect.Effect<void> =>
   kernel.startTimer(self, delay, () => kernel.deliverSystemMade(self, message), new kernel.TimerRef(self).id)
 
 /**
@@ -153,6 +142,284 @@ export const gaveUp = (
   const term = new MaxRestartIntensity({ id: child, reason })
   return { report: giveUpReport(self, child, reason, term.message), exit: ExitReason.shutdownWith(term) }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Starting children
+// ---------------------------------------------------------------------------------------------
+
+/** A supervised child as the shared code sees it: its normalised spec. */
+export interface Supervised {
+  readonly spec: ChildSpec.Normalized
+  /** the pid it last ran as, and why that process ended: what a `RESTART` report names */
+  lastPid?: Pid.Pid<never, unknown> | undefined
+  lastReason?: ExitReason.ExitReason | undefined
+  /** the times it was started again after it exited (what the `Observer` shows) */
+  restarts: number
+}
+
+/** A child that failed to start, with the error its start failed with. */
+export interface StartFailure<C extends Supervised> {
+  readonly failed: C
+  readonly error: unknown
+}
+
+/** What a supervisor's state gives the shared code: itself, and its intensity's step. */
+export interface Supervising {
+  readonly self: kernel.ProcessRecord
+  readonly step: Step
+  /** the children started again since the supervisor started (what the `Observer` shows) */
+  restarts: number
+}
+
+/**
+ * How a supervisor keeps its children, given to the shared code: what becomes of a child that was
+ * started, ignored or not restarted, and which children a restart involves (its strategy).
+ */
+export interface Children<S extends Supervising, C extends Supervised> {
+  /** `child` is running as `pid`. */
+  readonly started: (state: S, child: C, pid: Pid.Pid<never, unknown>) => void
+  /** `child`'s start failed with `Errors.Ignored` (OTP's `ignore`): it is not running. */
+  readonly ignored: (state: S, child: C) => void
+  /** `child`'s pid while it runs; undefined when it does not. */
+  readonly pidOf: (child: C) => Pid.Pid<never, unknown> | undefined
+  /**
+   * Marks the children a restart of `child` involves as being restarted (`child` alone, or the group
+   * the strategy names) and gives the effect that stops those of them still running, in reverse
+   * start order (OTP's `terminate_children` of a group restart); undefined when none is.
+   */
+  readonly restarting: (state: S, child: C) => Effect.Effect<void> | undefined
+  /** The children being restarted that are to start now, in start order (a restart of `child`). */
+  readonly due: (state: S, child: C) => ReadonlyArray<C>
+  /** `failed` failed to restart: it stays restarting; the others of `due` not started do not. */
+  readonly failed: (state: S, failed: C, due: ReadonlyArray<C>) => void
+  /** Whether `child` is still being restarted: a reminder or a new attempt about it applies. */
+  readonly isRestarting: (state: S, child: C) => boolean
+  /** `child` exited and is not restarted (OTP's `del_child`, then its auto shutdown). */
+  readonly notRestarted: (state: S, child: C) => GenServer.NoReplyResult<S>
+  /** The supervisor gives up on restarting `child` (OTP's `del_child` before its shutdown). */
+  readonly gaveUp: (state: S, child: C) => void
+}
+
+/**
+ * Starts `children` in order, built now for an effect that runs next, and goes on with `then` (the
+ * first failure, or undefined when all started or were ignored). One `matchCauseEffect` per child
+ * around the child's own start, linking in its success handler, and `then` called from the last
+ * handler: on a restart, the supervisor runs no effect of its own besides the child's start. A start
+ * that fails, dies or returns no process is a failure (see {@link startErrorOf}).
+ */
+export const startInOrder = <S extends Supervising, C extends Supervised, A>(
+  children: Children<S, C>,
+  state: S,
+  due: ReadonlyArray<C>,
+  then: (failure: StartFailure<C> | undefined) => Effect.Effect<A>
+): Effect.Effect<A> => {
+  let i = 0
+  const next = (): Effect.Effect<A> => {
+    if (i >= due.length) return then(undefined)
+    const child = due[i++]!
+    return Effect.matchCauseEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
+      onFailure: (cause) => {
+        const error = startErrorOf(cause)
+        if (!Errors.isIgnored(error)) return then({ failed: child, error })
+        children.ignored(state, child)
+        return next()
+      },
+      onSuccess: (started) => {
+        const pid = linkStarted(state.self, started)
+        if (!Pid.isPid(pid)) return then({ failed: child, error: pid })
+        children.started(state, child, pid)
+        return next()
+      }
+    })
+  }
+  return next()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The restart path
+// ---------------------------------------------------------------------------------------------
+
+/** A delayed restart of `child` is due (the intensity was stepped when it was scheduled). */
+class RestartTimer<C> {
+  readonly child: C
+  constructor(child: C) {
+    this.child = child
+  }
+}
+
+/**
+ * A restart of `child` failed to start it: try again, stepping the intensity first (OTP's
+ * `try_again_restart`, a message to itself so that requests are served between attempts).
+ */
+class TryAgain<C> {
+  readonly child: C
+  readonly reason: ExitReason.ExitReason
+  constructor(child: C, reason: ExitReason.ExitReason) {
+    this.child = child
+    this.reason = reason
+  }
+}
+
+/**
+ * A child exited (OTP's `do_restart`): reports it unless it exited normal-like and is not permanent
+ * (`child_terminated`), then restarts it if its restart type says so, or lets the supervisor drop it.
+ * `pid` is the pid it exited from.
+ */
+export const childExited = <S extends Supervising, C extends Supervised>(
+  children: Children<S, C>,
+  state: S,
+  child: C,
+  pid: Pid.Pid<never, unknown>,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.NoReplyResult<S>> => {
+  child.lastPid = pid
+  child.lastReason = reason
+  const normalLike = ExitReason.isNormalLike(reason)
+  // handlers run on the supervisor's fiber: a report no logger would print is not built
+  const report =
+    (normalLike && child.spec.restart !== "permanent") || !kernel.logReaches(Fiber.getCurrent(), "Error")
+      ? undefined
+      : Effect.logError(
+          `supervisor ${state.self.pid}: child "${child.spec.id}" ${pid} terminated`,
+          reason._tag === "Failure" ? reason.cause : String(reason)
+        ).pipe(
+          Effect.annotateLogs({
+            event: "CHILD_TERMINATED",
+            child: child.spec.id,
+            childPid: String(pid),
+            reason: reason._tag
+          })
+        )
+  if (!ChildSpec.shouldRestart(child.spec.restart, normalLike)) {
+    const result = children.notRestarted(state, child)
+    return report === undefined ? Effect.succeed(result) : Effect.as(report, result)
+  }
+  return report === undefined
+    ? restart(children, state, child, reason)
+    : Effect.andThen(
+        report,
+        Effect.suspend(() => restart(children, state, child, reason))
+      )
+}
+
+/**
+ * Restarts `child` after it exited with `reason`, or after a failed restart (OTP's `restart/2`):
+ * steps the intensity with `{ id, reason }`, then gives up, or restarts the children the restart
+ * involves now or after the schedule's delay.
+ */
+const restart = <S extends Supervising, C extends Supervised>(
+  children: Children<S, C>,
+  state: S,
+  child: C,
+  reason: ExitReason.ExitReason
+): Effect.Effect<GenServer.NoReplyResult<S>> => {
+  // handlers run on the supervisor's fiber, and the effect built here runs next: the intensity is
+  // stepped now when its step is a plain function (as `intensity`'s), without an Effect per step
+  const decision = stepIntensityNow(state.step, { id: child.spec.id, reason }, Fiber.getCurrent()!)
+  return Effect.isEffect(decision)
+    ? Effect.flatMap(decision, (decided) => restartDecided(children, state, child, reason, decided))
+    : restartDecided(children, state, child, reason, decision)
+}
+
+const restartDecided = <S extends Supervising, C extends Supervised>(
+  children: Children<S, C>,
+  state: S,
+  child: C,
+  reason: ExitReason.ExitReason,
+  decision: Decision
+): Effect.Effect<GenServer.NoReplyResult<S>> => {
+  if (decision._tag === "GiveUp") {
+    children.gaveUp(state, child)
+    const { exit, report } = gaveUp(state.self, child.spec.id, reason)
+    return Effect.as(report, GenServer.stopWith(exit, state))
+  }
+  const stopping = children.restarting(state, child)
+  if (decision._tag === "Now") {
+    return stopping === undefined
+      ? restartDue(children, state, child)
+      : Effect.andThen(
+          stopping,
+          Effect.suspend(() => restartDue(children, state, child))
+        )
+  }
+  const remind = Effect.as(remindAfter(state.self, decision.delay, new RestartTimer(child)), GenServer.noreply(state))
+  return stopping === undefined ? remind : Effect.andThen(stopping, remind)
+}
+
+/**
+ * Starts the children being restarted that are due, in start order. Started, each is reported
+ * (`RESTART`); a failure leaves the child that failed restarting, reports it (`start_error`) and
+ * sends the supervisor a {@link TryAgain}. Built now, from the children as they are now.
+ */
+const restartDue = <S extends Supervising, C extends Supervised>(
+  children: Children<S, C>,
+  state: S,
+  child: C
+): Effect.Effect<GenServer.NoReplyResult<S>> => {
+  const due = children.due(state, child)
+  return startInOrder(children, state, due, (failure) => {
+    if (failure === undefined) {
+      let reports: Effect.Effect<void> = Effect.void
+      for (const c of due) {
+        const pid = children.pidOf(c)
+        // a child whose start answered `ignore` was not restarted
+        if (pid === undefined) continue
+        c.restarts++
+        state.restarts++
+        const report = restarted(state.self, c.spec.id, c.lastPid ?? pid, pid, c.lastReason ?? ExitReason.normal)
+        if (report !== Effect.void) reports = reports === Effect.void ? report : Effect.andThen(reports, report)
+      }
+      return reports === Effect.void
+        ? Effect.succeed(GenServer.noreply(state))
+        : Effect.as(reports, GenServer.noreply(state))
+    }
+    children.failed(state, failure.failed, due)
+    const id = failure.failed.spec.id
+    kernel.deliverSystemMade(state.self, new TryAgain(failure.failed, reasonOfStartError(failure.error)))
+    return Effect.as(
+      Effect.logError(`supervisor ${state.self.pid}: child "${id}" failed to restart`, failure.error).pipe(
+        Effect.annotateLogs({ event: "START_ERROR", child: id })
+      ),
+      GenServer.noreply(state)
+    )
+  })
+}
+
+/**
+ * A message of the restart path to the supervisor itself ({@link RestartTimer}, {@link TryAgain}):
+ * the restart it asks for, if its child is still being restarted; undefined for any other message.
+ */
+export const restartMessage = <S extends Supervising, C extends Supervised>(
+  children: Children<S, C>,
+  state: S,
+  message: unknown
+): Effect.Effect<GenServer.NoReplyResult<S>> | undefined => {
+  if (message instanceof TryAgain) {
+    const child = message.child as C
+    return children.isRestarting(state, child)
+      ? restart(children, state, child, message.reason)
+      : Effect.succeed(GenServer.noreply(state))
+  }
+  if (message instanceof RestartTimer) {
+    const child = message.child as C
+    return children.isRestarting(state, child)
+      ? Effect.suspend(() => restartDue(children, state, child))
+      : Effect.succeed(GenServer.noreply(state))
+  }
+  return undefined
+}
+
+/** A message the supervisor does not know: reported (as OTP's "Supervisor received unexpected message"). */
+export const unexpectedMessage = <S extends Supervising>(
+  state: S,
+  message: unknown
+): Effect.Effect<GenServer.NoReplyResult<S>> =>
+  Effect.as(
+    Effect.logError(`supervisor ${state.self.pid} received an unexpected message`, message).pipe(
+      Effect.annotateLogs({ event: "UNEXPECTED_MESSAGE" })
+    ),
+    GenServer.noreply(state)
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Errors

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Effect, Fiber, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import * as ChildSpec from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
@@ -87,7 +87,7 @@ type CallOut = Effect.Effect<GenServer.CallResult<any, any, State>>
 
 export type Requests = StartChild | TerminateChild | RestartChild | DeleteChild | WhichChildren | CountChildren
 
-interface Child {
+interface Child extends supervision.Supervised {
   /** replaced by a code upgrade (see `overrideStarts`) */
   spec: ChildSpec.Normalized
   pid: Pid.Pid<never, unknown> | undefined
@@ -95,32 +95,6 @@ interface Child {
   code?: {
     readonly start: ChildSpec.Normalized["start"]
     readonly overrides: ReadonlyMap<string, codeChange.Versioned>
-  }
-  /** the pid it last ran as, and why that process ended: what a `RESTART` report names */
-  lastPid?: Pid.Pid<never, unknown> | undefined
-  lastReason?: ExitReason.ExitReason | undefined
-  /** the times it was started again after it exited */
-  restarts: number
-}
-
-/** A delayed restart is due (the intensity was stepped when it was scheduled). */
-class RestartTimer {
-  readonly id: string
-  constructor(id: string) {
-    this.id = id
-  }
-}
-
-/**
- * A restart failed to start the child: try again, stepping the intensity first (OTP's
- * `try_again_restart`, a message to itself so that requests are served between attempts).
- */
-class TryAgain {
-  readonly id: string
-  readonly reason: ExitReason.ExitReason
-  constructor(id: string, reason: ExitReason.ExitReason) {
-    this.id = id
-    this.reason = reason
   }
 }
 
@@ -150,105 +124,6 @@ const stopChild = (state: State, child: Child): Effect.Effect<void> => {
 const stopChildren = (state: State, children: ReadonlyArray<Child>): Effect.Effect<void> =>
   Effect.forEach([...children].reverse(), (child) => stopChild(state, child), { discard: true })
 
-/** A child that failed to start, with the error its start failed with. */
-interface StartFailure {
-  readonly failed: Child
-  readonly error: unknown
-}
-
-/** Starts children in order; stops at the first failure and returns it. */
-const startChildren = (state: State, children: ReadonlyArray<Child>): Effect.Effect<StartFailure | undefined> =>
-  Effect.suspend(() => startChildrenThen(state, children, Effect.succeed))
-
-/**
- * A child whose start was ignored (`Errors.Ignored`): not running, not being restarted; a temporary
- * one is forgotten, as OTP.
- */
-const ignored = (state: State, child: Child): void => {
-  child.pid = undefined
-  state.pending.delete(child.spec.id)
-  if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
-}
-
-/**
- * Starts children in order, built now for an effect that runs next, and goes on with `then` (the
- * first failure, or undefined when all started or were ignored). One `matchCauseEffect` per child
- * around the child's own start, linking in its success handler, and `then` called from the last
- * handler: on a restart, the supervisor runs no effect of its own besides the child's start. A start
- * that fails, dies or returns no process is a failure (see `supervision.startErrorOf`).
- */
-const startChildrenThen = <A>(
-  state: State,
-  children: ReadonlyArray<Child>,
-  then: (failure: StartFailure | undefined) => Effect.Effect<A>
-): Effect.Effect<A> => {
-  let i = 0
-  const next = (): Effect.Effect<A> => {
-    if (i >= children.length) return then(undefined)
-    const child = children[i++]!
-    return Effect.matchCauseEffect(child.spec.start as Effect.Effect<ChildSpec.Started, unknown>, {
-      onFailure: (cause) => {
-        const error = supervision.startErrorOf(cause)
-        if (!Errors.isIgnored(error)) return then({ failed: child, error })
-        ignored(state, child)
-        return next()
-      },
-      onSuccess: (started) => {
-        const pid = supervision.linkStarted(state.self, started)
-        if (!Pid.isPid(pid)) return then({ failed: child, error: pid })
-        child.pid = pid
-        return next()
-      }
-    })
-  }
-  return next()
-}
-
-/**
- * A child has to be restarted: step the intensity, then restart (now or after the schedule's delay)
- * the children the strategy names. Returns a GenServer result.
- */
-const restartFor = (
-  state: State,
-  child: Child,
-  reason: ExitReason.ExitReason
-): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  // handlers run on the supervisor's fiber, and the effect built here runs next: the intensity is
-  // stepped now when its step is a plain function (as `intensity`'s), without an Effect per step
-  const decision = supervision.stepIntensityNow(state.step, { id: child.spec.id, reason }, Fiber.getCurrent()!)
-  return Effect.isEffect(decision)
-    ? Effect.flatMap(decision, (decided) => restartDecided(state, child, reason, decided))
-    : restartDecided(state, child, reason, decision)
-}
-
-const restartDecided = (
-  state: State,
-  child: Child,
-  reason: ExitReason.ExitReason,
-  decision: supervision.Decision
-): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  if (decision._tag === "GiveUp") {
-    const { exit, report } = supervision.gaveUp(state.self, child.spec.id, reason)
-    return Effect.as(report, GenServer.stopWith(exit, state))
-  }
-  const group = restartGroup(state, child)
-  for (const member of group) state.pending.add(member.spec.id)
-  const others = group.filter((member) => member !== child && member.pid !== undefined)
-  if (decision._tag === "Now") {
-    return others.length === 0
-      ? restartPending(state)
-      : Effect.andThen(
-          stopChildren(state, others),
-          Effect.suspend(() => restartPending(state))
-        )
-  }
-  const remind = Effect.as(
-    supervision.remindAfter(state.self, decision.delay, new RestartTimer(child.spec.id)),
-    GenServer.noreply(state)
-  )
-  return others.length === 0 ? remind : Effect.andThen(stopChildren(state, others), remind)
-}
-
 /** The children a restart of `child` involves, in start order. */
 const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
   switch (state.strategy) {
@@ -261,75 +136,70 @@ const restartGroup = (state: State, child: Child): ReadonlyArray<Child> => {
   }
 }
 
-/**
- * Starts every pending child, in start order. A failure leaves the child (and those after it in the
- * group) restarting, and the supervisor sends itself a {@link TryAgain}. Built now, from the
- * children as they are now: for an effect that runs next (wrap it in `Effect.suspend` after an
- * effect that changes them).
- */
-const restartPending = (state: State): Effect.Effect<GenServer.NoReplyResult<State>> => {
+/** How a Supervisor keeps its children: in start order, by id, restarted by its strategy. */
+const children: supervision.Children<State, Child> = {
+  started: (state, child, pid) => {
+    child.pid = pid
+    state.pending.delete(child.spec.id)
+  },
+  // not running, not being restarted; a temporary one is forgotten, as OTP
+  ignored: (state, child) => {
+    child.pid = undefined
+    state.pending.delete(child.spec.id)
+    if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
+  },
+  pidOf: (child) => child.pid,
+  restarting: (state, child) => {
+    const group = restartGroup(state, child)
+    for (const member of group) state.pending.add(member.spec.id)
+    const others = group.filter((member) => member !== child && member.pid !== undefined)
+    return others.length === 0 ? undefined : stopChildren(state, others)
+  },
   // One pass: the pending children that are not running form the group to start, in start order;
   // temporary ones among them are not restarted by a group restart but dropped, as OTP; running
   // children are no longer pending.
-  const pending = state.pending
-  const group: Array<Child> = []
-  let dropped = false
-  for (const c of state.children) {
-    if (c.pid !== undefined) pending.delete(c.spec.id)
-    else if (pending.has(c.spec.id)) {
-      if (c.spec.restart === "temporary") dropped = true
-      else group.push(c)
-    }
-  }
-  if (dropped) {
-    state.children = state.children.filter(
-      (c) => !(c.pid === undefined && c.spec.restart === "temporary" && pending.has(c.spec.id))
-    )
-  }
-  return startChildrenThen(state, group, (failure) => {
-    for (const c of group) if (c.pid !== undefined) state.pending.delete(c.spec.id)
-    if (failure === undefined) {
-      let reports: Effect.Effect<void> = Effect.void
-      for (const c of group) {
-        // a child whose start answered `ignore` was not restarted
-        if (c.pid === undefined) continue
-        c.restarts++
-        state.restarts++
-        const report = supervision.restarted(
-          state.self,
-          c.spec.id,
-          c.lastPid ?? c.pid,
-          c.pid,
-          c.lastReason ?? ExitReason.normal
-        )
-        if (report !== Effect.void) reports = reports === Effect.void ? report : Effect.andThen(reports, report)
+  due: (state) => {
+    const pending = state.pending
+    const group: Array<Child> = []
+    let dropped = false
+    for (const c of state.children) {
+      if (c.pid !== undefined) pending.delete(c.spec.id)
+      else if (pending.has(c.spec.id)) {
+        if (c.spec.restart === "temporary") dropped = true
+        else group.push(c)
       }
-      return reports === Effect.void
-        ? Effect.succeed(GenServer.noreply(state))
-        : Effect.as(reports, GenServer.noreply(state))
     }
-    // as OTP, only the child that failed is restarting; the others not started are stopped until
-    // its next attempt restarts the group again
-    for (const c of group) if (c !== failure.failed && c.pid === undefined) state.pending.delete(c.spec.id)
-    const id = failure.failed.spec.id
-    kernel.deliverSystemMade(state.self, new TryAgain(id, supervision.reasonOfStartError(failure.error)))
-    return Effect.as(
-      Effect.logError(`supervisor ${state.self.pid}: child "${id}" failed to restart`, failure.error).pipe(
-        Effect.annotateLogs({ event: "START_ERROR", child: id })
-      ),
-      GenServer.noreply(state)
-    )
-  })
+    if (dropped) {
+      state.children = state.children.filter(
+        (c) => !(c.pid === undefined && c.spec.restart === "temporary" && pending.has(c.spec.id))
+      )
+    }
+    return group
+  },
+  // as OTP, only the child that failed is restarting; the others not started are stopped until its
+  // next attempt restarts the group again
+  failed: (state, failed, due) => {
+    for (const c of due) if (c !== failed && c.pid === undefined) state.pending.delete(c.spec.id)
+  },
+  isRestarting: (state, child) =>
+    child.pid === undefined &&
+    state.pending.has(child.spec.id) &&
+    state.children.find((c) => c.spec.id === child.spec.id) === child,
+  notRestarted: (state, child) => {
+    if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
+    return child.spec.significant && autoShutdownNow(state, child)
+      ? GenServer.stopWith(ExitReason.shutdown, state)
+      : GenServer.noreply(state)
+  },
+  gaveUp: () => {}
 }
 
-/** OTP's `try_again_restart`: a child still being restarted is restarted again, as a new restart. */
-const tryAgain = (state: State, message: TryAgain): Effect.Effect<GenServer.NoReplyResult<State>> => {
-  const child = state.children.find((c) => c.spec.id === message.id)
-  if (child === undefined || child.pid !== undefined || !state.pending.has(message.id)) {
-    return Effect.succeed(GenServer.noreply(state))
-  }
-  return restartFor(state, child, message.reason)
-}
+/** Starts children in order; stops at the first failure and returns it. */
+const startChildren = (
+  state: State,
+  toStart: ReadonlyArray<Child>
+): Effect.Effect<supervision.StartFailure<Child> | undefined> =>
+  Effect.suspend(() => supervision.startInOrder(children, state, toStart, Effect.succeed))
 
 const childExited = (
   state: State,
@@ -339,29 +209,7 @@ const childExited = (
   const child = state.children.find((c) => c.pid !== undefined && Pid.equals(c.pid, from))
   if (child === undefined) return Effect.succeed(GenServer.noreply(state))
   child.pid = undefined
-  child.lastPid = from
-  child.lastReason = reason
-  // handlers run on the supervisor's fiber: a report no logger would print is not built
-  const report =
-    ExitReason.isNormalLike(reason) || !kernel.logReaches(Fiber.getCurrent(), "Error")
-      ? Effect.void
-      : Effect.logError(
-          `supervisor ${state.self.pid}: child "${child.spec.id}" terminated`,
-          reason._tag === "Failure" ? reason.cause : String(reason)
-        ).pipe(Effect.annotateLogs({ event: "CHILD_TERMINATED", child: child.spec.id, reason: reason._tag }))
-  if (!ChildSpec.shouldRestart(child.spec.restart, ExitReason.isNormalLike(reason))) {
-    if (child.spec.restart === "temporary") state.children = state.children.filter((c) => c !== child)
-    if (child.spec.significant && autoShutdownNow(state, child)) {
-      return Effect.as(report, GenServer.stopWith(ExitReason.shutdown, state))
-    }
-    return Effect.as(report, GenServer.noreply(state))
-  }
-  return report === Effect.void
-    ? restartFor(state, child, reason)
-    : Effect.andThen(
-        report,
-        Effect.suspend(() => restartFor(state, child, reason))
-      )
+  return supervision.childExited(children, state, child, from, reason)
 }
 
 const autoShutdownNow = (state: State, exited: Child): boolean => {
@@ -479,7 +327,7 @@ const definition = GenServer.behaviour({
         const insignificant = ChildSpec.checkSignificant(spec, state.autoShutdown)
         if (insignificant !== undefined) return Effect.succeed(GenServer.replyError(insignificant, state))
         const child: Child = { spec, pid: undefined, restarts: 0 }
-        return startChildrenThen(state, [child], (failure): CallOut => {
+        return supervision.startInOrder(children, state, [child], (failure): CallOut => {
           if (failure !== undefined) {
             return Effect.succeed(
               GenServer.replyError(new supervision.ChildStartFailed({ id: spec.id, error: failure.error }), state)
@@ -505,7 +353,8 @@ const definition = GenServer.behaviour({
           return Effect.succeed(GenServer.replyError(new ChildNotFound({ id: request.id }), state))
         if (child.pid !== undefined)
           return Effect.succeed(GenServer.replyError(new ChildRunning({ id: request.id }), state))
-        return startChildrenThen(
+        return supervision.startInOrder(
+          children,
           state,
           [child],
           (failure): CallOut =>
@@ -551,16 +400,7 @@ const definition = GenServer.behaviour({
   },
   handleInfo: (message: unknown, state) => {
     if (message instanceof kernel.ExitMessage) return childExited(state, message.from, message.reason)
-    if (message instanceof TryAgain) return tryAgain(state, message)
-    if (message instanceof RestartTimer) {
-      return state.pending.has(message.id)
-        ? Effect.suspend(() => restartPending(state))
-        : Effect.succeed(GenServer.noreply(state))
-    }
-    return Effect.as(
-      Effect.logWarning(`supervisor ${state.self.pid} received an unexpected message`, message),
-      GenServer.noreply(state)
-    )
+    return supervision.restartMessage(children, state, message) ?? supervision.unexpectedMessage(state, message)
   },
   terminate: (_reason, state) =>
     stopChildren(
