@@ -261,24 +261,12 @@ import type * as ChildSpecModule from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import {
-  type CallError,
   type CallOptions,
   type From,
-  call,
-  cast,
-  fromPid,
-  ignore,
-  isCallError,
-  isServer,
-  replyErrorTo,
-  replyTo,
-  type Server,
-  type ServerPid,
   send as sendToServer,
+  type Server,
   type StartError,
-  type StartOptions,
-  stop,
-  whereis
+  type StartOptions
 } from "./GenServer.ts"
 import * as codeChange from "./internal/codeChange.ts"
 import * as internal from "./internal/genStatem.ts"
@@ -309,7 +297,7 @@ export {
   type StartOptions,
   stop,
   whereis
-}
+} from "./GenServer.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Types of a machine
