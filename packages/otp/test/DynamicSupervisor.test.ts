@@ -1,10 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, type Duration, Effect, Exit, Fiber, Option, Queue, Schedule } from "effect"
 import { TestClock } from "effect/testing"
-import { ChildSpec, DynamicSupervisor, Errors, ExitReason, Node, Process, Supervisor, testing } from "effect-otp"
-import { assertReason, failedStart } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { ChildSpec, DynamicSupervisor, Errors, ExitReason, Process, Supervisor, testing } from "effect-otp"
+import { assertReason, failedStart, withNode, gatedChild } from "./utils.ts"
 
 /** A child that has run its body before its start returns. */
 const sleeper = (log: Array<string>, name: string) => ({
@@ -250,33 +248,12 @@ describe("DynamicSupervisor", () => {
       )
     )
 
-    /** A child whose later starts tell `entered` their number and wait for the test's word. */
-    const gated = Effect.gen(function* () {
-      const entered = yield* Queue.unbounded<number>()
-      const release = yield* Queue.unbounded<"fail" | "start">()
-      let attempts = 0
-      const spec = {
-        id: "flaky",
-        start: Effect.suspend(() => {
-          const n = ++attempts
-          if (n === 1) return Process.spawnLink(Process.receive())
-          return Effect.andThen(
-            Queue.offer(entered, n),
-            Effect.flatMap(Queue.take(release), (word) =>
-              word === "start" ? Process.spawnLink(Process.receive()) : Effect.fail(`attempt ${n}`)
-            )
-          )
-        })
-      }
-      return { spec, entered, release, attempts: () => attempts } as const
-    })
-
     it.effect(
       "between failed restart attempts it answers whichChildren (restarting), countChildren, terminateChild",
       () =>
         withNode(
           Effect.gen(function* () {
-            const flaky = yield* gated
+            const flaky = yield* gatedChild
             const sup = yield* DynamicSupervisor.start({ intensity: Supervisor.intensity(5, "5 seconds") })
             const other = yield* DynamicSupervisor.startChild(sup, sleeper([], "other"))
             const pid = yield* DynamicSupervisor.startChild(sup, flaky.spec)

@@ -17,9 +17,7 @@ import {
   Supervisor,
   Task
 } from "effect-otp"
-import { inProcess } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { inProcess, withNode } from "./utils.ts"
 
 class Get extends Request.Class<Get>()("Get", { success: Schema.Number }) {}
 

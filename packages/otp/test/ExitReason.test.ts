@@ -1,10 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Equal, Layer, Logger, Option } from "effect"
-import { ExitReason, Node, Process } from "effect-otp"
-import { assertReason } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.provide(Layer.merge(Node.layer(), Logger.layer([]))))
+import { Cause, Effect, Equal, Option } from "effect"
+import { ExitReason, Process } from "effect-otp"
+import { assertReason, withQuietNode } from "./utils.ts"
 
 describe("ExitReason", () => {
   it("each constructor gives its tag and prints as OTP does", () => {
@@ -87,7 +84,7 @@ describe("ExitReason", () => {
     ]
     for (const [name, body, expected] of cases) {
       it.effect(`${expected._tag} when ${name}`, () =>
-        withNode(
+        withQuietNode(
           Effect.gen(function* () {
             const pid = yield* Process.spawn(body)
             assertReason(yield* Process.awaitExit(pid), expected)

@@ -2,7 +2,7 @@ import { assert, describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Cause, Context, Deferred, Effect, Equal, Exit, Fiber, Hash, Layer, Option, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, GenServer, Mailbox, Node, Pid, Process, Registry, Request, testing } from "effect-otp"
-import { assertReason, failedStart, inProcess } from "./utils.ts"
+import { assertReason, failedStart, inProcess, withNode } from "./utils.ts"
 
 class Increment extends Request.Class<Increment>()("Increment", {
   fields: { by: Schema.Number },
@@ -76,8 +76,6 @@ const events = (log: Array<string>) =>
         log.push(`terminate ${reason._tag} ${state.count}`)
       })
   })
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
 describe("GenServer", () => {
   it.effect("init, continue, call, cast, info and stop run in order", () =>

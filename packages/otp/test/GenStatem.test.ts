@@ -1,10 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, GenStatem, Node, Pid, Process, Request, Supervisor, testing } from "effect-otp"
-import { assertReason, failedStart, inProcess } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { Errors, ExitReason, GenServer, GenStatem, Pid, Process, Request, Supervisor, testing } from "effect-otp"
+import { assertReason, failedStart, inProcess, withNode } from "./utils.ts"
 
 // ---------------------------------------------------------------------------------------------
 // The traffic light: red → green → yellow → red, counting cycles ("stateFunctions" + state enter)

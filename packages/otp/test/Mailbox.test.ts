@@ -1,10 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Layer, Logger, Option } from "effect"
+import { Deferred, Effect, Exit, Option } from "effect"
 import { Errors, ExitReason, Mailbox, Node, Pid, Process } from "effect-otp"
-import { assertReason, drain, awaitWaiting, spawnIdle, spawnResult } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.provide(Layer.merge(Node.layer(), Logger.layer([]))))
+import { assertReason, drain, awaitWaiting, spawnIdle, spawnResult, withQuietNode } from "./utils.ts"
 
 /** A process with the given mailbox that takes nothing until `gate` opens, then drains its mailbox. */
 const gatedReceiver = <O extends Mailbox.Options>(mailbox: O) =>
@@ -28,7 +25,7 @@ describe("Mailbox", () => {
   })
 
   it.effect("unbounded by default: many messages wait without loss", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { pid, gate, result } = yield* gatedReceiver(Mailbox.unbounded)
         for (let i = 0; i < 10_000; i++) yield* Process.send(pid, i)
@@ -43,7 +40,7 @@ describe("Mailbox", () => {
 
   describe("suspend", () => {
     it.effect("a send to a full mailbox suspends the sender until the receiver takes a message", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const gate = yield* Deferred.make<void>()
           const lengths: Array<number> = []
@@ -93,7 +90,7 @@ describe("Mailbox", () => {
     )
 
     it.effect("a suspended sender is let go when the receiver exits; its message is dropped and counted", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const node = yield* Node.Node
           const { pid: receiver } = yield* gatedReceiver(Mailbox.bounded(1))
@@ -119,7 +116,7 @@ describe("Mailbox", () => {
     )
 
     it.effect("sendUnsafe cannot wait: on a full mailbox it returns false and counts a drop", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const { pid, gate, result } = yield* gatedReceiver(Mailbox.bounded(1))
           assert.isTrue(Process.sendUnsafe(pid, 1))
@@ -134,7 +131,7 @@ describe("Mailbox", () => {
 
   describe("dropNewest / dropOldest", () => {
     it.effect("dropNewest keeps the first messages; the drops are counted", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const node = yield* Node.Node
           const { pid, gate, result } = yield* gatedReceiver(Mailbox.bounded(2, "dropNewest"))
@@ -149,7 +146,7 @@ describe("Mailbox", () => {
     )
 
     it.effect("dropOldest keeps the latest messages; the drops are counted", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const node = yield* Node.Node
           const { pid, gate, result } = yield* gatedReceiver(Mailbox.bounded(2, "dropOldest"))
@@ -164,7 +161,7 @@ describe("Mailbox", () => {
     )
 
     it.effect("dropOldest drops the oldest user message, never a Down or an EXIT", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const monitored = yield* spawnIdle
           const linked = yield* spawnIdle
@@ -201,7 +198,7 @@ describe("Mailbox", () => {
 
   describe("fail", () => {
     it.effect("a send to a full mailbox fails with MailboxFull and enqueues nothing", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const { pid, gate, result } = yield* gatedReceiver(Mailbox.bounded(2, "fail"))
           yield* Process.send(pid, 1)
@@ -221,7 +218,7 @@ describe("Mailbox", () => {
     )
 
     it.effect("the type of send says which pids can fail with MailboxFull", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const failing = yield* Process.spawn(Process.receive<number>(), { mailbox: Mailbox.bounded(1, "fail") })
           const suspending = yield* Process.spawn(Process.receive<number>(), { mailbox: Mailbox.bounded(1) })
@@ -250,7 +247,7 @@ describe("Mailbox", () => {
   })
 
   it.effect("system messages neither count towards capacity nor show in the mailbox length", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const handled: Array<unknown> = []
         const ready = yield* Deferred.make<void>()
@@ -277,7 +274,7 @@ describe("Mailbox", () => {
   )
 
   it.effect("messages a selective receive skipped leave the queue and no longer count towards capacity", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sawB = yield* Deferred.make<void>()
         const sawD = yield* Deferred.make<void>()

@@ -1,11 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Logger, Metric, Option, Scheduler, Scope } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Scheduler, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { ExitReason, Node, Pid, Process } from "effect-otp"
-import { assertReason, deadPid, spawnIdle, spawnResult } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: Node.Options) =>
-  effect.pipe(Effect.provide(Layer.merge(Node.layer(options), Logger.layer([]))))
+import { assertReason, deadPid, spawnIdle, spawnResult, withQuietNode } from "./utils.ts"
 
 /** Starts a node in a scope of its own, so that the test decides when it closes. */
 const nodeInScope = (options?: Node.Options) =>
@@ -31,7 +28,7 @@ describe("Node", () => {
   it.effect(
     "closing the node stops every process with Shutdown, runs their finalizers, and leaves no fiber running",
     () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const { scope, node, on } = yield* nodeInScope()
           const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
@@ -157,7 +154,7 @@ describe("Node", () => {
   )
 
   it.effect("stats and metrics count spawned, active, sent and dropped exactly", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const node = yield* Node.Node
         assert.deepStrictEqual(node.stats(), { spawned: 0, active: 0, messagesSent: 0, messagesDropped: 0 })
@@ -186,7 +183,7 @@ describe("Node", () => {
   )
 
   it.effect("processes() lists the live processes, oldest first", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const node = yield* Node.Node
         const a = yield* spawnIdle
@@ -202,11 +199,11 @@ describe("Node", () => {
 
   it.effect("a node is named nonode@nohost unless given a name", () =>
     Effect.gen(function* () {
-      const unnamed = yield* withNode(Effect.service(Node.Node))
+      const unnamed = yield* withQuietNode(Effect.service(Node.Node))
       assert.strictEqual(unnamed.name, "nonode@nohost")
-      const named = yield* withNode(Effect.service(Node.Node), { name: "a@host" })
+      const named = yield* withQuietNode(Effect.service(Node.Node), { name: "a@host" })
       assert.strictEqual(named.name, "a@host")
-      const pid = yield* withNode(spawnIdle, { name: "b@host" })
+      const pid = yield* withQuietNode(spawnIdle, { name: "b@host" })
       assert.strictEqual(pid.node, "b@host")
     })
   )
@@ -237,7 +234,7 @@ describe("Node", () => {
   )
 
   it.effect("the system pid of a node prints as <n.0.0> and is never alive", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const node = yield* Node.Node
         const pid = yield* spawnIdle

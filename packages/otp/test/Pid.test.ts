@@ -1,11 +1,8 @@
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Equal, Hash, HashMap, HashSet, Layer, Logger, Option, Schema } from "effect"
-import { type Errors, ExitReason, Node, Pid, Process } from "effect-otp"
-import { assertReason, spawnIdle, spawnResult } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.provide(Layer.merge(Node.layer(), Logger.layer([]))))
+import { Deferred, Effect, Equal, Hash, HashMap, HashSet, Option, Schema } from "effect"
+import { type Errors, ExitReason, Pid, Process } from "effect-otp"
+import { assertReason, spawnIdle, spawnResult, withQuietNode } from "./utils.ts"
 
 describe("Pid", () => {
   describe("equality and hashing", () => {
@@ -32,7 +29,7 @@ describe("Pid", () => {
     })
 
     it.effect("a spawned pid equals the same pid rebuilt from its parts", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const pid = yield* spawnIdle
           const rebuilt = Pid.make(pid.node, pid.creation, pid.id)
@@ -47,7 +44,7 @@ describe("Pid", () => {
 
   describe("printing", () => {
     it.effect("a pid prints as <n.id.0>, n being its node's index in this OS process", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const a = yield* spawnIdle
           const b = yield* spawnIdle
@@ -61,7 +58,7 @@ describe("Pid", () => {
           assert.strictEqual(inspect(a), String(a))
           assert.strictEqual(`${a}`, String(a))
           // another node of this OS process has another index
-          const other = yield* withNode(spawnIdle)
+          const other = yield* withQuietNode(spawnIdle)
           assert.notStrictEqual(/^<(\d+)\./.exec(String(other))![1], index)
         })
       )
@@ -92,7 +89,7 @@ describe("Pid", () => {
     })
 
     it.effect("a decoded pid still reaches its local process: send, link, monitor, info, exit", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const { pid, result } = yield* spawnResult(
             Effect.gen(function* () {
@@ -129,7 +126,7 @@ describe("Pid", () => {
     )
 
     it.effect("exit signals and names work through a decoded pid", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const pid = yield* spawnIdle
           const decoded = Schema.decodeSync(Pid.schema)(Schema.encodeSync(Pid.schema)(pid))
@@ -142,7 +139,7 @@ describe("Pid", () => {
     )
 
     it.effect("a pid of no live node reaches nothing", () =>
-      withNode(
+      withQuietNode(
         Effect.gen(function* () {
           const stranger = Pid.make<string>("elsewhere@host", 1, 1)
           assert.isFalse(yield* Process.isAlive(stranger))

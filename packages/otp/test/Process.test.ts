@@ -1,26 +1,23 @@
 import { EventEmitter } from "node:events"
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Fiber, Layer, Logger, Metric, Option } from "effect"
+import { Cause, Deferred, Duration, Effect, Fiber, Metric, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, Node, Pid, Process, testing } from "effect-otp"
 import * as fc from "fast-check"
 import {
   assertReason,
-  captureLogs,
   deadPid,
   drain,
   inProcess,
   awaitWaiting,
   type LogEntry,
   spawnIdle,
-  spawnResult
+  spawnResult,
+  withLogs,
+  withQuietNode
 } from "./utils.ts"
 // the kernel's record of a pid, to check what a dead pid keeps alive
 import { recordOf } from "../src/internal/records.ts"
-
-/** Every test gets its own node (stopped when the test ends) and no log output. */
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.provide(Layer.merge(Node.layer(), Logger.layer([]))))
 
 // ---------------------------------------------------------------------------------------------
 // The exit-signal table: {trapping, not trapping} × {reason} × {link, monitor, exit/2}
@@ -170,7 +167,7 @@ describe("exit signals", () => {
           const expect = expected(trapping, reason, mechanism)
           const outcome = expect._tag === "exits" ? `O exits ${reason === "Killed" ? "Killed" : reason}` : expect._tag
           it.effect(`${mechanism} · ${describeCell(reason, mechanism)} → ${outcome}`, () =>
-            withNode(runCell(trapping, reason, mechanism))
+            withQuietNode(runCell(trapping, reason, mechanism))
           )
         }
       }
@@ -184,7 +181,7 @@ describe("exit signals", () => {
 
 describe("exit signals: the special cases", () => {
   it.effect("exit(self, Normal) ends a process that does not trap exits, with Normal", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         let after = false
         const pid = yield* Process.spawn(
@@ -200,7 +197,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("exit(self, Normal) while trapping exits gives an EXIT message from itself", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const [self, message] = yield* inProcess(
           Effect.gen(function* () {
@@ -218,7 +215,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("exit/1 ends the caller with its reason even when it traps exits", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const pid = yield* Process.spawn(Process.exit(ExitReason.shutdownWith("bye")), { trapExit: true })
         assertReason(yield* Process.awaitExit(pid), ExitReason.shutdownWith("bye"))
@@ -227,7 +224,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("an exit signal sent from outside any process comes from the node's system pid <n.0.0>", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const node = yield* Node.Node
         const got = yield* Deferred.make<Process.Exit>()
@@ -244,7 +241,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("kill does not cascade as kill: the victim's links get an ordinary, trappable Killed", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         // a <-> b <-> c, only c traps exits
         const got = yield* Deferred.make<Process.Exit>()
@@ -278,7 +275,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("kill during a stop under way makes the reason Killed (the running finalizer still completes)", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const ready = yield* Deferred.make<void>()
         let finalized = false
@@ -310,7 +307,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("an exit travels down a chain of 2,000 linked processes without overflowing the stack", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const length = 2_000
         const chain: Array<Pid.Pid<never, unknown>> = [] // head first
@@ -352,7 +349,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("a link works both ways: the process that linked crashes and takes the other down", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const other = yield* spawnIdle
         const crasher = yield* Process.spawn(
@@ -368,7 +365,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("linking to or monitoring an unknown pid gives NoProc at once", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const node = yield* Node.Node
         const unknown = Pid.make(node.name, node.creation, 1_000_000)
@@ -396,7 +393,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("unlink removes the link both ways: no signal comes through it afterwards", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const target = yield* spawnTarget
         const [linked, unlinked] = yield* inProcess(
@@ -427,7 +424,7 @@ describe("exit signals: the special cases", () => {
   )
 
   it.effect("spawnLink links before the child runs; spawnMonitor monitors before it runs", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         // the child crashes at once: the link and the monitor must already be there
         const [down, monitoredPid, ref] = yield* inProcess(
@@ -461,7 +458,7 @@ const tagged = (_tag: Tagged["_tag"], n: number): Tagged => ({ _tag, n })
 
 describe("receive", () => {
   it.effect("a selective receive takes the first match and keeps the skipped messages in order", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const gate = yield* Deferred.make<void>()
         const { pid, result } = yield* spawnResult(
@@ -498,7 +495,7 @@ describe("receive", () => {
   )
 
   it.effect("a selective receive waits for a match that arrives later; the skipped ones stay first", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const waiting = yield* Deferred.make<void>()
         const { pid, result } = yield* spawnResult(
@@ -520,7 +517,7 @@ describe("receive", () => {
   )
 
   it.effect("a receive timeout fires at the exact virtual time; a later message is still received", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const waiting = yield* Deferred.make<void>()
         const timedOut = yield* Deferred.make<Option.Option<string>>()
@@ -550,7 +547,7 @@ describe("receive", () => {
   )
 
   it.effect("a selective receive with a timeout times out past non-matching messages and keeps them", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const waiting = yield* Deferred.make<void>()
         const { pid, result } = yield* spawnResult(
@@ -573,7 +570,7 @@ describe("receive", () => {
   )
 
   it.effect("a message before the timeout wins; the old timer does not cut a later receive short", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const waiting = yield* Deferred.make<void>()
         const first = yield* Deferred.make<Option.Option<string>>()
@@ -602,7 +599,7 @@ describe("receive", () => {
   )
 
   it.effect("timeout: 0 only looks at what is already in the mailbox", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const ready = yield* Deferred.make<void>()
         const gate = yield* Deferred.make<void>()
@@ -632,7 +629,7 @@ describe("receive", () => {
 
 describe("send", () => {
   it.effect("messages from one sender arrive in the order sent, whatever other senders do", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const gate = yield* Deferred.make<void>()
         const { pid, result } = yield* spawnResult(
@@ -672,7 +669,7 @@ describe("send", () => {
   )
 
   it.effect("sendUnsafe delivers from a plain callback and from an event listener", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { pid, result } = yield* spawnResult(
           Effect.gen(function* () {
@@ -700,7 +697,7 @@ describe("send", () => {
   )
 
   it.effect("sending to a dead pid is a no-op, counted in the node's stats and its dropped metric", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const node = yield* Node.Node
         const dead = (yield* deadPid) as Process.Pid<string>
@@ -732,7 +729,7 @@ const droppedMetric = (node: Node.NodeApi) =>
 
 describe("names", () => {
   it.effect("register, whereis, registered, send by name, unregister", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { pid, result } = yield* spawnResult(Process.receive<string>())
         yield* Process.register("names/echo", pid)
@@ -752,7 +749,7 @@ describe("names", () => {
   )
 
   it.effect("AlreadyRegistered when the name is taken, and when the process already has a name", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const a = yield* spawnIdle
         const b = yield* spawnIdle
@@ -775,7 +772,7 @@ describe("names", () => {
   )
 
   it.effect("register of a dead pid fails with NoProc naming that pid", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const dead = yield* deadPid
         const error = yield* Effect.flip(Process.register("names/dead-pid", dead))
@@ -787,7 +784,7 @@ describe("names", () => {
   )
 
   it.effect("NotRegistered for unregister and send with an unknown name", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const unregister = yield* Effect.flip(Process.unregister("names/nobody"))
         assert.deepStrictEqual(unregister, new Errors.NotRegistered({ registeredName: "names/nobody" }))
@@ -798,7 +795,7 @@ describe("names", () => {
   )
 
   it.effect("a name is freed when its process exits", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const a = yield* spawnIdle
         yield* Process.register("names/freed", a)
@@ -822,7 +819,7 @@ describe("names", () => {
 
 describe("info", () => {
   it.effect("status, mailbox length, links, monitors, monitoredBy, trapExit, name, messages received", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const peer = yield* spawnIdle
         const ready = yield* Deferred.make<{ readonly ref: Process.MonitorRef; readonly own: Process.Info }>()
@@ -890,7 +887,7 @@ describe("info", () => {
   )
 
   it.effect("status is exiting while the finalizers of a stopped process run", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const release = yield* Deferred.make<void>()
         const waiting = yield* Deferred.make<void>()
@@ -916,7 +913,7 @@ describe("info", () => {
 
 describe("demonitor", () => {
   it.effect("before the target exits: true, and no Down ever comes", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const target = yield* spawnIdle
         const [active, again, monitoredBy, leftover] = yield* inProcess(
@@ -936,7 +933,7 @@ describe("demonitor", () => {
   )
 
   it.effect("after the Down arrived, without flush: false, and the Down is still received", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const target = yield* spawnIdle
         const [active, ref, leftover] = yield* inProcess(
@@ -957,7 +954,7 @@ describe("demonitor", () => {
   )
 
   it.effect("with flush: removes that monitor's Down and nothing else, in queue and save list alike", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const t1 = yield* spawnIdle
         const t2 = yield* spawnIdle
@@ -1000,7 +997,7 @@ describe("demonitor", () => {
 
 describe("system lane", () => {
   it.effect("a system message sent after user messages is handled before them", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const order: Array<string> = []
         const ready = yield* Deferred.make<void>()
@@ -1027,7 +1024,7 @@ describe("system lane", () => {
   )
 
   it.effect("a system message wakes a process blocked in receive, which then keeps waiting", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const ready = yield* Deferred.make<void>()
         const handled = yield* Deferred.make<unknown>()
@@ -1052,7 +1049,7 @@ describe("system lane", () => {
   )
 
   it.effect("a system message during a receive with a timeout does not move the deadline", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const ready = yield* Deferred.make<void>()
         const handled = yield* Deferred.make<unknown>()
@@ -1076,7 +1073,7 @@ describe("system lane", () => {
   )
 
   it.effect("without a handler system messages are discarded; sendSystem to a dead pid is false", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const gate = yield* Deferred.make<void>()
         const { pid, result } = yield* spawnResult(
@@ -1095,7 +1092,7 @@ describe("system lane", () => {
   )
 
   it.effect("a pending system message never surfaces as a user message (demonitor flush)", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const handled: Array<unknown> = []
         const ready = yield* Deferred.make<void>()
@@ -1128,7 +1125,7 @@ describe("system lane", () => {
 
 describe("timers", () => {
   it.effect("sendAfter delivers at the exact virtual time", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const got = yield* Deferred.make<string>()
         const receiver = yield* Process.spawn(
@@ -1152,7 +1149,7 @@ describe("timers", () => {
   )
 
   it.effect("cancelTimer returns the time left, and None once the timer fired or was cancelled", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const refs = yield* Deferred.make<readonly [Process.TimerRef, Process.TimerRef]>()
         const { result } = yield* spawnResult(
@@ -1176,7 +1173,7 @@ describe("timers", () => {
   )
 
   it.effect("timers die with their owner, whether it returns or is killed", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const waiting = yield* Deferred.make<void>()
         const { pid: receiver, result } = yield* spawnResult(
@@ -1211,17 +1208,11 @@ describe("timers", () => {
 // Crash reports
 // ---------------------------------------------------------------------------------------------
 
-const withCapturedLogs = <A, E, R>(f: (entries: ReadonlyArray<LogEntry>) => Effect.Effect<A, E, R>) =>
-  Effect.suspend(() => {
-    const logs = captureLogs()
-    return f(logs.entries).pipe(Effect.provide(Layer.merge(Node.layer(), logs.layer)))
-  })
-
 const crashes = (entries: ReadonlyArray<LogEntry>) => entries.filter((e) => e.annotations.event === "CRASH")
 
 describe("crash reports", () => {
   it.effect("a failing process logs one error annotated with its pid, name and event CRASH", () =>
-    withCapturedLogs((entries) =>
+    withLogs((entries) =>
       Effect.gen(function* () {
         const pid = yield* Process.spawn(Effect.fail("boom"))
         yield* Process.register("crash/worker", pid)
@@ -1241,7 +1232,7 @@ describe("crash reports", () => {
   )
 
   it.effect("logs from a process carry its pid", () =>
-    withCapturedLogs((entries) =>
+    withLogs((entries) =>
       Effect.gen(function* () {
         const pid = yield* Process.spawn(Effect.logInfo("hello"))
         yield* Process.awaitExit(pid)
@@ -1254,7 +1245,7 @@ describe("crash reports", () => {
   )
 
   it.effect("a process stopped by another's signal logs no crash; the one that crashed does", () =>
-    withCapturedLogs((entries) =>
+    withLogs((entries) =>
       Effect.gen(function* () {
         const victim = yield* spawnIdle
         const crasher = yield* Process.spawn(
@@ -1279,7 +1270,7 @@ describe("crash reports", () => {
   )
 
   it.effect("Normal and Shutdown exits log no crash; exit/1 with a failure does", () =>
-    withCapturedLogs((entries) =>
+    withLogs((entries) =>
       Effect.gen(function* () {
         const normal = yield* Process.spawn(Effect.void)
         const shutdown = yield* Process.spawn(Process.exit(ExitReason.shutdownWith("done")))
@@ -1303,7 +1294,7 @@ describe("crash reports", () => {
 // (MaxOpsBeforeYield, 2048) applies here exactly as in production: no need for it.live.
 describe("scheduling", () => {
   it.effect("a busy process does not starve a ping-pong pair", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         let spins = 0
         const busy = yield* Process.spawn(
@@ -1347,7 +1338,7 @@ describe("scheduling", () => {
   )
 
   it.effect("Effect 4 trap: a loop of yield* Effect.void counts no ops, so nobody else runs during it", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         let partner = 0
         const other = yield* Process.spawn(
@@ -1658,7 +1649,7 @@ describe("property", () => {
           fc.asyncProperty(
             fc.tuple(fc.boolean(), fc.boolean()),
             fc.array(opArbitrary, { minLength: 1, maxLength: 30 }),
-            (traps, ops) => run(withNode(runProgram(traps, ops)))
+            (traps, ops) => run(withQuietNode(runProgram(traps, ops)))
           ),
           { numRuns: 100 }
         )
@@ -1669,7 +1660,7 @@ describe("property", () => {
 
 describe("a process's own scope", () => {
   it.effect("Effect.addFinalizer in a body runs when the process exits, not when its spawner's scope closes", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const log: Array<string> = []
         const pid = yield* Process.spawn(
@@ -1688,7 +1679,7 @@ describe("a process's own scope", () => {
 
 describe("awaitExit", () => {
   it.effect("goes on after the exit has been handled: name freed, monitor's Down and link's EXIT delivered", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const target = yield* Process.spawn(Process.receive<"stop">())
         yield* Process.register("target", target)
@@ -1714,7 +1705,7 @@ describe("awaitExit", () => {
   )
 
   it.effect("is not resumed inside an exit: processes ended by the same batch are all gone when it goes on", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const pids = [] as Array<Process.Pid<"stop">>
         for (let i = 0; i < 3; i++) pids.push(yield* Process.spawn(Process.receive<"stop">()))

@@ -15,9 +15,7 @@ import {
   testing
 } from "effect-otp"
 import * as fc from "fast-check"
-import { failedStart } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { failedStart, withNode } from "./utils.ts"
 
 /** The typed failure of an effect that must fail. */
 const failureOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

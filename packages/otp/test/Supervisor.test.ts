@@ -14,9 +14,7 @@ import {
   testing
 } from "effect-otp"
 import * as fc from "fast-check"
-import { assertReason, captureLogs, failedStart, type LogEntry } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { assertReason, failedStart, gatedChild, type LogEntry, withLogs, withNode } from "./utils.ts"
 
 /**
  * A worker that logs its start and its stop (from its finalizer). Its start waits until the body
@@ -741,37 +739,13 @@ describe("Supervisor failure paths", () => {
     )
   )
 
-  /**
-   * A child whose first start succeeds; each later start tells `entered` its attempt number, waits
-   * for the test's word on `release`, then fails with `"attempt n"` (or starts, for `"start"`).
-   */
-  const gated = Effect.gen(function* () {
-    const entered = yield* Queue.unbounded<number>()
-    const release = yield* Queue.unbounded<"fail" | "start">()
-    let attempts = 0
-    const spec: ChildSpec.ChildSpec<string, any> = {
-      id: "flaky",
-      start: Effect.suspend(() => {
-        const n = ++attempts
-        if (n === 1) return Process.spawnLink(Process.receive())
-        return Effect.andThen(
-          Queue.offer(entered, n),
-          Effect.flatMap(Queue.take(release), (word) =>
-            word === "start" ? Process.spawnLink(Process.receive()) : Effect.fail(`attempt ${n}`)
-          )
-        )
-      })
-    }
-    return { spec, entered, release, attempts: () => attempts } as const
-  })
-
   it.effect(
     "between failed restart attempts it answers whichChildren (restarting), countChildren, terminateChild",
     () =>
       withNode(
         Effect.gen(function* () {
           const log: Array<string> = []
-          const flaky = yield* gated
+          const flaky = yield* gatedChild
           const sup = yield* Supervisor.start({
             intensity: Supervisor.intensity(5, "5 seconds"),
             children: [worker("a", log), flaky.spec]
@@ -811,7 +785,7 @@ describe("Supervisor failure paths", () => {
     withNode(
       Effect.gen(function* () {
         const log: Array<string> = []
-        const flaky = yield* gated
+        const flaky = yield* gatedChild
         const sup = yield* Supervisor.start({
           strategy: "oneForAll",
           intensity: Supervisor.intensity(5, "5 seconds"),
@@ -1002,11 +976,6 @@ describe("Supervisor failure paths", () => {
   })
 
   describe("shutdown_error: nothing dies silently", () => {
-    const withLogs = <A, E, R>(f: (entries: Array<LogEntry>) => Effect.Effect<A, E, R>) =>
-      Effect.suspend(() => {
-        const logs = captureLogs()
-        return f(logs.entries).pipe(Effect.provide(Layer.merge(Node.layer(), logs.layer)))
-      })
     const shutdownErrors = (entries: ReadonlyArray<LogEntry>) =>
       entries.filter((e) => e.annotations.event === "SHUTDOWN_ERROR")
 
@@ -1327,12 +1296,6 @@ describe("Supervisor failure paths", () => {
 })
 
 describe("the restart path reports as OTP's supervisor, the same for both supervisors", () => {
-  const withLogs = <A, E, R>(f: (entries: Array<LogEntry>) => Effect.Effect<A, E, R>) =>
-    Effect.suspend(() => {
-      const logs = captureLogs()
-      return f(logs.entries).pipe(Effect.provide(Layer.merge(Node.layer(), logs.layer)))
-    })
-
   /** A child whose start spawns a linked process, then fails with "no start" after `starts` starts. */
   const child = (restart: ChildSpec.Restart, starts = Number.POSITIVE_INFINITY) => {
     let started = 0

@@ -14,9 +14,7 @@ import {
   Supervisor,
   Sys
 } from "effect-otp"
-import { captureLogs, deadPid, inProcess, spawnIdle } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { captureLogs, deadPid, inProcess, spawnIdle, withNode } from "./utils.ts"
 
 /** A call that logs its label and replies with the log. */
 class Note extends Request.Class<Note>()("Note", {

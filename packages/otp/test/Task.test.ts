@@ -1,12 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Deferred, type Duration, Effect, Exit, Layer, Logger, Option, Schema, Stream } from "effect"
+import { Cause, Context, Deferred, type Duration, Effect, Exit, Option, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import {
   DynamicSupervisor,
   Errors,
   ExitReason,
   GenServer,
-  Node,
   type Pid,
   Process,
   Request,
@@ -16,11 +15,7 @@ import {
   testing
 } from "effect-otp"
 import * as fc from "fast-check"
-import { assertReason, drain, failedStart, inProcess, spawnResult } from "./utils.ts"
-
-/** Every test gets its own node (stopped when the test ends) and no log output (crash reports). */
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(Effect.provide(Layer.merge(Node.layer(), Logger.layer([]))))
+import { assertReason, drain, failedStart, inProcess, spawnResult, withQuietNode } from "./utils.ts"
 
 /** Completes `deferred` and then sleeps: a task whose start the test can see. */
 const sleepThen = <A>(duration: Duration.Input, value: A) => Effect.as(Effect.sleep(duration), value)
@@ -49,7 +44,7 @@ const spawnOnTick = <A, E, R>(body: Effect.Effect<A, E, R>) =>
 
 describe("async and await", () => {
   it.effect("await returns the result, and leaves nothing in the mailbox", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { value, left, taskReason } = yield* inProcess(
           Effect.gen(function* () {
@@ -67,7 +62,7 @@ describe("async and await", () => {
   )
 
   it.effect("the task is linked to and monitored by its owner, and runs with the owner's services", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const Greeting = Context.Reference<string>("test/Greeting", { defaultValue: () => "default" })
         const seen = yield* inProcess(
@@ -95,7 +90,7 @@ describe("async and await", () => {
   )
 
   it.effect("a crashing task crashes its owner through the link", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const owner = yield* Process.spawn(
           Effect.gen(function* () {
@@ -109,7 +104,7 @@ describe("async and await", () => {
   )
 
   it.effect("an owner that traps exits gets the task's typed failure from await, and its EXIT stays", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { error, exit } = yield* inProcess(
           Effect.gen(function* () {
@@ -128,7 +123,7 @@ describe("async and await", () => {
   )
 
   it.effect("a defect, or an exit signal with a failure, is TaskExited (never passed off as the typed error)", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { died, signalled } = yield* inProcess(
           Effect.gen(function* () {
@@ -156,7 +151,7 @@ describe("async and await", () => {
   )
 
   it.effect("await, yield and shutdown in pipe form; isTask knows a task", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const result = yield* inProcess(
           Effect.gen(function* () {
@@ -186,7 +181,7 @@ describe("async and await", () => {
   )
 
   it.effect("await times out at the exact time, fails with TaskTimeout and kills the linked task", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const started = yield* Deferred.make<Task.Task<string>>()
         const failed = yield* Deferred.make<Task.TaskTimeout>()
@@ -218,7 +213,7 @@ describe("async and await", () => {
   )
 
   it.effect("only the owner may await, yield, ignore or shut down a task", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { errors, expected } = yield* inProcess(
           Effect.gen(function* () {
@@ -252,7 +247,7 @@ describe("async and await", () => {
 
 describe("a task whose result was taken", () => {
   it.effect("awaiting a task twice fails at once with AlreadyAwaited, after a reply or a failure", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { replied, failed } = yield* inProcess(
           Effect.gen(function* () {
@@ -285,7 +280,7 @@ describe("a task whose result was taken", () => {
   )
 
   it.effect("await after a yield that returned the result, after ignore and after shutdown fails at once", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const results = yield* inProcess(
           Effect.gen(function* () {
@@ -315,7 +310,7 @@ describe("a task whose result was taken", () => {
   )
 
   it.effect("a task that awaits itself is not its owner: NotOwner at once", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { owner, pid, exit } = yield* inProcess(
           Effect.gen(function* () {
@@ -339,7 +334,7 @@ describe("a task whose result was taken", () => {
 
 describe("statically supervised tasks", () => {
   it.effect("Task.childSpec runs the effect under a Supervisor, temporary by default", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const ran = yield* Deferred.make<string>()
         const spec = Task.childSpec(Deferred.succeed(ran, "warmed"), { id: "warm" })
@@ -353,7 +348,7 @@ describe("statically supervised tasks", () => {
 
 describe("yield, ignore and shutdown", () => {
   it.effect("yield returns None when the time is up and keeps the task alive; it can be awaited later", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { result } = yield* spawnResult(
           Effect.gen(function* () {
@@ -374,7 +369,7 @@ describe("yield, ignore and shutdown", () => {
   )
 
   it.effect("yield reports a task that exited as Some(Exit.fail)", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const result = yield* inProcess(
           Effect.gen(function* () {
@@ -389,7 +384,7 @@ describe("yield, ignore and shutdown", () => {
   )
 
   it.effect("ignore unlinks the task: it runs on, and its crash no longer reaches the owner", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { pid: owner, result } = yield* spawnResult(
           Effect.gen(function* () {
@@ -409,7 +404,7 @@ describe("yield, ignore and shutdown", () => {
   )
 
   it.effect("shutdown: None for a task that stops on Shutdown or brutalKill", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { graceful, brutal, reasons, left } = yield* inProcess(
           Effect.gen(function* () {
@@ -431,7 +426,7 @@ describe("yield, ignore and shutdown", () => {
   )
 
   it.effect("shutdown kills a task that does not stop within the budget, at the exact time", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const done = yield* Deferred.make<Option.Option<Exit.Exit<never, Task.TaskExited>>>()
         const ready = yield* Deferred.make<void>()
@@ -464,7 +459,7 @@ describe("yield, ignore and shutdown", () => {
   )
 
   it.effect("shutdown returns a result that had already arrived", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const result = yield* inProcess(
           Effect.gen(function* () {
@@ -487,7 +482,7 @@ describe("yield, ignore and shutdown", () => {
 
 describe("awaitMany and yieldMany", () => {
   it.effect("awaitMany returns the results in the order of the tasks, typed per task", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { result } = yield* spawnResult(
           Effect.gen(function* () {
@@ -505,7 +500,7 @@ describe("awaitMany and yieldMany", () => {
   )
 
   it.effect("awaitMany fails with the first failure and kills the linked tasks still running", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { result } = yield* spawnResult(
           Effect.gen(function* () {
@@ -524,7 +519,7 @@ describe("awaitMany and yieldMany", () => {
   )
 
   it.effect("awaitMany times out with one budget for all", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const failed = yield* Deferred.make<{ readonly error: unknown; readonly slow: Pid.Pid<never, unknown> }>()
         yield* Process.spawn(
@@ -545,7 +540,7 @@ describe("awaitMany and yieldMany", () => {
   )
 
   it.effect("yieldMany: the results that came in time; onTimeout killTask kills the others", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { result } = yield* spawnResult(
           Effect.gen(function* () {
@@ -569,7 +564,7 @@ describe("awaitMany and yieldMany", () => {
   )
 
   it.effect("yieldMany with a limit returns as soon as that many answered, leaving the others running", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { result } = yield* spawnResult(
           Effect.gen(function* () {
@@ -598,7 +593,7 @@ const valuesOf = <A, E>(exits: ReadonlyArray<Exit.Exit<A, E>>): Array<A> =>
 describe("asyncStream", () => {
   const durations = [3000, 1000, 2000]
   const run = (ordered: boolean) =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { result } = yield* spawnResult(
           Stream.runCollect(
@@ -618,7 +613,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("takes a Stream as input, and works data-last", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const values = yield* inProcess(
           Stream.range(1, 5).pipe(
@@ -633,7 +628,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("maxConcurrency defaults to Task.DefaultMaxConcurrency", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         let alive = 0
         let peak = 0
@@ -654,7 +649,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("onTimeout exit: the stream fails with TaskTimeout at the exact time and the task is killed", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const failed = yield* Deferred.make<Exit.Exit<unknown, unknown>>()
         const owner = yield* Process.spawn(
@@ -683,7 +678,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("onTimeout killTask: a timed-out element is emitted as TaskTimeout, with its input when zipped", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { result } = yield* spawnResult(
           Stream.runCollect(
@@ -712,7 +707,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("a trapping caller gets a crashed element as Exit.fail, and no EXIT in its mailbox", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const { exits, left } = yield* inProcess(
           Effect.gen(function* () {
@@ -732,7 +727,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("a consumer that stops early kills the running tasks and leaves no message behind", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const pids: Array<Pid.Pid<never, unknown>> = []
         const { result } = yield* spawnResult(
@@ -765,7 +760,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("an Iterable is read lazily: one element per free slot", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const read: Array<number> = []
         function* naturals() {
@@ -788,7 +783,7 @@ describe("asyncStream", () => {
   )
 
   it.effect("invalid options fail the stream with BadArgument before any task starts", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const started: Array<number> = []
         const work = (n: number) => Effect.sync(() => started.push(n))
@@ -826,7 +821,7 @@ describe("asyncStream", () => {
             fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 10 }),
             (inputs, max, ordered, consumerDelays) =>
               runPromise(
-                withNode(
+                withQuietNode(
                   Effect.gen(function* () {
                     let alive = 0
                     let peak = 0
@@ -892,7 +887,7 @@ describe("asyncStream", () => {
 
 describe("TaskSupervisor", () => {
   it.effect("async: a supervised task linked to the caller; children lists it while it runs", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start()
         const started = yield* Deferred.make<void>()
@@ -922,7 +917,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("async, asyncNolink, startChild, terminateChild and stop in pipe form", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start()
         const result = yield* inProcess(
@@ -945,7 +940,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("async: a crash of the supervised task crashes the linked caller", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start()
         const owner = yield* Process.spawn(
@@ -960,7 +955,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("asyncNolink: the caller survives the crash and gets the Down, or the typed error from await", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start()
         const { down, error, replyThenDown } = yield* inProcess(
@@ -989,7 +984,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("a nolink task outlives an await timeout, and its late reply never reaches the mailbox", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start()
         const timedOut = yield* Deferred.make<Task.Task<string>>()
@@ -1020,7 +1015,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("maxChildren: starting one task too many fails with MaxChildren", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start({ maxChildren: 2 })
         const { error, count } = yield* inProcess(
@@ -1041,7 +1036,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("startChild: fire and forget; a transient task is restarted after a crash", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start()
         let runs = 0
@@ -1057,7 +1052,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("supervised tasks run with the caller's services, not the supervisor's", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const Tenant = Context.Reference<string>("test/Tenant", { defaultValue: () => "none" })
         const sup = yield* TaskSupervisor.start()
@@ -1079,7 +1074,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("asyncStreamNolink: failures are elements, the caller lives; MaxChildren fails the stream", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start({ maxChildren: 2 })
         const { exits, tooMany } = yield* inProcess(
@@ -1113,7 +1108,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("asyncStream: supervised tasks linked to the caller, gone when the stream is done", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start()
         const { values, children } = yield* inProcess(
@@ -1133,7 +1128,7 @@ describe("TaskSupervisor", () => {
   )
 
   it.effect("stopping the supervisor stops its tasks; it works as a child of a supervisor", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const sup = yield* TaskSupervisor.start({ name: "task-sup-stop" })
         const supPid = Option.getOrThrow(sup.whereis())
@@ -1200,7 +1195,7 @@ const fetcher = (tasks: TaskSupervisor.TaskSupervisor, finished: Deferred.Deferr
 
 describe("TaskSupervisor: a failed start", () => {
   it.effect("the name is taken: AlreadyRegistered with the holder; nothing left, no EXIT, the name the holder's", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const holder = yield* TaskSupervisor.start({ name: "tasks-fail-taken" })
         const holderPid = Option.getOrThrow(holder.whereis())
@@ -1224,7 +1219,7 @@ describe("TaskSupervisor: a failed start", () => {
 
 describe("tasks from a GenServer", () => {
   it.effect("asyncNolink results and failures arrive in handleInfo, and nothing else is left", () =>
-    withNode(
+    withQuietNode(
       Effect.gen(function* () {
         const tasks = yield* TaskSupervisor.start()
         const finished = yield* Deferred.make<ReadonlyArray<string>>()

@@ -1,9 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, type Duration, Effect, Exit, Option, Schema } from "effect"
 import { type ChildSpec, ExitReason, GenServer, Node, Pid, Process, Request, testing } from "effect-otp"
-import { assertReason } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { assertReason, withNode } from "./utils.ts"
 
 const now = Clock.currentTimeMillis
 

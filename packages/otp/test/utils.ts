@@ -3,8 +3,28 @@
  * logs, compare exit reasons exactly.
  */
 import { assert } from "@effect/vitest"
-import { Cause, Deferred, Effect, type Exit, Logger, Option, References } from "effect"
-import { ExitReason, Node, type Pid, Process, testing } from "effect-otp"
+import { Cause, Deferred, Effect, type Exit, Layer, Logger, Option, Queue, References } from "effect"
+import { type ChildSpec, ExitReason, Node, type Pid, Process, testing } from "effect-otp"
+
+/** Runs `effect` on a node of its own (`Node.layer()`). */
+export const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+
+/**
+ * Runs `effect` on a node of its own with no logger, for tests whose processes crash on purpose and
+ * whose reports would only clutter the output.
+ */
+export const withQuietNode = <A, E, R>(effect: Effect.Effect<A, E, R>, options?: Node.Options) =>
+  effect.pipe(Effect.provide(Layer.merge(Node.layer(options), Logger.layer([]))))
+
+/**
+ * Runs `effect` on a node of its own with a logger that records every log line into `entries`,
+ * which `f` is given (see {@link captureLogs}).
+ */
+export const withLogs = <A, E, R>(f: (entries: Array<LogEntry>) => Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    const logs = captureLogs()
+    return f(logs.entries).pipe(Effect.provide(Layer.merge(Node.layer(), logs.layer)))
+  })
 
 /**
  * Runs `body` as a process, waits until it has exited, and returns its result (or fails with its
@@ -178,3 +198,28 @@ export const failedStart = <E, R, A = undefined, E2 = never, R2 = never>(
       return { error, left, retried, mailbox }
     })
   ) as never
+
+/**
+ * A child (id `"flaky"`) whose first start succeeds; each later start tells `entered` its attempt
+ * number, waits for the test's word on `release`, then fails with `"attempt n"` (or starts, for
+ * `"start"`). `attempts()` is how many starts there were.
+ */
+export const gatedChild = Effect.gen(function* () {
+  const entered = yield* Queue.unbounded<number>()
+  const release = yield* Queue.unbounded<"fail" | "start">()
+  let attempts = 0
+  const spec: ChildSpec.ChildSpec<string, any> = {
+    id: "flaky",
+    start: Effect.suspend(() => {
+      const n = ++attempts
+      if (n === 1) return Process.spawnLink(Process.receive())
+      return Effect.andThen(
+        Queue.offer(entered, n),
+        Effect.flatMap(Queue.take(release), (word) =>
+          word === "start" ? Process.spawnLink(Process.receive()) : Effect.fail(`attempt ${n}`)
+        )
+      )
+    })
+  }
+  return { spec, entered, release, attempts: () => attempts } as const
+})

@@ -19,6 +19,7 @@ import {
   Reset,
   WhoAmI
 } from "./fixtures/counter.ts"
+import { failureOf } from "./fixtures/exits.ts"
 
 // Real threads and real time: every test is bounded by this budget (the machine is shared and
 // noisy, and a cold thread loads its modules in a few hundred milliseconds). Waits for messages
@@ -26,14 +27,6 @@ import {
 const budget = 60_000
 const within = { timeout: 20_000 }
 const worker = new URL("./fixtures/counter-worker.ts", import.meta.url)
-
-/** The typed failure of an Exit, or a test failure. */
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), `expected a failure, got ${String(exit)}`)
-  const reason = (exit as Exit.Failure<A, E>).cause.reasons.find(Cause.isFailReason)
-  assert.isDefined(reason, `expected a typed failure, got ${String(exit)}`)
-  return reason!.error
-}
 
 /** The thread crash behind a `ServerExited` or an exit reason, or a test failure. */
 const crashOf = (u: GenServer.ServerExited | ExitReason.ExitReason): WorkerPool.WorkerCrashed => {

@@ -1,20 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Stream } from "effect"
 import { Errors, Task } from "effect-otp"
 import * as WorkerPool from "../src/WorkerPool.ts"
+import { failureOf } from "./fixtures/exits.ts"
 import { Fib, fib, Gate, Half, Odd, Open, protocol, Throw, WhoAmI } from "./fixtures/protocol.ts"
 
 // Real threads and real time: every test is bounded by this budget; waits have explicit timeouts.
 const budget = 60_000
 const worker = new URL("./fixtures/worker.ts", import.meta.url)
-
-/** The typed failure of an Exit, or a test failure. */
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), `expected a failure, got ${String(exit)}`)
-  const reason = (exit as Exit.Failure<A, E>).cause.reasons.find(Cause.isFailReason)
-  assert.isDefined(reason, `expected a typed failure, got ${String(exit)}`)
-  return reason!.error
-}
 
 /** Both threads are free: a `Gate` holds one of them until an `Open` runs on the other. */
 const bothThreadsServe = (pool: WorkerPool.WorkerPool<Gate | Open>, gate: string) =>

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Effect, Exit, Fiber, Result, Scope } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Result, Scope } from "effect"
 import { Worker } from "node:worker_threads"
 import type * as internal from "../src/internal/workerPool.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
@@ -20,19 +20,12 @@ import {
   Total,
   WhoAmI
 } from "./fixtures/protocol.ts"
+import { failureOf } from "./fixtures/exits.ts"
 
 // Real threads and real time: every test is bounded by this budget (the machine is shared and
 // noisy, and a cold thread loads its modules in a few hundred milliseconds).
 const budget = 60_000
 const worker = new URL("./fixtures/worker.ts", import.meta.url)
-
-/** The failure of an Exit, or a test failure. */
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), `expected a failure, got ${String(exit)}`)
-  const reason = (exit as Exit.Failure<A, E>).cause.reasons.find(Cause.isFailReason)
-  assert.isDefined(reason, `expected a typed failure, got ${String(exit)}`)
-  return reason!.error
-}
 
 class TestPool extends Context.Service<TestPool, WorkerPool.WorkerPool<InstanceType<(typeof protocol)[number]>>>()(
   "test/TestPool"
