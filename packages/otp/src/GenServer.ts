@@ -181,7 +181,18 @@
  *
  * @since 0.1.0
  */
-import { type Deferred, Effect, Layer, Option, type Schema, type Scope } from "effect"
+import {
+  type Deferred,
+  type Duration,
+  Effect,
+  type Exit,
+  Layer,
+  type LogLevel,
+  Option,
+  type Pipeable,
+  type Schema,
+  type Scope
+} from "effect"
 import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
@@ -191,6 +202,7 @@ import type * as Name from "./internal/name.ts"
 import * as internal from "./internal/genServer.ts"
 import * as server from "./internal/server.ts"
 import * as validate from "./internal/validate.ts"
+import type * as Mailbox from "./Mailbox.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
@@ -360,7 +372,7 @@ export type NodeClosed = Errors.NodeClosed
  * @since 0.1.0
  * @category errors
  */
-export type CallError = server.CallError
+export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull | CallDropped | CallingSelf
 
 /**
  * Tells the errors of the call machinery ({@link CallError}: `NoProc`, `ServerExited`,
@@ -390,7 +402,7 @@ export const isCallError: (u: unknown) => u is CallError = server.isCallError
  * @since 0.1.0
  * @category errors
  */
-export type StartError = server.StartError
+export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed | Errors.NodeClosed | Errors.BadArgument
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -596,7 +608,15 @@ export const stopWith = <S, A = never>(
  * @since 0.1.0
  * @category models
  */
-export type From<A, E> = server.From<A, E>
+export interface From<A, E> {
+  /** The calling process, if the call came from a process. */
+  readonly caller: Option.Option<Pid.Pid<never, unknown>>
+  /**
+   * @internal Ends the call with `exit`, once: false when it was answered, failed or timed out
+   * already. A caller that was interrupted is not told.
+   */
+  complete(exit: Exit.Exit<A, E | CallError>): boolean
+}
 
 /**
  * Replies to a call later (OTP's `gen_server:reply/2`, Elixir's `GenServer.reply/2`); the same
@@ -774,7 +794,19 @@ export const behaviour = <
  * @since 0.1.0
  * @category models
  */
-export type Server<Req extends Request.Any, Cast = never> = server.Server<Req, Cast>
+export interface Server<in Req extends Request.Any, in Cast = never> extends Pipeable.Pipeable {
+  readonly [server.ServerTypeId]?: { readonly _Req: (r: Req) => void; readonly _Cast: (c: Cast) => void }
+  /** The registered name, when the reference is by name. */
+  readonly name: Option.Option<string>
+  /** @internal the pid, when the reference is by pid: what `NoProc` names (else the name) */
+  readonly target: Pid.Pid<never, unknown> | undefined
+  /** @internal a name on another node (Erlang's `{Name, Node}`), when the reference is one */
+  readonly remote?: kernel.RemoteName | undefined
+  /** @internal the server's live record now, if any */
+  readonly resolve: () => kernel.ProcessRecord | undefined
+  /** The pid this reference points to now, if the server is alive. */
+  readonly whereis: () => Option.Option<ServerPid>
+}
 
 /**
  * The pid of a server: it accepts any message (those that are not calls or casts go to `handleInfo`).
@@ -782,7 +814,7 @@ export type Server<Req extends Request.Any, Cast = never> = server.Server<Req, C
  * @since 0.1.0
  * @category models
  */
-export type ServerPid = server.ServerPid
+export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
 
 /**
  * Whether `u` is a server reference: one that {@link start}, {@link fromPid} or {@link named}
@@ -904,7 +936,30 @@ export type CastsOf<B> =
  * @since 0.1.0
  * @category models
  */
-export type StartOptions = server.StartOptions
+export interface StartOptions {
+  /**
+   * Register the server under this name: a local name, or `Registry.via(registry, key)`. The start
+   * fails with `AlreadyRegistered` if it is taken.
+   */
+  readonly name?: Name.Name | undefined
+  /** How long `init` may take. Default: no limit, as OTP. */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+  /** The server's mailbox. Default: unbounded. */
+  readonly mailbox?: Mailbox.Options | undefined
+  /** Trap exits from the start, so that a parent's shutdown runs `terminate`. Default `false`. */
+  readonly trapExit?: boolean | undefined
+  /**
+   * The server's minimum log level (a line it logs below it is dropped). Default: the starter's.
+   * `Sys.setLogLevel` changes it while it runs.
+   */
+  readonly logLevel?: LogLevel.LogLevel | undefined
+  /**
+   * Record the latency of each call to this server (from the call to its answer, on the caller's
+   * clock) in the histogram `effect_otp_call_duration_ms`, labelled with the server's name (else
+   * its pid). Default `false`: calls to servers without it pay nothing for it.
+   */
+  readonly callLatency?: boolean | undefined
+}
 
 const bodyOf =
   (behaviour: Behaviour<any, any, any, any, any, any, any, any>, args: unknown, options: StartOptions | undefined) =>
@@ -1047,7 +1102,19 @@ export const layer = <Args, S, Req extends Request.Any, Cast, Info, InitE, R, C>
  * @since 0.1.0
  * @category models
  */
-export type CallOptions = server.CallOptions
+export interface CallOptions {
+  /** Default 5 seconds, as OTP. `"infinity"` waits as long as the server lives. */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+}
+
+/**
+ * What a system request ({@link getState}, `Sys.suspend`, `Sys.replaceState`, ...) can fail with,
+ * besides what its options add ({@link CallOptionsError}).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type SystemCallError = Errors.NoProc | Errors.NoSystemHandler | CallTimeout | ServerExited | CallingSelf
 
 /**
  * The error that the options of {@link call}, {@link stop} or {@link getState} may add:
@@ -1057,7 +1124,11 @@ export type CallOptions = server.CallOptions
  * @since 0.2.0
  * @category type-level
  */
-export type CallOptionsError<O> = server.CallOptionsError<O>
+export type CallOptionsError<O> = O extends { readonly timeout: infer T }
+  ? [T] extends ["infinity" | undefined]
+    ? never
+    : Errors.BadArgument
+  : never
 
 /**
  * Sends a request and waits for its reply.
@@ -1180,11 +1251,11 @@ export const getState: {
     options?: O
   ): <Req extends Request.Any, Cast>(
     self: Server<Req, Cast>
-  ) => Effect.Effect<unknown, server.SystemCallError | CallOptionsError<O>>
+  ) => Effect.Effect<unknown, SystemCallError | CallOptionsError<O>>
   <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
     server: Server<Req, Cast>,
     options?: O
-  ): Effect.Effect<unknown, server.SystemCallError | CallOptionsError<O>>
+  ): Effect.Effect<unknown, SystemCallError | CallOptionsError<O>>
 } = dual((args) => server.isServer(args[0]), server.getState) as never
 
 // ---------------------------------------------------------------------------------------------

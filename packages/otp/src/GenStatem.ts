@@ -260,6 +260,7 @@ import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
+import type * as GenServer from "./GenServer.ts"
 import {
   type CallOptions,
   type From,
@@ -1332,14 +1333,14 @@ export const getState: {
     self: Server<Req, Cast>
   ) => Effect.Effect<
     { readonly state: unknown; readonly data: unknown },
-    server.SystemCallError | server.CallOptionsError<O>
+    GenServer.SystemCallError | GenServer.CallOptionsError<O>
   >
   <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
     server: Server<Req, Cast>,
     options?: O
   ): Effect.Effect<
     { readonly state: unknown; readonly data: unknown },
-    server.SystemCallError | server.CallOptionsError<O>
+    GenServer.SystemCallError | GenServer.CallOptionsError<O>
   >
 } = dual((args) => server.isServer(args[0]), server.getState) as never
 
@@ -1459,7 +1460,7 @@ export const changeCode = <
   options?: O
 ): Effect.Effect<
   codeChange.Changed,
-  codeChange.ChangeCodeError | server.SystemCallError | server.CallOptionsError<O>
+  codeChange.ChangeCodeError | GenServer.SystemCallError | GenServer.CallOptionsError<O>
 > => codeChange.changeCode(server_, behaviour as never, options) as never
 
 // ---------------------------------------------------------------------------------------------

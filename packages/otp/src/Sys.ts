@@ -131,7 +131,7 @@
 import type { Effect, LogLevel } from "effect"
 import type * as Errors from "./Errors.ts"
 import * as codeChange from "./internal/codeChange.ts"
-import type * as server from "./internal/server.ts"
+import type * as GenServer from "./GenServer.ts"
 import * as internal from "./internal/sys.ts"
 
 /**
@@ -149,7 +149,7 @@ export type Target = internal.Target
  * @since 0.2.0
  * @category models
  */
-export type Options = server.CallOptions
+export type Options = GenServer.CallOptions
 
 /**
  * What every function here can fail with, besides `BadArgument` for an invalid timeout: see the
@@ -158,7 +158,7 @@ export type Options = server.CallOptions
  * @since 0.2.0
  * @category errors
  */
-export type SysError = server.SystemCallError
+export type SysError = GenServer.SystemCallError
 
 /**
  * The error the options may add: `BadArgument` when they carry a timeout other than `"infinity"`.
@@ -166,7 +166,7 @@ export type SysError = server.SystemCallError
  * @since 0.2.0
  * @category type-level
  */
-export type OptionsError<O> = server.CallOptionsError<O>
+export type OptionsError<O> = GenServer.CallOptionsError<O>
 
 /**
  * What {@link getStatus} answers: the pid, the registered name, the behaviour, whether it is

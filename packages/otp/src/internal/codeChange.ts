@@ -14,6 +14,7 @@
  */
 import { Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Option, Schema } from "effect"
 import * as Errors from "../Errors.ts"
+import type * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
 import * as server from "./server.ts"
@@ -332,7 +333,7 @@ const serveChange = (engine: Upgradable, message: ChangeCode): Effect.Effect<unk
 // Client side
 // ---------------------------------------------------------------------------------------------
 
-export interface ChangeCodeOptions extends server.CallOptions {
+export interface ChangeCodeOptions extends GenServer.CallOptions {
   /** The version the server must be running; another fails with `VersionMismatch`. */
   readonly fromVersion?: string | undefined
   /** Passed to the new behaviour's `codeChange` as its last argument (OTP's `Extra`). */
@@ -401,16 +402,17 @@ export const restore = (record: kernel.ProcessRecord, snapshot: Snapshot): Effec
   )
 
 /** A target: a server reference or a pid. */
-export type Target = server.Server<never, never> | Pid.Pid<never, unknown>
+export type Target = GenServer.Server<never, never> | Pid.Pid<never, unknown>
 
-const toServer = (target: Target): server.Server<never, never> => (Pid.isPid(target) ? server.fromPid(target) : target)
+const toServer = (target: Target): GenServer.Server<never, never> =>
+  Pid.isPid(target) ? server.fromPid(target) : target
 
 /** `Sys.changeCode`. */
 export const changeCode = (
   target: Target,
   behaviour: Versioned,
   options?: ChangeCodeOptions
-): Effect.Effect<Changed, ChangeCodeError | server.SystemCallError | Errors.BadArgument> =>
+): Effect.Effect<Changed, ChangeCodeError | GenServer.SystemCallError | Errors.BadArgument> =>
   validate.guard(validate.checkCallOptions("Sys.changeCode", options), () =>
     server.withTarget(
       toServer(target),

@@ -13,6 +13,7 @@
  */
 import { type Deferred, Duration, Effect, Equal, Formatter, Schema } from "effect"
 import type * as ExitReason from "../ExitReason.ts"
+import type * as GenServer from "../GenServer.ts"
 import type * as GenStatem from "../GenStatem.ts"
 import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
@@ -139,7 +140,7 @@ const sysEventOf = (event: Event): sys.Event => {
   const e = event as {
     readonly _tag: string
     readonly request?: unknown
-    readonly from?: server.From<unknown, unknown>
+    readonly from?: GenServer.From<unknown, unknown>
     readonly content?: unknown
     readonly name?: string
   }
@@ -260,7 +261,7 @@ class Engine implements sys.Inspectable, codeChange.Upgradable {
     const call = event as {
       readonly _tag: string
       readonly request?: unknown
-      readonly from?: server.From<unknown, unknown>
+      readonly from?: GenServer.From<unknown, unknown>
     }
     const handled = call._tag === "Call" ? ({ ...call, from: sys.tracedFrom(this, call.from!) } as Event) : event
     return sys.handled(

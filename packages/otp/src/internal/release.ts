@@ -14,6 +14,7 @@
  */
 import { Cause, Effect, Exit, Option, Schema } from "effect"
 import * as Errors from "../Errors.ts"
+import type * as GenServer from "../GenServer.ts"
 import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import * as codeChange from "./codeChange.ts"
@@ -90,7 +91,7 @@ export interface UpgradeOptions {
   /** Passed to every `codeChange` as its last argument. */
   readonly extra?: unknown
   /** The budget of the whole upgrade (suspends, code changes, validation). Default 5 seconds. */
-  readonly timeout?: server.CallOptions["timeout"]
+  readonly timeout?: GenServer.CallOptions["timeout"]
   /** A health check run once the new versions run; its failure rolls everything back. */
   readonly validate?: Effect.Effect<unknown, unknown> | undefined
 }
@@ -514,7 +515,7 @@ const planTree = (upgrade: Upgrade, skip: ReadonlySet<string>) => {
 
 /** `Release.upgradeTree`. */
 export const upgradeTree = (
-  target: server.Server<never, never> | Pid.Pid<never, unknown>,
+  target: GenServer.Server<never, never> | Pid.Pid<never, unknown>,
   options: TreeOptions
 ): Effect.Effect<
   Report,

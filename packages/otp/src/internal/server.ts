@@ -20,7 +20,6 @@ import {
   Exit,
   Fiber,
   Hash,
-  type LogLevel,
   Option,
   Pipeable,
   References,
@@ -31,11 +30,11 @@ import { identity } from "effect/Function"
 import type * as ChildSpecModule from "../ChildSpec.ts"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
-import type * as Mailbox from "../Mailbox.ts"
 import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import type * as Process from "../Process.ts"
 import type * as Request from "../Request.ts"
+import type { CallError, CallOptions, From, Server, ServerPid, StartOptions, SystemCallError } from "../GenServer.ts"
 import type * as sys from "./sys.ts"
 import { addDeadline, clearDeadline } from "./callDeadlines.ts"
 import * as kernel from "./kernel.ts"
@@ -136,26 +135,9 @@ export class CallDropped extends Schema.TaggedError<CallDropped>()("CallDropped"
   }
 }
 
-/** What a call can fail with, besides the errors its request declares. */
-export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull | CallDropped | CallingSelf
-
-/** What a start can fail with, besides the errors `init` fails with. */
-export type StartError = Errors.AlreadyRegistered | StartTimeout | InitFailed | Errors.NodeClosed | Errors.BadArgument
-
 // ---------------------------------------------------------------------------------------------
 // From and replies
 // ---------------------------------------------------------------------------------------------
-
-/** Who is waiting for a call's reply. */
-export interface From<A, E> {
-  /** The calling process, if the call came from a process. */
-  readonly caller: Option.Option<Pid.Pid<never, unknown>>
-  /**
-   * @internal Ends the call with `exit`, once: false when it was answered, failed or timed out
-   * already. A caller that was interrupted is not told.
-   */
-  complete(exit: Exit.Exit<A, E | CallError>): boolean
-}
 
 /** Answers a call with a value; false when the caller had given up or was answered. */
 export const replyUnsafe = <A, E>(from: From<A, E>, value: A): boolean => from.complete(Exit.succeed(value))
@@ -175,24 +157,6 @@ export const replyErrorTo = <A, E>(from: From<A, E>, error: E): Effect.Effect<bo
 
 /** What marks a server reference: a property of its prototype. */
 export const ServerTypeId: unique symbol = Symbol.for("effect-otp/Server") as never
-
-/** A reference to a server that serves the requests `Req` and the casts `Cast`. */
-export interface Server<in Req extends Request.Any, in Cast = never> extends Pipeable.Pipeable {
-  readonly [ServerTypeId]?: { readonly _Req: (r: Req) => void; readonly _Cast: (c: Cast) => void }
-  /** The registered name, when the reference is by name. */
-  readonly name: Option.Option<string>
-  /** @internal the pid, when the reference is by pid: what `NoProc` names (else the name) */
-  readonly target: Pid.Pid<never, unknown> | undefined
-  /** @internal a name on another node (Erlang's `{Name, Node}`), when the reference is one */
-  readonly remote?: kernel.RemoteName | undefined
-  /** @internal the server's live record now, if any */
-  readonly resolve: () => kernel.ProcessRecord | undefined
-  /** The pid this reference points to now, if the server is alive. */
-  readonly whereis: () => Option.Option<ServerPid>
-}
-
-/** The pid of a server: it accepts any message (those that are not calls or casts are infos). */
-export type ServerPid = Pid.Pid<unknown, Errors.MailboxFull>
 
 /** The prototype of every server reference: its mark and `pipe`, shared, not copied per reference. */
 const ServerProto = {
@@ -334,22 +298,7 @@ export class StopRequest {
 // Client API
 // ---------------------------------------------------------------------------------------------
 
-export interface CallOptions {
-  /** Default 5 seconds, as OTP. `"infinity"` waits as long as the server lives. */
-  readonly timeout?: Duration.Input | "infinity" | undefined
-}
-
 const defaultCallTimeout = Duration.seconds(5)
-
-/**
- * The error that options of a call, `stop` or `getState` may add: `BadArgument` for a
- * timeout that is checked at run time, none when there is no timeout or it is `"infinity"`.
- */
-export type CallOptionsError<O> = O extends { readonly timeout: infer T }
-  ? [T] extends ["infinity" | undefined]
-    ? never
-    : Errors.BadArgument
-  : never
 
 /** `NoProc` naming what the reference points to: its name, else its pid. */
 export const noProcOf = <Req extends Request.Any, Cast>(server: Server<Req, Cast>): Errors.NoProc =>
@@ -767,9 +716,6 @@ const stopChecked = <Req extends Request.Any, Cast>(
     })
   })
 
-/** What a system request (`getState`, `Sys.suspend`, ...) can fail with, besides `BadArgument`. */
-export type SystemCallError = Errors.NoProc | Errors.NoSystemHandler | CallTimeout | ServerExited | CallingSelf
-
 export const getState = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
   options?: CallOptions
@@ -822,31 +768,6 @@ export const systemCall = <A, E>(
 // ---------------------------------------------------------------------------------------------
 // Start
 // ---------------------------------------------------------------------------------------------
-
-export interface StartOptions {
-  /**
-   * Register the server under this name: a local name, or `Registry.via(registry, key)`. The start
-   * fails with `AlreadyRegistered` if it is taken.
-   */
-  readonly name?: Name.Name | undefined
-  /** How long `init` may take. Default: no limit, as OTP. */
-  readonly timeout?: Duration.Input | "infinity" | undefined
-  /** The server's mailbox. Default: unbounded. */
-  readonly mailbox?: Mailbox.Options | undefined
-  /** Trap exits from the start, so that a parent's shutdown runs `terminate`. Default `false`. */
-  readonly trapExit?: boolean | undefined
-  /**
-   * The server's minimum log level (a line it logs below it is dropped). Default: the starter's.
-   * `Sys.setLogLevel` changes it while it runs.
-   */
-  readonly logLevel?: LogLevel.LogLevel | undefined
-  /**
-   * Record the latency of each call to this server (from the call to its answer, on the caller's
-   * clock) in the histogram `effect_otp_call_duration_ms`, labelled with the server's name (else
-   * its pid). Default `false`: calls to servers without it pay nothing for it.
-   */
-  readonly callLatency?: boolean | undefined
-}
 
 /**
  * What a failed start waits for before it returns: the exit reason of the half-started process

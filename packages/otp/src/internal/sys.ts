@@ -26,6 +26,7 @@ import {
 } from "effect"
 import * as Errors from "../Errors.ts"
 import type * as ExitReason from "../ExitReason.ts"
+import type * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
 import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
@@ -222,8 +223,8 @@ export const handled = <A, E, R>(
 /** A call's `From` that records its reply as a `Reply` event, for a handler run with debug on. */
 export const tracedFrom = (
   engine: Inspectable,
-  from: server.From<unknown, unknown>
-): server.From<unknown, unknown> => ({
+  from: GenServer.From<unknown, unknown>
+): GenServer.From<unknown, unknown> => ({
   caller: from.caller,
   complete: (exit) => {
     emit(engine, { _tag: "Reply", to: from.caller, reply: exit })
@@ -490,13 +491,14 @@ const statusOf = (engine: Inspectable): Status => {
 // ---------------------------------------------------------------------------------------------
 
 /** A server reference, or the pid of any process. */
-export type Target = server.Server<never, never> | Pid.Pid<never, unknown>
+export type Target = GenServer.Server<never, never> | Pid.Pid<never, unknown>
 
-const toServer = (target: Target): server.Server<never, never> => (Pid.isPid(target) ? server.fromPid(target) : target)
+const toServer = (target: Target): GenServer.Server<never, never> =>
+  Pid.isPid(target) ? server.fromPid(target) : target
 
-export const getState = (target: Target, options?: server.CallOptions) => server.getState(toServer(target), options)
+export const getState = (target: Target, options?: GenServer.CallOptions) => server.getState(toServer(target), options)
 
-export const replaceState = (target: Target, f: (state: any) => unknown, options?: server.CallOptions) =>
+export const replaceState = (target: Target, f: (state: any) => unknown, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, unknown, ReplaceStateFailed>(
     toServer(target),
     "replaceState",
@@ -504,7 +506,7 @@ export const replaceState = (target: Target, f: (state: any) => unknown, options
     options
   )
 
-export const getStatus = (target: Target, options?: server.CallOptions) =>
+export const getStatus = (target: Target, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, Status, never>(
     toServer(target),
     "getStatus",
@@ -512,7 +514,7 @@ export const getStatus = (target: Target, options?: server.CallOptions) =>
     options
   )
 
-export const suspend = (target: Target, options?: server.CallOptions) =>
+export const suspend = (target: Target, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, void, never>(
     toServer(target),
     "suspend",
@@ -520,7 +522,7 @@ export const suspend = (target: Target, options?: server.CallOptions) =>
     options
   )
 
-export const resume = (target: Target, options?: server.CallOptions) =>
+export const resume = (target: Target, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, void, never>(
     toServer(target),
     "resume",
@@ -528,7 +530,7 @@ export const resume = (target: Target, options?: server.CallOptions) =>
     options
   )
 
-export const statistics = (target: Target, options?: server.CallOptions) =>
+export const statistics = (target: Target, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, Statistics, never>(
     toServer(target),
     "statistics",
@@ -536,7 +538,7 @@ export const statistics = (target: Target, options?: server.CallOptions) =>
     options
   )
 
-export const trace = (target: Target, on: boolean, options?: server.CallOptions) =>
+export const trace = (target: Target, on: boolean, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, void, never>(
     toServer(target),
     "trace",
@@ -547,7 +549,7 @@ export const trace = (target: Target, on: boolean, options?: server.CallOptions)
 /** The size of a log: `true` is OTP's default (10), `false` and 0 switch it off. */
 const logSizeOf = (size: number | boolean): number => (size === true ? defaultLogSize : size === false ? 0 : size)
 
-export const log = (target: Target, size: number | boolean, options?: server.CallOptions) =>
+export const log = (target: Target, size: number | boolean, options?: GenServer.CallOptions) =>
   validate.guard(checkLogSize(size), () =>
     server.systemRequest<never, never, void, never>(
       toServer(target),
@@ -567,7 +569,7 @@ const checkLogSize = (size: unknown): Errors.BadArgument | undefined =>
         reason: "must be a boolean or a non-negative integer"
       })
 
-export const getLog = (target: Target, options?: server.CallOptions) =>
+export const getLog = (target: Target, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, ReadonlyArray<Event>, never>(
     toServer(target),
     "getLog",
@@ -575,7 +577,7 @@ export const getLog = (target: Target, options?: server.CallOptions) =>
     options
   )
 
-export const setStatistics = (target: Target, on: boolean, options?: server.CallOptions) =>
+export const setStatistics = (target: Target, on: boolean, options?: GenServer.CallOptions) =>
   server.systemRequest<never, never, void, never>(
     toServer(target),
     "statistics",
@@ -583,7 +585,7 @@ export const setStatistics = (target: Target, on: boolean, options?: server.Call
     options
   )
 
-export const setLogLevel = (target: Target, level: LogLevel.LogLevel, options?: server.CallOptions) =>
+export const setLogLevel = (target: Target, level: LogLevel.LogLevel, options?: GenServer.CallOptions) =>
   validate.guard(validate.checkLogLevel("Sys.setLogLevel", "level", level), () =>
     server.systemRequest<never, never, void, never>(
       toServer(target),
