@@ -16,6 +16,9 @@ import { withBehaviourName } from "./genServer.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild, shutdownChildren } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
+import { CountChildren } from "./supervision.ts"
+
+export { CountChildren }
 import { ChildStartFailed, defaultIntensity, makeIntensityStep } from "./supervision.ts"
 
 /** `maxChildren` children are running (`DynamicSupervisor.MaxChildren`). */
@@ -54,9 +57,6 @@ const childInfoSchema = Schema.Struct({
 })
 export class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", {
   success: Schema.Array(childInfoSchema)
-}) {}
-export class CountChildren extends Request.Class<CountChildren>()("CountChildren", {
-  success: supervision.countsSchema
 }) {}
 
 export type Requests = StartChild | TerminateChild | WhichChildren | CountChildren

@@ -13,6 +13,7 @@ import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
+import * as Request from "../Request.ts"
 import * as kernel from "./kernel.ts"
 import * as metrics from "./metrics.ts"
 import { giveUpReport, restartReport } from "./reports.ts"
@@ -22,7 +23,7 @@ export type Step = (now: number, input: unknown) => Effect.Effect<unknown, unkno
 
 /** Builds the step function of a supervisor's intensity schedule (its state lives as long as the supervisor). */
 export const makeStep = (intensity: Schedule.Schedule<unknown, unknown>): Effect.Effect<Step> =>
-  Schedule.toStep(intensity) as unknown as Effect.Effect<Step>
+  Schedule.toStep(intensity)
 
 /** The pid a start's result names, or undefined (not a pid, nor a reference to a live process). */
 const pidOf = (started: unknown): Pid.Pid<never, unknown> | undefined => {
@@ -462,6 +463,11 @@ export const countsSchema = Schema.Struct({
   supervisors: Schema.Number,
   workers: Schema.Number
 })
+
+/** `countChildren`, the same request for both supervisors. */
+export class CountChildren extends Request.Class<CountChildren>()("CountChildren", {
+  success: countsSchema
+}) {}
 
 /** A child failed to start (`Supervisor.ChildStartFailed`). */
 export class ChildStartFailed extends Schema.TaggedError<ChildStartFailed>()("ChildStartFailed", {

@@ -18,6 +18,7 @@ import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
+import { CountChildren } from "./supervision.ts"
 
 /** No child has this id (`Supervisor.ChildNotFound`). */
 export class ChildNotFound extends Schema.TaggedError<ChildNotFound>()("ChildNotFound", {
@@ -73,9 +74,6 @@ const childInfoSchema = Schema.Struct({
 })
 export class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren", {
   success: Schema.Array(childInfoSchema)
-}) {}
-export class CountChildren extends Request.Class<CountChildren>()("CountChildren", {
-  success: supervision.countsSchema
 }) {}
 
 // A request without fields is the same value at every call: made once, as constructing a Schema
