@@ -312,7 +312,7 @@ export const layer = <const Children extends ReadonlyArray<ChildSpec.Any>>(
       }
       return { supervisor, exited: Deferred.await(exited), lifecycle }
     })
-  ) as never
+  )
 
 /**
  * Runs an application Layer until its root supervisor exits (then fails with `ApplicationStopped`),

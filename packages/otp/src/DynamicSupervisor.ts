@@ -188,7 +188,7 @@ const checkOptions = (fn: string, options: Options<unknown> | undefined): Errors
 export const start = <X = undefined>(options?: Options<X>): Effect.Effect<DynamicSupervisor<X>, StartError, Node> =>
   validate.guard(checkOptions("DynamicSupervisor.start", options), () =>
     GenServer.start(internal.behaviour, (options ?? {}) as Options<unknown>, { name: options?.name, trapExit: true })
-  ) as never
+  )
 
 /**
  * Starts a dynamic supervisor linked to the caller (as a child of another supervisor).
@@ -204,7 +204,7 @@ export const startLink = <X = undefined>(
       name: options?.name,
       trapExit: true
     })
-  ) as never
+  )
 
 /**
  * A child spec for a dynamic supervisor under a supervisor.
@@ -228,7 +228,7 @@ export const childSpec = <X = undefined>(
  * @category start
  */
 export const named = <X = undefined>(name: Name.Name): Effect.Effect<DynamicSupervisor<X>, never, Node> =>
-  GenServer.named(internal.behaviour, name) as never
+  GenServer.named(internal.behaviour, name)
 
 /**
  * Stops it: all children in parallel under one budget, then itself.

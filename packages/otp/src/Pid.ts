@@ -23,7 +23,7 @@ import { nodeIndexOf } from "./internal/nodeIndex.ts"
  * @since 0.1.0
  * @category symbols
  */
-export const TypeId: unique symbol = Symbol.for("effect-otp/Pid") as never
+export const TypeId: unique symbol = Symbol.for("effect-otp/Pid")
 
 /**
  * A process identifier, typed by the messages the process accepts.

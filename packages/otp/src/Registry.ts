@@ -179,7 +179,7 @@ import type * as Process from "./Process.ts"
 // Models
 // ---------------------------------------------------------------------------------------------
 
-const RegistryTypeId: unique symbol = Symbol.for("effect-otp/Registry") as never
+const RegistryTypeId: unique symbol = Symbol.for("effect-otp/Registry")
 
 /**
  * `"unique"`: a key points to at most one process. `"duplicate"`: to any number.

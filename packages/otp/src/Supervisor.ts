@@ -475,7 +475,7 @@ export const start = <const Children extends ReadonlyArray<ChildSpec.Any>>(
     validate.guard(checkOptions("Supervisor.start", options), () =>
       GenServer.start(internal.supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
     )
-  ) as never
+  )
 
 /**
  * Starts a supervisor linked to the calling process: a child supervisor of another supervisor.
@@ -490,7 +490,7 @@ export const startLink = <const Children extends ReadonlyArray<ChildSpec.Any>>(
     validate.guard(checkOptions("Supervisor.startLink", options), () =>
       GenServer.startLink(internal.supervisorBehaviour, options as Options, { name: options.name, trapExit: true })
     )
-  ) as never
+  )
 
 /**
  * A child spec for a nested supervisor (type `"supervisor"`, shutdown `"infinity"`).

@@ -247,7 +247,7 @@ export type ReplaceStateFailed = internal.ReplaceStateFailed
 export const getState: <const O extends Options = {}>(
   target: Target,
   options?: O
-) => Effect.Effect<unknown, SysError | OptionsError<O>> = internal.getState as never
+) => Effect.Effect<unknown, SysError | OptionsError<O>> = internal.getState
 
 /**
  * Replaces the process's state with `f(state)` and answers the new state (OTP's
@@ -278,7 +278,7 @@ export const replaceState: <S, const O extends Options = {}>(
   target: Target,
   f: (state: S) => S,
   options?: O
-) => Effect.Effect<S, ReplaceStateFailed | SysError | OptionsError<O>> = internal.replaceState as never
+) => Effect.Effect<S, ReplaceStateFailed | SysError | OptionsError<O>> = internal.replaceState
 
 /**
  * The process's {@link Status} (OTP's `sys:get_status`).
@@ -302,7 +302,7 @@ export const replaceState: <S, const O extends Options = {}>(
 export const getStatus: <const O extends Options = {}>(
   target: Target,
   options?: O
-) => Effect.Effect<Status, SysError | OptionsError<O>> = internal.getStatus as never
+) => Effect.Effect<Status, SysError | OptionsError<O>> = internal.getStatus
 
 /**
  * Suspends the process (OTP's `sys:suspend`): once this returns, it serves only system requests,
@@ -315,7 +315,7 @@ export const getStatus: <const O extends Options = {}>(
 export const suspend: <const O extends Options = {}>(
   target: Target,
   options?: O
-) => Effect.Effect<void, SysError | OptionsError<O>> = internal.suspend as never
+) => Effect.Effect<void, SysError | OptionsError<O>> = internal.suspend
 
 /**
  * Resumes a suspended process (OTP's `sys:resume`): it handles the messages that waited, in the
@@ -327,7 +327,7 @@ export const suspend: <const O extends Options = {}>(
 export const resume: <const O extends Options = {}>(
   target: Target,
   options?: O
-) => Effect.Effect<void, SysError | OptionsError<O>> = internal.resume as never
+) => Effect.Effect<void, SysError | OptionsError<O>> = internal.resume
 
 /**
  * What {@link statistics} answers: the server's start time and the time now (node clock

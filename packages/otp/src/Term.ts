@@ -539,4 +539,4 @@ export const codec = <S extends Schema.Top>(schema: S): Schema.decodeTo<S, Schem
         }
       })
     )
-  ) as never
+  )

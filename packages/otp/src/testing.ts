@@ -610,7 +610,7 @@ class ProbeJob {
   }
 }
 
-const NotFound: unique symbol = Symbol.for("effect-otp/testing/NotFound") as never
+const NotFound: unique symbol = Symbol.for("effect-otp/testing/NotFound")
 
 /**
  * Starts a {@link TestProbe} in the current scope (it is killed when the scope closes).

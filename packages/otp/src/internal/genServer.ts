@@ -16,7 +16,7 @@ import * as server from "./server.ts"
 import * as sys from "./sys.ts"
 
 /** What `ok`, `reply`, `noreply` carry when no `continue` was asked for. */
-export const NoContinue: unique symbol = Symbol.for("effect-otp/GenServer/NoContinue") as never
+export const NoContinue: unique symbol = Symbol.for("effect-otp/GenServer/NoContinue")
 
 type AnyEffect = Effect.Effect<any, any, any>
 

@@ -103,7 +103,7 @@ type AnyAction = GenStatem.Action<unknown, unknown>
 type AnyResult = GenStatem.Result<unknown, unknown, AnyAction>
 
 /** `Unchanged` of `GenStatem`: the data of `keepStateAndData` and friends. */
-export const Unchanged: unique symbol = Symbol.for("effect-otp/GenStatem/Unchanged") as never
+export const Unchanged: unique symbol = Symbol.for("effect-otp/GenStatem/Unchanged")
 
 /** A running timeout: its timer (none while it waits in the zero-time queue) and its content. */
 interface Running {

@@ -16,7 +16,7 @@ class ReceiveTimeout {
 }
 
 /** What a receive returns when its timeout fired. */
-export const TimedOut: unique symbol = Symbol.for("effect-otp/TimedOut") as never
+export const TimedOut: unique symbol = Symbol.for("effect-otp/TimedOut")
 
 // ---------------------------------------------------------------------------------------------
 // The mailbox queue and wake-ups
@@ -24,7 +24,7 @@ export const TimedOut: unique symbol = Symbol.for("effect-otp/TimedOut") as neve
 
 const mqSize = (record: ProcessRecord): number => (record.mq === undefined ? 0 : record.mq.length - record.mqHead)
 
-const Empty: unique symbol = Symbol.for("effect-otp/Empty") as never
+const Empty: unique symbol = Symbol.for("effect-otp/Empty")
 
 /** Takes the oldest message of the queue, or `Empty`. */
 const mqTake = (record: ProcessRecord): unknown => {

@@ -24,7 +24,7 @@ import * as Errors from "../Errors.ts"
 import * as kernel from "./kernel.ts"
 
 /** @internal */
-export const ViaTypeId: unique symbol = Symbol.for("effect-otp/Name/Via") as never
+export const ViaTypeId: unique symbol = Symbol.for("effect-otp/Name/Via")
 
 /**
  * A name kept by a registry other than the node's name table.

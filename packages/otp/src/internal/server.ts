@@ -34,7 +34,16 @@ import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import type * as Process from "../Process.ts"
 import type * as Request from "../Request.ts"
-import type { CallError, CallOptions, From, Server, ServerPid, StartOptions, SystemCallError } from "../GenServer.ts"
+import type {
+  CallError,
+  CallOptions,
+  CallOptionsError,
+  From,
+  Server,
+  ServerPid,
+  StartOptions,
+  SystemCallError
+} from "../GenServer.ts"
 import type * as sys from "./sys.ts"
 import { addDeadline, clearDeadline } from "./callDeadlines.ts"
 import * as kernel from "./kernel.ts"
@@ -156,7 +165,7 @@ export const replyErrorTo = <A, E>(from: From<A, E>, error: E): Effect.Effect<bo
 // ---------------------------------------------------------------------------------------------
 
 /** What marks a server reference: a property of its prototype. */
-export const ServerTypeId: unique symbol = Symbol.for("effect-otp/Server") as never
+export const ServerTypeId: unique symbol = Symbol.for("effect-otp/Server")
 
 /** The prototype of every server reference: its mark and `pipe`, shared, not copied per reference. */
 const ServerProto = {
@@ -716,23 +725,24 @@ const stopChecked = <Req extends Request.Any, Cast>(
     })
   })
 
-export const getState = <Req extends Request.Any, Cast>(
+export const getState = <Req extends Request.Any, Cast, const O extends CallOptions = {}>(
   server: Server<Req, Cast>,
-  options?: CallOptions
-): Effect.Effect<unknown, SystemCallError | Errors.BadArgument> =>
-  systemRequest<Req, Cast, unknown, never>(server, "getState", (deferred) => new GetState(deferred), options)
+  options?: O
+): Effect.Effect<unknown, SystemCallError | CallOptionsError<O>> =>
+  systemRequest<Req, Cast, unknown, never, O>(server, "getState", (deferred) => new GetState(deferred), options)
 
 /**
  * A system request to `server`, OTP's `sys` client: checks the options (`BadArgument`) and the
  * target (`NoProc`, `CallingSelf`, `NoSystemHandler` for a process without a system handler),
  * then {@link systemCall}.
  */
-export const systemRequest = <Req extends Request.Any, Cast, A, E>(
+export const systemRequest = <Req extends Request.Any, Cast, A, E, O extends CallOptions = CallOptions>(
   server: Server<Req, Cast>,
   operation: CallingSelf["operation"],
   request: (deferred: Deferred.Deferred<A, E>) => unknown,
-  options: CallOptions | undefined
-): Effect.Effect<A, E | SystemCallError | Errors.BadArgument> =>
+  options: O | undefined
+): Effect.Effect<A, E | SystemCallError | CallOptionsError<O>> =>
+  // `BadArgument` comes only from a timeout other than "infinity": what `CallOptionsError<O>` says
   validate.guard(validate.checkCallOptions(operation, options), () =>
     withTarget(
       server,
@@ -742,7 +752,7 @@ export const systemRequest = <Req extends Request.Any, Cast, A, E>(
           ? Effect.fail(new Errors.NoSystemHandler({ pid: record.pid }))
           : systemCall(record, request, options)
     )
-  )
+  ) as Effect.Effect<A, E | SystemCallError | CallOptionsError<O>>
 
 /**
  * Puts a request in the server's system lane and waits for the server to answer it through the
@@ -773,7 +783,7 @@ export const systemCall = <A, E>(
  * What a failed start waits for before it returns: the exit reason of the half-started process
  * (its `init` died, exited or was stopped), which `InitFailed` then carries.
  */
-const InitExited: unique symbol = Symbol.for("effect-otp/server/InitExited") as never
+const InitExited: unique symbol = Symbol.for("effect-otp/server/InitExited")
 
 /**
  * The start of a server failed inside the server, before its acknowledgement: the link to the

@@ -31,7 +31,7 @@ export const spawn = <E, R>(
   options: SpawnOptions | undefined,
   setup: ((record: ProcessRecord) => void) | undefined
 ): Effect.Effect<ProcessRecord, never, Exclude<R, any>> =>
-  Effect.withFiber((parent) => Effect.succeed(spawnUnsafe(parent, node, body, options, setup))) as never
+  Effect.withFiber((parent) => Effect.succeed(spawnUnsafe(parent, node, body, options, setup)))
 
 /**
  * {@link spawn} from inside a running fiber, `parent`: the process exists when this returns, and its

@@ -287,10 +287,10 @@ export interface Inspectable {
 // System requests
 // ---------------------------------------------------------------------------------------------
 
-class ReplaceState {
-  readonly f: (state: unknown) => unknown
-  readonly deferred: Deferred.Deferred<unknown, ReplaceStateFailed>
-  constructor(f: (state: unknown) => unknown, deferred: Deferred.Deferred<unknown, ReplaceStateFailed>) {
+class ReplaceState<S = any> {
+  readonly f: (state: S) => S
+  readonly deferred: Deferred.Deferred<S, ReplaceStateFailed>
+  constructor(f: (state: S) => S, deferred: Deferred.Deferred<S, ReplaceStateFailed>) {
     this.f = f
     this.deferred = deferred
   }
@@ -496,42 +496,47 @@ export type Target = GenServer.Server<never, never> | Pid.Pid<never, unknown>
 const toServer = (target: Target): GenServer.Server<never, never> =>
   Pid.isPid(target) ? server.fromPid(target) : target
 
-export const getState = (target: Target, options?: GenServer.CallOptions) => server.getState(toServer(target), options)
+export const getState = <const O extends GenServer.CallOptions = {}>(target: Target, options?: O) =>
+  server.getState(toServer(target), options)
 
-export const replaceState = (target: Target, f: (state: any) => unknown, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, unknown, ReplaceStateFailed>(
+export const replaceState = <S, const O extends GenServer.CallOptions = {}>(
+  target: Target,
+  f: (state: S) => S,
+  options?: O
+) =>
+  server.systemRequest<never, never, S, ReplaceStateFailed, O>(
     toServer(target),
     "replaceState",
     (deferred) => new ReplaceState(f, deferred),
     options
   )
 
-export const getStatus = (target: Target, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, Status, never>(
+export const getStatus = <const O extends GenServer.CallOptions = {}>(target: Target, options?: O) =>
+  server.systemRequest<never, never, Status, never, O>(
     toServer(target),
     "getStatus",
     (deferred) => new GetStatus(deferred),
     options
   )
 
-export const suspend = (target: Target, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, void, never>(
+export const suspend = <const O extends GenServer.CallOptions = {}>(target: Target, options?: O) =>
+  server.systemRequest<never, never, void, never, O>(
     toServer(target),
     "suspend",
     (deferred) => new Suspend(deferred),
     options
   )
 
-export const resume = (target: Target, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, void, never>(
+export const resume = <const O extends GenServer.CallOptions = {}>(target: Target, options?: O) =>
+  server.systemRequest<never, never, void, never, O>(
     toServer(target),
     "resume",
     (deferred) => new Resume(deferred),
     options
   )
 
-export const statistics = (target: Target, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, Statistics, never>(
+export const statistics = <const O extends GenServer.CallOptions = {}>(target: Target, options?: O) =>
+  server.systemRequest<never, never, Statistics, never, O>(
     toServer(target),
     "statistics",
     (deferred) => new GetStatistics(deferred),

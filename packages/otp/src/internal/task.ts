@@ -101,7 +101,7 @@ export class InputExited<X, Err> extends Data.TaggedError("InputExited")<{
 // Records and messages
 // ---------------------------------------------------------------------------------------------
 
-export const TypeId: unique symbol = Symbol.for("effect-otp/Task") as never
+export const TypeId: unique symbol = Symbol.for("effect-otp/Task")
 
 /**
  * Shared between a task process and its owner: the typed failure of the task's own effect, and
@@ -248,7 +248,7 @@ export const spawnTask = <A, E, R>(
       ),
       (record) => new TaskImpl<A, E>(record.pid, ref!, owner.pid, outcome)
     )
-  }) as never
+  })
 
 /** The context a supervised task runs its effect in: the caller's, minus what belongs to a process. */
 export const callerContext = <R>(context: Context.Context<R>): Context.Context<R> =>
@@ -284,7 +284,7 @@ export const supervisedBody = <A, E, R>(
       kernel.terminate(self, reason, false)
       return Effect.interrupt
     })
-  }) as never
+  })
 
 // ---------------------------------------------------------------------------------------------
 // The owner side
@@ -815,7 +815,7 @@ export const asyncStreamWith = <X, E, R, RS, EX = never, RX = never>(
                 ? Effect.succeed(Option.none<X>())
                 : Effect.failCause(cause as Cause.Cause<EX>)
           })
-        }) as never
+        })
       }
       const runner = yield* makeRunner({ scope, closeInput })
 
@@ -870,7 +870,7 @@ export const asyncStreamWith = <X, E, R, RS, EX = never, RX = never>(
       return Effect.suspend(step)
     })
   )
-  return Stream.fromChannel(channel) as never
+  return Stream.fromChannel(channel)
 }
 
 /**
