@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Deferred, Effect, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Errors, ExitReason, GenServer, Node, Pid, Process, Supervisor, testing } from "effect-otp"
 import * as fs from "node:fs"
@@ -7,6 +7,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
 import * as Port from "../src/Port.ts"
+import { failureOf, failureOfReason } from "./fixtures/exits.ts"
 
 // Real programs: `sh`, `cat`, and node scripts written here. Every wait is on an event (a message,
 // an exit, a `Down`); the budget only bounds a test that would otherwise hang.
@@ -73,20 +74,6 @@ const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(eff
 
 /** A test body as a process that traps exits, so that a port's failure reaches it as a message. */
 const inProcess = <A, E, R>(body: Effect.Effect<A, E, R>) => withNode(testing.runInProcess(body, { trapExit: true }))
-
-/** The typed failure of an Exit. */
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  assert.isTrue(Exit.isFailure(exit), `expected a failure, got ${String(exit)}`)
-  const reason = (exit as Exit.Failure<A, E>).cause.reasons.find(Cause.isFailReason)
-  assert.isDefined(reason, `expected a typed failure, got ${String(exit)}`)
-  return reason!.error
-}
-
-/** The typed failure inside a `Failure` exit reason. */
-const failureOfReason = (reason: ExitReason.ExitReason): unknown => {
-  assert.strictEqual(reason._tag, "Failure", `expected a Failure, got ${String(reason)}`)
-  return (reason as ExitReason.Failure).cause.reasons.find(Cause.isFailReason)?.error
-}
 
 const alive = (osPid: number): boolean => {
   try {

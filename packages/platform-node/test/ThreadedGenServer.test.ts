@@ -19,7 +19,7 @@ import {
   Reset,
   WhoAmI
 } from "./fixtures/counter.ts"
-import { failureOf } from "./fixtures/exits.ts"
+import { failureOf, failureOfReason } from "./fixtures/exits.ts"
 
 // Real threads and real time: every test is bounded by this budget (the machine is shared and
 // noisy, and a cold thread loads its modules in a few hundred milliseconds). Waits for messages
@@ -33,12 +33,6 @@ const crashOf = (u: GenServer.ServerExited | ExitReason.ExitReason): WorkerPool.
   const crash = ThreadedGenServer.crashOf(u)
   assert.isTrue(Option.isSome(crash), `expected a WorkerCrashed behind ${String(u)}`)
   return Option.getOrThrow(crash)
-}
-
-/** The failure behind an exit reason, or a test failure. */
-const failureOfReason = (reason: ExitReason.ExitReason): unknown => {
-  assert.strictEqual(reason._tag, "Failure", `expected a Failure, got ${String(reason)}`)
-  return (reason as ExitReason.Failure).cause.reasons.find(Cause.isFailReason)?.error
 }
 
 const pidOf = <Req extends import("effect-otp").Request.Any, Cast>(server: GenServer.Server<Req, Cast>) =>
