@@ -416,7 +416,7 @@ export const trace: <const O extends Options = {}>(
   target: Target,
   on: boolean,
   options?: O
-) => Effect.Effect<void, SysError | OptionsError<O>> = internal.trace as never
+) => Effect.Effect<void, SysError | OptionsError<O>> = internal.trace
 
 /**
  * Keeps the server's last `size` {@link Event}s (OTP's `sys:log(Name, {true, N})`): `true` keeps
@@ -445,7 +445,7 @@ export const log: <const O extends Options = {}>(
   target: Target,
   size: number | boolean,
   options?: O
-) => Effect.Effect<void, SysError | Errors.BadArgument | OptionsError<O>> = internal.log as never
+) => Effect.Effect<void, SysError | Errors.BadArgument | OptionsError<O>> = internal.log
 
 /**
  * The events the server's log keeps (OTP's `sys:log(Name, get)`), oldest first; empty when its log
@@ -457,7 +457,7 @@ export const log: <const O extends Options = {}>(
 export const getLog: <const O extends Options = {}>(
   target: Target,
   options?: O
-) => Effect.Effect<ReadonlyArray<Event>, SysError | OptionsError<O>> = internal.getLog as never
+) => Effect.Effect<ReadonlyArray<Event>, SysError | OptionsError<O>> = internal.getLog
 
 /**
  * Sets the server's minimum log level while it runs: every line it logs from then on below `level`
@@ -484,7 +484,7 @@ export const setLogLevel: <const O extends Options = {}>(
   target: Target,
   level: LogLevel.LogLevel,
   options?: O
-) => Effect.Effect<void, SysError | Errors.BadArgument | OptionsError<O>> = internal.setLogLevel as never
+) => Effect.Effect<void, SysError | Errors.BadArgument | OptionsError<O>> = internal.setLogLevel
 
 // ---------------------------------------------------------------------------------------------
 // Code change

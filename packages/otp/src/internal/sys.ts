@@ -543,8 +543,8 @@ export const statistics = <const O extends GenServer.CallOptions = {}>(target: T
     options
   )
 
-export const trace = (target: Target, on: boolean, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, void, never>(
+export const trace = <const O extends GenServer.CallOptions = {}>(target: Target, on: boolean, options?: O) =>
+  server.systemRequest<never, never, void, never, O>(
     toServer(target),
     "trace",
     (deferred) => new Trace(on, deferred),
@@ -554,9 +554,9 @@ export const trace = (target: Target, on: boolean, options?: GenServer.CallOptio
 /** The size of a log: `true` is OTP's default (10), `false` and 0 switch it off. */
 const logSizeOf = (size: number | boolean): number => (size === true ? defaultLogSize : size === false ? 0 : size)
 
-export const log = (target: Target, size: number | boolean, options?: GenServer.CallOptions) =>
+export const log = <const O extends GenServer.CallOptions = {}>(target: Target, size: number | boolean, options?: O) =>
   validate.guard(checkLogSize(size), () =>
-    server.systemRequest<never, never, void, never>(
+    server.systemRequest<never, never, void, never, O>(
       toServer(target),
       "log",
       (deferred) => new SetLog(logSizeOf(size), deferred),
@@ -574,25 +574,29 @@ const checkLogSize = (size: unknown): Errors.BadArgument | undefined =>
         reason: "must be a boolean or a non-negative integer"
       })
 
-export const getLog = (target: Target, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, ReadonlyArray<Event>, never>(
+export const getLog = <const O extends GenServer.CallOptions = {}>(target: Target, options?: O) =>
+  server.systemRequest<never, never, ReadonlyArray<Event>, never, O>(
     toServer(target),
     "getLog",
     (deferred) => new GetLog(deferred),
     options
   )
 
-export const setStatistics = (target: Target, on: boolean, options?: GenServer.CallOptions) =>
-  server.systemRequest<never, never, void, never>(
+export const setStatistics = <const O extends GenServer.CallOptions = {}>(target: Target, on: boolean, options?: O) =>
+  server.systemRequest<never, never, void, never, O>(
     toServer(target),
     "statistics",
     (deferred) => new SetStatistics(on, deferred),
     options
   )
 
-export const setLogLevel = (target: Target, level: LogLevel.LogLevel, options?: GenServer.CallOptions) =>
+export const setLogLevel = <const O extends GenServer.CallOptions = {}>(
+  target: Target,
+  level: LogLevel.LogLevel,
+  options?: O
+) =>
   validate.guard(validate.checkLogLevel("Sys.setLogLevel", "level", level), () =>
-    server.systemRequest<never, never, void, never>(
+    server.systemRequest<never, never, void, never, O>(
       toServer(target),
       "setLogLevel",
       (deferred) => new SetLogLevel(level, deferred),
