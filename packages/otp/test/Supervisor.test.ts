@@ -1325,17 +1325,24 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
       })
   }
 
-  const terminated = (sup: unknown, pid: unknown, reason: ExitReason.ExitReason): LogEntry => ({
+  const terminated = (kind: string, sup: unknown, pid: unknown, reason: ExitReason.ExitReason): LogEntry => ({
     level: "Error",
     // a Failure's cause goes to the log's cause, not its message
     message: [`supervisor ${sup}: child "w" ${pid} terminated`, ...(reason._tag === "Failure" ? [] : [String(reason)])],
-    annotations: { pid: String(sup), event: "CHILD_TERMINATED", child: "w", childPid: String(pid), reason: reason._tag }
+    annotations: {
+      pid: String(sup),
+      behaviour: kind,
+      event: "CHILD_TERMINATED",
+      child: "w",
+      childPid: String(pid),
+      reason: reason._tag
+    }
   })
 
-  const restarted = (sup: unknown, pid: unknown): LogEntry => ({
+  const restarted = (kind: string, sup: unknown, pid: unknown): LogEntry => ({
     level: "Warn",
     message: [`supervisor ${sup} restarted "w" as ${pid}`],
-    annotations: { pid: String(sup), event: "RESTART", children: ["w"] }
+    annotations: { pid: String(sup), behaviour: kind, event: "RESTART", children: ["w"] }
   })
 
   /** The supervisor's own log lines (a crashed child logs its crash report besides). */
@@ -1358,8 +1365,8 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
             yield* testing.expectExit(before, reason)
             const after = yield* sup.childPid
             assert.deepStrictEqual(of(entries, sup.pid), [
-              terminated(sup.pid, before, reason),
-              restarted(sup.pid, after)
+              terminated(kind, sup.pid, before, reason),
+              restarted(kind, sup.pid, after)
             ])
             // the intensity's input, as for any restart of either supervisor
             assert.deepStrictEqual(inputs, [{ id: "w", reason }])
@@ -1376,8 +1383,8 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
             yield* testing.expectExit(before, ExitReason.normal)
             const after = yield* permanent.childPid
             assert.deepStrictEqual(entries, [
-              terminated(permanent.pid, before, ExitReason.normal),
-              restarted(permanent.pid, after)
+              terminated(kind, permanent.pid, before, ExitReason.normal),
+              restarted(kind, permanent.pid, after)
             ])
             entries.length = 0
             const transient = yield* start(child("transient"), Supervisor.defaultIntensity)
@@ -1401,16 +1408,16 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
             const term = new Supervisor.MaxRestartIntensity({ id: "w", reason: ExitReason.failure("no start") })
             assert.deepStrictEqual(yield* Process.awaitExit(sup.pid), ExitReason.shutdownWith(term))
             assert.deepStrictEqual(of(entries, sup.pid), [
-              terminated(sup.pid, pid, reason),
+              terminated(kind, sup.pid, pid, reason),
               {
                 level: "Error",
                 message: [`supervisor ${sup.pid}: child "w" failed to restart`, "no start"],
-                annotations: { pid: String(sup.pid), event: "START_ERROR", child: "w" }
+                annotations: { pid: String(sup.pid), behaviour: kind, event: "START_ERROR", child: "w" }
               },
               {
                 level: "Error",
                 message: [`supervisor ${sup.pid} gives up: ${term.message}`],
-                annotations: { pid: String(sup.pid), event: "SHUTDOWN", child: "w" }
+                annotations: { pid: String(sup.pid), behaviour: kind, event: "SHUTDOWN", child: "w" }
               }
             ])
           })
@@ -1428,7 +1435,7 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
               {
                 level: "Error",
                 message: [`supervisor ${sup.pid} received an unexpected message`, "hello"],
-                annotations: { pid: String(sup.pid), event: "UNEXPECTED_MESSAGE" }
+                annotations: { pid: String(sup.pid), behaviour: kind, event: "UNEXPECTED_MESSAGE" }
               }
             ])
           })
