@@ -1,10 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, Node, Process, Release, Request, Supervisor, Sys } from "effect-otp"
-import { captureLogs } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { Errors, ExitReason, GenServer, Process, Release, Request, Supervisor, Sys } from "effect-otp"
+import { captureLogs, withNode } from "./utils.ts"
 
 /** Bumps the count; replies with the version that answered and the new count. */
 class Bump extends Request.Class<Bump>()("Bump", { success: Schema.String }) {}

@@ -5,10 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { GenServer, GenStatem, Node, Request, Sys } from "effect-otp"
-import { captureLogs } from "./utils.ts"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { GenServer, GenStatem, Request, Sys } from "effect-otp"
+import { captureLogs, withNode } from "./utils.ts"
 
 /** Bumps the count; replies with the version that answered and the count. */
 class Bump extends Request.Class<Bump>()("Bump", { success: Schema.String }) {}

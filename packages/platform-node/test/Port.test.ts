@@ -1,13 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, Node, Pid, Process, Supervisor, testing } from "effect-otp"
+import { Errors, ExitReason, GenServer, Pid, Process, Supervisor, testing } from "effect-otp"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
 import * as Port from "../src/Port.ts"
 import { failureOf, failureOfReason } from "./fixtures/exits.ts"
+import { withNode } from "./fixtures/node.ts"
 
 // Real programs: `sh`, `cat`, and node scripts written here. Every wait is on an event (a message,
 // an exit, a `Down`); the budget only bounds a test that would otherwise hang.
@@ -69,8 +70,6 @@ process.on("SIGUSR1", () => {
 })
 process.stdout.write("ready\\n")`
 )
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, Node.layer())
 
 /** A test body as a process that traps exits, so that a port's failure reaches it as a message. */
 const inProcess = <A, E, R>(body: Effect.Effect<A, E, R>) => withNode(testing.runInProcess(body, { trapExit: true }))

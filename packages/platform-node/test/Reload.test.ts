@@ -9,10 +9,9 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Option, Schema } from "effect"
-import { ExitReason, GenServer, Node, Process, Release, Request, Supervisor, Sys } from "effect-otp"
+import { ExitReason, GenServer, Process, Release, Request, Supervisor, Sys } from "effect-otp"
 import { Reload } from "@effect-otp/platform-node"
-
-const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
+import { withNode } from "./fixtures/node.ts"
 
 class Bump extends Request.Class<Bump>()("Bump", { success: Schema.String }) {}
 
