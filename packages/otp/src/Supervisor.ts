@@ -80,9 +80,9 @@
  * | `event` | level | when | message |
  * |---|---|---|---|
  * | `CHILD_TERMINATED` | Error | a child exited, unless normal-like and not permanent (OTP's `child_terminated`) | `supervisor <sup>: child "<id>" <pid> terminated` (a `Failure`'s cause is the log's cause; other reasons follow the text); annotated `child`, `childPid`, `reason` (its tag) |
- * | `RESTART` | Warn | children were restarted | `supervisor <sup> restarted "<id>" as <pid>, ...`; annotated `children` (their ids) |
+ * | `RESTART` | Warn | a child was restarted (one line per child) | `supervisor <sup> restarted child "<id>" as <pid>`; annotated `supervisor`, `child`, `oldPid`, `newPid`, `reason` (see `Process`'s lifecycle events) |
  * | `START_ERROR` | Error | a restart failed to start its child (OTP's `start_error`) | `supervisor <sup>: child "<id>" failed to restart`, then the start's error; annotated `child` |
- * | `SHUTDOWN` | Error | it gives up (OTP's `reached_max_restart_intensity`) | `supervisor <sup> gives up: <MaxRestartIntensity's message>`; annotated `child` |
+ * | `GIVE_UP` | Error | it gives up (OTP's `reached_max_restart_intensity`) | `supervisor <sup> gives up: <MaxRestartIntensity's message>`; annotated `supervisor`, `child`, `reason` |
  * | `SHUTDOWN_ERROR` | Error | a child did not stop cleanly (see below) | |
  * | `UNEXPECTED_MESSAGE` | Error | it received a message it does not know | `supervisor <sup> received an unexpected message`, then the message |
  *

@@ -1339,10 +1339,25 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
     }
   })
 
-  const restarted = (kind: string, sup: unknown, pid: unknown): LogEntry => ({
+  const restarted = (
+    kind: string,
+    sup: unknown,
+    oldPid: unknown,
+    pid: unknown,
+    reason: ExitReason.ExitReason
+  ): LogEntry => ({
     level: "Warn",
-    message: [`supervisor ${sup} restarted "w" as ${pid}`],
-    annotations: { pid: String(sup), behaviour: kind, event: "RESTART", children: ["w"] }
+    message: [`supervisor ${sup} restarted child "w" as ${pid}`],
+    annotations: {
+      pid: String(sup),
+      behaviour: kind,
+      event: "RESTART",
+      supervisor: String(sup),
+      child: "w",
+      oldPid: String(oldPid),
+      newPid: String(pid),
+      reason: reason._tag
+    }
   })
 
   /** The supervisor's own log lines (a crashed child logs its crash report besides). */
@@ -1366,7 +1381,7 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
             const after = yield* sup.childPid
             assert.deepStrictEqual(of(entries, sup.pid), [
               terminated(kind, sup.pid, before, reason),
-              restarted(kind, sup.pid, after)
+              restarted(kind, sup.pid, before, after, reason)
             ])
             // the intensity's input, as for any restart of either supervisor
             assert.deepStrictEqual(inputs, [{ id: "w", reason }])
@@ -1384,7 +1399,7 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
             const after = yield* permanent.childPid
             assert.deepStrictEqual(entries, [
               terminated(kind, permanent.pid, before, ExitReason.normal),
-              restarted(kind, permanent.pid, after)
+              restarted(kind, permanent.pid, before, after, ExitReason.normal)
             ])
             entries.length = 0
             const transient = yield* start(child("transient"), Supervisor.defaultIntensity)
@@ -1417,7 +1432,14 @@ describe("the restart path reports as OTP's supervisor, the same for both superv
               {
                 level: "Error",
                 message: [`supervisor ${sup.pid} gives up: ${term.message}`],
-                annotations: { pid: String(sup.pid), behaviour: kind, event: "SHUTDOWN", child: "w" }
+                annotations: {
+                  pid: String(sup.pid),
+                  behaviour: kind,
+                  event: "GIVE_UP",
+                  supervisor: String(sup.pid),
+                  child: "w",
+                  reason: "Failure"
+                }
               }
             ])
           })
