@@ -48,7 +48,7 @@ describe("README examples", () => {
         'DEBUG process <N.1.0> spawned {"pid":"<N.1.0>","event":"SPAWN","parent":"<N.0.0>"}',
         'DEBUG process <N.2.0> spawned {"pid":"<N.2.0>","event":"SPAWN","parent":"<N.1.0>"}',
         'ERROR process <N.2.0> crashed {"pid":"<N.2.0>","name":"counter","behaviour":"GenServer","event":"CRASH","reason":"Failure"}',
-        'ERROR supervisor <N.1.0>: child "counter" terminated {"pid":"<N.1.0>","name":"root","behaviour":"Supervisor","event":"CHILD_TERMINATED","child":"counter","reason":"Failure"}',
+        'ERROR supervisor <N.1.0>: child "counter" <N.2.0> terminated {"pid":"<N.1.0>","name":"root","behaviour":"Supervisor","event":"CHILD_TERMINATED","child":"counter","childPid":"<N.2.0>","reason":"Failure"}',
         'DEBUG process <N.3.0> spawned {"pid":"<N.3.0>","event":"SPAWN","parent":"<N.1.0>"}',
         'WARN supervisor <N.1.0> restarted child "counter" as <N.3.0> {"pid":"<N.1.0>","name":"root","behaviour":"Supervisor","event":"RESTART","supervisor":"<N.1.0>","child":"counter","oldPid":"<N.2.0>","newPid":"<N.3.0>","reason":"Failure"}'
       ])
