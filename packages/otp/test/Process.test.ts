@@ -14,6 +14,7 @@ import {
   spawnIdle,
   spawnResult,
   withLogs,
+  withNode,
   withQuietNode
 } from "./utils.ts"
 // the kernel's record of a pid, to check what a dead pid keeps alive
