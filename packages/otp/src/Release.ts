@@ -78,7 +78,8 @@
  *   `validate`, a health check that runs once the new versions run, its failure rolls everything back
  *   too ({@link ValidationFailed}, {@link ValidationTimeout}).
  * - **`skipIds`**: the children with these ids (at any depth) are left alone: their process, their
- *   spec and, for a supervisor, its whole subtree.
+ *   spec and, for a supervisor, its whole subtree. A `DynamicSupervisor`'s children have no ids
+ *   (as in OTP): they are named by their pid, `String(pid)`, in `skipIds`, the report and the errors.
  * - **`timeout`** (default 5 s) is the budget of the whole upgrade, validation included.
  *
  * ## What each failure returns
@@ -86,7 +87,8 @@
  * {@link UpgradeFailed} (a step failed, everything rolled back: `reason` is a `Sys.ChangeCodeError`,
  * `ServerExited`, `NoProc`, or `UpgradeTimeout` for a process that did not suspend in time),
  * {@link ValidationFailed} / {@link ValidationTimeout} (`validate`, everything rolled back),
- * {@link NotASupervisor} (the target of `upgradeTree` is not a `Supervisor`), `NoProc` (the target is
+ * {@link NotASupervisor} (the target of `upgradeTree` is neither a `Supervisor` nor a
+ * `DynamicSupervisor`), `NoProc` (the target is
  * not alive), `BadArgument` (a behaviour without a `name`, a name twice, an invalid `timeout`).
  *
  * ## What JavaScript cannot do that BEAM can
@@ -111,9 +113,8 @@
  *
  * - The upgrade is given behaviours, not an appup script: a server is upgraded when it runs a
  *   behaviour of the same declared name in another version; supervisors are not upgraded
- *   themselves (their child specs are).
- * - A `DynamicSupervisor`'s children are not visited by {@link upgradeTree} (their specs are given
- *   at `startChild`); {@link upgradeNode} changes their servers' code, but not their specs.
+ *   themselves (their child specs are, a `DynamicSupervisor`'s too: the specs its children were
+ *   started with).
  *
  * @since 0.2.0
  */
@@ -138,7 +139,8 @@ export interface UpgradeOptions extends Omit<internal.UpgradeOptions, "behaviour
 
 /**
  * Options of {@link upgradeTree}: those of every upgrade, and `skipIds`, the children to leave
- * alone (at any depth; a skipped supervisor's subtree too).
+ * alone (at any depth; a skipped supervisor's subtree too; a `DynamicSupervisor`'s children by
+ * their pid, `String(pid)`).
  *
  * @since 0.2.0
  * @category models
@@ -158,8 +160,9 @@ export interface TreeOptions extends UpgradeOptions {
 export type Report = internal.Report
 
 /**
- * One server an upgrade changed: its pid, child id (or registered name, or pid), supervisor, the
- * behaviour's name and the versions before and after.
+ * One server an upgrade changed: its pid, child id (a `DynamicSupervisor`'s child: its pid; a
+ * server found on the node: its registered name, or pid), supervisor, the behaviour's name and the
+ * versions before and after.
  *
  * @since 0.2.0
  * @category models
@@ -212,7 +215,7 @@ export const ValidationTimeout: typeof internal.ValidationTimeout = internal.Val
 export type ValidationTimeout = internal.ValidationTimeout
 
 /**
- * The target of {@link upgradeTree} is not a `Supervisor`.
+ * The target of {@link upgradeTree} is neither a `Supervisor` nor a `DynamicSupervisor`.
  *
  * @since 0.2.0
  * @category errors
@@ -237,8 +240,9 @@ export type UpgradeError = UpgradeFailed | ValidationFailed | ValidationTimeout 
  * Upgrades a supervision tree to new versions of its servers' behaviours, all or nothing (see the
  * module's guarantees): every worker running a behaviour of the same declared name in another
  * version is changed (`Sys.changeCode`), children before their supervisor, and every supervisor's
- * child specs are updated so that a restart starts the new version. Children in `skipIds` are left
- * alone.
+ * child specs are updated so that a restart starts the new version. The tree's root and its
+ * supervisors may be `Supervisor`s or `DynamicSupervisor`s (whose children are named by their
+ * pids). Children in `skipIds` are left alone.
  *
  * **Errors**: {@link UpgradeFailed} (with the child, its supervisor and why), {@link ValidationFailed},
  * {@link ValidationTimeout}, {@link NotASupervisor}, `NoProc`, `BadArgument`.
@@ -270,10 +274,10 @@ export const upgradeTree: (
 
 /**
  * Upgrades every server of the current node that runs a behaviour of the same declared name in
- * another version, and updates every `Supervisor`'s child specs so that restarts start the new
- * versions; all or nothing, as {@link upgradeTree}. The servers are changed before the
- * supervisors' specs. `Reload.module` of `@effect-otp/platform-node` is this for the behaviours a
- * module file exports.
+ * another version, and updates every `Supervisor`'s and `DynamicSupervisor`'s child specs so
+ * that restarts start the new versions; all or nothing, as {@link upgradeTree}. The servers are
+ * changed before the supervisors' specs. `Reload.module` of `@effect-otp/platform-node` is this for
+ * the behaviours a module file exports.
  *
  * **Errors**: {@link UpgradeFailed} (with the server's registered name or pid and why),
  * {@link ValidationFailed}, {@link ValidationTimeout}, `BadArgument`.

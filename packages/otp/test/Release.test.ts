@@ -1,7 +1,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, Process, Release, Request, Supervisor, Sys } from "effect-otp"
+import {
+  DynamicSupervisor,
+  Errors,
+  ExitReason,
+  GenServer,
+  Process,
+  Release,
+  Request,
+  Supervisor,
+  Sys
+} from "effect-otp"
 import { captureLogs, withNode } from "./utils.ts"
 
 /** Bumps the count; replies with the version that answered and the new count. */
@@ -82,6 +92,15 @@ const bump = (pid: Process.Pid<never, unknown>) => GenServer.call(GenServer.from
 /** Crashes a child and waits until its supervisor has restarted it. */
 const crash = (pid: Process.Pid<never, unknown>) =>
   Effect.andThen(Process.exit(pid, ExitReason.failure("crash")), Process.awaitExit(pid))
+
+/** Two counters, at 10 and 20, under a DynamicSupervisor. */
+const startCounters = (dyn: DynamicSupervisor.DynamicSupervisor) =>
+  Effect.forEach([10, 20], (n) =>
+    Effect.map(
+      DynamicSupervisor.startChild(dyn, GenServer.childSpec("counter", V1, n)),
+      (pid) => pid as Process.Pid<never, unknown>
+    )
+  )
 
 describe("Release.upgradeTree", () => {
   it.effect("upgrades every matching child, children before their supervisor, and reports it", () => {
@@ -285,6 +304,93 @@ describe("Release.upgradeTree", () => {
     )
   )
 
+  it.effect("a DynamicSupervisor's children: upgraded by pid, state migrated, a restart starts the new version", () =>
+    withNode(
+      Effect.gen(function* () {
+        const top = yield* Supervisor.start({
+          strategy: "oneForOne",
+          children: [DynamicSupervisor.childSpec("dyn", { name: "sessions" })]
+        })
+        const topPid = Option.getOrThrow(top.whereis())
+        const dynPid = pidOf(yield* Supervisor.whichChildren(top), "dyn")
+        const dyn = yield* DynamicSupervisor.named("sessions")
+        const [p1, p2] = yield* startCounters(dyn)
+        const report = yield* Release.upgradeTree(top, { behaviours: [V2], version: "2" })
+        const upgraded = (pid: Process.Pid<never, unknown>) => ({
+          pid,
+          id: String(pid),
+          supervisor: Option.some(dynPid),
+          behaviour: Option.some("Counter"),
+          fromVersion: "1",
+          toVersion: "2"
+        })
+        assert.deepStrictEqual(report, {
+          release: "2",
+          upgraded: [upgraded(p1), upgraded(p2)],
+          specs: [
+            { supervisor: dynPid, ids: [String(p1), String(p2)] },
+            { supervisor: topPid, ids: ["dyn"] }
+          ]
+        })
+        assert.deepStrictEqual(yield* Effect.forEach([p1, p2], (pid) => Sys.getState(pid)), [
+          { count: 10, history: [] },
+          { count: 20, history: [] }
+        ])
+        assert.deepStrictEqual(yield* Effect.forEach([p1, p2], bump), ["v2:11", "v2:21"])
+        // a crash after the upgrade: the restart runs version 2's init
+        yield* crash(p1)
+        // (the restarted child is listed last: whichChildren lists in start order)
+        const [first, q1] = (yield* DynamicSupervisor.whichChildren(dyn)).map((c) => c.pid)
+        assert.deepStrictEqual(first, p2)
+        assert.notStrictEqual(String(q1), String(p1))
+        assert.strictEqual(yield* versionOf(q1!), "2")
+        assert.deepStrictEqual(yield* Sys.getState(q1!), { count: 10, history: [] })
+      })
+    )
+  )
+
+  it.effect("a DynamicSupervisor as the root: one child failing leaves both on version 1; skipIds takes pids", () =>
+    withNode(
+      Effect.gen(function* () {
+        const dyn = yield* DynamicSupervisor.start()
+        const dynPid = Option.getOrThrow(dyn.whereis())
+        const [p1, p2] = yield* startCounters(dyn)
+        yield* Sys.replaceState(p2, () => 13)
+        assert.deepStrictEqual(
+          yield* Effect.flip(Release.upgradeTree(dyn, { behaviours: [V2], version: "2" })),
+          new Release.UpgradeFailed({
+            release: "2",
+            supervisor: dynPid,
+            id: String(p2),
+            pid: p2,
+            reason: new Sys.CodeChangeFailed({
+              pid: p2,
+              behaviour: "Counter",
+              oldVersion: "1",
+              newVersion: "2",
+              cause: Cause.fail("poisoned")
+            })
+          })
+        )
+        assert.deepStrictEqual(yield* Effect.forEach([p1, p2], versionOf), ["1", "1"])
+        assert.deepStrictEqual(yield* Effect.forEach([p1, p2], bump), ["v1:11", "v1:14"])
+        // no spec was left updated: a restart starts version 1
+        yield* crash(p1)
+        const [first, q1] = (yield* DynamicSupervisor.whichChildren(dyn)).map((c) => c.pid)
+        assert.deepStrictEqual(first, p2)
+        assert.strictEqual(yield* versionOf(q1!), "1")
+        // a dynamic child is skipped by its pid
+        const report = yield* Release.upgradeTree(dyn, { behaviours: [V2], version: "2", skipIds: [String(p2)] })
+        assert.deepStrictEqual(
+          report.upgraded.map((u) => u.pid),
+          [q1]
+        )
+        assert.deepStrictEqual(report.specs, [{ supervisor: dynPid, ids: [String(q1)] }])
+        assert.deepStrictEqual(yield* Effect.forEach([q1!, p2], versionOf), ["2", "1"])
+      })
+    )
+  )
+
   it.effect("bad input: not a supervisor, a behaviour without a name", () =>
     withNode(
       Effect.gen(function* () {
@@ -335,6 +441,22 @@ describe("Release.upgradeNode", () => {
         yield* crash(tree.b)
         const after = yield* treePids(tree.top)
         assert.strictEqual(yield* versionOf(after.b), "2")
+      })
+    )
+  )
+
+  it.effect("updates a DynamicSupervisor's specs too: a restart starts the new version", () =>
+    withNode(
+      Effect.gen(function* () {
+        const dyn = yield* DynamicSupervisor.start()
+        const [p1, p2] = yield* startCounters(dyn)
+        const report = yield* Release.upgradeNode({ behaviours: [V2], version: "2" })
+        assert.deepStrictEqual(report.specs, [
+          { supervisor: Option.getOrThrow(dyn.whereis()), ids: [String(p1), String(p2)] }
+        ])
+        yield* crash(p1)
+        const [, q1] = (yield* DynamicSupervisor.whichChildren(dyn)).map((c) => c.pid)
+        assert.deepStrictEqual(yield* Sys.getState(q1!), { count: 10, history: [] })
       })
     )
   )

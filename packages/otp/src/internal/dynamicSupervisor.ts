@@ -15,6 +15,7 @@ import * as Request from "../Request.ts"
 import { withBehaviourName } from "./genServer.ts"
 import * as kernel from "./kernel.ts"
 import { shutdownChild, shutdownChildren } from "./shutdown.ts"
+import type { Overridable } from "./supervisor.ts"
 import * as supervision from "./supervision.ts"
 import { CountChildren } from "./supervision.ts"
 
@@ -61,8 +62,7 @@ export class WhichChildren extends Request.Class<WhichChildren>()("WhichChildren
 
 export type Requests = StartChild | TerminateChild | WhichChildren | CountChildren
 
-interface Child extends supervision.Supervised {
-  readonly spec: ChildSpec.Normalized
+interface Child extends Overridable {
   /** its pid; while it is being restarted, the pid it had */
   pid: Pid.Pid<never, unknown>
   /** its key in the supervisor's children: the record of its pid, or that pid */
@@ -133,6 +133,8 @@ const infoOf = (child: Child): ChildInfo => ({
 })
 
 const definition = GenServer.behaviour({
+  // a declared name: an upgrade finds it (Release.upgradeTree walks into it)
+  name: "effect-otp/DynamicSupervisor",
   protocol: [StartChild, TerminateChild, WhichChildren, CountChildren],
   init: (options: Options<unknown>) =>
     Effect.gen(function* () {
@@ -228,3 +230,8 @@ const definition = GenServer.behaviour({
 })
 
 export const behaviour = withBehaviourName(definition, "DynamicSupervisor")
+
+/** What a dynamic supervisor's state shows an upgrade: its children (one being restarted under the pid it had). */
+export interface UpgradeView {
+  readonly children: ReadonlyMap<unknown, Overridable & { readonly pid: Pid.Pid<never, unknown> }>
+}

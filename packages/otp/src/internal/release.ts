@@ -18,6 +18,7 @@ import type * as GenServer from "../GenServer.ts"
 import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import * as codeChange from "./codeChange.ts"
+import * as dynamicSupervisor from "./dynamicSupervisor.ts"
 import * as kernel from "./kernel.ts"
 import { currentNode } from "./node.ts"
 import * as server from "./server.ts"
@@ -70,12 +71,12 @@ export class ValidationTimeout extends Schema.TaggedError<ValidationTimeout>()("
   }
 }
 
-/** `upgradeTree`'s target is not a `Supervisor` (a DynamicSupervisor, a GenServer, ...). */
+/** `upgradeTree`'s target is neither a `Supervisor` nor a `DynamicSupervisor` (a GenServer, ...). */
 export class NotASupervisor extends Schema.TaggedError<NotASupervisor>()("NotASupervisor", {
   pid: Pid.schema
 }) {
   override get message(): string {
-    return `${String(this.pid)} is not a Supervisor: upgradeTree walks a Supervisor's tree`
+    return `${String(this.pid)} is neither a Supervisor nor a DynamicSupervisor: upgradeTree walks a supervision tree`
   }
 }
 
@@ -97,7 +98,10 @@ export interface UpgradeOptions {
 }
 
 export interface TreeOptions extends UpgradeOptions {
-  /** Children (at any depth, by id) to leave alone: neither their process nor their spec is upgraded, nor what is under them. */
+  /**
+   * Children (at any depth, by id; a DynamicSupervisor's by their pid, `String(pid)`) to leave alone:
+   * neither their process nor their spec is upgraded, nor what is under them.
+   */
   readonly skipIds?: ReadonlyArray<string> | undefined
 }
 
@@ -129,7 +133,12 @@ type Step =
       readonly supervisor: kernel.ProcessRecord | undefined
       readonly behaviour: codeChange.Versioned
     }
-  | { readonly _tag: "Specs"; readonly supervisor: kernel.ProcessRecord; readonly ids: ReadonlySet<string> }
+  | {
+      readonly _tag: "Specs"
+      readonly supervisor: kernel.ProcessRecord
+      readonly ids: ReadonlyArray<string>
+      readonly children: ReadonlyArray<supervisor.Overridable>
+    }
 
 /** A failed step, before it becomes an `UpgradeFailed`. */
 class StepFailed {
@@ -252,8 +261,8 @@ class Upgrade {
         Effect.flatMap(
           sys.replaceState(
             pid,
-            (view: supervisor.UpgradeView) => {
-              undo = supervisor.overrideStarts(view, step.ids, this.overrides)
+            (view) => {
+              undo = supervisor.overrideStarts(step.children, this.overrides)
               return view
             },
             { timeout: "infinity" }
@@ -273,7 +282,7 @@ class Upgrade {
                   )
                 )
               )
-              this.specs.push({ supervisor: pid, ids: [...step.ids] })
+              this.specs.push({ supervisor: pid, ids: step.ids })
             })
         ),
         (error) => new StepFailed(String(pid), step.supervisor, undefined, error)
@@ -452,9 +461,36 @@ const rollbackAll = (upgrade: Upgrade): Effect.Effect<void> =>
     )
   })
 
-/** Whether the process runs a `Supervisor` (not a DynamicSupervisor, not a GenServer). */
-const supervisorCode = (record: kernel.ProcessRecord | undefined): boolean =>
-  record?.code?.behaviour === (supervisor.supervisorBehaviour as unknown)
+/** Whether the process runs a `Supervisor` or a `DynamicSupervisor` (not a GenServer). */
+const supervisorCode = (record: kernel.ProcessRecord | undefined): boolean => {
+  const behaviour = record?.code?.behaviour as unknown
+  return behaviour === supervisor.supervisorBehaviour || behaviour === dynamicSupervisor.behaviour
+}
+
+/** A supervisor's children as an upgrade sees them: a Supervisor's by their ids, a DynamicSupervisor's by their pids (they have no ids). */
+interface Member {
+  readonly id: string
+  readonly pid: Pid.Pid<never, unknown> | undefined
+  readonly child: supervisor.Overridable
+}
+
+/** Reads a suspended supervisor's children (its state, through `Sys.getState`). */
+const membersOf = (
+  record: kernel.ProcessRecord,
+  id: string,
+  parent: kernel.ProcessRecord | undefined
+): Effect.Effect<ReadonlyArray<Member>, StepFailed> =>
+  Effect.mapBoth(sys.getState(record.pid, { timeout: "infinity" }), {
+    onFailure: (error) => new StepFailed(id, record, parent, error),
+    onSuccess: (state): ReadonlyArray<Member> =>
+      record.code?.behaviour === (dynamicSupervisor.behaviour as unknown)
+        ? Array.from((state as dynamicSupervisor.UpgradeView).children.values(), (child) => ({
+            id: String(child.pid),
+            pid: child.pid,
+            child
+          }))
+        : (state as supervisor.UpgradeView).children.map((child) => ({ id: child.spec.id, pid: child.pid, child }))
+  })
 
 /** Plans the upgrade of a supervisor's tree: suspends it, reads its children, goes down into its supervisors. */
 const planTree = (upgrade: Upgrade, skip: ReadonlySet<string>) => {
@@ -465,50 +501,43 @@ const planTree = (upgrade: Upgrade, skip: ReadonlySet<string>) => {
   ): Effect.Effect<void, StepFailed> =>
     Effect.andThen(
       upgrade.suspend(record, id, parent),
-      Effect.flatMap(
-        Effect.mapError(
-          sys.getState(record.pid, { timeout: "infinity" }),
-          (error) => new StepFailed(id, record, parent, error)
-        ),
-        (state) => {
-          const view = state as supervisor.UpgradeView
-          const ids = new Set<string>()
-          const children = view.children.slice()
-          return Effect.andThen(
-            Effect.forEach(
-              children,
-              (child) => {
-                const childId = child.spec.id
-                if (skip.has(childId)) return Effect.void
-                ids.add(childId)
-                const childRecord = child.pid === undefined ? undefined : kernel.liveRecordOf(child.pid)
-                if (childRecord === undefined) return Effect.void
-                if (child.spec.type === "supervisor") {
-                  return supervisorCode(childRecord) ? visit(childRecord, childId, record) : Effect.void
-                }
-                const next = upgrade.target(childRecord.code)
-                if (next === undefined) return Effect.void
-                return Effect.andThen(
-                  upgrade.suspend(childRecord, childId, record),
-                  Effect.sync(() =>
-                    upgrade.steps.push({
-                      _tag: "Process",
-                      record: childRecord,
-                      id: childId,
-                      supervisor: record,
-                      behaviour: next
-                    })
-                  )
+      Effect.flatMap(membersOf(record, id, parent), (members) => {
+        const ids: Array<string> = []
+        const children: Array<supervisor.Overridable> = []
+        return Effect.andThen(
+          Effect.forEach(
+            members,
+            ({ child, id: childId, pid }) => {
+              if (skip.has(childId)) return Effect.void
+              ids.push(childId)
+              children.push(child)
+              const childRecord = pid === undefined ? undefined : kernel.liveRecordOf(pid)
+              if (childRecord === undefined) return Effect.void
+              if (child.spec.type === "supervisor") {
+                return supervisorCode(childRecord) ? visit(childRecord, childId, record) : Effect.void
+              }
+              const next = upgrade.target(childRecord.code)
+              if (next === undefined) return Effect.void
+              return Effect.andThen(
+                upgrade.suspend(childRecord, childId, record),
+                Effect.sync(() =>
+                  upgrade.steps.push({
+                    _tag: "Process",
+                    record: childRecord,
+                    id: childId,
+                    supervisor: record,
+                    behaviour: next
+                  })
                 )
-              },
-              { discard: true }
-            ),
-            Effect.sync(() => {
-              if (ids.size > 0) upgrade.steps.push({ _tag: "Specs", supervisor: record, ids })
-            })
-          )
-        }
-      )
+              )
+            },
+            { discard: true }
+          ),
+          Effect.sync(() => {
+            if (ids.length > 0) upgrade.steps.push({ _tag: "Specs", supervisor: record, ids, children })
+          })
+        )
+      })
     )
   return visit
 }
@@ -535,7 +564,7 @@ export const upgradeTree = (
 /** How a server found on the node is named in a report: its registered name, else its pid. */
 const idOf = (record: kernel.ProcessRecord): string => record.name ?? String(record.pid)
 
-/** `Release.upgradeNode`: every server of the node running an older version, and every Supervisor's specs. */
+/** `Release.upgradeNode`: every server of the node running an older version, and every supervisor's specs. */
 export const upgradeNode = (
   options: UpgradeOptions
 ): Effect.Effect<Report, UpgradeFailed | ValidationFailed | ValidationTimeout | Errors.BadArgument, Node> =>
@@ -543,7 +572,7 @@ export const upgradeNode = (
     Effect.flatMap(currentNode, (node) => execute(options, (upgrade) => planNode(upgrade, node)))
   ) as never
 
-/** Plans a node's upgrade: the servers running an older version, then every Supervisor's child specs. */
+/** Plans a node's upgrade: the servers running an older version, then every supervisor's child specs. */
 const planNode = (upgrade: Upgrade, node: kernel.NodeState): Effect.Effect<void, StepFailed> =>
   Effect.suspend(() => {
     const supervisors: Array<kernel.ProcessRecord> = []
@@ -567,16 +596,16 @@ const planNode = (upgrade: Upgrade, node: kernel.NodeState): Effect.Effect<void,
       Effect.forEach(
         supervisors,
         (record) =>
-          Effect.map(
-            Effect.mapError(
-              sys.getState(record.pid, { timeout: "infinity" }),
-              (error) => new StepFailed(idOf(record), record, undefined, error)
-            ),
-            (state) => {
-              const ids = new Set((state as supervisor.UpgradeView).children.map((c) => c.spec.id))
-              if (ids.size > 0) upgrade.steps.push({ _tag: "Specs", supervisor: record, ids })
+          Effect.map(membersOf(record, idOf(record), undefined), (members) => {
+            if (members.length > 0) {
+              upgrade.steps.push({
+                _tag: "Specs",
+                supervisor: record,
+                ids: members.map((m) => m.id),
+                children: members.map((m) => m.child)
+              })
             }
-          ),
+          }),
         { discard: true }
       )
     )

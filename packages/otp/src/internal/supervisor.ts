@@ -85,15 +85,19 @@ type CallOut = Effect.Effect<GenServer.CallResult<any, any, State>>
 
 export type Requests = StartChild | TerminateChild | RestartChild | DeleteChild | WhichChildren | CountChildren
 
-interface Child extends supervision.Supervised {
-  /** replaced by a code upgrade (see `overrideStarts`) */
+/** A child a code upgrade can make start new versions (see `overrideStarts`): a Supervisor's or a DynamicSupervisor's. */
+export interface Overridable extends supervision.Supervised {
+  /** replaced by a code upgrade */
   spec: ChildSpec.Normalized
-  pid: Pid.Pid<never, unknown> | undefined
   /** the start of the spec given, and the versions an upgrade put in place for it */
   code?: {
     readonly start: ChildSpec.Normalized["start"]
     readonly overrides: ReadonlyMap<string, codeChange.Versioned>
   }
+}
+
+interface Child extends Overridable {
+  pid: Pid.Pid<never, unknown> | undefined
 }
 
 interface State {
@@ -238,27 +242,21 @@ const infosOf = (state: State): Array<ChildInfo> => {
 
 /** What a supervisor's state shows an upgrade: its children, in start order. */
 export interface UpgradeView {
-  readonly children: ReadonlyArray<{
-    readonly spec: ChildSpec.Normalized
-    readonly pid: Pid.Pid<never, unknown> | undefined
-  }>
+  readonly children: ReadonlyArray<Overridable & { readonly pid: Pid.Pid<never, unknown> | undefined }>
 }
 
 /**
- * Makes the starts of the children `ids` run the `overrides` (by declared name) in place of the
- * behaviours they name, so that a restart starts the new versions, as OTP's supervisor
- * `code_change` updates its child specs; returns what puts the specs back. Runs in the supervisor
- * (through `Sys.replaceState`), which an upgrade has suspended.
+ * Makes the starts of `children` run the `overrides` (by declared name) in place of the behaviours
+ * they name, so that a restart starts the new versions, as OTP's supervisor `code_change` updates
+ * its child specs; returns what puts the specs back. Runs in their supervisor (through
+ * `Sys.replaceState`), which an upgrade has suspended.
  */
 export const overrideStarts = (
-  view: UpgradeView,
-  ids: ReadonlySet<string>,
+  children: Iterable<Overridable>,
   overrides: ReadonlyMap<string, codeChange.Versioned>
 ): (() => void) => {
-  const state = view as State
-  const before: Array<readonly [Child, ChildSpec.Normalized, Child["code"]]> = []
-  for (const child of state.children) {
-    if (!ids.has(child.spec.id)) continue
+  const before: Array<readonly [Overridable, ChildSpec.Normalized, Overridable["code"]]> = []
+  for (const child of children) {
     before.push([child, child.spec, child.code])
     const start = child.code?.start ?? child.spec.start
     const merged = new Map(child.code?.overrides)
