@@ -32,6 +32,7 @@ import * as ExitReason from "effect-otp/ExitReason"
 import * as GenServer from "effect-otp/GenServer"
 import * as Pid from "effect-otp/Pid"
 import * as Process from "effect-otp/Process"
+import type { Options } from "../Port.ts"
 import { describeIssue } from "./errors.ts"
 import * as framing from "./portFraming.ts"
 
@@ -235,15 +236,8 @@ const impl = (port: Port<any, any>): PortImpl => port as PortImpl
 // Options
 // ---------------------------------------------------------------------------------------------
 
-export interface Options<M extends Mode> {
-  readonly mode?: M | undefined
-  readonly cwd?: string | undefined
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined
-  readonly stderr?: "inherit" | "ignore" | "stdout" | undefined
-  readonly exitStatus?: boolean | undefined
-  readonly killTimeout?: Duration.Input | undefined
-  readonly name?: string | undefined
-}
+/** Declared with its documentation in the public module. */
+export type { Options }
 
 interface Normalized {
   readonly command: string
