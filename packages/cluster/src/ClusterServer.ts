@@ -576,8 +576,10 @@ export type RunnerOptions = runner.RunnerOptions
  * entities without hosting any. Compose it under the entities' layers and beside the application:
  * `Layer.mergeAll(Accounts.layer, Application.layer(tree)).pipe(Layer.provide(runnerLayer(...)), Layer.provide(Node.layer()))`.
  *
- * **Errors**: `SqlError` when the database cannot be reached, `SocketServerError` when `listen`
- * cannot be bound, `ConfigError` for a bad setting.
+ * **Errors**: `BadArgument` (effect-otp's, naming the option) for an invalid `postgres`, `shards`
+ * (a positive integer), `address`/`listen` (a non-empty host and a port from 0 to 65535),
+ * `clientOnly` or `serialization`, before anything connects; `SqlError` when the database cannot
+ * be reached, `SocketServerError` when `listen` cannot be bound, `ConfigError` for a bad setting.
  *
  * @since 0.2.0
  * @category layers
@@ -586,6 +588,7 @@ export const runnerLayer: (
   options: RunnerOptions
 ) => Layer.Layer<
   Sharding | Snapshots,
+  | import("effect-otp/Errors").BadArgument
   | import("effect/Config").ConfigError
   | import("effect/sql/SqlError").SqlError
   | import("effect/socket/SocketServer").SocketServerError

@@ -1,7 +1,7 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import { Cause, Effect, Equal, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Application, ExitReason, GenServer, Node, Process, Request } from "effect-otp"
+import { Application, Errors, ExitReason, GenServer, Node, Process, Request } from "effect-otp"
 import { ClusterServer } from "@effect-otp/cluster"
 import {
   Account,
@@ -276,6 +276,36 @@ describe("ClusterServer.entity", () => {
         field: "snapshot.every",
         reason: "must be a positive integer, got 0"
       })
+    )
+  })
+})
+
+describe("runnerLayer", () => {
+  const postgres = { host: "127.0.0.1", port: 1, database: "none", username: "none" }
+  const refused = (options: ClusterServer.RunnerOptions) =>
+    Effect.runPromiseExit(Layer.build(ClusterServer.runnerLayer(options)).pipe(Effect.scoped))
+  const bad = (field: string, value: unknown, reason: string) =>
+    Exit.fail(new Errors.BadArgument({ function: "ClusterServer.runnerLayer", field, value, reason }))
+
+  // the database on port 1 is never reached: each invalid option fails the layer first
+  it("an invalid option is a BadArgument naming it, before anything connects", async () => {
+    assert.deepStrictEqual(await refused({ postgres, shards: 0 }), bad("shards", 0, "must be a positive integer"))
+    assert.deepStrictEqual(await refused({ postgres, shards: 1.5 }), bad("shards", 1.5, "must be a positive integer"))
+    assert.deepStrictEqual(
+      await refused({ postgres, address: { host: "", port: 1 } }),
+      bad("address", { host: "", port: 1 }, "must be { host, port } with a non-empty host")
+    )
+    assert.deepStrictEqual(
+      await refused({ postgres, listen: { host: "127.0.0.1", port: 70000 } }),
+      bad("listen.port", 70000, "must be an integer from 0 to 65535")
+    )
+    assert.deepStrictEqual(
+      await refused({ postgres, serialization: "json" as never }),
+      bad("serialization", "json", 'must be "binary" or "ndjson"')
+    )
+    assert.deepStrictEqual(
+      await refused({ postgres: undefined as never }),
+      bad("postgres", undefined, "must be the PostgreSQL pool's options")
     )
   })
 })

@@ -7,6 +7,7 @@
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import type { ConfigError } from "effect/Config"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as MessageStorage from "effect/cluster/MessageStorage"
@@ -19,6 +20,7 @@ import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import type { SocketServerError } from "effect/socket/SocketServer"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import { BadArgument } from "effect-otp/Errors"
 import * as Snapshots from "./snapshots.ts"
 
 export type ShardingOptions = Partial<ShardingConfig.ShardingConfig["Service"]>
@@ -54,6 +56,13 @@ export interface RunnerOptions {
 
 export const runnerLayer = (
   options: RunnerOptions
+): Layer.Layer<Sharding.Sharding | Snapshots.Snapshots, BadArgument | ConfigError | SqlError | SocketServerError> => {
+  const bad = invalidRunnerOption(options)
+  return bad === undefined ? runner(options) : Layer.unwrap(Effect.fail(bad))
+}
+
+const runner = (
+  options: RunnerOptions
 ): Layer.Layer<Sharding.Sharding | Snapshots.Snapshots, ConfigError | SqlError | SocketServerError> => {
   const address = (a: { readonly host: string; readonly port: number } | undefined) =>
     a === undefined ? Option.none() : Option.some(RunnerAddress.make(a.host, a.port))
@@ -70,4 +79,34 @@ export const runnerLayer = (
     shardingConfig
   }) as Layer.Layer<Sharding.Sharding, ConfigError | SocketServerError, SqlClient.SqlClient>
   return Layer.merge(cluster, Snapshots.layerSql).pipe(Layer.provide(PgClient.layer(options.postgres)))
+}
+
+const isPort = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 65535
+
+/** The first option of `runnerLayer` that is not valid, as the `BadArgument` naming it. */
+const invalidRunnerOption = (options: RunnerOptions): BadArgument | undefined => {
+  const fail = (field: string, value: unknown, reason: string) =>
+    new BadArgument({ function: "ClusterServer.runnerLayer", field, value, reason })
+  if (typeof options !== "object" || options === null) return fail("options", options, "must be an object")
+  if (typeof options.postgres !== "object" || options.postgres === null) {
+    return fail("postgres", options.postgres, "must be the PostgreSQL pool's options")
+  }
+  if (options.shards !== undefined && !(Number.isInteger(options.shards) && options.shards > 0)) {
+    return fail("shards", options.shards, "must be a positive integer")
+  }
+  for (const field of ["address", "listen"] as const) {
+    const a = options[field]
+    if (a === undefined) continue
+    if (typeof a !== "object" || a === null || typeof a.host !== "string" || a.host === "") {
+      return fail(field, a, "must be { host, port } with a non-empty host")
+    }
+    if (!isPort(a.port)) return fail(`${field}.port`, a.port, "must be an integer from 0 to 65535")
+  }
+  if (options.clientOnly !== undefined && typeof options.clientOnly !== "boolean") {
+    return fail("clientOnly", options.clientOnly, "must be a boolean")
+  }
+  if (options.serialization !== undefined && options.serialization !== "binary" && options.serialization !== "ndjson") {
+    return fail("serialization", options.serialization, 'must be "binary" or "ndjson"')
+  }
+  return undefined
 }
