@@ -150,12 +150,6 @@ export const schemaIssue = (schema: unknown, value: unknown): string | undefined
   return message.replace(/\s*\n\s*/g, " ")
 }
 
-/** Switches an engine to a behaviour and tells the kernel where a named one runs. */
-const install = (engine: Upgradable, next: Versioned, state: unknown): void => {
-  engine.install(next, state)
-  kernel.setCode(engine.record, next.name === undefined ? undefined : engine)
-}
-
 // ---------------------------------------------------------------------------------------------
 // System requests
 // ---------------------------------------------------------------------------------------------
@@ -242,7 +236,7 @@ export const serve = (engine: Upgradable, message: unknown): Effect.Effect<unkno
   if (message instanceof RestoreCode) {
     const from = versionOf(engine.behaviour)
     const to = message.snapshot.behaviour
-    install(engine, to, message.snapshot.state)
+    engine.install(to, message.snapshot.state)
     return Effect.andThen(
       logRelease(
         "Warn",
@@ -309,7 +303,7 @@ const serveChange = (engine: Upgradable, message: ChangeCode): Effect.Effect<unk
         )
       }
       const snapshot: Snapshot = { behaviour: running, state: engine.systemState() }
-      install(engine, next, exit.value)
+      engine.install(next, exit.value)
       const changed: Changed = {
         pid,
         behaviour: Option.fromUndefinedOr(behaviour),

@@ -259,7 +259,6 @@ const serverOf = (
 ): Effect.Effect<void, unknown, any> =>
   server.serverBody(name, ack, parent, (record) => {
     const loop = new ServerLoop(behaviour, record, parent)
-    if (behaviour.name !== undefined) kernel.setCode(record, loop)
     return {
       engine: loop,
       init: Effect.map(behaviour.init(args), (result: Ok<any, any>) => {

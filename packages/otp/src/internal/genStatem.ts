@@ -563,7 +563,6 @@ const machineOf = (
 ): Effect.Effect<void, unknown, any> =>
   server.serverBody(name, ack, parent, (record) => {
     const engine = new Engine(behaviour, record, parent)
-    if (behaviour.name !== undefined) kernel.setCode(record, engine)
     return {
       engine,
       init: Effect.map(behaviour.init(args), (ok: GenStatem.Ok<unknown, unknown, AnyAction>) => {

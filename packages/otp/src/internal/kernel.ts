@@ -42,7 +42,6 @@ export {
   recordOf,
   registerName,
   Self,
-  setCode,
   setEngine,
   type Status,
   unregisterName

@@ -117,9 +117,7 @@ export class RecordExt {
   remote: RemoteState | undefined = undefined
   /** a server started with `callLatency`: its calls' latency histogram */
   callLatency: CallLatency | undefined = undefined
-  /** the engine of a server whose behaviour has a declared name (`Release`'s upgrades find it by it) */
-  code: Code | undefined = undefined
-  /** the server engine (GenServer's, GenStatem's) the process runs, for the `Observer` */
+  /** the server engine (GenServer's, GenStatem's) the process runs: for the `Observer`, `Sys` and `Release` (see `code`) */
   engine: Inspectable | undefined = undefined
 }
 
@@ -259,12 +257,10 @@ export class ProcessRecord {
     else if (value !== undefined) (this.ext = new RecordExt()).suspended = value
   }
 
+  /** The engine of a server whose behaviour has a declared name (`Release`'s upgrades find it by it). */
   get code(): Code | undefined {
-    return this.ext === undefined ? undefined : this.ext.code
-  }
-  set code(value: Code | undefined) {
-    if (this.ext !== undefined) this.ext.code = value
-    else if (value !== undefined) (this.ext = new RecordExt()).code = value
+    const engine = this.engine
+    return engine !== undefined && engine.behaviour.name !== undefined ? engine : undefined
   }
   get engine(): Inspectable | undefined {
     return this.ext === undefined ? undefined : this.ext.engine
@@ -392,11 +388,6 @@ export const liveRecordOf = (pid: Pid.Pid<never, unknown>): ProcessRecord | unde
 export const registerName = (record: ProcessRecord, name: string): void => {
   record.name = name
   record.node.names.set(name, record)
-}
-
-/** Records the engine of a server whose behaviour has a declared name (or takes it off: `undefined`). */
-export const setCode = (record: ProcessRecord, code: Code | undefined): void => {
-  record.code = code
 }
 
 /** Frees the local name `name` of `node` (nothing if no process holds it); returns its holder. */
