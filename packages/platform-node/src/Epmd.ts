@@ -442,7 +442,7 @@ export const serve = (options?: {
               const head = new Uint8Array(4)
               new DataView(head.buffer).setUint32(0, port)
               const lines = [...nodes.values()].map((n) => `name ${n.name} at port ${n.port}\n`).join("")
-              return yield* writer.write(concat(head, utf8.encode(lines)))
+              return yield* writer.write(concat([head, utf8.encode(lines)]))
             }
             default:
               return

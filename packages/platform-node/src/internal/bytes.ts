@@ -7,10 +7,18 @@
 import type * as Socket from "effect/socket/Socket"
 import * as Effect from "effect/Effect"
 
-export const concat = (a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
+/** The pieces one after the other, copied once into one array (`length`: their total, when known). */
+export const concat = (
+  pieces: ReadonlyArray<Uint8Array>,
+  length: number = pieces.reduce((n, piece) => n + piece.length, 0)
+): Uint8Array => {
+  if (pieces.length === 1) return pieces[0]!
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const piece of pieces) {
+    out.set(piece, at)
+    at += piece.length
+  }
   return out
 }
 

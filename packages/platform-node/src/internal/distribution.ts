@@ -21,6 +21,7 @@ import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import { Cause, Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Schema, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import * as Epmd from "../Epmd.ts"
+import { concat } from "./bytes.ts"
 import * as Handshake from "./handshake.ts"
 
 /** Connecting to a node failed: no such node, or its handshake failed. */
@@ -82,19 +83,6 @@ export interface DistNode {
 interface Outbox {
   items: Array<Uint8Array>
   wake: (() => void) | undefined
-}
-
-const concatAll = (items: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (items.length === 1) return items[0]!
-  let length = 0
-  for (const item of items) length += item.length
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const item of items) {
-    out.set(item, at)
-    at += item.length
-  }
-  return out
 }
 
 interface Link {
@@ -222,7 +210,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
             }
             const items = outbox.items
             outbox.items = []
-            yield* connection.write(concatAll(items))
+            yield* connection.write(concat(items))
           }
         }).pipe(Effect.catch((error) => Effect.sync(() => void (reason = error.message))))
         // ticks: one every tickTime/4; a peer silent for tickTime is down

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { concat } from "./bytes.ts"
 
 /** A frame cut from the program's output. */
 export type Frame =
@@ -39,14 +40,7 @@ class Pending {
     const length = this.length
     this.parts = []
     this.length = 0
-    if (parts.length === 1) return parts[0]!
-    const out = new Uint8Array(length)
-    let at = 0
-    for (const part of parts) {
-      out.set(part, at)
-      at += part.length
-    }
-    return out
+    return concat(parts, length)
   }
 }
 
