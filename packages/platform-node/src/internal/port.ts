@@ -32,7 +32,7 @@ import * as ExitReason from "effect-otp/ExitReason"
 import * as GenServer from "effect-otp/GenServer"
 import * as Pid from "effect-otp/Pid"
 import * as Process from "effect-otp/Process"
-import type { Options } from "../Port.ts"
+import type { CallError, CallOptions, Options } from "../Port.ts"
 import { describeIssue } from "./errors.ts"
 import * as framing from "./portFraming.ts"
 
@@ -812,19 +812,7 @@ export const command = (
     return offer(port, bytes)
   })
 
-export interface CallOptions {
-  readonly timeout?: Duration.Input | undefined
-}
-
 const defaultCallTimeout = 5000
-
-type CallError =
-  | StdinClosed
-  | Errors.NoProc
-  | Errors.BadArgument
-  | InvalidData
-  | GenServer.CallTimeout
-  | GenServer.ServerExited
 
 export const call = (
   ref: PortRef,
