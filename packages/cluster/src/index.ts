@@ -7,3 +7,6 @@
 
 /** @since 0.2.0 */
 export * as ClusterServer from "./ClusterServer.ts"
+
+/** @since 0.2.0 */
+export * as Testing from "./Testing.ts"

@@ -14,16 +14,11 @@ import {
   Stall,
   Withdraw
 } from "./fixtures/account.ts"
-import {
-  type Child,
-  freePort,
-  kill9,
-  type Line,
-  postgres,
-  skipWithoutPostgres,
-  startNode
-} from "./fixtures/postgres.ts"
+import { type Child, freePort, hasPostgres, kill9, type Line, postgres, startNode } from "@effect-otp/cluster/Testing"
 import { clusterOptions } from "./fixtures/settings.ts"
+
+/** Skip the PostgreSQL tests only outside CI when PostgreSQL is missing. */
+const skipWithoutPostgres = !hasPostgres && process.env.CI === undefined
 
 const runnerFile = new URL("./fixtures/runner.ts", import.meta.url).pathname
 const shards = 16
