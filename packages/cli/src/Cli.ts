@@ -5,7 +5,7 @@
  * otp demo mastery [--scripted] [--seed <int>] [--email <text>]
  * otp demo ports
  * otp demo upgrade [--clients <int>] [--calls <int>]
- * otp demo cluster-entities [--rounds <int>] [--stop-after <int>]
+ * otp demo cluster-entities [--rounds <int>] [--stop-after <int>] [--memory]
  * otp observer [--url <url>] [--token <text>] [--follow] [--sort mailbox|messages] [--top <int>]
  * ```
  *
@@ -17,8 +17,10 @@
  * - `otp demo upgrade`: hot code upgrade of a counter under load, version 1 to 2 with no call lost,
  *   then a broken version 3 rejected and rolled back (see `demo/UpgradeDemo`).
  * - `otp demo cluster-entities`: a GenServer behaviour as a sharded entity (`@effect-otp/cluster`)
- *   on two runners and a client in one terminal; a runner stops mid-load and the calls carry on,
- *   its entities restarted on the other runner from their snapshots (see `demo/ClusterDemo`).
+ *   on two runners and a client in one terminal; a runner is killed mid-load and the calls carry
+ *   on, its entities restarted on the other runner from their snapshots. Two runner processes on a
+ *   throwaway PostgreSQL when it is installed, in memory in one process otherwise or with
+ *   `--memory` (see `demo/ClusterDemo`).
  * - `otp observer`: a running node's supervision trees and busiest processes, read from its admin
  *   endpoint (`ObserverHttp`); `--follow` then prints its spawns, exits and restarts (see `ObserverView`).
  *
@@ -136,17 +138,22 @@ export const demoClusterEntities = Command.make(
   {
     rounds: Flag.Int("rounds").pipe(Flag.withDescription("Rounds of calls to the eight entities"), Flag.withDefault(6)),
     stopAfter: Flag.Int("stop-after").pipe(
-      Flag.withDescription("The round after which runner a stops"),
+      Flag.withDescription("The round after which runner a dies"),
       Flag.withDefault(3)
+    ),
+    memory: Flag.Boolean("memory").pipe(
+      Flag.withDescription("Everything in this process, in memory, even when PostgreSQL is installed"),
+      Flag.withDefault(false)
     )
   },
-  ({ rounds, stopAfter }) => ClusterDemo.run({ rounds, stopAfter })
+  ({ rounds, stopAfter, memory }) => ClusterDemo.run({ rounds, stopAfter, memory })
 ).pipe(
   Command.withDescription(
-    "A GenServer as a sharded entity on two runners (@effect-otp/cluster): a runner stops mid-load, the calls carry on"
+    "A GenServer as a sharded entity on two runners (@effect-otp/cluster): a runner is killed mid-load, the calls carry on"
   ),
   Command.withExamples([
-    { command: "otp demo cluster-entities", description: "Six rounds; runner a stops after the third" }
+    { command: "otp demo cluster-entities", description: "Six rounds; runner a is killed in the fourth" },
+    { command: "otp demo cluster-entities --memory", description: "In one process, without PostgreSQL" }
   ])
 )
 

@@ -1,6 +1,7 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Boundary, Core } from "@effect-otp/example-mastery"
+import { Testing } from "@effect-otp/cluster"
 import { ObserverHttp } from "@effect-otp/platform-node"
 import { Effect, Exit, Layer, Option } from "effect"
 import { TestConsole } from "effect/testing"
@@ -143,32 +144,62 @@ describe("otp demo ports", () => {
 })
 
 describe("otp demo cluster-entities", () => {
+  /** The round lines: rounds 1–3 split over both runners, 4–6 all on b, every count carried on. */
+  const checkRounds = (lines: ReadonlyArray<string>) => {
+    const rounds = lines.filter((line) => line.startsWith("round "))
+    assert.strictEqual(rounds.length, 6)
+    // before the stop, both runners serve entities; every count is the round's number
+    for (const [i, line] of rounds.slice(0, 3).entries()) {
+      const [, onA, onB] = line.match(/^round \d {3}a: (.*?) +b: (.*)$/) ?? []
+      assert.isTrue(onA !== "" && onB !== "", line)
+      const counts = [...line.matchAll(/(\d):(\d)/g)].map((m) => Number(m[2]))
+      assert.deepStrictEqual(counts, Array(8).fill(i + 1), line)
+    }
+    // after it, b serves all eight, and each count goes on where it was
+    assert.deepStrictEqual(rounds.slice(3), [
+      `round 4   a: ${"".padEnd(24)}  b: 0:4 1:4 2:4 3:4 4:4 5:4 6:4 7:4`,
+      `round 5   a: ${"".padEnd(24)}  b: 0:5 1:5 2:5 3:5 4:5 5:5 6:5 7:5`,
+      `round 6   a: ${"".padEnd(24)}  b: 0:6 1:6 2:6 3:6 4:6 5:6 6:6 7:6`
+    ])
+    assert.strictEqual(lines.at(-1), "\nEvery call answered (48); each visitor's count went on where it was.")
+  }
+
   it.live(
-    "two runners serve eight entities; runner a stops mid-load, b serves them all, their counts carried over",
+    "--memory: two runners in this process serve eight entities; runner a stops mid-load, b serves them all, their counts carried over",
     () =>
       Effect.gen(function* () {
-        yield* Cli.run(["demo", "cluster-entities"]).pipe(Effect.provide(NodeServices.layer))
+        yield* Cli.run(["demo", "cluster-entities", "--memory"]).pipe(Effect.provide(NodeServices.layer))
         const lines = yield* TestConsole.logLines.pipe(Effect.map((lines) => lines.map(String)))
-        const rounds = lines.filter((line) => line.startsWith("round "))
-        assert.strictEqual(rounds.length, 6)
-        // before the stop, both runners serve entities; every count is the round's number
-        for (const [i, line] of rounds.slice(0, 3).entries()) {
-          const counts = [...line.matchAll(/(\d):(\d)/g)].map((m) => Number(m[2]))
-          assert.deepStrictEqual(counts, Array(8).fill(i + 1), line)
-        }
-        // after it, b serves all eight, and each count goes on where it was
-        assert.deepStrictEqual(rounds.slice(3), [
-          `round 4   a: ${"".padEnd(24)}  b: 0:4 1:4 2:4 3:4 4:4 5:4 6:4 7:4`,
-          `round 5   a: ${"".padEnd(24)}  b: 0:5 1:5 2:5 3:5 4:5 5:5 6:5 7:5`,
-          `round 6   a: ${"".padEnd(24)}  b: 0:6 1:6 2:6 3:6 4:6 5:6 6:6 7:6`
-        ])
+        checkRounds(lines)
         assert.include(
           lines,
           "\n✂  runner a stops, mid-load: its shards go to b, its entities start there from their snapshots\n"
         )
-        assert.strictEqual(lines.at(-1), "\nEvery call answered (48); each visitor's count went on where it was.")
       }).pipe(Effect.provide(TestConsole.layer)),
     60_000
+  )
+
+  it.live.skipIf(!Testing.hasPostgres && process.env.CI === undefined)(
+    "on PostgreSQL: two runner processes; runner a is killed with SIGKILL mid-load, b serves its entities from their snapshots",
+    () =>
+      Effect.gen(function* () {
+        yield* Cli.run(["demo", "cluster-entities"]).pipe(Effect.provide(NodeServices.layer))
+        const lines = yield* TestConsole.logLines.pipe(Effect.map((lines) => lines.map(String)))
+        checkRounds(lines)
+        const [, a, shardsOfA, b, shardsOfB] =
+          lines
+            .find((line) => line.startsWith("runner a: "))
+            ?.match(/^runner a: OS pid (\d+), (\d+) shards; runner b: OS pid (\d+), (\d+) shards\n$/) ?? []
+        assert.strictEqual(Number(shardsOfA) + Number(shardsOfB), 16)
+        assert.notStrictEqual(a, b)
+        assert.include(
+          lines,
+          `\n✂  kill -9 runner a (OS pid ${a}) as round 4 begins: once its shard locks expire, b takes its shards\n   and its entities start there from their snapshots; the calls waiting for them are answered by b\n`
+        )
+        // runner a is gone: signal 0 to its OS pid finds no process
+        assert.throws(() => process.kill(Number(a), 0), /ESRCH/)
+      }).pipe(Effect.provide(TestConsole.layer)),
+    120_000
   )
 })
 
