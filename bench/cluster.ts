@@ -10,14 +10,16 @@
  *   `"byo"` storage of `NodeClusterSocket`), so no database; the calls go over TCP on 127.0.0.1 to
  *   whichever runner holds the entity's shard.
  *
- * usage: npx node bench/cluster.ts [--quick]
+ * Run by `npm run bench` (after the scenarios; `--no-cluster` skips it), or alone.
+ *
+ * usage: npx node bench/cluster.ts [--quick] [--json <file>]
  */
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import { Effect, Layer, Logger, Option, Schema } from "effect"
 import { MessageStorage, RunnerAddress, RunnerStorage, ShardingConfig } from "effect/cluster"
 import { GenServer, Node, Request } from "effect-otp"
-import { ClusterServer } from "@effect-otp/cluster"
-import { createServer } from "node:net"
+import { ClusterServer, Testing } from "@effect-otp/cluster"
+import { writeFileSync } from "node:fs"
 
 class Add extends Request.Class<Add>()("Add", { fields: { n: Schema.Int }, success: Schema.Int }) {}
 
@@ -28,16 +30,9 @@ const Counter = GenServer.behaviour({
 })
 const Counters = ClusterServer.entity("Counter", Counter)
 
-/** A port that was free a moment ago. */
-const freePort = Effect.callback<number>((resume) => {
-  const server = createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    server.close(() => resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0)))
-  })
-})
-
 const quick = process.argv.includes("--quick")
+const jsonAt = process.argv.indexOf("--json")
+const json = jsonAt === -1 ? undefined : process.argv[jsonAt + 1]
 const calls = quick ? 500 : 2_000
 const repetitions = quick ? 3 : 7
 
@@ -90,8 +85,8 @@ const twoRunners = Effect.gen(function* () {
       Layer.provide(Node.layer()),
       Layer.provide(Layer.succeedContext(storage))
     )
-  yield* Layer.build(runner(yield* freePort))
-  yield* Layer.build(runner(yield* freePort))
+  yield* Layer.build(runner(yield* Testing.freePort))
+  yield* Layer.build(runner(yield* Testing.freePort))
   const client = yield* Layer.build(
     NodeClusterSocket.layer({ storage: "byo", clientOnly: true, shardingConfig: shardingConfig() }).pipe(
       Layer.provide(Layer.succeedContext(storage))
@@ -115,6 +110,10 @@ const program = Effect.gen(function* () {
     console.log(
       `  ${name.padEnd(42)} ${us.toFixed(1).padStart(9)} µs/call  ${(us / base).toFixed(0).padStart(6)}x local`
     )
+  }
+  if (json !== undefined) {
+    const entries = Object.entries(results).map(([name, us]) => [name, { usPerCall: us, toLocal: us / base }])
+    writeFileSync(json, `${JSON.stringify({ calls, repetitions, results: Object.fromEntries(entries) }, null, 2)}\n`)
   }
 })
 

@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --json <file>] [-- --only <id,id>] [-- --no-cpu] [-- --no-beam]`
+ * `npm run bench [-- --quick] [-- --json <file>] [-- --only <id,id>] [-- --no-cpu] [-- --no-cluster] [-- --no-beam]`
  *
  * Runs every scenario with its three implementations (plain JS, raw Effect, effect-otp) in this
  * process, and its Erlang/OTP equivalent in `erl` right after when Erlang is installed (bench/beam/),
- * prints a table, and with `--json` writes the results. Then, if `bench/cpu-parallel.ts`
- * exists, runs it as a child process (same Node, same flags) and merges its JSON under
- * `cpuParallel`. See bench/README.md for what each scenario measures and how to read the ratios.
+ * prints a table, and with `--json` writes the results. Then runs the self-contained benchmarks
+ * `bench/cpu-parallel.ts` and `bench/cluster.ts`, each as a child process (same Node), and merges
+ * their JSON under `cpuParallel` and `cluster`. See bench/README.md for what each scenario
+ * measures and how to read the ratios.
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -30,6 +31,7 @@ interface Args {
   readonly json: string | undefined
   readonly only: ReadonlyArray<string> | undefined
   readonly cpu: boolean
+  readonly cluster: boolean
   readonly runQueue: boolean
   readonly beam: boolean
 }
@@ -39,6 +41,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
   let json: string | undefined
   let only: Array<string> | undefined
   let cpu = true
+  let cluster = true
   let runQueue = false
   let beam = true
   for (let i = 0; i < argv.length; i++) {
@@ -49,35 +52,39 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else if (arg === "--only") only = argv[++i]?.split(",")
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length).split(",")
     else if (arg === "--no-cpu") cpu = false
+    else if (arg === "--no-cluster") cluster = false
     else if (arg === "--run-queue") runQueue = true
     else if (arg === "--no-beam") beam = false
     else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu] [--no-beam] [--run-queue]"
+        "usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu] [--no-cluster] [--no-beam] [--run-queue]"
       )
       console.log(`scenario ids: ${scenarios.map((s) => s.id).join(", ")}`)
       process.exit(0)
     } else throw new Error(`unknown argument ${arg} (try --help)`)
   }
   if (json === "") throw new Error("--json needs a file name")
-  return { quick, json, only, cpu, runQueue, beam }
+  return { quick, json, only, cpu, cluster, runQueue, beam }
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-/** Runs bench/cpu-parallel.ts (a colleague's self-contained benchmark) if it exists. */
-const runCpuParallel = (args: Args): unknown => {
-  const script = join(here, "cpu-parallel.ts")
+/**
+ * Runs a self-contained benchmark of bench/ (`cpu-parallel.ts`, `cluster.ts`) as a child process,
+ * with `--quick` when this run is quick and `--json <file>`, and returns its JSON (or the error).
+ */
+const runScript = (name: string, args: Args): unknown => {
+  const script = join(here, name)
   if (!existsSync(script)) return undefined
-  console.log("\n## bench/cpu-parallel.ts\n")
-  const dir = mkdtempSync(join(tmpdir(), "bench-cpu-"))
-  const out = join(dir, "cpu-parallel.json")
+  console.log(`\n## bench/${name}\n`)
+  const dir = mkdtempSync(join(tmpdir(), "bench-script-"))
+  const out = join(dir, "result.json")
   try {
     const childArgs = ["--expose-gc", script, ...(args.quick ? ["--quick"] : []), "--json", out]
     const child = spawnSync(process.execPath, childArgs, { stdio: "inherit" })
     if (child.status !== 0) {
       const reason = `exited with ${child.status ?? child.signal}`
-      console.log(`bench/cpu-parallel.ts ${reason}`)
+      console.log(`bench/${name} ${reason}`)
       return { error: reason }
     }
     return existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : { error: "no JSON written" }
@@ -172,7 +179,8 @@ const main = async (): Promise<void> => {
       1
     )} s.`
   )
-  const cpuParallel = args.cpu && args.only === undefined ? runCpuParallel(args) : undefined
+  const cpuParallel = args.cpu && args.only === undefined ? runScript("cpu-parallel.ts", args) : undefined
+  const cluster = args.cluster && args.only === undefined ? runScript("cluster.ts", args) : undefined
   if (args.json !== undefined) {
     const json = {
       meta: {
@@ -186,7 +194,8 @@ const main = async (): Promise<void> => {
         seconds: elapsed
       },
       scenarios: toJson(results),
-      ...(cpuParallel === undefined ? {} : { cpuParallel })
+      ...(cpuParallel === undefined ? {} : { cpuParallel }),
+      ...(cluster === undefined ? {} : { cluster })
     }
     writeFileSync(args.json, `${JSON.stringify(json, null, 2)}\n`)
     console.log(`wrote ${args.json}`)
