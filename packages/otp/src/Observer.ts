@@ -37,7 +37,8 @@
  *   (see `bench/`: 100,000 processes in a few tens of milliseconds).
  * - {@link changes} hooks only the life cycle (spawn, exit, restart), never the message path: with no
  *   stream running, a spawn and an exit pay one field check each, and a send, a call or a cast pays
- *   nothing.
+ *   nothing. A server's `Sys` events reach the stream only while its trace is on (`Sys.trace`),
+ *   whose cost is already paid per message then.
  *
  * ## What each failure returns
  *
@@ -67,6 +68,7 @@ import * as internal from "./internal/observer.ts"
 import type { ChildView } from "./internal/supervision.ts"
 import type { Node, Stats } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
+import type * as Sys from "./Sys.ts"
 
 /**
  * What a snapshot tells of one process.
@@ -190,8 +192,9 @@ export interface Snapshot {
 
 /**
  * A change of the node: a process `Spawned`, a process `Exited` (with its reason and the name it
- * had), a supervisor `Restarted` a child (its id and new pid). `time` is the node clock's
- * milliseconds.
+ * had), a supervisor `Restarted` a child (its id and new pid); and, while a server's trace is on
+ * (`Sys.trace(target, true)`), each of its `Sys` events as `Traced` (the event, and the line of
+ * text its trace logs). `time` is the node clock's milliseconds.
  *
  * @since 0.2.0
  * @category models
@@ -210,6 +213,14 @@ export type Event =
       readonly supervisor: Pid.Pid<never, unknown>
       readonly id: string
       readonly pid: Pid.Pid<never, unknown>
+      readonly time: number
+    }
+  | {
+      readonly _tag: "Traced"
+      readonly pid: Pid.Pid<never, unknown>
+      readonly event: Sys.Event
+      /** The line its trace logs, as `Sys.formatEvent` gives it. */
+      readonly text: string
       readonly time: number
     }
 
@@ -245,7 +256,8 @@ export const snapshot: Effect.Effect<Snapshot, never, Node> = internal.snapshot
 
 /**
  * The node's life-cycle events from now on, for as long as the stream runs: spawns, exits and
- * supervisor restarts, in the order they happen. Attached when the stream starts, detached when it
+ * supervisor restarts, and the `Sys` events of the servers whose trace is on, in the order they
+ * happen. Attached when the stream starts, detached when it
  * ends; while no stream runs, the node pays nothing for it.
  *
  * **Gotchas**: start the stream before taking the snapshot it completes, or a change in between is

@@ -133,6 +133,7 @@ import type * as Errors from "./Errors.ts"
 import * as codeChange from "./internal/codeChange.ts"
 import type * as GenServer from "./GenServer.ts"
 import * as internal from "./internal/sys.ts"
+import type * as Pid from "./Pid.ts"
 
 /**
  * A target of a system request: a server reference (GenServer's or GenStatem's) or a pid.
@@ -417,6 +418,33 @@ export const trace: <const O extends Options = {}>(
   on: boolean,
   options?: O
 ) => Effect.Effect<void, SysError | OptionsError<O>> = internal.trace
+
+/**
+ * The line of text {@link trace} logs for an {@link Event} of the server `pid`, such as
+ * `<0.7.0> got call Note({"label":"a"}) from <0.6.0>` (values shown with Effect's `Formatter`). The
+ * `Observer` shows traced events and the events of {@link getStatus}'s log with it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenServer, Sys } from "effect-otp"
+ * import { Counter, Increment } from "./counter.ts"
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = yield* GenServer.start(Counter, 0)
+ *   const { pid } = yield* Sys.getStatus(counter)
+ *   yield* Sys.log(counter, true)
+ *   yield* GenServer.call(counter, new Increment({ by: 1 }))
+ *   const events = yield* Sys.getLog(counter)
+ *   // ["<0.2.0> got call Increment({"by":1}) from outside any process", "<0.2.0> sent 1 to ...", ...]
+ *   return events.map((event) => Sys.formatEvent(pid, event))
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const formatEvent: (pid: Pid.Pid<never, unknown>, event: Event) => string = internal.describe
 
 /**
  * Keeps the server's last `size` {@link Event}s (OTP's `sys:log(Name, {true, N})`): `true` keeps

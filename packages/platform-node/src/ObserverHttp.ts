@@ -7,8 +7,15 @@
  * |---|---|
  * | `GET /` | one HTML page (no framework): the supervision trees drawn as nested trees, the process table, the last events, a kill button per process (only with `write: true`) |
  * | `GET /api/snapshot` | `Observer.snapshot` as JSON (pids as `"<0.42.0>"`, options as the value or `null`) |
- * | `GET /api/events` | `Observer.changes` as server-sent events, one JSON event per `data:` line |
- * | `POST /api/kill?pid=<0.42.0>` | kills the process (`Process.kill`); `403` unless started with `write: true` |
+ * | `GET /api/process?pid=<0.42.0>` | one process: `{ pid, info, status, events }`: `info` as `Process.info` gives it, `status` as `Sys.getStatus` gives it for a server (its `state` and timeout contents as text, shown with Effect's `Formatter`; its log as `{ kind, text }`), `null` for a plain process (or a server that does not answer within 2 s), `events` its last 50 events (life cycle and traced, oldest first) |
+ * | `GET /api/events` | `Observer.changes` as server-sent events, one JSON event per `data:` line; a traced `Sys` event as `{ _tag: "Traced", pid, kind, text, time }` |
+ * | `POST /api/kill?pid=<0.42.0>` | kills the process (`Process.kill`); answers `{ killed: pid }` |
+ * | `POST /api/suspend?pid=`, `POST /api/resume?pid=` | `Sys.suspend` / `Sys.resume`; answers `{ ok: true }` |
+ * | `POST /api/trace?pid=&on=true\|false` | `Sys.trace`: while on, the server's `Sys` events are logged and reach `/api/events` and its detail's `events`; answers `{ ok: true }` |
+ *
+ * The endpoint keeps the last 50 events of each process (of at most 10,000 processes, the most
+ * recently seen) while it runs, from a stream of `Observer.changes` it holds open: with the endpoint
+ * up, each spawn and exit costs the event's record, and no message costs anything.
  *
  * ## Safety
  *
@@ -17,14 +24,16 @@
  * - With a token, every request carries it (`Authorization: Bearer <token>`, or `?token=<token>`
  *   for the page and its event stream, which a browser's `EventSource` cannot give headers);
  *   otherwise `401`.
- * - Read-only unless `write: true`: the kill route answers `403`.
+ * - Read-only unless `write: true`: the kill, suspend, resume and trace routes answer `403`.
  *
  * ## What each failure returns
  *
  * The layer fails with {@link TokenRequired} (a non-loopback `host` without a `token`) or with the
- * HTTP server's `ServeError` (the port is taken). A request answers `401` without the token, `403`
- * for a kill on a read-only endpoint, `404` for an unknown route or a pid that names no live
- * process (`{ "error": ... }` as JSON).
+ * HTTP server's `ServeError` (the port is taken). A request answers (`{ "error": ... }` as JSON)
+ * `401` without the token, `403` for a command (kill, suspend, resume, trace) on a read-only
+ * endpoint, `404` for an unknown route or a pid that names no live process, `409` for a suspend,
+ * resume or trace of a process that is not a server (it serves no `Sys` request), `504` when the
+ * server does not answer it within 2 s (it is busy in a long handler).
  *
  * @example
  * ```ts
@@ -51,7 +60,8 @@ import * as HttpServer from "effect/http/HttpServer"
 import type { ServeError } from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import { Node, Observer, Process } from "effect-otp"
+import type { Node } from "effect-otp"
+import * as service from "./internal/observerService.ts"
 import { page } from "./internal/observerPage.ts"
 
 /**
@@ -67,7 +77,7 @@ export interface Options {
   readonly port?: number | undefined
   /** A secret every request must carry. Required when `host` is not a loopback address. */
   readonly token?: string | undefined
-  /** Whether the kill route works. Default `false`: read-only. */
+  /** Whether the commands (kill, suspend, resume, trace) work. Default `false`: read-only. */
   readonly write?: boolean | undefined
 }
 
@@ -106,20 +116,12 @@ const sameSecret = (given: string | null | undefined, token: string): boolean =>
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** JSON of a value of the Observer: pids as strings, options as their value or null, exit reasons as text. */
-const toJson = (value: unknown): unknown => {
-  if (value === null || typeof value !== "object") return value
-  if (Option.isOption(value)) return Option.isSome(value) ? toJson(value.value) : null
-  if (Array.isArray(value)) return value.map(toJson)
-  if (value.constructor !== Object) return String(value)
-  const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(value)) out[key] = toJson(field)
-  return out
-}
-
 const error = (status: number, message: string) => HttpServerResponse.jsonUnsafe({ error: message }, { status })
 
 const encoder = new TextEncoder()
+
+/** The HTTP status of a command that was not done. */
+const statusOf = { NoProcess: 404, NotSys: 409, Timeout: 504 } as const
 
 const make = (options: Options | undefined) =>
   Effect.gen(function* () {
@@ -127,7 +129,7 @@ const make = (options: Options | undefined) =>
     const token = options?.token
     const write = options?.write === true
     if (token === undefined && !loopback(host)) return yield* Effect.fail(new TokenRequired({ host }))
-    const node = yield* Node.Node
+    const observer = yield* service.make
     const server = yield* NodeHttpServer.make(() => createServer(), {
       host,
       port: options?.port ?? 0,
@@ -136,8 +138,8 @@ const make = (options: Options | undefined) =>
     const events = Stream.concat(
       // a comment first: the client knows it is attached before any event
       Stream.succeed(encoder.encode(": attached\n\n")),
-      Observer.changes().pipe(Stream.map((event) => encoder.encode(`data: ${JSON.stringify(toJson(event))}\n\n`)))
-    ).pipe(Stream.provideService(Node.Node, node))
+      observer.events.pipe(Stream.map((event) => encoder.encode(`data: ${JSON.stringify(event)}\n\n`)))
+    )
     const handler = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const url = new URL(request.url, "http://observer")
@@ -152,24 +154,35 @@ const make = (options: Options | undefined) =>
         case "GET /":
           return HttpServerResponse.text(page(write), { contentType: "text/html; charset=utf-8" })
         case "GET /api/snapshot":
-          return HttpServerResponse.jsonUnsafe(toJson(yield* Observer.snapshot))
+          return HttpServerResponse.jsonUnsafe(yield* observer.snapshot)
+        case "GET /api/process": {
+          const target = url.searchParams.get("pid") ?? ""
+          const detail = yield* observer.detail(target)
+          return Option.isSome(detail)
+            ? HttpServerResponse.jsonUnsafe(detail.value)
+            : error(404, `no process ${target}`)
+        }
         case "GET /api/events":
           return HttpServerResponse.stream(events, {
             contentType: "text/event-stream",
             headers: { "cache-control": "no-cache" }
           })
-        case "POST /api/kill": {
+        case "POST /api/kill":
+        case "POST /api/suspend":
+        case "POST /api/resume":
+        case "POST /api/trace": {
           if (!write) return error(403, "read-only: the endpoint was started without write access")
-          const target = url.searchParams.get("pid")
-          const pid = node.processes().find((p) => String(p) === target)
-          if (pid === undefined) return error(404, `no process ${target}`)
-          yield* Process.kill(pid)
-          return HttpServerResponse.jsonUnsafe({ killed: String(pid) })
+          const command = url.pathname.slice(5) as service.Command
+          const target = url.searchParams.get("pid") ?? ""
+          const outcome = yield* observer.command(command, target, url.searchParams.get("on") !== "false")
+          return outcome._tag === "Done"
+            ? HttpServerResponse.jsonUnsafe(command === "kill" ? { killed: target } : { ok: true })
+            : error(statusOf[outcome._tag], outcome.error)
         }
         default:
           return error(404, `no route ${route}`)
       }
-    }).pipe(Effect.provideService(Node.Node, node), Effect.interruptible)
+    }).pipe(Effect.interruptible)
     yield* HttpServer.serveEffect(handler).pipe(Effect.provideService(HttpServer.HttpServer, server))
     const address = server.address
     const port = address._tag === "UnixPathAddress" ? 0 : address.port

@@ -1,20 +1,39 @@
 // Real HTTP on loopback: every step waits for an answer (a response, an event of the stream), never
 // for time.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Option } from "effect"
-import { ExitReason, GenServer, Node, Process, Supervisor } from "effect-otp"
+import { Effect, Exit, Layer, Logger, Option, Schema, type Scope } from "effect"
+import { ExitReason, GenServer, Node, Process, Request, Supervisor } from "effect-otp"
 import { ObserverHttp } from "@effect-otp/platform-node"
 
 const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok(0)) })
 
+class Bump extends Request.Class<Bump>()("Bump", { fields: { by: Schema.Number }, success: Schema.Number }) {}
+
+/** A counter whose state is a record, to see it rendered. */
+const Counter = GenServer.behaviour({
+  protocol: [Bump],
+  init: (_: void) => Effect.succeed(GenServer.ok({ count: 0 })),
+  handleCall: {
+    Bump: (request, state) =>
+      Effect.succeed(GenServer.reply(state.count + request.by, { count: state.count + request.by }))
+  }
+})
+
 /** The endpoint on a fresh node, with `body` run once it listens. */
 const withEndpoint = <A, E>(
   options: ObserverHttp.Options,
-  body: (endpoint: ObserverHttp.ObserverHttp["Service"]) => Effect.Effect<A, E, Node.Node>
+  body: (endpoint: ObserverHttp.ObserverHttp["Service"]) => Effect.Effect<A, E, Node.Node | Scope.Scope>
 ) =>
   Effect.flatMap(Effect.service(ObserverHttp.ObserverHttp), body).pipe(
-    Effect.provide(ObserverHttp.layer(options).pipe(Layer.provideMerge(Node.layer())))
+    Effect.scoped,
+    Effect.provide(ObserverHttp.layer(options).pipe(Layer.provideMerge(Layer.merge(Node.layer(), Logger.layer([])))))
   )
+
+const post = (endpoint: ObserverHttp.ObserverHttp["Service"], route: string, pid: unknown, query = "") =>
+  get(`${endpoint.url}api/${route}?pid=${encodeURIComponent(String(pid))}${query}`, { method: "POST" })
+
+const detail = (endpoint: ObserverHttp.ObserverHttp["Service"], pid: unknown) =>
+  get(`${endpoint.url}api/process?pid=${encodeURIComponent(String(pid))}`)
 
 const get = (url: string, init?: RequestInit) =>
   Effect.promise(async () => {
@@ -43,6 +62,17 @@ const readEvents = (reader: ReadableStreamDefaultReader<Uint8Array>, until: (eve
       }
     }
   })
+
+/** The endpoint's event stream, read until the scope closes (then the request is aborted). */
+const subscribe = (endpoint: ObserverHttp.ObserverHttp["Service"]) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const controller = new AbortController()
+      const response = await fetch(`${endpoint.url}api/events`, { signal: controller.signal })
+      return { controller, response, reader: response.body!.getReader() }
+    }),
+    ({ controller }) => Effect.sync(() => controller.abort())
+  )
 
 const startTree = Effect.gen(function* () {
   const sup = yield* Supervisor.start({
@@ -100,14 +130,11 @@ describe("ObserverHttp", () => {
     withEndpoint({}, (endpoint) =>
       Effect.gen(function* () {
         const { supPid, worker } = yield* startTree
-        const controller = new AbortController()
-        const response = yield* Effect.promise(() => fetch(`${endpoint.url}api/events`, { signal: controller.signal }))
+        const { response, reader } = yield* subscribe(endpoint)
         assert.strictEqual(response.headers.get("content-type"), "text/event-stream")
-        const reader = response.body!.getReader()
         assert.deepStrictEqual(yield* readEvents(reader, () => true), [{ comment: ": attached" }])
         yield* Process.exit(worker, ExitReason.failure("boom"))
         const events = yield* readEvents(reader, (event) => event._tag === "Restarted")
-        controller.abort()
         const restarted = events[events.length - 1].pid
         assert.deepStrictEqual(events, [
           { _tag: "Exited", pid: String(worker), registeredName: "http-worker", reason: "Error: boom", time: 0 },
@@ -169,6 +196,130 @@ describe("ObserverHttp", () => {
         })
         assert.strictEqual((yield* get(url, { headers: { authorization: "Bearer s3cret" } })).status, 200)
         assert.strictEqual((yield* get(`${url}?token=s3cret`)).status, 200)
+      })
+    )
+  )
+  it.effect("GET /api/process: a server's info, status (state as text) and last events; a plain process's; 404", () =>
+    withEndpoint({}, (endpoint) =>
+      Effect.gen(function* () {
+        const { supPid, worker } = yield* startTree
+        const { status, body } = yield* detail(endpoint, worker)
+        assert.strictEqual(status, 200)
+        assert.deepStrictEqual(body, {
+          pid: String(worker),
+          info: {
+            pid: String(worker),
+            status: "waiting",
+            mailboxLength: 0,
+            links: [supPid],
+            monitors: [],
+            monitoredBy: [],
+            trapExit: false,
+            registeredName: "http-worker",
+            messagesReceived: 0,
+            messagesDropped: 0
+          },
+          status: {
+            pid: String(worker),
+            registeredName: "http-worker",
+            behaviour: "GenServer",
+            behaviourName: null,
+            version: "1",
+            status: "running",
+            state: "0",
+            mailboxLength: 0,
+            parent: supPid,
+            logLevel: "Info",
+            timeouts: [],
+            log: []
+          },
+          events: [{ _tag: "Spawned", pid: String(worker), time: 0 }]
+        })
+        const plain = yield* Process.spawn(Process.receive<never>())
+        assert.deepStrictEqual((yield* detail(endpoint, plain)).body.status, null)
+        yield* Process.kill(plain)
+        yield* Process.awaitExit(plain)
+        assert.deepStrictEqual(yield* detail(endpoint, plain), {
+          status: 404,
+          body: { error: `no process ${String(plain)}` }
+        })
+      })
+    )
+  )
+
+  it.effect("POST /api/suspend, /api/resume, /api/trace: 403 on a read-only endpoint, the server untouched", () =>
+    withEndpoint({}, (endpoint) =>
+      Effect.gen(function* () {
+        const counter = yield* GenServer.start(Counter, undefined)
+        const pid = Option.getOrThrow(yield* GenServer.whereis(counter))
+        const refused = { status: 403, body: { error: "read-only: the endpoint was started without write access" } }
+        assert.deepStrictEqual(yield* post(endpoint, "suspend", pid), refused)
+        assert.deepStrictEqual(yield* post(endpoint, "resume", pid), refused)
+        assert.deepStrictEqual(yield* post(endpoint, "trace", pid, "&on=true"), refused)
+        assert.strictEqual((yield* detail(endpoint, pid)).body.status.status, "running")
+        assert.strictEqual(yield* GenServer.call(counter, new Bump({ by: 1 })), 1)
+      })
+    )
+  )
+
+  it.effect("POST /api/suspend and /api/resume: the status shown changes; 409 for a plain process, 404 for none", () =>
+    withEndpoint({ write: true }, (endpoint) =>
+      Effect.gen(function* () {
+        const counter = yield* GenServer.start(Counter, undefined)
+        const pid = Option.getOrThrow(yield* GenServer.whereis(counter))
+        assert.deepStrictEqual(yield* post(endpoint, "suspend", pid), { status: 200, body: { ok: true } })
+        assert.strictEqual((yield* detail(endpoint, pid)).body.status.status, "suspended")
+        assert.deepStrictEqual(
+          (yield* get(`${endpoint.url}api/snapshot`)).body.processes.find((p: any) => p.pid === String(pid)).status,
+          "suspended"
+        )
+        assert.deepStrictEqual(yield* post(endpoint, "resume", pid), { status: 200, body: { ok: true } })
+        assert.strictEqual((yield* detail(endpoint, pid)).body.status.status, "running")
+        const plain = yield* Process.spawn(Process.receive<never>())
+        assert.deepStrictEqual(yield* post(endpoint, "suspend", plain), {
+          status: 409,
+          body: { error: `${String(plain)} is not a server: it serves no suspend` }
+        })
+        yield* Process.kill(plain)
+        yield* Process.awaitExit(plain)
+        assert.deepStrictEqual(yield* post(endpoint, "resume", plain), {
+          status: 404,
+          body: { error: `no process ${String(plain)}` }
+        })
+      })
+    )
+  )
+
+  it.effect("POST /api/trace: while on, the server's Sys events reach /api/events and its detail; off, they stop", () =>
+    withEndpoint({ write: true }, (endpoint) =>
+      Effect.gen(function* () {
+        const counter = yield* GenServer.start(Counter, undefined)
+        const pid = String(Option.getOrThrow(yield* GenServer.whereis(counter)))
+        const { reader } = yield* subscribe(endpoint)
+        yield* readEvents(reader, () => true)
+        assert.deepStrictEqual(yield* post(endpoint, "trace", pid, "&on=true"), { status: 200, body: { ok: true } })
+        assert.strictEqual(yield* GenServer.call(counter, new Bump({ by: 2 })), 2)
+        const traced = [
+          {
+            _tag: "Traced",
+            pid,
+            kind: "Call",
+            text: `${pid} got call Bump({"_tag":"Bump","by":2}) from outside any process`,
+            time: 0
+          },
+          { _tag: "Traced", pid, kind: "Reply", text: `${pid} sent 2 to outside any process`, time: 0 },
+          { _tag: "Traced", pid, kind: "StateChange", text: `${pid} new state {"count":2}`, time: 0 }
+        ]
+        assert.deepStrictEqual(yield* readEvents(reader, (event) => event.kind === "StateChange"), traced)
+        assert.deepStrictEqual((yield* detail(endpoint, pid)).body.events, [
+          { _tag: "Spawned", pid, time: 0 },
+          ...traced
+        ])
+        assert.deepStrictEqual(yield* post(endpoint, "trace", pid, "&on=false"), { status: 200, body: { ok: true } })
+        assert.strictEqual(yield* GenServer.call(counter, new Bump({ by: 1 })), 3)
+        // the next event of the stream is this spawn: the call above sent none
+        const next = yield* Process.spawn(Process.receive<never>())
+        assert.deepStrictEqual(yield* readEvents(reader, () => true), [{ _tag: "Spawned", pid: String(next), time: 0 }])
       })
     )
   )

@@ -15,7 +15,7 @@ import type * as kernel from "./kernel.ts"
 import { currentNode } from "./node.ts"
 import * as registry from "./registry.ts"
 import * as supervision from "./supervision.ts"
-import { messagesTakenOf } from "./sys.ts"
+import { describe, messagesTakenOf } from "./sys.ts"
 
 const noPids: ReadonlyArray<Pid.Pid<never, unknown>> = []
 
@@ -153,6 +153,14 @@ const eventOf = (event: kernel.LifecycleEvent, time: number): Observer.Event => 
       }
     case "Restarted":
       return { _tag: "Restarted", supervisor: event.supervisor.pid, id: event.id, pid: event.pid, time }
+    case "Traced":
+      return {
+        _tag: "Traced",
+        pid: event.record.pid,
+        event: event.event,
+        text: describe(event.record.pid, event.event),
+        time
+      }
   }
 }
 

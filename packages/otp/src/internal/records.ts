@@ -17,7 +17,7 @@ import type { CallLatency } from "./metrics.ts"
 import { findLive } from "./nodeIndex.ts"
 import type { RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
-import type { Inspectable } from "./sys.ts"
+import type { Event as SysEvent, Inspectable } from "./sys.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Messages made by the kernel
@@ -288,8 +288,9 @@ export class ProcessRecord {
 }
 
 /**
- * A change in the process table, as the `Observer` sees it: only the life cycle (spawn, exit, a
- * supervisor's restart), never a message.
+ * A change in the process table, as the `Observer` sees it: the life cycle (spawn, exit, a
+ * supervisor's restart), and the `Sys` events of a server whose trace is on (`Sys.trace`); never a
+ * message of any other process.
  */
 export type LifecycleEvent =
   | { readonly _tag: "Spawned"; readonly record: ProcessRecord }
@@ -300,6 +301,7 @@ export type LifecycleEvent =
       readonly id: string
       readonly pid: Pid.Pid<never, unknown>
     }
+  | { readonly _tag: "Traced"; readonly record: ProcessRecord; readonly event: SysEvent }
 
 /** Tells the node's observers of `event` (the caller has checked that there are some). */
 export const notifyObservers = (node: NodeState, event: LifecycleEvent): void => {

@@ -149,7 +149,11 @@ const emit = (engine: Inspectable, event: Event): void => {
     if (debug.log.length > debug.logSize) debug.log.shift()
   }
   if (debug.counters !== undefined && event._tag === "Reply") debug.counters.messagesOut++
-  if (debug.trace) logTrace(engine, event)
+  if (debug.trace) {
+    logTrace(engine, event)
+    const node = engine.record.node
+    if (node.observers !== undefined) kernel.notifyObservers(node, { _tag: "Traced", record: engine.record, event })
+  }
 }
 
 /**
@@ -170,7 +174,8 @@ const logTrace = (engine: Inspectable, event: Event): void => {
 const describeFrom = (from: Option.Option<Pid.Pid<never, unknown>>): string =>
   Option.isSome(from) ? String(from.value) : "outside any process"
 
-const describe = (pid: Pid.Pid<never, unknown>, event: Event): string => {
+/** The line of text a trace logs for `event` of the server `pid`. */
+export const describe = (pid: Pid.Pid<never, unknown>, event: Event): string => {
   switch (event._tag) {
     case "Call":
       return `${pid} got call ${Formatter.format(event.request)} from ${describeFrom(event.from)}`
