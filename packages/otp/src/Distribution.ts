@@ -23,7 +23,7 @@
  *
  * @since 0.2.0
  */
-import { Cause, Option } from "effect"
+import { Cause, type Effect, Fiber, Option } from "effect"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
 import type { NodeState } from "./internal/kernel.ts"
@@ -107,6 +107,28 @@ export interface Incoming {
   readonly nodeDown: (node: string) => void
   /** A live local process holds the registered name `name`. */
   readonly isRegistered: (name: string) => boolean
+  /**
+   * SPAWN_REQUEST from `parent`: spawns `body` as a new local process, linked to `parent` when
+   * `link` is set and monitored by it (`ref` is the request's id as it came, `key` tells it apart
+   * for the DEMONITOR_P) when `monitor` is set, all before the body runs; returns its pid, which the
+   * transport sends back in the SPAWN_REPLY before anything else the process may send.
+   */
+  readonly spawn: (
+    parent: Pid.Pid<never, unknown>,
+    body: Effect.Effect<unknown, unknown>,
+    options: { readonly link: boolean; readonly monitor: boolean; readonly ref: unknown; readonly key: string }
+  ) => Pid.Pid<never, unknown>
+  /**
+   * SPAWN_REPLY for the remote spawn whose request id is `refId` (a `MonitorRef`'s, see
+   * {@link refIdOf}) of the local process `to`: `flags` 1 = linked, 2 = monitored; `result` is the
+   * new process, or the atom's name the node refused with.
+   */
+  readonly spawnReply: (
+    to: Pid.Pid<never, unknown>,
+    refId: number,
+    flags: number,
+    result: Pid.Pid<never, unknown> | string
+  ) => void
 }
 
 /**
@@ -159,7 +181,12 @@ export const attach = (
       isRegistered: (name) => {
         const record = state.names.get(name)
         return record !== undefined && record.status !== "exited"
-      }
+      },
+      spawn: (parent, body, options) =>
+        kernel.spawnUnsafe(Fiber.getCurrent()!, state, body, undefined, (child) =>
+          remote.setupSpawned(child, parent, options)
+        ).pid,
+      spawnReply: (to, refId, flags, result) => remote.incomingSpawnReply(state, to, refId, flags, result)
     },
     detach: () => {
       if (state.distribution === transport) state.distribution = undefined

@@ -11,6 +11,10 @@
  * | `Ignored` | a behaviour's `start` / `startLink` | `init` returned `ignore` (OTP's `ignore`): no process runs, nothing failed |
  * | `NodeClosed` | a behaviour's `start` / `startLink` | the node is closed (or closing): nothing was started |
  * | `BadArgument` | any function given an invalid option or argument (a negative timeout, an unknown strategy, ...) | OTP's `badarg`: the value is rejected where it enters, before anything starts |
+ * | `NoConnection` | `Process.spawnOn` | the node cannot be reached, or the connection was lost before it answered |
+ * | `SpawnFailed` | `Process.spawnOn` | the node refused the spawn: no such handler, arguments its Schema rejects, ... (`reason`) |
+ * | `SpawnTimeout` | `Process.spawnOn` | the node did not answer within the timeout |
+ * | `Undecodable` | `GenServer.call` across nodes | a typed request or reply that crossed did not decode with its Schema |
  *
  * Errors print as `Tag: message` (`String(error)`, `Cause.pretty`): no error has a field called
  * `name`, which would shadow `Error.prototype.name` (the tag) and print in its place; a registered
@@ -229,3 +233,84 @@ export const checkTimeout = (fn: string, field: string, input: unknown): BadArgu
  * @category guards
  */
 export const isBadArgument = (u: unknown): u is BadArgument => u instanceof BadArgument
+
+/**
+ * The node `node` cannot be reached: no connection could be made to it, or the connection was lost
+ * before it answered. Not `ExitReason.NoConnection`: both are OTP's `noconnection`, this one as the
+ * typed error of an operation, that one as the reason of links and monitors across a lost
+ * connection.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NoConnection extends Schema.TaggedError<NoConnection>()("NoConnection", {
+  node: Schema.String
+}) {
+  override get message(): string {
+    return `no connection to ${this.node}`
+  }
+}
+
+/**
+ * A remote spawn that the node `node` refused, with the reason it gave (the atom of its
+ * `SPAWN_REPLY`): `"undef"` (no spawn handler `name` there), `"badarg"` (the arguments do not decode
+ * with the handler's Schema, or have no Erlang term), `"badopt"`, `"system_limit"`, `"notsup"`;
+ * `"notalive"` when this node is not distributed.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SpawnFailed extends Schema.TaggedError<SpawnFailed>()("SpawnFailed", {
+  node: Schema.String,
+  /** The spawn handler's name (`"module:function"` for an Erlang function). */
+  handler: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const why =
+      this.reason === "undef"
+        ? "it has no such spawn handler"
+        : this.reason === "badarg"
+          ? "the arguments do not decode with the handler's Schema"
+          : this.reason === "notalive"
+            ? "this node is not distributed"
+            : this.reason
+    return `spawning ${this.handler} on ${this.node} failed: ${why}`
+  }
+}
+
+/**
+ * The node `node` did not answer a remote spawn within `timeout` milliseconds. The request is
+ * abandoned: a process that starts after all is unlinked (sent an exit `abandoned` when it was to be
+ * linked) and unmonitored, as OTP's `spawn_request_abandon`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SpawnTimeout extends Schema.TaggedError<SpawnTimeout>()("SpawnTimeout", {
+  node: Schema.String,
+  handler: Schema.String,
+  timeout: Schema.Number
+}) {
+  override get message(): string {
+    return `spawning ${this.handler} on ${this.node}: no answer within ${this.timeout} ms`
+  }
+}
+
+/**
+ * A typed request (`Request.Class`) or its reply crossed between two nodes and did not decode with
+ * its Schema there: `what` says which, `reason` is Schema's message. It was logged and counted
+ * (`Node.undecodable`); no handler saw it.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class Undecodable extends Schema.TaggedError<Undecodable>()("Undecodable", {
+  node: Schema.String,
+  what: Schema.Literals(["request", "reply"]),
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `a ${this.what} from ${this.node} did not decode: ${this.reason}`
+  }
+}

@@ -395,6 +395,111 @@ export const spawnMonitor = <A, E, R, const O extends SpawnOptions = {}>(
     return Effect.succeed({ pid: record.pid as never, ref: ref! })
   })
 
+/**
+ * The options of {@link spawnOn}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SpawnOnOptions {
+  /** Link the caller to the new process (set up by the other node before the process runs). */
+  readonly link?: boolean | undefined
+  /** Monitor the new process: `spawnOn` then returns `{ pid, ref }`. */
+  readonly monitor?: boolean | undefined
+  /** How long to wait for the other node's answer. Default 5 seconds, as a call's. */
+  readonly timeout?: Duration.Input | "infinity" | undefined
+}
+
+/**
+ * What {@link spawnOn} returns: the pid, or `{ pid, ref }` with the monitor's reference when
+ * `monitor: true` was asked.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type SpawnedOn<O> = O extends { readonly monitor: true }
+  ? { readonly pid: Pid<unknown>; readonly ref: MonitorRef }
+  : Pid<unknown>
+
+/**
+ * What {@link spawnOn} fails with.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type SpawnOnError = Errors.NoConnection | Errors.SpawnFailed | Errors.SpawnTimeout | Errors.BadArgument
+
+/**
+ * Spawns a process on the node `node` (Erlang's `spawn_request`): the node runs its spawn handler
+ * `handler` with `args` as a new process and answers with its pid. On an effect-otp node a spawn
+ * handler is registered with `Node.registerSpawnHandler` of `@effect-otp/platform-node`; on an
+ * Erlang or Elixir node `handler` is `"module:function"` (`"lists:seq"`, `"Elixir.MyApp:start"`).
+ *
+ * **Details**
+ *
+ * - `args` are Erlang terms (see `Term`), or values of the handler's Schema encoded with
+ *   `Term.codec`; the other node decodes them with the handler's Schema.
+ * - `link: true` links the caller to the new process and `monitor: true` monitors it; both are
+ *   set up on the other node before the process runs, so a process that ends at once still sends
+ *   its exit and its `Down`. With `monitor: true` it returns `{ pid, ref }`.
+ * - On the wire: SPAWN_REQUEST `{29, ReqId, From, GroupLeader, {Module, Function, Arity}, Options}`
+ *   with the arguments, answered by SPAWN_REPLY `{31, ReqId, From, Flags, PidOrAtom}`; a `handler`
+ *   without a `:` is `{effect_otp, handler}`.
+ *
+ * **Failures**
+ *
+ * | what happened | error |
+ * |---|---|
+ * | the node has no such handler | `SpawnFailed` with reason `"undef"` |
+ * | the arguments do not decode with its Schema, or have no term | `SpawnFailed` with reason `"badarg"` |
+ * | another refusal of the node (`"badopt"`, `"system_limit"`, ...) | `SpawnFailed` with that reason |
+ * | this node is not distributed | `SpawnFailed` with reason `"notalive"` |
+ * | the node cannot be reached, or the connection is lost before it answers | `NoConnection` |
+ * | no answer within `timeout` | `SpawnTimeout`; the request is abandoned |
+ * | an invalid `timeout`, or `node` is this node | `BadArgument` |
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const program = Effect.gen(function* () {
+ *   const { pid, ref } = yield* Process.spawnOn("b@127.0.0.1", "greeter", ["bob"], { monitor: true })
+ *   yield* Process.send(pid, "hello")
+ *   return yield* Process.receive(Process.isDown) // Down { ref, pid, reason }
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category start
+ */
+export const spawnOn = <const O extends SpawnOnOptions = {}>(
+  node: string,
+  handler: string,
+  args: ReadonlyArray<unknown>,
+  options?: O
+): Effect.Effect<SpawnedOn<O>, SpawnOnError, Self<unknown>> =>
+  Effect.flatMap(selfRecord, (self): Effect.Effect<SpawnedOn<O>, SpawnOnError> => {
+    const badTimeout = Errors.checkTimeout("Process.spawnOn", "timeout", options?.timeout)
+    if (badTimeout !== undefined) return Effect.fail(badTimeout)
+    if (node === self.node.name) {
+      return Effect.fail(
+        new Errors.BadArgument({
+          function: "Process.spawnOn",
+          field: "node",
+          value: node,
+          reason: "must be another node (spawn on this one with Process.spawn)"
+        })
+      )
+    }
+    const timeout = options?.timeout === undefined ? 5_000 : Errors.timeoutMillis(options.timeout)!
+    const monitor = options?.monitor === true
+    return Effect.map(
+      kernel.spawnRemote(self, node, handler, args, options?.link === true, monitor, timeout),
+      (spawned) => (monitor ? spawned : spawned.pid) as SpawnedOn<O>
+    )
+  })
+
 // ---------------------------------------------------------------------------------------------
 // Self, sending, receiving
 // ---------------------------------------------------------------------------------------------
@@ -711,15 +816,29 @@ export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Sel
  * Monitors `pid`: when it exits, the caller receives `Down { ref, pid, reason }`, once. Monitoring
  * a process that does not exist gives `Down` with `NoProc` at once.
  *
+ * **Details**: `{ name, node }` monitors the process registered as `name` on `node` (Erlang's
+ * `monitor(process, {Name, Node})`, MONITOR_P with the name): the `Down` comes with its exit
+ * reason, `NoProc` at once when nobody holds the name, `NoConnection` when the connection to
+ * `node` is lost. The other node resolves the name once, when the monitor arrives; the `Down`
+ * names the pid `<node.0.0>` (`Pid.make(node, 0, 0)`: MONITOR_P_EXIT gives the name, not the pid),
+ * so tell it apart by its `ref`. A `node` that is the caller's own monitors the local holder of
+ * the name by its pid.
+ *
  * @since 0.1.0
  * @category signals
  */
-export const monitor = (pid: Pid<never, unknown>): Effect.Effect<MonitorRef, never, Self<unknown>> =>
-  Effect.map(selfRecord, (self) =>
-    kernel.isRemote(self.node, pid)
+export const monitor = (pid: Pid<never, unknown> | RemoteName): Effect.Effect<MonitorRef, never, Self<unknown>> =>
+  Effect.map(selfRecord, (self) => {
+    if (!("id" in pid)) {
+      if (self.node.distribution !== undefined && pid.node !== self.node.name) return kernel.monitorRemote(self, pid)
+      const holder = pid.node === self.node.name ? self.node.names.get(pid.name) : undefined
+      const live = holder !== undefined && holder.status !== "exited" ? holder : undefined
+      return kernel.monitorRecord(self, live, live?.pid ?? kernel.namePid(pid))
+    }
+    return kernel.isRemote(self.node, pid)
       ? kernel.monitorRemote(self, pid)
       : kernel.monitorRecord(self, kernel.liveRecordOf(pid), pid)
-  )
+  })
 
 /**
  * Removes a monitor; returns whether it was active. With `{ flush: true }` it also removes a `Down`

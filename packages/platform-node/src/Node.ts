@@ -81,11 +81,11 @@
  *
  * @since 0.2.0
  */
-import { Context, Data, Effect, Layer, type Scope } from "effect"
-import { Node as CoreNode, Process } from "effect-otp"
+import { Context, Data, Effect, Layer, Schema, Scope } from "effect"
+import { Node as CoreNode, Process, Term } from "effect-otp"
 import type * as Epmd from "./Epmd.ts"
 import * as Dist from "./internal/distribution.ts"
-import { wire } from "./internal/wire.ts"
+import { type SpawnHandler as WireSpawnHandler, wire } from "./internal/wire.ts"
 
 /**
  * Connecting to a node failed: it is not registered with EPMD, it refused, or the cookies differ.
@@ -99,6 +99,20 @@ export const ConnectFailed: typeof Dist.ConnectFailed = Dist.ConnectFailed
  * @category errors
  */
 export type ConnectFailed = Dist.ConnectFailed
+
+/**
+ * A spawn handler of that name is already registered on this node.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SpawnHandlerExists extends Schema.TaggedError<SpawnHandlerExists>()("SpawnHandlerExists", {
+  handler: Schema.String
+}) {
+  override get message(): string {
+    return `a spawn handler named ${this.handler} is already registered`
+  }
+}
 
 /**
  * What {@link start} can fail with.
@@ -177,6 +191,8 @@ export interface DistributedApi {
   readonly undecodable: () => number
   /** Calls `f` with every `NodeUp` / `NodeDown` until the returned function is called. */
   readonly subscribe: (f: (event: NodeUp | NodeDown) => void) => () => void
+  /** The spawn handlers other nodes can run here (see {@link registerSpawnHandler}), by name. */
+  readonly spawnHandlers: Map<string, WireSpawnHandler>
 }
 
 /**
@@ -211,8 +227,9 @@ export const start = (name: string, options: Options): Effect.Effect<Distributed
     })
     const node = yield* CoreNode.make({ name, creation: dist.creation, scheduler: options.scheduler })
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
-    const unwire = wire(node, dist, runFork)
-    yield* Effect.addFinalizer(() => Effect.sync(unwire))
+    const spawnHandlers = new Map<string, WireSpawnHandler>()
+    const wired = wire(node, dist, runFork, spawnHandlers)
+    yield* Effect.addFinalizer(() => Effect.sync(wired.unwire))
     const subscribe = (f: (event: NodeUp | NodeDown) => void) =>
       dist.subscribe((event) => {
         if (event._tag === "NodeUp") f(new NodeUp({ node: event.node }))
@@ -226,8 +243,9 @@ export const start = (name: string, options: Options): Effect.Effect<Distributed
       connect: (peer) => Effect.asVoid(dist.connect(peer)),
       disconnect: dist.disconnect,
       list: dist.nodes,
-      undecodable: dist.undecodable,
-      subscribe
+      undecodable: () => dist.undecodable() + wired.undecodable(),
+      subscribe,
+      spawnHandlers
     } satisfies DistributedApi
   })
 
@@ -271,6 +289,86 @@ export const list: Effect.Effect<ReadonlyArray<string>, never, Distributed> = Ef
   Effect.service(Distributed),
   (api) => api.list()
 )
+
+/**
+ * A spawn handler: the Schema of its arguments and the body of the process it starts.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SpawnHandler<A, I, R> {
+  /**
+   * The Schema of the argument list, decoded from the list of terms the request carries through
+   * `Term.codec` (so `Schema.Tuple([Schema.String, Schema.Int])` takes `[<<"bob">>, 3]`).
+   */
+  readonly args: Schema.Codec<A, I>
+  /** The body of the new process. */
+  readonly run: (args: A) => Effect.Effect<unknown, unknown, R>
+}
+
+/**
+ * Registers a spawn handler: from now on another node's `Process.spawnOn(thisNode, name, args)`
+ * (or Erlang's `erlang:spawn_request(ThisNode, effect_otp, Name, Args, Options)`) starts a process
+ * on this node running `handler.run` with the arguments decoded by `handler.args`.
+ *
+ * **Details**
+ *
+ * - The name maps to Erlang's `{Module, Function}`: a name without a `:` is the function of the
+ *   module `effect_otp` (`"greeter"` is `effect_otp:greeter`), `"m:f"` is `m:f` (a handler that
+ *   stands in for an Erlang function).
+ * - The arguments are the request's list of terms, decoded with `Term.codec(handler.args)`.
+ *   Arguments that do not decode start nothing: the request is answered with `badarg` (the caller's
+ *   `SpawnFailed`), logged and counted in {@link undecodable}. A name nobody registered is answered
+ *   with `undef`.
+ * - The process runs with the services in context here (but its own `Self`), is linked to and
+ *   monitored by the caller as it asked, both before its body runs.
+ * - A name that is taken fails with {@link SpawnHandlerExists}; {@link unregisterSpawnHandler}
+ *   frees it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Process } from "effect-otp"
+ * import { Node } from "@effect-otp/platform-node"
+ *
+ * const register = Node.registerSpawnHandler("greeter", {
+ *   args: Schema.Tuple([Schema.String]),
+ *   run: ([name]) =>
+ *     Effect.gen(function* () {
+ *       const from = yield* Process.receive<Process.Pid<string>>()
+ *       yield* Process.send(from, `hello ${name}`)
+ *     })
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category spawn
+ */
+export const registerSpawnHandler = <A, I, R>(
+  name: string,
+  handler: SpawnHandler<A, I, R>
+): Effect.Effect<void, SpawnHandlerExists, Distributed | Exclude<R, Process.Provided>> =>
+  Effect.flatMap(Effect.service(Distributed), (api) =>
+    Effect.flatMap(Effect.context<never>(), (context) => {
+      if (api.spawnHandlers.has(name)) return Effect.fail(new SpawnHandlerExists({ handler: name }))
+      api.spawnHandlers.set(name, {
+        args: Term.codec(handler.args) as unknown as Schema.Decoder<unknown>,
+        run: handler.run as (args: unknown) => Effect.Effect<unknown, unknown, unknown>,
+        context: Context.omit(Process.Self, Scope.Scope)(context) as Context.Context<never>
+      })
+      return Effect.void
+    })
+  )
+
+/**
+ * Removes the spawn handler `name`, if any: later requests for it are answered with `undef`. The
+ * processes it started go on.
+ *
+ * @since 0.2.0
+ * @category spawn
+ */
+export const unregisterSpawnHandler = (name: string): Effect.Effect<void, never, Distributed> =>
+  Effect.map(Effect.service(Distributed), (api) => void api.spawnHandlers.delete(name))
 
 /**
  * The packets that arrived and did not decode so far (each was logged and skipped).

@@ -1,35 +1,17 @@
-import { randomBytes } from "node:crypto"
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
-import { Errors, ExitReason, GenServer, Node as CoreNode, Pid, Process, Term, testing } from "effect-otp"
+import { Errors, ExitReason, GenServer, Pid, Process, Term, testing } from "effect-otp"
 import * as Handshake from "../src/internal/handshake.ts"
 import { Epmd, Node, Rpc } from "../src/index.ts"
+import { cookie, on, startPair } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // Two effect-otp nodes in this OS process, talking over real sockets on 127.0.0.1 (it.live) with an
 // embedded EPMD on a free port and a random cookie. Everything synchronises on messages, DOWNs,
 // exits and nodeup/nodedown, never on sleeps.
 
-const cookie = () => randomBytes(8).toString("hex")
 const atom = Term.atom
-
-const startPair = (options?: Partial<Node.Options>) =>
-  Effect.gen(function* () {
-    const epmd = yield* Epmd.serve({ port: 0 })
-    const secret = cookie()
-    const a = yield* Node.start("a@127.0.0.1", { cookie: secret, epmdPort: epmd.port, ...options })
-    const b = yield* Node.start("b@127.0.0.1", { cookie: secret, epmdPort: epmd.port, ...options })
-    return { a, b, epmd, secret }
-  })
-
-/** Runs `effect` with `node` as its core node (what a process spawned there lives on). */
-const on =
-  (node: Node.DistributedApi) =>
-  <A, E, R>(
-    effect: Effect.Effect<A, E, R>
-  ): Effect.Effect<A, E, Exclude<Exclude<R, CoreNode.Node>, Node.Distributed>> =>
-    effect.pipe(Effect.provideService(CoreNode.Node, node.node), Effect.provideService(Node.Distributed, node))
 
 /** Runs `body` as a process (of the node in context) and gives its result. */
 const spawnAndAwait = testing.runInProcess

@@ -54,9 +54,12 @@ export {
   monitorRefTerm,
   monitorRemote,
   refIdOf,
+  namePid,
   type RemoteName,
   remoteLinksOf,
   sendRemote,
+  SpawnReply,
+  spawnRemote,
   type Target,
   type Transport,
   unlinkRemote

@@ -10,10 +10,12 @@
  *
  * @internal
  */
+import { Duration, Effect } from "effect"
+import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
+import * as Pid from "../Pid.ts"
 import * as etf from "./etf.ts"
-import type * as Pid from "../Pid.ts"
-import { deliverSystemMade } from "./mailbox.ts"
+import { deliverSystemMade, receiveWithin, TimedOut } from "./mailbox.ts"
 import { DownMessage, liveRecordOf, MonitorRef, type NodeState, type ProcessRecord, RecordExt } from "./records.ts"
 import { exitSignal, type SignalKind } from "./signals.ts"
 
@@ -60,6 +62,36 @@ export interface Transport {
     ref: unknown,
     reason: ExitReason.ExitReason
   ) => void
+  /**
+   * SPAWN_REQUEST: asks `node` to spawn a process running its spawn handler `handler` with `args`
+   * (the request's id is `ref`, also the monitor's reference when `monitor` is set). Returns false
+   * when the arguments cannot cross (they have no term).
+   */
+  readonly spawnRequest: (
+    from: Pid.Pid<never, unknown>,
+    node: string,
+    ref: MonitorRef,
+    handler: string,
+    args: ReadonlyArray<unknown>,
+    options: { readonly link: boolean; readonly monitor: boolean }
+  ) => boolean
+}
+
+/** The answer to a remote spawn, for the process that asked (see {@link spawnRemote}). */
+export class SpawnReply {
+  readonly ref: MonitorRef
+  /** the new process, or the atom the node refused with (`"noconnection"` when the connection was lost) */
+  readonly result: Pid.Pid<never, unknown> | string
+  constructor(ref: MonitorRef, result: Pid.Pid<never, unknown> | string) {
+    this.ref = ref
+    this.result = result
+  }
+}
+
+/** A remote spawn waiting for its `SPAWN_REPLY`. */
+interface PendingSpawn {
+  readonly ref: MonitorRef
+  readonly node: string
 }
 
 /** A monitor a local process holds on a process of another node. */
@@ -83,6 +115,7 @@ export class RemoteState {
   links: Map<string, Pid.Pid<never, unknown>> | undefined = undefined
   monitors: Map<number, HeldMonitor> | undefined = undefined
   watchers: Map<string, Watcher> | undefined = undefined
+  spawns: Map<number, PendingSpawn> | undefined = undefined
 }
 
 /** A monitor reference of `node` as a term: the `MonitorRef`'s id in two words (see `refIdOf`). */
@@ -138,14 +171,18 @@ export const unlinkRemote = (record: ProcessRecord, pid: Pid.Pid<never, unknown>
   record.node.distribution!.unlink(record.pid, pid)
 }
 
+/** The pid a `Down` of a monitor by name names: the name's node's `<0.0>` (see `Process.monitor`). */
+export const namePid = (target: RemoteName): Pid.Pid<never, unknown> =>
+  Pid.make(target.node, 0, 0) as Pid.Pid<never, unknown>
+
 /**
  * Monitors a process of another node, by pid or by name (the `Down` of a monitor by name names the
- * node's system pid: only the kernel's own callers monitor by name).
+ * name's node's `<0.0>` and carries the name).
  */
 export const monitorRemote = (record: ProcessRecord, target: Target): MonitorRef => {
   const ref = new MonitorRef()
   const remote = remoteOf(record)
-  const pid = "id" in target ? target : (record.node.systemPid as Pid.Pid<never, unknown>)
+  const pid = "id" in target ? target : namePid(target)
   ;(remote.monitors ??= new Map()).set(ref.id, { ref, target, pid })
   notePeer(record, target.node)
   record.node.distribution!.monitor(record.pid, target, ref)
@@ -161,6 +198,60 @@ export const demonitorRemote = (record: ProcessRecord, ref: MonitorRef): boolean
   record.node.distribution!.demonitor(record.pid, monitor.target, ref)
   return true
 }
+
+/** Why a remote spawn failed: the typed error for the atom of its `SPAWN_REPLY`. */
+const spawnError = (node: string, handler: string, reason: string): Errors.NoConnection | Errors.SpawnFailed =>
+  reason === "noconnection" ? new Errors.NoConnection({ node }) : new Errors.SpawnFailed({ node, handler, reason })
+
+/**
+ * Spawns a process on another node through its spawn handler `handler` (SPAWN_REQUEST), linked to
+ * and monitored by `record` as asked, and waits for the answer (SPAWN_REPLY) for `timeoutMs`. The
+ * link and the monitor are in place when the answer arrives, before any signal of the new process
+ * (see {@link incomingSpawnReply}); a request that times out is abandoned.
+ */
+export const spawnRemote = (
+  record: ProcessRecord,
+  node: string,
+  handler: string,
+  args: ReadonlyArray<unknown>,
+  link: boolean,
+  monitor: boolean,
+  timeoutMs: number
+): Effect.Effect<
+  { readonly pid: Pid.Pid<never, unknown>; readonly ref: MonitorRef },
+  Errors.NoConnection | Errors.SpawnFailed | Errors.SpawnTimeout
+> =>
+  Effect.suspend(() => {
+    const transport = record.node.distribution
+    if (transport === undefined) return Effect.fail(spawnError(node, handler, "notalive"))
+    const ref = new MonitorRef()
+    const spawns = (remoteOf(record).spawns ??= new Map())
+    spawns.set(ref.id, { ref, node })
+    notePeer(record, node)
+    if (!transport.spawnRequest(record.pid, node, ref, handler, args, { link, monitor })) {
+      spawns.delete(ref.id)
+      return Effect.fail(spawnError(node, handler, "badarg"))
+    }
+    const isReply = (m: unknown) => m instanceof SpawnReply && m.ref === ref
+    type Spawned = { readonly pid: Pid.Pid<never, unknown>; readonly ref: MonitorRef }
+    type SpawnError = Errors.NoConnection | Errors.SpawnFailed | Errors.SpawnTimeout
+    const settle = (m: unknown): Effect.Effect<Spawned, SpawnError> => {
+      const result = (m as SpawnReply).result
+      return typeof result === "string"
+        ? Effect.fail(spawnError(node, handler, result))
+        : Effect.succeed({ pid: result, ref })
+    }
+    return receiveWithin(record, isReply, Duration.millis(timeoutMs)).pipe(
+      Effect.flatMap((m): Effect.Effect<Spawned, SpawnError> => {
+        if (m !== TimedOut) return settle(m)
+        // the answer came while the timeout was on its way: it is in the mailbox
+        if (!spawns.has(ref.id)) return Effect.flatMap(receiveWithin(record, isReply, Duration.zero), settle)
+        spawns.delete(ref.id)
+        return Effect.fail(new Errors.SpawnTimeout({ node, handler, timeout: timeoutMs }))
+      }),
+      Effect.onInterrupt(() => Effect.sync(() => void spawns.delete(ref.id)))
+    )
+  })
 
 /** The pids of other nodes `record` is linked to, and what it monitors there (`Process.info`). */
 export const remoteLinksOf = (record: ProcessRecord): ReadonlyArray<Pid.Pid<never, unknown>> =>
@@ -275,6 +366,57 @@ export const incomingMonitorExit = (
 }
 
 /**
+ * SPAWN_REPLY for the remote spawn `refId` of the local process `to`: the link (flag 1) and the
+ * monitor (flag 2) the other node set up are recorded here before the reply reaches the waiting
+ * process, so that the new process's exit, which follows on the same connection, finds them. A
+ * reply nobody waits for any more (the request was abandoned) undoes them: an exit `abandoned` to
+ * the linked process and a demonitor, as OTP's `spawn_request_abandon`.
+ */
+export const incomingSpawnReply = (
+  node: NodeState,
+  to: Pid.Pid<never, unknown>,
+  refId: number,
+  flags: number,
+  result: Pid.Pid<never, unknown> | string
+): void => {
+  const record = localRecord(node, to)
+  const spawns = record?.ext?.remote?.spawns
+  const pending = spawns?.get(refId)
+  if (pending === undefined) {
+    if (typeof result === "string") return
+    if ((flags & 1) !== 0) node.distribution?.exit(to, result, ExitReason.failure(etf.Atom.make("abandoned")), "exit")
+    if ((flags & 2) !== 0) node.distribution?.demonitor(to, result, { id: refId } as MonitorRef)
+    return
+  }
+  spawns!.delete(refId)
+  if (typeof result !== "string") {
+    const remote = record!.ext!.remote!
+    if ((flags & 1) !== 0) (remote.links ??= new Map()).set(pidKey(result), result)
+    if ((flags & 2) !== 0) (remote.monitors ??= new Map()).set(refId, { ref: pending.ref, target: result, pid: result })
+  }
+  deliverSystemMade(record!, new SpawnReply(pending.ref, result))
+}
+
+/**
+ * SPAWN_REQUEST from `parent`, a process of another node: the setup of the new process `child`
+ * (`spawnUnsafe`'s, before its body runs): linked to `parent` when `link` is set, monitored by it
+ * (with `ref`, the request's id, and `key` for the DEMONITOR_P) when `monitor` is set.
+ */
+export const setupSpawned = (
+  child: ProcessRecord,
+  parent: Pid.Pid<never, unknown>,
+  options: { readonly link: boolean; readonly monitor: boolean; readonly ref: unknown; readonly key: string }
+): void => {
+  if (!options.link && !options.monitor) return
+  const remote = remoteOf(child)
+  if (options.link) (remote.links ??= new Map()).set(pidKey(parent), parent)
+  if (options.monitor) {
+    ;(remote.watchers ??= new Map()).set(options.key, { watcher: parent, ref: options.ref, target: child.pid })
+  }
+  notePeer(child, parent.node)
+}
+
+/**
  * The connection to `peer` is lost: every link and monitor across it fires with `NoConnection`,
  * once (each is removed as it fires), and the watchers from it are forgotten.
  */
@@ -287,6 +429,13 @@ export const nodeDown = (node: NodeState, peer: string): void => {
     if (remote === undefined || record.status === "exited") continue
     if (remote.watchers !== undefined) {
       for (const [key, watcher] of remote.watchers) if (watcher.watcher.node === peer) remote.watchers.delete(key)
+    }
+    if (remote.spawns !== undefined) {
+      for (const [id, spawn] of remote.spawns) {
+        if (spawn.node !== peer) continue
+        remote.spawns.delete(id)
+        deliverSystemMade(record, new SpawnReply(spawn.ref, "noconnection"))
+      }
     }
     if (remote.monitors !== undefined) {
       for (const [id, monitor] of remote.monitors) {

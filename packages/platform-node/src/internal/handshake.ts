@@ -37,6 +37,7 @@ export const Flags = {
   BIG_CREATION: 0x40000n,
   HANDSHAKE_23: 0x1000000n,
   UNLINK_ID: 0x2000000n,
+  SPAWN: 1n << 32n,
   V4_NC: 1n << 34n
 } as const
 
@@ -103,9 +104,13 @@ export const digest = (cookie: string, challenge: number): Uint8Array =>
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 
-/** What this node offers: the mandatory flags and monitors (by pid and by name). */
+/** What this node offers: the mandatory flags, monitors (by pid and by name) and remote spawn. */
 const flagsOf = (local: Local): bigint =>
-  mandatoryFlags | Flags.DIST_MONITOR | Flags.DIST_MONITOR_NAME | (local.hidden === false ? Flags.PUBLISHED : 0n)
+  mandatoryFlags |
+  Flags.DIST_MONITOR |
+  Flags.DIST_MONITOR_NAME |
+  Flags.SPAWN |
+  (local.hidden === false ? Flags.PUBLISHED : 0n)
 
 /** A handshake message: 2-byte length, tag, body. */
 const message = (tag: string, body: Uint8Array): Uint8Array => {

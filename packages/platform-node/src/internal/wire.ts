@@ -11,13 +11,15 @@
  * | monitor, demonitor | MONITOR_P `{19, From, ToProc, Ref}`, DEMONITOR_P `{20, From, ToProc, Ref}` |
  * | a monitored process exited | MONITOR_P_EXIT `{21, FromProc, To, Ref, Reason}` |
  * | a reply to a `gen` call from another node | SEND `{2, '', Caller}`, then `{Tag, Reply}` |
+ * | remote spawn (`Process.spawnOn`) | SPAWN_REQUEST `{29, ReqId, From, GroupLeader, {M, F, Arity}, Options}`, then the arguments |
+ * | the answer to a SPAWN_REQUEST | SPAWN_REPLY `{31, ReqId, To, Flags, PidOrAtom}` |
  *
  * A built-in `net_kernel` answers `{is_auth, Node}` calls with `yes`, so `net_adm:ping/1` from an
  * Erlang node gets `pong`.
  *
  * @internal
  */
-import { Effect } from "effect"
+import { Cause, type Context, Effect, Exit, Schema } from "effect"
 import { Distribution, ExitReason, type Node as CoreNode, Pid, Term } from "effect-otp"
 import type * as Dist from "./distribution.ts"
 import * as Handshake from "./handshake.ts"
@@ -35,6 +37,23 @@ const refKey = (ref: unknown): string =>
 
 const procTerm = (target: Distribution.Target): Term.Term => ("id" in target ? target : atom(target.name))
 
+/** The module of a spawn handler name without a `:`: `effect_otp:Name` from Erlang. */
+export const spawnModule = "effect_otp"
+
+/** A spawn handler's name as `{Module, Function}`: `"m:f"` is `{m, f}`, any other `{effect_otp, Name}`. */
+const spawnTarget = (handler: string): readonly [string, string] => {
+  const colon = handler.indexOf(":")
+  return colon < 0 ? [spawnModule, handler] : [handler.slice(0, colon), handler.slice(colon + 1)]
+}
+
+/** A registered spawn handler: the Schema of its arguments (decoded from the list of terms), its body. */
+export interface SpawnHandler {
+  readonly args: Schema.Decoder<unknown>
+  readonly run: (args: unknown) => Effect.Effect<unknown, unknown, unknown>
+  /** the services it was registered with */
+  readonly context: Context.Context<never>
+}
+
 /**
  * Connects a core node to a distribution node: the transport the node sends through, and the handler
  * of what arrives. Returns a function that detaches it.
@@ -42,9 +61,11 @@ const procTerm = (target: Distribution.Target): Term.Term => ("id" in target ? t
 export const wire = (
   node: CoreNode.NodeApi,
   dist: Dist.DistNode,
-  runFork: <A, E>(effect: Effect.Effect<A, E>) => unknown
-): (() => void) => {
+  runFork: <A, E>(effect: Effect.Effect<A, E>) => unknown,
+  spawnHandlers: ReadonlyMap<string, SpawnHandler>
+): { readonly unwire: () => void; readonly undecodable: () => number } => {
   let unlinkIds = 0
+  let undecodable = 0
   const systemPid = Pid.make(node.name, node.creation, 0) as Pid.Pid<never, unknown>
   const put = (to: string, packet: Handshake.Packet): boolean => {
     let bytes: Uint8Array
@@ -86,7 +107,25 @@ export const wire = (
     reply: (_from, to, tag, value) =>
       put(to.node, { control: Term.tuple(2, empty, to), message: Term.tuple(tag as Term.Term, value as Term.Term) }),
     monitorExit: (target, watcher, ref, why) =>
-      void put(watcher.node, { control: Term.tuple(21, procTerm(target), watcher, ref as Term.Term, reason(why)) })
+      void put(watcher.node, { control: Term.tuple(21, procTerm(target), watcher, ref as Term.Term, reason(why)) }),
+    spawnRequest: (from, to, ref, handler, args, options) => {
+      const [module, fun] = spawnTarget(handler)
+      const opts: Array<Term.Term> = []
+      if (options.link) opts.push(atom("link"))
+      if (options.monitor) opts.push(atom("monitor"))
+      // the group leader: the node's own pid, which takes no io requests
+      return put(to, {
+        control: Term.tuple(
+          29,
+          Distribution.monitorRefTerm(node, ref),
+          from,
+          systemPid,
+          Term.tuple(atom(module), atom(fun), args.length),
+          opts
+        ),
+        message: args as Array<Term.Term>
+      })
+    }
   }
   const { detach, incoming } = Distribution.attach(node, transport)
 
@@ -97,6 +136,44 @@ export const wire = (
     if (!Term.isTuple(from) || !Term.isTuple(request) || request.elements[0] !== isAuth) return
     const [caller, tag] = from.elements
     if (isPid(caller)) transport.reply(systemPid, caller, tag, yes)
+  }
+
+  /**
+   * SPAWN_REQUEST: the spawn handler named by `{Module, Function}` runs with the arguments its Schema
+   * decoded, as a new process; the answer is its pid, or `undef` (no such handler) or `badarg` (the
+   * arguments do not decode: logged and counted, and no handler runs).
+   */
+  const spawnRequest = (peer: string, e: ReadonlyArray<Term.Term>, args: Term.Term | undefined) => {
+    const [, reqId, from, , mfa, opts] = e
+    if (!isPid(from) || !Term.isTuple(mfa) || !Term.isAtom(mfa.elements[0]) || !Term.isAtom(mfa.elements[1])) return
+    const answer = (flags: number, result: Term.Term) =>
+      put(peer, { control: Term.tuple(31, reqId!, from, flags, result) })
+    if (!Array.isArray(opts)) return answer(0, atom("badopt"))
+    const module = mfa.elements[0].name
+    const name = module === spawnModule ? mfa.elements[1].name : `${module}:${mfa.elements[1].name}`
+    const handler = spawnHandlers.get(name)
+    if (handler === undefined) return answer(0, atom("undef"))
+    const decoded = Array.isArray(args) ? Schema.decodeUnknownExit(handler.args)(args) : undefined
+    if (decoded === undefined || Exit.isFailure(decoded)) {
+      const why = decoded === undefined ? "the arguments are not a list" : Cause.pretty(decoded.cause)
+      undecodable++
+      runFork(Effect.logWarning(`a spawn request from ${peer} for ${name} has arguments that do not decode: ${why}`))
+      return answer(0, atom("badarg"))
+    }
+    const has = (option: string) =>
+      (opts as ReadonlyArray<Term.Term>).some(
+        (o) => o === atom(option) || (Term.isTuple(o) && o.elements[0] === atom(option))
+      )
+    const link = has("link")
+    const monitor = has("monitor")
+    const body = Effect.provideContext(handler.run(decoded.value), handler.context)
+    const pid = incoming.spawn(from, body as Effect.Effect<unknown, unknown>, {
+      link,
+      monitor,
+      ref: reqId,
+      key: refKey(reqId)
+    })
+    answer((link ? 1 : 0) | (monitor ? 2 : 0), pid)
   }
 
   dist.onPacket((peer, packet) => {
@@ -155,6 +232,15 @@ export const wire = (
         if (target !== undefined) incoming.demonitor(target, refKey(e[3]))
         return
       }
+      case 29: // SPAWN_REQUEST {29, ReqId, From, GroupLeader, {M, F, A}, Opts}, then the arguments
+        spawnRequest(peer, e, packet.message)
+        return
+      case 31: // SPAWN_REPLY {31, ReqId, To, Flags, Result}
+        if (e[1] instanceof Term.Reference && e[1].node === node.name && isPid(e[2]) && typeof e[3] === "number") {
+          const result = isPid(e[4]) ? e[4] : Term.isAtom(e[4]) ? e[4].name : "badarg"
+          incoming.spawnReply(e[2], Distribution.refIdOf(e[1]), e[3], result)
+        }
+        return
       case 21: // MONITOR_P_EXIT {21, FromProc, To, Ref, Reason}
         if (isPid(e[2]) && e[3] instanceof Term.Reference && e[3].node === node.name) {
           incoming.monitorExit(e[2], Distribution.refIdOf(e[3]), Distribution.reasonFromTerm(e[4]!))
@@ -165,8 +251,11 @@ export const wire = (
   const unsubscribe = dist.subscribe((event) => {
     if (event._tag !== "NodeUp") incoming.nodeDown(event.node)
   })
-  return () => {
-    unsubscribe()
-    detach()
+  return {
+    unwire: () => {
+      unsubscribe()
+      detach()
+    },
+    undecodable: () => undecodable
   }
 }
