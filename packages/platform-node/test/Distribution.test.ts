@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import { Effect, Exit, Fiber, Option, Queue } from "effect"
+import { Effect, Exit, Fiber, Option, Queue, Scope } from "effect"
 import * as Handshake from "../src/internal/handshake.ts"
 import * as Distribution from "../src/internal/distribution.ts"
 import { Epmd } from "../src/index.ts"
@@ -93,6 +93,41 @@ describe("distribution: connections between nodes", () => {
       assert.deepStrictEqual(yield* Queue.take(b.events), { _tag: "NodeUp", node: "z@127.0.0.1" })
       assert.deepStrictEqual(b.node.nodes(), ["z@127.0.0.1"])
       assert.strictEqual(yield* Queue.size(b.events), 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live('a reconnect through "alive": the old connection is down before the new one is up, and only once', () =>
+    Effect.gen(function* () {
+      const epmd = yield* Epmd.serve({ port: 0 })
+      const secret = cookie()
+      const a = yield* startNode({ name: "a@127.0.0.1", cookie: secret, epmdPort: epmd.port })
+      const aInfo = Option.getOrThrow(yield* Epmd.lookup("a", { port: epmd.port }))
+      const toA = { host: "127.0.0.1", port: aInfo.port }
+      const asB = { name: "b@127.0.0.1", creation: 1, cookie: secret }
+      // b's first connection, in a scope of its own
+      const first = yield* Scope.make()
+      yield* Scope.provide(Handshake.connect(asB, "a@127.0.0.1", toA), first)
+      assert.deepStrictEqual(yield* Queue.take(a.events), { _tag: "NodeUp", node: "b@127.0.0.1" })
+      // b lost that connection (it restarted) and connects again before a noticed: a answers
+      // "alive", b asks to replace it, and a takes the old connection down first
+      const second = yield* Handshake.connect(asB, "a@127.0.0.1", toA)
+      assert.strictEqual(second.peer.name, "a@127.0.0.1")
+      assert.deepStrictEqual(yield* Queue.take(a.events), {
+        _tag: "NodeDown",
+        node: "b@127.0.0.1",
+        reason: "replaced by a new connection"
+      })
+      assert.deepStrictEqual(yield* Queue.take(a.events), { _tag: "NodeUp", node: "b@127.0.0.1" })
+      // the old socket closes on b's side too: nothing more on a, the new connection stays up
+      yield* Scope.close(first, Exit.void)
+      yield* a.node.disconnect("b@127.0.0.1")
+      assert.deepStrictEqual(yield* Queue.take(a.events), {
+        _tag: "NodeDown",
+        node: "b@127.0.0.1",
+        reason: "disconnect"
+      })
+      assert.deepStrictEqual(a.node.nodes(), [])
+      assert.strictEqual(yield* Queue.size(a.events), 0)
     }).pipe(Effect.scoped)
   )
 

@@ -92,6 +92,8 @@ interface Link {
   lastHeard: number
   /** `disconnect` closed it */
   closing: boolean
+  /** a new connection to the same node replaced it ("alive"): its `NodeDown` is already out */
+  replaced: boolean
 }
 
 /** A `connect` under way: what its callers wait for, and the fiber of the outgoing attempt. */
@@ -169,7 +171,24 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
     const serve = (connection: Handshake.Connection, scope: Scope.Closeable): Effect.Effect<void> =>
       Effect.gen(function* () {
         const node = connection.peer.name
-        const link: Link = { connection, scope, lastHeard: yield* Clock.currentTimeMillis, closing: false }
+        const previous = links.get(node)
+        if (previous !== undefined) {
+          // the peer lost the connection we still hold and made a new one (the handshake's
+          // "alive"): the old one goes down, with its links, monitors and outbox, before the new
+          // one is up, and says nothing when its fiber ends
+          previous.replaced = true
+          links.delete(node)
+          dropOutbox(node)
+          emit({ _tag: "NodeDown", node, reason: "replaced by a new connection" })
+          yield* Scope.close(previous.scope, Exit.void)
+        }
+        const link: Link = {
+          connection,
+          scope,
+          lastHeard: yield* Clock.currentTimeMillis,
+          closing: false,
+          replaced: false
+        }
         links.set(node, link)
         emit({ _tag: "NodeUp", node })
         let reason = "connection closed"
@@ -230,7 +249,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
           dropOutbox(node)
         }
         yield* Scope.close(scope, Exit.void)
-        emit({ _tag: "NodeDown", node, reason: link.closing ? "disconnect" : reason })
+        if (!link.replaced) emit({ _tag: "NodeDown", node, reason: link.closing ? "disconnect" : reason })
       })
 
     /** Runs a connection in its own scope, forked into the node's scope. */
