@@ -61,8 +61,17 @@
  *
  * - `start` / `layer`: `InvalidNodeName` (not `name@host`), the `Epmd` errors (`EpmdRefused` when
  *   the name is taken), `ConnectFailed` when the port cannot be listened on.
- * - `connect`: `ConnectFailed { node, reason }`: no such node in EPMD, the peer refused, or the
- *   cookies differ (nothing is connected then, and nothing crashes).
+ * - `connect` (and the first send to a node, whose links and monitors then fire `NoConnection`):
+ *   - `ConnectFailed { node, reason }`: the node is not registered with EPMD, nothing listens on
+ *     its port, or it is this node;
+ *   - `HandshakeFailed { node, reason }`: the node was reached but the handshake did not complete:
+ *     the cookies differ (`"the peer closed the connection: the cookies differ"` or `"the peer's
+ *     answer to our challenge is wrong: the cookies differ"`), or a handshake message was
+ *     unexpected or malformed;
+ *   - `NotAllowed { node }`: the node answered `not_allowed` (Erlang's `net_kernel:allow/1` leaves
+ *     this node out).
+ *
+ *   In every case nothing is connected, no `NodeUp` is sent, and both nodes go on running.
  * - A frame that is not a distribution message or longer than `maxPacket` drops that connection
  *   with a logged reason (`NodeDown` with that reason); the node keeps running.
  *
@@ -85,10 +94,12 @@ import { Context, Data, Effect, Layer, Schema, Scope } from "effect"
 import { Node as CoreNode, Process, Term } from "effect-otp"
 import type * as Epmd from "./Epmd.ts"
 import * as Dist from "./internal/distribution.ts"
+import * as Handshake from "./internal/handshake.ts"
 import { type SpawnHandler as WireSpawnHandler, wire } from "./internal/wire.ts"
 
 /**
- * Connecting to a node failed: it is not registered with EPMD, it refused, or the cookies differ.
+ * A node could not be reached: it is not registered with EPMD, nothing listens on its port, or it
+ * is this node. Also what {@link start} fails with when it cannot listen on its port.
  *
  * @since 0.2.0
  * @category errors
@@ -113,6 +124,44 @@ export class SpawnHandlerExists extends Schema.TaggedError<SpawnHandlerExists>()
     return `a spawn handler named ${this.handler} is already registered`
   }
 }
+
+/**
+ * The handshake with a node that was reached did not complete: the cookies differ (the peer's
+ * digest did not match ours, or it closed the connection after our answer to its challenge), or a
+ * handshake message was unexpected or malformed. Nothing is connected.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const HandshakeFailed: typeof Handshake.HandshakeFailed = Handshake.HandshakeFailed
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type HandshakeFailed = Handshake.HandshakeFailed
+
+/**
+ * The node answered the handshake with `not_allowed`: it refuses this node (Erlang's
+ * `net_kernel:allow/1` leaves it out, or this node lacks a capability the peer requires). Nothing
+ * is connected.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const NotAllowed: typeof Handshake.NotAllowed = Handshake.NotAllowed
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type NotAllowed = Handshake.NotAllowed
+
+/**
+ * What {@link connect} can fail with.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type ConnectError = ConnectFailed | HandshakeFailed | NotAllowed
 
 /**
  * What {@link start} can fail with.
@@ -182,7 +231,7 @@ export interface DistributedApi {
   /** The core node: its processes. */
   readonly node: CoreNode.NodeApi
   /** Connects to `node`; done at once when connected. */
-  readonly connect: (node: string) => Effect.Effect<void, ConnectFailed>
+  readonly connect: (node: string) => Effect.Effect<void, ConnectError>
   /** Closes the connection to `node`, if any. */
   readonly disconnect: (node: string) => Effect.Effect<void>
   /** The connected nodes now. */
@@ -266,7 +315,7 @@ export const layer = (name: string, options: Options): Layer.Layer<CoreNode.Node
  * @since 0.2.0
  * @category client
  */
-export const connect = (node: string): Effect.Effect<void, ConnectFailed, Distributed> =>
+export const connect = (node: string): Effect.Effect<void, ConnectError, Distributed> =>
   Effect.flatMap(Effect.service(Distributed), (api) => api.connect(node))
 
 /**

@@ -5,7 +5,7 @@ import { Effect, Exit, Fiber, Option, Queue, Scope } from "effect"
 import * as Handshake from "../src/internal/handshake.ts"
 import * as Distribution from "../src/internal/distribution.ts"
 import { Epmd } from "../src/index.ts"
-import { skipWithoutErl, startErl } from "./fixtures/os.ts"
+import { freePort, skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // Real sockets on 127.0.0.1 (it.live), an embedded EPMD on a free port and a random cookie; the
 // tests synchronise on nodeup/nodedown events and process output, never on sleeps.
@@ -77,7 +77,7 @@ describe("distribution: connections between nodes", () => {
       const asA = { name: "a@127.0.0.1", creation: 1, cookie: secret }
       assert.deepStrictEqual(
         yield* Effect.exit(Effect.scoped(Handshake.connect(asA, "b@127.0.0.1", toB))),
-        Exit.fail(new Handshake.HandshakeFailed({ peer: "b@127.0.0.1", reason: Handshake.nok }))
+        Exit.fail(new Handshake.HandshakeFailed({ node: "b@127.0.0.1", reason: Handshake.nok }))
       )
       assert.isUndefined(bToA.pollUnsafe(), "b's own attempt is still going on")
       yield* Fiber.interrupt(bToA)
@@ -131,7 +131,7 @@ describe("distribution: connections between nodes", () => {
     }).pipe(Effect.scoped)
   )
 
-  it.live("connecting to a node that is not registered, or with another cookie, fails with ConnectFailed", () =>
+  it.live("a node that is not registered: ConnectFailed; another cookie: HandshakeFailed; nothing connects", () =>
     Effect.gen(function* () {
       const epmd = yield* Epmd.serve({ port: 0 })
       const a = yield* startNode({ name: "a@127.0.0.1", cookie: cookie(), epmdPort: epmd.port })
@@ -145,7 +145,7 @@ describe("distribution: connections between nodes", () => {
       assert.deepStrictEqual(
         yield* Effect.exit(a.node.connect("b@127.0.0.1")),
         Exit.fail(
-          new Distribution.ConnectFailed({
+          new Handshake.HandshakeFailed({
             node: "b@127.0.0.1",
             reason: "the peer closed the connection: the cookies differ"
           })
@@ -156,6 +156,48 @@ describe("distribution: connections between nodes", () => {
       assert.deepStrictEqual(yield* Queue.takeAll(a.events), [
         { _tag: "Unreachable", node: "nobody@127.0.0.1", reason: "no such node is registered with EPMD" },
         { _tag: "Unreachable", node: "b@127.0.0.1", reason: "the peer closed the connection: the cookies differ" }
+      ])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a peer that answers not_allowed: NotAllowed; nothing listening: ConnectFailed; nothing connects", () =>
+    Effect.gen(function* () {
+      const epmd = yield* Epmd.serve({ port: 0 })
+      const a = yield* startNode({ name: "a@127.0.0.1", cookie: cookie(), epmdPort: epmd.port })
+      // a peer that answers every send_name with the status not_allowed, then closes
+      const refusing = yield* NodeSocketServer.make({ host: "127.0.0.1", port: 0 })
+      yield* Effect.forkScoped(
+        refusing.run((socket) =>
+          Effect.scoped(
+            Effect.gen(function* () {
+              const reader = yield* socket.reader
+              const writer = yield* socket.writer
+              // the send_name
+              yield* reader.pull
+              const status = new TextEncoder().encode("snot_allowed")
+              yield* writer.write(Uint8Array.of(0, status.length, ...status))
+            })
+          ).pipe(Effect.ignore)
+        )
+      )
+      const refusingPort = refusing.address._tag === "UnixPathAddress" ? 0 : refusing.address.port
+      yield* Epmd.register({ name: "strict", port: refusingPort }, { port: epmd.port })
+      assert.deepStrictEqual(
+        yield* Effect.exit(a.node.connect("strict@127.0.0.1")),
+        Exit.fail(new Handshake.NotAllowed({ node: "strict@127.0.0.1" }))
+      )
+      // registered, but nothing listens on its port any more
+      const closedPort = yield* freePort
+      yield* Epmd.register({ name: "gone", port: closedPort }, { port: epmd.port })
+      const refused = `connect ECONNREFUSED 127.0.0.1:${closedPort}`
+      assert.deepStrictEqual(
+        yield* Effect.exit(a.node.connect("gone@127.0.0.1")),
+        Exit.fail(new Distribution.ConnectFailed({ node: "gone@127.0.0.1", reason: refused }))
+      )
+      assert.deepStrictEqual(a.node.nodes(), [])
+      assert.deepStrictEqual(yield* Queue.takeAll(a.events), [
+        { _tag: "Unreachable", node: "strict@127.0.0.1", reason: "the peer answered not_allowed" },
+        { _tag: "Unreachable", node: "gone@127.0.0.1", reason: refused }
       ])
     }).pipe(Effect.scoped)
   )

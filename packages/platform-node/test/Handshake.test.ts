@@ -73,7 +73,7 @@ describe.skipIf(skipWithoutErl)("distribution handshake with Erlang", () => {
           exit,
           Exit.fail(
             new Handshake.HandshakeFailed({
-              peer: "e2@127.0.0.1",
+              node: "e2@127.0.0.1",
               reason: "the peer closed the connection: the cookies differ"
             })
           )

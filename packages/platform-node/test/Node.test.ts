@@ -216,7 +216,7 @@ describe("Node: two effect-otp nodes in one OS process", () => {
     }).pipe(Effect.scoped)
   )
 
-  it.live("a cookie mismatch: ConnectFailed, and nothing connects", () =>
+  it.live("a cookie mismatch: HandshakeFailed, and nothing connects", () =>
     Effect.gen(function* () {
       const epmd = yield* Epmd.serve({ port: 0 })
       const a = yield* Node.start("a@127.0.0.1", { cookie: cookie(), epmdPort: epmd.port })
@@ -224,7 +224,10 @@ describe("Node: two effect-otp nodes in one OS process", () => {
       assert.deepStrictEqual(
         yield* Effect.exit(on(a)(Node.connect("b@127.0.0.1"))),
         Exit.fail(
-          new Node.ConnectFailed({ node: "b@127.0.0.1", reason: "the peer closed the connection: the cookies differ" })
+          new Node.HandshakeFailed({
+            node: "b@127.0.0.1",
+            reason: "the peer closed the connection: the cookies differ"
+          })
         )
       )
       assert.deepStrictEqual(a.list(), [])
@@ -419,6 +422,43 @@ const erlangEcho = [
 ].join(" ")
 
 describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
+  it.live(
+    "an Erlang node that allows only others: NotAllowed; another cookie: HandshakeFailed; nothing connects",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const secret = cookie()
+        const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port })
+        yield* startErl(
+          "e5@127.0.0.1",
+          secret,
+          epmd.port,
+          "net_kernel:allow(['other@127.0.0.1']), io:format(\"up~n\"), receive stop -> ok end.",
+          "up"
+        )
+        yield* startErl("e6@127.0.0.1", cookie(), epmd.port, 'io:format("up~n"), receive stop -> ok end.', "up")
+        assert.deepStrictEqual(
+          yield* Effect.exit(on(ts)(Node.connect("e5@127.0.0.1"))),
+          Exit.fail(new Node.NotAllowed({ node: "e5@127.0.0.1" }))
+        )
+        assert.deepStrictEqual(
+          yield* Effect.exit(on(ts)(Node.connect("e6@127.0.0.1"))),
+          Exit.fail(
+            new Node.HandshakeFailed({
+              node: "e6@127.0.0.1",
+              reason: "the peer closed the connection: the cookies differ"
+            })
+          )
+        )
+        assert.deepStrictEqual(ts.list(), [])
+        // and ts still works: a third node with the cookie connects
+        yield* startErl("e7@127.0.0.1", secret, epmd.port, 'io:format("up~n"), receive stop -> ok end.', "up")
+        yield* on(ts)(Node.connect("e7@127.0.0.1"))
+        assert.deepStrictEqual(ts.list(), ["e7@127.0.0.1"])
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
   it.live(
     "sends both ways in order; Erlang links to and monitors (by name) our processes, and exits one",
     () =>

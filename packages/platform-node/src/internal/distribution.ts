@@ -18,21 +18,16 @@
  * @internal
  */
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import { Cause, Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Schema, Scope } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import * as Epmd from "../Epmd.ts"
 import { concat } from "./bytes.ts"
 import * as Handshake from "./handshake.ts"
 
-/** Connecting to a node failed: no such node, or its handshake failed. */
-export class ConnectFailed extends Schema.TaggedError<ConnectFailed>()("ConnectFailed", {
-  node: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `cannot connect to ${this.node}: ${this.reason}`
-  }
-}
+/** Connecting to a node failed: it cannot be reached (see `Handshake` for the three errors). */
+export const ConnectFailed = Handshake.ConnectFailed
+export type ConnectFailed = Handshake.ConnectFailed
+export type ConnectError = Handshake.ConnectError
 
 export interface Options {
   /** `name@host`; the host part is where peers reach this node. */
@@ -63,7 +58,7 @@ export interface DistNode {
   /** The connected nodes now. */
   readonly nodes: () => ReadonlyArray<string>
   /** The connection to `node`, made if there is none (one attempt at a time per node). */
-  readonly connect: (node: string) => Effect.Effect<Handshake.Connection, ConnectFailed>
+  readonly connect: (node: string) => Effect.Effect<Handshake.Connection, ConnectError>
   /** Closes the connection to `node`, if any; its `NodeDown` reason is `"disconnect"`. */
   readonly disconnect: (node: string) => Effect.Effect<void>
   /** Calls `f` for every `NodeUp` / `NodeDown` until the returned function is called. */
@@ -98,7 +93,7 @@ interface Link {
 
 /** A `connect` under way: what its callers wait for, and the fiber of the outgoing attempt. */
 interface Attempt {
-  readonly deferred: Deferred.Deferred<Handshake.Connection, ConnectFailed>
+  readonly deferred: Deferred.Deferred<Handshake.Connection, ConnectError>
   fiber: Fiber.Fiber<unknown, unknown> | undefined
 }
 
@@ -167,8 +162,12 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       outbox.wake?.()
     }
 
-    /** Serves an established connection: reads packets until it ends, then `NodeDown`. */
-    const serve = (connection: Handshake.Connection, scope: Scope.Closeable): Effect.Effect<void> =>
+    /**
+     * Brings an established connection up (it is in `nodes()` and its `NodeUp` is out when this
+     * ends) and gives the effect that serves it: it reads packets until the connection ends, then
+     * `NodeDown`.
+     */
+    const up = (connection: Handshake.Connection, scope: Scope.Closeable): Effect.Effect<Effect.Effect<void>> =>
       Effect.gen(function* () {
         const node = connection.peer.name
         const previous = links.get(node)
@@ -190,7 +189,21 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
           replaced: false
         }
         links.set(node, link)
+        // what was sent while connecting leaves before anyone hears of NodeUp (a write that fails
+        // ends the connection: its reader sees the socket closed)
+        const waiting = outboxOf(node)
+        if (waiting.items.length > 0) {
+          const items = waiting.items
+          waiting.items = []
+          yield* Effect.ignore(connection.write(concat(items)))
+        }
         emit({ _tag: "NodeUp", node })
+        return serve(node, link)
+      })
+
+    const serve = (node: string, link: Link): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const { connection, scope } = link
         let reason = "connection closed"
         const reader = Effect.gen(function* () {
           while (true) {
@@ -253,11 +266,14 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       })
 
     /** Runs a connection in its own scope, forked into the node's scope. */
-    const adopt = (open: (scope: Scope.Closeable) => Effect.Effect<Handshake.Connection, ConnectFailed>) =>
+    const adopt = (open: (scope: Scope.Closeable) => Effect.Effect<Handshake.Connection, ConnectError>) =>
       Effect.gen(function* () {
         const scope = yield* Scope.fork(nodeScope, "sequential")
         const connection = yield* Effect.onError(open(scope), () => Scope.close(scope, Exit.void))
-        yield* Effect.forkIn(serve(connection, scope), nodeScope)
+        // up before the callers of `connect` go on: `nodes()` has it when `connect` returns
+        yield* Effect.uninterruptible(
+          Effect.flatMap(up(connection, scope), (loop) => Effect.forkIn(Effect.interruptible(loop), nodeScope))
+        )
         return connection
       })
 
@@ -274,7 +290,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       Deferred.doneUnsafe(attempt.deferred, Exit.succeed(connection))
     }
 
-    const connect = (node: string): Effect.Effect<Handshake.Connection, ConnectFailed> =>
+    const connect = (node: string): Effect.Effect<Handshake.Connection, ConnectError> =>
       Effect.suspend(() => {
         const link = links.get(node)
         if (link !== undefined) return Effect.succeed(link.connection)
@@ -294,7 +310,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
             return yield* Scope.provide(
               Handshake.connect(local, node, { host: hostOf(node), port: info.value.port }),
               scope
-            ).pipe(Effect.mapError((error) => new ConnectFailed({ node, reason: error.reason })))
+            )
           })
         )
         return Effect.andThen(
@@ -305,7 +321,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
                 // refused for the peer's own attempt, or given up for ours: the incoming
                 // connection settles it
                 const nok = exit.cause.reasons.some(
-                  (r) => r._tag === "Fail" && (r.error as ConnectFailed).reason === Handshake.nok
+                  (r) => r._tag === "Fail" && r.error._tag === "HandshakeFailed" && r.error.reason === Handshake.nok
                 )
                 if (nok || pending.get(node) !== attempt) return
                 pending.delete(node)
@@ -317,10 +333,14 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
                   emit({
                     _tag: "Unreachable",
                     node,
-                    reason: Option.isSome(failure) ? failure.value.reason : "the attempt was interrupted"
+                    reason: Option.isSome(failure)
+                      ? failure.value._tag === "NotAllowed"
+                        ? "the peer answered not_allowed"
+                        : failure.value.reason
+                      : "the attempt was interrupted"
                   })
                 }
-                Deferred.doneUnsafe(attempt.deferred, exit as Exit.Exit<never, ConnectFailed>)
+                Deferred.doneUnsafe(attempt.deferred, exit as Exit.Exit<never, ConnectError>)
               })
             ),
             nodeScope
@@ -344,11 +364,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
     const acceptOne = (socket: Socket.Socket) =>
       Effect.ignore(
         Effect.tap(
-          adopt((scope) =>
-            Scope.provide(Handshake.accept(local, socket, statusFor), scope).pipe(
-              Effect.mapError((error) => new ConnectFailed({ node: error.peer, reason: error.reason }))
-            )
-          ),
+          adopt((scope) => Scope.provide(Handshake.accept(local, socket, statusFor), scope)),
           (connection) => Effect.sync(() => settled(connection.peer.name, connection, true))
         )
       )

@@ -61,13 +61,44 @@ export const mandatoryFlags =
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/** The handshake did not complete: the peer refused, the cookie did not match, or it broke off. */
-export class HandshakeFailed extends Schema.TaggedError<HandshakeFailed>()("HandshakeFailed", {
-  peer: Schema.String,
+/**
+ * A node could not be reached: it is not registered with EPMD, or nothing listens on its port.
+ * Nothing was connected.
+ */
+export class ConnectFailed extends Schema.TaggedError<ConnectFailed>()("ConnectFailed", {
+  node: Schema.String,
   reason: Schema.String
 }) {
   override get message(): string {
-    return `the distribution handshake with ${this.peer} failed: ${this.reason}`
+    return `cannot connect to ${this.node}: ${this.reason}`
+  }
+}
+
+/**
+ * The handshake with a node that was reached did not complete: the cookies differ (a digest did
+ * not match, or the peer closed the connection after ours), or the peer broke the protocol (an
+ * unexpected or malformed message, missing mandatory flags, a status this node does not know).
+ * Nothing was connected.
+ */
+export class HandshakeFailed extends Schema.TaggedError<HandshakeFailed>()("HandshakeFailed", {
+  node: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `the distribution handshake with ${this.node} failed: ${this.reason}`
+  }
+}
+
+/**
+ * The node answered the handshake with `not_allowed`: it refuses connections from this node (its
+ * `net_kernel:allow/1` list leaves this node out, or this node lacks a capability it requires).
+ * Nothing was connected.
+ */
+export class NotAllowed extends Schema.TaggedError<NotAllowed>()("NotAllowed", {
+  node: Schema.String
+}) {
+  override get message(): string {
+    return `${this.node} does not allow this node to connect`
   }
 }
 
@@ -170,7 +201,7 @@ const missing = (flags: bigint): bigint => mandatoryFlags & ~flags & ~Flags.V4_N
 /** The initiator's side, on an open socket: `send_name` … `recv_challenge_ack`. */
 const initiate = (local: Local, peerName: string, reader: Bytes, writer: Socket.Writer) =>
   Effect.gen(function* () {
-    const fail = (reason: string) => new HandshakeFailed({ peer: peerName, reason })
+    const fail = (reason: string) => new HandshakeFailed({ node: peerName, reason })
     yield* writer.write(message("N", nameBody(local, undefined)))
     const [statusTag, status] = yield* readMessage(reader, fail)
     if (statusTag !== "s") return yield* Effect.fail(fail(`expected a status, got "${statusTag}"`))
@@ -178,6 +209,8 @@ const initiate = (local: Local, peerName: string, reader: Bytes, writer: Socket.
     if (text === "alive") {
       // the peer holds a connection to us that we no longer have: tell it to replace it
       yield* writer.write(message("s", utf8.encode("true")))
+    } else if (text === "not_allowed") {
+      return yield* Effect.fail(new NotAllowed({ node: peerName }))
     } else if (text !== "ok" && text !== "ok_simultaneous") {
       return yield* Effect.fail(fail(text === "nok" ? nok : `the peer answered "${text}"`))
     }
@@ -213,13 +246,13 @@ export type Status = "ok" | "ok_simultaneous" | "nok" | "alive"
 
 const acceptOn = (local: Local, reader: Bytes, writer: Socket.Writer, statusFor: (peer: string) => Status) =>
   Effect.gen(function* () {
-    const fail = (reason: string) => new HandshakeFailed({ peer: "an incoming node", reason })
+    const fail = (reason: string) => new HandshakeFailed({ node: "an incoming node", reason })
     const [nameTag, body] = yield* readMessage(reader, fail)
     if (nameTag !== "N")
       return yield* Effect.fail(fail(`expected send_name, got "${nameTag}" (handshake version 5 is not supported)`))
     const peer = parseName(body, false)
     if (peer === undefined) return yield* Effect.fail(fail("a malformed send_name"))
-    const failFor = (reason: string) => new HandshakeFailed({ peer: peer.name, reason })
+    const failFor = (reason: string) => new HandshakeFailed({ node: peer.name, reason })
     if (missing(peer.flags) !== 0n) {
       yield* writer.write(message("s", utf8.encode("not_allowed")))
       return yield* Effect.fail(failFor(`the peer lacks flags 0x${missing(peer.flags).toString(16)}`))
@@ -361,22 +394,35 @@ const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connect
     })
 })
 
+/** What opening a connection to a node can fail with. */
+export type ConnectError = ConnectFailed | HandshakeFailed | NotAllowed
+
 /**
  * Opens `socket`'s reader and writer in the current scope, runs one side of the handshake on them
- * and makes the connection; a socket failure is `HandshakeFailed` with `peer`.
+ * and makes the connection. A socket that cannot be opened is `ConnectFailed`; any other socket
+ * failure is `HandshakeFailed`, both with `node`.
  */
-const handshakeOn = (
+const handshakeOn = <E>(
   socket: Socket.Socket,
-  peer: string,
-  side: (reader: Bytes, writer: Socket.Writer) => Effect.Effect<Peer, HandshakeFailed | Socket.SocketError>
-): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
+  node: string,
+  side: (reader: Bytes, writer: Socket.Writer) => Effect.Effect<Peer, E | Socket.SocketError>
+): Effect.Effect<Connection, E | ConnectFailed | HandshakeFailed, Scope.Scope> =>
   Effect.gen(function* () {
     const socketReader = yield* socket.reader
     const writer = yield* socket.writer
     const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
     return connectionOf(yield* side(reader, writer), reader, writer)
   }).pipe(
-    Effect.catchIf(Socket.isSocketError, (error) => Effect.fail(new HandshakeFailed({ peer, reason: error.message })))
+    Effect.catchIf(Socket.isSocketError, (error) =>
+      Effect.fail(
+        error.reason._tag === "SocketOpenError"
+          ? new ConnectFailed({
+              node,
+              reason: error.reason.cause instanceof Error ? error.reason.cause.message : error.message
+            })
+          : new HandshakeFailed({ node, reason: error.message })
+      )
+    )
   )
 
 /**
@@ -387,7 +433,7 @@ export const connect = (
   local: Local,
   peerName: string,
   address: { readonly host: string; readonly port: number }
-): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
+): Effect.Effect<Connection, ConnectError, Scope.Scope> =>
   Effect.flatMap(NodeSocket.makeNet({ host: address.host, port: address.port }), (socket) =>
     handshakeOn(socket, peerName, (reader, writer) => initiate(local, peerName, reader, writer))
   )
@@ -400,5 +446,5 @@ export const accept = (
   local: Local,
   socket: Socket.Socket,
   statusFor: (peer: string) => Status = () => "ok"
-): Effect.Effect<Connection, HandshakeFailed, Scope.Scope> =>
+): Effect.Effect<Connection, ConnectError, Scope.Scope> =>
   handshakeOn(socket, "an incoming node", (reader, writer) => acceptOn(local, reader, writer, statusFor))
