@@ -167,77 +167,63 @@ import type * as Rpc from "effect/rpc/Rpc"
 import type { GenServer, Node, Process, Request } from "effect-otp"
 import * as GenServerModule from "effect-otp/GenServer"
 import * as internal from "./internal/entity.ts"
-import * as errors from "./internal/errors.ts"
 import * as runner from "./internal/runner.ts"
 import * as snapshots from "./internal/snapshots.ts"
+import { EntityCrashed, InvalidRequest, CallTimeout, InvalidEntity } from "./internal/errors.ts"
+import { Snapshots, type SnapshotsApi } from "./internal/snapshots.ts"
+import type { ShardingOptions, RunnerOptions } from "./internal/runner.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The entity's process exited while it handled the request: its handler died, failed with an error
- * the request does not declare, or returned `stopWith`; or it could not start (`init` failed, its
- * snapshot did not decode). `reason` is the exit reason, printed. The next request to the same id
- * starts a new process.
- *
- * @since 0.2.0
- * @category errors
- */
-export const EntityCrashed: typeof errors.EntityCrashed = errors.EntityCrashed
+export {
+  /**
+   * The entity's process exited while it handled the request: its handler died, failed with an error
+   * the request does not declare, or returned `stopWith`; or it could not start (`init` failed, its
+   * snapshot did not decode). `reason` is the exit reason, printed. The next request to the same id
+   * starts a new process.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  EntityCrashed
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type EntityCrashed = errors.EntityCrashed
+export {
+  /**
+   * A request that does not pass its Schema (made with `disableChecks`, or of another protocol) was
+   * not sent. `field` and `issue` say what is wrong.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  InvalidRequest
+}
 
-/**
- * A request that does not pass its Schema (made with `disableChecks`, or of another protocol) was
- * not sent. `field` and `issue` say what is wrong.
- *
- * @since 0.2.0
- * @category errors
- */
-export const InvalidRequest: typeof errors.InvalidRequest = errors.InvalidRequest
+export {
+  /**
+   * The call was not answered within its timeout (default 5 seconds). The entity may still handle
+   * it; its reply is dropped. Same tag as `GenServer.CallTimeout`, so one `catchTag("CallTimeout")`
+   * serves both.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  CallTimeout
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type InvalidRequest = errors.InvalidRequest
-
-/**
- * The call was not answered within its timeout (default 5 seconds). The entity may still handle
- * it; its reply is dropped. Same tag as `GenServer.CallTimeout`, so one `catchTag("CallTimeout")`
- * serves both.
- *
- * @since 0.2.0
- * @category errors
- */
-export const CallTimeout: typeof errors.CallTimeout = errors.CallTimeout
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type CallTimeout = errors.CallTimeout
-
-/**
- * {@link entity} was given a definition it cannot serve: an empty type, two requests with one tag, a
- * class that is not a `Request.Class`, a `persisted` class that is neither a request nor a cast, a
- * `snapshot.every` that is not a positive integer. Thrown by `entity`, when the entity is defined.
- *
- * @since 0.2.0
- * @category errors
- */
-export const InvalidEntity: typeof errors.InvalidEntity = errors.InvalidEntity
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type InvalidEntity = errors.InvalidEntity
+export {
+  /**
+   * {@link entity} was given a definition it cannot serve: an empty type, two requests with one tag, a
+   * class that is not a `Request.Class`, a `persisted` class that is neither a request nor a cast, a
+   * `snapshot.every` that is not a positive integer. Thrown by `entity`, when the entity is defined.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  InvalidEntity
+}
 
 /**
  * The errors of `effect/cluster` itself that a call or a cast may meet: the entity's mailbox is
@@ -496,20 +482,26 @@ export const delivery: (request: Request.Any) => Option.Option<Delivery> = inter
 // Runners
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Where snapshots are kept; provided by {@link runnerLayer} (PostgreSQL) and
- * {@link singleRunnerLayer} (memory).
- *
- * @since 0.2.0
- * @category services
- */
-export const Snapshots: typeof snapshots.Snapshots = snapshots.Snapshots
+export {
+  /**
+   * Where snapshots are kept; provided by {@link runnerLayer} (PostgreSQL) and
+   * {@link singleRunnerLayer} (memory).
+   *
+   * @since 0.2.0
+   * @category services
+   */
+  Snapshots
+}
 
-/**
- * @since 0.2.0
- * @category services
- */
-export type Snapshots = snapshots.Snapshots
+export type {
+  /**
+   * What the {@link Snapshots} service does: load and save an entity's encoded state.
+   *
+   * @since 0.2.0
+   * @category services
+   */
+  SnapshotsApi
+}
 
 /**
  * Snapshots in memory: what {@link singleRunnerLayer} uses. For a runner composed by hand from
@@ -535,14 +527,16 @@ export const snapshotsLayerSql: Layer.Layer<
   import("effect/sql/SqlClient").SqlClient
 > = snapshots.layerSql
 
-/**
- * The cluster's settings (`effect/cluster`'s `ShardingConfig`), for `shardingConfig`: shard lock
- * refresh and expiry, polling intervals, entity idle time, mailbox capacity.
- *
- * @since 0.2.0
- * @category models
- */
-export type ShardingOptions = runner.ShardingOptions
+export type {
+  /**
+   * The cluster's settings (`effect/cluster`'s `ShardingConfig`), for `shardingConfig`: shard lock
+   * refresh and expiry, polling intervals, entity idle time, mailbox capacity.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  ShardingOptions
+}
 
 /**
  * A single runner in this process, all in memory (no database): shards, messages, durable
@@ -557,13 +551,15 @@ export const singleRunnerLayer: (options?: {
   readonly shardingConfig?: ShardingOptions | undefined
 }) => Layer.Layer<Sharding | Snapshots> = runner.singleRunnerLayer
 
-/**
- * The options of {@link runnerLayer}.
- *
- * @since 0.2.0
- * @category models
- */
-export type RunnerOptions = runner.RunnerOptions
+export type {
+  /**
+   * The options of {@link runnerLayer}.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  RunnerOptions
+}
 
 /**
  * A runner on PostgreSQL: `effect/cluster`'s socket runner (`@effect/platform-node`'s

@@ -103,7 +103,13 @@ export interface ShutdownRequest {
   readonly timeoutMs: number
 }
 
-interface Hook {
+/**
+ * A shutdown hook as the lifecycle keeps it: its name, priority, timeout and effect.
+ *
+ * @since 0.2.0
+ * @category shutdown
+ */
+export interface Hook {
   readonly name: string
   readonly priority: number
   readonly timeout: Duration.Duration

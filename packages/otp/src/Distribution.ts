@@ -32,32 +32,39 @@ import * as server from "./internal/server.ts"
 import type * as Node from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import * as Term from "./Term.ts"
+import type { RemoteName, Target, Transport } from "./internal/remote.ts"
 
-/**
- * A process of another node named by its registered name there: Erlang's `{Name, Node}`.
- *
- * @since 0.2.0
- * @category models
- */
-export type RemoteName = remote.RemoteName
+export type {
+  /**
+   * A process of another node named by its registered name there: Erlang's `{Name, Node}`.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  RemoteName
+}
 
-/**
- * What a monitor names: a pid, or a registered name on a node.
- *
- * @since 0.2.0
- * @category models
- */
-export type Target = remote.Target
+export type {
+  /**
+   * What a monitor names: a pid, or a registered name on a node.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Target
+}
 
-/**
- * What the node asks of its transport. Each call is synchronous and must not fail: a signal to a
- * node that cannot be reached is dropped, and the loss of the connection is reported back with
- * {@link Incoming.nodeDown}.
- *
- * @since 0.2.0
- * @category models
- */
-export type Transport = remote.Transport
+export type {
+  /**
+   * What the node asks of its transport. Each call is synchronous and must not fail: a signal to a
+   * node that cannot be reached is dropped, and the loss of the connection is reported back with
+   * {@link Incoming.nodeDown}.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Transport
+}
 
 /**
  * The kind of an exit signal: `"link"` (a linked process exited: Erlang's EXIT), `"exit"`

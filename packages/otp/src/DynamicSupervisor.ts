@@ -69,40 +69,34 @@ import type * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import * as internal from "./internal/dynamicSupervisor.ts"
+import { type Requests, StartChild, TerminateChild, WhichChildren } from "./internal/dynamicSupervisor.ts"
 import type * as Name from "./internal/name.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import type * as Process from "./Process.ts"
 import type { ChildStartFailed, InvalidIntensity } from "./Supervisor.ts"
+import { MaxChildren, NotAChild } from "./Errors.ts"
 
-/**
- * `maxChildren` children are running.
- *
- * @since 0.1.0
- * @category errors
- */
-export const MaxChildren: typeof internal.MaxChildren = internal.MaxChildren
+export {
+  /**
+   * `maxChildren` children are running.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  MaxChildren
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type MaxChildren = internal.MaxChildren
-
-/**
- * No running child has this pid.
- *
- * @since 0.1.0
- * @category errors
- */
-export const NotAChild: typeof internal.NotAChild = internal.NotAChild
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type NotAChild = internal.NotAChild
+export {
+  /**
+   * No running child has this pid.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  NotAChild
+}
 
 /**
  * A child spec for a dynamic supervisor: like `ChildSpec`, but `start` may be a function of the
@@ -148,13 +142,45 @@ export interface ChildInfo {
 
 declare const ExtraTypeId: unique symbol
 
+export {
+  /**
+   * The request behind `startChild`; with the others below and `Supervisor.CountChildren`, what
+   * a dynamic supervisor's pid accepts ({@link Requests}).
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  StartChild,
+  /**
+   * The request behind `terminateChild`.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  TerminateChild,
+  /**
+   * The request behind `whichChildren`.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  WhichChildren,
+  /**
+   * The requests a dynamic supervisor handles: its protocol.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  type Requests
+}
+
 /**
  * A reference to a dynamic supervisor whose extra arguments are `X`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface DynamicSupervisor<in X = undefined> extends GenServer.Server<internal.Requests> {
+export interface DynamicSupervisor<in X = undefined> extends GenServer.Server<Requests> {
   readonly [ExtraTypeId]?: (x: X) => void
 }
 

@@ -207,132 +207,109 @@ import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
 import type * as Request from "./Request.ts"
+import { CallTimeout, ServerExited, StartTimeout, InitFailed, CallingSelf, CallDropped } from "./Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The call was not answered within its timeout. The server may still handle it; its reply is dropped.
- *
- * @since 0.1.0
- * @category errors
- */
-export const CallTimeout: typeof server.CallTimeout = server.CallTimeout
+export {
+  /**
+   * The call was not answered within its timeout. The server may still handle it; its reply is dropped.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  CallTimeout
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type CallTimeout = server.CallTimeout
+export {
+  /**
+   * The server exited before it replied.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ServerExited
+}
 
-/**
- * The server exited before it replied.
- *
- * @since 0.1.0
- * @category errors
- */
-export const ServerExited: typeof server.ServerExited = server.ServerExited
+export {
+  /**
+   * The server's start did not finish within its timeout; the server was killed.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  StartTimeout
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ServerExited = server.ServerExited
+export {
+  /**
+   * `init` ended without a result: it died (a defect, a thrown exception), it ended the process
+   * (`Process.exit`), or the process was stopped or killed during init. `reason` is the process's
+   * exit reason; the process has exited when the start fails with this.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InitFailed
+}
 
-/**
- * The server's start did not finish within its timeout; the server was killed.
- *
- * @since 0.1.0
- * @category errors
- */
-export const StartTimeout: typeof server.StartTimeout = server.StartTimeout
+export {
+  /**
+   * A process called itself, by its pid or by a name it holds (a `call`, `stop` or `getState`
+   * from inside the server, or from a plain process through a reference to itself). It fails at once:
+   * the process would wait for a reply that only it could give. OTP exits the caller with
+   * `calling_self` for a call and a `sys` request, and deadlocks on a stop.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GenServer, Process } from "effect-otp"
+   * import { Get } from "./counter.ts"
+   *
+   * // inside a process: a reference to itself cannot be called
+   * const selfCall = Effect.gen(function*() {
+   *   const self = GenServer.fromPid<Get>(yield* Process.self())
+   *   return yield* GenServer.call(self, new Get()).pipe(
+   *     Effect.catchTag("CallingSelf", (error) => Effect.succeed(error.message))
+   *   )
+   * })
+   * ```
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  CallingSelf
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type StartTimeout = server.StartTimeout
-
-/**
- * `init` ended without a result: it died (a defect, a thrown exception), it ended the process
- * (`Process.exit`), or the process was stopped or killed during init. `reason` is the process's
- * exit reason; the process has exited when the start fails with this.
- *
- * @since 0.1.0
- * @category errors
- */
-export const InitFailed: typeof server.InitFailed = server.InitFailed
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type InitFailed = server.InitFailed
-
-/**
- * A process called itself, by its pid or by a name it holds (a `call`, `stop` or `getState`
- * from inside the server, or from a plain process through a reference to itself). It fails at once:
- * the process would wait for a reply that only it could give. OTP exits the caller with
- * `calling_self` for a call and a `sys` request, and deadlocks on a stop.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { GenServer, Process } from "effect-otp"
- * import { Get } from "./counter.ts"
- *
- * // inside a process: a reference to itself cannot be called
- * const selfCall = Effect.gen(function*() {
- *   const self = GenServer.fromPid<Get>(yield* Process.self())
- *   return yield* GenServer.call(self, new Get()).pipe(
- *     Effect.catchTag("CallingSelf", (error) => Effect.succeed(error.message))
- *   )
- * })
- * ```
- *
- * @since 0.2.0
- * @category errors
- */
-export const CallingSelf: typeof server.CallingSelf = server.CallingSelf
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type CallingSelf = server.CallingSelf
-
-/**
- * A bounded mailbox's drop policy dropped the call's request: `"dropNewest"` refused it when the
- * call was made, or `"dropOldest"` dropped it later, before the server took it, to make room for a
- * newer message. The call fails at that moment, not at the end of its timeout; the server never
- * handles the request.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { GenServer, Mailbox } from "effect-otp"
- * import { Counter, Get } from "./counter.ts"
- *
- * // a server that sheds load: a call it cannot queue fails at once
- * const shedding = Effect.gen(function*() {
- *   const counter = yield* GenServer.start(Counter, 0, { mailbox: Mailbox.bounded(100, "dropNewest") })
- *   return yield* GenServer.call(counter, new Get()).pipe(
- *     Effect.catchTag("CallDropped", () => Effect.succeed(-1)) // busy: try later
- *   )
- * })
- * ```
- *
- * @since 0.2.0
- * @category errors
- */
-export const CallDropped: typeof server.CallDropped = server.CallDropped
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type CallDropped = server.CallDropped
+export {
+  /**
+   * A bounded mailbox's drop policy dropped the call's request: `"dropNewest"` refused it when the
+   * call was made, or `"dropOldest"` dropped it later, before the server took it, to make room for a
+   * newer message. The call fails at that moment, not at the end of its timeout; the server never
+   * handles the request.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { GenServer, Mailbox } from "effect-otp"
+   * import { Counter, Get } from "./counter.ts"
+   *
+   * // a server that sheds load: a call it cannot queue fails at once
+   * const shedding = Effect.gen(function*() {
+   *   const counter = yield* GenServer.start(Counter, 0, { mailbox: Mailbox.bounded(100, "dropNewest") })
+   *   return yield* GenServer.call(counter, new Get()).pipe(
+   *     Effect.catchTag("CallDropped", () => Effect.succeed(-1)) // busy: try later
+   *   )
+   * })
+   * ```
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  CallDropped
+}
 
 /**
  * The start's `init` answered {@link ignore} (OTP's `ignore`): no process runs, and nothing failed.

@@ -277,6 +277,7 @@ import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import type * as Process from "./Process.ts"
 import type * as Request from "./Request.ts"
+import { BadAction, CodeChangeFailed } from "./Errors.ts"
 
 // The client API is GenServer's, declared there once: a GenStatem speaks the same protocol, so each
 // function works on both (as OTP's `gen:call`, `gen:stop`).
@@ -1171,9 +1172,22 @@ declare const BehaviourTypeId: unique symbol
  */
 export type AnyBehaviour = Behaviour<never, any, any, any, any>
 
-type EnterOff = { readonly stateEnter?: false | undefined; readonly enter?: undefined }
+/**
+ * A definition without state enter calls: neither `stateEnter` nor `enter` is given.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type EnterOff = { readonly stateEnter?: false | undefined; readonly enter?: undefined }
 
-type Definition<P extends ReadonlyArray<RequestClass>, Args, T extends Types, InitE, R> = Omit<
+/**
+ * What `behaviour` accepts: a {@link Behaviour} whose state enter settings agree with its callback
+ * mode (`enter` only with `stateEnter: true`).
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type Definition<P extends ReadonlyArray<RequestClass>, Args, T extends Types, InitE, R> = Omit<
   Common<Args, T, InitE, R>,
   "protocol"
 > & { readonly protocol?: P } & (
@@ -1367,39 +1381,31 @@ export const send: {
   <Req extends Request.Any, Cast>(server: Server<Req, Cast>, message: unknown): Effect.Effect<void, Errors.MailboxFull>
 } = sendToServer
 
-/**
- * A state callback returned an action that is not valid: a timeout whose time is negative, NaN or
- * not a duration, an unknown timeout type, a value that is not an action, or a postpone or an
- * inserted event from a state enter call. The machine crashes with it (OTP's
- * `bad_action_from_state_function` and `bad_state_enter_action_from_state_function`): it exits
- * with `Failure`, whose cause is a defect holding this error. The actions before it in the list
- * have been carried out (a reply before it was sent), as OTP.
- *
- * @since 0.2.0
- * @category errors
- */
-export const BadAction: typeof internal.BadAction = internal.BadAction
+export {
+  /**
+   * A state callback returned an action that is not valid: a timeout whose time is negative, NaN or
+   * not a duration, an unknown timeout type, a value that is not an action, or a postpone or an
+   * inserted event from a state enter call. The machine crashes with it (OTP's
+   * `bad_action_from_state_function` and `bad_state_enter_action_from_state_function`): it exits
+   * with `Failure`, whose cause is a defect holding this error. The actions before it in the list
+   * have been carried out (a reply before it was sent), as OTP.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  BadAction
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type BadAction = internal.BadAction
-
-/**
- * `codeChange` failed: the machine keeps its old behaviour, state and data. The same error as
- * `Sys.CodeChangeFailed`.
- *
- * @since 0.1.0
- * @category errors
- */
-export const CodeChangeFailed: typeof codeChange.CodeChangeFailed = codeChange.CodeChangeFailed
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type CodeChangeFailed = codeChange.CodeChangeFailed
+export {
+  /**
+   * `codeChange` failed: the machine keeps its old behaviour, state and data. The same error as
+   * `Sys.CodeChangeFailed`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  CodeChangeFailed
+}
 
 /**
  * Installs a new version of the behaviour in a running machine: `Sys.changeCode` for a machine,

@@ -65,7 +65,7 @@
 import type { Effect, Option, Stream } from "effect"
 import type * as ExitReason from "./ExitReason.ts"
 import * as internal from "./internal/observer.ts"
-import type { ChildView } from "./internal/supervision.ts"
+import type * as ChildSpec from "./ChildSpec.ts"
 import type { Node, Stats } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import type * as Sys from "./Sys.ts"
@@ -119,7 +119,15 @@ export interface ProcessInfo {
  * @since 0.2.0
  * @category models
  */
-export type ChildInfo = ChildView
+export interface ChildInfo {
+  readonly id: string
+  readonly pid: Option.Option<Pid.Pid<never, unknown>>
+  readonly status: "running" | "restarting" | "stopped"
+  readonly type: ChildSpec.ChildType
+  readonly restart: ChildSpec.Restart
+  /** How many times the supervisor has started it again after it exited. */
+  readonly restarts: number
+}
 
 /**
  * One restart intensity of a supervisor: at most `maxRestarts` restarts within `withinMs`

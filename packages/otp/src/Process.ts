@@ -112,6 +112,13 @@ import type * as Mailbox from "./Mailbox.ts"
 import { currentNode, nodeOf, route, senderNodeOf } from "./internal/node.ts"
 import type { Node } from "./Node.ts"
 import * as PidModule from "./Pid.ts"
+import {
+  ExitMessage as Exit,
+  DownMessage as Down,
+  type MonitorRef,
+  type TimerRef,
+  type RemoteName
+} from "./internal/kernel.ts"
 
 /**
  * A process identifier, typed by the messages it accepts. See the `Pid` module.
@@ -219,50 +226,46 @@ const badSpawnOptions = (fn: string, options: SpawnOptions | undefined): Errors.
 // Messages made by the runtime
 // ---------------------------------------------------------------------------------------------
 
-/**
- * An exit signal turned into a message, for a process that traps exits (Erlang's
- * `{'EXIT', From, Reason}`). Its `_tag` is `"EXIT"`.
- *
- * @since 0.1.0
- * @category messages
- */
-export const Exit: typeof kernel.ExitMessage = kernel.ExitMessage
+export {
+  /**
+   * An exit signal turned into a message, for a process that traps exits (Erlang's
+   * `{'EXIT', From, Reason}`). Its `_tag` is `"EXIT"`.
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Exit
+}
 
-/**
- * @since 0.1.0
- * @category messages
- */
-export type Exit = kernel.ExitMessage
+export {
+  /**
+   * A monitor fired (Erlang's `{'DOWN', Ref, process, Pid, Reason}`). Its `_tag` is `"DOWN"`.
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Down
+}
 
-/**
- * A monitor fired (Erlang's `{'DOWN', Ref, process, Pid, Reason}`). Its `_tag` is `"DOWN"`.
- *
- * @since 0.1.0
- * @category messages
- */
-export const Down: typeof kernel.DownMessage = kernel.DownMessage
+export type {
+  /**
+   * A reference naming a monitor.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  MonitorRef
+}
 
-/**
- * @since 0.1.0
- * @category messages
- */
-export type Down = kernel.DownMessage
-
-/**
- * A reference naming a monitor.
- *
- * @since 0.1.0
- * @category models
- */
-export type MonitorRef = kernel.MonitorRef
-
-/**
- * A reference naming a timer started by {@link sendAfter}.
- *
- * @since 0.1.0
- * @category models
- */
-export type TimerRef = kernel.TimerRef
+export type {
+  /**
+   * A reference naming a timer started by {@link sendAfter}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  TimerRef
+}
 
 /**
  * @since 0.1.0
@@ -514,13 +517,15 @@ export const spawnOn = <const O extends SpawnOnOptions = {}>(
 export const self = <M = never>(): Effect.Effect<Pid<M>, never, Self<unknown>> =>
   Effect.map(selfRecord, (record) => record.pid as never)
 
-/**
- * A process of another node named by its registered name there: Erlang's `{Name, Node}`.
- *
- * @since 0.2.0
- * @category models
- */
-export type RemoteName = kernel.RemoteName
+export type {
+  /**
+   * A process of another node named by its registered name there: Erlang's `{Name, Node}`.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  RemoteName
+}
 
 /**
  * Sends a message. To a pid: never fails unless the target's mailbox is bounded with the `"fail"`
@@ -605,6 +610,15 @@ export const sendUnsafe = <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): boolea
   }
   return result === "delivered"
 }
+
+/**
+ * Where a process is in its life: `"runnable"` (ready, not yet running), `"running"`,
+ * `"waiting"` (in `receive`), `"exiting"` (its exit signals are going out) or `"exited"`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Status = "runnable" | "running" | "waiting" | "exiting" | "exited"
 
 /**
  * @since 0.1.0
@@ -879,7 +893,7 @@ export const isAlive = (pid: Pid<never, unknown>): Effect.Effect<boolean> =>
 export interface Info {
   readonly pid: Pid<never, unknown>
   /** `runnable` (spawned, not yet run), `running`, `waiting` (in a receive), `exiting`. */
-  readonly status: kernel.Status
+  readonly status: Status
   /** Messages waiting: in the queue and in the save list. */
   readonly mailboxLength: number
   readonly links: ReadonlyArray<Pid<never, unknown>>

@@ -174,6 +174,7 @@ import * as internal from "./internal/registry.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import type * as Process from "./Process.ts"
+import type { Name, Via } from "./internal/name.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Models
@@ -214,21 +215,25 @@ export interface Registry<in out K = unknown, in out V = unknown> extends Pipeab
  */
 export type Entry<V> = readonly [pid: Pid.Pid<unknown, Errors.MailboxFull>, value: V]
 
-/**
- * A name behaviours accept in their `name` option: a local name, or a {@link via} name.
- *
- * @since 0.1.0
- * @category models
- */
-export type Name = InternalName.Name
+export type {
+  /**
+   * A name behaviours accept in their `name` option: a local name, or a {@link via} name.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  Name
+}
 
-/**
- * A name kept by a registry, made by {@link via}.
- *
- * @since 0.1.0
- * @category models
- */
-export type Via = InternalName.Via
+export type {
+  /**
+   * A name kept by a registry, made by {@link via}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  Via
+}
 
 /**
  * @since 0.1.0

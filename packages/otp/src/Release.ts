@@ -119,10 +119,13 @@
  * @since 0.2.0
  */
 import type { Effect } from "effect"
+import type * as GenServer from "./GenServer.ts"
 import type * as Errors from "./Errors.ts"
 import * as internal from "./internal/release.ts"
 import type { Node } from "./Node.ts"
 import type * as Sys from "./Sys.ts"
+import { UpgradeFailed, ValidationFailed, ValidationTimeout, NotASupervisor } from "./Errors.ts"
+import type { Report, Upgraded } from "./internal/release.ts"
 
 /**
  * Options of both upgrades: `behaviours` (the new versions, each with its `name`), `version` (the
@@ -133,8 +136,17 @@ import type * as Sys from "./Sys.ts"
  * @since 0.2.0
  * @category models
  */
-export interface UpgradeOptions extends Omit<internal.UpgradeOptions, "behaviours"> {
+export interface UpgradeOptions {
+  /** The new versions, each with its declared `name`: a server running that name in another version is upgraded. */
   readonly behaviours: ReadonlyArray<Sys.AnyBehaviour>
+  /** The release's version: named in the `RELEASE` events, the report and the errors. */
+  readonly version: string
+  /** Passed to every `codeChange` as its last argument. */
+  readonly extra?: unknown
+  /** The budget of the whole upgrade (suspends, code changes, validation). Default 5 seconds. */
+  readonly timeout?: GenServer.CallOptions["timeout"]
+  /** A health check run once the new versions run; its failure rolls everything back. */
+  readonly validate?: Effect.Effect<unknown, unknown> | undefined
 }
 
 /**
@@ -149,84 +161,72 @@ export interface TreeOptions extends UpgradeOptions {
   readonly skipIds?: ReadonlyArray<string> | undefined
 }
 
-/**
- * What an upgrade did: the release, the servers upgraded (in the order they were: children before
- * their supervisor) with their versions before and after, and the supervisors whose child specs now
- * start the new versions.
- *
- * @since 0.2.0
- * @category models
- */
-export type Report = internal.Report
+export type {
+  /**
+   * What an upgrade did: the release, the servers upgraded (in the order they were: children before
+   * their supervisor) with their versions before and after, and the supervisors whose child specs now
+   * start the new versions.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Report
+}
 
-/**
- * One server an upgrade changed: its pid, child id (a `DynamicSupervisor`'s child: its pid; a
- * server found on the node: its registered name, or pid), supervisor, the behaviour's name and the
- * versions before and after.
- *
- * @since 0.2.0
- * @category models
- */
-export type Upgraded = internal.Upgraded
+export type {
+  /**
+   * One server an upgrade changed: its pid, child id (a `DynamicSupervisor`'s child: its pid; a
+   * server found on the node: its registered name, or pid), supervisor, the behaviour's name and the
+   * versions before and after.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Upgraded
+}
 
-/**
- * A step of an upgrade failed, and every change made was rolled back: `id` names the child (or the
- * server found on the node), `supervisor` its supervisor, `pid` its process, `reason` the step's
- * error.
- *
- * @since 0.2.0
- * @category errors
- */
-export const UpgradeFailed: typeof internal.UpgradeFailed = internal.UpgradeFailed
+export {
+  /**
+   * A step of an upgrade failed, and every change made was rolled back: `id` names the child (or the
+   * server found on the node), `supervisor` its supervisor, `pid` its process, `reason` the step's
+   * error.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  UpgradeFailed
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type UpgradeFailed = internal.UpgradeFailed
+export {
+  /**
+   * The upgrade's `validate` failed (`cause` is its `Cause`); every change was rolled back.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  ValidationFailed
+}
 
-/**
- * The upgrade's `validate` failed (`cause` is its `Cause`); every change was rolled back.
- *
- * @since 0.2.0
- * @category errors
- */
-export const ValidationFailed: typeof internal.ValidationFailed = internal.ValidationFailed
+export {
+  /**
+   * The upgrade's `validate` did not finish within the upgrade's timeout (it was interrupted); every
+   * change was rolled back.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  ValidationTimeout
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type ValidationFailed = internal.ValidationFailed
-
-/**
- * The upgrade's `validate` did not finish within the upgrade's timeout (it was interrupted); every
- * change was rolled back.
- *
- * @since 0.2.0
- * @category errors
- */
-export const ValidationTimeout: typeof internal.ValidationTimeout = internal.ValidationTimeout
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type ValidationTimeout = internal.ValidationTimeout
-
-/**
- * The target of {@link upgradeTree} is neither a `Supervisor` nor a `DynamicSupervisor`.
- *
- * @since 0.2.0
- * @category errors
- */
-export const NotASupervisor: typeof internal.NotASupervisor = internal.NotASupervisor
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type NotASupervisor = internal.NotASupervisor
+export {
+  /**
+   * The target of {@link upgradeTree} is neither a `Supervisor` nor a `DynamicSupervisor`.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  NotASupervisor
+}
 
 /**
  * What an upgrade can fail with; whichever it is, every change was rolled back.

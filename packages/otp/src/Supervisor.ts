@@ -186,85 +186,82 @@ import * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
 import type * as Name from "./internal/name.ts"
 import * as internal from "./internal/supervisor.ts"
+import {
+  CountChildren,
+  DeleteChild,
+  type Requests,
+  RestartChild,
+  StartChild,
+  TerminateChild,
+  WhichChildren
+} from "./internal/supervisor.ts"
 import * as supervision from "./internal/supervision.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import type * as Process from "./Process.ts"
+import {
+  MaxRestartIntensity,
+  ChildStartFailed,
+  ChildNotFound,
+  ChildRunning,
+  AlreadyPresent,
+  InvalidIntensity
+} from "./Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors and reasons
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The term of the `Shutdown` a supervisor exits with when it gives up.
- *
- * @since 0.1.0
- * @category errors
- */
-export const MaxRestartIntensity: typeof supervision.MaxRestartIntensity = supervision.MaxRestartIntensity
+export {
+  /**
+   * The term of the `Shutdown` a supervisor exits with when it gives up.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  MaxRestartIntensity
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type MaxRestartIntensity = supervision.MaxRestartIntensity
+export {
+  /**
+   * A child failed to start.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ChildStartFailed
+}
 
-/**
- * A child failed to start.
- *
- * @since 0.1.0
- * @category errors
- */
-export const ChildStartFailed: typeof supervision.ChildStartFailed = supervision.ChildStartFailed
+export {
+  /**
+   * No child has this id.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ChildNotFound
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ChildStartFailed = supervision.ChildStartFailed
+export {
+  /**
+   * The child is running (`restartChild`, `deleteChild` need a stopped child).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ChildRunning
+}
 
-/**
- * No child has this id.
- *
- * @since 0.1.0
- * @category errors
- */
-export const ChildNotFound: typeof internal.ChildNotFound = internal.ChildNotFound
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ChildNotFound = internal.ChildNotFound
-
-/**
- * The child is running (`restartChild`, `deleteChild` need a stopped child).
- *
- * @since 0.1.0
- * @category errors
- */
-export const ChildRunning: typeof internal.ChildRunning = internal.ChildRunning
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ChildRunning = internal.ChildRunning
-
-/**
- * A child with this id exists already (`startChild`).
- *
- * @since 0.1.0
- * @category errors
- */
-export const AlreadyPresent: typeof internal.AlreadyPresent = internal.AlreadyPresent
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type AlreadyPresent = internal.AlreadyPresent
+export {
+  /**
+   * A child with this id exists already (`startChild`).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  AlreadyPresent
+}
 
 export { InvalidChildSpec } from "./ChildSpec.ts"
 
@@ -272,20 +269,16 @@ export { InvalidChildSpec } from "./ChildSpec.ts"
 // Intensity
 // ---------------------------------------------------------------------------------------------
 
-/**
- * An intensity's `maxRestarts` or `within` is not valid: `field` names it, `value` is what was given.
- * A supervisor started with it fails to start with this error, before any child starts.
- *
- * @since 0.2.0
- * @category errors
- */
-export const InvalidIntensity: typeof supervision.InvalidIntensity = supervision.InvalidIntensity
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type InvalidIntensity = supervision.InvalidIntensity
+export {
+  /**
+   * An intensity's `maxRestarts` or `within` is not valid: `field` names it, `value` is what was given.
+   * A supervisor started with it fails to start with this error, before any child starts.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  InvalidIntensity
+}
 
 /**
  * One step of OTP's restart intensity (`supervisor.erl`'s `add_restart`), as a pure function: the
@@ -417,13 +410,66 @@ export interface Counts {
   readonly workers: number
 }
 
+export {
+  /**
+   * The request behind `startChild`; with the other requests below, what a supervisor's pid
+   * accepts ({@link Requests}).
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  StartChild,
+  /**
+   * The request behind `terminateChild`.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  TerminateChild,
+  /**
+   * The request behind `restartChild`.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  RestartChild,
+  /**
+   * The request behind `deleteChild`.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  DeleteChild,
+  /**
+   * The request behind `whichChildren`.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  WhichChildren,
+  /**
+   * The request behind `countChildren`, the same for both supervisors.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  CountChildren,
+  /**
+   * The requests a supervisor handles: its protocol.
+   *
+   * @since 0.2.0
+   * @category children
+   */
+  type Requests
+}
+
 /**
  * A reference to a supervisor.
  *
  * @since 0.1.0
  * @category models
  */
-export type Supervisor = GenServer.Server<internal.Requests>
+export type Supervisor = GenServer.Server<Requests>
 
 // ---------------------------------------------------------------------------------------------
 // Public API

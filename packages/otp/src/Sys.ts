@@ -134,14 +134,26 @@ import * as codeChange from "./internal/codeChange.ts"
 import type * as GenServer from "./GenServer.ts"
 import * as internal from "./internal/sys.ts"
 import type * as Pid from "./Pid.ts"
+import {
+  ReplaceStateFailed,
+  CodeChangeFailed,
+  InvalidState,
+  UpgradeTimeout,
+  BehaviourMismatch,
+  VersionMismatch
+} from "./Errors.ts"
+import type { Target, Status, Behaviour, PendingTimeout, Event, Statistics, CountedStatistics } from "./internal/sys.ts"
+import type { ChangeCodeOptions, Changed, ChangeCodeError } from "./internal/codeChange.ts"
 
-/**
- * A target of a system request: a server reference (GenServer's or GenStatem's) or a pid.
- *
- * @since 0.2.0
- * @category models
- */
-export type Target = internal.Target
+export type {
+  /**
+   * A target of a system request: a server reference (GenServer's or GenStatem's) or a pid.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Target
+}
 
 /**
  * Options of every function here: `timeout`, default 5 seconds, as OTP; `"infinity"` waits as long
@@ -169,61 +181,65 @@ export type SysError = GenServer.SystemCallError
  */
 export type OptionsError<O> = GenServer.CallOptionsError<O>
 
-/**
- * What {@link getStatus} answers: the pid, the registered name, the behaviour, whether it is
- * suspended, its state (as {@link getState} answers it), the number of messages waiting in its
- * mailbox, its parent (the process that started it linked), its minimum log level, a GenStatem's
- * running timeouts (with their time left and content), and the events its log keeps.
- *
- * @since 0.2.0
- * @category models
- */
-export type Status = internal.Status
+export type {
+  /**
+   * What {@link getStatus} answers: the pid, the registered name, the behaviour, whether it is
+   * suspended, its state (as {@link getState} answers it), the number of messages waiting in its
+   * mailbox, its parent (the process that started it linked), its minimum log level, a GenStatem's
+   * running timeouts (with their time left and content), and the events its log keeps.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Status
+}
 
-/**
- * The behaviour a server runs, as {@link getStatus} and its log annotations name it.
- *
- * @since 0.2.0
- * @category models
- */
-export type Behaviour = internal.Behaviour
+export type {
+  /**
+   * The behaviour a server runs, as {@link getStatus} and its log annotations name it.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Behaviour
+}
 
-/**
- * A GenStatem's timeout that has not fired yet, as {@link getStatus} shows it: its type (`"timeout"`,
- * `"stateTimeout"` or `{ timeout: name }`), the time left and its content.
- *
- * @since 0.2.0
- * @category models
- */
-export type PendingTimeout = internal.PendingTimeout
+export type {
+  /**
+   * A GenStatem's timeout that has not fired yet, as {@link getStatus} shows it: its type (`"timeout"`,
+   * `"stateTimeout"` or `{ timeout: name }`), the time left and its content.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  PendingTimeout
+}
 
-/**
- * An event of a server, as {@link trace} logs it and {@link log} keeps it (OTP's `sys` debug
- * events): `Call` (the request and the caller), `Cast`, `Info`, a GenStatem's `Timeout` and
- * `Internal` (inserted by a `nextEvent` action) are messages in; `Reply` (to whom, and the reply as
- * an `Exit`: a success, or a failure with the request's declared error) is a message out;
- * `StateChange` (a GenServer's state after a handler) and `Transition` (a GenStatem's state before
- * and after an event, and its data) are what the handler left.
- *
- * @since 0.2.0
- * @category models
- */
-export type Event = internal.Event
+export type {
+  /**
+   * An event of a server, as {@link trace} logs it and {@link log} keeps it (OTP's `sys` debug
+   * events): `Call` (the request and the caller), `Cast`, `Info`, a GenStatem's `Timeout` and
+   * `Internal` (inserted by a `nextEvent` action) are messages in; `Reply` (to whom, and the reply as
+   * an `Exit`: a success, or a failure with the request's declared error) is a message out;
+   * `StateChange` (a GenServer's state after a handler) and `Transition` (a GenStatem's state before
+   * and after an event, and its data) are what the handler left.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Event
+}
 
-/**
- * The function given to {@link replaceState} threw: `error` is what it threw. The server keeps its
- * state and carries on (OTP's `sys:replace_state` with a crashing function).
- *
- * @since 0.2.0
- * @category errors
- */
-export const ReplaceStateFailed: typeof internal.ReplaceStateFailed = internal.ReplaceStateFailed
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type ReplaceStateFailed = internal.ReplaceStateFailed
+export {
+  /**
+   * The function given to {@link replaceState} threw: `error` is what it threw. The server keeps its
+   * state and carries on (OTP's `sys:replace_state` with a crashing function).
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  ReplaceStateFailed
+}
 
 /**
  * The process's state now (OTP's `sys:get_state`): a GenServer's state, a GenStatem's `{ state,
@@ -330,25 +346,29 @@ export const resume: <const O extends Options = {}>(
   options?: O
 ) => Effect.Effect<void, SysError | OptionsError<O>> = internal.resume
 
-/**
- * What {@link statistics} answers: the server's start time and the time now (node clock
- * milliseconds), its mailbox's message counts, and what it counted while its statistics are on
- * (`counted`, none while they are off).
- *
- * @since 0.2.0
- * @category models
- */
-export type Statistics = internal.Statistics
+export type {
+  /**
+   * What {@link statistics} answers: the server's start time and the time now (node clock
+   * milliseconds), its mailbox's message counts, and what it counted while its statistics are on
+   * (`counted`, none while they are off).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Statistics
+}
 
-/**
- * What a server counts once {@link statistics} is switched on: since when, the replies it sent
- * (`messagesOut`), how many events its handlers were run for (`handlerInvocations`, reductions'
- * nearest equivalent) and how long they ran (`handlerMillis`, on the process's `Clock`).
- *
- * @since 0.2.0
- * @category models
- */
-export type CountedStatistics = internal.CountedStatistics
+export type {
+  /**
+   * What a server counts once {@link statistics} is switched on: since when, the replies it sent
+   * (`messagesOut`), how many events its handlers were run for (`handlerInvocations`, reductions'
+   * nearest equivalent) and how long they ran (`handlerMillis`, on the process's `Clock`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  CountedStatistics
+}
 
 /**
  * The server's statistics (OTP's `sys:statistics(Name, get)`): when it started, the time now, how
@@ -531,105 +551,91 @@ export interface AnyBehaviour {
   readonly version?: string | undefined
 }
 
-/**
- * Options of {@link changeCode}: `timeout` (default 5 s; it covers the wait for the server to get
- * to the request and the new `codeChange` itself), `fromVersion` (the version the server must be
- * running, else `VersionMismatch`), `extra` (the last argument of `codeChange`, OTP's `Extra`).
- *
- * @since 0.2.0
- * @category models
- */
-export type ChangeCodeOptions = codeChange.ChangeCodeOptions
+export type {
+  /**
+   * Options of {@link changeCode}: `timeout` (default 5 s; it covers the wait for the server to get
+   * to the request and the new `codeChange` itself), `fromVersion` (the version the server must be
+   * running, else `VersionMismatch`), `extra` (the last argument of `codeChange`, OTP's `Extra`).
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  ChangeCodeOptions
+}
 
-/**
- * What {@link changeCode} did: the server's pid, the new behaviour's declared name, and the
- * versions it ran before and runs now.
- *
- * @since 0.2.0
- * @category models
- */
-export type Changed = codeChange.Changed
+export type {
+  /**
+   * What {@link changeCode} did: the server's pid, the new behaviour's declared name, and the
+   * versions it ran before and runs now.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Changed
+}
 
-/**
- * The new behaviour's `codeChange` failed or died (`cause` is its `Cause`): the server runs its
- * old behaviour and state.
- *
- * @since 0.2.0
- * @category errors
- */
-export const CodeChangeFailed: typeof codeChange.CodeChangeFailed = codeChange.CodeChangeFailed
+export {
+  /**
+   * The new behaviour's `codeChange` failed or died (`cause` is its `Cause`): the server runs its
+   * old behaviour and state.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  CodeChangeFailed
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type CodeChangeFailed = codeChange.CodeChangeFailed
+export {
+  /**
+   * The migrated state does not satisfy the new behaviour's declared state Schema (a GenServer's
+   * `state`, a GenStatem's `data`); `issue` says why. The server runs its old behaviour and state.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  InvalidState
+}
 
-/**
- * The migrated state does not satisfy the new behaviour's declared state Schema (a GenServer's
- * `state`, a GenStatem's `data`); `issue` says why. The server runs its old behaviour and state.
- *
- * @since 0.2.0
- * @category errors
- */
-export const InvalidState: typeof codeChange.InvalidState = codeChange.InvalidState
+export {
+  /**
+   * The code change did not finish within its timeout (the server did not get to it, or its
+   * `codeChange` outlasted it and was interrupted): the server runs its old behaviour and state.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  UpgradeTimeout
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type InvalidState = codeChange.InvalidState
+export {
+  /**
+   * A GenStatem's behaviour was given for a GenServer, or the other way round: nothing changed.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  BehaviourMismatch
+}
 
-/**
- * The code change did not finish within its timeout (the server did not get to it, or its
- * `codeChange` outlasted it and was interrupted): the server runs its old behaviour and state.
- *
- * @since 0.2.0
- * @category errors
- */
-export const UpgradeTimeout: typeof codeChange.UpgradeTimeout = codeChange.UpgradeTimeout
+export {
+  /**
+   * `fromVersion` was given and the server runs another version: nothing changed.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  VersionMismatch
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type UpgradeTimeout = codeChange.UpgradeTimeout
-
-/**
- * A GenStatem's behaviour was given for a GenServer, or the other way round: nothing changed.
- *
- * @since 0.2.0
- * @category errors
- */
-export const BehaviourMismatch: typeof codeChange.BehaviourMismatch = codeChange.BehaviourMismatch
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type BehaviourMismatch = codeChange.BehaviourMismatch
-
-/**
- * `fromVersion` was given and the server runs another version: nothing changed.
- *
- * @since 0.2.0
- * @category errors
- */
-export const VersionMismatch: typeof codeChange.VersionMismatch = codeChange.VersionMismatch
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type VersionMismatch = codeChange.VersionMismatch
-
-/**
- * Why a code change failed; whichever it is, the server runs its old behaviour and state, resumed.
- *
- * @since 0.2.0
- * @category errors
- */
-export type ChangeCodeError = codeChange.ChangeCodeError
+export type {
+  /**
+   * Why a code change failed; whichever it is, the server runs its old behaviour and state, resumed.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  ChangeCodeError
+}
 
 /**
  * Installs a new version of a server's behaviour while it runs (OTP's `sys:suspend`,

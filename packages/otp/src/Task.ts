@@ -122,16 +122,20 @@ import * as internal from "./internal/task.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
+import { TypeId, Reply, type StreamCompletion, type StreamRunner, type StreamSetup } from "./internal/task.ts"
+import { TaskExited, TaskTimeout, NotOwner, AlreadyAwaited, InputExited } from "./Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Models
 // ---------------------------------------------------------------------------------------------
 
-/**
- * @since 0.1.0
- * @category symbols
- */
-export const TypeId: typeof internal.TypeId = internal.TypeId
+export {
+  /**
+   * @since 0.1.0
+   * @category symbols
+   */
+  TypeId
+}
 
 /**
  * Whether `u` is a task (one that {@link async}, {@link start} or a `TaskSupervisor` returned).
@@ -192,21 +196,17 @@ export type Failure<T> = T extends Task<infer _A, infer E> ? E : never
  */
 export type Timeout = Duration.Input | "infinity"
 
-/**
- * The message a task sends its owner when its effect succeeds (Elixir's `{ref, result}`); `ref` is
- * the task's `ref`. Its `_tag` is `"TaskReply"`. {@link await} and friends take it for you; a
- * GenServer that starts tasks sees it in `handleInfo`.
- *
- * @since 0.1.0
- * @category messages
- */
-export const Reply: typeof internal.Reply = internal.Reply
-
-/**
- * @since 0.1.0
- * @category messages
- */
-export type Reply<A = unknown> = internal.Reply<A>
+export {
+  /**
+   * The message a task sends its owner when its effect succeeds (Elixir's `{ref, result}`); `ref` is
+   * the task's `ref`. Its `_tag` is `"TaskReply"`. {@link await} and friends take it for you; a
+   * GenServer that starts tasks sees it in `handleInfo`.
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Reply
+}
 
 /**
  * @since 0.1.0
@@ -218,91 +218,71 @@ export const isReply = (u: unknown): u is Reply => u instanceof internal.Reply
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The task exited without a result, and not because its effect failed with a typed error: it died
- * (a defect), was killed or shut down, or exited `Normal` without replying. `reason` says how.
- *
- * @since 0.1.0
- * @category errors
- */
-export const TaskExited: typeof internal.TaskExited = internal.TaskExited
+export {
+  /**
+   * The task exited without a result, and not because its effect failed with a typed error: it died
+   * (a defect), was killed or shut down, or exited `Normal` without replying. `reason` says how.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  TaskExited
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type TaskExited = internal.TaskExited
+export {
+  /**
+   * No result arrived within the timeout; `timeout` is in milliseconds.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  TaskTimeout
+}
 
-/**
- * No result arrived within the timeout; `timeout` is in milliseconds.
- *
- * @since 0.1.0
- * @category errors
- */
-export const TaskTimeout: typeof internal.TaskTimeout = internal.TaskTimeout
+export {
+  /**
+   * A task was queried from a process other than its owner (Elixir raises `ArgumentError`).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  NotOwner
+}
 
-/**
- * @since 0.1.0
- * @category errors
- */
-export type TaskTimeout = internal.TaskTimeout
+export {
+  /**
+   * The task's result was already taken: by an earlier {@link await}, a {@link yield} that returned
+   * it, {@link ignore} or {@link shutdown}. {@link await} and {@link awaitMany} fail with it at once
+   * (Elixir waits for the timeout: no reply or `Down` can come any more).
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Task } from "effect-otp"
+   *
+   * const twice = Effect.gen(function*() {
+   *   const task = yield* Task.async(Effect.succeed(1))
+   *   yield* Task.await(task) // 1
+   *   return yield* Task.await(task).pipe(Effect.catchTag("AlreadyAwaited", () => Effect.succeed(0))) // 0, at once
+   * })
+   * ```
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  AlreadyAwaited
+}
 
-/**
- * A task was queried from a process other than its owner (Elixir raises `ArgumentError`).
- *
- * @since 0.1.0
- * @category errors
- */
-export const NotOwner: typeof internal.NotOwner = internal.NotOwner
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type NotOwner = internal.NotOwner
-
-/**
- * The task's result was already taken: by an earlier {@link await}, a {@link yield} that returned
- * it, {@link ignore} or {@link shutdown}. {@link await} and {@link awaitMany} fail with it at once
- * (Elixir waits for the timeout: no reply or `Down` can come any more).
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Task } from "effect-otp"
- *
- * const twice = Effect.gen(function*() {
- *   const task = yield* Task.async(Effect.succeed(1))
- *   yield* Task.await(task) // 1
- *   return yield* Task.await(task).pipe(Effect.catchTag("AlreadyAwaited", () => Effect.succeed(0))) // 0, at once
- * })
- * ```
- *
- * @since 0.2.0
- * @category errors
- */
-export const AlreadyAwaited: typeof internal.AlreadyAwaited = internal.AlreadyAwaited
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type AlreadyAwaited = internal.AlreadyAwaited
-
-/**
- * The failure of an {@link asyncStream} task with the input element it was processing, emitted
- * instead of the bare failure when `zipInputOnExit` is on (Elixir's `{:exit, {input, reason}}`).
- *
- * @since 0.1.0
- * @category errors
- */
-export const InputExited: typeof internal.InputExited = internal.InputExited
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type InputExited<X, Err> = internal.InputExited<X, Err>
+export {
+  /**
+   * The failure of an {@link asyncStream} task with the input element it was processing, emitted
+   * instead of the bare failure when `zipInputOnExit` is on (Elixir's `{:exit, {input, reason}}`).
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InputExited
+}
 
 // ---------------------------------------------------------------------------------------------
 // Starting
@@ -824,33 +804,39 @@ const makeAsyncStream = (
 // The stream engine, for other runners
 // ---------------------------------------------------------------------------------------------
 
-/**
- * How one item of {@link asyncStreamWith} ended: its position in the input (0, 1, 2, ...), the item
- * (what `InputExited` carries with `zipInputOnExit`), and its result.
- *
- * @since 0.2.0
- * @category streams
- */
-export type StreamCompletion = internal.StreamCompletion
+export type {
+  /**
+   * How one item of {@link asyncStreamWith} ended: its position in the input (0, 1, 2, ...), the item
+   * (what `InputExited` carries with `zipInputOnExit`), and its result.
+   *
+   * @since 0.2.0
+   * @category streams
+   */
+  StreamCompletion
+}
 
-/**
- * What runs the items of {@link asyncStreamWith}: `start` starts one item; `next` waits until one
- * started item has ended. A failure of either fails the stream.
- *
- * @since 0.2.0
- * @category streams
- */
-export type StreamRunner<X, E, R> = internal.StreamRunner<X, E, R>
+export type {
+  /**
+   * What runs the items of {@link asyncStreamWith}: `start` starts one item; `next` waits until one
+   * started item has ended. A failure of either fails the stream.
+   *
+   * @since 0.2.0
+   * @category streams
+   */
+  StreamRunner
+}
 
-/**
- * What a {@link StreamRunner} is made with: the stream's scope (finalizers added to it run when the
- * stream closes) and `closeInput`, which the runner's finalizer must call (before or after stopping
- * its items, as it needs).
- *
- * @since 0.2.0
- * @category streams
- */
-export type StreamSetup = internal.StreamSetup
+export type {
+  /**
+   * What a {@link StreamRunner} is made with: the stream's scope (finalizers added to it run when the
+   * stream closes) and `closeInput`, which the runner's finalizer must call (before or after stopping
+   * its items, as it needs).
+   *
+   * @since 0.2.0
+   * @category streams
+   */
+  StreamSetup
+}
 
 /**
  * The engine of {@link asyncStream} with another way to run an item: `WorkerPool.asyncStream` runs

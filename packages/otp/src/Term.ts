@@ -68,129 +68,100 @@
 import { Effect, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import * as etf from "./internal/etf.ts"
 import * as Pid from "./Pid.ts"
+import { Atom, Tuple, ImproperList, Float, BitBinary, Port, Reference, Export, Fun, type Term } from "./internal/etf.ts"
+import { EncodeError, DecodeError } from "./Errors.ts"
 
-/**
- * @since 0.2.0
- * @category models
- */
-export type Term = etf.Term
+export type {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Term
+}
 
-/**
- * @since 0.2.0
- * @category models
- */
-export const Atom: typeof etf.Atom = etf.Atom
-/**
- * @since 0.2.0
- * @category models
- */
-export type Atom = etf.Atom
-/**
- * @since 0.2.0
- * @category models
- */
-export const Tuple: typeof etf.Tuple = etf.Tuple
-/**
- * @since 0.2.0
- * @category models
- */
-export type Tuple = etf.Tuple
-/**
- * @since 0.2.0
- * @category models
- */
-export const ImproperList: typeof etf.ImproperList = etf.ImproperList
-/**
- * @since 0.2.0
- * @category models
- */
-export type ImproperList = etf.ImproperList
-/**
- * @since 0.2.0
- * @category models
- */
-export const Float: typeof etf.Float = etf.Float
-/**
- * @since 0.2.0
- * @category models
- */
-export type Float = etf.Float
-/**
- * @since 0.2.0
- * @category models
- */
-export const BitBinary: typeof etf.BitBinary = etf.BitBinary
-/**
- * @since 0.2.0
- * @category models
- */
-export type BitBinary = etf.BitBinary
-/**
- * @since 0.2.0
- * @category models
- */
-export const Port: typeof etf.Port = etf.Port
-/**
- * @since 0.2.0
- * @category models
- */
-export type Port = etf.Port
-/**
- * @since 0.2.0
- * @category models
- */
-export const Reference: typeof etf.Reference = etf.Reference
-/**
- * @since 0.2.0
- * @category models
- */
-export type Reference = etf.Reference
-/**
- * @since 0.2.0
- * @category models
- */
-export const Export: typeof etf.Export = etf.Export
-/**
- * @since 0.2.0
- * @category models
- */
-export type Export = etf.Export
-/**
- * @since 0.2.0
- * @category models
- */
-export const Fun: typeof etf.Fun = etf.Fun
-/**
- * @since 0.2.0
- * @category models
- */
-export type Fun = etf.Fun
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Atom
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Tuple
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  ImproperList
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Float
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  BitBinary
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Port
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Reference
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Export
+}
+export {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  Fun
+}
 
-/**
- * A value that has no term; `path` says where in the value.
- *
- * @since 0.2.0
- * @category errors
- */
-export const EncodeError: typeof etf.EncodeError = etf.EncodeError
-/**
- * @since 0.2.0
- * @category errors
- */
-export type EncodeError = etf.EncodeError
+export {
+  /**
+   * A value that has no term; `path` says where in the value.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  EncodeError
+}
 
-/**
- * Bytes that are not one well-formed term; `offset` says where decoding stopped.
- *
- * @since 0.2.0
- * @category errors
- */
-export const DecodeError: typeof etf.DecodeError = etf.DecodeError
-/**
- * @since 0.2.0
- * @category errors
- */
-export type DecodeError = etf.DecodeError
+export {
+  /**
+   * Bytes that are not one well-formed term; `offset` says where decoding stopped.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  DecodeError
+}
 
 // ---------------------------------------------------------------------------------------------
 // Constructors

@@ -94,22 +94,20 @@ import { Context, Data, Effect, Layer, Schema, Scope } from "effect"
 import { Node as CoreNode, Process, Term } from "effect-otp"
 import type * as Epmd from "./Epmd.ts"
 import * as Dist from "./internal/distribution.ts"
-import * as Handshake from "./internal/handshake.ts"
-import { type SpawnHandler as WireSpawnHandler, wire } from "./internal/wire.ts"
+import { wire } from "./internal/wire.ts"
+import { ConnectFailed } from "./internal/handshake.ts"
+import { HandshakeFailed, NotAllowed } from "./internal/handshake.ts"
 
-/**
- * A node could not be reached: it is not registered with EPMD, nothing listens on its port, or it
- * is this node. Also what {@link start} fails with when it cannot listen on its port.
- *
- * @since 0.2.0
- * @category errors
- */
-export const ConnectFailed: typeof Dist.ConnectFailed = Dist.ConnectFailed
-/**
- * @since 0.2.0
- * @category errors
- */
-export type ConnectFailed = Dist.ConnectFailed
+export {
+  /**
+   * A node could not be reached: it is not registered with EPMD, nothing listens on its port, or it
+   * is this node. Also what {@link start} fails with when it cannot listen on its port.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  ConnectFailed
+}
 
 /**
  * A spawn handler of that name is already registered on this node.
@@ -125,35 +123,26 @@ export class SpawnHandlerExists extends Schema.TaggedError<SpawnHandlerExists>()
   }
 }
 
-/**
- * The handshake with a node that was reached did not complete: the cookies differ (the peer's
- * digest did not match ours, or it closed the connection after our answer to its challenge), or a
- * handshake message was unexpected or malformed. Nothing is connected.
- *
- * @since 0.2.0
- * @category errors
- */
-export const HandshakeFailed: typeof Handshake.HandshakeFailed = Handshake.HandshakeFailed
-/**
- * @since 0.2.0
- * @category errors
- */
-export type HandshakeFailed = Handshake.HandshakeFailed
-
-/**
- * The node answered the handshake with `not_allowed`: it refuses this node (Erlang's
- * `net_kernel:allow/1` leaves it out, or this node lacks a capability the peer requires). Nothing
- * is connected.
- *
- * @since 0.2.0
- * @category errors
- */
-export const NotAllowed: typeof Handshake.NotAllowed = Handshake.NotAllowed
-/**
- * @since 0.2.0
- * @category errors
- */
-export type NotAllowed = Handshake.NotAllowed
+export {
+  /**
+   * The handshake with a node that was reached did not complete: the cookies differ (the peer's
+   * digest did not match ours, or it closed the connection after our answer to its challenge), or a
+   * handshake message was unexpected or malformed. Nothing is connected.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  HandshakeFailed,
+  /**
+   * The node answered the handshake with `not_allowed`: it refuses this node (Erlang's
+   * `net_kernel:allow/1` leaves it out, or this node lacks a capability the peer requires). Nothing
+   * is connected.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  NotAllowed
+}
 
 /**
  * What {@link connect} can fail with.
@@ -241,7 +230,20 @@ export interface DistributedApi {
   /** Calls `f` with every `NodeUp` / `NodeDown` until the returned function is called. */
   readonly subscribe: (f: (event: NodeUp | NodeDown) => void) => () => void
   /** The spawn handlers other nodes can run here (see {@link registerSpawnHandler}), by name. */
-  readonly spawnHandlers: Map<string, WireSpawnHandler>
+  readonly spawnHandlers: Map<string, RegisteredSpawnHandler>
+}
+
+/**
+ * A spawn handler as the node keeps it (see {@link registerSpawnHandler}): the decoder of its
+ * arguments, its body, and the services it was registered with.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RegisteredSpawnHandler {
+  readonly args: Schema.Decoder<unknown>
+  readonly run: (args: unknown) => Effect.Effect<unknown, unknown, unknown>
+  readonly context: Context.Context<never>
 }
 
 /**
@@ -276,7 +278,7 @@ export const start = (name: string, options: Options): Effect.Effect<Distributed
     })
     const node = yield* CoreNode.make({ name, creation: dist.creation, scheduler: options.scheduler })
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
-    const spawnHandlers = new Map<string, WireSpawnHandler>()
+    const spawnHandlers = new Map<string, RegisteredSpawnHandler>()
     const wired = wire(node, dist, runFork, spawnHandlers)
     yield* Effect.addFinalizer(() => Effect.sync(wired.unwire))
     const subscribe = (f: (event: NodeUp | NodeDown) => void) =>
@@ -391,7 +393,7 @@ export interface SpawnHandler<A, I, R> {
  * ```
  *
  * @since 0.2.0
- * @category spawn
+ * @category processes
  */
 export const registerSpawnHandler = <A, I, R>(
   name: string,
@@ -414,7 +416,7 @@ export const registerSpawnHandler = <A, I, R>(
  * processes it started go on.
  *
  * @since 0.2.0
- * @category spawn
+ * @category processes
  */
 export const unregisterSpawnHandler = (name: string): Effect.Effect<void, never, Distributed> =>
   Effect.map(Effect.service(Distributed), (api) => void api.spawnHandlers.delete(name))

@@ -97,11 +97,27 @@
  * @since 0.2.0
  */
 import type * as Duration from "effect/Duration"
+import type * as Equal from "effect/Equal"
+import type * as Pipeable from "effect/Pipeable"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import type { ChildSpec, Errors, GenServer, Node, Pid, Process } from "effect-otp"
 import * as internal from "./internal/port.ts"
+import {
+  ExitStatus,
+  InvalidData,
+  CannotStart,
+  PacketTooLong,
+  StdinClosed,
+  type Mode,
+  type LinesMode,
+  type PacketMode,
+  type RawMode,
+  type NdjsonMode,
+  type DataOf,
+  type InputOf
+} from "./internal/port.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Models
@@ -115,56 +131,76 @@ import * as internal from "./internal/port.ts"
  * @since 0.2.0
  * @category models
  */
-export interface Port<out A = unknown, in I = never> extends internal.Port<A, I> {}
+export interface Port<out A = unknown, in I = never> extends Pipeable.Pipeable, Equal.Equal {
+  readonly [internal.TypeId]: { readonly _A: (_: never) => A; readonly _I: (_: I) => void }
+  readonly pid: Pid.Pid<never, unknown>
+  readonly osPid: number
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+}
 
-/**
- * How a port cuts the program's output into messages and writes commands. See the module docs.
- *
- * @since 0.2.0
- * @category models
- */
-export type Mode = internal.Mode
+export type {
+  /**
+   * How a port cuts the program's output into messages and writes commands. See the module docs.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Mode
+}
 
-/**
- * @since 0.2.0
- * @category models
- */
-export type LinesMode = internal.LinesMode
+export type {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  LinesMode
+}
 
-/**
- * @since 0.2.0
- * @category models
- */
-export type PacketMode = internal.PacketMode
+export type {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  PacketMode
+}
 
-/**
- * @since 0.2.0
- * @category models
- */
-export type RawMode = internal.RawMode
+export type {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  RawMode
+}
 
-/**
- * @since 0.2.0
- * @category models
- */
-export type NdjsonMode<A> = internal.NdjsonMode<A>
+export type {
+  /**
+   * @since 0.2.0
+   * @category models
+   */
+  NdjsonMode
+}
 
-/**
- * What the owner receives as data in a mode: `string` (lines), `Uint8Array` (packet, raw), the
- * schema's type (ndjson).
- *
- * @since 0.2.0
- * @category type-level
- */
-export type DataOf<M> = internal.DataOf<M>
+export type {
+  /**
+   * What the owner receives as data in a mode: `string` (lines), `Uint8Array` (packet, raw), the
+   * schema's type (ndjson).
+   *
+   * @since 0.2.0
+   * @category type-level
+   */
+  DataOf
+}
 
-/**
- * What {@link command} writes in a mode.
- *
- * @since 0.2.0
- * @category type-level
- */
-export type InputOf<M> = internal.InputOf<M>
+export type {
+  /**
+   * What {@link command} writes in a mode.
+   *
+   * @since 0.2.0
+   * @category type-level
+   */
+  InputOf
+}
 
 /**
  * Lines separated by `\n`, at most `maxLength` bytes each (default 64 KiB): a longer line comes in
@@ -230,35 +266,27 @@ export interface Data<A> {
   readonly eol: boolean
 }
 
-/**
- * The program exited by itself with `code`, or was ended by `signal` (then `code` is `null`). The
- * owner's message, and the port's `Failure` when the program did not exit with 0.
- *
- * @since 0.2.0
- * @category messages
- */
-export const ExitStatus: typeof internal.ExitStatus = internal.ExitStatus
+export {
+  /**
+   * The program exited by itself with `code`, or was ended by `signal` (then `code` is `null`). The
+   * owner's message, and the port's `Failure` when the program did not exit with 0.
+   *
+   * @since 0.2.0
+   * @category messages
+   */
+  ExitStatus
+}
 
-/**
- * @since 0.2.0
- * @category messages
- */
-export type ExitStatus = internal.ExitStatus
-
-/**
- * A line of an `ndjson` port that is not JSON or does not decode with its schema (or is too long):
- * `field` and `issue` say what is wrong. The owner's message, or a call's error.
- *
- * @since 0.2.0
- * @category messages
- */
-export const InvalidData: typeof internal.InvalidData = internal.InvalidData
-
-/**
- * @since 0.2.0
- * @category messages
- */
-export type InvalidData = internal.InvalidData
+export {
+  /**
+   * A line of an `ndjson` port that is not JSON or does not decode with its schema (or is too long):
+   * `field` and `issue` say what is wrong. The owner's message, or a call's error.
+   *
+   * @since 0.2.0
+   * @category messages
+   */
+  InvalidData
+}
 
 /**
  * What the owner of a port with data `A` receives.
@@ -296,50 +324,38 @@ export const isPort: (u: unknown) => u is Port<unknown, never> = internal.isPort
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The program could not be started: `command` and `args` as given, `reason` the platform's
- * (`NotFound`, `PermissionDenied`, ...), `detail` the system's code (`ENOENT`, `EACCES`, ...).
- * `reason` is `PortExited` (the exit reason in `detail`) when the port process was stopped by an
- * exit signal before the program had started.
- *
- * @since 0.2.0
- * @category errors
- */
-export const CannotStart: typeof internal.CannotStart = internal.CannotStart
+export {
+  /**
+   * The program could not be started: `command` and `args` as given, `reason` the platform's
+   * (`NotFound`, `PermissionDenied`, ...), `detail` the system's code (`ENOENT`, `EACCES`, ...).
+   * `reason` is `PortExited` (the exit reason in `detail`) when the port process was stopped by an
+   * exit signal before the program had started.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  CannotStart
+}
 
-/**
- * @since 0.2.0
- * @category errors
- */
-export type CannotStart = internal.CannotStart
+export {
+  /**
+   * A packet header announced more than the mode's `maxLength`; the port exits with it.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  PacketTooLong
+}
 
-/**
- * A packet header announced more than the mode's `maxLength`; the port exits with it.
- *
- * @since 0.2.0
- * @category errors
- */
-export const PacketTooLong: typeof internal.PacketTooLong = internal.PacketTooLong
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type PacketTooLong = internal.PacketTooLong
-
-/**
- * The program's stdin no longer takes commands: the port is closing, or the program closed it.
- *
- * @since 0.2.0
- * @category errors
- */
-export const StdinClosed: typeof internal.StdinClosed = internal.StdinClosed
-
-/**
- * @since 0.2.0
- * @category errors
- */
-export type StdinClosed = internal.StdinClosed
+export {
+  /**
+   * The program's stdin no longer takes commands: the port is closing, or the program closed it.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  StdinClosed
+}
 
 /**
  * The errors of {@link open}.

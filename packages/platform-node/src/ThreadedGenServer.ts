@@ -201,18 +201,23 @@ import * as definitionInternal from "./internal/threadedDefinition.ts"
 import * as internal from "./internal/threadedServer.ts"
 import * as worker from "./internal/threadedWorker.ts"
 import * as WorkerPool from "./WorkerPool.ts"
+import type { RequestClass } from "./internal/threadedDefinition.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Definition
 // ---------------------------------------------------------------------------------------------
 
-/**
- * A request class, as made by `Request.Class`.
- *
- * @since 0.1.0
- * @category models
- */
-export type RequestClass = definitionInternal.RequestClass
+export type {
+  /**
+   * A request class, as made by `Request.Class`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  RequestClass
+}
+
+declare const DefinitionTypeId: unique symbol
 
 /**
  * A threaded GenServer's definition: its calls `Req`, its casts `Cast` and its start argument
@@ -222,8 +227,19 @@ export type RequestClass = definitionInternal.RequestClass
  * @since 0.1.0
  * @category models
  */
-export interface Definition<in out Req extends Request.Any, in out Cast extends Request.Any, in out Args>
-  extends definitionInternal.Definition<Req, Cast, Args> {}
+export interface Definition<in out Req extends Request.Any, in out Cast extends Request.Any, in out Args> {
+  readonly [DefinitionTypeId]?: {
+    readonly _Req: (_: Req) => Req
+    readonly _Cast: (_: Cast) => Cast
+    readonly _Args: (_: Args) => Args
+  }
+  /** The call requests, each with its reply and declared errors. */
+  readonly protocol: ReadonlyArray<RequestClass>
+  /** The cast messages (requests without a reply). */
+  readonly casts: ReadonlyArray<RequestClass>
+  /** The Schema of the start argument. */
+  readonly args: Schema.Top
+}
 
 /**
  * Any definition.
@@ -476,7 +492,11 @@ export const crashOf: (
  * @since 0.1.0
  * @category results
  */
-export interface Reply<A, S> extends worker.Reply<A, S> {}
+export interface Reply<A, S> {
+  readonly _tag: "Reply"
+  readonly value: A
+  readonly state: S
+}
 
 /**
  * Answer the call with one of its declared errors and carry on with `state`.
@@ -484,7 +504,11 @@ export interface Reply<A, S> extends worker.Reply<A, S> {}
  * @since 0.1.0
  * @category results
  */
-export interface ReplyError<E, S> extends worker.ReplyError<E, S> {}
+export interface ReplyError<E, S> {
+  readonly _tag: "ReplyError"
+  readonly error: E
+  readonly state: S
+}
 
 /**
  * Carry on with `state`: what a cast handler returns.
@@ -492,7 +516,10 @@ export interface ReplyError<E, S> extends worker.ReplyError<E, S> {}
  * @since 0.1.0
  * @category results
  */
-export interface NoReply<S> extends worker.NoReply<S> {}
+export interface NoReply<S> {
+  readonly _tag: "NoReply"
+  readonly state: S
+}
 
 /**
  * Reply `value` to the call and carry on with `state`.
@@ -569,7 +596,13 @@ export interface ServeOptions<Req extends Request.Any, Cast extends Request.Any,
 }
 
 /** `handleCast` is required when the definition has casts. */
-type CastsRequired<Cast> = [Cast] extends [never] ? unknown : { readonly handleCast: unknown }
+/**
+ * `serve`'s options require `handleCast` exactly when the definition declares casts.
+ *
+ * @since 0.2.0
+ * @category type-level
+ */
+export type CastsRequired<Cast> = [Cast] extends [never] ? unknown : { readonly handleCast: unknown }
 
 /**
  * The worker side: builds the state with `init` from the start argument, then serves the

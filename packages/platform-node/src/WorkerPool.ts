@@ -173,6 +173,7 @@ import type * as WorkerThreads from "node:worker_threads"
 import type { WorkerCrashed, WorkerError, WorkerSpawnFailed, WorkerTimeout } from "./internal/errors.ts"
 import * as internalStream from "./internal/threadedStream.ts"
 import * as internal from "./internal/workerPool.ts"
+import type { RequestClass, Handlers } from "./internal/workerPool.ts"
 
 export {
   /**
@@ -245,13 +246,15 @@ export type {
 
 declare const TypeId: unique symbol
 
-/**
- * A request class: `Request.Class` from `effect-otp`, whose static side carries the Schemas.
- *
- * @since 0.1.0
- * @category models
- */
-export type RequestClass = internal.RequestClass
+export type {
+  /**
+   * A request class: `Request.Class` from `effect-otp`, whose static side carries the Schemas.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  RequestClass
+}
 
 /**
  * A pool of worker threads serving the requests `Req`. Build one with {@link make} or {@link layer};
@@ -380,14 +383,16 @@ export interface MapOptions extends CallOptions {
   readonly mode?: "default" | "result" | undefined
 }
 
-/**
- * One handler per request of the protocol: it gets the decoded request and returns the reply, or
- * fails with an error its request declares.
- *
- * @since 0.1.0
- * @category models
- */
-export type Handlers<Req extends Request.Any, R = never> = internal.Handlers<Req, R>
+export type {
+  /**
+   * One handler per request of the protocol: it gets the decoded request and returns the reply, or
+   * fails with an error its request declares.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  Handlers
+}
 
 /**
  * The result of {@link map} for the options `O`.

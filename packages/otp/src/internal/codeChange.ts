@@ -19,86 +19,12 @@ import * as Pid from "../Pid.ts"
 import * as kernel from "./kernel.ts"
 import * as server from "./server.ts"
 import * as validate from "./validate.ts"
+import { CodeChangeFailed, InvalidState, UpgradeTimeout, BehaviourMismatch, VersionMismatch } from "../Errors.ts"
+export { CodeChangeFailed, InvalidState, UpgradeTimeout, BehaviourMismatch, VersionMismatch } from "../Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
-
-/**
- * The new behaviour's `codeChange` failed or died: the server keeps its old behaviour and state.
- * `cause` is the `Cause` it failed with.
- */
-export class CodeChangeFailed extends Schema.TaggedError<CodeChangeFailed>()("CodeChangeFailed", {
-  pid: Pid.schema,
-  /** The declared name of the new behaviour, if it has one. */
-  behaviour: Schema.optional(Schema.String),
-  oldVersion: Schema.String,
-  newVersion: Schema.String,
-  cause: Schema.Any
-}) {
-  override get message(): string {
-    return `codeChange of ${String(this.pid)} from version ${this.oldVersion} to ${this.newVersion} failed: ${
-      Cause.isCause(this.cause) ? Cause.pretty(this.cause) : String(this.cause)
-    }; the old version runs on`
-  }
-}
-
-/**
- * The state `codeChange` migrated does not satisfy the new behaviour's declared state Schema: the
- * server keeps its old behaviour and state.
- */
-export class InvalidState extends Schema.TaggedError<InvalidState>()("InvalidState", {
-  pid: Pid.schema,
-  behaviour: Schema.optional(Schema.String),
-  newVersion: Schema.String,
-  /** What the Schema found wrong. */
-  issue: Schema.String
-}) {
-  override get message(): string {
-    return `the state ${String(this.pid)} migrated to version ${this.newVersion} is invalid: ${this.issue}; the old version runs on`
-  }
-}
-
-/**
- * The code change did not finish within its timeout: the server did not get to it in time (a long
- * handler), or its `codeChange` outlasted it (it was interrupted). The server keeps its old
- * behaviour and state.
- */
-export class UpgradeTimeout extends Schema.TaggedError<UpgradeTimeout>()("UpgradeTimeout", {
-  pid: Pid.schema,
-  /** The timeout, in milliseconds. */
-  timeout: Schema.Number
-}) {
-  override get message(): string {
-    return `the code change of ${String(this.pid)} did not finish within ${this.timeout} ms; the old version runs on`
-  }
-}
-
-/**
- * The new behaviour is not of the server's kind (a GenStatem's given to a GenServer, or the other
- * way round), or the process is a supervisor (whose code does not change: its child specs do).
- */
-export class BehaviourMismatch extends Schema.TaggedError<BehaviourMismatch>()("BehaviourMismatch", {
-  pid: Pid.schema,
-  /** What the process runs: `"GenServer"`, `"GenStatem"`, `"Supervisor"`, `"DynamicSupervisor"`. */
-  running: Schema.String,
-  given: Schema.Literals(["GenServer", "GenStatem"])
-}) {
-  override get message(): string {
-    return `${String(this.pid)} runs a ${this.running}: a ${this.given} behaviour cannot replace it`
-  }
-}
-
-/** `fromVersion` was given and the server runs another version: nothing changed. */
-export class VersionMismatch extends Schema.TaggedError<VersionMismatch>()("VersionMismatch", {
-  pid: Pid.schema,
-  expected: Schema.String,
-  running: Schema.String
-}) {
-  override get message(): string {
-    return `${String(this.pid)} runs version ${this.running}, not ${this.expected}: nothing changed`
-  }
-}
 
 /** Why a code change of one server failed; in every case the server runs its old code and state. */
 export type ChangeCodeError = CodeChangeFailed | InvalidState | UpgradeTimeout | BehaviourMismatch | VersionMismatch

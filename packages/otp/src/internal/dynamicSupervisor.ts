@@ -21,24 +21,8 @@ import { CountChildren } from "./supervision.ts"
 
 export { CountChildren }
 import { ChildStartFailed, defaultIntensity, makeIntensityStep } from "./supervision.ts"
-
-/** `maxChildren` children are running (`DynamicSupervisor.MaxChildren`). */
-export class MaxChildren extends Schema.TaggedError<MaxChildren>()("MaxChildren", {
-  maxChildren: Schema.Number
-}) {
-  override get message(): string {
-    return `the supervisor already runs its maximum of ${this.maxChildren} children`
-  }
-}
-
-/** No running child has this pid (`DynamicSupervisor.NotAChild`). */
-export class NotAChild extends Schema.TaggedError<NotAChild>()("NotAChild", {
-  pid: Pid.schema
-}) {
-  override get message(): string {
-    return `${String(this.pid)} is not a child of this supervisor`
-  }
-}
+import { MaxChildren, NotAChild } from "../Errors.ts"
+export { MaxChildren, NotAChild } from "../Errors.ts"
 
 export class StartChild extends Request.Class<StartChild>()("StartChild", {
   fields: { spec: supervision.specField<DynamicChildSpec<never, unknown, unknown>>() },

@@ -8,8 +8,10 @@
  *
  * @internal
  */
-import { Equal, Hash, Schema } from "effect"
+import { Equal, Hash } from "effect"
 import * as Pid from "../Pid.ts"
+import { EncodeError, DecodeError } from "../Errors.ts"
+export { EncodeError, DecodeError } from "../Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Tags
@@ -49,26 +51,6 @@ const V4_PORT_EXT = 120
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
-
-/** A value that has no term: its path from the root and what it is. */
-export class EncodeError extends Schema.TaggedError<EncodeError>()("EncodeError", {
-  path: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `cannot encode ${this.path === "" ? "the value" : this.path} as an Erlang term: ${this.reason}`
-  }
-}
-
-/** Bytes that are not a well-formed term: where decoding stopped and why. */
-export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError", {
-  offset: Schema.Number,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `not a well-formed Erlang term (at byte ${this.offset}): ${this.reason}`
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The term model

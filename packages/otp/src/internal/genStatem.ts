@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import { type Deferred, Duration, Effect, Equal, Formatter, Schema } from "effect"
+import { type Deferred, Duration, Effect, Equal } from "effect"
 import type * as ExitReason from "../ExitReason.ts"
 import type * as GenServer from "../GenServer.ts"
 import type * as GenStatem from "../GenStatem.ts"
@@ -21,6 +21,8 @@ import type * as Name from "./name.ts"
 import * as server from "./server.ts"
 import * as sys from "./sys.ts"
 import * as validate from "./validate.ts"
+import { BadAction } from "../Errors.ts"
+export { BadAction } from "../Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Messages and errors
@@ -33,24 +35,6 @@ class TimeoutFired {
   constructor(key: string, ref: kernel.TimerRef) {
     this.key = key
     this.ref = ref
-  }
-}
-
-/**
- * A state callback returned an action that is not valid (OTP's `bad_action_from_state_function`,
- * `bad_state_enter_action_from_state_function`): the machine crashes with it.
- */
-export class BadAction extends Schema.TaggedError<BadAction>()("BadAction", {
-  /** The action as returned. */
-  action: Schema.Any,
-  /** Whether it came from a state enter call. */
-  stateEnter: Schema.Boolean,
-  /** What is wrong with it. */
-  reason: Schema.String
-}) {
-  override get message(): string {
-    const from = this.stateEnter ? "a state enter call" : "a state callback"
-    return `bad action from ${from}: ${this.reason}, got ${Formatter.format(this.action)}`
   }
 }
 

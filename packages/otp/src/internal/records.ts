@@ -18,6 +18,7 @@ import { findLive } from "./nodeIndex.ts"
 import type { RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
 import type { Event as SysEvent, Inspectable } from "./sys.ts"
+import type { Status } from "../Process.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Messages made by the kernel
@@ -70,7 +71,7 @@ export class MonitorRef {
 // Records
 // ---------------------------------------------------------------------------------------------
 
-export type Status = "runnable" | "running" | "waiting" | "exiting" | "exited"
+export type { Status }
 
 export interface Monitor {
   readonly ref: MonitorRef

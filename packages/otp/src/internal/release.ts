@@ -12,9 +12,10 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, Option, Schema } from "effect"
+import { Effect, Exit, Option } from "effect"
 import * as Errors from "../Errors.ts"
 import type * as GenServer from "../GenServer.ts"
+import type * as Release from "../Release.ts"
 import type { Node } from "../Node.ts"
 import * as Pid from "../Pid.ts"
 import * as codeChange from "./codeChange.ts"
@@ -25,76 +26,20 @@ import * as server from "./server.ts"
 import * as supervisor from "./supervisor.ts"
 import * as sys from "./sys.ts"
 import * as validate from "./validate.ts"
+import { UpgradeFailed, ValidationFailed, ValidationTimeout, NotASupervisor } from "../Errors.ts"
+export { UpgradeFailed, ValidationFailed, ValidationTimeout, NotASupervisor } from "../Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/**
- * A step of an upgrade failed: `id` is the child (or the registered name, or the pid, of a server
- * found on the node) and `supervisor` its supervisor, if any; `reason` is the step's error (a
- * `Sys.ChangeCodeError`, `ServerExited`, `NoProc`, or `UpgradeTimeout` for a process that did not
- * suspend in time). Every change already made was rolled back.
- */
-export class UpgradeFailed extends Schema.TaggedError<UpgradeFailed>()("UpgradeFailed", {
-  release: Schema.String,
-  supervisor: Schema.optional(Pid.schema),
-  id: Schema.String,
-  pid: Schema.optional(Pid.schema),
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    const where = this.supervisor === undefined ? `"${this.id}"` : `child "${this.id}" of ${String(this.supervisor)}`
-    const why = typeof this.reason?.message === "string" ? this.reason.message : String(this.reason)
-    return `release ${this.release}: ${where} failed: ${why}; every change was rolled back`
-  }
-}
-
-/** The upgrade's `validate` effect failed (`cause` is its `Cause`): every change was rolled back. */
-export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
-  release: Schema.String,
-  cause: Schema.Any
-}) {
-  override get message(): string {
-    return `release ${this.release}: validation failed: ${Cause.isCause(this.cause) ? Cause.pretty(this.cause) : String(this.cause)}; every change was rolled back`
-  }
-}
-
-/** The upgrade's `validate` effect did not finish within the upgrade's timeout: it was interrupted, and every change rolled back. */
-export class ValidationTimeout extends Schema.TaggedError<ValidationTimeout>()("ValidationTimeout", {
-  release: Schema.String,
-  /** The upgrade's timeout, in milliseconds. */
-  timeout: Schema.Number
-}) {
-  override get message(): string {
-    return `release ${this.release}: validation did not finish within the upgrade's ${this.timeout} ms; every change was rolled back`
-  }
-}
-
-/** `upgradeTree`'s target is neither a `Supervisor` nor a `DynamicSupervisor` (a GenServer, ...). */
-export class NotASupervisor extends Schema.TaggedError<NotASupervisor>()("NotASupervisor", {
-  pid: Pid.schema
-}) {
-  override get message(): string {
-    return `${String(this.pid)} is neither a Supervisor nor a DynamicSupervisor: upgradeTree walks a supervision tree`
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Options and report
 // ---------------------------------------------------------------------------------------------
 
-export interface UpgradeOptions {
+export interface UpgradeOptions extends Omit<Release.UpgradeOptions, "behaviours"> {
   /** The new versions, each with its declared `name`: a server running that name in another version is upgraded. */
   readonly behaviours: ReadonlyArray<codeChange.Versioned>
-  /** The release's version: named in the `RELEASE` events, the report and the errors. */
-  readonly version: string
-  /** Passed to every `codeChange` as its last argument. */
-  readonly extra?: unknown
-  /** The budget of the whole upgrade (suspends, code changes, validation). Default 5 seconds. */
-  readonly timeout?: GenServer.CallOptions["timeout"]
-  /** A health check run once the new versions run; its failure rolls everything back. */
-  readonly validate?: Effect.Effect<unknown, unknown> | undefined
 }
 
 export interface TreeOptions extends UpgradeOptions {

@@ -23,7 +23,6 @@ import {
   Option,
   Pipeable,
   References,
-  Schema,
   type Tracer
 } from "effect"
 import { identity } from "effect/Function"
@@ -52,97 +51,12 @@ import * as Name from "./name.ts"
 import * as validate from "./validate.ts"
 import { currentNode, senderNodeOf } from "./node.ts"
 import * as Term from "../Term.ts"
+import { CallTimeout, ServerExited, StartTimeout, InitFailed, CallingSelf, CallDropped } from "../Errors.ts"
+export { CallTimeout, ServerExited, StartTimeout, InitFailed, CallingSelf, CallDropped } from "../Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
-
-/** The call was not answered within its timeout. */
-export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout", {
-  pid: Pid.schema,
-  timeout: Schema.Number
-}) {
-  override get message(): string {
-    return `call to ${String(this.pid)} timed out after ${this.timeout} ms`
-  }
-}
-
-/** The server exited before it replied. */
-export class ServerExited extends Schema.TaggedError<ServerExited>()("ServerExited", {
-  pid: Pid.schema,
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    return `server ${String(this.pid)} exited during the call: ${String(this.reason)}`
-  }
-}
-
-/** The server's start did not finish within its timeout; the server was killed. */
-export class StartTimeout extends Schema.TaggedError<StartTimeout>()("StartTimeout", {
-  timeout: Schema.Number
-}) {
-  override get message(): string {
-    return `the server did not finish init within ${this.timeout} ms`
-  }
-}
-
-/**
- * `init` ended without a result: it died (a defect, a thrown exception), it ended the process
- * (`Process.exit`), or the process was stopped or killed during init. `reason` is the exit reason
- * of the process, which has exited when the start returns this.
- */
-export class InitFailed extends Schema.TaggedError<InitFailed>()("InitFailed", {
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    return `init failed: ${String(this.reason)}`
-  }
-}
-
-/**
- * A process called itself (by its pid or by a name it holds): it would wait for a reply that only
- * it could give. `operation` says which client function it was.
- */
-export class CallingSelf extends Schema.TaggedError<CallingSelf>()("CallingSelf", {
-  pid: Pid.schema,
-  /** The name the server was called by, when it was. */
-  registeredName: Schema.optional(Schema.String),
-  operation: Schema.Literals([
-    "call",
-    "stop",
-    "getState",
-    "changeCode",
-    "replaceState",
-    "getStatus",
-    "suspend",
-    "resume",
-    "statistics",
-    "trace",
-    "log",
-    "getLog",
-    "setLogLevel"
-  ])
-}) {
-  override get message(): string {
-    const target =
-      this.registeredName === undefined ? String(this.pid) : `"${this.registeredName}" (${String(this.pid)})`
-    return `${this.operation} of ${target} from the process itself: it cannot wait for its own reply`
-  }
-}
-
-/**
- * A bounded mailbox's drop policy dropped the call's request: `"dropNewest"` refused it, or
- * `"dropOldest"` dropped it later to make room. The server never handles it.
- */
-export class CallDropped extends Schema.TaggedError<CallDropped>()("CallDropped", {
-  pid: Pid.schema,
-  capacity: Schema.Int,
-  overflow: Schema.Literals(["dropNewest", "dropOldest"])
-}) {
-  override get message(): string {
-    return `the call to ${String(this.pid)} was dropped: its mailbox is full (capacity ${this.capacity}, overflow "${this.overflow}")`
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // From and replies

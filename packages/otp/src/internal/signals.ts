@@ -23,6 +23,7 @@ import {
 } from "./records.ts"
 import type { RemoteState } from "./remote.ts"
 import { stopTimers } from "./timers.ts"
+import type { SignalKind } from "../Distribution.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Signals
@@ -37,8 +38,7 @@ export const terminate = (record: ProcessRecord, reason: ExitReason.ExitReason, 
   record.fiber?.interruptUnsafe(undefined)
 }
 
-/** How an exit signal was sent: by a link when its process exited, by `exit/2`, or by `kill`. */
-export type SignalKind = "link" | "exit" | "kill"
+export type { SignalKind }
 
 /** Delivers an exit signal with OTP's rules. */
 export const exitSignal = (

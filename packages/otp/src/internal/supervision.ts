@@ -17,6 +17,9 @@ import * as Request from "../Request.ts"
 import * as kernel from "./kernel.ts"
 import * as metrics from "./metrics.ts"
 import { giveUpReport, restartReport } from "./reports.ts"
+import { MaxRestartIntensity, InvalidIntensity } from "../Errors.ts"
+import type { ChildInfo as ChildView } from "../Observer.ts"
+export { MaxRestartIntensity, ChildStartFailed, InvalidIntensity } from "../Errors.ts"
 
 /** A restart intensity schedule, driven by hand: one step per restart. */
 export type Step = (now: number, input: unknown) => Effect.Effect<unknown, unknown>
@@ -426,18 +429,6 @@ export const unexpectedMessage = <S extends Supervising>(
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/** The term of the `Shutdown` a supervisor exits with when it gives up (`Supervisor.MaxRestartIntensity`). */
-export class MaxRestartIntensity extends Schema.TaggedError<MaxRestartIntensity>()("MaxRestartIntensity", {
-  /** The child whose restart was refused. */
-  id: Schema.String,
-  /** The reason that child exited with. */
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    return `reached max restart intensity restarting "${this.id}" after: ${String(this.reason)}`
-  }
-}
-
 /**
  * A request field that carries a child spec as it is: the engine validates it where it enters
  * (`ChildSpec.normalize`: `InvalidChildSpec` naming the field), so the field accepts any value; a
@@ -468,27 +459,6 @@ export const countsSchema = Schema.Struct({
 export class CountChildren extends Request.Class<CountChildren>()("CountChildren", {
   success: countsSchema
 }) {}
-
-/** A child failed to start (`Supervisor.ChildStartFailed`). */
-export class ChildStartFailed extends Schema.TaggedError<ChildStartFailed>()("ChildStartFailed", {
-  id: Schema.String,
-  error: Schema.Any
-}) {
-  override get message(): string {
-    return `child "${this.id}" failed to start: ${String(this.error)}`
-  }
-}
-
-/** An intensity's `maxRestarts` or `within` is not valid (`Supervisor.InvalidIntensity`). */
-export class InvalidIntensity extends Schema.TaggedError<InvalidIntensity>()("InvalidIntensity", {
-  field: Schema.Literals(["maxRestarts", "within"]),
-  value: Schema.Any,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `invalid restart intensity: ${this.field}: ${this.reason}, got ${String(this.value)}`
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Restart intensity
@@ -636,17 +606,6 @@ export const defaultIntensity: Schedule.Schedule<number, unknown> = intensity(3,
 // ---------------------------------------------------------------------------------------------
 // What the Observer sees
 // ---------------------------------------------------------------------------------------------
-
-/** One child of a supervisor, as the `Observer` shows it. */
-export interface ChildView {
-  readonly id: string
-  readonly pid: Option.Option<Pid.Pid<never, unknown>>
-  readonly status: "running" | "restarting" | "stopped"
-  readonly type: ChildSpec.ChildType
-  readonly restart: ChildSpec.Restart
-  /** how many times the supervisor has started it again after it exited */
-  readonly restarts: number
-}
 
 /** A supervisor, as the `Observer` shows it. */
 export interface TreeView {

@@ -20,32 +20,9 @@ import { shutdownChild } from "./shutdown.ts"
 import * as supervision from "./supervision.ts"
 import { CountChildren } from "./supervision.ts"
 
-/** No child has this id (`Supervisor.ChildNotFound`). */
-export class ChildNotFound extends Schema.TaggedError<ChildNotFound>()("ChildNotFound", {
-  id: Schema.String
-}) {
-  override get message(): string {
-    return `no child "${this.id}"`
-  }
-}
-
-/** The child is running (`Supervisor.ChildRunning`). */
-export class ChildRunning extends Schema.TaggedError<ChildRunning>()("ChildRunning", {
-  id: Schema.String
-}) {
-  override get message(): string {
-    return `child "${this.id}" is running`
-  }
-}
-
-/** A child with this id exists already (`Supervisor.AlreadyPresent`). */
-export class AlreadyPresent extends Schema.TaggedError<AlreadyPresent>()("AlreadyPresent", {
-  id: Schema.String
-}) {
-  override get message(): string {
-    return `a child "${this.id}" exists already`
-  }
-}
+export { CountChildren }
+import { ChildNotFound, ChildRunning, AlreadyPresent } from "../Errors.ts"
+export { ChildNotFound, ChildRunning, AlreadyPresent } from "../Errors.ts"
 
 export class StartChild extends Request.Class<StartChild>()("StartChild", {
   fields: { spec: supervision.specField<ChildSpec.Any>() },

@@ -21,8 +21,7 @@ import {
   Formatter,
   type LogLevel,
   Option,
-  References,
-  Schema
+  References
 } from "effect"
 import * as Errors from "../Errors.ts"
 import type * as ExitReason from "../ExitReason.ts"
@@ -32,24 +31,12 @@ import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
 import * as server from "./server.ts"
 import * as validate from "./validate.ts"
+import { ReplaceStateFailed } from "../Errors.ts"
+export { ReplaceStateFailed } from "../Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
-
-/**
- * The function given to `replaceState` threw: the server keeps its state and carries on (OTP's
- * `sys:replace_state` with a crashing function).
- */
-export class ReplaceStateFailed extends Schema.TaggedError<ReplaceStateFailed>()("ReplaceStateFailed", {
-  pid: Pid.schema,
-  /** What the function threw. */
-  error: Schema.Any
-}) {
-  override get message(): string {
-    return `replaceState of ${String(this.pid)}: the function threw ${String(this.error)}; the state is unchanged`
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Status

@@ -16,14 +16,12 @@ import {
   Channel,
   Clock,
   Context,
-  Data,
   Duration,
   Effect,
   Exit,
   Option,
   Pipeable,
   References,
-  Schema,
   Scope,
   Stream
 } from "effect"
@@ -31,7 +29,7 @@ import type * as Errors from "../Errors.ts"
 import { BadArgument } from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import type { Node } from "../Node.ts"
-import * as Pid from "../Pid.ts"
+import type * as Pid from "../Pid.ts"
 import * as Process from "../Process.ts"
 import type { Task } from "../Task.ts"
 import type * as TaskModule from "../Task.ts"
@@ -39,63 +37,12 @@ import * as kernel from "./kernel.ts"
 import { spanAttributes } from "./server.ts"
 import * as checks from "./validate.ts"
 import { currentNode } from "./node.ts"
+import { TaskExited, TaskTimeout, AlreadyAwaited, NotOwner, InputExited } from "../Errors.ts"
+export { TaskExited, TaskTimeout, AlreadyAwaited, NotOwner, InputExited } from "../Errors.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
-
-/** The task exited without a result, for a reason other than a typed failure of its effect. */
-export class TaskExited extends Schema.TaggedError<TaskExited>()("TaskExited", {
-  pid: Pid.schema,
-  reason: Schema.Any
-}) {
-  override get message(): string {
-    return `task ${String(this.pid)} exited: ${String(this.reason)}`
-  }
-}
-
-/** No result arrived within the timeout. */
-export class TaskTimeout extends Schema.TaggedError<TaskTimeout>()("TaskTimeout", {
-  pid: Pid.schema,
-  timeout: Schema.Number
-}) {
-  override get message(): string {
-    return `task ${String(this.pid)} did not reply within ${this.timeout} ms`
-  }
-}
-
-/**
- * The task's result was already taken, by an earlier `await`, a `yield` that returned it, `ignore`
- * or `shutdown`: no reply or `Down` of it can come any more.
- */
-export class AlreadyAwaited extends Schema.TaggedError<AlreadyAwaited>()("AlreadyAwaited", {
-  pid: Pid.schema
-}) {
-  override get message(): string {
-    return `task ${String(this.pid)} was already awaited: an earlier await, yield, ignore or shutdown took its result`
-  }
-}
-
-/** Only the process that started a task may await, yield, ignore or shut it down. */
-export class NotOwner extends Schema.TaggedError<NotOwner>()("NotOwner", {
-  pid: Pid.schema,
-  owner: Pid.schema,
-  caller: Pid.schema
-}) {
-  override get message(): string {
-    return `task ${String(this.pid)} must be queried from its owner ${String(this.owner)}, not from ${String(this.caller)}`
-  }
-}
-
-/** A failure of an `asyncStream` task with the input element that caused it (`zipInputOnExit`). */
-export class InputExited<X, Err> extends Data.TaggedError("InputExited")<{
-  readonly input: X
-  readonly error: Err
-}> {
-  override get message(): string {
-    return `the task for input ${String(this.input)} failed: ${String(this.error)}`
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Records and messages

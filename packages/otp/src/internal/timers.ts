@@ -12,6 +12,7 @@ export class TimerRef {
   readonly id: number
   /** @internal */
   readonly owner: ProcessRecord
+  /** @internal */
   constructor(owner: ProcessRecord) {
     this.id = nextRefId()
     this.owner = owner

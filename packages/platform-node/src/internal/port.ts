@@ -35,6 +35,8 @@ import * as Process from "effect-otp/Process"
 import type { CallError, CallOptions, Options } from "../Port.ts"
 import { describeIssue } from "./errors.ts"
 import * as framing from "./portFraming.ts"
+import type { Port } from "../Port.ts"
+export type { Port }
 
 // ---------------------------------------------------------------------------------------------
 // Modes
@@ -168,14 +170,6 @@ export type Message<A> = Data_<A> | ExitStatus | InvalidData
 // ---------------------------------------------------------------------------------------------
 
 export const TypeId = "~effect-otp/platform-node/Port"
-
-export interface Port<out A = unknown, in I = never> extends Pipeable.Pipeable, Equal.Equal {
-  readonly [TypeId]: { readonly _A: (_: never) => A; readonly _I: (_: I) => void }
-  readonly pid: Pid.Pid<never, unknown>
-  readonly osPid: number
-  readonly command: string
-  readonly args: ReadonlyArray<string>
-}
 
 interface Pending {
   readonly reply: Deferred.Deferred<unknown, InvalidData>

@@ -10,26 +10,11 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { Request } from "effect-otp"
 import { describeIssue, InvalidRequest } from "./errors.ts"
+import type { Definition } from "../ThreadedGenServer.ts"
+export type { Definition }
 
 /** A request class (`Request.Class`). */
 export type RequestClass = abstract new (...args: any) => Request.Any
-
-declare const DefinitionTypeId: unique symbol
-
-/** A threaded GenServer's definition, shared by the main thread and the worker module. */
-export interface Definition<in out Req extends Request.Any, in out Cast extends Request.Any, in out Args> {
-  readonly [DefinitionTypeId]?: {
-    readonly _Req: (_: Req) => Req
-    readonly _Cast: (_: Cast) => Cast
-    readonly _Args: (_: Args) => Args
-  }
-  /** The call requests, each with its reply and declared errors. */
-  readonly protocol: ReadonlyArray<RequestClass>
-  /** The cast messages (requests without a reply). */
-  readonly casts: ReadonlyArray<RequestClass>
-  /** The Schema of the start argument. */
-  readonly args: Schema.Top
-}
 
 /** The internal view of a definition: its tags and the codec of its start argument. */
 export interface DefinitionImpl {

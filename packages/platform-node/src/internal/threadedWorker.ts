@@ -11,26 +11,8 @@ import * as WorkerThreads from "node:worker_threads"
 import type { DefinitionImpl } from "./threadedDefinition.ts"
 import { workerDataKey } from "./threadedDefinition.ts"
 import * as WorkerPool from "../WorkerPool.ts"
-
-/** Reply to the call with `value`, carry on with `state`. */
-export interface Reply<A, S> {
-  readonly _tag: "Reply"
-  readonly value: A
-  readonly state: S
-}
-
-/** Answer the call with one of its declared errors, carry on with `state`. */
-export interface ReplyError<E, S> {
-  readonly _tag: "ReplyError"
-  readonly error: E
-  readonly state: S
-}
-
-/** Carry on with `state` (a cast's result). */
-export interface NoReply<S> {
-  readonly _tag: "NoReply"
-  readonly state: S
-}
+import type { Reply, ReplyError, NoReply } from "../ThreadedGenServer.ts"
+export type { Reply, ReplyError, NoReply }
 
 export const reply = <A, S>(value: A, state: S): Reply<A, S> => ({ _tag: "Reply", value, state })
 export const replyError = <E, S>(error: E, state: S): ReplyError<E, S> => ({ _tag: "ReplyError", error, state })

@@ -19,10 +19,11 @@
  *
  * @internal
  */
-import { Cause, type Context, Effect, Exit, Schema } from "effect"
+import { Cause, Effect, Exit, Schema } from "effect"
 import { Distribution, ExitReason, type Node as CoreNode, Pid, Term } from "effect-otp"
 import type * as Dist from "./distribution.ts"
 import * as Handshake from "./handshake.ts"
+import type { RegisteredSpawnHandler } from "../Node.ts"
 
 const atom = Term.atom
 const empty = atom("")
@@ -47,12 +48,6 @@ const spawnTarget = (handler: string): readonly [string, string] => {
 }
 
 /** A registered spawn handler: the Schema of its arguments (decoded from the list of terms), its body. */
-export interface SpawnHandler {
-  readonly args: Schema.Decoder<unknown>
-  readonly run: (args: unknown) => Effect.Effect<unknown, unknown, unknown>
-  /** the services it was registered with */
-  readonly context: Context.Context<never>
-}
 
 /**
  * Connects a core node to a distribution node: the transport the node sends through, and the handler
@@ -62,7 +57,7 @@ export const wire = (
   node: CoreNode.NodeApi,
   dist: Dist.DistNode,
   runFork: <A, E>(effect: Effect.Effect<A, E>) => unknown,
-  spawnHandlers: ReadonlyMap<string, SpawnHandler>
+  spawnHandlers: ReadonlyMap<string, RegisteredSpawnHandler>
 ): { readonly unwire: () => void; readonly undecodable: () => number } => {
   let unlinkIds = 0
   let undecodable = 0
