@@ -77,9 +77,9 @@
  *
  * ## Differences from Erlang
  *
- * - Hidden by default, and never a member of `global`'s cluster; use `:global` through an Erlang
- *   peer (`Rpc.call(peer, "global", "whereis_name", [name])`). Remote spawn and global names are
- *   not there yet.
+ * - Hidden by default, and never a member of `global`'s cluster: the `Global` module keeps global
+ *   names among effect-otp nodes, or goes through an Erlang node's `global` (see its docs for
+ *   why). Remote spawn is not there yet.
  * - GenServer calls cross as OTP's `$gen_call` / `$gen_cast` (see `GenServer.remote`), with terms as
  *   requests and replies; a reply to an OTP 24+ call goes to the caller's pid, not to its alias
  *   (this node offers no `DFLAG_ALIAS`), so a reply that comes after the caller gave up is not

@@ -22,3 +22,5 @@ export * as Rpc from "./Rpc.ts"
 export * as Reload from "./Reload.ts"
 /** @since 0.2.0 */
 export * as ObserverHttp from "./ObserverHttp.ts"
+/** @since 0.2.0 */
+export * as Global from "./Global.ts"
