@@ -79,7 +79,7 @@
  *
  * - Hidden by default, and never a member of `global`'s cluster: the `Global` module keeps global
  *   names among effect-otp nodes, or goes through an Erlang node's `global` (see its docs for
- *   why). Remote spawn is not there yet.
+ *   why).
  * - GenServer calls cross as OTP's `$gen_call` / `$gen_cast` (see `GenServer.remote`), with terms as
  *   requests and replies; a reply to an OTP 24+ call goes to the caller's pid, not to its alias
  *   (this node offers no `DFLAG_ALIAS`), so a reply that comes after the caller gave up is not
