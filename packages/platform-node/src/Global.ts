@@ -92,13 +92,18 @@ type AnyPid = Pid.Pid<never, unknown>
  * @category models
  */
 export interface GlobalApi {
+  /** See {@link register}. */
   readonly register: (
     name: string,
     pid: AnyPid
   ) => Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc | Errors.BadArgument | NoConnection>
+  /** See {@link whereis}. */
   readonly whereis: (name: string) => Effect.Effect<Option.Option<AnyPid>, NoConnection>
+  /** See {@link unregister}. */
   readonly unregister: (name: string) => Effect.Effect<void, Errors.NotRegistered | NoConnection>
+  /** See {@link registeredNames}. */
   readonly registeredNames: Effect.Effect<ReadonlyArray<string>, NoConnection>
+  /** See {@link sync}. */
   readonly sync: Effect.Effect<void, NoConnection>
 }
 
