@@ -83,8 +83,6 @@ export class NoConnection extends Schema.TaggedError<NoConnection>()("NoConnecti
   }
 }
 
-type AnyPid = Pid.Pid<never, unknown>
-
 /**
  * The operations of the global name server.
  *
@@ -95,10 +93,10 @@ export interface GlobalApi {
   /** See {@link register}. */
   readonly register: (
     name: string,
-    pid: AnyPid
+    pid: Pid.Any
   ) => Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc | Errors.BadArgument | NoConnection>
   /** See {@link whereis}. */
-  readonly whereis: (name: string) => Effect.Effect<Option.Option<AnyPid>, NoConnection>
+  readonly whereis: (name: string) => Effect.Effect<Option.Option<Pid.Any>, NoConnection>
   /** See {@link unregister}. */
   readonly unregister: (name: string) => Effect.Effect<void, Errors.NotRegistered | NoConnection>
   /** See {@link registeredNames}. */
@@ -131,7 +129,7 @@ const SERVER = "effect_otp_global"
 const tag = atom("$effect_otp_global")
 const yes = atom("yes")
 const no = atom("no")
-const isPid = (u: unknown): u is AnyPid => Pid.isPid(u)
+const isPid = (u: unknown): u is Pid.Any => Pid.isPid(u)
 
 // ---------------------------------------------------------------------------------------------
 // Among effect-otp nodes: the name server
@@ -139,7 +137,7 @@ const isPid = (u: unknown): u is AnyPid => Pid.isPid(u)
 
 interface State {
   readonly self: string
-  readonly names: Map<string, AnyPid>
+  readonly names: Map<string, Pid.Any>
 }
 
 const nameOf = (term: Term.Term | undefined): string | undefined => (Term.isAtom(term) ? term.name : undefined)
@@ -158,7 +156,7 @@ const broadcast = (dist: Node.DistributedApi, message: Term.Tuple) =>
  * `pid` arrives for `name`, held by `current`: OTP's `random_exit_name/3`. The pid on the node with
  * the smaller name keeps it; the other is killed by its own node.
  */
-const merge = (state: State, name: string, pid: AnyPid): Effect.Effect<void> => {
+const merge = (state: State, name: string, pid: Pid.Any): Effect.Effect<void> => {
   const current = state.names.get(name)
   if (current === undefined) {
     state.names.set(name, pid)
@@ -175,7 +173,7 @@ const merge = (state: State, name: string, pid: AnyPid): Effect.Effect<void> => 
 }
 
 /** Drops `name` if `pid` holds it. */
-const drop = (state: State, name: string, pid: AnyPid) => {
+const drop = (state: State, name: string, pid: Pid.Any) => {
   const current = state.names.get(name)
   if (current !== undefined && Equal.equals(current, pid)) state.names.delete(name)
 }
@@ -289,7 +287,7 @@ const amongNodes = (dist: Node.DistributedApi): Effect.Effect<GlobalApi, GenServ
           const answer = yield* Effect.orDie(ask(local, request))
           if (answer !== yes) {
             return yield* Effect.fail(
-              new Errors.AlreadyRegistered({ registeredName: name, pid: (answer as Term.Tuple).elements[1] as AnyPid })
+              new Errors.AlreadyRegistered({ registeredName: name, pid: (answer as Term.Tuple).elements[1] as Pid.Any })
             )
           }
           // every connected node that runs a name server; one that runs none (an Erlang node)
@@ -304,7 +302,7 @@ const amongNodes = (dist: Node.DistributedApi): Effect.Effect<GlobalApi, GenServ
           const undo = Term.tuple(tag, atom("delete"), atom(name), pid)
           yield* Effect.ignore(GenServer.send(local, undo))
           yield* broadcast(dist, undo)
-          const holder = ((refused[1] as Option.Some<unknown>).value as Term.Tuple).elements[1] as AnyPid
+          const holder = ((refused[1] as Option.Some<unknown>).value as Term.Tuple).elements[1] as Pid.Any
           return yield* Effect.fail(new Errors.AlreadyRegistered({ registeredName: name, pid: holder }))
         })
       )
@@ -435,7 +433,7 @@ export const layer = (options?: Options): Layer.Layer<Global, GenServer.StartErr
  */
 export const register = (
   name: string,
-  pid: AnyPid
+  pid: Pid.Any
 ): Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc | Errors.BadArgument | NoConnection, Global> =>
   Effect.flatMap(Effect.service(Global), (api) => api.register(name, pid))
 
@@ -445,7 +443,7 @@ export const register = (
  * @since 0.2.0
  * @category names
  */
-export const whereis = (name: string): Effect.Effect<Option.Option<AnyPid>, NoConnection, Global> =>
+export const whereis = (name: string): Effect.Effect<Option.Option<Pid.Any>, NoConnection, Global> =>
   Effect.flatMap(Effect.service(Global), (api) => api.whereis(name))
 
 /**
