@@ -15,6 +15,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { makeBeam } from "./lib/beam.ts"
 import {
+  endRun,
   formatExtras,
   formatTable,
   hasGc,
@@ -169,6 +170,7 @@ const main = async (): Promise<void> => {
       ).toFixed(1)} s)`
     )
   }
+  await endRun()
   if (!("unavailable" in beam)) beam.close()
   const elapsed = (performance.now() - started) / 1000
   console.log(`\n${formatTable(results)}\n`)

@@ -12,6 +12,7 @@
 
 main([Id, Reps, Warmups, Size, WarmupSize]) ->
     logger:set_primary_config(level, none), % no crash reports, as the JS sides run with no logger
+    setup(Id),
     Run = scenario(Id),
     [in_process(fun() -> Run(list_to_integer(WarmupSize)) end) || _ <- lists:seq(1, list_to_integer(Warmups))],
     [print(in_process(fun() -> Run(list_to_integer(Size)) end)) || _ <- lists:seq(1, list_to_integer(Reps))],
@@ -34,7 +35,27 @@ scenario("dynsup-stop-10k") -> fun dynsup_stop/1;                         % ms t
 scenario("dynsup-stop-100k") -> fun dynsup_stop/1;
 scenario("callers-10k") -> fun(K) -> callers(10000, K) end;               % µs, p99 call latency
 scenario("broadcast-10k") -> fun(R) -> broadcast(10000, R) end;           % ms per broadcast
-scenario("tree-10k") -> fun tree/1.                                       % ms, build + teardown
+scenario("tree-10k") -> fun tree/1;                                       % ms, build + teardown
+scenario("dist-pingpong") -> fun(N) -> dist_ping_pong(N) / N end;         % µs per round trip
+scenario("dist-call") -> fun(N) -> dist_calls(N) / N end;                 % µs per call
+scenario("dist-oneway") -> fun(N) -> dist_one_way(N) / N end.             % µs per message
+
+%% The distribution scenarios ("dist-*") need a second node: bench/lib/beam.ts starts this one
+%% distributed (-name, a private epmd port); here a peer node is started on 127.0.0.1, once for
+%% all repetitions, with the processes the scenarios talk to (the same as bench/lib/peer.ts's).
+setup("dist-" ++ _) ->
+    Dir = filename:dirname(code:which(?MODULE)),
+    Cookie = atom_to_list(erlang:get_cookie()),
+    {ok, _, Node} = peer:start_link(#{name => bench_b, host => "127.0.0.1", longnames => true,
+                                      args => ["-setcookie", Cookie, "+S", "1", "-pa", Dir]}),
+    ok = erpc:call(Node, logger, set_primary_config, [level, none]),
+    {ok, _} = erpc:call(Node, gen_server, start, [{local, counter}, bench_server, 0, []]),
+    erpc:call(Node, fun() ->
+        register(echo, spawn(fun Echo() -> receive {From, M} -> From ! M, Echo() end end)),
+        register(sink, spawn(fun Sink() -> receive {start, From, N} -> count(N), From ! done, Sink() end end))
+    end),
+    persistent_term:put(peer_node, Node);
+setup(_) -> ok.
 
 in_process(F) ->
     Self = self(),
@@ -90,6 +111,27 @@ ping_pong(N) ->
 
 ping(_, 0) -> ok;
 ping(Ponger, N) -> Ponger ! {self(), N}, receive N -> ping(Ponger, N - 1) end.
+
+%% distribution: the same over loopback, to the processes of the peer node (by their names)
+dist_ping_pong(N) ->
+    Echo = {echo, persistent_term:get(peer_node)},
+    T0 = now_us(),
+    ping(Echo, N),
+    elapsed_us(T0).
+
+dist_calls(N) ->
+    Counter = {counter, persistent_term:get(peer_node)},
+    T0 = now_us(),
+    [gen_server:call(Counter, incr) || _ <- lists:seq(1, N)],
+    elapsed_us(T0).
+
+dist_one_way(N) ->
+    Sink = {sink, persistent_term:get(peer_node)},
+    T0 = now_us(),
+    Sink ! {start, self(), N},
+    send_n(Sink, N),
+    receive done -> ok end,
+    elapsed_us(T0).
 
 %% 4. gen_server:call, N times; N casts then one call
 calls(N) ->

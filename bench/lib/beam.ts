@@ -5,6 +5,7 @@
  * PATH, every scenario's BEAM figure is unavailable and the run says so once.
  */
 import { spawnSync } from "node:child_process"
+import { randomBytes } from "node:crypto"
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
@@ -20,6 +21,8 @@ export interface BeamRun {
   readonly warmups: number
   readonly size: number
   readonly warmupSize: number
+  /** a distribution scenario: erl runs as a named node, with an epmd of its own on a free port */
+  readonly distributed?: boolean | undefined
 }
 
 export interface Beam {
@@ -50,13 +53,19 @@ export const makeBeam = (): Beam | { readonly unavailable: string } => {
   const release = probe.stdout.trim()
   return {
     release,
-    run: ({ id, repetitions, warmups, size, warmupSize }) => {
-      const args = ["-noshell", "+S", "1", "+P", "2000000", "-pa", dir, "-run", "beam_bench", "main", id]
+    run: ({ id, repetitions, warmups, size, warmupSize, distributed }) => {
+      // a distributed erl starts epmd on ERL_EPMD_PORT (a random port, to keep off others' epmd);
+      // it is killed after the run
+      const epmdPort = 20_000 + Math.floor(Math.random() * 30_000)
+      const node = distributed ? ["-name", "bench_a@127.0.0.1", "-setcookie", randomBytes(8).toString("hex")] : []
+      const args = [...node, "-noshell", "+S", "1", "+P", "2000000", "-pa", dir, "-run", "beam_bench", "main", id]
       const child = spawnSync("erl", [...args, ...[repetitions, warmups, size, warmupSize].map(String)], {
         encoding: "utf8",
         cwd: dir,
-        maxBuffer: 1 << 20
+        maxBuffer: 1 << 20,
+        env: distributed ? { ...process.env, ERL_EPMD_PORT: String(epmdPort) } : process.env
       })
+      if (distributed) spawnSync("epmd", ["-port", String(epmdPort), "-kill"], { stdio: "ignore" })
       if (child.status !== 0) {
         return { unavailable: `erl (OTP ${release}) failed: ${(child.stderr || child.stdout).slice(0, 300)}` }
       }

@@ -73,6 +73,8 @@ export interface Scenario {
         readonly size: (quick: boolean) => number
         readonly warmupSize?: ((quick: boolean) => number) | undefined
         readonly extras?: Readonly<Record<string, string>> | undefined
+        /** two nodes: erl runs as a named node with an epmd of its own (see `lib/beam.ts`) */
+        readonly distributed?: boolean | undefined
       }
     | undefined
   readonly impls: () => Promise<Record<ImplName, Impl>>
@@ -189,7 +191,8 @@ const runBeam = (
     repetitions: options.quick ? Math.min(repetitions, 3) : repetitions,
     warmups: Math.min(warmups, 1),
     size,
-    warmupSize: spec.warmupSize?.(options.quick) ?? Math.max(1, Math.round(size / 10))
+    warmupSize: spec.warmupSize?.(options.quick) ?? Math.max(1, Math.round(size / 10)),
+    distributed: spec.distributed
   })
   if ("unavailable" in out) return out
   if (out.length === 0) return { unavailable: "erl printed no sample" }
@@ -201,6 +204,21 @@ const runBeam = (
         : { value: s.value, extra: Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [names[k] ?? k, v])) }
     )
   )
+}
+
+const endOfRun: Array<() => Promise<void>> = []
+
+/**
+ * Registers what releases a resource that several scenarios share (the distribution scenarios' peer
+ * process): `bench/run.ts` calls it after the last scenario.
+ */
+export const atEndOfRun = (release: () => Promise<void>): void => {
+  endOfRun.push(release)
+}
+
+/** Releases what {@link atEndOfRun} registered, last first. */
+export const endRun = async (): Promise<void> => {
+  while (endOfRun.length > 0) await endOfRun.pop()!()
 }
 
 /** Runs one scenario: warm-ups, then repetitions round-robin, then statistics. */

@@ -3,6 +3,7 @@
  */
 import type { Scenario } from "../lib/harness.ts"
 import { call, cast, wakeup } from "./call.ts"
+import { distCall, distOneWay, distPingPong } from "./distribution.ts"
 import { fairness } from "./fairness.ts"
 import { memory } from "./memory.ts"
 import { observerSnapshot } from "./observer.ts"
@@ -30,5 +31,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
   callers10k,
   broadcast10k,
   tree10k,
-  observerSnapshot
+  observerSnapshot,
+  distPingPong,
+  distCall,
+  distOneWay
 ]
