@@ -17,6 +17,7 @@
  *
  * @internal
  */
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import { Cause, Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
@@ -360,12 +361,19 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       return options.name > peer ? "nok" : "ok_simultaneous"
     }
 
-    // accepting: the handshake, then the same service as an outgoing connection
+    // accepting: the handshake, then the same service as an outgoing connection; no Nagle delay
+    // (OTP's dist_nodelay), as on the connections this node opens
     const acceptOne = (socket: Socket.Socket) =>
-      Effect.ignore(
-        Effect.tap(
-          adopt((scope) => Scope.provide(Handshake.accept(local, socket, statusFor), scope)),
-          (connection) => Effect.sync(() => settled(connection.peer.name, connection, true))
+      Effect.andThen(
+        Effect.map(
+          Effect.serviceOption(NodeSocket.NetSocket),
+          Option.map((net) => net.setNoDelay(true))
+        ),
+        Effect.ignore(
+          Effect.tap(
+            adopt((scope) => Scope.provide(Handshake.accept(local, socket, statusFor), scope)),
+            (connection) => Effect.sync(() => settled(connection.peer.name, connection, true))
+          )
         )
       )
     yield* Effect.forkScoped(server.run(acceptOne))

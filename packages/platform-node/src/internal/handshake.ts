@@ -427,14 +427,15 @@ const handshakeOn = <E>(
 
 /**
  * Connects to the node `peerName` listening on `host:port` and runs the handshake as initiator.
- * The connection lives as long as the current scope.
+ * The connection lives as long as the current scope. Its small packets leave at once (no Nagle
+ * delay: OTP's `dist_nodelay`).
  */
 export const connect = (
   local: Local,
   peerName: string,
   address: { readonly host: string; readonly port: number }
 ): Effect.Effect<Connection, ConnectError, Scope.Scope> =>
-  Effect.flatMap(NodeSocket.makeNet({ host: address.host, port: address.port }), (socket) =>
+  Effect.flatMap(NodeSocket.makeNet({ host: address.host, port: address.port, noDelay: true }), (socket) =>
     handshakeOn(socket, peerName, (reader, writer) => initiate(local, peerName, reader, writer))
   )
 
