@@ -79,6 +79,22 @@ export interface DistNode {
 interface Outbox {
   items: Array<Uint8Array>
   wake: (() => void) | undefined
+  /** a wake-up of the writer is queued (see `send`) */
+  waking: boolean
+}
+
+/**
+ * Wakes `outbox`'s writer once the current run of fibers is over, not at once: a resumed fiber runs
+ * synchronously, so waking it on each packet would write each packet on its own. Deferred, the
+ * packets a process sends in one go leave in one write.
+ */
+const wakeSoon = (outbox: Outbox): void => {
+  if (outbox.waking) return
+  outbox.waking = true
+  queueMicrotask(() => {
+    outbox.waking = false
+    outbox.wake?.()
+  })
 }
 
 interface Link {
@@ -151,7 +167,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
     }
     const outboxOf = (node: string): Outbox => {
       let outbox = outboxes.get(node)
-      if (outbox === undefined) outboxes.set(node, (outbox = { items: [], wake: undefined }))
+      if (outbox === undefined) outboxes.set(node, (outbox = { items: [], wake: undefined, waking: false }))
       return outbox
     }
     /** Drops what waits for `node`, and wakes its writer (it then finds its outbox gone). */
@@ -404,7 +420,7 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       send: (node, bytes) => {
         const outbox = outboxOf(node)
         outbox.items.push(bytes)
-        if (outbox.wake !== undefined) outbox.wake()
+        if (outbox.wake !== undefined) wakeSoon(outbox)
         else if (!links.has(node) && !pending.has(node)) runFork(Effect.ignore(connect(node)))
       },
       undecodable: () => undecodable
