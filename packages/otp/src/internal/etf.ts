@@ -259,16 +259,21 @@ const fail = (path: string, reason: string): never => {
   throw new EncodeError({ path, reason })
 }
 
+/** Atoms already encoded (tag, length, name), as sent again and again in control messages. */
+const atomBytes = new Map<string, Uint8Array>()
+const atomBytesLimit = 4096
+
 const writeAtom = (w: Writer, name: string, path: string): undefined => {
+  const cached = atomBytes.get(name)
+  if (cached !== undefined) return w.bytes(cached)
   if ([...name].length > 255) fail(path, `an atom has at most 255 characters (got ${[...name].length})`)
-  const bytes = utf8Encoder.encode(name)
-  if (bytes.length < 256) {
-    w.u8(SMALL_ATOM_UTF8_EXT)
-    w.u8(bytes.length)
-  } else {
-    w.u8(ATOM_UTF8_EXT)
-    w.u16(bytes.length)
-  }
+  const utf8 = utf8Encoder.encode(name)
+  const header =
+    utf8.length < 256 ? [SMALL_ATOM_UTF8_EXT, utf8.length] : [ATOM_UTF8_EXT, utf8.length >> 8, utf8.length & 0xff]
+  const bytes = new Uint8Array(header.length + utf8.length)
+  bytes.set(header)
+  bytes.set(utf8, header.length)
+  if (atomBytes.size < atomBytesLimit) atomBytes.set(name, bytes)
   w.bytes(bytes)
 }
 
@@ -472,12 +477,22 @@ const describe = (u: unknown): string => {
 /** How deep terms may nest (tuples in tuples, list tails in lists) in either direction. */
 export const maxDepth = 2_000
 
+/** The buffer encodings are written into, reused (each result is a copy of what was written). */
+let spare: Writer | undefined = new Writer()
+
 /** The term's encoding, version byte included. Throws `EncodeError`. */
 export const encodeUnsafe = (term: Term): Uint8Array => {
-  const w = new Writer()
-  w.u8(VERSION)
-  writeTerm(w, term, "", 0)
-  return w.result()
+  // an encoding started while one is under way (none does today) gets a buffer of its own
+  const w = spare ?? new Writer()
+  spare = undefined
+  w.length = 0
+  try {
+    w.u8(VERSION)
+    writeTerm(w, term, "", 0)
+    return w.result()
+  } finally {
+    if (w.buffer.length <= 64 * 1024) spare = w
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,9 +564,9 @@ const readAtomName = (r: Reader): string => {
   const tag = r.u8()
   switch (tag) {
     case SMALL_ATOM_UTF8_EXT:
-      return utf8(r, r.take(r.u8()), at)
+      return utf8(r, r.u8(), at)
     case ATOM_UTF8_EXT:
-      return utf8(r, r.take(r.u16()), at)
+      return utf8(r, r.u16(), at)
     case ATOM_EXT:
       return latin1Decoder.decode(r.take(r.u16()))
     case SMALL_ATOM_EXT:
@@ -561,9 +576,26 @@ const readAtomName = (r: Reader): string => {
   }
 }
 
-const utf8 = (r: Reader, bytes: Uint8Array, at: number): string => {
+/** The next `n` bytes as UTF-8: an ASCII name (most atoms) is read without a copy or a decoder call. */
+const utf8 = (r: Reader, n: number, at: number): string => {
+  r.need(n)
+  const bytes = r.bytes
+  const start = r.offset
+  if (n <= 32) {
+    let name = ""
+    let i = start
+    for (; i < start + n; i++) {
+      const b = bytes[i]!
+      if (b >= 0x80) break
+      name += String.fromCharCode(b)
+    }
+    if (i === start + n) {
+      r.offset += n
+      return name
+    }
+  }
   try {
-    return utf8Decoder.decode(bytes)
+    return utf8Decoder.decode(r.take(n))
   } catch {
     return r.fail("an atom's name is not valid UTF-8", at)
   }
