@@ -79,6 +79,23 @@ export class Bytes {
     this.available -= n
     return out
   }
+  /** The byte at `offset` from the front, if it has arrived; nothing is taken. */
+  peek(offset: number): number | undefined {
+    if (this.available <= offset) return undefined
+    let at = this.head + offset
+    let chunk = 0
+    while (at >= this.chunks[chunk]!.length) at -= this.chunks[chunk++]!.length
+    return this.chunks[chunk]![at]
+  }
+  /** The 4-byte big-endian length at the front, if it has arrived; nothing is taken. */
+  peekU32(): number | undefined {
+    if (this.available < 4) return undefined
+    return ((this.peek(0)! << 24) | (this.peek(1)! << 16) | (this.peek(2)! << 8) | this.peek(3)!) >>> 0
+  }
+  /** Exactly `n` bytes if they have all arrived, else `undefined` (nothing taken): no Effect. */
+  readNow(n: number): Uint8Array | undefined {
+    return this.available >= n ? this.take(n) : undefined
+  }
   /** Exactly `n` bytes, or `undefined` when the connection ended first. */
   read(n: number): Effect.Effect<Uint8Array | undefined, Socket.SocketError> {
     return Effect.suspend((): Effect.Effect<Uint8Array | undefined, Socket.SocketError> => {

@@ -224,16 +224,21 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
         let reason = "connection closed"
         const reader = Effect.gen(function* () {
           while (true) {
-            const packet = yield* connection.receive(maxPacket)
+            let packet = yield* connection.receive(maxPacket)
             if (packet === undefined) return
             link.lastHeard = yield* Clock.currentTimeMillis
-            if (packet === "tick") continue
-            if ("_tag" in packet) {
-              undecodable++
-              yield* Effect.logWarning(`a packet from ${node} did not decode and was skipped: ${packet.error.message}`)
-              continue
+            // then every packet that has arrived whole, with no Effect per packet
+            while (packet !== undefined) {
+              if (packet === "tick") {
+                // the peer is alive: nothing else to do
+              } else if ("_tag" in packet) {
+                undecodable++
+                yield* Effect.logWarning(
+                  `a packet from ${node} did not decode and was skipped: ${packet.error.message}`
+                )
+              } else packetHandler(node, packet)
+              packet = connection.receiveNow(maxPacket)
             }
-            packetHandler(node, packet)
           }
         }).pipe(
           Effect.catch((error) =>

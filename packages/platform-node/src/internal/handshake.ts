@@ -322,6 +322,11 @@ export interface Connection {
   readonly receive: (
     maxPacket?: number
   ) => Effect.Effect<Packet | Undecodable | "tick" | undefined, Socket.SocketError | ProtocolError>
+  /**
+   * The next packet if all its bytes have arrived and its frame is sound, else `undefined` (nothing
+   * is taken, and `receive` reads on): what has arrived is read without an Effect per packet.
+   */
+  readonly receiveNow: (maxPacket: number) => Packet | Undecodable | "tick" | undefined
 }
 
 const PASS_THROUGH = 112
@@ -338,6 +343,16 @@ export const encodePacket = (packet: Packet): Uint8Array => {
   out.set(control, 5)
   if (msg !== undefined) out.set(msg, 5 + control.length)
   return out
+}
+
+/** The packet of a frame's body (its type checked), or `Undecodable`. */
+const packetOf = (body: Uint8Array): Packet | Undecodable => {
+  try {
+    return decodePacket(body)
+  } catch (error) {
+    if (error instanceof Term.DecodeError) return { _tag: "Undecodable", error }
+    throw error
+  }
 }
 
 const decodePacket = (body: Uint8Array): Packet => {
@@ -385,13 +400,20 @@ const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connect
           new ProtocolError({ peer: peer.name, reason: `a packet of type ${body[0]} (112 expected: no atom cache)` })
         )
       }
-      try {
-        return decodePacket(body)
-      } catch (error) {
-        if (error instanceof Term.DecodeError) return { _tag: "Undecodable", error } as const
-        throw error
-      }
-    })
+      return packetOf(body)
+    }),
+  receiveNow: (maxPacket) => {
+    const n = reader.peekU32()
+    if (n === undefined || n > maxPacket || reader.buffered < 4 + n) return undefined
+    if (n === 0) {
+      reader.readNow(4)
+      return "tick"
+    }
+    // a frame of another type is left to `receive`, which fails on it
+    if (reader.peek(4) !== PASS_THROUGH) return undefined
+    reader.readNow(4)
+    return packetOf(reader.readNow(n)!)
+  }
 })
 
 /** What opening a connection to a node can fail with. */
