@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 import { inspect } from "node:util"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { ExitReason, GenServer, Node as CoreNode, type Pid, Process, Term, testing } from "effect-otp"
+import { ExitReason, GenServer, Node as CoreNode, Pid, Process, Term, testing } from "effect-otp"
 import { Epmd, Node } from "../src/index.ts"
 import { startPeer } from "./fixtures/peer-node.ts"
 
@@ -195,7 +195,7 @@ layer(Both.layer, { excludeTestServices: true, timeout: "60 seconds" })(
     )
 
     it.effect(
-      "a supervisor on p restarts a child that t monitors: Down with its reason; the restarted one answers by name",
+      "a supervisor on p restarts a child that t monitors: Down with its reason; a monitor by name on the new one",
       () =>
         Effect.gen(function* () {
           const { t } = yield* Both
@@ -210,7 +210,8 @@ layer(Both.layer, { excludeTestServices: true, timeout: "60 seconds" })(
                 // the supervisor had the exit before the Down left p: what it says now is after the restart
                 const [, second] = yield* ask(Term.tuple(atom("child"), atom("worker")))
                 const byName = yield* GenServer.call(worker, Term.tuple(atom("whoami")))
-                const ref2 = yield* Process.monitor(second as AnyPid)
+                // a new monitor, by its registered name, on the restarted child
+                const ref2 = yield* Process.monitor({ name: "worker", node: P })
                 yield* GenServer.cast(worker, Term.tuple(atom("stop"), Term.tuple(atom("shutdown"), atom("again"))))
                 const down2 = yield* Process.receive()
                 return { first, ref, down, second: second as AnyPid, byName, ref2, down2 }
@@ -226,7 +227,8 @@ layer(Both.layer, { excludeTestServices: true, timeout: "60 seconds" })(
           eq(result.byName, result.second)
           assert.deepStrictEqual(
             result.down2,
-            new Process.Down(result.ref2, result.second, ExitReason.shutdownWith(atom("again")))
+            // by name: the Down names the node's <0.0> (MONITOR_P_EXIT gives the name, not the pid)
+            new Process.Down(result.ref2, Pid.make(P, 0, 0), ExitReason.shutdownWith(atom("again")))
           )
         }),
       60_000
