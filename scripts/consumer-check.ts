@@ -14,7 +14,7 @@
  *    on a single in-memory runner (`cluster.ts`) with the project's Node (`npx node file.ts`, the
  *    user's own TypeScript run by Node 24, the packages' built JavaScript under `node_modules`); type-checks them and `scripts/consumer/types.ts` with `tsc`
  *    (strict) under `moduleResolution` `NodeNext` and `Bundler`; runs `npx otp --help`,
- *    `npx otp demo mastery --scripted` and `npx otp demo cluster-entities`.
+ *    `npx otp demo mastery --scripted`, `npx otp demo cluster-entities` and `npx otp demo cluster`.
  *
  * The project's commands run as a user's would: with the machine's PATH (without the monorepo's
  * `node_modules/.bin`), without the monorepo's `NODE_OPTIONS` (the `@effect-otp/source`
@@ -171,6 +171,12 @@ try {
     "npx otp demo cluster-entities",
     entities.includes("Every call answered (48); each visitor's count went on where it was."),
     entities
+  )
+  const distribution = npx("otp", "demo", "cluster")
+  expect(
+    "npx otp demo cluster",
+    distribution.includes("nodedown beta@127.0.0.1 (connection closed)") && distribution.includes(". Done."),
+    distribution
   )
   process.stdout.write(`consumer check passed in ${seconds(started)}\n`)
 } finally {

@@ -21,6 +21,9 @@
  *   on, its entities restarted on the other runner from their snapshots. Two runner processes on a
  *   throwaway PostgreSQL when it is installed, in memory in one process otherwise or with
  *   `--memory` (see `demo/ClusterDemo`).
+ * - `otp demo cluster`: Erlang's distribution between nodes in separate OS processes: this one,
+ *   another effect-otp node and (when `erl` is installed) an Erlang node; a ping, remote calls, a
+ *   remote spawn, and a link broken by killing a node (see `demo/DistributionDemo`).
  * - `otp observer`: a running node's supervision trees and busiest processes, read from its admin
  *   endpoint (`ObserverHttp`); `--follow` then prints its spawns, exits and restarts (see `ObserverView`).
  *
@@ -41,6 +44,7 @@
 import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as ClusterDemo from "./demo/ClusterDemo.ts"
+import * as DistributionDemo from "./demo/DistributionDemo.ts"
 import * as MasteryDemo from "./demo/MasteryDemo.ts"
 import * as PortsDemo from "./demo/PortsDemo.ts"
 import * as UpgradeDemo from "./demo/UpgradeDemo.ts"
@@ -158,6 +162,19 @@ export const demoClusterEntities = Command.make(
 )
 
 /**
+ * `otp demo cluster`.
+ *
+ * @since 0.2.0
+ * @category demos
+ */
+export const demoCluster = Command.make("cluster", {}, () => Effect.asVoid(DistributionDemo.run())).pipe(
+  Command.withDescription(
+    "Erlang's distribution between effect-otp nodes in separate OS processes and an Erlang node (when erl is installed): ping, remote calls, a remote spawn, a link broken by killing a node"
+  ),
+  Command.withExamples([{ command: "otp demo cluster", description: "Watch three nodes talk, then one killed" }])
+)
+
+/**
  * `otp demo`: the demos.
  *
  * @since 0.1.0
@@ -165,7 +182,7 @@ export const demoClusterEntities = Command.make(
  */
 export const demo = Command.make("demo").pipe(
   Command.withDescription("Demos of effect-otp"),
-  Command.withSubcommands([demoMastery, demoPorts, demoUpgrade, demoClusterEntities])
+  Command.withSubcommands([demoMastery, demoPorts, demoUpgrade, demoClusterEntities, demoCluster])
 )
 
 /**
