@@ -57,11 +57,16 @@ const startPair = (): Promise<Pair> => {
     )
     const rawPort = await new Promise<number>((resolve, reject) => {
       let out = ""
-      child.stdout.on("data", (chunk: Buffer) => {
+      const onData = (chunk: Buffer) => {
         out += chunk.toString()
         const ready = /ready \S+ (\d+)/.exec(out)
-        if (ready !== null) resolve(Number(ready[1]))
-      })
+        if (ready === null) return
+        // what it prints afterwards (its logs) is passed on, not parsed
+        child.stdout.off("data", onData)
+        child.stdout.pipe(process.stderr)
+        resolve(Number(ready[1]))
+      }
+      child.stdout.on("data", onData)
       child.on("exit", (code) => reject(new Error(`bench/lib/peer.ts exited (${code}) before it was ready: ${out}`)))
     })
     const raw = connect(rawPort, "127.0.0.1")
@@ -193,9 +198,9 @@ export const distPingPong: Scenario = {
   unit: "µs/round trip",
   repetitions: { full: 7, quick: 3 },
   warmups: { full: 1, quick: 1 },
-  beam: { size: (quick) => (quick ? 2_000 : 10_000), distributed: true },
+  beam: { size: (quick) => (quick ? 1_000 : 10_000), distributed: true },
   impls: async () => {
-    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 2_000 : 10_000)
+    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 1_000 : 10_000)
     return {
       baseline: ({ warmup, quick }) => rawRoundTrips(size(warmup, quick)),
       effect: noEffect,
@@ -210,9 +215,9 @@ export const distCall: Scenario = {
   unit: "µs/call",
   repetitions: { full: 7, quick: 3 },
   warmups: { full: 1, quick: 1 },
-  beam: { size: (quick) => (quick ? 2_000 : 10_000), distributed: true },
+  beam: { size: (quick) => (quick ? 1_000 : 10_000), distributed: true },
   impls: async () => {
-    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 2_000 : 10_000)
+    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 1_000 : 10_000)
     return {
       baseline: ({ warmup, quick }) => rawRoundTrips(size(warmup, quick)),
       effect: noEffect,
@@ -228,9 +233,9 @@ export const distOneWay: Scenario = {
   target: { value: 10, note: "at least 100k messages per second" },
   repetitions: { full: 7, quick: 3 },
   warmups: { full: 1, quick: 1 },
-  beam: { size: (quick) => (quick ? 50_000 : 200_000), distributed: true },
+  beam: { size: (quick) => (quick ? 20_000 : 200_000), distributed: true },
   impls: async () => {
-    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 50_000 : 200_000)
+    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 20_000 : 200_000)
     return {
       baseline: ({ warmup, quick }) => rawOneWay(size(warmup, quick)),
       effect: noEffect,
