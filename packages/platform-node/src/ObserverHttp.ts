@@ -5,7 +5,7 @@
  *
  * | route | what it answers |
  * |---|---|
- * | `GET /` | one HTML page (no framework): the supervision trees drawn as nested trees, the process table, the last events, a kill button per process (only with `write: true`) |
+ * | `GET /` | one HTML page (no framework): the supervision trees drawn as trees, the process table (sortable), the last events, all kept live by `/api/events`; a click on a process opens its detail (`/api/process`); the kill, suspend, resume and trace buttons are shown only with `write: true` |
  * | `GET /api/snapshot` | `Observer.snapshot` as JSON (pids as `"<0.42.0>"`, options as the value or `null`) |
  * | `GET /api/process?pid=<0.42.0>` | one process: `{ pid, info, status, events }`: `info` as `Process.info` gives it, `status` as `Sys.getStatus` gives it for a server (its `state` and timeout contents as text, shown with Effect's `Formatter`; its log as `{ kind, text }`), `null` for a plain process (or a server that does not answer within 2 s), `events` its last 50 events (life cycle and traced, oldest first) |
  * | `GET /api/events` | `Observer.changes` as server-sent events, one JSON event per `data:` line; a traced `Sys` event as `{ _tag: "Traced", pid, kind, text, time }` |

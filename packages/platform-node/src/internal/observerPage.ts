@@ -1,8 +1,22 @@
 /**
- * The one HTML page of the observer endpoint: no framework, no build step. It reads
- * `/api/snapshot`, draws the supervision trees as nested lists and the process table, and listens to
- * `/api/events` (server-sent events): each event is listed and the snapshot read again. The token
- * in the page's own query string is passed on to its requests.
+ * The one HTML page of the observer endpoint: no framework, no build step.
+ *
+ * - It reads `/api/snapshot` and draws the supervision trees as trees (boxes joined by lines), the
+ *   node's counters and the process table (sortable by a click on a column).
+ * - It listens to `/api/events` (server-sent events): each event is listed, and a life-cycle event
+ *   (spawn, exit, restart) reads the snapshot again. A child restarted since the last drawing
+ *   flashes.
+ * - A click on a process (in a tree or the table) opens its detail from `/api/process?pid=`:
+ *   `Process.info`, `Sys.getStatus` and its last events.
+ * - With write access (and only then) it shows the buttons: kill on each row, and kill, suspend,
+ *   resume, trace on/off in the detail. Read-only, it shows none.
+ * - The token in the page's own query string is passed on to its requests.
+ *
+ * Hooks for tests and scripts: `body[data-live]` is `"open"` once the event stream is attached and
+ * the snapshot read after it is drawn; each process in a tree is `[data-pid]` with `data-id`,
+ * `data-restarts` and `data-status`; each row is `tr[data-pid]`; the detail is
+ * `#detail[data-pid]`; a button is `button[data-action]`; the outcome of the last action is
+ * `#outcome[data-outcome="ok"|"error"]`.
  *
  * @internal
  */
@@ -10,90 +24,220 @@ export const page = (write: boolean): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>effect-otp observer</title>
 <style>
-body { font: 14px system-ui, sans-serif; margin: 1rem 2rem; color: #222 }
-h1 { font-size: 1.2rem } h2 { font-size: 1rem; margin-top: 1.5rem }
-ul.tree, ul.tree ul { list-style: none; padding-left: 1.2rem; border-left: 1px solid #ccc }
-.pid { font-family: ui-monospace, monospace } .restarting, .stopped { color: #b00 }
-table { border-collapse: collapse } td, th { padding: 2px 10px; text-align: left; border-bottom: 1px solid #eee }
-th { cursor: pointer } #events { font-family: ui-monospace, monospace; font-size: 12px; max-height: 12rem; overflow: auto }
+:root { --line: #b8c0cc; --sup: #e8f0fe; --sup-b: #6b8fd6; --worker: #fff; --worker-b: #aab; --bad: #c62828 }
+* { box-sizing: border-box }
+body { font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9 }
+header { display: flex; gap: 1rem; align-items: baseline; padding: .6rem 1.2rem; background: #1d2330; color: #fff }
+header h1 { font-size: 1rem; margin: 0 } header small { color: #aab4c4 }
+#live { margin-left: auto; font-size: 12px } body[data-live="open"] #live { color: #7ddc8a } body:not([data-live="open"]) #live { color: #f0a0a0 }
+main { display: grid; grid-template-columns: minmax(360px, 3fr) minmax(320px, 2fr); gap: 1rem; padding: 1rem 1.2rem }
+section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: .6rem .8rem; overflow: auto }
+h2 { font-size: .85rem; text-transform: uppercase; letter-spacing: .04em; color: #5a6475; margin: 0 0 .5rem }
+.pid { font-family: ui-monospace, monospace; font-size: 12px }
+.tree, .tree ul { list-style: none; margin: 0; padding: 0 }
+.tree ul { margin-left: 1.1rem }
+.tree li { position: relative; padding: 3px 0 3px 1.1rem }
+.tree ul > li::before { content: ""; position: absolute; left: 0; top: 0; bottom: 0; border-left: 1px solid var(--line) }
+.tree ul > li:last-child::before { bottom: auto; height: 1.05rem }
+.tree ul > li::after { content: ""; position: absolute; left: 0; top: 1.05rem; width: .9rem; border-top: 1px solid var(--line) }
+.tree > li { padding-left: 0 }
+.box { display: inline-flex; flex-wrap: wrap; max-width: 100%; gap: 0 .45rem; align-items: baseline; padding: 2px 8px; border: 1px solid var(--worker-b); border-radius: 4px; background: var(--worker); cursor: pointer }
+.box.supervisor { background: var(--sup); border-color: var(--sup-b) }
+.box .meta { color: #5a6475; font-size: 11px; white-space: nowrap }
+.box.selected { outline: 2px solid #f5a623 }
+li.restarting > .box, li.undefined > .box, .bad { color: var(--bad); border-color: var(--bad) }
+li.restarted > .box { animation: flash 2s ease-out }
+@keyframes flash { from { background: #ffd54f } }
+table { border-collapse: collapse; width: 100% }
+td, th { padding: 2px 8px; text-align: left; border-bottom: 1px solid #eef0f3; white-space: nowrap }
+th[data-key] { cursor: pointer } th.sorted::after { content: " ▾" }
+tbody tr { cursor: pointer } tbody tr:hover { background: #f2f5fb } tbody tr.selected { background: #fff4dc }
+td.num { text-align: right }
+button { font: inherit; font-size: 12px; padding: 1px 8px; border: 1px solid #aab; border-radius: 4px; background: #fff; cursor: pointer }
+button[data-action="kill"] { color: var(--bad); border-color: #e0a0a0 }
+#detail dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: .4rem 0 }
+#detail dt { color: #5a6475 } #detail dd { margin: 0; font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere }
+#detail pre { background: #f6f7f9; padding: .4rem; margin: .3rem 0; max-height: 14rem; overflow: auto; font-size: 11px }
+#detail .actions { display: flex; gap: .4rem; margin: .4rem 0 }
+#outcome[data-outcome="error"] { color: var(--bad) } #outcome[data-outcome="ok"] { color: #2e7d32 }
+.log { font-family: ui-monospace, monospace; font-size: 11px; max-height: 12rem; overflow: auto }
+.log div[data-tag="Exited"] { color: var(--bad) } .log div[data-tag="Restarted"] { color: #1565c0 }
+.wide { grid-column: 1 / -1 }
+.muted { color: #8a93a3 }
 </style>
 </head>
-<body>
-<h1>effect-otp observer <small id="node"></small></h1>
-<div id="metrics"></div>
-<h2>Supervision trees</h2>
-<div id="trees"></div>
-<h2>Processes</h2>
+<body data-live="connecting" data-write="${write ? "true" : "false"}">
+<header><h1>effect-otp observer</h1><small id="node"></small><small id="metrics"></small><span id="live">connecting</span></header>
+<main>
+<section id="trees-section"><h2>Supervision trees</h2><ul class="tree" id="trees"></ul></section>
+<section id="detail-section"><h2>Process</h2><div id="detail"><p class="muted">Click a process in a tree or in the table.</p></div></section>
+<section id="processes-section" class="wide"><h2>Processes</h2>
 <table id="processes"><thead><tr>
 <th data-key="pid">pid</th><th data-key="registeredName">name</th><th data-key="behaviour">behaviour</th>
 <th data-key="status">status</th><th data-key="mailboxLength">mailbox</th><th data-key="messagesIn">in</th>
-<th data-key="messagesHandled">handled</th><th>links</th><th></th></tr></thead><tbody></tbody></table>
-<h2>Events</h2>
-<div id="events"></div>
+<th data-key="messagesHandled">handled</th><th>links</th>${write ? "<th></th>" : ""}</tr></thead><tbody></tbody></table></section>
+<section class="wide"><h2>Events</h2><div class="log" id="events"></div></section>
+</main>
 <script>
+"use strict"
 const write = ${write ? "true" : "false"}
 const token = new URLSearchParams(location.search).get("token")
 const q = (path) => token === null ? path : path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token)
+const lifecycle = new Set(["Spawned", "Exited", "Restarted"])
 let sortKey = "mailboxLength"
 let last = undefined
+let drawnPids = undefined
+let selected = null
 const el = (tag, attrs, ...children) => {
   const node = document.createElement(tag)
-  for (const [k, v] of Object.entries(attrs ?? {})) node.setAttribute(k, v)
-  for (const child of children) node.append(child)
+  for (const [k, v] of Object.entries(attrs ?? {})) if (v !== undefined && v !== null) node.setAttribute(k, v)
+  for (const child of children) if (child !== undefined && child !== null) node.append(child)
   return node
 }
-const treeOf = (snapshot, sup) => {
-  const byPid = new Map(snapshot.supervisors.map((s) => [s.pid, s]))
-  const draw = (s) => el("li", { "data-supervisor": s.pid },
-    el("span", { class: "pid" }, s.pid), " " + (s.registeredName ?? "") + " " + s.kind + " " + s.strategy +
-      " restarts " + s.restarts + s.intensity.map((i) => " intensity " + i.used + "/" + i.maxRestarts + " in " + i.withinMs + " ms").join(""),
-    el("ul", {}, ...s.children.map((c) => {
-      const inner = c.pid !== null && byPid.has(c.pid) ? draw(byPid.get(c.pid)) : undefined
-      return inner ?? el("li", { "data-child": c.id, class: c.status },
-        c.id + " ", el("span", { class: "pid" }, c.pid ?? "-"), " " + c.status + " restarts " + c.restarts)
+const text = (value) => value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value)
+const select = (pid) => { selected = pid; if (last) render(last); detail() }
+const box = (pid, cls, label, meta) => {
+  const node = el("span", { class: "box " + cls + (pid === selected ? " selected" : "") },
+    el("strong", {}, label), el("span", { class: "pid" }, pid ?? "-"), el("span", { class: "meta" }, meta))
+  if (pid) node.onclick = (e) => { e.stopPropagation(); select(pid) }
+  return node
+}
+const treeOf = (byPid, names, sup) => {
+  const intensity = sup.intensity.map((i) => "intensity " + i.used + "/" + i.maxRestarts + " in " + i.withinMs + " ms").join(", ")
+  return el("li", { "data-pid": sup.pid, "data-supervisor": sup.pid, "data-restarts": String(sup.restarts) },
+    box(sup.pid, "supervisor", sup.registeredName ?? sup.kind, sup.kind + " " + sup.strategy + " · restarts " + sup.restarts + (intensity ? " · " + intensity : "")),
+    el("ul", {}, ...sup.children.map((c) => {
+      // restarted since the last drawing: a new pid that has restarts (a dynamic child keeps no id of its own)
+      const flashed = drawnPids !== undefined && c.restarts > 0 && c.pid !== null && !drawnPids.has(c.pid)
+      const inner = c.pid !== null && byPid.has(c.pid) ? treeOf(byPid, names, byPid.get(c.pid)) : undefined
+      const name = names.get(c.pid)
+      const item = inner ?? el("li", {}, box(c.pid, "worker", c.id, (name && name !== c.id ? name + " · " : "") + c.status + " · restarts " + c.restarts))
+      item.dataset.id = c.id
+      item.dataset.status = c.status
+      item.dataset.restarts = String(c.restarts)
+      if (c.pid !== null) item.dataset.pid = c.pid
+      item.classList.add(c.status)
+      if (flashed) item.classList.add("restarted")
+      return item
     })))
-  return draw(sup)
 }
 const render = (snapshot) => {
   last = snapshot
   document.getElementById("node").textContent = snapshot.node.name
   const m = snapshot.metrics
   document.getElementById("metrics").textContent =
-    "processes " + m.active + " · spawned " + m.spawned + " · messages sent " + m.messagesSent + " · dropped " + m.messagesDropped
+    m.active + " processes · " + m.spawned + " spawned · " + m.messagesSent + " messages sent · " + m.messagesDropped + " dropped"
+  const names = new Map(snapshot.processes.map((p) => [p.pid, p.registeredName]))
+  const byPid = new Map(snapshot.supervisors.map((s) => [s.pid, s]))
   const children = new Set(snapshot.supervisors.flatMap((s) => s.children.map((c) => c.pid)))
   const roots = snapshot.supervisors.filter((s) => !children.has(s.pid))
-  document.getElementById("trees").replaceChildren(el("ul", { class: "tree" }, ...roots.map((s) => treeOf(snapshot, s))))
+  document.getElementById("trees").replaceChildren(...roots.map((s) => treeOf(byPid, names, s)))
+  // a restart flashes once: the pids drawn now are the ones the next drawing compares with
+  drawnPids = children
+  for (const th of document.querySelectorAll("th[data-key]")) th.classList.toggle("sorted", th.dataset.key === sortKey)
   const rows = [...snapshot.processes].sort((a, b) =>
-    typeof a[sortKey] === "number" ? b[sortKey] - a[sortKey] : String(a[sortKey]).localeCompare(String(b[sortKey])))
+    typeof a[sortKey] === "number" ? b[sortKey] - a[sortKey] : text(a[sortKey]).localeCompare(text(b[sortKey])))
   document.querySelector("#processes tbody").replaceChildren(...rows.map((p) => {
-    const kill = el("button", write ? { "data-kill": p.pid } : { disabled: "", title: "read-only endpoint" }, "kill")
-    kill.onclick = () => fetch(q("/api/kill?pid=" + encodeURIComponent(p.pid)), { method: "POST" })
-    return el("tr", { "data-pid": p.pid }, el("td", { class: "pid" }, p.pid), el("td", {}, p.registeredName ?? ""),
-      el("td", {}, p.behaviour), el("td", {}, p.status), el("td", {}, String(p.mailboxLength)),
-      el("td", {}, String(p.messagesIn)), el("td", {}, String(p.messagesHandled)),
-      el("td", { class: "pid" }, p.links.join(" ")), el("td", {}, kill))
+    const row = el("tr", { "data-pid": p.pid, class: p.pid === selected ? "selected" : undefined },
+      el("td", { class: "pid" }, p.pid), el("td", {}, p.registeredName ?? ""),
+      el("td", {}, p.behaviour), el("td", { class: p.status === "suspended" ? "bad" : undefined }, p.status),
+      el("td", { class: "num" }, String(p.mailboxLength)), el("td", { class: "num" }, String(p.messagesIn)),
+      el("td", { class: "num" }, String(p.messagesHandled)), el("td", { class: "pid" }, p.links.join(" ")),
+      write ? el("td", {}, actionButton("kill", p.pid)) : undefined)
+    row.onclick = () => select(p.pid)
+    return row
   }))
 }
-for (const th of document.querySelectorAll("th[data-key]")) th.onclick = () => { sortKey = th.dataset.key; if (last) render(last) }
-let pending = false
-const refresh = () => {
-  if (pending) return
-  pending = true
-  fetch(q("/api/snapshot")).then((r) => r.json()).then((s) => { pending = false; render(s) }, () => { pending = false })
+const outcome = (state, message) => {
+  const node = document.getElementById("outcome")
+  if (node) { node.dataset.outcome = state; node.textContent = message }
 }
-refresh()
+const actions = {
+  kill: (pid) => "/api/kill?pid=" + encodeURIComponent(pid),
+  suspend: (pid) => "/api/suspend?pid=" + encodeURIComponent(pid),
+  resume: (pid) => "/api/resume?pid=" + encodeURIComponent(pid),
+  "trace-on": (pid) => "/api/trace?on=true&pid=" + encodeURIComponent(pid),
+  "trace-off": (pid) => "/api/trace?on=false&pid=" + encodeURIComponent(pid)
+}
+const act = (action, pid) =>
+  fetch(q(actions[action](pid)), { method: "POST" })
+    .then((r) => r.json().then((body) => r.ok ? outcome("ok", action + " " + pid + ": done") : outcome("error", action + " " + pid + ": " + (body.error ?? r.status))))
+    .catch((e) => outcome("error", action + " " + pid + ": " + e))
+    .then(() => { refresh(); if (pid === selected) detail() })
+const actionButton = (action, pid) => {
+  const button = el("button", { "data-action": action, "data-pid": pid }, action.replace("-", " "))
+  button.onclick = (e) => { e.stopPropagation(); act(action, pid) }
+  return button
+}
+const fields = (object) => el("dl", {}, ...Object.entries(object ?? {}).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, text(v))]))
+const eventLine = (event) => {
+  const rest = Object.entries(event).filter(([k]) => k !== "_tag" && k !== "time").map(([k, v]) => k + "=" + text(v)).join(" ")
+  const time = typeof event.time === "number" ? new Date(event.time).toISOString().slice(11, 23) : ""
+  return el("div", { "data-tag": event._tag ?? "" }, time + " " + (event._tag ?? "") + " " + rest)
+}
+let detailPending = false
+let detailAgain = false
+const detail = () => {
+  const pid = selected
+  if (pid === null) return
+  if (detailPending) { detailAgain = true; return }
+  detailPending = true
+  const done = () => { detailPending = false; if (detailAgain) { detailAgain = false; detail() } }
+  fetch(q("/api/process?pid=" + encodeURIComponent(pid))).then((r) => r.json().then((body) => {
+    if (pid !== selected) return
+    const target = document.getElementById("detail")
+    const previous = document.getElementById("outcome")
+    const kept = previous && previous.dataset.outcome ? [previous.dataset.outcome, previous.textContent] : undefined
+    target.dataset.pid = pid
+    if (!r.ok) {
+      target.dataset.state = "gone"
+      target.replaceChildren(el("h3", { class: "pid" }, pid), el("p", { class: "bad" }, body.error ?? String(r.status)), el("p", { id: "outcome" }))
+    } else {
+      target.dataset.state = "live"
+      const buttons = !write ? [] : body.status === null ? ["kill"] : ["kill", "suspend", "resume", "trace-on", "trace-off"]
+      target.replaceChildren(
+        el("h3", { class: "pid" }, pid + " " + text(body.info && body.info.registeredName)),
+        buttons.length === 0 ? el("p", { class: "muted" }, write ? "" : "read-only endpoint") : el("div", { class: "actions" }, ...buttons.map((a) => actionButton(a, pid))),
+        el("p", { id: "outcome" }),
+        el("h2", {}, "Process.info"), fields(body.info),
+        el("h2", {}, "Sys.getStatus"), body.status === null ? el("p", { class: "muted" }, "not a server (no system messages)") : el("pre", {}, JSON.stringify(body.status, null, 2)),
+        el("h2", {}, "Last events"), el("div", { class: "log" }, ...(body.events ?? []).map(eventLine)))
+    }
+    if (kept) outcome(kept[0], kept[1])
+  })).then(done, done)
+}
+for (const th of document.querySelectorAll("th[data-key]")) th.onclick = () => { sortKey = th.dataset.key; if (last) render(last) }
+// one snapshot read at a time; a refresh asked during a read gets one more read after it, and its
+// promise settles when a read that started after it has been drawn
+let pending = false
+let waiters = []
+const read = () => {
+  pending = true
+  const mine = waiters
+  waiters = []
+  fetch(q("/api/snapshot")).then((r) => r.json()).then((s) => render(s)).catch(() => {}).then(() => {
+    pending = false
+    for (const resolve of mine) resolve()
+    if (waiters.length > 0) read()
+  })
+}
+const refresh = () => new Promise((resolve) => { waiters.push(resolve); if (!pending) read() })
+const live = (state) => { document.body.dataset.live = state; document.getElementById("live").textContent = state === "open" ? "● live" : "○ " + state }
 const source = new EventSource(q("/api/events"))
+// attached: the snapshot read now is current, and every later change arrives as an event
+source.onopen = () => refresh().then(() => live("open"))
+source.onerror = () => live(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting")
+refresh()
 source.onmessage = (message) => {
   const event = JSON.parse(message.data)
-  const line = el("div", {}, event.time + " " + event._tag + " " + (event._tag === "Restarted"
-    ? event.id + " as " + event.pid + " by " + event.supervisor
-    : event.pid + (event._tag === "Exited" ? " " + event.reason : "")))
   const log = document.getElementById("events")
-  log.prepend(line)
+  log.prepend(eventLine(event))
   while (log.childNodes.length > 200) log.lastChild.remove()
-  refresh()
+  if (lifecycle.has(event._tag)) refresh()
+  if (selected !== null && (event.pid === selected || event.supervisor === selected)) detail()
 }
 </script>
 </body>
