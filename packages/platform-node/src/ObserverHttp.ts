@@ -123,12 +123,25 @@ const encoder = new TextEncoder()
 /** The HTTP status of a command that was not done. */
 const statusOf = { NoProcess: 404, NotSys: 409, Timeout: 504 } as const
 
+/**
+ * Checks options as {@link layer} does before anything listens: fails with {@link TokenRequired}
+ * for a non-loopback `host` without a `token`. For a caller that opens the endpoint after other
+ * work (`Application.run`'s `observer` option checks before the tree starts).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const checkOptions = (options?: Options): Effect.Effect<void, TokenRequired> => {
+  const host = options?.host ?? "127.0.0.1"
+  return options?.token === undefined && !loopback(host) ? Effect.fail(new TokenRequired({ host })) : Effect.void
+}
+
 const make = (options: Options | undefined) =>
   Effect.gen(function* () {
+    yield* checkOptions(options)
     const host = options?.host ?? "127.0.0.1"
     const token = options?.token
     const write = options?.write === true
-    if (token === undefined && !loopback(host)) return yield* Effect.fail(new TokenRequired({ host }))
     const observer = yield* service.make
     const server = yield* NodeHttpServer.make(() => createServer(), {
       host,

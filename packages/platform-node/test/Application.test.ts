@@ -5,26 +5,41 @@ import { Effect } from "effect"
 
 const fixture = fileURLToPath(new URL("./fixtures/app.ts", import.meta.url))
 
-/** Runs the fixture app; sends `signal` once it printed "ready"; resolves with its exit code and output. */
-const runApp = (args: ReadonlyArray<string>, signal: NodeJS.Signals | undefined) =>
+/**
+ * Runs the fixture app; once its output (stdout and stderr) matches `ready` (default: "ready"),
+ * runs `interact` with the match, then sends `signal`; resolves with its exit code and output.
+ */
+const runApp = (
+  args: ReadonlyArray<string>,
+  signal: NodeJS.Signals | undefined,
+  options?: { readonly ready?: RegExp; readonly interact?: (match: RegExpExecArray) => Promise<void> }
+) =>
   Effect.callback<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
     const child = spawn(process.execPath, [fixture, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    const ready = options?.ready ?? /ready/
     let stdout = ""
     let stderr = ""
     let signalled = false
+    const onOutput = () => {
+      const match = ready.exec(stdout + stderr)
+      if (signal === undefined || signalled || match === null) return
+      signalled = true
+      void (options?.interact?.(match) ?? Promise.resolve()).finally(() => child.kill(signal))
+    }
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString()
-      if (signal !== undefined && !signalled && stdout.includes("ready")) {
-        signalled = true
-        child.kill(signal)
-      }
+      onOutput()
     })
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString()
+      onOutput()
     })
     child.on("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
     return Effect.sync(() => child.kill("SIGKILL"))
   })
+
+/** The fixture's own lines (not the log's). */
+const printed = (stdout: string) => stdout.split("\n").filter((line) => /^(ready|stopped \w+|hook \w+)$/.test(line))
 
 // These run real OS processes, so they use real time (it.live); they synchronise on the child's
 // output and exit, never on sleeps.
@@ -95,6 +110,58 @@ describe("Application.run", () => {
         assert.strictEqual(code, 1, stderr)
         assert.include(stdout, "stopped a")
         assert.include(stdout + stderr, "reached max restart intensity")
+      }),
+    20_000
+  )
+
+  it.live(
+    "observer: the endpoint serves the running tree on 127.0.0.1, kills with write access, stops with it",
+    () =>
+      Effect.gen(function* () {
+        const seen: Array<unknown> = []
+        const { code, stderr, stdout } = yield* runApp(["observer"], "SIGTERM", {
+          ready: /observer endpoint on (http:\/\/127\.0\.0\.1:\d+\/)/,
+          interact: async ([, url]) => {
+            const snapshot = (await (await fetch(`${url}api/snapshot`)).json()) as any
+            const children = snapshot.supervisors[0].children
+            seen.push(children.map((child: any) => [child.id, child.status]))
+            const answer = await fetch(`${url}api/kill?pid=${encodeURIComponent(children[0].pid)}`, { method: "POST" })
+            seen.push([answer.status, await answer.json()])
+            seen.push([children[0].pid])
+          }
+        })
+        assert.strictEqual(code, 0, stderr)
+        const killed = (seen[2] as Array<string>)[0]
+        assert.deepStrictEqual(seen, [
+          [
+            ["a", "running"],
+            ["b", "running"]
+          ],
+          [200, { killed }],
+          [killed]
+        ])
+        // "a" was killed (its finaliser ran) and restarted, then the tree stopped on SIGTERM
+        assert.deepStrictEqual(printed(stdout), [
+          "ready",
+          "stopped a",
+          "hook high",
+          "hook low",
+          "stopped b",
+          "stopped a"
+        ])
+        assert.include(stdout, `supervisor <0.1.0> restarted child "a" as`)
+      }),
+    20_000
+  )
+
+  it.live(
+    "observer on a non-loopback address without a token: TokenRequired, exit 1, nothing started",
+    () =>
+      Effect.gen(function* () {
+        const { code, stderr, stdout } = yield* runApp(["observer-open"], undefined)
+        assert.strictEqual(code, 1, stderr)
+        assert.deepStrictEqual(printed(stdout), [])
+        assert.include(stdout + stderr, "the observer endpoint on 0.0.0.0 (not a loopback address) needs a token")
       }),
     20_000
   )
