@@ -3,6 +3,7 @@
  *
  * ```
  * otp demo mastery [--scripted] [--seed <int>] [--email <text>]
+ * otp demo mastery --serve [--port <int>] [--write] [--kill-every <seconds>]
  * otp demo ports
  * otp demo upgrade [--clients <int>] [--calls <int>]
  * otp demo cluster-entities [--rounds <int>] [--stop-after <int>] [--memory]
@@ -11,7 +12,10 @@
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
  *   mid-quiz and restarted by its supervisor (see `demo/MasteryDemo`). Interactive when stdin is
- *   a terminal, scripted otherwise (or with `--scripted`).
+ *   a terminal, scripted otherwise (or with `--scripted`). With `--serve` it keeps running instead,
+ *   with its observer endpoint on (port 9090 by default, read-only unless `--write`), three users
+ *   answering, and a session killed every `--kill-every` seconds (default 5): watch it in a browser
+ *   or with `otp observer` (see `MasteryDemo.serve`).
  * - `otp demo ports`: an OS program under a supervisor as a port, crashing and restarted while the
  *   demo keeps calling it (see `demo/PortsDemo`).
  * - `otp demo upgrade`: hot code upgrade of a counter under load, version 1 to 2 with no call lost,
@@ -41,7 +45,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as ClusterDemo from "./demo/ClusterDemo.ts"
 import * as DistributionDemo from "./demo/DistributionDemo.ts"
@@ -80,9 +84,35 @@ export const demoMastery = Command.make(
       Flag.withDefault(false)
     ),
     seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the quiz's question selection"), Flag.withDefault(7)),
-    email: Flag.String("email").pipe(Flag.withDescription("Who takes the quiz"), Flag.withDefault("ada@example.com"))
+    email: Flag.String("email").pipe(Flag.withDescription("Who takes the quiz"), Flag.withDefault("ada@example.com")),
+    serve: Flag.Boolean("serve").pipe(
+      Flag.withDescription(
+        "Keep the app running with its observer endpoint on (a browser or `otp observer` can watch it), a session killed every few seconds"
+      ),
+      Flag.withDefault(false)
+    ),
+    port: Flag.Int("port").pipe(
+      Flag.withDescription("With --serve: the endpoint's port (0: any free port)"),
+      Flag.withDefault(9090)
+    ),
+    write: Flag.Boolean("write").pipe(
+      Flag.withDescription("With --serve: the endpoint's kill, suspend, resume and trace work"),
+      Flag.withDefault(false)
+    ),
+    killEvery: Flag.Int("kill-every").pipe(
+      Flag.withDescription("With --serve: kill a session every this many seconds (0: never)"),
+      Flag.withDefault(5)
+    )
   },
-  Effect.fnUntraced(function* ({ scripted, seed, email }) {
+  Effect.fnUntraced(function* ({ scripted, seed, email, serve, port, write, killEvery }) {
+    if (serve) {
+      return yield* Effect.scoped(
+        Effect.andThen(
+          MasteryDemo.serve({ seed, port, write, killEvery: killEvery <= 0 ? "never" : Duration.seconds(killEvery) }),
+          Effect.never
+        )
+      )
+    }
     const student = isInteractive(scripted) ? yield* MasteryDemo.terminalStudent : MasteryDemo.scriptedStudent()
     yield* MasteryDemo.run({ student, seed, email })
   })
@@ -92,7 +122,11 @@ export const demoMastery = Command.make(
   ),
   Command.withExamples([
     { command: "otp demo mastery", description: "Answer the questions yourself (in a terminal)" },
-    { command: "otp demo mastery --scripted --seed 3", description: "Watch a scripted run" }
+    { command: "otp demo mastery --scripted --seed 3", description: "Watch a scripted run" },
+    {
+      command: "otp demo mastery --serve --write",
+      description: "Keep it running; watch it at http://127.0.0.1:9090/ or with `otp observer`"
+    }
   ])
 )
 

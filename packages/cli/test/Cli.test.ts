@@ -3,9 +3,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Boundary, Core } from "@effect-otp/example-mastery"
 import { Testing } from "@effect-otp/cluster"
 import { ObserverHttp } from "@effect-otp/platform-node"
-import { Effect, Exit, Layer, Option } from "effect"
-import { TestConsole } from "effect/testing"
-import { GenServer, Node, Process, Supervisor } from "effect-otp"
+import { Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import { TestClock, TestConsole } from "effect/testing"
+import { GenServer, Node, Observer, Process, Supervisor } from "effect-otp"
 import * as Cli from "../src/Cli.ts"
 import * as ObserverView from "../src/ObserverView.ts"
 import * as MasteryDemo from "../src/demo/MasteryDemo.ts"
@@ -115,6 +115,60 @@ describe("otp demo mastery", () => {
         }
       }
     })
+  )
+})
+
+describe("otp demo mastery --serve", () => {
+  it.effect("serves the app on its endpoint and kills a session every killEvery; the supervisor restarts it", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const served = yield* MasteryDemo.serve({ port: 0, killEvery: "5 seconds", pace: "1 hour" })
+        const ada = Option.getOrThrow(yield* served.whereis(served.sessions[0]!))
+        // started at once: attached before anything below happens
+        const restarted = yield* Observer.changes().pipe(
+          Stream.filter((event) => event._tag === "Restarted"),
+          Stream.runHead,
+          Effect.forkChild({ startImmediately: true }),
+          Effect.provideService(Node.Node, served.node)
+        )
+        const port = new URL(served.url).port
+        assert.deepStrictEqual(
+          (yield* output).map((line) => line.replace(`:${port}/`, ":PORT/")),
+          [
+            "Mastery on effect-otp, kept running and served for watching",
+            "Observer: http://127.0.0.1:PORT/  (read-only; --write adds the kill, suspend, resume and trace buttons)",
+            "In a terminal: otp observer --url http://127.0.0.1:PORT/",
+            "",
+            "The supervision tree, built as a Layer:",
+            `  mastery            <0.1.0>  Supervisor "mastery" (oneForOne)`,
+            `  ├─ quiz_manager    <0.2.0>  GenServer "mastery/quiz_manager"`,
+            `  └─ quiz_sessions   <0.3.0>  DynamicSupervisor "mastery/quiz_sessions"`,
+            "       one QuizSession per user and quiz, started on demand (restart: transient)",
+            "",
+            `ada@example.com takes "Basics": session <0.4.0>`,
+            `grace@example.com takes "Basics": session <0.5.0>`,
+            `alan@example.com takes "Basics": session <0.6.0>`,
+            "Every 5s a session is killed and its supervisor restarts it. Ctrl+C stops."
+          ]
+        )
+        const snapshot: any = yield* Effect.promise(() => fetch(`${served.url}api/snapshot`).then((r) => r.json()))
+        assert.deepStrictEqual(
+          snapshot.supervisors.map((s: any) => [s.registeredName, s.children.length]),
+          [
+            ["mastery", 2],
+            ["mastery/quiz_sessions", 3]
+          ]
+        )
+        yield* TestClock.adjust("5 seconds")
+        const restart = Option.getOrThrow(yield* Fiber.join(restarted))
+        assert.deepStrictEqual(
+          [restart._tag, restart.id, Option.getOrThrow(yield* served.whereis(served.sessions[0]!))],
+          ["Restarted", "mastery/session/Basics/ada@example.com", restart.pid]
+        )
+        assert.notStrictEqual(String(restart.pid), String(ada))
+        assert.include(yield* output, `  ✂  Process.kill(<0.4.0>): ada@example.com's session`)
+      })
+    )
   )
 })
 

@@ -13,6 +13,10 @@
  * wrong on purpose (the output is the same at every run for a given seed);
  * {@link terminalStudent} asks the person at the terminal.
  *
+ * {@link serve} keeps the app running instead, for watching: the observer endpoint on (port 9090 by
+ * default), three users answering, and a session killed every few seconds and restarted by its
+ * supervisor (`otp demo mastery --serve`, `npm start -- --serve`).
+ *
  * Output goes through Effect's `Console`, so tests capture it with `TestConsole`.
  *
  * @example
@@ -26,8 +30,10 @@
  * @since 0.1.0
  */
 import { Boundary, Core, Lifecycle } from "#mastery"
-import { Console, Context, Effect, Exit, Layer, Logger, Option, Scope, Terminal } from "effect"
-import { Application, Node, Process, Supervisor } from "effect-otp"
+import { ObserverHttp } from "@effect-otp/platform-node"
+import { Console, Context, Duration, Effect, Exit, Layer, Logger, Option, Scope, Terminal } from "effect"
+import type { ServeError } from "effect/http/HttpServerError"
+import { Application, Node, type Pid, Process, Supervisor } from "effect-otp"
 
 type Question = Boundary.QuizSession.Question
 type Progress = Boundary.QuizSession.Progress
@@ -183,6 +189,28 @@ const formatLog = (message: unknown): string =>
     .map((part) => (typeof part === "string" ? part : String(part)))
     .join(" ")
 
+/** Prints the app's supervision tree with its pids. */
+const printTree = (root: Application.RootApi["supervisor"]) =>
+  Effect.gen(function* () {
+    const rootPid = Option.getOrThrow(root.whereis())
+    const children = yield* Supervisor.whichChildren(root)
+    yield* Console.log("The supervision tree, built as a Layer:")
+    yield* Console.log(
+      `  ${pad(Lifecycle.rootName, 18)} ${pad(String(rootPid), 8)} Supervisor "${Lifecycle.rootName}" (oneForOne)`
+    )
+    for (const [i, child] of children.entries()) {
+      const pid = Option.getOrThrow(child.pid)
+      const name = (yield* Process.info(pid)).pipe(
+        Option.flatMap((info) => info.registeredName),
+        Option.getOrElse(() => "-")
+      )
+      const kind = child.type === "supervisor" ? "DynamicSupervisor" : "GenServer"
+      const branch = i === children.length - 1 ? "└─" : "├─"
+      yield* Console.log(`  ${pad(`${branch} ${child.id}`, 18)} ${pad(String(pid), 8)} ${kind} "${name}"`)
+    }
+    yield* Console.log(`       one QuizSession per user and quiz, started on demand (restart: transient)`)
+  })
+
 /**
  * Runs the demo on a fresh node and returns what happened. Prints through `Console`.
  *
@@ -220,24 +248,7 @@ export const run = (options: Options): Effect.Effect<Summary> => {
       yield* say(`Answers: ${student.description}. Seed ${options.seed ?? 7}.`)
       yield* say()
 
-      // the tree
-      const rootPid = Option.getOrThrow(root.whereis())
-      const children = yield* Supervisor.whichChildren(root)
-      yield* say("The supervision tree, built as a Layer:")
-      yield* say(
-        `  ${pad(Lifecycle.rootName, 18)} ${pad(String(rootPid), 8)} Supervisor "${Lifecycle.rootName}" (oneForOne)`
-      )
-      for (const [i, child] of children.entries()) {
-        const pid = Option.getOrThrow(child.pid)
-        const name = (yield* Process.info(pid)).pipe(
-          Option.flatMap((info) => info.registeredName),
-          Option.getOrElse(() => "-")
-        )
-        const kind = child.type === "supervisor" ? "DynamicSupervisor" : "GenServer"
-        const branch = i === children.length - 1 ? "└─" : "├─"
-        yield* say(`  ${pad(`${branch} ${child.id}`, 18)} ${pad(String(pid), 8)} ${kind} "${name}"`)
-      }
-      yield* say(`       one QuizSession per user and quiz, started on demand (restart: transient)`)
+      yield* printTree(root)
       yield* say()
 
       // the quiz
@@ -342,3 +353,165 @@ export const run = (options: Options): Effect.Effect<Summary> => {
     })
   ).pipe(Effect.provide(Logger.layer([logger])), Effect.orDie)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Served: the app kept running, with its observer endpoint
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What {@link serve} takes: where the observer endpoint listens, and how the app is kept busy.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ServeOptions {
+  /** The endpoint's port. Default 9090 (the port `otp observer` reads by default); 0 takes any free port. */
+  readonly port?: number | undefined
+  /** The endpoint's address. Default `"127.0.0.1"`; any other needs a `token`. */
+  readonly host?: string | undefined
+  /** The endpoint's token (see `ObserverHttp`). */
+  readonly token?: string | undefined
+  /** Whether the endpoint's kill, suspend, resume and trace work. Default `false`: read-only. */
+  readonly write?: boolean | undefined
+  /** Who take the quiz, one session each. Default ada, grace and alan (`@example.com`). */
+  readonly emails?: ReadonlyArray<string> | undefined
+  /** Each user answers one question this often. Default 1 second. */
+  readonly pace?: Duration.Input | undefined
+  /** A session is killed this often, in turn. Default 5 seconds; `"never"` kills none. */
+  readonly killEvery?: Duration.Input | "never" | undefined
+  /** Seeds the quiz's question selection. Default 7. */
+  readonly seed?: number | undefined
+}
+
+/**
+ * The app {@link serve} runs.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Served {
+  /** The observer endpoint's page. */
+  readonly url: string
+  /** The node the app runs on. */
+  readonly node: Node.Node["Service"]
+  /** The users' sessions, in the order of `emails`. */
+  readonly sessions: ReadonlyArray<Boundary.QuizSession.Session>
+  /** The pid of a session's process now. */
+  readonly whereis: (session: Boundary.QuizSession.Session) => Effect.Effect<Option.Option<Pid.Pid<never, unknown>>>
+}
+
+const defaultEmails = ["ada@example.com", "grace@example.com", "alan@example.com"]
+
+/**
+ * Runs the Mastery app until the scope closes, with `ObserverHttp`'s endpoint on, so it can be
+ * watched in a browser or with `otp observer`. Prints the endpoint's url and the tree, starts one
+ * session per user, each answering a question every `pace`, and kills a session every `killEvery`
+ * (in turn): its DynamicSupervisor restarts it, and the observer shows it.
+ *
+ * **Errors**: the endpoint's (`TokenRequired` for a non-loopback host without a token, `ServeError`
+ * when the port is taken); nothing of the app is left running then.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const serve = (
+  options?: ServeOptions
+): Effect.Effect<Served, ObserverHttp.TokenRequired | ServeError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const node = yield* Node.make()
+    // the endpoint first: when it cannot listen, the app has not started
+    const endpoint = Context.get(
+      yield* Layer.build(
+        ObserverHttp.layer({
+          host: options?.host,
+          port: options?.port ?? 9090,
+          token: options?.token,
+          write: options?.write
+        })
+      ).pipe(Effect.provideService(Node.Node, node)),
+      ObserverHttp.ObserverHttp
+    )
+    return yield* running(node, endpoint, options)
+  }).pipe(Effect.provide(Logger.layer([compactLogger])))
+
+/** The supervisors' reports, one line each, through the fiber's `Console`. */
+const compactLogger = Logger.withConsoleLog(
+  Logger.make(({ logLevel, message }) => `     │ log ${logLevel.toLowerCase()}: ${formatLog(message)}`)
+)
+
+const running = (
+  node: Node.Node["Service"],
+  endpoint: ObserverHttp.ObserverHttp["Service"],
+  options: ServeOptions | undefined
+) =>
+  Effect.gen(function* () {
+    const emails = options?.emails ?? defaultEmails
+    const pace = options?.pace ?? "1 second"
+    const killEvery = options?.killEvery ?? "5 seconds"
+    const context = yield* Layer.build(Lifecycle.layer).pipe(Effect.provideService(Node.Node, node))
+    const manager = Context.get(context, Lifecycle.QuizManager)
+    const sessions = Context.get(context, Lifecycle.QuizSessions)
+    const root = Context.get(context, Application.Root).supervisor
+    const url = options?.token === undefined ? endpoint.url : `${endpoint.url}?token=${options.token}`
+
+    yield* Console.log(`Mastery on effect-otp, kept running and served for watching`)
+    yield* Console.log(
+      `Observer: ${url}  (${endpoint.write ? "with kill, suspend, resume and trace buttons" : "read-only; --write adds the kill, suspend, resume and trace buttons"})`
+    )
+    yield* Console.log(
+      `In a terminal: otp observer --url ${endpoint.url}${options?.token === undefined ? "" : " --token …"}`
+    )
+    yield* Console.log("")
+    yield* printTree(root)
+    yield* Console.log("")
+
+    // a quiz that is never mastered: the sessions keep running
+    yield* manager.buildQuiz({ title, mastery: 1_000_000, seed: options?.seed ?? 7 })
+    for (const template of Core.Examples.templates) yield* manager.addTemplate(title, template)
+    const started = yield* Effect.forEach(emails, (email) => sessions.takeQuiz(title, email))
+    for (const session of started) {
+      yield* Console.log(
+        `${session.email} takes "${title}": session ${Option.getOrThrow(yield* sessions.whereis(session))}`
+      )
+    }
+    const student = scriptedStudent()
+    const answerOne = (session: Boundary.QuizSession.Session, number: number) =>
+      Effect.flatMap(sessions.selectQuestion(session), (question) =>
+        Effect.flatMap(student.answer(question, "", number), (answer) =>
+          sessions.answerQuestion(
+            session,
+            Option.getOrElse(answer, () => "?")
+          )
+        )
+      )
+    // a call in flight when its session is killed fails: the next round asks again
+    // (numbered 1 to 10 in turn: the scripted student gets the 2nd and the 7th wrong)
+    for (const session of started) {
+      let number = 0
+      yield* Effect.forkScoped(
+        Effect.forever(Effect.andThen(Effect.sleep(pace), Effect.ignore(answerOne(session, (number++ % 10) + 1))))
+      )
+    }
+    if (killEvery !== "never") {
+      yield* Console.log(
+        `Every ${Duration.format(Duration.fromInputUnsafe(killEvery))} a session is killed and its supervisor restarts it. Ctrl+C stops.`
+      )
+      let turn = 0
+      const killOne = Effect.gen(function* () {
+        const session = started[turn++ % started.length]!
+        const before = yield* sessions.whereis(session)
+        if (Option.isNone(before)) return
+        yield* Console.log(`  ✂  Process.kill(${before.value}): ${session.email}'s session`)
+        yield* Process.kill(before.value)
+        yield* Process.awaitExit(before.value)
+        // a call to the DynamicSupervisor is served after it has handled the exit
+        yield* Effect.ignore(sessions.count)
+        const after = yield* sessions.whereis(session)
+        yield* Console.log(`     restarted as ${Option.match(after, { onNone: () => "-", onSome: String })}`)
+      })
+      yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(killEvery), killOne)))
+    } else {
+      yield* Console.log(`Ctrl+C stops.`)
+    }
+    return { url, node, sessions: started, whereis: sessions.whereis } satisfies Served
+  }).pipe(Effect.orDie)
