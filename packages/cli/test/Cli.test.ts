@@ -123,7 +123,7 @@ describe("otp demo mastery --serve", () => {
     Effect.scoped(
       Effect.gen(function* () {
         const served = yield* MasteryDemo.serve({ port: 0, killEvery: "5 seconds", pace: "1 hour" })
-        const ada = Option.getOrThrow(yield* served.whereis(served.sessions[0]!))
+        const ada = Option.getOrThrow(yield* served.client.whereis(served.sessions[0]!))
         // started at once: attached before anything below happens
         const restarted = yield* Observer.changes().pipe(
           Stream.filter((event) => event._tag === "Restarted"),
@@ -162,7 +162,7 @@ describe("otp demo mastery --serve", () => {
         yield* TestClock.adjust("5 seconds")
         const restart = Option.getOrThrow(yield* Fiber.join(restarted))
         assert.deepStrictEqual(
-          [restart._tag, restart.id, Option.getOrThrow(yield* served.whereis(served.sessions[0]!))],
+          [restart._tag, restart.id, Option.getOrThrow(yield* served.client.whereis(served.sessions[0]!))],
           ["Restarted", "mastery/session/Basics/ada@example.com", restart.pid]
         )
         assert.notStrictEqual(String(restart.pid), String(ada))

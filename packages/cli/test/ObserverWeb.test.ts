@@ -73,7 +73,7 @@ const withServed = <A, E>(
   }).pipe(Effect.scoped, Effect.provide(TestConsole.layer))
 
 const pidOf = (served: MasteryDemo.Served, index: number) =>
-  Effect.map(served.whereis(served.sessions[index]!), Option.getOrThrow)
+  Effect.map(served.client.whereis(served.sessions[index]!), Option.getOrThrow)
 
 const sessionId = (served: MasteryDemo.Served, index: number) =>
   `mastery/session/Basics/${served.sessions[index]!.email}`
@@ -113,6 +113,20 @@ const post = (url: string) =>
     const response = await fetch(url, { method: "POST" })
     return { status: response.status, body: await response.json() }
   })
+
+/** Waits (bound: one second) until the outcome of the page's last action reads `text`. */
+const outcome = (page: Page, text: string) =>
+  Effect.promise(() =>
+    page.waitForFunction((text) => (globalThis as any).document.getElementById("outcome")?.textContent === text, text, {
+      timeout: 1_000
+    })
+  )
+
+const texts = (page: Page, selector: string) =>
+  Effect.promise(() => page.$$eval(selector, (nodes) => nodes.map((node) => node.textContent)))
+
+const statusOf = (pid: Process.Pid<never, unknown>) =>
+  Effect.map(Observer.snapshot, (snapshot) => snapshot.processes.find((p) => String(p.pid) === String(pid))?.status)
 
 /** With OBSERVER_SCREENSHOTS set: a PNG of one section of the page (a few tens of KB). */
 const shoot = (page: Page, selector: string, name: string) =>
@@ -192,6 +206,54 @@ describe.skipIf(executablePath === undefined)("the observer's web page, in headl
   )
 
   it.live(
+    "a process's detail (Process.info, Sys.getStatus, its events); suspend, resume and trace from its buttons",
+    () =>
+      withServed({ write: true }, (served, page) =>
+        Effect.gen(function* () {
+          const pid = yield* pidOf(served, 0)
+          yield* Effect.promise(() => page.click(`#trees li[data-pid="${String(pid)}"] > .box`))
+          yield* Effect.promise(() =>
+            page.waitForSelector(`#detail[data-pid="${String(pid)}"][data-state="live"]`, { timeout: 1_000 })
+          )
+          assert.deepStrictEqual(yield* texts(page, "#detail h2"), ["Process.info", "Sys.getStatus", "Last events"])
+          assert.deepStrictEqual(yield* texts(page, "#detail button"), [
+            "kill",
+            "suspend",
+            "resume",
+            "trace on",
+            "trace off"
+          ])
+          // what the page shows is what the route answers
+          const detail: any = yield* Effect.promise(() =>
+            fetch(`${served.url}api/process?pid=${encodeURIComponent(String(pid))}`).then((r) => r.json())
+          )
+          const shown = yield* texts(page, "#detail pre")
+          assert.deepStrictEqual(JSON.parse(shown[0]!), detail.status)
+          assert.include(yield* texts(page, "#detail dd"), sessionId(served, 0))
+
+          yield* Effect.promise(() => page.click('#detail button[data-action="suspend"]'))
+          yield* outcome(page, `suspend ${String(pid)}: done`)
+          assert.strictEqual(yield* statusOf(pid), "suspended")
+          yield* Effect.promise(() => page.waitForSelector(`tr[data-pid="${String(pid)}"] td.bad`, { timeout: 1_000 }))
+          yield* Effect.promise(() => page.click('#detail button[data-action="resume"]'))
+          yield* outcome(page, `resume ${String(pid)}: done`)
+          assert.strictEqual(yield* statusOf(pid), "waiting")
+
+          yield* Effect.promise(() => page.click('#detail button[data-action="trace-on"]'))
+          yield* outcome(page, `trace-on ${String(pid)}: done`)
+          // a call to the traced session: its Sys events reach the event list and its detail
+          yield* served.client.progress(served.sessions[0]!)
+          yield* Effect.promise(() => page.waitForSelector('#events div[data-tag="Traced"]', { timeout: 1_000 }))
+          yield* Effect.promise(() => page.waitForSelector('#detail .log div[data-tag="Traced"]', { timeout: 1_000 }))
+          yield* shoot(page, "#detail-section", "observer-detail.png")
+          yield* Effect.promise(() => page.click('#detail button[data-action="trace-off"]'))
+          yield* outcome(page, `trace-off ${String(pid)}: done`)
+        })
+      ),
+    40_000
+  )
+
+  it.live(
     "read-only: no button on the page, and the API answers 403 and leaves the process alone",
     () =>
       withServed({ write: false }, (served, page) =>
@@ -199,6 +261,13 @@ describe.skipIf(executablePath === undefined)("the observer's web page, in headl
           const pid = yield* pidOf(served, 0)
           assert.strictEqual(yield* Effect.promise(() => page.locator(`tr[data-pid="${String(pid)}"]`).count()), 1)
           assert.strictEqual(yield* Effect.promise(() => page.locator("button").count()), 0)
+          // its detail too
+          yield* Effect.promise(() => page.click(`tr[data-pid="${String(pid)}"]`))
+          yield* Effect.promise(() =>
+            page.waitForSelector(`#detail[data-pid="${String(pid)}"][data-state="live"]`, { timeout: 1_000 })
+          )
+          assert.strictEqual(yield* Effect.promise(() => page.locator("button").count()), 0)
+          assert.include(yield* texts(page, "#detail p"), "read-only endpoint")
           assert.deepStrictEqual(yield* post(`${served.url}api/kill?pid=${encodeURIComponent(String(pid))}`), {
             status: 403,
             body: { error: "read-only: the endpoint was started without write access" }

@@ -33,7 +33,7 @@ import { Boundary, Core, Lifecycle } from "#mastery"
 import { ObserverHttp } from "@effect-otp/platform-node"
 import { Console, Context, Duration, Effect, Exit, Layer, Logger, Option, Scope, Terminal } from "effect"
 import type { ServeError } from "effect/http/HttpServerError"
-import { Application, Node, type Pid, Process, Supervisor } from "effect-otp"
+import { Application, Node, Process, Supervisor } from "effect-otp"
 
 type Question = Boundary.QuizSession.Question
 type Progress = Boundary.QuizSession.Progress
@@ -396,8 +396,8 @@ export interface Served {
   readonly node: Node.Node["Service"]
   /** The users' sessions, in the order of `emails`. */
   readonly sessions: ReadonlyArray<Boundary.QuizSession.Session>
-  /** The pid of a session's process now. */
-  readonly whereis: (session: Boundary.QuizSession.Session) => Effect.Effect<Option.Option<Pid.Pid<never, unknown>>>
+  /** The client of the sessions (`Lifecycle.QuizSessions`): to ask them something, or find their pids. */
+  readonly client: Lifecycle.QuizSessionsApi
 }
 
 const defaultEmails = ["ada@example.com", "grace@example.com", "alan@example.com"]
@@ -513,5 +513,5 @@ const running = (
     } else {
       yield* Console.log(`Ctrl+C stops.`)
     }
-    return { url, node, sessions: started, whereis: sessions.whereis } satisfies Served
+    return { url, node, sessions: started, client: sessions } satisfies Served
   }).pipe(Effect.orDie)

@@ -64,7 +64,7 @@ button[data-action="kill"] { color: var(--bad); border-color: #e0a0a0 }
 #detail .actions { display: flex; gap: .4rem; margin: .4rem 0 }
 #outcome[data-outcome="error"] { color: var(--bad) } #outcome[data-outcome="ok"] { color: #2e7d32 }
 .log { font-family: ui-monospace, monospace; font-size: 11px; max-height: 12rem; overflow: auto }
-.log div[data-tag="Exited"] { color: var(--bad) } .log div[data-tag="Restarted"] { color: #1565c0 }
+.log div[data-tag="Exited"] { color: var(--bad) } .log div[data-tag="Restarted"] { color: #1565c0 } .log div[data-tag="Traced"] { color: #6a1b9a }
 .wide { grid-column: 1 / -1 }
 .muted { color: #8a93a3 }
 </style>
@@ -174,7 +174,8 @@ const actionButton = (action, pid) => {
 }
 const fields = (object) => el("dl", {}, ...Object.entries(object ?? {}).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, text(v))]))
 const eventLine = (event) => {
-  const rest = Object.entries(event).filter(([k]) => k !== "_tag" && k !== "time").map(([k, v]) => k + "=" + text(v)).join(" ")
+  const rest = event._tag === "Traced" ? event.pid + " " + event.text
+    : Object.entries(event).filter(([k]) => k !== "_tag" && k !== "time").map(([k, v]) => k + "=" + text(v)).join(" ")
   const time = typeof event.time === "number" ? new Date(event.time).toISOString().slice(11, 23) : ""
   return el("div", { "data-tag": event._tag ?? "" }, time + " " + (event._tag ?? "") + " " + rest)
 }
