@@ -489,7 +489,12 @@ const running = (
     for (const session of started) {
       let number = 0
       yield* Effect.forkScoped(
-        Effect.forever(Effect.andThen(Effect.sleep(pace), Effect.ignore(answerOne(session, (number++ % 10) + 1))))
+        Effect.forever(
+          Effect.andThen(
+            Effect.sleep(pace),
+            Effect.suspend(() => Effect.ignore(answerOne(session, (number++ % 10) + 1)))
+          )
+        )
       )
     }
     if (killEvery !== "never") {
