@@ -14,7 +14,8 @@
  *
  * Hooks for tests and scripts: `body[data-live]` is `"open"` once the event stream is attached and
  * the snapshot read after it is drawn; each process in a tree is `[data-pid]` with `data-id`,
- * `data-restarts` and `data-status`; each row is `tr[data-pid]`; the detail is
+ * `data-restarts`, `data-status` and `data-first-drawn` (when the page first drew that pid, in
+ * `Date.now()` milliseconds); each row is `tr[data-pid]`; the detail is
  * `#detail[data-pid]`; a button is `button[data-action]`; the outcome of the last action is
  * `#outcome[data-outcome="ok"|"error"]`.
  *
@@ -60,7 +61,8 @@ button { font: inherit; font-size: 12px; padding: 1px 8px; border: 1px solid #aa
 button[data-action="kill"] { color: var(--bad); border-color: #e0a0a0 }
 #detail dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: .4rem 0 }
 #detail dt { color: #5a6475 } #detail dd { margin: 0; font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere }
-#detail pre { background: #f6f7f9; padding: .4rem; margin: .3rem 0; max-height: 14rem; overflow: auto; font-size: 11px }
+#detail pre { background: #f6f7f9; padding: .4rem; margin: .3rem 0; max-height: 12rem; overflow: auto; font-size: 11px }
+#detail .log { max-height: 8rem }
 #detail .actions { display: flex; gap: .4rem; margin: .4rem 0 }
 #outcome[data-outcome="error"] { color: var(--bad) } #outcome[data-outcome="ok"] { color: #2e7d32 }
 .log { font-family: ui-monospace, monospace; font-size: 11px; max-height: 12rem; overflow: auto }
@@ -90,6 +92,8 @@ const lifecycle = new Set(["Spawned", "Exited", "Restarted"])
 let sortKey = "mailboxLength"
 let last = undefined
 let drawnPids = undefined
+let firstDrawn = new Map()
+let now = 0
 let selected = null
 const el = (tag, attrs, ...children) => {
   const node = document.createElement(tag)
@@ -119,6 +123,7 @@ const treeOf = (byPid, names, sup) => {
       item.dataset.status = c.status
       item.dataset.restarts = String(c.restarts)
       if (c.pid !== null) item.dataset.pid = c.pid
+      if (c.pid !== null) item.dataset.firstDrawn = String(firstDrawn.get(c.pid) ?? now)
       item.classList.add(c.status)
       if (flashed) item.classList.add("restarted")
       return item
@@ -134,9 +139,12 @@ const render = (snapshot) => {
   const byPid = new Map(snapshot.supervisors.map((s) => [s.pid, s]))
   const children = new Set(snapshot.supervisors.flatMap((s) => s.children.map((c) => c.pid)))
   const roots = snapshot.supervisors.filter((s) => !children.has(s.pid))
+  now = Date.now()
   document.getElementById("trees").replaceChildren(...roots.map((s) => treeOf(byPid, names, s)))
-  // a restart flashes once: the pids drawn now are the ones the next drawing compares with
+  // a restart flashes once: the pids drawn now are the ones the next drawing compares with; each
+  // keeps the time it was first drawn (data-first-drawn, for tests)
   drawnPids = children
+  firstDrawn = new Map([...children].filter((pid) => pid !== null).map((pid) => [pid, firstDrawn.get(pid) ?? now]))
   for (const th of document.querySelectorAll("th[data-key]")) th.classList.toggle("sorted", th.dataset.key === sortKey)
   const rows = [...snapshot.processes].sort((a, b) =>
     typeof a[sortKey] === "number" ? b[sortKey] - a[sortKey] : text(a[sortKey]).localeCompare(text(b[sortKey])))
