@@ -59,7 +59,7 @@ export const spawnUnsafe = (
   // closing an empty scope has nothing to run, and `closeUnsafe` then answers undefined, which
   // `onExit` takes as "no finalizer effect" (the test suite's process-finalizer tests cover both)
   const scope = Scope.makeUnsafe()
-  const scoped = Effect.onExit(body, (exit) => Scope.closeUnsafe(scope, exit) as Effect.Effect<void>)
+  const scoped = Effect.onExit(body, closeScope.bind(scope))
   const run = debug ? Effect.andThen(spawnReport(record, callerOf(parent)), scoped) : scoped
   // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
   // rather than wrappers that would sit on the child's stack all its life.
@@ -69,10 +69,7 @@ export const spawnUnsafe = (
   const base = Context.add(
     Context.add(Context.add(processBase(node, parent.context), Self, record), Scope.Scope, scope),
     References.CurrentLogAnnotations,
-    {
-      ...(annotations.behaviour === undefined ? annotations : withoutServerAnnotations(annotations)),
-      pid: pidString(node, record.pid.id)
-    }
+    processAnnotations(annotations, pidString(node, record.pid.id))
   )
   const logLevel = options?.logLevel
   const leveled = logLevel === undefined ? base : Context.add(base, References.MinimumLogLevel, logLevel)
@@ -91,7 +88,7 @@ export const spawnUnsafe = (
     })
   ) as Fiber.Fiber<unknown, unknown>
   record.fiber = fiber
-  fiber.addObserver(exitObserver(record, fiber, debug))
+  fiber.addObserver((debug ? exitObserverDebug : exitObserver).bind(record))
   if (node.observers !== undefined) notifyObservers(node, { _tag: "Spawned", record })
   if (node.closing || record.pendingExit !== undefined) {
     const reason = record.pendingExit ?? ExitReason.shutdown
@@ -101,15 +98,33 @@ export const spawnUnsafe = (
   return record
 }
 
-/** The fiber observer of a process: crash report and lifecycle events (logged with the process's context), then the exit. */
-const exitObserver =
-  (record: ProcessRecord, fiber: Fiber.Fiber<unknown, unknown>, debug: boolean) =>
-  (exit: Exit.Exit<unknown, unknown>): void => {
-    const reason = exitReasonOf(record, exit)
-    const report = reportExit(record, exit, reason, debug, fiber)
-    if (report !== Effect.void) Effect.runForkWith(fiber.context)(report)
-    onProcessExit(record, reason)
-  }
+/**
+ * A process's exit finalizer, bound to its scope: closes it. A bound function, not a closure: an
+ * idle process keeps no closure context for it.
+ */
+function closeScope(this: Scope.Closeable, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
+  return Scope.closeUnsafe(this, exit) as Effect.Effect<void>
+}
+
+/**
+ * The fiber observer of a process, bound to its record: crash report and lifecycle events (logged
+ * with the process's context), then the exit. Bound, for the same reason as {@link closeScope}; the
+ * `debug` variant also logs the `EXIT` event.
+ */
+function exitObserver(this: ProcessRecord, exit: Exit.Exit<unknown, unknown>): void {
+  onFiberExit(this, exit, false)
+}
+function exitObserverDebug(this: ProcessRecord, exit: Exit.Exit<unknown, unknown>): void {
+  onFiberExit(this, exit, true)
+}
+
+const onFiberExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>, debug: boolean): void => {
+  const fiber = record.fiber!
+  const reason = exitReasonOf(record, exit)
+  const report = reportExit(record, exit, reason, debug, fiber)
+  if (report !== Effect.void) Effect.runForkWith(fiber.context)(report)
+  onProcessExit(record, reason)
+}
 
 /**
  * The context a process starts from: the spawner's, on the node's scheduler if it has one. Derived
@@ -127,6 +142,17 @@ const processBase = (node: NodeState, context: Context.Context<never>): Context.
     node.processBases.set(context, base)
   }
   return base
+}
+
+/**
+ * A process's log annotations: its spawner's (without a server's own `name` and `behaviour`) and its
+ * `pid`. With none to inherit, a one-field literal, the smallest object that holds it.
+ */
+const processAnnotations = (annotations: Readonly<Record<string, unknown>>, pid: string): Record<string, unknown> => {
+  for (const _ in annotations) {
+    return { ...(annotations.behaviour === undefined ? annotations : withoutServerAnnotations(annotations)), pid }
+  }
+  return { pid }
 }
 
 const withoutServerAnnotations = ({
