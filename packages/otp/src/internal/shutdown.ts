@@ -55,25 +55,32 @@ const reasonOf = (m: unknown): ExitReason.ExitReason | undefined =>
   m === kernel.TimedOut ? undefined : (m as kernel.DownMessage).reason
 
 /**
- * The `Down` of `ref`'s child within `timeoutMs` (undefined: no limit); undefined when the time ran
- * out. A child that exits at its signal has usually sent its `Down` already: that one is taken
- * without starting a timer.
+ * The reason of `ref`'s `Down` if it is in the mailbox now, taken out; undefined when it is not. A
+ * child that exits at its signal has sent its `Down` by the time the signal returns: it is taken
+ * synchronously, with no receive, no wait and no timer.
  */
+const takeDown = (self: kernel.ProcessRecord, ref: kernel.MonitorRef): ExitReason.ExitReason | undefined => {
+  let reason: ExitReason.ExitReason | undefined
+  kernel.flushMessages(self, (m) => {
+    if (reason !== undefined || !(m instanceof kernel.DownMessage) || m.ref !== ref) return false
+    reason = m.reason
+    return true
+  })
+  return reason
+}
+
+/** The `Down` of `ref`'s child within `timeoutMs` (undefined: no limit); undefined when the time ran out. */
 const awaitDown = (
   self: kernel.ProcessRecord,
   ref: kernel.MonitorRef,
   timeoutMs: number | undefined
 ): Effect.Effect<ExitReason.ExitReason | undefined> => {
   const isDown = downOf(ref)
-  return Effect.flatMap(kernel.receive(self, isDown, undefined, true), (m) =>
-    m !== kernel.TimedOut
-      ? Effect.succeed(reasonOf(m))
-      : Effect.map(
-          timeoutMs === undefined
-            ? kernel.receive(self, isDown, undefined, false)
-            : kernel.receiveWithin(self, isDown, Duration.millis(timeoutMs)),
-          reasonOf
-        )
+  return Effect.map(
+    timeoutMs === undefined
+      ? kernel.receive(self, isDown, undefined, false)
+      : kernel.receiveWithin(self, isDown, Duration.millis(timeoutMs)),
+    reasonOf
   )
 }
 
@@ -124,12 +131,11 @@ export const shutdownChild = (self: kernel.ProcessRecord, child: Stopping): Effe
     const shutdown = child.spec.shutdown
     const { ref, exited } = prepare(self, pid)
     const settle = (down: ExitReason.ExitReason | undefined) => report(self, child, exited ?? down!)
-    if (shutdown === "brutalKill") {
-      signal(self, pid, "kill")
+    signal(self, pid, shutdown === "brutalKill" ? "kill" : "exit")
+    const down = takeDown(self, ref)
+    if (down !== undefined) return settle(down)
+    if (shutdown === "brutalKill" || shutdown === "infinity")
       return Effect.flatMap(awaitDown(self, ref, undefined), settle)
-    }
-    signal(self, pid, "exit")
-    if (shutdown === "infinity") return Effect.flatMap(awaitDown(self, ref, undefined), settle)
     return Effect.flatMap(awaitDown(self, ref, shutdown), (reason) => {
       if (reason !== undefined) return settle(reason)
       signal(self, pid, "kill")
