@@ -58,7 +58,7 @@ export const spawnUnsafe = (
   // `Effect.scoped`: no context switch, and no previous context kept alive for the process's life);
   // closing an empty scope has nothing to run, and `closeUnsafe` then answers undefined, which
   // `onExit` takes as "no finalizer effect" (the test suite's process-finalizer tests cover both)
-  const scope = Scope.makeUnsafe()
+  const scope = new ProcessScope()
   const scoped = Effect.onExit(body, closeScope.bind(scope))
   const run = debug ? Effect.andThen(spawnReport(record, callerOf(parent)), scoped) : scoped
   // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
@@ -96,6 +96,30 @@ export const spawnUnsafe = (
     terminate(record, reason, true)
   }
   return record
+}
+
+const emptyScope: Scope.State.Empty = { _tag: "Empty" }
+
+/**
+ * A process's Scope: Effect's `Scope.Closeable` (a structural interface: its finalizers live in
+ * `state`, which Effect's scope operations read and write), with only `state` stored per process.
+ * The rest is the same for every process and sits on the prototype; `Scope.makeUnsafe`'s object
+ * literal holds all five fields (96 B with its property array against 32 B).
+ */
+class ProcessScope implements Scope.Closeable {
+  state: Scope.State.Open | Scope.State.Closed | Scope.State.Empty = emptyScope
+  get "~effect/Scope"(): "~effect/Scope" {
+    return "~effect/Scope"
+  }
+  get "~effect/Scope/Closeable"(): "~effect/Scope/Closeable" {
+    return "~effect/Scope/Closeable"
+  }
+  get strategy(): "sequential" {
+    return "sequential"
+  }
+  get parent(): undefined {
+    return undefined
+  }
 }
 
 /**
