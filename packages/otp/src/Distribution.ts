@@ -170,7 +170,9 @@ export const attach = (
   const state = node as unknown as NodeState
   state.distribution = transport
   const offer = (record: kernel.ProcessRecord, message: unknown) => {
-    if (kernel.offer(record, server.fromWire(record, message)) === "full") {
+    const delivered = server.fromWire(record, message)
+    if (delivered === server.Undelivered) return
+    if (kernel.offer(record, delivered) === "full") {
       record.dropped++
       record.node.dropped++
     }

@@ -343,17 +343,25 @@ export type NodeClosed = Errors.NodeClosed
 
 /**
  * What a call can fail with, besides the errors its request declares: `NoProc`, `CallingSelf`,
- * `CallTimeout`, `ServerExited`, and on a bounded mailbox `MailboxFull` (policy `"fail"`) or
- * `CallDropped` (policies `"dropNewest"` and `"dropOldest"`).
+ * `CallTimeout`, `ServerExited`, on a bounded mailbox `MailboxFull` (policy `"fail"`) or
+ * `CallDropped` (policies `"dropNewest"` and `"dropOldest"`), and across nodes `Undecodable` (a
+ * typed request or its reply did not decode with its Schema, see {@link remote}).
  *
  * @since 0.1.0
  * @category errors
  */
-export type CallError = Errors.NoProc | CallTimeout | ServerExited | Errors.MailboxFull | CallDropped | CallingSelf
+export type CallError =
+  | Errors.NoProc
+  | CallTimeout
+  | ServerExited
+  | Errors.MailboxFull
+  | CallDropped
+  | CallingSelf
+  | Errors.Undecodable
 
 /**
  * Tells the errors of the call machinery ({@link CallError}: `NoProc`, `ServerExited`,
- * `CallTimeout`, `MailboxFull`, `CallDropped`, `CallingSelf`) from the errors a request declares:
+ * `CallTimeout`, `MailboxFull`, `CallDropped`, `CallingSelf`, `Undecodable`) from the errors a request declares:
  * the common "the server is gone or did not answer" check.
  *
  * @example

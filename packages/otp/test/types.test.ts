@@ -138,6 +138,7 @@ describe("GenServer: a call's type comes from the request class", () => {
       | Errors.MailboxFull
       | GenServer.CallDropped
       | GenServer.CallingSelf
+      | Errors.Undecodable
     >()
   })
 

@@ -67,6 +67,11 @@ export interface Transport {
    * (the request's id is `ref`, also the monitor's reference when `monitor` is set). Returns false
    * when the arguments cannot cross (they have no term).
    */
+  /**
+   * Something from `node` did not decode with its Schema (a typed request or reply): the transport
+   * logs `description` and counts it (`Node.undecodable`).
+   */
+  readonly undecodable: (node: string, description: string) => void
   readonly spawnRequest: (
     from: Pid.Pid<never, unknown>,
     node: string,

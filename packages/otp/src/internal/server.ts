@@ -53,6 +53,7 @@ import { currentNode, senderNodeOf } from "./node.ts"
 import * as Term from "../Term.ts"
 import { CallTimeout, ServerExited, StartTimeout, InitFailed, CallingSelf, CallDropped } from "../Errors.ts"
 export { CallTimeout, ServerExited, StartTimeout, InitFailed, CallingSelf, CallDropped } from "../Errors.ts"
+import * as typedWire from "./typedWire.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -526,10 +527,22 @@ const callRemote = (
         ? Number.POSITIVE_INFINITY
         : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
   const targetPid = "id" in target ? target : (Pid.make(target.node, 0, 0) as Pid.Pid<never, unknown>)
+  // a `Request.Class` request crosses as the term of its Schema (see `typedWire.ts`)
+  const codecs = typedWire.codecsOf(request)
+  let onWire = request
+  if (codecs !== undefined) {
+    const encoded = codecs.encodeRequest(request)
+    if (Exit.isFailure(encoded)) {
+      return resume(
+        Effect.fail(new Errors.Undecodable({ node: node.name, what: "request", reason: typedWire.why(encoded) }))
+      )
+    }
+    onWire = encoded.value
+  }
   const body = Effect.flatMap(kernel.currentSelf, (self) => {
     const ref = kernel.monitorRemote(self, target)
     const tag = kernel.monitorRefTerm(node, ref)
-    kernel.sendRemote(node, self.pid, target, Term.tuple(genCall, Term.tuple(self.pid, tag), request as Term.Term))
+    kernel.sendRemote(node, self.pid, target, Term.tuple(genCall, Term.tuple(self.pid, tag), onWire as Term.Term))
     const match = (m: unknown) =>
       (m instanceof kernel.DownMessage && m.ref === ref) ||
       (Term.isTuple(m) && m.elements.length === 2 && Term.equals(m.elements[0]!, tag))
@@ -547,7 +560,8 @@ const callRemote = (
         }
         kernel.demonitorRemote(self, ref)
         if (m === kernel.TimedOut) return Exit.fail(new CallTimeout({ pid: targetPid, timeout: timeoutMs }))
-        return Exit.succeed((m as Term.Tuple).elements[1])
+        const reply = (m as Term.Tuple).elements[1]
+        return codecs === undefined ? Exit.succeed(reply) : typedReply(node, target.node, codecs, reply)
       }
     )
   })
@@ -561,17 +575,64 @@ const callRemote = (
   return Effect.sync(() => kernel.terminate(helper, ExitReason.killed, true))
 }
 
-/** A caller on another node: the reply goes back as `{Tag, Reply}` (OTP's `gen:reply`). */
+/**
+ * The reply to a typed request from `peer`: `{ok, Success}` and `{error, Failure}` decoded with the
+ * request's Schemas; anything else, or a term its Schema rejects, is logged and counted by the
+ * transport and fails the call with `Undecodable`.
+ */
+const typedReply = (
+  node: kernel.NodeState,
+  peer: string,
+  codecs: typedWire.Codecs,
+  reply: unknown
+): Exit.Exit<unknown, unknown> => {
+  if (Term.isTuple(reply)) {
+    const [kind, value, reason] = reply.elements
+    if (reply.elements.length === 2 && (kind === typedWire.ok || kind === typedWire.error)) {
+      const decoded = kind === typedWire.ok ? codecs.decodeSuccess(value) : codecs.decodeFailure(value)
+      if (Exit.isSuccess(decoded)) return kind === typedWire.ok ? decoded : Exit.fail(decoded.value)
+      return undecodableReply(node, peer, codecs, typedWire.why(decoded))
+    }
+    // the other node could not decode the request, or encode its reply
+    if (reply.elements.length === 3 && kind === typedWire.undecodable && Term.isAtom(value)) {
+      const what = value.name === "request" ? "request" : "reply"
+      return Exit.fail(new Errors.Undecodable({ node: peer, what, reason: Term.text(reason!) ?? "" }))
+    }
+  }
+  return undecodableReply(node, peer, codecs, "a reply to a typed request is {ok, _} or {error, _}")
+}
+
+const undecodableReply = (
+  node: kernel.NodeState,
+  peer: string,
+  codecs: typedWire.Codecs,
+  reason: string
+): Exit.Exit<never, Errors.Undecodable> => {
+  node.distribution?.undecodable(peer, `the reply to a ${codecs.tag} request did not decode: ${reason}`)
+  return Exit.fail(new Errors.Undecodable({ node: peer, what: "reply", reason }))
+}
+
+/**
+ * A caller on another node: the reply goes back as `{Tag, Reply}` (OTP's `gen:reply`); to a typed
+ * request (`codecs`), as `{Tag, {ok, Success}}` or `{Tag, {error, Failure}}` encoded with its Schemas.
+ */
 class RemoteFrom implements From<unknown, unknown> {
   readonly caller: Option.Option<Pid.Pid<never, unknown>>
   readonly server: kernel.ProcessRecord
   readonly pid: Pid.Pid<never, unknown>
   readonly tag: Term.Term
+  readonly codecs: typedWire.Codecs | undefined
   done = false
-  constructor(server: kernel.ProcessRecord, pid: Pid.Pid<never, unknown>, tag: Term.Term) {
+  constructor(
+    server: kernel.ProcessRecord,
+    pid: Pid.Pid<never, unknown>,
+    tag: Term.Term,
+    codecs: typedWire.Codecs | undefined
+  ) {
     this.server = server
     this.pid = pid
     this.tag = tag
+    this.codecs = codecs
     this.caller = Option.some(pid)
   }
   complete(exit: Exit.Exit<unknown, unknown>): boolean {
@@ -579,6 +640,29 @@ class RemoteFrom implements From<unknown, unknown> {
     this.done = true
     const transport = this.server.node.distribution
     if (transport === undefined) return true
+    const codecs = this.codecs
+    if (codecs !== undefined) {
+      const error = Exit.isSuccess(exit) ? undefined : Cause.findErrorOption(exit.cause)
+      // a call error has no reply (the caller's monitor tells it), nor has a defect
+      if (error !== undefined && (Option.isNone(error) || isCallError(error.value))) return true
+      const encoded =
+        error === undefined
+          ? codecs.encodeSuccess((exit as Exit.Success<unknown>).value)
+          : codecs.encodeFailure(error.value)
+      if (Exit.isSuccess(encoded)) {
+        transport.reply(
+          this.server.pid,
+          this.pid,
+          this.tag,
+          Term.tuple(error === undefined ? typedWire.ok : typedWire.error, encoded.value as Term.Term)
+        )
+      } else {
+        const reason = typedWire.why(encoded)
+        transport.undecodable(this.pid.node, `the reply to a ${codecs.tag} request did not encode: ${reason}`)
+        transport.reply(this.server.pid, this.pid, this.tag, typedWire.undecodableReply("reply", reason))
+      }
+      return true
+    }
     if (Exit.isSuccess(exit)) {
       transport.reply(this.server.pid, this.pid, this.tag, exit.value)
     } else {
@@ -606,9 +690,30 @@ export const fromWire = (record: kernel.ProcessRecord, message: unknown): unknow
   if (e[0] !== genCall || e.length !== 3 || !Term.isTuple(e[1]) || e[1].elements.length !== 2) return message
   const [caller, tag] = e[1].elements
   if (!Pid.isPid(caller)) return message
+  // a request of the server's protocol: decoded with its Schema, or answered without a handler
+  const codecs = typedWire.codecsForTerm(protocolOf(record), e[2])
+  let request = e[2] as unknown
+  if (codecs !== undefined) {
+    const decoded = codecs.decodeRequest(request)
+    if (Exit.isFailure(decoded)) {
+      const reason = typedWire.why(decoded)
+      const transport = record.node.distribution
+      transport?.undecodable(caller.node, `a ${codecs.tag} request for ${record.pid} did not decode: ${reason}`)
+      transport?.reply(record.pid, caller, tag!, typedWire.undecodableReply("request", reason))
+      return Undelivered
+    }
+    request = decoded.value
+  }
   // the Erlang distribution carries no span context: a call from another node starts no span
-  return new CallEnvelope(e[2] as Request.Any, new RemoteFrom(record, caller, tag!), undefined)
+  return new CallEnvelope(request as Request.Any, new RemoteFrom(record, caller, tag!, codecs), undefined)
 }
+
+/** What {@link fromWire} returns for a message that reaches nobody (it was answered already). */
+export const Undelivered: unique symbol = Symbol.for("effect-otp/Undelivered")
+
+/** The request classes a server's behaviour declares, if any. */
+const protocolOf = (record: kernel.ProcessRecord): ReadonlyArray<unknown> | undefined =>
+  (record.engine?.behaviour as { readonly protocol?: ReadonlyArray<unknown> } | undefined)?.protocol
 
 export const stop = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,
@@ -992,4 +1097,5 @@ export const isCallError = (u: unknown): u is CallError =>
   u instanceof CallTimeout ||
   u instanceof Errors.MailboxFull ||
   u instanceof CallDropped ||
-  u instanceof CallingSelf
+  u instanceof CallingSelf ||
+  u instanceof Errors.Undecodable

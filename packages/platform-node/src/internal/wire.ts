@@ -103,6 +103,10 @@ export const wire = (
       put(to.node, { control: Term.tuple(2, empty, to), message: Term.tuple(tag as Term.Term, value as Term.Term) }),
     monitorExit: (target, watcher, ref, why) =>
       void put(watcher.node, { control: Term.tuple(21, procTerm(target), watcher, ref as Term.Term, reason(why)) }),
+    undecodable: (peer, description) => {
+      undecodable++
+      runFork(Effect.logWarning(`from ${peer}: ${description}`))
+    },
     spawnRequest: (from, to, ref, handler, args, options) => {
       const [module, fun] = spawnTarget(handler)
       const opts: Array<Term.Term> = []
@@ -151,8 +155,7 @@ export const wire = (
     const decoded = Array.isArray(args) ? Schema.decodeUnknownExit(handler.args)(args) : undefined
     if (decoded === undefined || Exit.isFailure(decoded)) {
       const why = decoded === undefined ? "the arguments are not a list" : Cause.pretty(decoded.cause)
-      undecodable++
-      runFork(Effect.logWarning(`a spawn request from ${peer} for ${name} has arguments that do not decode: ${why}`))
+      transport.undecodable(peer, `a spawn request for ${name} has arguments that do not decode: ${why}`)
       return answer(0, atom("badarg"))
     }
     const has = (option: string) =>
