@@ -8,8 +8,10 @@
  * A transport is attached to a node with {@link attach}. From then on:
  *
  * - a signal from a local process to a pid or name of another node (send, link, unlink, exit,
- *   kill, monitor, demonitor) calls the transport synchronously, in the order the processes made
- *   them; the transport must keep that order per target node;
+ *   kill, monitor, demonitor, a remote spawn's request) calls the transport synchronously, in the
+ *   order the processes made them; the transport must keep that order per target node;
+ * - a typed request or reply that did not decode is reported to the transport (`undecodable`), which
+ *   logs and counts it;
  * - a local process that exits sends its exit to its links on other nodes (`exit` with kind
  *   `"link"`), a `monitorExit` to the processes of other nodes monitoring it, and takes back the
  *   monitors it held there (`demonitor`);

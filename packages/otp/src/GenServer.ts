@@ -840,16 +840,22 @@ export const fromPid: <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never
  *
  * **Details**
  *
- * - The request crosses as an Erlang term (`Term.tuple(...)`, an atom, ...) and `$gen_call`'s reply
- *   comes back as the term it was: type the reference with `Term.Tuple` (or the term your server
- *   takes) and decode the reply with `Term.codec(schema)`. A request that has no term is dropped,
- *   and the call ends with `CallTimeout`.
+ * - A `Request.Class` request crosses as the term of its Schema (`Term.codec`), and the reply as
+ *   `{ok, Success}` / `{error, Failure}` encoded with its `success` / `failure` Schemas: the call has
+ *   the same types as locally, a declared error arrives as an instance of its class. The server
+ *   decodes the request with the class of its `protocol` that has the request's `_tag`. A request
+ *   or a reply that does not decode fails the call with `Errors.Undecodable` (no handler sees it;
+ *   it is logged and counted in `Node.undecodable`).
+ * - Any other request crosses as an Erlang term (`Term.tuple(...)`, an atom, ...) and `$gen_call`'s
+ *   reply comes back as the term it was: type the reference with `Term.Tuple` (or the term your
+ *   server takes) and decode the reply with `Term.codec(schema)`. A request that has no term is
+ *   dropped, and the call ends with `CallTimeout`.
  * - A call to a name nobody holds fails with `NoProc`; a lost connection with `ServerExited` whose
  *   reason is `NoConnection`; the server's exit with `ServerExited` and its reason; no reply within
  *   the timeout (5 s by default) with `CallTimeout`, and a late reply is dropped, as locally.
- * - An effect-otp server called from another node gets the request term as it came (a tuple's
- *   handler is `handleCall.Tuple`); its reply must be a term. A declared error that is a term goes
- *   back as `{error, Error}`.
+ * - An effect-otp server called from another node with a term that is not one of its
+ *   `Request.Class`es gets the term as it came (a tuple's handler is `handleCall.Tuple`); its reply
+ *   must be a term. A declared error that is a term goes back as `{error, Error}`.
  *
  * @example
  * ```ts

@@ -38,7 +38,9 @@
  * | a `Map`, a `Uint8Array` that is not text, a `Pid` or any other `Term` value | itself |
  *
  * A term that does not decode fails with Schema's `SchemaError` (never with garbage in a handler);
- * a value that has no term fails the encoding the same way.
+ * a value that has no term fails the encoding the same way. Across nodes, `GenServer.call` encodes a
+ * `Request.Class` request and its reply with this codec (see `GenServer.remote`), and a spawn
+ * handler decodes its arguments with it (`Node.registerSpawnHandler` in `@effect-otp/platform-node`).
  *
  * ## Failures
  *

@@ -43,12 +43,34 @@
  * Erlang arrive as terms; a packet that does not decode is logged, counted ({@link undecodable})
  * and skipped, and the connection goes on.
  *
+ * **Typed requests.** A `GenServer.call` whose request is a `Request.Class` sends the term of its
+ * Schema (`Term.codec`: a map with atom keys, `%{_tag: "Deposit", amount: 5}` as Elixir writes it).
+ * The server decodes it with the class of that `_tag` its behaviour's `protocol` declares, and
+ * answers `{ok, Success}` or `{error, Failure}` encoded with the request's `success` and `failure`
+ * Schemas, which the caller decodes: a declared error arrives as an instance of its class. An Erlang
+ * or Elixir caller sends the map and gets the tuples. A request that does not decode reaches no
+ * handler: the server answers `{undecodable, request, Why}` at once (the caller's
+ * `Errors.Undecodable`); a reply that does not decode fails the call with `Undecodable` too. Both are
+ * logged and counted in {@link undecodable}, and the connection goes on. A request that is a term
+ * (`Term.tuple(...)`) keeps the plain gen protocol.
+ *
  * Signals keep their local meaning: links and exit signals (`kill` included), monitors and `Down`,
  * `Process.exit`. Exit reasons cross as Erlang's (`normal`, `shutdown`, `{shutdown, T}`, `killed`,
  * `noproc`, `noconnection`; a failure whose error is a term is that term, any other is `{failure,
  * <<"pretty cause">>}`). When a connection is lost (the peer stopped, was killed, stopped ticking
  * for `tickTime`, or sent a malformed frame), every link and monitor across it fires once with
  * `NoConnection`. Messages from one process to another arrive in the order they were sent.
+ *
+ * ### Remote spawn
+ *
+ * {@link registerSpawnHandler} offers a handler to other nodes: `Process.spawnOn(node, name, args, {
+ * link, monitor })` there (or Erlang's `erlang:spawn_request(Node, effect_otp, Name, Args, Opts)`)
+ * starts a process here running it with `args` decoded by its Schema, linked to and monitored by the
+ * caller as asked, before its body runs. A name without `:` is the function `Name` of the module
+ * `effect_otp`; `"m:f"` is `m:f`, which is also how `Process.spawnOn` names a function on an Erlang
+ * node. On the wire: SPAWN_REQUEST and SPAWN_REPLY (this node offers `DFLAG_SPAWN`). A name nobody
+ * registered is answered `undef`, arguments that do not decode `badarg` (logged and counted in
+ * {@link undecodable}; no handler runs): the caller's `Errors.SpawnFailed` with that reason.
  *
  * ### Security
  *
@@ -72,6 +94,10 @@
  *     this node out).
  *
  *   In every case nothing is connected, no `NodeUp` is sent, and both nodes go on running.
+ * - `registerSpawnHandler`: {@link SpawnHandlerExists} when the name is taken.
+ * - `Process.spawnOn` (see its docs): `SpawnFailed` (`undef`, `badarg`, ...), `NoConnection`,
+ *   `SpawnTimeout`, `BadArgument`.
+ * - A typed call across nodes: `Errors.Undecodable` when its request or reply does not decode.
  * - A frame that is not a distribution message or longer than `maxPacket` drops that connection
  *   with a logged reason (`NodeDown` with that reason); the node keeps running.
  *
@@ -80,13 +106,17 @@
  * - Hidden by default, and never a member of `global`'s cluster: the `Global` module keeps global
  *   names among effect-otp nodes, or goes through an Erlang node's `global` (see its docs for
  *   why).
+ * - Remote spawn runs registered handlers, not any function: an Erlang `spawn_request` for a name
+ *   nobody registered is answered `undef` at once, where an Erlang node would start a process that
+ *   crashes with `undef`. The group leader sent with our requests is this node's `<0.0>` pid, which
+ *   takes no io requests.
  * - GenServer calls cross as OTP's `$gen_call` / `$gen_cast` (see `GenServer.remote`), with terms as
  *   requests and replies; a reply to an OTP 24+ call goes to the caller's pid, not to its alias
  *   (this node offers no `DFLAG_ALIAS`), so a reply that comes after the caller gave up is not
  *   dropped by the runtime there, as it would be between two Erlang nodes.
  * - No atom cache and no fragmentation: every packet is sent whole, in the plain `112` framing.
- * - A monitor by name (`{Name, Node}`) from an Erlang node is served; monitoring a name on another
- *   node from here is not there yet (monitor its pid).
+ * - A monitor by name works both ways (`Process.monitor({ name, node })`); its `Down` names the
+ *   node's `<0.0>` pid where Erlang's names `{Name, Node}` (MONITOR_P_EXIT carries no pid).
  *
  * @since 0.2.0
  */
