@@ -1,6 +1,6 @@
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Schema } from "effect"
+import { Deferred, Effect, Option, Schema } from "effect"
 import { Errors, GenServer, Process, Request, Term, testing } from "effect-otp"
 import { Epmd, Node } from "../src/index.ts"
 import { cookie, on, startPair } from "./fixtures/dist.ts"
@@ -67,7 +67,7 @@ describe("typed GenServer calls between two effect-otp nodes", () => {
   it.live("a request or a reply that does not decode is counted, answered Undecodable, reaches no handler", () =>
     Effect.gen(function* () {
       const { a, b } = yield* startPair()
-      yield* on(b)(GenServer.start(Account, 10, { name: "account" }))
+      const server = yield* on(b)(GenServer.start(Account, 10, { name: "account" }))
       // an untyped reference: the request is sent as the term it is
       const raw = GenServer.remote<Request.Any>("account", "b@127.0.0.1")
       const older = GenServer.remote<BalanceAsText>("account", "b@127.0.0.1")
@@ -106,6 +106,9 @@ describe("typed GenServer calls between two effect-otp nodes", () => {
         })
       )
       assert.strictEqual(result.balance, 10)
+      // the server's mailbox got the two calls that decoded, nothing for the one that did not
+      const info = yield* Process.info(Option.getOrThrow(server.whereis()))
+      assert.strictEqual(Option.getOrThrow(info).messagesReceived, 2)
       assert.strictEqual(b.undecodable(), 1)
       assert.strictEqual(a.undecodable(), 1)
       assert.deepStrictEqual(a.list(), ["b@127.0.0.1"])
