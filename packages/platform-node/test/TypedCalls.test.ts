@@ -1,7 +1,7 @@
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Option, Schema } from "effect"
-import { Errors, GenServer, Process, Request, Term, testing } from "effect-otp"
+import { Errors, GenServer, GenStatem, Process, Request, Term, testing } from "effect-otp"
 import { Epmd, Node } from "../src/index.ts"
 import { cookie, on, startPair } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
@@ -42,7 +42,49 @@ const Account = GenServer.behaviour({
   }
 })
 
+/** A switch as a GenStatem: `Flip` answers the state it moved to, `Flip` with `force: false` in "on" is refused. */
+class Flip extends Request.Class<Flip>()("Flip", {
+  fields: { force: Schema.Boolean },
+  success: Schema.Literals(["on", "off"]),
+  failure: Schema.Literal("stuck")
+}) {}
+
+const Switch = GenStatem.behaviour<{ readonly state: "on" | "off"; readonly data: null }>()({
+  callbackMode: "handleEvent",
+  protocol: [Flip],
+  init: () => Effect.succeed(GenStatem.ok("off", null)),
+  handleEvent: (event, state, data) =>
+    Effect.succeed(
+      GenStatem.isCall(event, Flip)
+        ? state === "on" && !event.request.force
+          ? GenStatem.keepStateAndData([GenStatem.replyErrorAction(event.from, "stuck")])
+          : GenStatem.nextState(state === "on" ? "off" : "on", data, [
+              GenStatem.replyAction(event.from, state === "on" ? "off" : "on")
+            ])
+        : GenStatem.keepStateAndData()
+    )
+})
+
 describe("typed GenServer calls between two effect-otp nodes", () => {
+  it.live("a GenStatem on another node: its protocol's requests, replies and declared errors", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      yield* on(b)(GenStatem.start(Switch, undefined, { name: "switch" }))
+      const machine = GenServer.remote<Flip>("switch", "b@127.0.0.1")
+      const result = yield* on(a)(
+        testing.runInProcess(
+          Effect.gen(function* () {
+            const turnedOn = yield* GenServer.call(machine, new Flip({ force: false }))
+            const stuck = yield* Effect.flip(GenServer.call(machine, new Flip({ force: false })))
+            const off = yield* GenServer.call(machine, new Flip({ force: true }))
+            return { turnedOn, stuck, off }
+          })
+        )
+      )
+      assert.deepStrictEqual(result, { turnedOn: "on", stuck: "stuck", off: "off" })
+    }).pipe(Effect.scoped)
+  )
+
   it.live("requests and replies cross with their Schemas; a declared error arrives typed", () =>
     Effect.gen(function* () {
       const { a, b } = yield* startPair()
