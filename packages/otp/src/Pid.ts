@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Equal, Hash, Schema, SchemaTransformation } from "effect"
+import { Equal, Hash, Pipeable, Schema, SchemaTransformation } from "effect"
 import { nodeIndexOf } from "./internal/nodeIndex.ts"
 
 /**
@@ -26,12 +26,13 @@ import { nodeIndexOf } from "./internal/nodeIndex.ts"
 export const TypeId: unique symbol = Symbol.for("effect-otp/Pid")
 
 /**
- * A process identifier, typed by the messages the process accepts.
+ * A process identifier, typed by the messages the process accepts. A value (`Equal`, `Hash`), and
+ * `Pipeable`: `pid.pipe(Process.send(message))`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Pid<in M = unknown, out SendError = never> extends Equal.Equal {
+export interface Pid<in M = unknown, out SendError = never> extends Equal.Equal, Pipeable.Pipeable {
   readonly [TypeId]: {
     readonly _M: (m: M) => void
     readonly _E: () => SendError
@@ -79,6 +80,10 @@ export class PidImpl implements Pid<any, any> {
   }
   [Hash.symbol](): number {
     return Hash.combine(Hash.number(this.id))(Hash.string(this.node)) ^ this.creation
+  }
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: Effect's pipeArguments takes the arguments object
+    return Pipeable.pipeArguments(this, arguments)
   }
   toString(): string {
     return `<${nodeIndexOf(this.node, this.creation)}.${this.id}.0>`

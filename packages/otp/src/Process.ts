@@ -96,6 +96,17 @@
  * logger would print is not built either. The supervisors also report `CHILD_TERMINATED`,
  * `START_ERROR` and `SHUTDOWN_ERROR` (see the `Supervisor` module).
  *
+ * ## Data-first and data-last
+ *
+ * The operations on a pid take it first (`Process.send(pid, message)`) or, given everything else,
+ * return a function of it (`pid.pipe(Process.send(message))`, `Effect.flatMap(spawned,
+ * Process.send(message))`), as Effect's `dual` APIs do: {@link send}, {@link sendAfter},
+ * {@link sendSystem}, and {@link register} (`Process.register(name)` is a function of the pid). The
+ * one-argument operations (`link`, `monitor`, `kill`, `info`, `awaitExit`, ...) are functions of the
+ * pid already. {@link exit} keeps Erlang's two arities and has no data-last form: `exit(reason)`
+ * ends the calling process, as `exit/1`, so a data-last `exit(reason)` returning a function of a
+ * pid would mean two things.
+ *
  * ## When not to use a process
  *
  * For code organisation. If you don't need concurrency, isolation of failure, or state shared by
@@ -104,6 +115,7 @@
  * @since 0.1.0
  */
 import { type Context, Duration, Effect, type Fiber, type LogLevel, Option, type Scope } from "effect"
+import { dual } from "effect/Function"
 import * as Errors from "./Errors.ts"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
@@ -544,15 +556,34 @@ export type {
  *   wire too. A message that has no Erlang term (see `Term`) cannot cross: it is dropped, counted in
  *   the node's `messagesDropped` and logged by the transport. Without a distribution, a pid of
  *   another node that is not in this OS process drops the message.
+ * - Data-last: `Process.send(message)` is a function of a pid (`pid.pipe(Process.send(message))`);
+ *   a name is given data-first.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Process } from "effect-otp"
+ *
+ * const body = Effect.forever(Process.receive<"ping">())
+ * const program = Effect.gen(function*() {
+ *   const pid = yield* Process.spawn(body)
+ *   yield* Process.send(pid, "ping")
+ *   yield* pid.pipe(Process.send("ping"))
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category messages
  */
 export const send: {
+  <const M>(message: M): <SE>(dest: Pid<M, SE>) => Effect.Effect<void, SE>
   <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): Effect.Effect<void, SE>
   (dest: string, message: unknown): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull, Node>
   (dest: RemoteName, message: unknown): Effect.Effect<void, Errors.NotRegistered | Errors.MailboxFull, Node>
-} = ((dest: Pid<unknown, unknown> | string | RemoteName, message: unknown): Effect.Effect<void, unknown, Node> => {
+} = function (dest: Pid<unknown, unknown> | string | RemoteName, message?: unknown): any {
+  // data-last: the one check on the data-first path, which stays a direct call (no rest array)
+  // biome-ignore lint/complexity/noArguments: an arity check without allocating
+  if (arguments.length === 1) return (pid: Pid<unknown, unknown>) => send(pid, dest as never)
   if (typeof dest === "string") return sendToName(dest, message)
   if (!PidModule.isPid(dest)) {
     return Effect.withFiber((fiber) => {
@@ -570,7 +601,7 @@ export const send: {
     const local = route(fiber, dest, record, message)
     return local === undefined ? Effect.void : sendToRecord(local, message)
   })
-}) as never
+} as never
 
 const sendToName = (
   name: string,
@@ -727,6 +758,10 @@ export const matchTag =
  * - Otherwise `Normal` is ignored (unless the target is the caller: then it exits `Normal`), and
  *   any other reason ends the target with that reason.
  * - Outside a process, the signal comes from the node's system pid (`<n.0.0>`).
+ *
+ * **No data-last form.** Unlike {@link send}, `exit` is not `dual`: its one-argument form is
+ * Erlang's `exit/1` (the caller exits), so `Process.exit(reason)` cannot also be a function of a
+ * pid. To signal a pid in a pipeline, write `(pid) => Process.exit(pid, reason)`.
  *
  * @since 0.1.0
  * @category signals
@@ -1035,10 +1070,22 @@ export const awaitExit = (pid: Pid<never, unknown>): Effect.Effect<ExitReason.Ex
  * **Errors**: `AlreadyRegistered` when the name is taken or the process already has a name;
  * `NoProc` when the process is not alive on this node.
  *
+ * Erlang's argument order, the name first; `Process.register(name)` is a function of the pid
+ * (`pid.pipe(Process.register("logger"))`).
+ *
  * @since 0.1.0
  * @category names
  */
-export const register = (
+export const register: {
+  (name: string): (pid: Pid<never, unknown>) => Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc, Node>
+  (name: string, pid: Pid<never, unknown>): Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc, Node>
+} = function (name: string, pid?: Pid<never, unknown>): any {
+  // biome-ignore lint/complexity/noArguments: the data-last form is told apart by its arity
+  if (arguments.length === 1) return (pid: Pid<never, unknown>) => registerPid(name, pid)
+  return registerPid(name, pid!)
+}
+
+const registerPid = (
   name: string,
   pid: Pid<never, unknown>
 ): Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc, Node> =>
@@ -1099,34 +1146,48 @@ export const registered: Effect.Effect<ReadonlyArray<string>, never, Node> = Eff
  * Sends `message` to `dest` after `delay` (Erlang's `erlang:send_after/3`) and returns a reference
  * for {@link cancelTimer}. The timer belongs to the calling process and dies with it. It runs on
  * Effect's `Clock`, so tests drive it with `TestClock`. A `delay` that is negative, NaN or not a
- * duration fails with `Errors.BadArgument` (OTP's `badarg`) and starts no timer.
+ * duration fails with `Errors.BadArgument` (OTP's `badarg`) and starts no timer. Data-last:
+ * `pid.pipe(Process.sendAfter(message, delay))`.
  *
  * @since 0.1.0
  * @category timers
  */
-export const sendAfter = <M, SE>(
-  dest: Pid<M, SE>,
-  message: NoInfer<M>,
-  delay: Duration.Input
-): Effect.Effect<TimerRef, Errors.BadArgument, Self<unknown>> => {
-  const millis = validate.timeoutMillis(delay)
-  if (millis === undefined) return Effect.fail(validate.badTimeout("Process.sendAfter", "delay", delay))
-  return Effect.flatMap(selfRecord, (owner) => {
-    const ref = new kernel.TimerRef(owner)
-    return Effect.as(
-      kernel.startTimer(
-        owner,
-        Duration.millis(millis),
-        // a pid of another node: through the owner's node's transport when the timer fires
-        kernel.isRemote(owner.node, dest)
-          ? () => kernel.sendRemote(owner.node, owner.pid, dest, message)
-          : () => void sendUnsafe(dest, message),
-        ref.id
-      ),
-      ref
-    )
-  })
-}
+export const sendAfter: {
+  <const M>(
+    message: M,
+    delay: Duration.Input
+  ): <SE>(dest: Pid<M, SE>) => Effect.Effect<TimerRef, Errors.BadArgument, Self<unknown>>
+  <M, SE>(
+    dest: Pid<M, SE>,
+    message: NoInfer<M>,
+    delay: Duration.Input
+  ): Effect.Effect<TimerRef, Errors.BadArgument, Self<unknown>>
+} = dual(
+  3,
+  <M, SE>(
+    dest: Pid<M, SE>,
+    message: M,
+    delay: Duration.Input
+  ): Effect.Effect<TimerRef, Errors.BadArgument, Self<unknown>> => {
+    const millis = validate.timeoutMillis(delay)
+    if (millis === undefined) return Effect.fail(validate.badTimeout("Process.sendAfter", "delay", delay))
+    return Effect.flatMap(selfRecord, (owner) => {
+      const ref = new kernel.TimerRef(owner)
+      return Effect.as(
+        kernel.startTimer(
+          owner,
+          Duration.millis(millis),
+          // a pid of another node: through the owner's node's transport when the timer fires
+          kernel.isRemote(owner.node, dest)
+            ? () => kernel.sendRemote(owner.node, owner.pid, dest, message)
+            : () => void sendUnsafe(dest, message),
+          ref.id
+        ),
+        ref
+      )
+    })
+  }
+)
 
 /**
  * Cancels a timer; returns the time it had left, or `None` if it had already fired or been cancelled.
@@ -1162,13 +1223,20 @@ export const setSystemHandler = (
 
 /**
  * Puts a message in a process's system lane: it is handled at the process's next receive, before
- * any user message already waiting. Returns `false` if the process has exited.
+ * any user message already waiting. Returns `false` if the process has exited. Data-last:
+ * `pid.pipe(Process.sendSystem(message))`.
  *
  * @since 0.1.0
  * @category system
  */
-export const sendSystem = (pid: Pid<never, unknown>, message: unknown): Effect.Effect<boolean> =>
-  Effect.sync(() => {
-    const record = kernel.liveRecordOf(pid)
-    return record !== undefined && kernel.pushSystem(record, message)
-  })
+export const sendSystem: {
+  (message: unknown): (pid: Pid<never, unknown>) => Effect.Effect<boolean>
+  (pid: Pid<never, unknown>, message: unknown): Effect.Effect<boolean>
+} = dual(
+  2,
+  (pid: Pid<never, unknown>, message: unknown): Effect.Effect<boolean> =>
+    Effect.sync(() => {
+      const record = kernel.liveRecordOf(pid)
+      return record !== undefined && kernel.pushSystem(record, message)
+    })
+)

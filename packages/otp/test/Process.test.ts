@@ -697,6 +697,43 @@ describe("send", () => {
     )
   )
 
+  it.effect("the data-last forms: send, sendAfter, sendSystem and register take the pid last", () =>
+    withQuietNode(
+      Effect.gen(function* () {
+        const { pid, result } = yield* spawnResult(
+          Effect.gen(function* () {
+            const messages: Array<string> = []
+            for (let i = 0; i < 3; i++) messages.push(yield* Process.receive<string>())
+            return messages
+          })
+        )
+        yield* pid.pipe(Process.register("dual/receiver"))
+        yield* pid.pipe(Process.send("piped"))
+        yield* Effect.flatMap(Effect.succeed(pid), Process.send("flatMapped"))
+        yield* Process.send("dual/receiver", "by name")
+        assert.deepStrictEqual(yield* result, ["piped", "flatMapped", "by name"])
+        const system = yield* Deferred.make<unknown>()
+        const target = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Process.setSystemHandler((message) => Deferred.succeed(system, message))
+            yield* Process.receive<string>()
+          })
+        )
+        assert.isTrue(yield* target.pipe(Process.sendSystem("sys")))
+        assert.strictEqual(yield* Deferred.await(system), "sys")
+        const ticked = yield* spawnResult(Process.receive<string>())
+        yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* ticked.pid.pipe(Process.sendAfter("tick", "1 second"))
+            yield* Process.receive()
+          })
+        )
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(yield* ticked.result, "tick")
+      })
+    )
+  )
+
   it.effect("sending to a dead pid is a no-op, counted in the node's stats and its dropped metric", () =>
     withQuietNode(
       Effect.gen(function* () {

@@ -70,6 +70,32 @@ describe("Process: Self<M> and the pid's message type", () => {
     expectTypeOf<SuccessOf<typeof spawned>>().toEqualTypeOf<Process.Pid<unknown>>()
   })
 
+  it("the data-last forms of send, sendAfter, sendSystem and register take the pid last", () => {
+    const pid = null as unknown as Process.Pid<Msg>
+    const piped = () => pid.pipe(Process.send({ _tag: "Ping" }))
+    const later = () => pid.pipe(Process.sendAfter({ _tag: "Stop" }, "1 second"))
+    const system = () => pid.pipe(Process.sendSystem("anything"))
+    const registered = () => pid.pipe(Process.register("name"))
+    expectTypeOf<ReturnType<typeof piped>>().toEqualTypeOf<Effect.Effect<void>>()
+    expectTypeOf<ReturnType<typeof later>>().toEqualTypeOf<
+      Effect.Effect<Process.TimerRef, Errors.BadArgument, Process.Self<unknown>>
+    >()
+    expectTypeOf<ReturnType<typeof system>>().toEqualTypeOf<Effect.Effect<boolean>>()
+    expectTypeOf<ReturnType<typeof registered>>().toEqualTypeOf<
+      Effect.Effect<void, Errors.AlreadyRegistered | Errors.NoProc, Node.Node>
+    >()
+    // a bounded mailbox's pid keeps its send error in the data-last form
+    const bounded = null as unknown as Process.Pid<Msg, Errors.MailboxFull>
+    const full = () => bounded.pipe(Process.send({ _tag: "Stop" }))
+    expectTypeOf<ErrorOf<typeof full>>().toEqualTypeOf<Errors.MailboxFull>()
+    // @ts-expect-error the process receives Msg: a data-last send checks the message against the pid
+    const wrong = () => pid.pipe(Process.send({ _tag: "Pong" }))
+    // @ts-expect-error exit has no data-last form: exit(reason) is exit/1, the caller exits
+    const noDual = () => pid.pipe(Process.exit(ExitReason.normal))
+    void wrong
+    void noDual
+  })
+
   it("a send of a message outside the pid's type does not compile", () => {
     const pid = null as unknown as Process.Pid<Msg>
     const ok = () => Process.send(pid, { _tag: "Ping" })
