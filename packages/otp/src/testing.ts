@@ -48,6 +48,7 @@
  * | {@link advancing} | runs an effect while the clock moves by a duration, returns its result | `TestClock.adjust` between a fork and a join |
  * | {@link waitUntil} | a condition becomes true within a timeout | `eventually` |
  * | {@link startSupervised} | starts a child under a supervisor stopped when the test's scope closes | `start_supervised!` |
+ * | {@link recordSpans} | a tracer that keeps every span it makes, to assert on a handler's span and its parent | an in-memory span exporter |
  *
  * A failed expectation fails the effect with {@link AssertionFailed}, a typed error whose message
  * says what was expected and what was there instead (the mailbox, the exit reason); vitest prints
@@ -74,7 +75,22 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Deferred, Duration, Effect, Equal, Exit, Fiber, Formatter, Option, Schema, Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  Equal,
+  Exit,
+  Fiber,
+  Formatter,
+  Layer,
+  Option,
+  Schema,
+  Scope,
+  Tracer
+} from "effect"
 import { dual } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as ExitReason from "./ExitReason.ts"
@@ -826,3 +842,41 @@ export const stopSupervised = (
     if (supervisor === undefined) return Effect.fail(new Supervisor.ChildNotFound({ id }))
     return Effect.andThen(Supervisor.terminateChild(supervisor, id), Supervisor.deleteChild(supervisor, id))
   })
+
+// ---------------------------------------------------------------------------------------------
+// Spans
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A tracer that records every span it makes (Effect's native spans), in the order they start, and
+ * the layer that installs it. A call carries its caller's span and the handler runs in a child span
+ * named after the request's tag, so a test can check a handler's span, its attributes and its
+ * parent without an exporter.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { testing } from "effect-otp"
+ *
+ * const { spans, layer } = testing.recordSpans()
+ * const traced = Effect.void.pipe(Effect.withSpan("work"), Effect.provide(layer))
+ * // after running `traced`: spans.map((span) => span.name) is ["work"]
+ * ```
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const recordSpans = (): {
+  readonly spans: ReadonlyArray<Tracer.NativeSpan>
+  readonly layer: Layer.Layer<never>
+} => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span(options) {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    }
+  })
+  return { spans, layer: Layer.succeed(Tracer.Tracer, tracer) }
+}

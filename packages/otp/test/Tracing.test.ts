@@ -2,8 +2,8 @@
  * A call carries its caller's span: the handler runs in a child span named after the request's tag.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Schema, Tracer } from "effect"
-import { GenServer, GenStatem, Node, Request, Task } from "effect-otp"
+import { Effect, Layer, Option, Schema, type Tracer } from "effect"
+import { GenServer, GenStatem, Node, Request, Task, testing } from "effect-otp"
 import { inProcess } from "./utils.ts"
 
 class Greet extends Request.Class<Greet>()("Greet", { fields: { who: Schema.String }, success: Schema.String }) {}
@@ -35,19 +35,6 @@ const machine = GenStatem.behaviour<MachineTypes>()({
     )
 })
 
-/** A tracer that records every span it makes (Effect's native spans), in the order they start. */
-const recording = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, layer: Layer.succeed(Tracer.Tracer, tracer) }
-}
-
 /** A span as the tests compare it: its name, kind, attributes and its parent's name. */
 const shape = (span: Tracer.NativeSpan, spans: ReadonlyArray<Tracer.NativeSpan>) => {
   const parent = Option.getOrUndefined(span.parent)
@@ -62,7 +49,7 @@ const shape = (span: Tracer.NativeSpan, spans: ReadonlyArray<Tracer.NativeSpan>)
 
 const traced = <A, E, R>(f: (spans: ReadonlyArray<Tracer.NativeSpan>) => Effect.Effect<A, E, R>) =>
   Effect.suspend(() => {
-    const { spans, layer } = recording()
+    const { spans, layer } = testing.recordSpans()
     return f(spans).pipe(Effect.provide(Layer.merge(Node.layer(), layer)))
   })
 

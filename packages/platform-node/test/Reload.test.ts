@@ -64,13 +64,18 @@ const writeAtomically = (file: string, source: string) =>
     fs.renameSync(`${file}.tmp`, file)
   })
 
-/** Starts a supervisor whose child "counter" runs the behaviour `Counter` of `file` from 10. */
-const startCounter = (file: string) =>
-  Effect.gen(function* () {
-    const mod = yield* Effect.promise(() => import(pathToFileURL(file).href))
-    const sup = yield* Supervisor.start({ children: [GenServer.childSpec("counter", mod.Counter, 10)] })
-    return { sup, pid: yield* counterPid(sup) }
-  })
+/**
+ * Writes version 1 of the counter module to `counter.ts` in a fresh temporary directory and starts a
+ * supervisor whose child "counter" runs its behaviour `Counter` from 10.
+ */
+const startCounter = Effect.gen(function* () {
+  const dir = yield* tempDir
+  const file = path.join(dir, "counter.ts")
+  fs.writeFileSync(file, counterSource("1"))
+  const mod = yield* Effect.promise(() => import(pathToFileURL(file).href))
+  const sup = yield* Supervisor.start({ children: [GenServer.childSpec("counter", mod.Counter, 10)] })
+  return { dir, file, sup, pid: yield* counterPid(sup) }
+})
 
 const counterPid = (sup: Supervisor.Supervisor) =>
   Effect.map(Supervisor.whichChildren(sup), (children) => Option.getOrThrow(children[0]!.pid))
@@ -83,10 +88,7 @@ describe("Reload.module", () => {
   it.effect("re-imports a rewritten module and upgrades its servers and the specs that start them", () =>
     withNode(
       Effect.gen(function* () {
-        const dir = yield* tempDir
-        const file = path.join(dir, "counter.ts")
-        fs.writeFileSync(file, counterSource("1"))
-        const { sup, pid } = yield* startCounter(file)
+        const { sup, pid, file } = yield* startCounter
         assert.strictEqual(yield* bump(pid), "v1:11")
         fs.writeFileSync(file, counterSource("2"))
         const report = yield* Reload.module(file)
@@ -119,10 +121,7 @@ describe("Reload.module", () => {
   it.effect("a broken version, or a failed validation, is rolled back", () =>
     withNode(
       Effect.gen(function* () {
-        const dir = yield* tempDir
-        const file = path.join(dir, "counter.ts")
-        fs.writeFileSync(file, counterSource("1"))
-        const { pid } = yield* startCounter(file)
+        const { pid, file } = yield* startCounter
         fs.writeFileSync(file, counterSource("broken"))
         const broken = yield* Effect.flip(Reload.module(file))
         assert.instanceOf(broken, Release.UpgradeFailed)
@@ -160,10 +159,7 @@ describe("Reload.watch", () => {
   it.effect("reloads a module file when it changes", () =>
     withNode(
       Effect.gen(function* () {
-        const dir = yield* tempDir
-        const file = path.join(dir, "counter.ts")
-        fs.writeFileSync(file, counterSource("1"))
-        const { pid } = yield* startCounter(file)
+        const { pid, file, dir } = yield* startCounter
         const reloaded = yield* Deferred.make<Release.Report>()
         yield* Reload.watch(dir, {
           onReload: (changed, exit) =>

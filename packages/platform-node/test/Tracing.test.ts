@@ -3,27 +3,14 @@
  * sampled) travels with the request, and the worker runs the handler in a child span of it.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Tracer } from "effect"
-import { GenServer, Node } from "effect-otp"
+import { Effect, Layer, Option } from "effect"
+import { GenServer, Node, testing } from "effect-otp"
 import * as ThreadedGenServer from "../src/ThreadedGenServer.ts"
 import * as WorkerPool from "../src/WorkerPool.ts"
 import { SpanOf, Traced } from "./fixtures/span.ts"
 
 // Real threads and real time: every test is bounded by this budget (the machine is shared and noisy).
 const budget = 60_000
-
-/** A tracer that records every span it makes (Effect's native spans), in the order they start. */
-const recording = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, layer: Layer.succeed(Tracer.Tracer, tracer) }
-}
 
 describe("tracing across threads", () => {
   it.live(
@@ -58,7 +45,7 @@ describe("tracing across threads", () => {
     "a ThreadedGenServer call: caller → the server's handler span → the worker's handler span",
     () =>
       Effect.gen(function* () {
-        const { spans, layer } = recording()
+        const { spans, layer } = testing.recordSpans()
         yield* Effect.gen(function* () {
           const server = yield* ThreadedGenServer.start(Traced, undefined, {
             worker: new URL("./fixtures/span-worker.ts", import.meta.url)
