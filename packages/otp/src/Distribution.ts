@@ -28,7 +28,7 @@
 import { Cause, type Effect, Fiber, Option } from "effect"
 import * as ExitReason from "./ExitReason.ts"
 import * as kernel from "./internal/kernel.ts"
-import type { NodeState } from "./internal/kernel.ts"
+import { stateOf } from "./internal/node.ts"
 import * as remote from "./internal/remote.ts"
 import * as server from "./internal/server.ts"
 import type * as Node from "./Node.ts"
@@ -147,7 +147,7 @@ export interface Incoming {
  * @category system
  */
 export const monitorRefTerm = (node: Node.NodeApi, ref: kernel.MonitorRef): Term.Reference =>
-  remote.monitorRefTerm(node as unknown as NodeState, ref)
+  remote.monitorRefTerm(stateOf(node), ref)
 
 /**
  * The id of the monitor reference a term made by {@link monitorRefTerm} stands for (what
@@ -169,15 +169,11 @@ export const attach = (
   node: Node.NodeApi,
   transport: Transport
 ): { readonly incoming: Incoming; readonly detach: () => void } => {
-  const state = node as unknown as NodeState
-  state.distribution = transport
+  const state = stateOf(node)
+  remote.attachTransport(state, transport)
   const offer = (record: kernel.ProcessRecord, message: unknown) => {
     const delivered = server.fromWire(record, message)
-    if (delivered === server.Undelivered) return
-    if (kernel.offer(record, delivered) === "full") {
-      record.dropped++
-      record.node.dropped++
-    }
+    if (delivered !== server.Undelivered) kernel.offerUnsafe(record, delivered)
   }
   return {
     incoming: {
@@ -199,9 +195,7 @@ export const attach = (
         ).pid,
       spawnReply: (to, refId, flags, result) => remote.incomingSpawnReply(state, to, refId, flags, result)
     },
-    detach: () => {
-      if (state.distribution === transport) state.distribution = undefined
-    }
+    detach: () => remote.detachTransport(state, transport)
   }
 }
 

@@ -583,7 +583,7 @@ export const send: {
 } = function (dest: Pid<unknown, unknown> | string | RemoteName, message?: unknown): any {
   // data-last: the one check on the data-first path, which stays a direct call (no rest array)
   // biome-ignore lint/complexity/noArguments: an arity check without allocating
-  if (arguments.length === 1) return (pid: Pid<unknown, unknown>) => send(pid, dest as never)
+  if (arguments.length === 1) return (pid: Pid<unknown, unknown>) => send(pid, dest)
   if (typeof dest === "string") return sendToName(dest, message)
   if (!PidModule.isPid(dest)) {
     return Effect.withFiber((fiber) => {
@@ -632,14 +632,7 @@ const sendToRecord = (record: kernel.ProcessRecord, message: unknown): Effect.Ef
  */
 export const sendUnsafe = <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): boolean => {
   const record = kernel.recordOf(dest)
-  if (record === undefined) return false
-  const result = kernel.offer(record, message)
-  if (result === "full") {
-    record.dropped++
-    record.node.dropped++
-    return false
-  }
-  return result === "delivered"
+  return record !== undefined && kernel.offerUnsafe(record, message)
 }
 
 /**

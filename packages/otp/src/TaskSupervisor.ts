@@ -141,6 +141,23 @@ export interface StartTask {
 }
 
 /**
+ * The shape of {@link asyncStream} and {@link asyncStreamNolink}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type StartStream = <X, A, E, R, EX = never, RX = never, const O extends StreamOptions = {}>(
+  supervisor: TaskSupervisor,
+  input: Iterable<X> | Stream.Stream<X, EX, RX>,
+  f: (input: X) => Effect.Effect<A, E, R>,
+  options?: O
+) => Stream.Stream<
+  Task.StreamItem<X, A, E, O>,
+  Task.StreamError<O> | StartTaskError | EX,
+  Exclude<R, Process.Provided> | RX | Process.Self<unknown>
+>
+
+/**
  * Options of {@link startChild}.
  *
  * @since 0.1.0
@@ -453,16 +470,7 @@ const streamWith =
  * @since 0.1.0
  * @category tasks
  */
-export const asyncStream: <X, A, E, R, EX = never, RX = never, const O extends StreamOptions = {}>(
-  supervisor: TaskSupervisor,
-  input: Iterable<X> | Stream.Stream<X, EX, RX>,
-  f: (input: X) => Effect.Effect<A, E, R>,
-  options?: O
-) => Stream.Stream<
-  Task.StreamItem<X, A, E, O>,
-  Task.StreamError<O> | StartTaskError | EX,
-  Exclude<R, Process.Provided> | RX | Process.Self<unknown>
-> = streamWith(true) as never
+export const asyncStream: StartStream = streamWith(true) as never
 
 /**
  * Runs `f` on each element of `input` in its own supervised task, **not linked** to the caller
@@ -487,16 +495,7 @@ export const asyncStream: <X, A, E, R, EX = never, RX = never, const O extends S
  * @since 0.1.0
  * @category tasks
  */
-export const asyncStreamNolink: <X, A, E, R, EX = never, RX = never, const O extends StreamOptions = {}>(
-  supervisor: TaskSupervisor,
-  input: Iterable<X> | Stream.Stream<X, EX, RX>,
-  f: (input: X) => Effect.Effect<A, E, R>,
-  options?: O
-) => Stream.Stream<
-  Task.StreamItem<X, A, E, O>,
-  Task.StreamError<O> | StartTaskError | EX,
-  Exclude<R, Process.Provided> | RX | Process.Self<unknown>
-> = streamWith(false) as never
+export const asyncStreamNolink: StartStream = streamWith(false) as never
 
 // ---------------------------------------------------------------------------------------------
 // Children

@@ -16,6 +16,7 @@ export {
   flushMessages,
   offer,
   offerSuspending,
+  offerUnsafe,
   pushSystem,
   receive,
   receiveAny,

@@ -68,6 +68,20 @@ const wake = (record: ProcessRecord): void => {
 export type Delivery = "delivered" | "dropped" | "full"
 
 /**
+ * Offers a message from outside any effect (`Process.sendUnsafe`, a message from another node): a
+ * full mailbox of any policy drops it and counts the drop. Whether it was delivered.
+ */
+export const offerUnsafe = (record: ProcessRecord, message: unknown): boolean => {
+  const result = offer(record, message)
+  if (result === "full") {
+    record.dropped++
+    record.node.dropped++
+    return false
+  }
+  return result === "delivered"
+}
+
+/**
  * Offers a user message. Never suspends: on a full `"suspend"` mailbox it answers `"full"`, and the
  * effectful send decides whether to wait.
  */

@@ -16,6 +16,9 @@ export const currentNode: Effect.Effect<NodeState, never, Node> = Effect.service
   Node
 >
 
+/** The kernel's state behind a `Node` service value. */
+export const stateOf = (node: Node["Service"]): NodeState => node as NodeState & Node["Service"]
+
 /** The state of the node in `fiber`'s context (the types guarantee it is there). */
 export const nodeOf = (fiber: Fiber.Fiber<unknown, unknown>): NodeState =>
   Context.getUnsafe(fiber.context, Node) as NodeState & Node["Service"]

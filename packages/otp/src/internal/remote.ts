@@ -280,6 +280,16 @@ const localTarget = (node: NodeState, target: Pid.Pid<never, unknown> | string):
   return record !== undefined && record.status !== "exited" ? record : undefined
 }
 
+/** Makes `transport` the node's distribution: its signals to other nodes go through it. */
+export const attachTransport = (node: NodeState, transport: Transport): void => {
+  node.distribution = transport
+}
+
+/** Ends `transport` as the node's distribution, if it still is. */
+export const detachTransport = (node: NodeState, transport: Transport): void => {
+  if (node.distribution === transport) node.distribution = undefined
+}
+
 /** SEND / REG_SEND: a message for a local pid or name; false when nobody is there. */
 export const deliver = (
   node: NodeState,
