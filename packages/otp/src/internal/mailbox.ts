@@ -8,6 +8,7 @@
  */
 import { Duration, Effect, Fiber } from "effect"
 import { currentRecord, DownMessage, ExitMessage, MonitorRef, type ProcessRecord } from "./records.ts"
+import { runQueue } from "./scheduler.ts"
 import { cancelTimerUnsafe, startTimer } from "./timers.ts"
 
 /** The message a receive timer puts in its own process's mailbox; stale ones are dropped. */
@@ -50,14 +51,20 @@ const mqPush = (record: ProcessRecord, message: unknown): void => {
 
 /**
  * Resumes a waiting receive through the scheduler: the receiver runs when the sender yields, never
- * on the sender's stack (so a send returns before the receiver reacts to it).
+ * on the sender's stack (so a send returns before the receiver reacts to it). A receiver on the run
+ * queue is woken there, whoever sends (a fiber that is not a process too); otherwise through the
+ * sender's dispatcher, which batches its wake-ups.
  */
 const wake = (record: ProcessRecord): void => {
   const resume = record.waiter
   if (resume === undefined) return
   record.waiter = undefined
   const next = record.waitNext
-  ;(Fiber.getCurrent() ?? record.fiber)!.currentDispatcher.scheduleTask(() => resume(next), 0)
+  const receiver = record.fiber!.currentDispatcher
+  ;(receiver === runQueue ? receiver : (Fiber.getCurrent() ?? record.fiber)!.currentDispatcher).scheduleTask(
+    () => resume(next),
+    0
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
