@@ -50,7 +50,7 @@
 import { Context, Effect, Layer, Metric, type Scope } from "effect"
 import { NodeState, shutdownNode } from "./internal/kernel.ts"
 import * as metrics from "./internal/metrics.ts"
-import { RunQueueScheduler } from "./internal/scheduler.ts"
+import { runQueueScheduler } from "./internal/scheduler.ts"
 import { nextCreation, registerLive, unregisterLive } from "./internal/nodeIndex.ts"
 import type * as Pid from "./Pid.ts"
 
@@ -98,12 +98,22 @@ export interface Options {
   /** Default `"nonode@nohost"`, Erlang's name for a node that is not distributed. */
   readonly name?: string | undefined
   /**
-   * What runs the node's processes. `"effect"` (default): Effect's default scheduler, which resumes
-   * each woken fiber from its own `setImmediate`. `"runQueue"`: one run queue for all processes,
-   * drained by microtasks, as a BEAM scheduler drains its run queue; it hands the thread back to
-   * the event loop every 2 ms of work, so timers and I/O wait at most that long. It roughly halves
-   * the cost of a message round trip (see bench/README.md); processes then interleave differently
-   * with fibers that are not processes. Under `TestClock` (tests) the test scheduler stays in place.
+   * What runs the node's processes.
+   *
+   * - `"runQueue"` (default): one run queue for the thread, shared by every node's processes and
+   *   drained by microtasks, as a BEAM scheduler drains its run queue. A woken process runs in the
+   *   same drain as its sender (a message round trip takes no event-loop turn), and the queue hands
+   *   the thread back to the event loop after 0.5 ms of process work, so timers and I/O wait at most
+   *   about that long beside busy processes.
+   * - `"effect"`: Effect's default scheduler, which resumes each woken fiber from a `setImmediate`
+   *   of its own: the event loop turns at every wake-up, which costs most of a round trip (several
+   *   times the run queue's; see bench/README.md). The scheduler effect-otp used before 0.2.0.
+   *
+   * Either way a fiber yields after its operation budget (`MaxOpsBeforeYield`, the `reductions`
+   * option of `Process.spawn`). Fibers that are not processes stay on their own scheduler. Under
+   * `TestClock` (tests) the test scheduler stays in place.
+   *
+   * @since 0.1.0
    */
   readonly scheduler?: "effect" | "runQueue" | undefined
   /**
@@ -138,7 +148,7 @@ export const make = (options?: Options): Effect.Effect<NodeApi, never, Scope.Sco
       const node = new NodeImpl(
         options?.name ?? "nonode@nohost",
         options?.creation ?? nextCreation(),
-        options?.scheduler === "runQueue" ? new RunQueueScheduler() : undefined
+        options?.scheduler === "effect" ? undefined : runQueueScheduler
       )
       registerLive(node.name, node.creation, node)
       const attributes = { node: metrics.nodeLabel(node) }

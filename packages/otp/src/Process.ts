@@ -60,9 +60,12 @@
  *
  * ## Scheduling
  *
- * Processes run on Effect's fiber scheduler, which yields a fiber after a budget of operations
- * (`MaxOpsBeforeYield`, default 2048), the analogue of BEAM's reductions: a process in a busy Effect
- * loop does not starve the others. The `reductions` option of {@link spawn} sets that budget for one
+ * A node's processes share one run queue (the default; `Node.layer({ scheduler: "effect" })` keeps
+ * Effect's scheduler), drained by microtasks as a BEAM scheduler drains its run queue: a woken process
+ * runs in the same drain as its sender, and after 0.5 ms of process work the event loop gets a turn
+ * for its timers and I/O. A fiber yields after a budget of operations (`MaxOpsBeforeYield`, default
+ * 2048), the analogue of BEAM's reductions: a process in a busy Effect loop does not starve the
+ * others. The `reductions` option of {@link spawn} sets that budget for one
  * process: a busy process spawned with `{ reductions: 128 }` yields 16 times as often, so the
  * processes beside it wait less for their turn (bench/README.md, the fairness scenario, measures it),
  * while it gets less done per turn. It only spreads work that is made of Effect operations. (A

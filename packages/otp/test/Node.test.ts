@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Scheduler, Scope } from "effect"
 import { TestClock } from "effect/testing"
@@ -247,7 +248,7 @@ describe("Node", () => {
   )
 })
 
-describe("the run-queue scheduler", () => {
+describe("the run-queue scheduler (the default)", () => {
   // it.live: the run queue replaces Effect's default scheduler only, so under TestClock (whose
   // scheduler stays) it would not be exercised. Nothing here waits on the wall clock.
   it.live("runs processes: a ping-pong pair completes, and processes are stopped with the node", () =>
@@ -273,10 +274,69 @@ describe("the run-queue scheduler", () => {
           })
         )
         return { reason: yield* Process.awaitExit(pinger), ponger }
-      }).pipe(Effect.provide(Node.layer({ scheduler: "runQueue" })))
+      }).pipe(Effect.provide(Node.layer()))
       assert.deepStrictEqual(result.reason, ExitReason.normal)
       assert.isFalse(yield* Process.isAlive(result.ponger))
       assert.strictEqual(schedulerName, "RunQueueScheduler")
     })
+  )
+
+  it.live('scheduler: "effect" keeps Effect\'s own scheduler', () =>
+    Effect.gen(function* () {
+      const done = yield* Deferred.make<string>()
+      yield* Process.spawn(
+        Effect.withFiber((fiber) => Deferred.succeed(done, fiber.getRef(Scheduler.Scheduler).constructor.name))
+      )
+      assert.strictEqual(yield* Deferred.await(done), "MixedScheduler")
+    }).pipe(Effect.provide(Node.layer({ scheduler: "effect" })))
+  )
+
+  // Effect gives each fiber an AsyncResource at every suspension and resumes it in that resource's
+  // scope; the run queue drains from a microtask queued by whoever woke the first process, so
+  // without it one caller's AsyncLocalStorage context would reach other processes and callers.
+  it.live("each process keeps the AsyncLocalStorage context it was spawned in; a sender's does not leak in", () =>
+    Effect.gen(function* () {
+      const storage = new AsyncLocalStorage<string>()
+      const context = yield* Effect.context<Node.Node>()
+      const run = <A>(store: string, effect: Effect.Effect<A, never, Node.Node>) =>
+        Effect.promise(() => storage.run(store, () => Effect.runPromiseWith(context)(effect)))
+      type Ask = { readonly from: Process.Pid<string | undefined> }
+      const server = yield* run(
+        "server",
+        Process.spawn(
+          Effect.forever(
+            Effect.flatMap(Process.receive<Ask>(), (ask) => Process.send(ask.from, storage.getStore())),
+            { disableYield: true }
+          )
+        )
+      )
+      const seen: Array<{ readonly caller: string; readonly inClient: string | undefined; readonly answer: unknown }> =
+        []
+      const client = (caller: string) =>
+        Effect.gen(function* () {
+          const pid = yield* Process.spawn(
+            Effect.gen(function* () {
+              yield* Process.send(server, { from: yield* Process.self<string | undefined>() })
+              const answer = yield* Process.receive<string | undefined>()
+              seen.push({ caller, inClient: storage.getStore(), answer })
+            })
+          )
+          return yield* Process.awaitExit(pid)
+        })
+      const reasons = yield* Effect.all(
+        [run("request-1", client("request-1")), run("request-2", client("request-2"))],
+        {
+          concurrency: "unbounded"
+        }
+      )
+      assert.deepStrictEqual(reasons, [ExitReason.normal, ExitReason.normal])
+      assert.deepStrictEqual(
+        seen.toSorted((a, b) => a.caller.localeCompare(b.caller)),
+        [
+          { caller: "request-1", inClient: "request-1", answer: "server" },
+          { caller: "request-2", inClient: "request-2", answer: "server" }
+        ]
+      )
+    }).pipe(Effect.provide(Node.layer()))
   )
 })
