@@ -33,7 +33,7 @@ interface Args {
   readonly only: ReadonlyArray<string> | undefined
   readonly cpu: boolean
   readonly cluster: boolean
-  readonly runQueue: boolean
+  readonly scheduler: "effect" | "runQueue" | undefined
   readonly beam: boolean
 }
 
@@ -43,7 +43,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
   let only: Array<string> | undefined
   let cpu = true
   let cluster = true
-  let runQueue = false
+  let scheduler: "effect" | "runQueue" | undefined
   let beam = true
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -54,18 +54,19 @@ const parseArgs = (argv: ReadonlyArray<string>): Args => {
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length).split(",")
     else if (arg === "--no-cpu") cpu = false
     else if (arg === "--no-cluster") cluster = false
-    else if (arg === "--run-queue") runQueue = true
+    else if (arg === "--run-queue") scheduler = "runQueue"
+    else if (arg === "--effect-scheduler") scheduler = "effect"
     else if (arg === "--no-beam") beam = false
     else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu] [--no-cluster] [--no-beam] [--run-queue]"
+        "usage: npm run bench -- [--quick] [--json <file>] [--only <id,...>] [--no-cpu] [--no-cluster] [--no-beam] [--effect-scheduler | --run-queue]"
       )
       console.log(`scenario ids: ${scenarios.map((s) => s.id).join(", ")}`)
       process.exit(0)
     } else throw new Error(`unknown argument ${arg} (try --help)`)
   }
   if (json === "") throw new Error("--json needs a file name")
-  return { quick, json, only, cpu, cluster, runQueue, beam }
+  return { quick, json, only, cpu, cluster, scheduler, beam }
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -142,7 +143,7 @@ const toJson = (results: ReadonlyArray<ScenarioResult>) =>
 
 const main = async (): Promise<void> => {
   const args = parseArgs(process.argv.slice(2))
-  if (args.runQueue) setNodeScheduler("runQueue")
+  setNodeScheduler(args.scheduler)
   if (!hasGc()) console.log("warning: run with node --expose-gc (npm run bench does): no GC between repetitions")
   const selected = args.only === undefined ? scenarios : scenarios.filter((s) => args.only!.includes(s.id))
   if (selected.length === 0) throw new Error(`no scenario matches --only ${args.only?.join(",")}`)
@@ -154,7 +155,7 @@ const main = async (): Promise<void> => {
     `effect-otp bench: node ${process.version}, effect ${effectVersion()}, ${availableParallelism()} cores (${
       cpus()[0]?.model ?? "?"
     })${beamRelease === undefined ? "" : `, BEAM: Erlang/OTP ${beamRelease} (+S 1)`}${args.quick ? ", quick" : ""}${
-      args.runQueue ? ", effect-otp on the run-queue scheduler" : ""
+      args.scheduler === undefined ? "" : `, effect-otp on the ${args.scheduler} scheduler`
     }`
   )
   const results: Array<ScenarioResult> = []

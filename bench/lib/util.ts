@@ -33,10 +33,13 @@ export const run = <A>(effect: Effect.Effect<A>): Promise<A> =>
     scheduler === undefined ? undefined : { scheduler }
   )
 
-let nodeScheduler: "effect" | "runQueue" = "effect"
+let nodeScheduler: "effect" | "runQueue" | undefined
 
-/** `--run-queue`: effect-otp's nodes run their processes on the run-queue scheduler (`Node.layer({ scheduler })`). */
-export const setNodeScheduler = (s: "effect" | "runQueue"): void => {
+/**
+ * `--effect-scheduler` / `--run-queue`: effect-otp's nodes run their processes on that scheduler
+ * (`Node.layer({ scheduler })`); undefined: the node's default.
+ */
+export const setNodeScheduler = (s: "effect" | "runQueue" | undefined): void => {
   nodeScheduler = s
 }
 
@@ -44,11 +47,11 @@ export const setNodeScheduler = (s: "effect" | "runQueue"): void => {
 export const runOnNode = <A>(effect: Effect.Effect<A, never, Node.Node>): Promise<A> =>
   runOnNodeWith(nodeScheduler, effect)
 
-/** {@link runOnNode} on a given scheduler, whatever `--run-queue` says. */
+/** {@link runOnNode} on a given scheduler, whatever the command line says. */
 export const runOnNodeWith = <A>(
-  scheduler: "effect" | "runQueue",
+  scheduler: "effect" | "runQueue" | undefined,
   effect: Effect.Effect<A, never, Node.Node>
-): Promise<A> => run(Effect.provide(effect, Node.layer({ scheduler })))
+): Promise<A> => run(Effect.provide(effect, Node.layer(scheduler === undefined ? undefined : { scheduler })))
 
 /** A logger layer that drops everything: crash reports must not flood the table. */
 export const silentLogger: Layer.Layer<never> = Logger.layer([])
