@@ -23,7 +23,7 @@ import type { Fiber } from "effect"
 import type { Scheduler } from "effect"
 
 /** How long process work may hold the thread before the event loop gets a turn, in ms. */
-export const budgetMs = 0.5
+const budgetMs = 0.5
 
 /** The most tasks run between two clock readings. */
 const maxStride = 32
