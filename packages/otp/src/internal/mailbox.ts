@@ -8,7 +8,7 @@
  */
 import { Duration, Effect, Fiber } from "effect"
 import { currentRecord, DownMessage, ExitMessage, MonitorRef, type ProcessRecord } from "./records.ts"
-import { runQueue } from "./scheduler.ts"
+import { runQueue, runQueueScheduler } from "./scheduler.ts"
 import { cancelTimerUnsafe, startTimer } from "./timers.ts"
 
 /** The message a receive timer puts in its own process's mailbox; stale ones are dropped. */
@@ -60,11 +60,12 @@ const wake = (record: ProcessRecord): void => {
   if (resume === undefined) return
   record.waiter = undefined
   const next = record.waitNext
-  const receiver = record.fiber!.currentDispatcher
-  ;(receiver === runQueue ? receiver : (Fiber.getCurrent() ?? record.fiber)!.currentDispatcher).scheduleTask(
-    () => resume(next),
-    0
-  )
+  // the receiver's scheduler, not its dispatcher: reading a fiber's dispatcher makes one if it has none
+  const receiver = record.fiber!
+  ;(receiver.cache.scheduler === runQueueScheduler
+    ? runQueue
+    : (Fiber.getCurrent() ?? receiver).currentDispatcher
+  ).scheduleTask(() => resume(next), 0)
 }
 
 // ---------------------------------------------------------------------------------------------
