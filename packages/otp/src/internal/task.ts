@@ -481,6 +481,45 @@ export const awaitMany = (
 ): Effect.Effect<Array<unknown>, unknown, Process.Self<unknown>> =>
   checks.guard(checks.checkTimeout("Task.awaitMany", "timeout", timeout), () => awaitManyChecked(tasks, timeout))
 
+/**
+ * The one receive loop of `awaitMany` and `yieldMany`: takes the replies and Downs of `tasks` as
+ * they come, and hands `step` each task's index and outcome (`ok` and its reply, or not `ok` and
+ * the error it exited with; the task forgotten either way) until `step` returns `false`, no task
+ * is pending, or `deadline`
+ * (clock milliseconds; `undefined`: none) passes. Returns the indexes still pending and whether the
+ * deadline passed.
+ */
+const collect = (
+  self: kernel.ProcessRecord,
+  tasks: ReadonlyArray<AnyTask>,
+  deadline: number | undefined,
+  step: (i: number, ok: boolean, value: unknown) => boolean
+): Effect.Effect<{ readonly pending: ReadonlyArray<number>; readonly timedOut: boolean }> => {
+  const pending = new Map<kernel.MonitorRef, number>()
+  for (let i = 0; i < tasks.length; i++) pending.set(impl(tasks[i]!).ref, i)
+  const isPending = (m: unknown) => (m instanceof Reply || m instanceof kernel.DownMessage) && pending.has(m.ref)
+  const done = (timedOut: boolean) => Effect.succeed({ pending: Array.from(pending.values()), timedOut })
+  const take = (m: unknown) => {
+    if (m === kernel.TimedOut) return done(true)
+    const message = m as Reply | kernel.DownMessage
+    const i = pending.get(message.ref)!
+    const task = impl(tasks[i]!)
+    pending.delete(message.ref)
+    if (message instanceof Reply) forget(self, task)
+    const more =
+      message instanceof Reply ? step(i, true, message.value) : step(i, false, takeExit(task, message.reason))
+    return more ? loop() : done(false)
+  }
+  const loop = (): Effect.Effect<{ readonly pending: ReadonlyArray<number>; readonly timedOut: boolean }> => {
+    if (pending.size === 0) return done(false)
+    if (deadline === undefined) return Effect.flatMap(kernel.receive(self, isPending, undefined, false), take)
+    return Effect.flatMap(now, (t) =>
+      Effect.flatMap(kernel.receiveWithin(self, isPending, Duration.millis(Math.max(0, deadline - t))), take)
+    )
+  }
+  return loop()
+}
+
 const awaitManyChecked = (
   tasks: ReadonlyArray<AnyTask>,
   timeout: Timeout | undefined
@@ -492,58 +531,29 @@ const awaitManyChecked = (
         if (t.outcome.taken) return Effect.fail(new AlreadyAwaited({ pid: t.pid as Pid.Pid<unknown, unknown> }))
       }
       const duration = toDuration(timeout, defaultTimeout)
-      const deadline = start + millisOf(duration)
       const results: Array<unknown> = new Array(tasks.length)
-      const pending = new Map<kernel.MonitorRef, number>()
-      for (let i = 0; i < tasks.length; i++) pending.set(impl(tasks[i]!).ref, i)
-      const isPending = (m: unknown) => (m instanceof Reply || m instanceof kernel.DownMessage) && pending.has(m.ref)
-      const abandon = () => {
-        for (const i of pending.values()) {
-          const t = impl(tasks[i]!)
-          forget(self, t)
-          killIfLinked(self, t)
+      let failed = false
+      let failure: unknown
+      const deadline = Duration.isFinite(duration) ? start + millisOf(duration) : undefined
+      return Effect.flatMap(
+        collect(self, tasks, deadline, (i, ok, value) => {
+          if (ok) results[i] = value
+          else [failed, failure] = [true, value]
+          return ok
+        }),
+        ({ pending, timedOut }): Effect.Effect<Array<unknown>, unknown> => {
+          if (!failed && !timedOut) return Effect.succeed(results)
+          // a task failed, or the time is up: give up on the others
+          for (const i of pending) {
+            const t = impl(tasks[i]!)
+            forget(self, t)
+            killIfLinked(self, t)
+          }
+          if (failed) return Effect.fail(failure)
+          const first = impl(tasks[pending[0]!]!)
+          return Effect.fail(new TaskTimeout({ pid: first.pid as never, timeout: millisOf(duration) }))
         }
-        pending.clear()
-      }
-      /** A reply or a Down of a pending task: record it and go on, or give up on the rest. */
-      const handle = (
-        m: unknown,
-        next: () => Effect.Effect<Array<unknown>, unknown>
-      ): Effect.Effect<Array<unknown>, unknown> => {
-        const message = m as Reply | kernel.DownMessage
-        const i = pending.get(message.ref)!
-        const task = impl(tasks[i]!)
-        pending.delete(message.ref)
-        if (message instanceof Reply) {
-          forget(self, task)
-          results[i] = message.value
-          return next()
-        }
-        abandon()
-        return Effect.fail(takeExit(task, message.reason))
-      }
-      const loop = (): Effect.Effect<Array<unknown>, unknown> => {
-        if (pending.size === 0) return Effect.succeed(results)
-        return Effect.flatMap(now, (t) =>
-          Effect.flatMap(
-            kernel.receiveWithin(self, isPending, Duration.millis(Math.max(0, deadline - t))),
-            (m): Effect.Effect<Array<unknown>, unknown> => {
-              if (m === kernel.TimedOut) {
-                const first = impl(tasks[pending.values().next().value!]!)
-                abandon()
-                return Effect.fail(new TaskTimeout({ pid: first.pid as never, timeout: millisOf(duration) }))
-              }
-              return handle(m, loop)
-            }
-          )
-        )
-      }
-      return Duration.isFinite(duration)
-        ? loop()
-        : Effect.suspend(function forever(): Effect.Effect<Array<unknown>, unknown> {
-            if (pending.size === 0) return Effect.succeed(results)
-            return Effect.flatMap(kernel.receive(self, isPending, undefined, false), (m) => handle(m, forever))
-          })
+      )
     })
   )
 
@@ -589,57 +599,35 @@ const yieldManyChecked = (
   withOwner(tasks, (self) =>
     Effect.flatMap(now, (start) => {
       const duration = toDuration(options.timeout, defaultTimeout)
-      const deadline = start + millisOf(duration)
       const limit = Math.min(options.limit ?? tasks.length, tasks.length)
       const results: Array<Option.Option<Exit.Exit<unknown, unknown>>> = tasks.map(() => Option.none())
-      const pending = new Map<kernel.MonitorRef, number>()
-      for (let i = 0; i < tasks.length; i++) pending.set(impl(tasks[i]!).ref, i)
-      const isPending = (m: unknown) => (m instanceof Reply || m instanceof kernel.DownMessage) && pending.has(m.ref)
-      const finish = (timedOut: boolean) => {
-        const onTimeout = options.onTimeout ?? "nothing"
-        if (!timedOut || onTimeout === "nothing") return Effect.succeed(results)
-        return Effect.as(
-          Effect.forEach(
-            Array.from(pending.values()),
-            (i) =>
-              Effect.map(
-                onTimeout === "killTask" ? shutdownChecked(tasks[i]!, "brutalKill") : ignore(tasks[i]!),
-                (r) => {
-                  results[i] = r
-                }
-              ),
-            { discard: true }
-          ),
-          results
-        )
-      }
-      const loop = (count: number): Effect.Effect<typeof results, NotOwner, Process.Self<unknown>> => {
-        if (count >= limit) return Effect.succeed(results)
-        return Effect.flatMap(now, (t) =>
-          Effect.flatMap(
-            kernel.receiveWithin(
-              self,
-              isPending,
-              Duration.isFinite(duration) ? Duration.millis(Math.max(0, deadline - t)) : Duration.infinity
+      if (limit <= 0) return Effect.succeed(results)
+      let count = 0
+      const deadline = Duration.isFinite(duration) ? start + millisOf(duration) : undefined
+      return Effect.flatMap(
+        collect(self, tasks, deadline, (i, ok, value) => {
+          results[i] = Option.some(ok ? Exit.succeed(value) : Exit.fail(value))
+          return ++count < limit
+        }),
+        ({ pending, timedOut }) => {
+          const onTimeout = options.onTimeout ?? "nothing"
+          if (!timedOut || onTimeout === "nothing") return Effect.succeed(results)
+          return Effect.as(
+            Effect.forEach(
+              pending,
+              (i) =>
+                Effect.map(
+                  onTimeout === "killTask" ? shutdownChecked(tasks[i]!, "brutalKill") : ignore(tasks[i]!),
+                  (r) => {
+                    results[i] = r
+                  }
+                ),
+              { discard: true }
             ),
-            (m) => {
-              if (m === kernel.TimedOut) return finish(true)
-              const message = m as Reply | kernel.DownMessage
-              const i = pending.get(message.ref)!
-              const task = impl(tasks[i]!)
-              pending.delete(message.ref)
-              if (message instanceof Reply) {
-                forget(self, task)
-                results[i] = Option.some(Exit.succeed(message.value))
-              } else {
-                results[i] = Option.some(Exit.fail(takeExit(task, message.reason)))
-              }
-              return loop(count + 1)
-            }
+            results
           )
-        )
-      }
-      return loop(0)
+        }
+      )
     })
   )
 
