@@ -45,6 +45,8 @@
  *   `status: "restarting"` (and the pid it had), and `terminateChild(thatPid)` ends the retries.
  * - A child killed after its budget, or exiting abnormally while being stopped, is reported through
  *   the Logger (`event: "SHUTDOWN_ERROR"`, OTP's `shutdown_error`).
+ * - Every request to it waits for its answer with no timeout, as OTP's and Elixir's (`infinity`):
+ *   the answer may wait behind a child's start or shutdown.
  *
  * ## When not to use it
  *
@@ -358,7 +360,7 @@ export const terminateChild: {
 export const whichChildren = <X>(
   supervisor: DynamicSupervisor<X>
 ): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, new internal.WhichChildren())
+  GenServer.call(supervisor, new internal.WhichChildren(), { timeout: "infinity" })
 
 /**
  * How many children.
@@ -371,4 +373,4 @@ export const countChildren = <X>(
 ): Effect.Effect<
   { readonly specs: number; readonly active: number; readonly supervisors: number; readonly workers: number },
   GenServer.CallError
-> => GenServer.call(supervisor, new internal.CountChildren())
+> => GenServer.call(supervisor, new internal.CountChildren(), { timeout: "infinity" })

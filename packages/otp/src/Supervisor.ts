@@ -108,6 +108,10 @@
  *   A child killed after its budget, or one that exits with another reason than `Shutdown` while it
  *   is being stopped, is reported through the Logger (an error annotated `event: "SHUTDOWN_ERROR"`,
  *   OTP's `shutdown_error`).
+ * - Every request to a supervisor (`startChild`, `whichChildren`, `countChildren`, ...) waits for
+ *   its answer with no timeout, as OTP's and Elixir's (`infinity`): the answer may wait behind a
+ *   child's start or shutdown. It fails with `Errors.NoProc` or `ServerExited` when the supervisor
+ *   is not there or exits meanwhile.
  * - Invalid specs fail at start with `InvalidChildSpec` naming the field; invalid flags (an unknown
  *   `strategy` or `autoShutdown`, an `intensity` that is not a Schedule, `children` that is not an
  *   array, a bad `name`) fail with `Errors.BadArgument` naming the field, before the supervisor
@@ -720,7 +724,7 @@ export const deleteChild: {
 } = dual(
   2,
   (supervisor: Supervisor, id: string): Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError> =>
-    GenServer.call(supervisor, new internal.DeleteChild({ id }))
+    GenServer.call(supervisor, new internal.DeleteChild({ id }), { timeout: "infinity" })
 )
 
 /**
@@ -730,7 +734,7 @@ export const deleteChild: {
  * @category children
  */
 export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, internal.whichChildrenRequest)
+  GenServer.call(supervisor, internal.whichChildrenRequest, { timeout: "infinity" })
 
 /**
  * How many children: specs, running, supervisors, workers.
@@ -739,4 +743,4 @@ export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArr
  * @category children
  */
 export const countChildren = (supervisor: Supervisor): Effect.Effect<Counts, GenServer.CallError> =>
-  GenServer.call(supervisor, internal.countChildrenRequest)
+  GenServer.call(supervisor, internal.countChildrenRequest, { timeout: "infinity" })

@@ -781,6 +781,30 @@ describe("Supervisor failure paths", () => {
       )
   )
 
+  it.effect(
+    "requests wait with no timeout (OTP's infinity): whichChildren and countChildren behind a 10 s restart",
+    () =>
+      withNode(
+        Effect.gen(function* () {
+          const flaky = yield* gatedChild
+          const sup = yield* Supervisor.start({ children: [flaky.spec] })
+          yield* Process.exit(pidOf(yield* Supervisor.whichChildren(sup), "flaky"), ExitReason.failure("boom"))
+          // the supervisor is inside the restart: the requests wait in its mailbox, past 5 s
+          assert.strictEqual(yield* Queue.take(flaky.entered), 2)
+          const which = yield* Effect.forkChild(Effect.exit(Supervisor.whichChildren(sup)), { startImmediately: true })
+          const count = yield* Effect.forkChild(Effect.exit(Supervisor.countChildren(sup)), { startImmediately: true })
+          yield* TestClock.adjust("10 seconds")
+          yield* Queue.offer(flaky.release, "start")
+          const children = Exit.map(yield* Fiber.join(which), (cs) => cs.map(({ id, status }) => ({ id, status })))
+          assert.deepStrictEqual(children, Exit.succeed([{ id: "flaky", status: "running" as const }]))
+          assert.deepStrictEqual(
+            yield* Fiber.join(count),
+            Exit.succeed({ specs: 1, active: 1, supervisors: 0, workers: 1 })
+          )
+        })
+      )
+  )
+
   it.effect("oneForAll: between attempts only the failed child is restarting; the rest not started are stopped", () =>
     withNode(
       Effect.gen(function* () {
