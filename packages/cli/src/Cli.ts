@@ -7,7 +7,8 @@
  * otp demo ports
  * otp demo upgrade [--clients <int>] [--calls <int>]
  * otp demo cluster-entities [--rounds <int>] [--stop-after <int>] [--memory]
- * otp observer [--url <url>] [--token <text>] [--follow] [--sort mailbox|messages] [--top <int>]
+ * otp observer [--url <url>] [--token <text>] [--once] [--follow] [--sort mailbox|messages|handled|pid] [--top <int>]
+ *              [--interval <ms>]
  * ```
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
@@ -28,8 +29,11 @@
  * - `otp demo cluster`: Erlang's distribution between nodes in separate OS processes: this one,
  *   another effect-otp node and (when `erl` is installed) an Erlang node; a ping, remote calls, a
  *   remote spawn, and a link broken by killing a node (see `demo/DistributionDemo`).
- * - `otp observer`: a running node's supervision trees and busiest processes, read from its admin
- *   endpoint (`ObserverHttp`); `--follow` then prints its spawns, exits and restarts (see `ObserverView`).
+ * - `otp observer`: a running node, read from its admin endpoint (`ObserverHttp`): a live
+ *   full-screen view of its supervision trees, its processes and one process's detail, with keys to
+ *   kill, suspend, resume and trace a process; `--once` (or an output that is not a terminal) prints
+ *   the trees and busiest processes once, `--follow` then its spawns, exits and restarts (see
+ *   `ObserverView`).
  *
  * `--help` works at every level; `--version` prints the version.
  *
@@ -233,22 +237,35 @@ export const observer = Command.make(
       Flag.withDefault("http://127.0.0.1:9090/")
     ),
     token: Flag.String("token").pipe(Flag.withDescription("The endpoint's token, if it has one"), Flag.optional),
-    follow: Flag.Boolean("follow").pipe(
-      Flag.withDescription("After the snapshot, print each spawn, exit and restart as it happens"),
+    once: Flag.Boolean("once").pipe(
+      Flag.withDescription("Print the trees and the busiest processes once, as plain text (for scripts)"),
       Flag.withDefault(false)
     ),
-    sort: Flag.Literals("sort", ["mailbox", "messages"]).pipe(
-      Flag.withDescription("Sort the processes by mailbox length or by messages in"),
+    follow: Flag.Boolean("follow").pipe(
+      Flag.withDescription("Print as --once, then each spawn, exit and restart as it happens"),
+      Flag.withDefault(false)
+    ),
+    sort: Flag.Literals("sort", ["mailbox", "messages", "handled", "pid"]).pipe(
+      Flag.withDescription("Sort the processes by mailbox length, messages in, messages handled or pid"),
       Flag.withDefault("mailbox" as const)
     ),
-    top: Flag.Int("top").pipe(Flag.withDescription("How many processes to list"), Flag.withDefault(20))
+    top: Flag.Int("top").pipe(Flag.withDescription("How many processes --once lists"), Flag.withDefault(20)),
+    interval: Flag.Int("interval").pipe(
+      Flag.withDescription("Milliseconds between two refreshes of the live view"),
+      Flag.withDefault(1000)
+    )
   },
-  ({ url, token, follow, sort, top }) =>
-    ObserverView.attach({ url, token: Option.getOrUndefined(token), follow, sort, top })
+  ({ url, token, once, follow, sort, top, interval }) =>
+    once || follow || !process.stdout.isTTY || !process.stdin.isTTY
+      ? ObserverView.attach({ url, token: Option.getOrUndefined(token), follow, sort, top })
+      : ObserverView.live({ url, token: Option.getOrUndefined(token), sort, interval: Duration.millis(interval) })
 ).pipe(
-  Command.withDescription("A running node's supervision trees and busiest processes, from its admin endpoint"),
+  Command.withDescription(
+    "A running node, live: its supervision trees, its processes, one process's detail; keys to kill, suspend, resume, trace"
+  ),
   Command.withExamples([
-    { command: "otp observer --url http://127.0.0.1:9090/", description: "Print the node's trees and processes" },
+    { command: "otp observer --url http://127.0.0.1:9090/", description: "The live view of the node's endpoint" },
+    { command: "otp observer --once", description: "Print the node's trees and processes once" },
     { command: "otp observer --follow", description: "Then print its spawns, exits and restarts as they happen" }
   ])
 )

@@ -1,19 +1,62 @@
 /**
- * `otp observer`: a node's `Observer` read from its admin endpoint (`ObserverHttp` of
- * `@effect-otp/platform-node`) and printed as text: the counters, the supervision trees, the
- * processes with the largest mailboxes; with `--follow`, then each spawn, exit and restart as it
- * happens. Plain lines through Effect's `Console` (no terminal-UI library yet), so the output can be
- * piped and tested.
+ * `otp observer`: a node's `Observer`, read from its admin endpoint (`ObserverHttp` of
+ * `@effect-otp/platform-node`) or from the node itself over the distribution.
+ *
+ * ## The live view
+ *
+ * {@link live} (what `otp observer` runs in a terminal) takes the whole screen and redraws it every
+ * `interval` (default 1 s) and after each command:
+ *
+ * - the node's counters, its supervision trees (nested supervisors inside their parent, each
+ *   child's pid, status and restart count, the restart intensity used);
+ * - the process table (pid, name, behaviour, status, mailbox, messages in, handled), sorted by
+ *   mailbox, messages in, messages handled or pid (`s` cycles); the selected process in inverse video;
+ * - with `enter`, the selected process's detail: `Process.info` (status, mailbox, links, monitors),
+ *   `Sys.getStatus` for a server (behaviour, version, suspended or running, parent, log level, its
+ *   state shown as text), and its last events (spawn, restarts, and its `Sys` events while traced);
+ * - a message line (the last command's outcome, or why it was refused) and a help line.
+ *
+ * | key | what it does |
+ * |---|---|
+ * | `↑` `↓` / `j` `k`, `PgUp` `PgDn`, `Home` `End` | select a process |
+ * | `/` text `enter` | select the first process whose pid or name contains the text |
+ * | `enter`, `esc` (or `←`) | show the selected process's detail, go back to the table |
+ * | `x` | kill it (`Process.kill`) |
+ * | `p`, `r` | suspend it, resume it (`Sys.suspend`, `Sys.resume`) |
+ * | `t` | switch its trace on or off (`Sys.trace`: its `Sys` events show in its detail) |
+ * | `s` | the next sort order |
+ * | `q`, Ctrl-C | quit, the terminal restored |
+ *
+ * The commands need an endpoint started with `write: true`: a read-only one answers `403`, shown on
+ * the message line (the view goes on). So is a `409` (suspending a process that is not a server) and
+ * a `404` (it exited meanwhile).
+ *
+ * The renderer is our own, on ANSI escapes (the alternate screen, the cursor hidden, each frame
+ * drawn as whole lines, inverse video for the selection), with the keys read in raw mode: the
+ * registry's terminal-UI libraries did not fit (Ink brings React and its reconciler as a second state
+ * model beside Effect's fibers; blessed's last release is from 2015, without types; OpenTUI needs a
+ * native library per platform and is not yet stable), and a table, a tree and a text pane need none
+ * of their layout engines.
+ *
+ * ## Plain text
+ *
+ * {@link attach} (`otp observer --once`, and what runs when the output is not a terminal) prints the
+ * same counters, trees and busiest processes as plain lines through Effect's `Console`, so they can
+ * be piped and tested; with `--follow`, then each spawn, exit, restart and traced event as it
+ * happens.
  *
  * ## What each failure returns
  *
- * {@link attach} fails with {@link EndpointUnreachable} when the endpoint does not answer (with the
- * url and the reason) and {@link EndpointRefused} when it answers with an error status (`401`
- * without the right token).
+ * {@link attach} and {@link live} fail with {@link EndpointUnreachable} when the endpoint does not
+ * answer (with the url and the reason) and {@link EndpointRefused} when it answers with an error
+ * status (`401` without the right token), before the screen changes. Once the live view runs, an
+ * error is shown on its message line and it keeps the last snapshot on screen.
  *
  * @since 0.2.0
  */
-import { Console, Effect, Schema } from "effect"
+import { Console, type Duration, Effect } from "effect"
+import * as source from "./internal/observerSource.ts"
+import * as tui from "./internal/tui.ts"
 
 /**
  * The endpoint did not answer.
@@ -21,68 +64,38 @@ import { Console, Effect, Schema } from "effect"
  * @since 0.2.0
  * @category errors
  */
-export class EndpointUnreachable extends Schema.TaggedError<EndpointUnreachable>()("EndpointUnreachable", {
-  url: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `no observer endpoint at ${this.url}: ${this.reason}`
-  }
-}
+export const EndpointUnreachable: typeof source.EndpointUnreachable = source.EndpointUnreachable
 
 /**
- * The endpoint answered with an error status.
+ * @since 0.2.0
+ * @category errors
+ */
+export type EndpointUnreachable = source.EndpointUnreachable
+
+/**
+ * The endpoint answered with an error status (`error` is the endpoint's own message).
  *
  * @since 0.2.0
  * @category errors
  */
-export class EndpointRefused extends Schema.TaggedError<EndpointRefused>()("EndpointRefused", {
-  url: Schema.String,
-  status: Schema.Number,
-  error: Schema.String
-}) {
-  override get message(): string {
-    return `the observer endpoint at ${this.url} answered ${this.status}: ${this.error}`
-  }
-}
+export const EndpointRefused: typeof source.EndpointRefused = source.EndpointRefused
 
-/** The snapshot's JSON, as `ObserverHttp` serves it (the fields printed here). */
-interface SnapshotJson {
-  readonly node: { readonly name: string }
-  readonly metrics: {
-    readonly active: number
-    readonly spawned: number
-    readonly messagesSent: number
-    readonly messagesDropped: number
-  }
-  readonly processes: ReadonlyArray<{
-    readonly pid: string
-    readonly registeredName: string | null
-    readonly behaviour: string
-    readonly status: string
-    readonly mailboxLength: number
-    readonly messagesIn: number
-    readonly messagesHandled: number
-  }>
-  readonly supervisors: ReadonlyArray<{
-    readonly pid: string
-    readonly registeredName: string | null
-    readonly kind: string
-    readonly strategy: string
-    readonly restarts: number
-    readonly intensity: ReadonlyArray<{
-      readonly used: number
-      readonly maxRestarts: number
-      readonly withinMs: number
-    }>
-    readonly children: ReadonlyArray<{
-      readonly id: string
-      readonly pid: string | null
-      readonly status: string
-      readonly restarts: number
-    }>
-  }>
-}
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type EndpointRefused = source.EndpointRefused
+
+type SnapshotJson = source.SnapshotJson
+
+/**
+ * The orders of the process table: by mailbox length, messages in, messages handled (each largest
+ * first), or by pid.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Sort = tui.Sort
 
 /**
  * The lines `otp observer` prints for a snapshot: the counters, each supervision tree (nested
@@ -93,77 +106,32 @@ interface SnapshotJson {
  */
 export const render = (
   snapshot: SnapshotJson,
-  options: { readonly top: number; readonly sort: "mailbox" | "messages" }
+  options: { readonly top: number; readonly sort: Sort }
 ): ReadonlyArray<string> => {
   const m = snapshot.metrics
   const lines = [
     `node ${snapshot.node.name}: ${m.active} processes, ${m.spawned} spawned, ${m.messagesSent} messages sent, ${m.messagesDropped} dropped`,
-    ""
+    "",
+    ...tui.treeLines(snapshot)
   ]
-  const byPid = new Map(snapshot.supervisors.map((s) => [s.pid, s]))
-  const nested = new Set(snapshot.supervisors.flatMap((s) => s.children.map((c) => c.pid)))
-  const tree = (sup: SnapshotJson["supervisors"][number], label: string, indent: string) => {
-    const intensity = sup.intensity.map((i) => `, intensity ${i.used}/${i.maxRestarts} in ${i.withinMs} ms`).join("")
-    lines.push(`${label}${sup.pid}  ${sup.kind} ${sup.strategy}, restarts ${sup.restarts}${intensity}`)
-    sup.children.forEach((child, i) => {
-      const last = i === sup.children.length - 1
-      const branch = `${indent}${last ? "└─ " : "├─ "}${child.id} `
-      const inner = child.pid === null ? undefined : byPid.get(child.pid)
-      if (inner !== undefined) tree(inner, branch, `${indent}${last ? "   " : "│  "}`)
-      else lines.push(`${branch}${child.pid ?? "-"}  ${child.status}, restarts ${child.restarts}`)
-    })
-  }
-  for (const sup of snapshot.supervisors) {
-    if (!nested.has(sup.pid)) tree(sup, `${sup.registeredName ?? "(supervisor)"} `, "")
-  }
-  const key = options.sort === "mailbox" ? "mailboxLength" : "messagesIn"
-  const top = [...snapshot.processes].sort((a, b) => b[key] - a[key]).slice(0, options.top)
+  const top = tui.ordered(snapshot, options.sort).slice(0, options.top)
   lines.push("", `processes by ${options.sort} (top ${top.length} of ${snapshot.processes.length}):`)
-  const rows = [
-    ["pid", "name", "behaviour", "status", "mailbox", "in", "handled"],
-    ...top.map((p) => [
-      p.pid,
-      p.registeredName ?? "",
-      p.behaviour,
-      p.status,
-      String(p.mailboxLength),
-      String(p.messagesIn),
-      String(p.messagesHandled)
+  lines.push(
+    ...tui.table([
+      ["pid", "name", "behaviour", "status", "mailbox", "in", "handled"],
+      ...top.map((p) => [
+        p.pid,
+        p.registeredName ?? "",
+        p.behaviour,
+        p.status,
+        String(p.mailboxLength),
+        String(p.messagesIn),
+        String(p.messagesHandled)
+      ])
     ])
-  ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
-  for (const row of rows)
-    lines.push(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd()
-    )
+  )
   return lines
 }
-
-/** One event of the stream, as a line. */
-const eventLine = (event: any): string =>
-  event._tag === "Restarted"
-    ? `restarted ${event.id} as ${event.pid} (supervisor ${event.supervisor})`
-    : event._tag === "Exited"
-      ? `exited ${event.pid}${event.registeredName === null ? "" : ` "${event.registeredName}"`}: ${event.reason}`
-      : `spawned ${event.pid}`
-
-const request = (url: string, token: string | undefined) =>
-  Effect.tryPromise({
-    try: (signal) => fetch(url, { signal, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }),
-    catch: (error) => new EndpointUnreachable({ url, reason: String((error as Error).cause ?? error) })
-  }).pipe(
-    Effect.flatMap((response) =>
-      response.ok
-        ? Effect.succeed(response)
-        : Effect.flatMap(
-            Effect.promise(() => response.text()),
-            (text) => Effect.fail(new EndpointRefused({ url, status: response.status, error: text }))
-          )
-    )
-  )
 
 /**
  * Attaches to the endpoint at `url`, prints the snapshot; with `follow`, then prints each event
@@ -177,14 +145,13 @@ export const attach = (options: {
   readonly token: string | undefined
   readonly follow: boolean
   readonly top: number
-  readonly sort: "mailbox" | "messages"
+  readonly sort: Sort
 }): Effect.Effect<void, EndpointUnreachable | EndpointRefused> =>
   Effect.gen(function* () {
     const base = options.url.endsWith("/") ? options.url : `${options.url}/`
     // subscribe first, so that no change between the snapshot and the stream is missed
-    const events = options.follow ? yield* request(`${base}api/events`, options.token) : undefined
-    const response = yield* request(`${base}api/snapshot`, options.token)
-    const snapshot = (yield* Effect.promise(() => response.json())) as SnapshotJson
+    const events = options.follow ? yield* source.request(`${base}api/events`, options.token) : undefined
+    const snapshot = yield* source.http(base, options.token).snapshot
     for (const line of render(snapshot, options)) yield* Console.log(line)
     if (events === undefined) return
     yield* Console.log("", "events:")
@@ -201,7 +168,7 @@ export const attach = (options: {
           while (end >= 0) {
             const block = buffer.slice(0, end)
             buffer = buffer.slice(end + 2)
-            if (block.startsWith("data: ")) yield* Console.log(eventLine(JSON.parse(block.slice(6))))
+            if (block.startsWith("data: ")) yield* Console.log(tui.eventLine(JSON.parse(block.slice(6))))
             end = buffer.indexOf("\n\n")
           }
         }
@@ -209,3 +176,19 @@ export const attach = (options: {
       Effect.promise(() => reader.cancel().catch(() => undefined))
     )
   })
+
+/**
+ * The live full-screen view of the node behind the endpoint at `url` (see the module's docs for the
+ * keys), until `q`. Fails with {@link EndpointUnreachable} or {@link EndpointRefused} when the first
+ * snapshot cannot be read (before the screen changes); later errors are shown on its message line.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const live = (options: {
+  readonly url: string
+  readonly token: string | undefined
+  readonly sort: Sort
+  readonly interval: Duration.Input
+}): Effect.Effect<void, EndpointUnreachable | EndpointRefused> =>
+  tui.run(source.http(options.url, options.token), options)

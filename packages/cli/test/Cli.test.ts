@@ -316,7 +316,7 @@ describe("otp observer", () => {
             new ObserverView.EndpointRefused({
               url: `${url}api/snapshot`,
               status: 401,
-              error: '{"error":"a token is required"}'
+              error: "a token is required"
             })
           )
         )

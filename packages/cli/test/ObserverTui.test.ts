@@ -1,0 +1,145 @@
+// `otp observer`'s live view in a real terminal (tmux): the node runs in this test's process behind
+// its admin endpoint, the view in its own OS process in a tmux window. Every step waits for the
+// screen to show its outcome (read again on each write of the view), never for a fixed time.
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "@effect/vitest"
+import { ObserverHttp } from "@effect-otp/platform-node"
+import { Effect, Layer, Logger, Option, type Scope } from "effect"
+import { GenServer, Node, Process, Supervisor, Sys } from "effect-otp"
+import * as Tmux from "./fixtures/tmux.ts"
+
+const root = fileURLToPath(new URL("../../..", import.meta.url))
+
+const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok({ calls: 0 })) })
+
+/** A node with its endpoint, a tree on it, and the live view of it in a 120×40 terminal. */
+const withView = <A, E>(
+  write: boolean,
+  body: (view: {
+    readonly terminal: Tmux.Terminal
+    readonly sup: Supervisor.Supervisor
+    readonly cart: Process.Pid<never, unknown>
+  }) => Effect.Effect<A, E, Node.Node | Scope.Scope>
+) =>
+  Effect.gen(function* () {
+    const endpoint = yield* ObserverHttp.ObserverHttp
+    const sup = yield* Supervisor.start({
+      strategy: "oneForOne",
+      name: "tui-shop",
+      children: [
+        GenServer.childSpec("cart", Idle, undefined, { name: "tui-cart" }),
+        Supervisor.childSpec("payments", { children: [GenServer.childSpec("card", Idle, undefined)] })
+      ]
+    })
+    const cart = Option.getOrThrow((yield* Supervisor.whichChildren(sup))[0]!.pid)
+    const command = [
+      `'${process.execPath}' --conditions=@effect-otp/source packages/cli/src/bin.ts observer`,
+      `--url ${endpoint.url} --interval 200; echo "observer exited $?"; exec sleep 600`
+    ].join(" ")
+    const terminal = yield* Tmux.open(command, { cwd: root, columns: 120, rows: 40 })
+    return yield* body({ terminal, sup, cart })
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(ObserverHttp.layer({ write }).pipe(Layer.provideMerge(Layer.merge(Node.layer(), Logger.layer([])))))
+  )
+
+const help = "↑↓/jk select  / find  enter detail  esc back  x kill  p suspend  r resume  t trace  s sort  q quit"
+
+/** Selects the first process whose name contains `text`. */
+const find = (terminal: Tmux.Terminal, text: string) =>
+  Effect.gen(function* () {
+    yield* terminal.send(["/"])
+    yield* terminal.send([text], { literal: true })
+    yield* terminal.send(["Enter"])
+  })
+
+describe.skipIf(!Tmux.tmuxAvailable)("otp observer: the live view in a terminal (tmux)", () => {
+  it.live(
+    "the tree and the table appear; kill shows the restart; suspend and resume change the status; trace; q",
+    () =>
+      withView(true, ({ terminal, sup, cart }) =>
+        Effect.gen(function* () {
+          const screen = yield* terminal.waitFor("the tree and the table", (s) =>
+            s.includes(`├─ cart ${cart}  running, restarts 0`)
+          )
+          const lines = screen.split("\n")
+          assert.match(lines[0]!, /^otp observer {2}nonode@nohost via http:\/\/127\.0\.0\.1:\d+\/ {2}4 processes/)
+          assert.match(lines[3]!, /^tui-shop <[\d.]+> {2}Supervisor oneForOne, restarts 0, intensity 0\/3 in 5000 ms$/)
+          assert.strictEqual(lines[4], `├─ cart ${cart}  running, restarts 0`)
+          assert.match(lines[5]!, /^└─ payments <[\d.]+> {2}Supervisor oneForOne/)
+          assert.strictEqual(lines[8], "processes by mailbox (4)")
+          assert.strictEqual(lines[9], "pid      name      behaviour   status   mailbox  in  handled")
+          assert.include(screen, `${cart}  tui-cart  GenServer   waiting  0        0   0`)
+          assert.strictEqual(lines.at(-2), help)
+
+          // select the cart, kill it: the supervisor's restart shows in the tree
+          yield* find(terminal, "tui-cart")
+          yield* terminal.waitFor("the cart selected", (s) => s.includes(`selected ${cart}`))
+          yield* terminal.send(["x"])
+          const restarted = yield* terminal.waitFor(
+            "the kill and the restart",
+            (s) => s.includes(`killed ${cart}`) && /├─ cart <[\d.]+> {2}running, restarts 1/.test(s)
+          )
+          const shown = /├─ cart (<[\d.]+>) {2}running, restarts 1/.exec(restarted)![1]
+          const now = Option.getOrThrow((yield* Supervisor.whichChildren(sup))[0]!.pid)
+          assert.strictEqual(shown, String(now))
+          assert.notStrictEqual(shown, String(cart))
+          assert.match(restarted, /^tui-shop <[\d.]+> {2}Supervisor oneForOne, restarts 1, intensity 1\/3 in 5000 ms$/m)
+
+          // its detail; suspend and resume change the status shown
+          yield* find(terminal, "tui-cart")
+          yield* terminal.send(["Enter"])
+          yield* terminal.waitFor(
+            "the detail",
+            (s) => s.includes(`process ${now} "tui-cart"`) && s.includes("GenServer v1, running")
+          )
+          yield* terminal.send(["p"])
+          const suspended = yield* terminal.waitFor(
+            "suspended",
+            (s) => s.includes(`suspended ${now}`) && s.includes("Sys status: GenServer v1, suspended")
+          )
+          assert.include(suspended, '  state {"calls":0}')
+          assert.include(suspended, `  restarted cart as ${now} (supervisor `)
+          assert.strictEqual((yield* Sys.getStatus(now)).status, "suspended")
+          yield* terminal.send(["r"])
+          yield* terminal.waitFor(
+            "resumed",
+            (s) => s.includes(`resumed ${now}`) && s.includes("Sys status: GenServer v1, running")
+          )
+          assert.strictEqual((yield* Sys.getStatus(now)).status, "running")
+
+          // trace: its Sys events show in its detail
+          yield* terminal.send(["t"])
+          yield* terminal.waitFor("trace on", (s) => s.includes(`trace on: ${now}`) && s.includes("(trace on)"))
+          yield* Process.send(now as Process.Pid<string>, "hello")
+          yield* terminal.waitFor("the traced message", (s) => s.includes(`trace: ${now} got "hello"`))
+
+          // q: the view ends and the terminal is back to its normal screen
+          yield* terminal.send(["q"])
+          const after = yield* terminal.waitFor("the view ended", (s) => s.includes("observer exited 0"))
+          assert.notInclude(after, help)
+        })
+      ),
+    60_000
+  )
+
+  it.live(
+    "on a read-only endpoint a kill is refused: the 403 is shown on the message line, the process lives",
+    () =>
+      withView(false, ({ terminal, cart }) =>
+        Effect.gen(function* () {
+          yield* terminal.waitFor("the table", (s) => s.includes(`${cart}  tui-cart`))
+          yield* find(terminal, "tui-cart")
+          yield* terminal.waitFor("the cart selected", (s) => s.includes(`selected ${cart}`))
+          yield* terminal.send(["x"])
+          yield* terminal.waitFor("the refusal", (s) =>
+            s.includes(`kill ${cart} refused: 403: read-only: the endpoint was started without write access`)
+          )
+          assert.isTrue(yield* Process.isAlive(cart))
+          yield* terminal.send(["q"])
+          yield* terminal.waitFor("the view ended", (s) => s.includes("observer exited 0"))
+        })
+      ),
+    60_000
+  )
+})
