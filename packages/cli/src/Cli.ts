@@ -7,8 +7,8 @@
  * otp demo ports
  * otp demo upgrade [--clients <int>] [--calls <int>]
  * otp demo cluster-entities [--rounds <int>] [--stop-after <int>] [--memory]
- * otp observer [--url <url>] [--token <text>] [--once] [--follow] [--sort mailbox|messages|handled|pid] [--top <int>]
- *              [--interval <ms>]
+ * otp observer [--url <url>] [--token <text>] [--node <name@host> [--cookie <text>] [--epmd-port <int>]]
+ *              [--once] [--follow] [--sort mailbox|messages|handled|pid] [--top <int>] [--interval <ms>]
  * ```
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
@@ -32,8 +32,8 @@
  * - `otp observer`: a running node, read from its admin endpoint (`ObserverHttp`): a live
  *   full-screen view of its supervision trees, its processes and one process's detail, with keys to
  *   kill, suspend, resume and trace a process; `--once` (or an output that is not a terminal) prints
- *   the trees and busiest processes once, `--follow` then its spawns, exits and restarts (see
- *   `ObserverView`).
+ *   the trees and busiest processes once, `--follow` then its spawns, exits and restarts; `--node`
+ *   observes a node over the distribution instead, through its observer process (see `ObserverView`).
  *
  * `--help` works at every level; `--version` prints the version.
  *
@@ -237,6 +237,18 @@ export const observer = Command.make(
       Flag.withDefault("http://127.0.0.1:9090/")
     ),
     token: Flag.String("token").pipe(Flag.withDescription("The endpoint's token, if it has one"), Flag.optional),
+    node: Flag.String("node").pipe(
+      Flag.withDescription("Observe this node (name@host) over the distribution instead of an endpoint"),
+      Flag.optional
+    ),
+    cookie: Flag.String("cookie").pipe(
+      Flag.withDescription("The node's cookie (default: ~/.erlang.cookie)"),
+      Flag.optional
+    ),
+    epmdPort: Flag.Int("epmd-port").pipe(
+      Flag.withDescription("EPMD's port on the node's host (default 4369, or ERL_EPMD_PORT)"),
+      Flag.optional
+    ),
     once: Flag.Boolean("once").pipe(
       Flag.withDescription("Print the trees and the busiest processes once, as plain text (for scripts)"),
       Flag.withDefault(false)
@@ -255,10 +267,34 @@ export const observer = Command.make(
       Flag.withDefault(1000)
     )
   },
-  ({ url, token, once, follow, sort, top, interval }) =>
-    once || follow || !process.stdout.isTTY || !process.stdin.isTTY
+  ({
+    url,
+    token,
+    node,
+    cookie,
+    epmdPort,
+    once,
+    follow,
+    sort,
+    top,
+    interval
+  }): Effect.Effect<void, ObserverView.ObserverError> => {
+    const plain = once || follow || !process.stdout.isTTY || !process.stdin.isTTY
+    if (Option.isSome(node)) {
+      return ObserverView.overNode({
+        node: node.value,
+        cookie: Option.getOrUndefined(cookie),
+        epmdPort: Option.getOrUndefined(epmdPort),
+        once: plain,
+        sort,
+        top,
+        interval: Duration.millis(interval)
+      })
+    }
+    return plain
       ? ObserverView.attach({ url, token: Option.getOrUndefined(token), follow, sort, top })
       : ObserverView.live({ url, token: Option.getOrUndefined(token), sort, interval: Duration.millis(interval) })
+  }
 ).pipe(
   Command.withDescription(
     "A running node, live: its supervision trees, its processes, one process's detail; keys to kill, suspend, resume, trace"
@@ -266,6 +302,10 @@ export const observer = Command.make(
   Command.withExamples([
     { command: "otp observer --url http://127.0.0.1:9090/", description: "The live view of the node's endpoint" },
     { command: "otp observer --once", description: "Print the node's trees and processes once" },
+    {
+      command: "otp observer --node app@127.0.0.1 --cookie secret",
+      description: "The live view of a node, over the distribution"
+    },
     { command: "otp observer --follow", description: "Then print its spawns, exits and restarts as they happen" }
   ])
 )

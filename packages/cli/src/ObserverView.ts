@@ -1,6 +1,9 @@
 /**
  * `otp observer`: a node's `Observer`, read from its admin endpoint (`ObserverHttp` of
- * `@effect-otp/platform-node`) or from the node itself over the distribution.
+ * `@effect-otp/platform-node`, {@link live} and {@link attach}) or from the node itself over the
+ * distribution ({@link overNode}: a hidden node of our own asks the node's observer process). The
+ * views read both through one interface (a snapshot, one process's detail, the commands), so they
+ * show the same over either.
  *
  * ## The live view
  *
@@ -54,6 +57,7 @@
  *
  * @since 0.2.0
  */
+import type { Node, ObserverRemote } from "@effect-otp/platform-node"
 import { Console, type Duration, Effect } from "effect"
 import * as source from "./internal/observerSource.ts"
 import * as tui from "./internal/tui.ts"
@@ -192,3 +196,61 @@ export const live = (options: {
   readonly interval: Duration.Input
 }): Effect.Effect<void, EndpointUnreachable | EndpointRefused> =>
   tui.run(source.http(options.url, options.token), options)
+
+/**
+ * `--node` was given without `--cookie`, and `~/.erlang.cookie` cannot be read.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const CookieRequired: typeof source.CookieRequired = source.CookieRequired
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type CookieRequired = source.CookieRequired
+
+/**
+ * The node `node` (`name@host`) over the distribution: a hidden node of our own is started, connects
+ * to it, and reads its observer process (`ObserverRemote` of `@effect-otp/platform-node`); the same
+ * live view as {@link live}, or with `once` the same lines as {@link attach}. The cookie is `cookie`,
+ * else Erlang's `~/.erlang.cookie`.
+ *
+ * Fails with {@link CookieRequired} without a cookie, with `Node.StartError` when our node cannot
+ * start, `Node.ConnectError` when it cannot connect (`ConnectFailed`: the node is not registered
+ * with EPMD or does not listen; `HandshakeFailed`: another cookie; `NotAllowed`), and with a `GenServer.CallError` when the first snapshot cannot be read (`NoProc`: the
+ * node runs no observer). Later errors are shown on the view's message line.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const overNode = (options: {
+  readonly node: string
+  readonly cookie: string | undefined
+  readonly epmdPort?: number | undefined
+  readonly once: boolean
+  readonly sort: Sort
+  readonly top: number
+  readonly interval: Duration.Input
+}): Effect.Effect<void, CookieRequired | Node.StartError | Node.ConnectError | ObserverRemote.RemoteError> =>
+  Effect.gen(function* () {
+    const cookie = yield* source.cookieFor(options.node, options.cookie)
+    const remote = yield* source.distribution(options.node, { cookie, epmdPort: options.epmdPort })
+    if (!options.once) return yield* tui.run(remote, options)
+    for (const line of render(yield* remote.snapshot, options)) yield* Console.log(line)
+  }).pipe(Effect.scoped)
+
+/**
+ * What `otp observer` can fail with: the endpoint's errors, or the distribution's.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type ObserverError =
+  | EndpointUnreachable
+  | EndpointRefused
+  | CookieRequired
+  | Node.StartError
+  | Node.ConnectError
+  | ObserverRemote.RemoteError

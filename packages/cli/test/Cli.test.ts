@@ -1,12 +1,15 @@
+import { randomBytes } from "node:crypto"
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Boundary, Core } from "@effect-otp/example-mastery"
 import { Testing } from "@effect-otp/cluster"
-import { ObserverHttp } from "@effect-otp/platform-node"
+import { Node as DistNode, Epmd, ObserverHttp } from "@effect-otp/platform-node"
 import { Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import { TestClock, TestConsole } from "effect/testing"
 import { GenServer, Node, Observer, Process, Supervisor } from "effect-otp"
 import * as Cli from "../src/Cli.ts"
+import * as Source from "../src/internal/observerSource.ts"
+import * as Tui from "../src/internal/tui.ts"
 import * as ObserverView from "../src/ObserverView.ts"
 import * as MasteryDemo from "../src/demo/MasteryDemo.ts"
 import * as PortsDemo from "../src/demo/PortsDemo.ts"
@@ -322,5 +325,55 @@ describe("otp observer", () => {
         )
       })
     )
+  )
+  it.live("--node: a node over the distribution, printed with --once; its observer kills, the restart is seen", () =>
+    Effect.gen(function* () {
+      const epmd = yield* Epmd.serve({ port: 0 })
+      const cookie = randomBytes(8).toString("hex")
+      const target = yield* DistNode.start("shop@127.0.0.1", { cookie, epmdPort: epmd.port })
+      const onTarget = <A, E>(effect: Effect.Effect<A, E, Node.Node>) =>
+        Effect.provideService(effect, Node.Node, target.node)
+      const sup = yield* onTarget(
+        Supervisor.start({
+          strategy: "oneForOne",
+          name: "shop",
+          children: [GenServer.childSpec("cart", Idle, undefined, { name: "cart" })]
+        })
+      )
+      const supPid = Option.getOrThrow(yield* onTarget(GenServer.whereis(sup)))
+      const cart = Option.getOrThrow((yield* onTarget(Supervisor.whichChildren(sup)))[0]!.pid)
+      yield* Cli.run([
+        "observer",
+        "--node",
+        "shop@127.0.0.1",
+        "--cookie",
+        cookie,
+        "--epmd-port",
+        String(epmd.port),
+        "--once"
+      ]).pipe(Effect.provide(NodeServices.layer))
+      assert.deepStrictEqual((yield* TestConsole.logLines).slice(0, 5), [
+        "node shop@127.0.0.1: 4 processes, 4 spawned, 2 messages sent, 0 dropped",
+        "",
+        `shop ${supPid}  Supervisor oneForOne, restarts 0, intensity 0/3 in 5000 ms`,
+        `└─ cart ${cart}  running, restarts 0`,
+        ""
+      ])
+      // the same source the live view reads: a kill, and the supervisor's restart in the next snapshot
+      const remote = yield* Source.distribution("shop@127.0.0.1", { cookie, epmdPort: epmd.port })
+      const down = yield* onTarget(Process.spawn(Effect.andThen(Process.monitor(cart), Process.receive())))
+      assert.deepStrictEqual(yield* remote.command("kill", String(cart), true), { ok: true })
+      yield* onTarget(Process.awaitExit(down))
+      const after = yield* remote.snapshot
+      const restarted = Option.getOrThrow((yield* onTarget(Supervisor.whichChildren(sup)))[0]!.pid)
+      assert.deepStrictEqual(Tui.treeLines(after), [
+        `shop ${supPid}  Supervisor oneForOne, restarts 1, intensity 1/3 in 5000 ms`,
+        `└─ cart ${restarted}  running, restarts 1`
+      ])
+      assert.deepStrictEqual(yield* remote.command("suspend", "<0.999.0>", true), {
+        ok: false,
+        error: "no_process: no process <0.999.0>"
+      })
+    }).pipe(Effect.scoped, Effect.provide(TestConsole.layer))
   )
 })

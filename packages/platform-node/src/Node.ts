@@ -71,6 +71,16 @@
  * node. On the wire: SPAWN_REQUEST and SPAWN_REPLY (this node offers `DFLAG_SPAWN`). A name nobody
  * registered is answered `undef`, arguments that do not decode `badarg` (logged and counted in
  * {@link undecodable}; no handler runs): the caller's `Errors.SpawnFailed` with that reason.
+
+ * ### Observing a node
+ *
+ * Every node started here runs an observer: a GenServer registered as `effect_otp_observer` that
+ * answers `otp observer --node name@host --cookie secret` (and `ObserverRemote`): the node's
+ * `Observer` snapshot, one process's detail, and the commands kill, suspend, resume and trace, as
+ * `$gen_call`s with terms, so an Erlang node can ask it too (`gen_server:call({effect_otp_observer,
+ * 'ts@127.0.0.1'}, {snapshot})`). It records the processes' events only from its first request on;
+ * before that it costs one idle process. A peer that knows the cookie can already do anything on
+ * the node (see below), so the commands need no other permission. `observer: false` leaves it out.
  *
  * ### Security
  *
@@ -124,9 +134,10 @@ import { Context, Data, Effect, Layer, Schema, Scope } from "effect"
 import { Node as CoreNode, Process, Term } from "effect-otp"
 import type * as Epmd from "./Epmd.ts"
 import * as Dist from "./internal/distribution.ts"
-import { wire } from "./internal/wire.ts"
 import { ConnectFailed } from "./internal/handshake.ts"
 import { HandshakeFailed, NotAllowed } from "./internal/handshake.ts"
+import * as observerNode from "./internal/observerNode.ts"
+import { wire } from "./internal/wire.ts"
 
 export {
   /**
@@ -232,6 +243,11 @@ export interface Options {
   readonly maxPacket?: number | undefined
   /** The core node's scheduler (see the core's `Node.Options`). */
   readonly scheduler?: "effect" | "runQueue" | undefined
+  /**
+   * Whether the node runs its observer, the process `effect_otp_observer` that answers
+   * `otp observer --node` (see "Observing a node"). Default `true`.
+   */
+  readonly observer?: boolean | undefined
 }
 
 /**
@@ -311,6 +327,7 @@ export const start = (name: string, options: Options): Effect.Effect<Distributed
     const spawnHandlers = new Map<string, RegisteredSpawnHandler>()
     const wired = wire(node, dist, runFork, spawnHandlers)
     yield* Effect.addFinalizer(() => Effect.sync(wired.unwire))
+    if (options.observer !== false) yield* Effect.provideService(observerNode.start, CoreNode.Node, node)
     const subscribe = (f: (event: NodeUp | NodeDown) => void) =>
       dist.subscribe((event) => {
         if (event._tag === "NodeUp") f(new NodeUp({ node: event.node }))

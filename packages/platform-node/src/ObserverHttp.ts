@@ -142,7 +142,8 @@ const make = (options: Options | undefined) =>
     const host = options?.host ?? "127.0.0.1"
     const token = options?.token
     const write = options?.write === true
-    const observer = yield* service.make
+    const { service: observer, record } = yield* service.make
+    yield* Effect.forkScoped(record, { startImmediately: true })
     const server = yield* NodeHttpServer.make(() => createServer(), {
       host,
       port: options?.port ?? 0,

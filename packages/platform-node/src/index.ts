@@ -24,3 +24,5 @@ export * as Reload from "./Reload.ts"
 export * as ObserverHttp from "./ObserverHttp.ts"
 /** @since 0.2.0 */
 export * as Global from "./Global.ts"
+/** @since 0.2.0 */
+export * as ObserverRemote from "./ObserverRemote.ts"

@@ -1,9 +1,9 @@
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
-import { Errors, ExitReason, GenServer, Pid, Process, Term, testing } from "effect-otp"
+import { Errors, ExitReason, GenServer, Pid, Process, Supervisor, Term, testing } from "effect-otp"
 import * as Handshake from "../src/internal/handshake.ts"
-import { Epmd, Node, Rpc } from "../src/index.ts"
+import { Epmd, Node, ObserverRemote, Rpc } from "../src/index.ts"
 import { cookie, on, startPair } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
@@ -312,6 +312,107 @@ describe("GenServer over the wire", () => {
         yield* Fiber.join(caller),
         new GenServer.ServerExited({ pid, reason: ExitReason.noConnection })
       )
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("ObserverRemote: a node's observer, asked from another node", () => {
+  it.live("snapshot, detail, kill (the restart seen), suspend/resume, trace; the refusals as answers", () =>
+    Effect.gen(function* () {
+      const { a, b } = yield* startPair()
+      const sup = yield* on(b)(
+        Supervisor.start({
+          strategy: "oneForOne",
+          name: "remote-shop",
+          children: [GenServer.childSpec("cart", Counter, 0, { name: "remote-cart" })]
+        })
+      )
+      const supPid = String(Option.getOrThrow(yield* on(b)(GenServer.whereis(sup))))
+      const cart = Option.getOrThrow((yield* on(b)(Supervisor.whichChildren(sup)))[0]!.pid)
+      const observer = String(Option.getOrThrow(yield* on(b)(Process.whereis(ObserverRemote.registeredName))))
+      const ask = on(a)
+
+      const snapshot = (yield* ask(ObserverRemote.snapshot("b@127.0.0.1"))) as any
+      assert.deepStrictEqual(snapshot.node, { name: "b@127.0.0.1", creation: b.creation })
+      assert.deepStrictEqual(
+        snapshot.processes.map((p: any) => [p.pid, p.registeredName, p.behaviour]),
+        [
+          [observer, "effect_otp_observer", "GenServer"],
+          [supPid, "remote-shop", "Supervisor"],
+          [String(cart), "remote-cart", "GenServer"],
+          // the observer's recorder, started by this first request
+          [snapshot.processes[3].pid, null, "process"]
+        ]
+      )
+      assert.deepStrictEqual(snapshot.supervisors[0].children, [
+        { id: "cart", pid: String(cart), status: "running", type: "worker", restart: "permanent", restarts: 0 }
+      ])
+
+      // kill: the supervisor restarts it; the new process's detail shows its spawn and the restart
+      const down = yield* on(b)(Process.spawn(Effect.andThen(Process.monitor(cart), Process.receive())))
+      assert.deepStrictEqual(yield* ask(ObserverRemote.command("b@127.0.0.1", "kill", String(cart))), { ok: true })
+      yield* on(b)(Process.awaitExit(down))
+      const restartedPid = Option.getOrThrow((yield* on(b)(Supervisor.whichChildren(sup)))[0]!.pid)
+      const restarted = String(restartedPid)
+      const detail = (yield* ask(ObserverRemote.detail("b@127.0.0.1", restarted))).pipe(Option.getOrThrow) as any
+      assert.deepStrictEqual(
+        { pid: detail.pid, info: detail.info.registeredName, state: detail.status.state, events: detail.events },
+        {
+          pid: restarted,
+          info: "remote-cart",
+          state: "0",
+          events: [
+            { _tag: "Spawned", pid: restarted, time: detail.events[0].time },
+            { _tag: "Restarted", supervisor: supPid, id: "cart", pid: restarted, time: detail.events[1].time }
+          ]
+        }
+      )
+
+      // suspend and resume
+      assert.deepStrictEqual(yield* ask(ObserverRemote.command("b@127.0.0.1", "suspend", restarted)), { ok: true })
+      assert.strictEqual(
+        ((yield* ask(ObserverRemote.detail("b@127.0.0.1", restarted))).pipe(Option.getOrThrow) as any).status.status,
+        "suspended"
+      )
+      assert.deepStrictEqual(yield* ask(ObserverRemote.command("b@127.0.0.1", "resume", restarted)), { ok: true })
+
+      // trace: the server's Sys events reach its detail
+      assert.deepStrictEqual(yield* ask(ObserverRemote.command("b@127.0.0.1", "trace", restarted, true)), {
+        ok: true
+      })
+      yield* on(b)(GenServer.call(GenServer.fromPid<Term.Tuple>(restartedPid), Term.tuple(atom("add"), 2)))
+      const traced = ((yield* ask(ObserverRemote.detail("b@127.0.0.1", restarted))).pipe(Option.getOrThrow) as any)
+        .events
+      assert.deepStrictEqual(
+        traced.filter((e: any) => e._tag === "Traced").map((e: any) => e.kind),
+        ["Call", "Reply", "StateChange"]
+      )
+
+      // the refusals are answers
+      const plain = yield* on(b)(Process.spawn(Process.receive<never>()))
+      assert.deepStrictEqual(yield* ask(ObserverRemote.command("b@127.0.0.1", "suspend", String(plain))), {
+        ok: false,
+        reason: "not_server",
+        error: `${String(plain)} is not a server: it serves no suspend`
+      })
+      assert.deepStrictEqual(yield* ask(ObserverRemote.command("b@127.0.0.1", "kill", "<0.999.0>")), {
+        ok: false,
+        reason: "no_process",
+        error: "no process <0.999.0>"
+      })
+      assert.deepStrictEqual(yield* ask(ObserverRemote.detail("b@127.0.0.1", "<0.999.0>")), Option.none())
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a node started with observer: false has none: NoProc", () =>
+    Effect.gen(function* () {
+      const { a } = yield* startPair()
+      const epmdPort = (yield* Epmd.serve({ port: 0 })).port
+      yield* Node.start("c@127.0.0.1", { cookie: "c-cookie", epmdPort, observer: false })
+      const d = yield* Node.start("d@127.0.0.1", { cookie: "c-cookie", epmdPort })
+      const error = yield* Effect.flip(on(d)(ObserverRemote.snapshot("c@127.0.0.1")))
+      assert.deepStrictEqual(error, new Errors.NoProc({ registeredName: "effect_otp_observer@c@127.0.0.1" }))
+      assert.isTrue(Option.isSome(yield* on(a)(Process.whereis(ObserverRemote.registeredName))))
     }).pipe(Effect.scoped)
   )
 })

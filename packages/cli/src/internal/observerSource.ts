@@ -6,7 +6,12 @@
  *
  * @internal
  */
-import { Effect, Option, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { homedir, hostname } from "node:os"
+import { join } from "node:path"
+import { Node, ObserverRemote } from "@effect-otp/platform-node"
+import { Effect, Option, Schema, type Scope } from "effect"
+import { Node as CoreNode } from "effect-otp"
 
 /** The endpoint did not answer. */
 export class EndpointUnreachable extends Schema.TaggedError<EndpointUnreachable>()("EndpointUnreachable", {
@@ -188,3 +193,56 @@ export const http = (url: string, token: string | undefined): Source<EndpointUnr
     }
   }
 }
+
+/** `--node` was given without `--cookie`, and there is no `~/.erlang.cookie` to read it from. */
+export class CookieRequired extends Schema.TaggedError<CookieRequired>()("CookieRequired", {
+  node: Schema.String
+}) {
+  override get message(): string {
+    return `observing ${this.node} needs its cookie: give --cookie, or put it in ~/.erlang.cookie`
+  }
+}
+
+/** The cookie: the given one, else Erlang's `~/.erlang.cookie`. */
+export const cookieFor = (node: string, given: string | undefined): Effect.Effect<string, CookieRequired> =>
+  Effect.suspend(() => {
+    if (given !== undefined) return Effect.succeed(given)
+    try {
+      return Effect.succeed(readFileSync(join(homedir(), ".erlang.cookie"), "utf8").trim())
+    } catch {
+      return Effect.fail(new CookieRequired({ node }))
+    }
+  })
+
+/**
+ * The node `target` (`name@host`) over the distribution: starts a hidden node of our own (named
+ * after this OS process, on the target's host name when it is a loopback one), connects to the
+ * target (failing with `Node.ConnectError` when it cannot: `ConnectFailed`, not registered or not
+ * listening; `HandshakeFailed`, another cookie; `NotAllowed`),
+ * and asks its observer process (`ObserverRemote`). Its node lives as long as the scope.
+ */
+export const distribution = (
+  target: string,
+  options: { readonly cookie: string; readonly epmdPort?: number | undefined }
+): Effect.Effect<Source<ObserverRemote.RemoteError>, Node.StartError | Node.ConnectError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const host = target.slice(target.indexOf("@") + 1)
+    const own = `otp_observer_${process.pid}_${Math.random().toString(36).slice(2, 8)}@${
+      host === "127.0.0.1" || host === "localhost" ? host : hostname()
+    }`
+    const node = yield* Node.start(own, { cookie: options.cookie, hidden: true, epmdPort: options.epmdPort })
+    yield* node.connect(target)
+    const on = <A, E>(effect: Effect.Effect<A, E, CoreNode.Node>) =>
+      Effect.provideService(effect, CoreNode.Node, node.node)
+    return {
+      label: target,
+      snapshot: on(ObserverRemote.snapshot(target)) as Effect.Effect<SnapshotJson, ObserverRemote.RemoteError>,
+      detail: (pid) =>
+        on(ObserverRemote.detail(target, pid)) as Effect.Effect<Option.Option<DetailJson>, ObserverRemote.RemoteError>,
+      command: (command, pid, on_) =>
+        Effect.map(
+          on(ObserverRemote.command(target, command, pid, on_)),
+          (answer): Answer => (answer.ok ? answer : { ok: false, error: `${answer.reason}: ${answer.error}` })
+        )
+    }
+  })

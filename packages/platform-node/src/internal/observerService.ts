@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Duration, Effect, Exit, Formatter, Option, type Scope, Stream } from "effect"
+import { Duration, Effect, Exit, Formatter, Option, Stream } from "effect"
 import { Node, Observer, Process, Sys } from "effect-otp"
 
 /** The events kept per process for its detail. */
@@ -84,11 +84,15 @@ export interface Service {
 const done: Outcome = { _tag: "Done" }
 
 /**
- * The observer of the current node. While its scope is open it keeps the last
- * {@link eventsPerProcess} events of each process (life cycle and traced `Sys` events), for
- * {@link Service.detail}.
+ * The observer of the current node, and `record`: while it runs, the last {@link eventsPerProcess}
+ * events of each process (life cycle and traced `Sys` events) are kept for {@link Service.detail}.
+ * The caller runs it (in a scope, or as a process of the node).
  */
-export const make: Effect.Effect<Service, never, Node.Node | Scope.Scope> = Effect.gen(function* () {
+export const make: Effect.Effect<
+  { readonly service: Service; readonly record: Effect.Effect<void> },
+  never,
+  Node.Node
+> = Effect.gen(function* () {
   const node = yield* Node.Node
   const recent = new Map<string, Array<unknown>>()
   const keep = (pid: string, json: unknown) => {
@@ -100,7 +104,7 @@ export const make: Effect.Effect<Service, never, Node.Node | Scope.Scope> = Effe
     events.push(json)
     if (events.length > eventsPerProcess) events.shift()
   }
-  yield* Observer.changes().pipe(
+  const record = Observer.changes().pipe(
     Stream.runForEach((event) =>
       Effect.sync(() => {
         const json = eventJson(event)
@@ -118,12 +122,12 @@ export const make: Effect.Effect<Service, never, Node.Node | Scope.Scope> = Effe
         }
       })
     ),
-    Effect.forkScoped({ startImmediately: true })
+    Effect.provideService(Node.Node, node)
   )
   const find = (target: string) => node.processes().find((p) => String(p) === target)
   const provide = <A, E>(effect: Effect.Effect<A, E, Node.Node>) => Effect.provideService(effect, Node.Node, node)
   const noProcess = (pid: string): Outcome => ({ _tag: "NoProcess", error: `no process ${pid}` })
-  return {
+  const service: Service = {
     snapshot: Effect.map(provide(Observer.snapshot), toJson),
     detail: (target) =>
       Effect.gen(function* () {
@@ -167,4 +171,5 @@ export const make: Effect.Effect<Service, never, Node.Node | Scope.Scope> = Effe
     },
     events: Observer.changes().pipe(Stream.map(eventJson), Stream.provideService(Node.Node, node))
   }
+  return { service, record }
 })
