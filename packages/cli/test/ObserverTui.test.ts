@@ -1,9 +1,10 @@
 // `otp observer`'s live view in a real terminal (tmux): the node runs in this test's process behind
 // its admin endpoint, the view in its own OS process in a tmux window. Every step waits for the
 // screen to show its outcome (read again on each write of the view), never for a fixed time.
+import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
-import { ObserverHttp } from "@effect-otp/platform-node"
+import { Node as DistNode, Epmd, ObserverHttp } from "@effect-otp/platform-node"
 import { Effect, Layer, Logger, Option, type Scope } from "effect"
 import { GenServer, Node, Process, Supervisor, Sys } from "effect-otp"
 import * as Tmux from "./fixtures/tmux.ts"
@@ -11,6 +12,16 @@ import * as Tmux from "./fixtures/tmux.ts"
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 
 const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok({ calls: 0 })) })
+
+/** `otp observer` with these arguments in a 120×40 terminal; once it ends, its exit status is shown. */
+const observer = (args: string) =>
+  Tmux.open(
+    [
+      `'${process.execPath}' --conditions=@effect-otp/source packages/cli/src/bin.ts observer`,
+      `${args} --interval 200; echo "observer exited $?"; exec sleep 600`
+    ].join(" "),
+    { cwd: root, columns: 120, rows: 40 }
+  )
 
 /** A node with its endpoint, a tree on it, and the live view of it in a 120×40 terminal. */
 const withView = <A, E>(
@@ -32,11 +43,7 @@ const withView = <A, E>(
       ]
     })
     const cart = Option.getOrThrow((yield* Supervisor.whichChildren(sup))[0]!.pid)
-    const command = [
-      `'${process.execPath}' --conditions=@effect-otp/source packages/cli/src/bin.ts observer`,
-      `--url ${endpoint.url} --interval 200; echo "observer exited $?"; exec sleep 600`
-    ].join(" ")
-    const terminal = yield* Tmux.open(command, { cwd: root, columns: 120, rows: 40 })
+    const terminal = yield* observer(`--url ${endpoint.url}`)
     return yield* body({ terminal, sup, cart })
   }).pipe(
     Effect.scoped,
@@ -140,6 +147,40 @@ describe.skipIf(!Tmux.tmuxAvailable)("otp observer: the live view in a terminal 
           yield* terminal.waitFor("the view ended", (s) => s.includes("observer exited 0"))
         })
       ),
+    60_000
+  )
+  it.live(
+    "--node: the live view of a node over the distribution; kill shows the restart",
+    () =>
+      Effect.gen(function* () {
+        const epmd = yield* Epmd.serve({ port: 0 })
+        const cookie = randomBytes(8).toString("hex")
+        const target = yield* DistNode.start("tui-shop@127.0.0.1", { cookie, epmdPort: epmd.port })
+        const on = <A, E>(effect: Effect.Effect<A, E, Node.Node>) =>
+          Effect.provideService(effect, Node.Node, target.node)
+        const sup = yield* on(
+          Supervisor.start({
+            strategy: "oneForOne",
+            name: "tui-shop",
+            children: [GenServer.childSpec("cart", Idle, undefined, { name: "tui-cart" })]
+          })
+        )
+        const cart = Option.getOrThrow((yield* on(Supervisor.whichChildren(sup)))[0]!.pid)
+        const terminal = yield* observer(`--node tui-shop@127.0.0.1 --cookie ${cookie} --epmd-port ${epmd.port}`)
+        const screen = yield* terminal.waitFor("the tree", (s) => s.includes(`└─ cart ${cart}  running, restarts 0`))
+        assert.match(screen.split("\n")[0]!, /^otp observer {2}tui-shop@127\.0\.0\.1 via tui-shop@127\.0\.0\.1 {2}/)
+        yield* find(terminal, "tui-cart")
+        yield* terminal.waitFor("the cart selected", (s) => s.includes(`selected ${cart}`))
+        yield* terminal.send(["x"])
+        const restarted = yield* terminal.waitFor(
+          "the kill and the restart",
+          (s) => s.includes(`killed ${cart}`) && /└─ cart <[\d.]+> {2}running, restarts 1/.test(s)
+        )
+        const now = Option.getOrThrow((yield* on(Supervisor.whichChildren(sup)))[0]!.pid)
+        assert.include(restarted, `└─ cart ${now}  running, restarts 1`)
+        yield* terminal.send(["q"])
+        yield* terminal.waitFor("the view ended", (s) => s.includes("observer exited 0"))
+      }).pipe(Effect.scoped, Effect.provide(Logger.layer([]))),
     60_000
   )
 })
