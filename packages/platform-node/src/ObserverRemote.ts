@@ -38,7 +38,7 @@ import * as observerNode from "./internal/observerNode.ts"
  * The name of the observer process on every node `Node.start` starts.
  *
  * @since 0.2.0
- * @category constants
+ * @category names
  */
 export const registeredName: string = observerNode.registeredName
 
