@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Option, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import {
   DynamicSupervisor,
@@ -15,6 +15,7 @@ import {
   testing
 } from "effect-otp"
 import type { Pid } from "effect-otp"
+import { Request as RequestClass } from "effect-otp"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -28,6 +29,16 @@ const serverPid = <Req extends Request.Any, Cast>(server: GenServer.Server<Req, 
   Effect.map(GenServer.whereis(server), (pid) => Option.getOrThrow(pid) as Pid.Pid<never, unknown>)
 
 const noPids: ReadonlyArray<Pid.Pid<never, unknown>> = []
+
+class Ping extends RequestClass.Class<Ping>()("Ping", { success: Schema.Number }) {}
+
+/** A server that answers `Ping` with its state and takes any other message. */
+const Echo = GenServer.behaviour({
+  protocol: [Ping],
+  init: (_: void) => Effect.succeed(GenServer.ok(0)),
+  handleCall: { Ping: (_: Ping, state: number) => Effect.succeed(GenServer.reply(state, state)) },
+  handleInfo: (_: unknown, state: number) => Effect.succeed(GenServer.noreply(state))
+})
 
 describe("Observer.snapshot", () => {
   it.effect("a supervision tree: every process, the supervisor with its children, the counters", () =>
@@ -320,6 +331,38 @@ describe("Observer.changes", () => {
         // the stream ended: the node has no observer left, its life cycle is back to one field check
         const node = (yield* Node.Node) as Node.NodeApi & { readonly observers: unknown }
         assert.strictEqual(node.observers, undefined)
+      })
+    )
+  )
+  it.effect("a server whose trace is on: its Sys events arrive as Traced, with the trace's line; off, none", () =>
+    withNode(
+      Effect.gen(function* () {
+        const server = yield* GenServer.start(Echo, undefined)
+        const pid = yield* serverPid(server)
+        const events = yield* Effect.forkChild(Stream.runCollect(Stream.take(Observer.changes(), 6)), {
+          startImmediately: true
+        })
+        yield* Sys.trace(server, true)
+        yield* Process.send(pid as Pid.Pid<string>, "hello")
+        // answered after "hello" was handled (one sender's messages are served in order)
+        yield* GenServer.call(server, new Ping())
+        yield* Sys.trace(server, false)
+        yield* Process.send(pid as Pid.Pid<string>, "unseen")
+        yield* GenServer.call(server, new Ping())
+        const next = yield* Process.spawn(Effect.void)
+        const traced = (event: Sys.Event, text: string) => ({ _tag: "Traced" as const, pid, event, text, time: 0 })
+        assert.deepStrictEqual(yield* Fiber.join(events), [
+          traced({ _tag: "Info", message: "hello" }, `${pid} got "hello"`),
+          traced({ _tag: "StateChange", state: 0 }, `${pid} new state 0`),
+          traced(
+            { _tag: "Call", request: new Ping(), from: Option.none() },
+            `${pid} got call Ping({"_tag":"Ping"}) from outside any process`
+          ),
+          traced({ _tag: "Reply", to: Option.none(), reply: Exit.succeed(0) }, `${pid} sent 0 to outside any process`),
+          traced({ _tag: "StateChange", state: 0 }, `${pid} new state 0`),
+          // the next event after the trace went off is this spawn: the second Ping and "unseen" sent none
+          { _tag: "Spawned", pid: next, time: 0 }
+        ])
       })
     )
   )
