@@ -279,6 +279,7 @@ export const observer = Command.make(
     top,
     interval
   }): Effect.Effect<void, ObserverView.ObserverError> => {
+    if (!(interval > 0)) return Effect.fail(new ObserverView.InvalidInterval({ interval }))
     const plain = once || follow || !process.stdout.isTTY || !process.stdin.isTTY
     if (Option.isSome(node)) {
       return ObserverView.overNode({

@@ -58,7 +58,7 @@
  * @since 0.2.0
  */
 import type { Node, ObserverRemote } from "@effect-otp/platform-node"
-import { Console, type Duration, Effect } from "effect"
+import { Console, type Duration, Effect, Schema } from "effect"
 import * as source from "./internal/observerSource.ts"
 import * as tui from "./internal/tui.ts"
 
@@ -91,6 +91,20 @@ export const EndpointRefused: typeof source.EndpointRefused = source.EndpointRef
 export type EndpointRefused = source.EndpointRefused
 
 type SnapshotJson = source.SnapshotJson
+
+/**
+ * The refresh interval of the live view is not a positive number of milliseconds.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidInterval extends Schema.TaggedError<InvalidInterval>()("InvalidInterval", {
+  interval: Schema.Number
+}) {
+  override get message(): string {
+    return `--interval must be a positive number of milliseconds, got ${this.interval}`
+  }
+}
 
 /**
  * The orders of the process table: by mailbox length, messages in, messages handled (each largest
@@ -248,6 +262,7 @@ export const overNode = (options: {
  * @category errors
  */
 export type ObserverError =
+  | InvalidInterval
   | EndpointUnreachable
   | EndpointRefused
   | CookieRequired

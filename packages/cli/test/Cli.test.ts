@@ -376,4 +376,14 @@ describe("otp observer", () => {
       })
     }).pipe(Effect.scoped, Effect.provide(TestConsole.layer))
   )
+  it.effect("--interval 0: InvalidInterval, before anything is asked of the endpoint", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        Cli.run(["observer", "--url", "http://127.0.0.1:1/", "--interval", "0"]).pipe(
+          Effect.provide(NodeServices.layer)
+        )
+      )
+      assert.deepStrictEqual(exit, Exit.fail(new ObserverView.InvalidInterval({ interval: 0 })))
+    })
+  )
 })

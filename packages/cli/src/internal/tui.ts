@@ -117,19 +117,19 @@ export const keysOf = (input: string): ReadonlyArray<Key> => {
 }
 
 /** What a key asks for besides a new state. */
-export type Effect_ =
+export type Action =
   | { readonly _tag: "None" }
   | { readonly _tag: "Quit" }
   | { readonly _tag: "Refresh" }
   | { readonly _tag: "Command"; readonly command: Command; readonly pid: string; readonly on: boolean }
 
-const none: Effect_ = { _tag: "None" }
+const none: Action = { _tag: "None" }
 
 /** The table's rows visible on a page (a page key moves by about this much). */
 const page = 10
 
 /** The state after `key`, and what it asks for. */
-export const press = (state: State, key: Key): readonly [State, Effect_] => {
+export const press = (state: State, key: Key): readonly [State, Action] => {
   if (key === "interrupt") return [state, { _tag: "Quit" }]
   if (state.search !== undefined) {
     if (key === "escape") return [{ ...state, search: undefined }, none]
@@ -162,7 +162,7 @@ export const press = (state: State, key: Key): readonly [State, Effect_] => {
     return { ...state, selected: row?.pid }
   }
   const target = state.detailOf ?? rows[index]?.pid
-  const command = (command: Command, on = true): readonly [State, Effect_] =>
+  const command = (command: Command, on = true): readonly [State, Action] =>
     target === undefined ? [state, none] : [state, { _tag: "Command", command, pid: target, on }]
   if (typeof key === "object") {
     switch (key.char) {
