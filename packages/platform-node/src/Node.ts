@@ -71,7 +71,7 @@
  * node. On the wire: SPAWN_REQUEST and SPAWN_REPLY (this node offers `DFLAG_SPAWN`). A name nobody
  * registered is answered `undef`, arguments that do not decode `badarg` (logged and counted in
  * {@link undecodable}; no handler runs): the caller's `Errors.SpawnFailed` with that reason.
-
+ *
  * ### Observing a node
  *
  * Every node started here runs an observer: a GenServer registered as `effect_otp_observer` that
