@@ -134,20 +134,7 @@ export const render = (
   ]
   const top = tui.ordered(snapshot, options.sort).slice(0, options.top)
   lines.push("", `processes by ${options.sort} (top ${top.length} of ${snapshot.processes.length}):`)
-  lines.push(
-    ...tui.table([
-      ["pid", "name", "behaviour", "status", "mailbox", "in", "handled"],
-      ...top.map((p) => [
-        p.pid,
-        p.registeredName ?? "",
-        p.behaviour,
-        p.status,
-        String(p.mailboxLength),
-        String(p.messagesIn),
-        String(p.messagesHandled)
-      ])
-    ])
-  )
+  lines.push(...tui.table([[...tui.processHeader], ...top.map(tui.processCells)]))
   return lines
 }
 

@@ -9,6 +9,8 @@
  * - {@link postgres}: starts one; `postgres.options` is what `ClusterServer.runnerLayer` takes as
  *   its `postgres` option.
  * - {@link freePort}: a port of 127.0.0.1 that was free a moment ago, for a runner's address.
+ * - {@link runnerOptions}: `ClusterServer.runnerLayer`'s options for a runner on it, with 16 shards
+ *   and fast failover (shard locks refreshed every second, expiring after 3).
  * - {@link startNode}: a runner (or any Node program) in an OS process of its own, its output
  *   lines in a queue ({@link waitFor} takes them until one matches), killed with SIGKILL
  *   ({@link kill9}) or with the scope: tests and demos synchronise on what runners print, never on
@@ -44,6 +46,7 @@ import { createServer } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Layer, Logger, MutableHashSet, Queue, References, Schema, type Scope } from "effect"
+import type { RunnerOptions } from "./ClusterServer.ts"
 
 /** A program on the `PATH`, or in Debian's `/usr/lib/postgresql/<version>/bin` (newest first). */
 const findBin = (name: string): string | undefined => {
@@ -122,6 +125,34 @@ export interface Postgres {
     readonly username: string
   }
 }
+
+/**
+ * The options of `ClusterServer.runnerLayer` for a runner on the throwaway PostgreSQL listening on
+ * `postgresPort` (database and user `postgres`, no password): 16 shards, and fast failover (shard
+ * locks refreshed every second and expiring after 3, assignments refreshed every 500 ms), so that
+ * a killed runner's shards move in seconds. Without `address`, a client-only runner.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const runnerOptions = (
+  postgresPort: number,
+  address?: { readonly host: string; readonly port: number }
+): RunnerOptions => ({
+  postgres: { host: "127.0.0.1", port: postgresPort, database: "postgres", username: "postgres" },
+  shards: 16,
+  ...(address === undefined ? { clientOnly: true } : { address }),
+  shardingConfig: {
+    shardLockRefreshInterval: "1 second",
+    shardLockExpiration: "3 seconds",
+    runnerHealthCheckInterval: "1 second",
+    refreshAssignmentsInterval: "500 millis",
+    entityMessagePollInterval: "500 millis",
+    entityReplyPollInterval: "200 millis",
+    sendRetryInterval: "100 millis",
+    runnerJoinDebounce: "200 millis"
+  }
+})
 
 /** PostgreSQL refuses to run as root: as root, its programs run as the user `postgres`. */
 const runAs = (): { uid: number; gid: number } | undefined => {

@@ -14,8 +14,16 @@ import {
   Stall,
   Withdraw
 } from "./fixtures/account.ts"
-import { type Child, freePort, hasPostgres, kill9, type Line, postgres, startNode } from "@effect-otp/cluster/Testing"
-import { clusterOptions } from "./fixtures/settings.ts"
+import {
+  type Child,
+  freePort,
+  hasPostgres,
+  kill9,
+  type Line,
+  postgres,
+  runnerOptions,
+  startNode
+} from "@effect-otp/cluster/Testing"
 
 /** Skip the PostgreSQL tests only outside CI when PostgreSQL is missing. */
 const skipWithoutPostgres = !hasPostgres && process.env.CI === undefined
@@ -71,7 +79,7 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
           )
         const [a, b] = yield* Effect.all([start("a", true), start("b", true)], { concurrency: "unbounded" })
         yield* view.until(view.split(a, b))
-        const client = yield* Layer.build(ClusterServer.runnerLayer(clusterOptions(pg.port)))
+        const client = yield* Layer.build(ClusterServer.runnerLayer(runnerOptions(pg.port)))
         const accounts = yield* ClusterServer.client(Accounts).pipe(Effect.provide(client))
         const saved = yield* ClusterServer.client(SavedAccounts).pipe(Effect.provide(client))
         const patient = { timeout: "30 seconds" } as const

@@ -89,33 +89,6 @@ export class RunnerFailed extends Schema.TaggedError<RunnerFailed>()("RunnerFail
 
 const shards = 16
 
-/**
- * The runners' options on PostgreSQL: 16 shards, and fast shard locks (refreshed every second,
- * expiring after 3), so that a killed runner's shards move in seconds. Without `address`, a
- * client-only runner.
- *
- * @since 0.2.0
- * @category demo
- */
-export const runnerOptions = (
-  postgresPort: number,
-  address?: { readonly host: string; readonly port: number }
-): ClusterServer.RunnerOptions => ({
-  postgres: { host: "127.0.0.1", port: postgresPort, database: "postgres", username: "postgres" },
-  shards,
-  ...(address === undefined ? { clientOnly: true } : { address }),
-  shardingConfig: {
-    shardLockRefreshInterval: "1 second",
-    shardLockExpiration: "3 seconds",
-    runnerHealthCheckInterval: "1 second",
-    refreshAssignmentsInterval: "500 millis",
-    entityMessagePollInterval: "500 millis",
-    entityReplyPollInterval: "200 millis",
-    sendRetryInterval: "100 millis",
-    runnerJoinDebounce: "200 millis"
-  }
-})
-
 /** The runner program, beside this module: the sources in development, the build when installed. */
 const runnerFile = fileURLToPath(
   new URL(import.meta.url.endsWith(".ts") ? "./clusterRunner.ts" : "./clusterRunner.js", import.meta.url)
@@ -256,7 +229,7 @@ const onPostgres = (settings: { readonly rounds: number; readonly stopAfter: num
     yield* Console.log(
       `runner a: OS pid ${a.process.pid}, ${assigned.get("a")} shards; runner b: OS pid ${b.process.pid}, ${assigned.get("b")} shards\n`
     )
-    const client = yield* Layer.build(ClusterServer.runnerLayer(runnerOptions(pg.port)))
+    const client = yield* Layer.build(ClusterServer.runnerLayer(Testing.runnerOptions(pg.port)))
     const visitors = yield* ClusterServer.client(Visitors).pipe(Effect.provide(client))
     yield* rounds(
       visitors,

@@ -11,13 +11,15 @@ import { NodeRuntime } from "@effect/platform-node"
 import { ClusterServer, Testing } from "@effect-otp/cluster"
 import { Layer } from "effect"
 import { Node } from "effect-otp"
-import { RunnerName, runnerOptions, Visitors } from "./ClusterDemo.ts"
+import { RunnerName, Visitors } from "./ClusterDemo.ts"
 
 const [name = "runner", postgresPort, runnerPort] = process.argv.slice(2)
 
 Visitors.layer.pipe(
   Layer.provide(
-    ClusterServer.runnerLayer(runnerOptions(Number(postgresPort), { host: "127.0.0.1", port: Number(runnerPort) }))
+    ClusterServer.runnerLayer(
+      Testing.runnerOptions(Number(postgresPort), { host: "127.0.0.1", port: Number(runnerPort) })
+    )
   ),
   Layer.provide(Node.layer({ name: `${name}@127.0.0.1` })),
   Layer.provide(Layer.succeed(RunnerName, name)),

@@ -311,6 +311,20 @@ export const frame = (state: State, columns: number, rows: number): ReadonlyArra
   return [...out, ...footer]
 }
 
+/** The process table's columns, in the live view and in the one-shot print. */
+export const processHeader: ReadonlyArray<string> = ["pid", "name", "behaviour", "status", "mailbox", "in", "handled"]
+
+/** One process's cells under {@link processHeader}. */
+export const processCells = (p: ProcessJson): Array<string> => [
+  p.pid,
+  p.registeredName ?? "",
+  p.behaviour,
+  p.status,
+  String(p.mailboxLength),
+  String(p.messagesIn),
+  String(p.messagesHandled)
+]
+
 const mainLines = (state: State, columns: number, body: number): Array<string> => {
   const trees = treeLines(state.snapshot)
   const treeRoom = Math.max(1, Math.min(trees.length, Math.floor((body - 3) / 2)))
@@ -318,17 +332,8 @@ const mainLines = (state: State, columns: number, body: number): Array<string> =
   if (trees.length > treeRoom) lines[lines.length - 1] = fit(`… ${trees.length - treeRoom + 1} more lines`, columns)
   lines.push("")
   const processes = ordered(state.snapshot, state.sort)
-  const header = ["pid", "name", "behaviour", "status", "mailbox", "in", "handled", ""]
-  const cells = processes.map((p) => [
-    p.pid,
-    p.registeredName ?? "",
-    p.behaviour,
-    p.status,
-    String(p.mailboxLength),
-    String(p.messagesIn),
-    String(p.messagesHandled),
-    state.traced.has(p.pid) ? "traced" : ""
-  ])
+  const header = [...processHeader, ""]
+  const cells = processes.map((p) => [...processCells(p), state.traced.has(p.pid) ? "traced" : ""])
   const [head, ...aligned] = table([header, ...cells])
   lines.push(bold(fit(`processes by ${state.sort} (${processes.length})`, columns)), bold(fit(head!, columns)))
   const room = Math.max(1, body - lines.length)
