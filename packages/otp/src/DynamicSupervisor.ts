@@ -73,6 +73,7 @@ import * as GenServer from "./GenServer.ts"
 import * as internal from "./internal/dynamicSupervisor.ts"
 import { type Requests, StartChild, TerminateChild, WhichChildren } from "./internal/dynamicSupervisor.ts"
 import type * as Name from "./internal/name.ts"
+import * as supervision from "./internal/supervision.ts"
 import * as validate from "./internal/validate.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
@@ -325,7 +326,7 @@ export const startChild: {
     Exclude<E, Errors.Ignored> | ChildStartFailed | MaxChildren | ChildSpec.InvalidChildSpec | GenServer.CallError
   >
 } = dual(2, <X>(supervisor: DynamicSupervisor<X>, spec: DynamicChildSpec<X, unknown, never>) =>
-  GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
+  supervision.call(supervisor, new internal.StartChild({ spec }))
 )
 
 /**
@@ -348,7 +349,7 @@ export const terminateChild: {
     supervisor: DynamicSupervisor<X>,
     pid: Pid.Pid<never, unknown>
   ): Effect.Effect<void, NotAChild | GenServer.CallError> =>
-    GenServer.call(supervisor, new internal.TerminateChild({ pid }), { timeout: "infinity" })
+    supervision.call(supervisor, new internal.TerminateChild({ pid }))
 )
 
 /**
@@ -360,7 +361,7 @@ export const terminateChild: {
 export const whichChildren = <X>(
   supervisor: DynamicSupervisor<X>
 ): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, new internal.WhichChildren(), { timeout: "infinity" })
+  supervision.call(supervisor, new internal.WhichChildren())
 
 /**
  * How many children.
@@ -373,4 +374,4 @@ export const countChildren = <X>(
 ): Effect.Effect<
   { readonly specs: number; readonly active: number; readonly supervisors: number; readonly workers: number },
   GenServer.CallError
-> => GenServer.call(supervisor, new internal.CountChildren(), { timeout: "infinity" })
+> => supervision.call(supervisor, new internal.CountChildren())

@@ -667,7 +667,7 @@ export const startChild: {
     AlreadyPresent | ChildSpec.InvalidChildSpec | ChildStartFailed | GenServer.CallError
   >
 } = dual(2, (supervisor: Supervisor, spec: ChildSpec.Any) =>
-  GenServer.call(supervisor, new internal.StartChild({ spec }), { timeout: "infinity" })
+  supervision.call(supervisor, new internal.StartChild({ spec }))
 )
 
 /**
@@ -682,7 +682,7 @@ export const terminateChild: {
 } = dual(
   2,
   (supervisor: Supervisor, id: string): Effect.Effect<void, ChildNotFound | GenServer.CallError> =>
-    GenServer.call(supervisor, new internal.TerminateChild({ id }), { timeout: "infinity" })
+    supervision.call(supervisor, new internal.TerminateChild({ id }))
 )
 
 /**
@@ -709,7 +709,7 @@ export const restartChild: {
     supervisor: Supervisor,
     id: string
   ): Effect.Effect<Pid.Pid<never, unknown>, ChildNotFound | ChildRunning | ChildStartFailed | GenServer.CallError> =>
-    GenServer.call(supervisor, new internal.RestartChild({ id }), { timeout: "infinity" })
+    supervision.call(supervisor, new internal.RestartChild({ id }))
 )
 
 /**
@@ -724,7 +724,7 @@ export const deleteChild: {
 } = dual(
   2,
   (supervisor: Supervisor, id: string): Effect.Effect<void, ChildNotFound | ChildRunning | GenServer.CallError> =>
-    GenServer.call(supervisor, new internal.DeleteChild({ id }), { timeout: "infinity" })
+    supervision.call(supervisor, new internal.DeleteChild({ id }))
 )
 
 /**
@@ -734,7 +734,7 @@ export const deleteChild: {
  * @category children
  */
 export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArray<ChildInfo>, GenServer.CallError> =>
-  GenServer.call(supervisor, internal.whichChildrenRequest, { timeout: "infinity" })
+  supervision.call(supervisor, internal.whichChildrenRequest)
 
 /**
  * How many children: specs, running, supervisors, workers.
@@ -743,4 +743,4 @@ export const whichChildren = (supervisor: Supervisor): Effect.Effect<ReadonlyArr
  * @category children
  */
 export const countChildren = (supervisor: Supervisor): Effect.Effect<Counts, GenServer.CallError> =>
-  GenServer.call(supervisor, internal.countChildrenRequest, { timeout: "infinity" })
+  supervision.call(supervisor, internal.countChildrenRequest)

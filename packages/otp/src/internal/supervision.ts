@@ -19,6 +19,19 @@ import * as metrics from "./metrics.ts"
 import { giveUpReport, restartReport } from "./reports.ts"
 import { MaxRestartIntensity, InvalidIntensity } from "../Errors.ts"
 import type { ChildInfo as ChildView } from "../Observer.ts"
+
+const infinite = { timeout: "infinity" } as const
+
+/**
+ * A request to a supervisor, either kind: it waits for the answer with no timeout, as OTP's
+ * `supervisor:call/2` and Elixir's (`infinity`), since the answer may wait behind a child's start
+ * or shutdown.
+ */
+export const call = <Req extends Request.Any, Cast, const Q extends Req>(
+  supervisor: GenServer.Server<Req, Cast>,
+  request: Q
+): Effect.Effect<Request.Success<Q>, Request.Failure<Q> | GenServer.CallError> =>
+  GenServer.call(supervisor, request, infinite)
 export { MaxRestartIntensity, ChildStartFailed, InvalidIntensity } from "../Errors.ts"
 
 /** A restart intensity schedule, driven by hand: one step per restart. */
