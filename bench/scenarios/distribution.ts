@@ -192,54 +192,67 @@ const onNode = <A>(p: Pair, body: Effect.Effect<A, unknown, Process.Self<unknown
 
 const noEffect = { unavailable: "raw Effect has no distribution" }
 
-export const distPingPong: Scenario = {
+/**
+ * A scenario between two OS processes: `small` messages in a warm-up and in a quick run (BEAM's
+ * too), `full` otherwise; raw Effect has no side.
+ */
+const betweenProcesses = (scenario: {
+  readonly id: string
+  readonly title: string
+  readonly unit: string
+  readonly target?: Scenario["target"]
+  readonly small: number
+  readonly full: number
+  readonly baseline: (n: number) => Promise<number>
+  readonly otp: (n: number) => Promise<number>
+}): Scenario => {
+  const { small, full } = scenario
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    unit: scenario.unit,
+    target: scenario.target,
+    repetitions: { full: 7, quick: 3 },
+    warmups: { full: 1, quick: 1 },
+    beam: { size: (quick) => (quick ? small : full), distributed: true },
+    impls: async () => {
+      const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? small : full)
+      return {
+        baseline: ({ warmup, quick }) => scenario.baseline(size(warmup, quick)),
+        effect: noEffect,
+        otp: ({ warmup, quick }) => scenario.otp(size(warmup, quick))
+      }
+    }
+  }
+}
+
+export const distPingPong: Scenario = betweenProcesses({
   id: "dist-pingpong",
   title: "remote ping-pong over loopback (two OS processes)",
   unit: "µs/round trip",
-  repetitions: { full: 7, quick: 3 },
-  warmups: { full: 1, quick: 1 },
-  beam: { size: (quick) => (quick ? 1_000 : 10_000), distributed: true },
-  impls: async () => {
-    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 1_000 : 10_000)
-    return {
-      baseline: ({ warmup, quick }) => rawRoundTrips(size(warmup, quick)),
-      effect: noEffect,
-      otp: ({ warmup, quick }) => otpPingPong(size(warmup, quick))
-    }
-  }
-}
+  small: 1_000,
+  full: 10_000,
+  baseline: rawRoundTrips,
+  otp: otpPingPong
+})
 
-export const distCall: Scenario = {
+export const distCall: Scenario = betweenProcesses({
   id: "dist-call",
   title: "remote GenServer.call over loopback",
   unit: "µs/call",
-  repetitions: { full: 7, quick: 3 },
-  warmups: { full: 1, quick: 1 },
-  beam: { size: (quick) => (quick ? 1_000 : 10_000), distributed: true },
-  impls: async () => {
-    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 1_000 : 10_000)
-    return {
-      baseline: ({ warmup, quick }) => rawRoundTrips(size(warmup, quick)),
-      effect: noEffect,
-      otp: ({ warmup, quick }) => otpCall(size(warmup, quick))
-    }
-  }
-}
+  small: 1_000,
+  full: 10_000,
+  baseline: rawRoundTrips,
+  otp: otpCall
+})
 
-export const distOneWay: Scenario = {
+export const distOneWay: Scenario = betweenProcesses({
   id: "dist-oneway",
   title: "remote one-way small messages over loopback",
   unit: "µs/message",
   target: { value: 10, note: "at least 100k messages per second" },
-  repetitions: { full: 7, quick: 3 },
-  warmups: { full: 1, quick: 1 },
-  beam: { size: (quick) => (quick ? 20_000 : 200_000), distributed: true },
-  impls: async () => {
-    const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? 20_000 : 200_000)
-    return {
-      baseline: ({ warmup, quick }) => rawOneWay(size(warmup, quick)),
-      effect: noEffect,
-      otp: ({ warmup, quick }) => otpOneWay(size(warmup, quick))
-    }
-  }
-}
+  small: 20_000,
+  full: 200_000,
+  baseline: rawOneWay,
+  otp: otpOneWay
+})
