@@ -24,10 +24,10 @@ import type * as Socket from "effect/socket/Socket"
 import * as Epmd from "../Epmd.ts"
 import { concat } from "./bytes.ts"
 import * as Handshake from "./handshake.ts"
+import { ConnectFailed } from "./handshake.ts"
 
 /** Connecting to a node failed: it cannot be reached (see `Handshake` for the three errors). */
-export const ConnectFailed = Handshake.ConnectFailed
-export type ConnectFailed = Handshake.ConnectFailed
+export { ConnectFailed }
 export type ConnectError = Handshake.ConnectError
 
 export interface Options {
