@@ -514,16 +514,18 @@ export const snapshotsLayerMemory: Layer.Layer<Snapshots> = snapshots.layerMemor
 
 /**
  * Snapshots in the `effect_otp_snapshots` table of the database of `SqlClient` (PostgreSQL syntax;
- * the table is created if it is missing): what {@link runnerLayer} uses.
+ * the table is created if it is missing, by `effect/sql`'s `Migrator`, which serialises runners
+ * starting together; history in `effect_otp_snapshots_migrations`): what {@link runnerLayer} uses.
  *
- * **Errors**: `SqlError` when the table cannot be created.
+ * **Errors**: `SqlError` when the database cannot be reached, `MigrationError` when the table
+ * cannot be created.
  *
  * @since 0.2.0
  * @category services
  */
 export const snapshotsLayerSql: Layer.Layer<
   Snapshots,
-  import("effect/sql/SqlError").SqlError,
+  import("effect/sql/SqlError").SqlError | import("effect/sql/Migrator").MigrationError,
   import("effect/sql/SqlClient").SqlClient
 > = snapshots.layerSql
 
@@ -575,7 +577,7 @@ export type {
  * **Errors**: `BadArgument` (effect-otp's, naming the option) for an invalid `postgres`, `shards`
  * (a positive integer), `address`/`listen` (a non-empty host and a port from 0 to 65535),
  * `clientOnly` or `serialization`, before anything connects; `SqlError` when the database cannot
- * be reached, `SocketServerError` when `listen` cannot be bound, `ConfigError` for a bad setting.
+ * be reached, `MigrationError` when the snapshots table cannot be created, `SocketServerError` when `listen` cannot be bound, `ConfigError` for a bad setting.
  *
  * @since 0.2.0
  * @category layers
@@ -587,5 +589,6 @@ export const runnerLayer: (
   | import("effect-otp/Errors").BadArgument
   | import("effect/Config").ConfigError
   | import("effect/sql/SqlError").SqlError
+  | import("effect/sql/Migrator").MigrationError
   | import("effect/socket/SocketServer").SocketServerError
 > = runner.runnerLayer

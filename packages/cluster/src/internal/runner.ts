@@ -18,6 +18,7 @@ import * as RunnerStorage from "effect/cluster/RunnerStorage"
 import * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import type { SocketServerError } from "effect/socket/SocketServer"
+import type { MigrationError } from "effect/sql/Migrator"
 import type * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import { BadArgument } from "effect-otp/Errors"
@@ -56,14 +57,20 @@ export interface RunnerOptions {
 
 export const runnerLayer = (
   options: RunnerOptions
-): Layer.Layer<Sharding.Sharding | Snapshots.Snapshots, BadArgument | ConfigError | SqlError | SocketServerError> => {
+): Layer.Layer<
+  Sharding.Sharding | Snapshots.Snapshots,
+  BadArgument | ConfigError | SqlError | MigrationError | SocketServerError
+> => {
   const bad = invalidRunnerOption(options)
   return bad === undefined ? runner(options) : Layer.unwrap(Effect.fail(bad))
 }
 
 const runner = (
   options: RunnerOptions
-): Layer.Layer<Sharding.Sharding | Snapshots.Snapshots, ConfigError | SqlError | SocketServerError> => {
+): Layer.Layer<
+  Sharding.Sharding | Snapshots.Snapshots,
+  ConfigError | SqlError | MigrationError | SocketServerError
+> => {
   const address = (a: { readonly host: string; readonly port: number } | undefined) =>
     a === undefined ? Option.none() : Option.some(RunnerAddress.make(a.host, a.port))
   const shardingConfig: ShardingOptions = {

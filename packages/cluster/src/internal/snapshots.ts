@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 
@@ -30,10 +31,14 @@ export const makeMemory = (): SnapshotsApi => {
 
 export const layerMemory: Layer.Layer<Snapshots> = Layer.sync(Snapshots, makeMemory)
 
-/** The table is created at start if it is missing (PostgreSQL syntax). */
-export const layerSql: Layer.Layer<Snapshots, SqlError, SqlClient.SqlClient> = Layer.effect(
-  Snapshots,
-  Effect.gen(function* () {
+/**
+ * The table's migrations, run by `effect/sql`'s `Migrator` (history in
+ * `effect_otp_snapshots_migrations`): it serialises runners that start together on a new database,
+ * where a bare `CREATE TABLE IF NOT EXISTS` run by two of them at once fails one with a unique
+ * violation on PostgreSQL's catalog.
+ */
+const migrations = Migrator.fromRecord({
+  "0001_create_snapshots": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     yield* sql`CREATE TABLE IF NOT EXISTS effect_otp_snapshots (
       entity_type TEXT NOT NULL,
@@ -42,6 +47,15 @@ export const layerSql: Layer.Layer<Snapshots, SqlError, SqlClient.SqlClient> = L
       updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
       PRIMARY KEY (entity_type, entity_id)
     )`
+  })
+})
+
+/** The table is created at start if it is missing (PostgreSQL syntax). */
+export const layerSql: Layer.Layer<Snapshots, SqlError | Migrator.MigrationError, SqlClient.SqlClient> = Layer.effect(
+  Snapshots,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* Migrator.make({})({ loader: migrations, table: "effect_otp_snapshots_migrations" })
     return {
       load: (entityType, entityId) =>
         Effect.map(
