@@ -62,7 +62,7 @@
  *
  * @since 0.2.0
  */
-import type { Effect, Option, Stream } from "effect"
+import type { Effect, Option, Scope, Stream } from "effect"
 import type * as ExitReason from "./ExitReason.ts"
 import * as internal from "./internal/observer.ts"
 import type * as ChildSpec from "./ChildSpec.ts"
@@ -269,9 +269,38 @@ export const snapshot: Effect.Effect<Snapshot, never, Node> = internal.snapshot
  * ends; while no stream runs, the node pays nothing for it.
  *
  * **Gotchas**: start the stream before taking the snapshot it completes, or a change in between is
- * seen by neither. A reader more than `bufferSize` events behind loses the oldest ones.
+ * seen by neither ({@link subscribe} attaches at a known point, before the snapshot). A reader
+ * more than `bufferSize` events behind loses the oldest ones.
  *
  * @since 0.2.0
  * @category debugging
  */
 export const changes: (options?: ChangesOptions) => Stream.Stream<Event, never, Node> = internal.changes
+
+/**
+ * Attaches to the node's life-cycle events now, for as long as the scope is open, and returns
+ * them as a stream (the events of {@link changes}, buffered from this moment). With it, "the
+ * events after this snapshot" has no gap: subscribe, take the {@link snapshot}, then read the
+ * stream. Detached when the scope closes; the stream then ends.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Node, Observer, Process } from "effect-otp"
+ *
+ * const program = Effect.gen(function*() {
+ *   const events = yield* Observer.subscribe()
+ *   const before = yield* Observer.snapshot
+ *   yield* Process.spawn(Effect.void)
+ *   // the spawn and the exit, neither in `before`
+ *   return [before.processes.length, yield* Stream.runCollect(Stream.take(events, 2))] as const
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(Node.layer())))
+ * ```
+ *
+ * @since 0.2.0
+ * @category debugging
+ */
+export const subscribe: (options?: ChangesOptions) => Effect.Effect<Stream.Stream<Event>, never, Node | Scope.Scope> =
+  internal.subscribe

@@ -366,4 +366,28 @@ describe("Observer.changes", () => {
       })
     )
   )
+
+  it.effect(
+    "subscribe attaches at once: a process that comes and goes before the stream is read is in it; the scope ends it",
+    () =>
+      withNode(
+        Effect.gen(function* () {
+          const events = yield* Effect.scoped(
+            Effect.gen(function* () {
+              const events = yield* Observer.subscribe()
+              const pid = yield* Process.spawn(Effect.void)
+              yield* testing.expectExit(pid, ExitReason.normal)
+              return { events, pid }
+            })
+          )
+          // read after the scope closed: the buffered events, then the end
+          assert.deepStrictEqual(yield* Stream.runCollect(events.events), [
+            { _tag: "Spawned", pid: events.pid, time: 0 },
+            { _tag: "Exited", pid: events.pid, registeredName: Option.none(), reason: ExitReason.normal, time: 0 }
+          ])
+          const node = (yield* Node.Node) as Node.NodeApi & { readonly observers: unknown }
+          assert.strictEqual(node.observers, undefined)
+        })
+      )
+  )
 })

@@ -55,7 +55,7 @@
 import { timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as HttpServer from "effect/http/HttpServer"
 import type { ServeError } from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
@@ -149,10 +149,9 @@ const make = (options: Options | undefined) =>
       port: options?.port ?? 0,
       gracefulShutdownTimeout: "1 second"
     })
-    const events = Stream.concat(
-      // a comment first: the client knows it is attached before any event
-      Stream.succeed(encoder.encode(": attached\n\n")),
-      observer.events.pipe(Stream.map((event) => encoder.encode(`data: ${JSON.stringify(event)}\n\n`)))
+    // a comment first, sent once subscribed: after it, the client misses no event
+    const events = observer.events(encoder.encode(": attached\n\n"), (event) =>
+      encoder.encode(`data: ${JSON.stringify(event)}\n\n`)
     )
     const handler = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest

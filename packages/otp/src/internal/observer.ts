@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Effect, Option, Queue, Stream } from "effect"
+import { type Cause, Effect, Option, Queue, type Scope, Stream } from "effect"
 import type * as ExitReason from "../ExitReason.ts"
 import type { Node } from "../Node.ts"
 import type * as Observer from "../Observer.ts"
@@ -175,20 +175,28 @@ export const attach = (node: kernel.NodeState, listener: (event: kernel.Lifecycl
   }
 }
 
-export const changes = (options?: Observer.ChangesOptions): Stream.Stream<Observer.Event, never, Node> =>
-  Stream.callback<Observer.Event, never, Node>(
-    (queue) =>
-      Effect.flatMap(currentNode, (node) =>
-        Effect.clockWith((clock) =>
-          Effect.acquireRelease(
-            Effect.sync(() =>
-              attach(node, (event) => {
-                Queue.offerUnsafe(queue, eventOf(event, clock.currentTimeMillisUnsafe()))
-              })
-            ),
-            (detach) => Effect.sync(detach)
-          )
-        )
+export const subscribe = (
+  options?: Observer.ChangesOptions
+): Effect.Effect<Stream.Stream<Observer.Event>, never, Node | Scope.Scope> =>
+  Effect.gen(function* () {
+    const node = yield* currentNode
+    const clock = yield* Effect.clockWith(Effect.succeed)
+    const queue = yield* Queue.sliding<Observer.Event, Cause.Done>(options?.bufferSize ?? 16_384)
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        attach(node, (event) => {
+          Queue.offerUnsafe(queue, eventOf(event, clock.currentTimeMillisUnsafe()))
+        })
       ),
-    { bufferSize: options?.bufferSize ?? 16_384, strategy: "sliding" }
-  )
+      // detached: the stream ends after the events already buffered
+      (detach) =>
+        Effect.sync(() => {
+          detach()
+          Queue.endUnsafe(queue)
+        })
+    )
+    return Stream.fromQueue(queue)
+  })
+
+export const changes = (options?: Observer.ChangesOptions): Stream.Stream<Observer.Event, never, Node> =>
+  Stream.unwrap(subscribe(options))

@@ -78,7 +78,8 @@ export interface Service {
   readonly detail: (pid: string) => Effect.Effect<Option.Option<Detail>>
   readonly command: (command: Command, pid: string, on: boolean) => Effect.Effect<Outcome>
   /** The events from now on, as JSON. */
-  readonly events: Stream.Stream<unknown>
+  /** The events, `attached` first, sent once the node's events are subscribed to. */
+  readonly events: (attached: Uint8Array, encode: (event: unknown) => Uint8Array) => Stream.Stream<Uint8Array>
 }
 
 const done: Outcome = { _tag: "Done" }
@@ -169,7 +170,15 @@ export const make: Effect.Effect<
         provide
       )
     },
-    events: Observer.changes().pipe(Stream.map(eventJson), Stream.provideService(Node.Node, node))
+    events: (attached: Uint8Array, encode: (event: unknown) => Uint8Array) =>
+      Stream.unwrap(
+        Effect.map(Effect.provideService(Observer.subscribe(), Node.Node, node), (events) =>
+          Stream.concat(
+            Stream.succeed(attached),
+            Stream.map(events, (event) => encode(eventJson(event)))
+          )
+        )
+      )
   }
   return { service, record }
 })
