@@ -237,13 +237,19 @@ export interface Line {
 export interface Child {
   readonly name: string
   readonly process: ChildProcess
+  /** The last 4,000 characters the child wrote on its stderr (what it said before it died). */
+  readonly stderr: () => string
 }
+
+/** The children whose output has ended: their `exit` line is in their queue. */
+const closed = new WeakSet<ChildProcess>()
 
 /**
  * Starts `node file ...args` in an OS process of its own (this process's Node; a `.ts` file runs
  * with the packages' sources, `--conditions=@effect-otp/source`), its stdout lines offered to
  * `lines` as they come, then a last line `exit <code or signal>` when it exits; its stderr is
- * passed through. The scope kills it with SIGKILL.
+ * passed through, and its end kept (`child.stderr()`) for the error that reports its death. The
+ * scope kills it with SIGKILL.
  *
  * @since 0.2.0
  * @category constructors
@@ -259,8 +265,13 @@ export const startNode = (
     Effect.sync((): Child => {
       const source = file.endsWith(".ts") ? ["--conditions=@effect-otp/source"] : []
       const child = spawn(process.execPath, [...source, file, ...args], {
-        stdio: ["ignore", "pipe", "inherit"],
+        stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, ...env }
+      })
+      let stderr = ""
+      child.stderr!.on("data", (chunk: Buffer) => {
+        process.stderr.write(chunk)
+        stderr = (stderr + chunk.toString()).slice(-4_000)
       })
       let buffered = ""
       child.stdout!.on("data", (chunk: Buffer) => {
@@ -269,8 +280,12 @@ export const startNode = (
         buffered = parts.pop()!
         for (const text of parts) Queue.offerUnsafe(lines, { from: name, text })
       })
-      child.on("exit", (code, signal) => Queue.offerUnsafe(lines, { from: name, text: `exit ${signal ?? code}` }))
-      return { name, process: child }
+      // "close": after the last of its output, stderr included
+      child.on("close", (code, signal) => {
+        closed.add(child)
+        Queue.offerUnsafe(lines, { from: name, text: `exit ${signal ?? code}` })
+      })
+      return { name, process: child, stderr: () => stderr }
     }),
     (child) => kill9(child)
   )
@@ -289,16 +304,17 @@ export const waitFor = <A>(lines: Queue.Queue<Line>, match: (line: Line) => A | 
   })
 
 /**
- * Kills a child with SIGKILL and waits until it has exited (at once if it already has).
+ * Kills a child with SIGKILL and waits until it has exited and its output has ended (its `exit`
+ * line is in its queue); at once if it already has.
  *
  * @since 0.2.0
  * @category probes
  */
 export const kill9 = (child: Child): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
-    if (child.process.exitCode !== null || child.process.signalCode !== null) return resume(Effect.void)
-    child.process.once("exit", () => resume(Effect.void))
-    child.process.kill("SIGKILL")
+    if (closed.has(child.process)) return resume(Effect.void)
+    child.process.once("close", () => resume(Effect.void))
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL")
   })
 
 /**

@@ -49,12 +49,16 @@ const makeView = (lines: Queue.Queue<Line>) => {
       ? Effect.void
       : Effect.flatMap(Queue.take(lines), ({ from, text }) => {
           const [word, value] = text.split(" ")
-          if (word === "exit" && !killed.has(from)) return Effect.die(`runner ${from} exited on its own (${value})`)
+          if (word === "exit" && !killed.has(from)) {
+            return Effect.die(`runner ${from} exited on its own (${value}): ${started.get(from)?.stderr()}`)
+          }
           if (word === "ready") ready.set(from, Number(value))
           if (word === "assigned") assigned.set(from, Number(value))
           if (word === "stalled") stalled.push(value!)
           return until(holds)
         })
+  const started = new Map<string, Child>()
+  const add = (runner: Child) => started.set(runner.name, runner).get(runner.name)!
   const kill = (runner: Child) =>
     Effect.andThen(
       Effect.sync(() => killed.add(runner.name)),
@@ -72,7 +76,7 @@ const makeView = (lines: Queue.Queue<Line>) => {
       }
       return total === shards
     }
-  return { ready, assigned, stalled, until, split, kill }
+  return { ready, assigned, stalled, until, split, kill, add }
 }
 
 describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runner processes", () => {
@@ -87,7 +91,7 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
         const start = (name: string, stall: boolean) =>
           Effect.flatMap(freePort, (port) =>
             startNode(name, lines, runnerFile, [String(pg.port), String(port)], { STALL: stall ? "1" : "0" })
-          )
+          ).pipe(Effect.map(view.add))
         const [a, b] = yield* Effect.all([start("a", true), start("b", true)], { concurrency: "unbounded" })
         yield* view.until(view.split(a, b))
         const client = yield* Layer.build(ClusterServer.runnerLayer(runnerOptions(pg.port)))

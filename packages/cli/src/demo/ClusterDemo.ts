@@ -80,10 +80,13 @@ export const Visitors = ClusterServer.entity("Visitor", Visits, { snapshot: { st
  */
 export class RunnerFailed extends Schema.TaggedError<RunnerFailed>()("RunnerFailed", {
   runner: Schema.String,
-  exit: Schema.String
+  exit: Schema.String,
+  /** The end of what it wrote on its stderr. */
+  stderr: Schema.String
 }) {
   override get message(): string {
-    return `runner ${this.runner} exited (${this.exit}) before it held any shard`
+    const said = this.stderr.trim()
+    return `runner ${this.runner} exited (${this.exit}) before it held any shard${said === "" ? "" : `; it said:\n${said}`}`
   }
 }
 
@@ -221,7 +224,10 @@ const onPostgres = (settings: { readonly rounds: number; readonly stopAfter: num
     const assigned = new Map<string, number>()
     yield* Testing.waitFor(lines, ({ from, text }) => {
       const [word, value = ""] = text.split(" ")
-      if (word === "exit") return Effect.fail(new RunnerFailed({ runner: from, exit: value }))
+      if (word === "exit") {
+        const stderr = (from === "a" ? a : b).stderr()
+        return Effect.fail(new RunnerFailed({ runner: from, exit: value, stderr }))
+      }
       if (word === "assigned") assigned.set(from, Number(value))
       const [onA = 0, onB = 0] = [assigned.get("a"), assigned.get("b")]
       return onA > 0 && onB > 0 && onA + onB === shards ? Effect.void : undefined
