@@ -84,8 +84,12 @@ export type SignalKind = "link" | "exit" | "kill"
  * @category models
  */
 export interface Incoming {
-  /** SEND / REG_SEND to a local pid or registered name; false when nobody is there. */
-  readonly deliver: (to: Pid.Pid<never, unknown> | string, message: unknown) => boolean
+  /**
+   * SEND / REG_SEND from the node `peer` to a local pid or registered name; false when nobody is
+   * there. A server whose behaviour declares the Schema of its casts or other messages gets them
+   * decoded; one that does not decode is reported to the transport (`undecodable`) and dropped.
+   */
+  readonly deliver: (to: Pid.Pid<never, unknown> | string, message: unknown, peer: string) => boolean
   /** LINK; a dead local end answers at once with an exit `NoProc`. */
   readonly link: (from: Pid.Pid<never, unknown>, to: Pid.Pid<never, unknown>) => void
   /** UNLINK / UNLINK_ID */
@@ -171,13 +175,13 @@ export const attach = (
 ): { readonly incoming: Incoming; readonly detach: () => void } => {
   const state = stateOf(node)
   remote.attachTransport(state, transport)
-  const offer = (record: kernel.ProcessRecord, message: unknown) => {
-    const delivered = server.fromWire(record, message)
+  const offer = (record: kernel.ProcessRecord, message: unknown, peer: string) => {
+    const delivered = server.fromWire(record, message, peer)
     if (delivered !== server.Undelivered) kernel.offerUnsafe(record, delivered)
   }
   return {
     incoming: {
-      deliver: (to, message) => remote.deliver(state, to, message, offer),
+      deliver: (to, message, peer) => remote.deliver(state, to, message, peer, offer),
       link: (from, to) => remote.incomingLink(state, from, to),
       unlink: (from, to) => remote.incomingUnlink(state, from, to),
       exit: (from, to, reason, kind) => remote.incomingExit(state, from, to, reason, kind),

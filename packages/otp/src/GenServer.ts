@@ -56,7 +56,11 @@
  *
  * Beside the callbacks, a behaviour may declare its `name` (what upgrades match running servers by:
  * give every version the same), its `version` (default `"1"`, shown by `Sys.getStatus`) and its
- * `state` Schema. See "Upgrading a running system" in `Release`.
+ * `state` Schema. See "Upgrading a running system" in `Release`. For messages from other nodes it
+ * may declare the Schema of its casts (`casts`) and of its other messages (`infos`): such a message
+ * is decoded with it before the handler sees it, and one that does not decode reaches no handler
+ * (see {@link remote}). Local casts and messages are not decoded; without these Schemas a message
+ * from another node arrives as the Erlang term it came as.
  *
  * Handler results are tagged values, not tuples: a bad return is a compile error, not OTP's
  * `bad_return_value` at run time.
@@ -691,6 +695,18 @@ export interface Behaviour<in Args, S, Req extends Request.Any, Cast, Info, Init
   readonly state?: Schema.Schema<S> | undefined
   /** The request classes the server accepts. */
   readonly protocol?: ReadonlyArray<RequestClass> | undefined
+  /**
+   * The Schema of the casts (its type is `Cast`). A cast from another node is decoded with it
+   * (`Term.codec`) before `handleCast` sees it; one that does not decode reaches no handler: it is
+   * logged with the sender's node, counted in `Node.undecodable` and dropped. Local casts are not
+   * decoded. Without it, a cast from another node reaches `handleCast` as the term it came as.
+   */
+  readonly casts?: Schema.Codec<Cast, unknown, never, never> | undefined
+  /**
+   * The Schema of the other messages (its type is `Info`): a message from another node that is
+   * neither a call nor a cast is decoded with it before `handleInfo` sees it, as `casts` are.
+   */
+  readonly infos?: Schema.Codec<Info, unknown, never, never> | undefined
 }
 
 /**
@@ -747,6 +763,8 @@ export const behaviour = <
   RCodeChange = never
 >(definition: {
   readonly protocol?: P
+  readonly casts?: Schema.Codec<Cast, unknown, never, never>
+  readonly infos?: Schema.Codec<Info, unknown, never, never>
   readonly init: (args: Args) => Effect.Effect<Ok<S, C>, InitE, R>
   readonly handleCall?: H
   readonly handleCast?: (message: Cast, state: NoInfer<S>) => Effect.Effect<NoReplyResult<S, C>, unknown, RCast>
@@ -787,6 +805,8 @@ export interface Server<in Req extends Request.Any, in Cast = never> extends Pip
   readonly target: Pid.Pid<never, unknown> | undefined
   /** @internal a name on another node (Erlang's `{Name, Node}`), when the reference is one */
   readonly remote?: kernel.RemoteName | undefined
+  /** @internal the Schema the casts through this reference cross to another node with, if any */
+  readonly casts?: Schema.Top | undefined
   /** @internal the server's live record now, if any */
   readonly resolve: () => kernel.ProcessRecord | undefined
   /** The pid this reference points to now, if the server is alive. */
@@ -856,21 +876,35 @@ export const fromPid: <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never
  * - An effect-otp server called from another node with a term that is not one of its
  *   `Request.Class`es gets the term as it came (a tuple's handler is `handleCall.Tuple`); its reply
  *   must be a term. A declared error that is a term goes back as `{error, Error}`.
+ * - A cast crosses as `{'$gen_cast', Message}`. A message that is an instance of a Schema class
+ *   (`Schema.Class`, `Schema.TaggedClass`) crosses as the term of its class; with `options.casts`
+ *   (give the server's behaviour, or its `casts` Schema), every cast crosses as the term of that
+ *   Schema, so a struct crosses too. A cast that does not encode is dropped and logged at warning, as
+ *   a message that has no term. The server decodes it with its behaviour's `casts` Schema when it
+ *   declares one (a cast that does not decode reaches no handler: it is logged, counted in
+ *   `Node.undecodable` and dropped), else its `handleCast` gets the term.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Schema } from "effect"
  * import { GenServer, Term } from "effect-otp"
  *
  * // an Elixir `GenServer.call({Stack, :"app@127.0.0.1"}, :pop)`
  * const pop = GenServer.call(GenServer.remote<Term.Atom>("Elixir.Stack", "app@127.0.0.1"), Term.atom("pop"))
+ *
+ * // a typed cast to an effect-otp server whose behaviour declares `casts: Reset`
+ * class Reset extends Schema.TaggedClass<Reset>()("Reset", { to: Schema.Int }) {}
+ * const reset = GenServer.cast(GenServer.remote("counter", "b@127.0.0.1", { casts: Reset }), new Reset({ to: 0 }))
  * ```
  *
  * @since 0.2.0
  * @category references
  */
-export const remote: <Req extends Request.Any, Cast = never>(name: string, node: string) => Server<Req, Cast> =
-  server.remote
+export const remote: <Req extends Request.Any, Cast = never>(
+  name: string,
+  node: string,
+  options?: { readonly casts?: Schema.Codec<Cast, unknown, never, never> | undefined }
+) => Server<Req, Cast> = server.remote
 
 /**
  * A typed reference to the server registered as `name` (a local name, or `Registry.via(...)`) on the

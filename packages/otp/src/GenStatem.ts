@@ -1093,6 +1093,19 @@ export type EnterFunctions<T extends Types, R> = {
 export interface Common<Args, T extends Types, InitE, R> {
   /** The requests the machine serves with calls. */
   readonly protocol?: ReadonlyArray<RequestClass> | undefined
+  /**
+   * The Schema of the casts (its type is the `cast` of {@link Types}). A cast from another node is
+   * decoded with it (`Term.codec`) before a `Cast` event carries it; one that does not decode makes
+   * no event: it is logged with the sender's node, counted in `Node.undecodable` and dropped. Local
+   * casts are not decoded. Without it, a cast from another node carries the term it came as.
+   */
+  readonly casts?: Schema.Codec<CastOf<T>, unknown, never, never> | undefined
+  /**
+   * The Schema of the other messages (its type is the `info` of {@link Types}): a message from
+   * another node that is neither a call nor a cast is decoded with it before an `Info` event
+   * carries it, as `casts` are.
+   */
+  readonly infos?: Schema.Codec<InfoOf<T>, unknown, never, never> | undefined
   readonly init: (args: Args) => Effect.Effect<Ok<StateOf<T>, DataOf<T>, Exclude<ActionOf<T>, Postpone>>, InitE, R>
   /** Runs when the machine stops: on `stop`, on a crash, and on a parent's shutdown while trapping exits. */
   readonly terminate?:

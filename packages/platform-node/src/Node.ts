@@ -39,7 +39,8 @@
  * Erlang terms (see the core's `Term` module for the mapping): numbers, atoms, tuples, lists,
  * binaries and strings (as binaries), maps, pids, references. A message that has no term (a plain
  * object, a class instance, a function) cannot cross: it is dropped, counted in the node's
- * `messagesDropped` and logged. Encode typed messages with `Term.codec(schema)`. Messages from
+ * `messagesDropped` and logged. Encode typed messages with `Term.codec(schema)` (typed calls and
+ * casts do it for you, see below). Messages from
  * Erlang arrive as terms; a packet that does not decode is logged, counted ({@link undecodable})
  * and skipped, and the connection goes on.
  *
@@ -53,6 +54,17 @@
  * `Errors.Undecodable`); a reply that does not decode fails the call with `Undecodable` too. Both are
  * logged and counted in {@link undecodable}, and the connection goes on. A request that is a term
  * (`Term.tuple(...)`) keeps the plain gen protocol.
+ *
+ * **Typed casts and messages.** A behaviour (GenServer or GenStatem) may declare the Schema of its
+ * casts (`casts`) and of its other messages (`infos`). A `{'$gen_cast', Message}` from another node
+ * is then decoded with `Term.codec(casts)` before `handleCast` sees it, and any other message with
+ * `Term.codec(infos)` before `handleInfo` does. One that does not decode reaches no handler: it is
+ * logged with the sender's node, counted in {@link undecodable} and dropped, and the connection goes
+ * on. `GenServer.cast` to a server of another node sends the term of the reference's `casts`
+ * (`GenServer.remote(name, node, Behaviour)`), or of the Schema class the message is an instance
+ * of, so a class instance or a struct arrives as the same value. Local casts and messages are never
+ * decoded; without these Schemas, a cast or message from another node arrives as the term it came
+ * as (an Erlang node can put any term there: declare the Schemas to type what crosses).
  *
  * Signals keep their local meaning: links and exit signals (`kill` included), monitors and `Down`,
  * `Process.exit`. Exit reasons cross as Erlang's (`normal`, `shutdown`, `{shutdown, T}`, `killed`,
@@ -108,6 +120,9 @@
  * - `Process.spawnOn` (see its docs): `SpawnFailed` (`undef`, `badarg`, ...), `NoConnection`,
  *   `SpawnTimeout`, `BadArgument`.
  * - A typed call across nodes: `Errors.Undecodable` when its request or reply does not decode.
+ * - A typed cast or message that does not decode on arrival: no error to anyone (a cast has no
+ *   answer); it is logged, counted in {@link undecodable} and dropped. A cast that does not encode
+ *   is dropped and logged, as a message that has no term.
  * - A frame that is not a distribution message or longer than `maxPacket` drops that connection
  *   with a logged reason (`NodeDown` with that reason); the node keeps running.
  *
@@ -469,7 +484,9 @@ export const unregisterSpawnHandler = (name: string): Effect.Effect<void, never,
   Effect.map(Effect.service(Distributed), (api) => void api.spawnHandlers.delete(name))
 
 /**
- * The packets that arrived and did not decode so far (each was logged and skipped).
+ * The packets that arrived and did not decode so far (each was logged and skipped), and the typed
+ * requests, replies, casts and messages that did not decode with their Schemas (each was logged, and
+ * reached no handler).
  *
  * @since 0.2.0
  * @category client

@@ -68,7 +68,8 @@ export interface Transport {
    * when the arguments cannot cross (they have no term).
    */
   /**
-   * Something from `node` did not decode with its Schema (a typed request or reply): the transport
+   * Something from `node` did not decode with its Schema (a typed request or reply, a typed cast or
+   * message): the transport
    * logs `description` and counts it (`Node.undecodable`).
    */
   readonly undecodable: (node: string, description: string) => void
@@ -290,19 +291,20 @@ export const detachTransport = (node: NodeState, transport: Transport): void => 
   if (node.distribution === transport) node.distribution = undefined
 }
 
-/** SEND / REG_SEND: a message for a local pid or name; false when nobody is there. */
+/** SEND / REG_SEND from the node `peer`: a message for a local pid or name; false when nobody is there. */
 export const deliver = (
   node: NodeState,
   to: Pid.Pid<never, unknown> | string,
   message: unknown,
-  offer: (record: ProcessRecord, message: unknown) => unknown
+  peer: string,
+  offer: (record: ProcessRecord, message: unknown, peer: string) => unknown
 ): boolean => {
   const record = localTarget(node, to)
   if (record === undefined) {
     node.dropped++
     return false
   }
-  offer(record, message)
+  offer(record, message, peer)
   return true
 }
 

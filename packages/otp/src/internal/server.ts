@@ -23,6 +23,7 @@ import {
   Option,
   Pipeable,
   References,
+  type Schema,
   type Tracer
 } from "effect"
 import { identity } from "effect/Function"
@@ -121,13 +122,21 @@ export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<neve
     whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
   }) as never
 
-/** A reference to the process registered as `name` on the node `node` (Erlang's `{Name, Node}`). */
-export const remote = <Req extends Request.Any, Cast = never>(name: string, node: string): Server<Req, Cast> =>
+/**
+ * A reference to the process registered as `name` on the node `node` (Erlang's `{Name, Node}`); its
+ * casts cross as terms of `options.casts` when it is given.
+ */
+export const remote = <Req extends Request.Any, Cast = never>(
+  name: string,
+  node: string,
+  options?: { readonly casts?: Schema.Codec<Cast, unknown, never, never> | undefined }
+): Server<Req, Cast> =>
   ({
     __proto__: ServerProto,
     name: Option.some(`${name}@${node}`),
     target: undefined,
     remote: { name, node },
+    casts: options?.casts,
     resolve: () => undefined,
     whereis: () => Option.none()
   }) as never
@@ -459,15 +468,7 @@ export const cast = <Req extends Request.Any, Cast>(
     const record = server.resolve()
     if (record === undefined || record.node.distribution !== undefined) {
       const target = remoteTarget(fiber, server)
-      if (target !== undefined) {
-        kernel.sendRemote(
-          target.node,
-          callerPid(fiber, target.node),
-          target.target,
-          Term.tuple(genCast, message as never)
-        )
-        return Effect.void
-      }
+      if (target !== undefined) return castRemote(fiber, target.node, target.target, server, message)
       if (record === undefined) return Effect.void
     }
     const envelope = new CastEnvelope(message)
@@ -486,6 +487,38 @@ export const cast = <Req extends Request.Any, Cast>(
 const genCall = Term.atom("$gen_call")
 const genCast = Term.atom("$gen_cast")
 const errorAtom = Term.atom("error")
+
+/**
+ * A cast to a process of another node, as OTP's `gen:cast`: `{'$gen_cast', Message}`. A message of
+ * a Schema (the reference's `casts`, else the Schema class it is an instance of) crosses as the term
+ * of its Schema (`Term.codec`); one that does not encode is dropped, counted and logged, as a message
+ * that has no term.
+ */
+const castRemote = (
+  fiber: Fiber.Fiber<unknown, unknown>,
+  node: kernel.NodeState,
+  target: kernel.Target,
+  server: Server<any, any>,
+  message: unknown
+): Effect.Effect<void> => {
+  const codec = server.casts === undefined ? typedWire.codecOfInstance(message) : typedWire.messageCodec(server.casts)
+  let onWire = message
+  if (codec !== undefined) {
+    const encoded = codec.encode(message)
+    if (Exit.isFailure(encoded)) {
+      node.dropped++
+      return Effect.logWarning(
+        `a cast to ${formatTarget(target)} did not encode and was dropped: ${typedWire.why(encoded)}`
+      )
+    }
+    onWire = encoded.value
+  }
+  kernel.sendRemote(node, callerPid(fiber, node), target, Term.tuple(genCast, onWire as Term.Term))
+  return Effect.void
+}
+
+const formatTarget = (target: kernel.Target): string =>
+  "id" in target ? String(target) : `${target.name}@${target.node}`
 
 /** The caller's pid: its process's, else its node's system pid. */
 const callerPid = (fiber: Fiber.Fiber<unknown, unknown>, node: kernel.NodeState): Pid.Pid<never, unknown> =>
@@ -678,20 +711,29 @@ class RemoteFrom implements From<unknown, unknown> {
 }
 
 /**
- * A message from another node for a local process: a server (a process with a system handler, as
- * every GenServer, GenStatem and supervisor has) gets `{'$gen_call', {From, Tag}, Request}` as a call
- * whose reply goes back to `From`, and `{'$gen_cast', Message}` as a cast; any other process, and any
- * other message, gets the term as it came.
+ * A message from another node (`peer`) for a local process: a server (a process with a system
+ * handler, as every GenServer, GenStatem and supervisor has) gets `{'$gen_call', {From, Tag}, Request}`
+ * as a call whose reply goes back to `From`, and `{'$gen_cast', Message}` as a cast; any other
+ * process, and any other message, gets the term as it came. A server whose behaviour declares the
+ * Schema of its casts (`casts`) or of its other messages (`infos`) gets them decoded with it
+ * (`Term.codec`); one that does not decode reaches no handler: it is logged and counted by the
+ * transport, and dropped.
  */
-export const fromWire = (record: kernel.ProcessRecord, message: unknown): unknown => {
-  if (record.systemHandler === undefined || !Term.isTuple(message)) return message
+export const fromWire = (record: kernel.ProcessRecord, message: unknown, peer: string): unknown => {
+  if (record.systemHandler === undefined) return message
+  if (!Term.isTuple(message)) return typedMessage(record, message, peer, "infos")
   const e = message.elements
-  if (e[0] === genCast && e.length === 2) return new CastEnvelope(e[1])
-  if (e[0] !== genCall || e.length !== 3 || !Term.isTuple(e[1]) || e[1].elements.length !== 2) return message
+  if (e[0] === genCast && e.length === 2) {
+    const cast = typedMessage(record, e[1], peer, "casts")
+    return cast === Undelivered ? cast : new CastEnvelope(cast)
+  }
+  if (e[0] !== genCall || e.length !== 3 || !Term.isTuple(e[1]) || e[1].elements.length !== 2) {
+    return typedMessage(record, message, peer, "infos")
+  }
   const [caller, tag] = e[1].elements
-  if (!Pid.isPid(caller)) return message
+  if (!Pid.isPid(caller)) return typedMessage(record, message, peer, "infos")
   // a request of the server's protocol: decoded with its Schema, or answered without a handler
-  const codecs = typedWire.codecsForTerm(protocolOf(record), e[2])
+  const codecs = typedWire.codecsForTerm(wireSchemas(record)?.protocol, e[2])
   let request = e[2] as unknown
   if (codecs !== undefined) {
     const decoded = codecs.decodeRequest(request)
@@ -711,9 +753,37 @@ export const fromWire = (record: kernel.ProcessRecord, message: unknown): unknow
 /** What {@link fromWire} returns for a message that reaches nobody (it was answered already). */
 export const Undelivered: unique symbol = Symbol.for("effect-otp/Undelivered")
 
-/** The request classes a server's behaviour declares, if any. */
-const protocolOf = (record: kernel.ProcessRecord): ReadonlyArray<unknown> | undefined =>
-  (record.engine?.behaviour as { readonly protocol?: ReadonlyArray<unknown> } | undefined)?.protocol
+/** What a server's behaviour declares of the messages it takes from the wire. */
+interface WireSchemas {
+  readonly protocol?: ReadonlyArray<unknown> | undefined
+  readonly casts?: Schema.Top | undefined
+  readonly infos?: Schema.Top | undefined
+}
+
+const wireSchemas = (record: kernel.ProcessRecord): WireSchemas | undefined =>
+  record.engine?.behaviour as WireSchemas | undefined
+
+/**
+ * A cast's message or another message from `peer` for a server: decoded with the Schema its
+ * behaviour declares for it (`casts`, `infos`), or as it came when it declares none; `Undelivered`
+ * (logged and counted by the transport) when it does not decode.
+ */
+const typedMessage = (
+  record: kernel.ProcessRecord,
+  message: unknown,
+  peer: string,
+  kind: "casts" | "infos"
+): unknown => {
+  const schema = wireSchemas(record)?.[kind]
+  if (schema === undefined) return message
+  const decoded = typedWire.messageCodec(schema).decode(message)
+  if (Exit.isSuccess(decoded)) return decoded.value
+  record.node.distribution?.undecodable(
+    peer,
+    `${kind === "casts" ? "a cast" : "a message"} for ${record.pid} did not decode: ${typedWire.why(decoded)}`
+  )
+  return Undelivered
+}
 
 export const stop = <Req extends Request.Any, Cast>(
   server: Server<Req, Cast>,

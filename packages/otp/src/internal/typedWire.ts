@@ -12,6 +12,9 @@
  * A request that is not a `Request.Class` (a term), or a server whose protocol does not declare the
  * request's tag, keeps the untyped gen protocol of `server.ts`. Codecs are built once per class.
  *
+ * Casts and other messages are typed the same way when the behaviour declares their Schema (`casts`,
+ * `infos`): {@link messageCodec} is the codec of such a Schema, built once per Schema.
+ *
  * @internal
  */
 import { Cause, Exit, Schema } from "effect"
@@ -26,6 +29,36 @@ export interface Codecs {
   readonly decodeSuccess: (term: unknown) => Exit.Exit<unknown, Schema.SchemaError>
   readonly encodeFailure: (error: unknown) => Exit.Exit<unknown, Schema.SchemaError>
   readonly decodeFailure: (term: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+}
+
+/** The term codec of one message Schema: encodes a value to its term, decodes a term to a value. */
+export interface MessageCodec {
+  readonly encode: (value: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+  readonly decode: (term: unknown) => Exit.Exit<unknown, Schema.SchemaError>
+}
+
+const bySchema = new WeakMap<object, MessageCodec>()
+
+/** The term codec (`Term.codec`) of `schema`, built once per Schema. */
+export const messageCodec = (schema: Schema.Top): MessageCodec => {
+  let codec = bySchema.get(schema)
+  if (codec === undefined) {
+    const terms = Term.codec(schema) as unknown as Schema.Codec<unknown, unknown>
+    codec = { encode: Schema.encodeUnknownExit(terms), decode: Schema.decodeUnknownExit(terms) }
+    bySchema.set(schema, codec)
+  }
+  return codec
+}
+
+/**
+ * The term codec of a message that is an instance of a Schema class (`Schema.Class`,
+ * `Schema.TaggedClass`, `Request.Class`), encoded by its own class; undefined for anything else
+ * (a term, a plain object).
+ */
+export const codecOfInstance = (message: unknown): MessageCodec | undefined => {
+  if (typeof message !== "object" || message === null || Term.isTerm(message)) return undefined
+  const cls = message.constructor
+  return typeof cls === "function" && Schema.isSchema(cls) ? messageCodec(cls as unknown as Schema.Top) : undefined
 }
 
 const byClass = new WeakMap<object, Codecs | null>()
@@ -46,17 +79,17 @@ export const codecsOfClass = (cls: unknown): Codecs | undefined => {
   const tag = tagOf(any)
   let codecs: Codecs | null = null
   if (tag !== undefined && Schema.isSchema(cls) && Schema.isSchema(any.success) && Schema.isSchema(any.failure)) {
-    const request = Term.codec(cls as Schema.Top) as unknown as Schema.Codec<unknown, unknown>
-    const success = Term.codec(any.success as Schema.Top) as unknown as Schema.Codec<unknown, unknown>
-    const failure = Term.codec(any.failure as Schema.Top) as unknown as Schema.Codec<unknown, unknown>
+    const request = messageCodec(cls as Schema.Top)
+    const success = messageCodec(any.success as Schema.Top)
+    const failure = messageCodec(any.failure as Schema.Top)
     codecs = {
       tag,
-      encodeRequest: Schema.encodeUnknownExit(request),
-      decodeRequest: Schema.decodeUnknownExit(request),
-      encodeSuccess: Schema.encodeUnknownExit(success),
-      decodeSuccess: Schema.decodeUnknownExit(success),
-      encodeFailure: Schema.encodeUnknownExit(failure),
-      decodeFailure: Schema.decodeUnknownExit(failure)
+      encodeRequest: request.encode,
+      decodeRequest: request.decode,
+      encodeSuccess: success.encode,
+      decodeSuccess: success.decode,
+      encodeFailure: failure.encode,
+      decodeFailure: failure.decode
     }
   }
   byClass.set(cls, codecs)

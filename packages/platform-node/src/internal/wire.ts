@@ -181,10 +181,10 @@ export const wire = (
     switch (e[0]) {
       case 2: // SEND {2, Unused, To}
       case 22: // SEND_SENDER {22, From, To}
-        if (isPid(e[2])) incoming.deliver(e[2], packet.message)
+        if (isPid(e[2])) incoming.deliver(e[2], packet.message, peer)
         return
       case 6: // REG_SEND {6, From, Unused, ToName}
-        if (Term.isAtom(e[3]) && !incoming.deliver(e[3].name, packet.message) && e[3].name === "net_kernel") {
+        if (Term.isAtom(e[3]) && !incoming.deliver(e[3].name, packet.message, peer) && e[3].name === "net_kernel") {
           netKernel(packet.message)
         }
         return
