@@ -254,7 +254,9 @@ export {
 
 export {
   /**
-   * A monitor fired (Erlang's `{'DOWN', Ref, process, Pid, Reason}`). Its `_tag` is `"DOWN"`.
+   * A monitor fired (Erlang's `{'DOWN', Ref, process, Object, Reason}`). Its `_tag` is `"DOWN"`;
+   * `pid` is the process that exited, `name` the `{ name, node }` of a monitor by name (see
+   * {@link monitor}), undefined for a monitor by pid.
    *
    * @since 0.1.0
    * @category messages
@@ -864,10 +866,11 @@ export const unlink = (pid: Pid<never, unknown>): Effect.Effect<void, never, Sel
  * **Details**: `{ name, node }` monitors the process registered as `name` on `node` (Erlang's
  * `monitor(process, {Name, Node})`, MONITOR_P with the name): the `Down` comes with its exit
  * reason, `NoProc` at once when nobody holds the name, `NoConnection` when the connection to
- * `node` is lost. The other node resolves the name once, when the monitor arrives; the `Down`
- * names the pid `<node.0.0>` (`Pid.make(node, 0, 0)`: MONITOR_P_EXIT gives the name, not the pid),
- * so tell it apart by its `ref`. A `node` that is the caller's own monitors the local holder of
- * the name by its pid.
+ * `node` is lost. The name is resolved once, when the monitor is set (by the other node when it
+ * arrives there). The `Down` of a monitor by name carries `name: { name, node }` (Erlang's
+ * `{Name, Node}` object); its `pid` is the holder's when the name is on the caller's node, and
+ * `<node.0.0>` (`Pid.make(node, 0, 0)`) otherwise, or when nobody held the name: MONITOR_P_EXIT
+ * gives the name, not the pid. A `Down` of a monitor by pid has `name: undefined`.
  *
  * @since 0.1.0
  * @category signals
@@ -878,7 +881,7 @@ export const monitor = (pid: Pid<never, unknown> | RemoteName): Effect.Effect<Mo
       if (self.node.distribution !== undefined && pid.node !== self.node.name) return kernel.monitorRemote(self, pid)
       const holder = pid.node === self.node.name ? self.node.names.get(pid.name) : undefined
       const live = holder !== undefined && holder.status !== "exited" ? holder : undefined
-      return kernel.monitorRecord(self, live, live?.pid ?? kernel.namePid(pid))
+      return kernel.monitorRecord(self, live, live?.pid ?? kernel.namePid(pid), { name: pid.name, node: pid.node })
     }
     return kernel.isRemote(self.node, pid)
       ? kernel.monitorRemote(self, pid)

@@ -849,6 +849,33 @@ describe("names", () => {
       })
     )
   )
+  it.effect("a monitor by name: its Down carries the name and node, for an exit and for NoProc", () =>
+    withQuietNode(
+      Effect.gen(function* () {
+        const node = (yield* Node.Node).name
+        const holder = yield* spawnIdle
+        yield* Process.register("names/watched", holder)
+        const result = yield* inProcess(
+          Effect.gen(function* () {
+            const ref = yield* Process.monitor({ name: "names/watched", node })
+            const refFree = yield* Process.monitor({ name: "names/nobody", node })
+            const free = yield* Process.receive(Process.isDown)
+            yield* Process.send(holder, "go")
+            const down = yield* Process.receive(Process.isDown)
+            return { ref, refFree, free, down }
+          })
+        )
+        assert.deepStrictEqual(
+          result.free,
+          new Process.Down(result.refFree, Pid.make(node, 0, 0), ExitReason.noProc, { name: "names/nobody", node })
+        )
+        assert.deepStrictEqual(
+          result.down,
+          new Process.Down(result.ref, holder, ExitReason.normal, { name: "names/watched", node })
+        )
+      })
+    )
+  )
 })
 
 // ---------------------------------------------------------------------------------------------

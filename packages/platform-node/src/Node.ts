@@ -140,8 +140,9 @@
  *   (this node offers no `DFLAG_ALIAS`), so a reply that comes after the caller gave up is not
  *   dropped by the runtime there, as it would be between two Erlang nodes.
  * - No atom cache and no fragmentation: every packet is sent whole, in the plain `112` framing.
- * - A monitor by name works both ways (`Process.monitor({ name, node })`); its `Down` names the
- *   node's `<0.0>` pid where Erlang's names `{Name, Node}` (MONITOR_P_EXIT carries no pid).
+ * - A monitor by name works both ways (`Process.monitor({ name, node })`); its `Down` carries
+ *   `name: { name, node }` (Erlang's `{Name, Node}` object) and, since MONITOR_P_EXIT carries no
+ *   pid, names the node's `<0.0>` as its `pid`.
  *
  * @since 0.2.0
  */

@@ -227,8 +227,12 @@ layer(Both.layer, { excludeTestServices: true, timeout: "60 seconds" })(
           eq(result.byName, result.second)
           assert.deepStrictEqual(
             result.down2,
-            // by name: the Down names the node's <0.0> (MONITOR_P_EXIT gives the name, not the pid)
-            new Process.Down(result.ref2, Pid.make(P, 0, 0), ExitReason.shutdownWith(atom("again")))
+            // by name: the Down carries the name, and names the node's <0.0> (MONITOR_P_EXIT gives
+            // the name, not the pid)
+            new Process.Down(result.ref2, Pid.make(P, 0, 0), ExitReason.shutdownWith(atom("again")), {
+              name: "worker",
+              node: P
+            })
           )
         }),
       60_000

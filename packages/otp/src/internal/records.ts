@@ -15,7 +15,7 @@ import type { Self as ProcessSelf } from "../Process.ts"
 import type { Deadlines } from "./callDeadlines.ts"
 import type { CallLatency } from "./metrics.ts"
 import { findLive } from "./nodeIndex.ts"
-import type { RemoteState, Transport } from "./remote.ts"
+import type { RemoteName, RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
 import type { Event as SysEvent, Inspectable } from "./sys.ts"
 import type { Status } from "../Process.ts"
@@ -35,16 +35,26 @@ export class ExitMessage {
   }
 }
 
-/** A monitor fired (Erlang's `{'DOWN', Ref, process, Pid, Reason}`). */
+/**
+ * A monitor fired (Erlang's `{'DOWN', Ref, process, Object, Reason}`): `name` is the `{ name, node }`
+ * of a monitor by name (Erlang's `{Name, Node}` object), undefined for a monitor by pid.
+ */
 export class DownMessage {
   readonly _tag = "DOWN"
   readonly ref: MonitorRef
   readonly pid: Pid.Pid<never, unknown>
   readonly reason: ExitReason.ExitReason
-  constructor(ref: MonitorRef, pid: Pid.Pid<never, unknown>, reason: ExitReason.ExitReason) {
+  readonly name: RemoteName | undefined
+  constructor(
+    ref: MonitorRef,
+    pid: Pid.Pid<never, unknown>,
+    reason: ExitReason.ExitReason,
+    name: RemoteName | undefined = undefined
+  ) {
     this.ref = ref
     this.pid = pid
     this.reason = reason
+    this.name = name
   }
 }
 
@@ -77,6 +87,8 @@ export interface Monitor {
   readonly ref: MonitorRef
   readonly watcher: ProcessRecord
   readonly target: ProcessRecord
+  /** the `{ name, node }` of a monitor by name, for its `Down` */
+  readonly name: RemoteName | undefined
 }
 
 export interface Timer {

@@ -177,13 +177,19 @@ export const unlinkRemote = (record: ProcessRecord, pid: Pid.Pid<never, unknown>
   record.node.distribution!.unlink(record.pid, pid)
 }
 
-/** The pid a `Down` of a monitor by name names: the name's node's `<0.0>` (see `Process.monitor`). */
+/**
+ * The pid a `Down` of a monitor by name names when the holder's pid is not known: the name's node's
+ * `<0.0>` (see `Process.monitor`); the `Down`'s `name` says which name it is.
+ */
 export const namePid = (target: RemoteName): Pid.Pid<never, unknown> =>
   Pid.make(target.node, 0, 0) as Pid.Pid<never, unknown>
 
+/** The `{ name, node }` a held monitor was made by, for its `Down`; undefined for a monitor by pid. */
+const nameOf = (monitor: HeldMonitor): RemoteName | undefined => ("id" in monitor.target ? undefined : monitor.target)
+
 /**
  * Monitors a process of another node, by pid or by name (the `Down` of a monitor by name names the
- * name's node's `<0.0>` and carries the name).
+ * name's node's `<0.0>` and carries the name: MONITOR_P_EXIT gives the name, not the pid).
  */
 export const monitorRemote = (record: ProcessRecord, target: Target): MonitorRef => {
   const ref = new MonitorRef()
@@ -379,7 +385,7 @@ export const incomingMonitorExit = (
   const monitor = monitors?.get(refId)
   if (monitor === undefined) return
   monitors!.delete(refId)
-  deliverSystemMade(record!, new DownMessage(monitor.ref, monitor.pid, reason))
+  deliverSystemMade(record!, new DownMessage(monitor.ref, monitor.pid, reason, nameOf(monitor)))
 }
 
 /**
@@ -458,7 +464,7 @@ export const nodeDown = (node: NodeState, peer: string): void => {
       for (const [id, monitor] of remote.monitors) {
         if (monitor.target.node !== peer) continue
         remote.monitors.delete(id)
-        deliverSystemMade(record, new DownMessage(monitor.ref, monitor.pid, ExitReason.noConnection))
+        deliverSystemMade(record, new DownMessage(monitor.ref, monitor.pid, ExitReason.noConnection, nameOf(monitor)))
       }
     }
     if (remote.links !== undefined) {

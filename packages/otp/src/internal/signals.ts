@@ -21,7 +21,7 @@ import {
   RecordExt,
   recordOf
 } from "./records.ts"
-import type { RemoteState } from "./remote.ts"
+import type { RemoteName, RemoteState } from "./remote.ts"
 import { stopTimers } from "./timers.ts"
 import type { SignalKind } from "../Distribution.ts"
 
@@ -84,14 +84,15 @@ export const unlinkRecords = (a: ProcessRecord, b: ProcessRecord): void => {
 export const monitorRecord = (
   watcher: ProcessRecord,
   target: ProcessRecord | undefined,
-  targetPid: Pid.Pid<never, unknown>
+  targetPid: Pid.Pid<never, unknown>,
+  name?: RemoteName
 ): MonitorRef => {
   const ref = new MonitorRef()
   if (target === undefined || target.status === "exited") {
-    deliverSystemMade(watcher, new DownMessage(ref, targetPid, ExitReason.noProc))
+    deliverSystemMade(watcher, new DownMessage(ref, targetPid, ExitReason.noProc, name))
     return ref
   }
-  const monitor: Monitor = { ref, watcher, target }
+  const monitor: Monitor = { ref, watcher, target, name }
   ;(watcher.monitors ??= new Map()).set(ref.id, monitor)
   ;(target.monitoredBy ??= new Map()).set(ref.id, monitor)
   return ref
@@ -159,7 +160,7 @@ export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReas
       record.monitoredBy = undefined
       for (const monitor of monitors.values()) {
         monitor.watcher.monitors?.delete(monitor.ref.id)
-        deliverSystemMade(monitor.watcher, new DownMessage(monitor.ref, record.pid, reason))
+        deliverSystemMade(monitor.watcher, new DownMessage(monitor.ref, record.pid, reason, monitor.name))
       }
     }
     if (record.monitors !== undefined) {
