@@ -465,6 +465,10 @@ export type SpawnOnError = Errors.NoConnection | Errors.SpawnFailed | Errors.Spa
  * - On the wire: SPAWN_REQUEST `{29, ReqId, From, GroupLeader, {Module, Function, Arity}, Options}`
  *   with the arguments, answered by SPAWN_REPLY `{31, ReqId, From, Flags, PidOrAtom}`; a `handler`
  *   without a `:` is `{effect_otp, handler}`.
+ * - `node` may be the caller's own node, as Erlang's `spawn_request(node(), ...)`: its own spawn
+ *   handler runs as a local process, with the arguments decoded as they would be from another node
+ *   (they go to their terms and back) and the same failures (`undef`, `badarg`); nothing crosses a
+ *   wire, so there is no timeout.
  *
  * **Failures**
  *
@@ -473,10 +477,10 @@ export type SpawnOnError = Errors.NoConnection | Errors.SpawnFailed | Errors.Spa
  * | the node has no such handler | `SpawnFailed` with reason `"undef"` |
  * | the arguments do not decode with its Schema, or have no term | `SpawnFailed` with reason `"badarg"` |
  * | another refusal of the node (`"badopt"`, `"system_limit"`, ...) | `SpawnFailed` with that reason |
- * | this node is not distributed | `SpawnFailed` with reason `"notalive"` |
+ * | this node is not distributed (it has no spawn handlers) | `SpawnFailed` with reason `"notalive"` |
  * | the node cannot be reached, or the connection is lost before it answers | `NoConnection` |
  * | no answer within `timeout` | `SpawnTimeout`; the request is abandoned |
- * | an invalid `timeout`, or `node` is this node | `BadArgument` |
+ * | an invalid `timeout` | `BadArgument` |
  *
  * @example
  * ```ts
@@ -502,22 +506,36 @@ export const spawnOn = <const O extends SpawnOnOptions = {}>(
   Effect.flatMap(selfRecord, (self): Effect.Effect<SpawnedOn<O>, SpawnOnError> => {
     const badTimeout = Errors.checkTimeout("Process.spawnOn", "timeout", options?.timeout)
     if (badTimeout !== undefined) return Effect.fail(badTimeout)
-    if (node === self.node.name) {
-      return Effect.fail(
-        new Errors.BadArgument({
-          function: "Process.spawnOn",
-          field: "node",
-          value: node,
-          reason: "must be another node (spawn on this one with Process.spawn)"
-        })
-      )
-    }
+    if (node === self.node.name) return spawnHere(self, handler, args, options)
     const timeout = options?.timeout === undefined ? 5_000 : Errors.timeoutMillis(options.timeout)!
     const monitor = options?.monitor === true
     return Effect.map(
       kernel.spawnRemote(self, node, handler, args, options?.link === true, monitor, timeout),
       (spawned) => (monitor ? spawned : spawned.pid) as SpawnedOn<O>
     )
+  })
+
+/**
+ * {@link spawnOn} to the caller's own node, as Erlang's `spawn_request(node(), ...)`: the node's own
+ * spawn handler runs as a new local process, linked and monitored as asked before its body runs.
+ */
+const spawnHere = <O extends SpawnOnOptions>(
+  self: kernel.ProcessRecord,
+  handler: string,
+  args: ReadonlyArray<unknown>,
+  options: O | undefined
+): Effect.Effect<SpawnedOn<O>, SpawnOnError> =>
+  Effect.withFiber((fiber) => {
+    const node = self.node.name
+    const transport = self.node.distribution
+    const body = transport === undefined ? "notalive" : transport.spawnHere(handler, args)
+    if (typeof body === "string") return Effect.fail(new Errors.SpawnFailed({ node, handler, reason: body }))
+    let ref: MonitorRef | undefined
+    const child = kernel.spawnUnsafe(fiber, self.node, body, undefined, (child) => {
+      if (options?.link === true) kernel.linkRecords(self, child)
+      if (options?.monitor === true) ref = kernel.monitorRecord(self, child, child.pid)
+    })
+    return Effect.succeed((ref === undefined ? child.pid : { pid: child.pid, ref }) as unknown as SpawnedOn<O>)
   })
 
 // ---------------------------------------------------------------------------------------------

@@ -83,6 +83,9 @@
  * node. On the wire: SPAWN_REQUEST and SPAWN_REPLY (this node offers `DFLAG_SPAWN`). A name nobody
  * registered is answered `undef`, arguments that do not decode `badarg` (logged and counted in
  * {@link undecodable}; no handler runs): the caller's `Errors.SpawnFailed` with that reason.
+ * `Process.spawnOn` to the node's own name runs its own handler as a local process, as Erlang's
+ * `spawn_request(node(), ...)` spawns locally: the same decoding of the arguments (they go to their
+ * terms and back), the same link and monitor options, the same `undef` / `badarg`.
  *
  * ### Observing a node
  *
@@ -132,8 +135,8 @@
  *   names among effect-otp nodes, or goes through an Erlang node's `global` (see its docs for
  *   why).
  * - Remote spawn runs registered handlers, not any function: an Erlang `spawn_request` for a name
- *   nobody registered is answered `undef` at once, where an Erlang node would start a process that
- *   crashes with `undef`. The group leader sent with our requests is this node's `<0.0>` pid, which
+ *   nobody registered (or a `Process.spawnOn` to this node's own name) is answered `undef` at once,
+ *   where an Erlang node would start a process that crashes with `undef`. The group leader sent with our requests is this node's `<0.0>` pid, which
  *   takes no io requests.
  * - GenServer calls cross as OTP's `$gen_call` / `$gen_cast` (see `GenServer.remote`), with terms as
  *   requests and replies; a reply to an OTP 24+ call goes to the caller's pid, not to its alias

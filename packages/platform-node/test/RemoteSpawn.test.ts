@@ -65,6 +65,64 @@ describe("Process.spawnOn between two effect-otp nodes", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.live("to the caller's own node: its handler runs here, linked and monitored; undef and badarg as across", () =>
+    Effect.gen(function* () {
+      const { a } = yield* startPair()
+      let runs = 0
+      yield* on(a)(Node.registerSpawnHandler("greeter", greeter))
+      yield* on(a)(
+        Node.registerSpawnHandler("counted", {
+          args: Schema.Tuple([Schema.Int]),
+          run: () => Effect.sync(() => void runs++)
+        })
+      )
+      const result = yield* on(a)(
+        testing.runInProcess(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const self = yield* Process.self<unknown>()
+            const { pid, ref } = yield* Process.spawnOn("a@127.0.0.1", "greeter", ["bob"], {
+              link: true,
+              monitor: true
+            })
+            yield* Process.send(pid, self)
+            const hello = yield* Process.receive()
+            yield* Process.send(pid, atom("boom"))
+            const signals = [yield* Process.receive(), yield* Process.receive()]
+            // a plain spawn: no link, no monitor, just the pid
+            const plain = yield* Process.spawnOn("a@127.0.0.1", "greeter", ["ann"])
+            yield* Process.send(plain, self)
+            const hello2 = yield* Process.receive()
+            yield* Process.send(plain, atom("normal"))
+            const failures = [
+              yield* Effect.flip(Process.spawnOn("a@127.0.0.1", "nobody", [])),
+              yield* Effect.flip(Process.spawnOn("a@127.0.0.1", "counted", ["not an int"])),
+              yield* Effect.flip(Process.spawnOn("a@127.0.0.1", "counted", [{ not: "a term" }]))
+            ]
+            return { pid, ref, hello, signals, plain, hello2, failures }
+          })
+        )
+      )
+      assert.strictEqual(result.pid.node, "a@127.0.0.1")
+      assert.isTrue(Term.equals(result.hello as Term.Term, Term.tuple(atom("hello"), "bob")), inspect(result.hello))
+      assert.sameDeepMembers(result.signals, [
+        new Process.Exit(result.pid, ExitReason.failure(atom("boom"))),
+        new Process.Down(result.ref, result.pid, ExitReason.failure(atom("boom")))
+      ])
+      assert.isTrue(Term.equals(result.hello2 as Term.Term, Term.tuple(atom("hello"), "ann")))
+      assert.deepStrictEqual(yield* Process.awaitExit(result.plain), ExitReason.normal)
+      // as from another node: no such handler, arguments its Schema rejects, arguments without a term
+      assert.deepStrictEqual(result.failures, [
+        new Errors.SpawnFailed({ node: "a@127.0.0.1", handler: "nobody", reason: "undef" }),
+        new Errors.SpawnFailed({ node: "a@127.0.0.1", handler: "counted", reason: "badarg" }),
+        new Errors.SpawnFailed({ node: "a@127.0.0.1", handler: "counted", reason: "badarg" })
+      ])
+      assert.strictEqual(runs, 0)
+      assert.strictEqual(a.undecodable(), 1)
+      assert.deepStrictEqual(a.list(), [])
+    }).pipe(Effect.scoped)
+  )
+
   it.live("a process spawned with link exits with its caller's exit reason", () =>
     Effect.gen(function* () {
       const { a, b } = yield* startPair()
@@ -119,12 +177,8 @@ describe("Process.spawnOn between two effect-otp nodes", () => {
         new Errors.SpawnFailed({ node: "b@127.0.0.1", handler: "counted", reason: "badarg" }),
         new Errors.SpawnFailed({ node: "b@127.0.0.1", handler: "counted", reason: "badarg" }),
         new Errors.NoConnection({ node: "nobody@127.0.0.1" }),
-        new Errors.BadArgument({
-          function: "Process.spawnOn",
-          field: "node",
-          value: "a@127.0.0.1",
-          reason: "must be another node (spawn on this one with Process.spawn)"
-        }),
+        // the caller's own node has no such handler
+        new Errors.SpawnFailed({ node: "a@127.0.0.1", handler: "counted", reason: "undef" }),
         new Errors.BadArgument({
           function: "Process.spawnOn",
           field: "timeout",

@@ -63,16 +63,22 @@ export interface Transport {
     reason: ExitReason.ExitReason
   ) => void
   /**
-   * SPAWN_REQUEST: asks `node` to spawn a process running its spawn handler `handler` with `args`
-   * (the request's id is `ref`, also the monitor's reference when `monitor` is set). Returns false
-   * when the arguments cannot cross (they have no term).
-   */
-  /**
    * Something from `node` did not decode with its Schema (a typed request or reply, a typed cast or
    * message): the transport
    * logs `description` and counts it (`Node.undecodable`).
    */
   readonly undecodable: (node: string, description: string) => void
+  /**
+   * `Process.spawnOn` to this node (Erlang's `spawn_request(node(), ...)`): the body of this node's
+   * spawn handler `handler` run with `args` (decoded as a SPAWN_REQUEST's from another node would
+   * be), or the atom the spawn is refused with (`"undef"`, `"badarg"`).
+   */
+  readonly spawnHere: (handler: string, args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown> | string
+  /**
+   * SPAWN_REQUEST: asks `node` to spawn a process running its spawn handler `handler` with `args`
+   * (the request's id is `ref`, also the monitor's reference when `monitor` is set). Returns false
+   * when the arguments cannot cross (they have no term).
+   */
   readonly spawnRequest: (
     from: Pid.Pid<never, unknown>,
     node: string,

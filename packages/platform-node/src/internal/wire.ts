@@ -107,6 +107,18 @@ export const wire = (
       undecodable++
       runFork(Effect.logWarning(`from ${peer}: ${description}`))
     },
+    // `Process.spawnOn` to this node: its arguments cross to their terms and back, as they would to
+    // another node, so the handler decodes the same values
+    spawnHere: (handler, args) => {
+      let terms: Term.Term
+      try {
+        terms = Term.decodeUnsafe(Term.encodeUnsafe(args as Array<Term.Term>))
+      } catch (error) {
+        if (!(error instanceof Term.EncodeError)) throw error
+        return "badarg"
+      }
+      return spawnBody(node.name, handler, terms)
+    },
     spawnRequest: (from, to, ref, handler, args, options) => {
       const [module, fun] = spawnTarget(handler)
       const opts: Array<Term.Term> = []
@@ -127,6 +139,27 @@ export const wire = (
     }
   }
   const { detach, incoming } = Distribution.attach(node, transport)
+
+  /**
+   * The body of the spawn handler `name` run with `args` (a list of terms from `peer`, decoded by its
+   * Schema), or the atom the spawn is refused with: `undef` (no such handler) or `badarg` (the
+   * arguments do not decode: logged and counted, and no handler runs).
+   */
+  function spawnBody(
+    peer: string,
+    name: string,
+    args: Term.Term | undefined
+  ): Effect.Effect<unknown, unknown> | string {
+    const handler = spawnHandlers.get(name)
+    if (handler === undefined) return "undef"
+    const decoded = Array.isArray(args) ? Schema.decodeUnknownExit(handler.args)(args) : undefined
+    if (decoded === undefined || Exit.isFailure(decoded)) {
+      const why = decoded === undefined ? "the arguments are not a list" : Cause.pretty(decoded.cause)
+      transport.undecodable(peer, `a spawn request for ${name} has arguments that do not decode: ${why}`)
+      return "badarg"
+    }
+    return Effect.provideContext(handler.run(decoded.value), handler.context) as Effect.Effect<unknown, unknown>
+  }
 
   /** OTP's `net_kernel`, as far as a ping needs it. */
   const netKernel = (message: Term.Term | undefined) => {
@@ -150,22 +183,15 @@ export const wire = (
     if (!Array.isArray(opts)) return answer(0, atom("badopt"))
     const module = mfa.elements[0].name
     const name = module === spawnModule ? mfa.elements[1].name : `${module}:${mfa.elements[1].name}`
-    const handler = spawnHandlers.get(name)
-    if (handler === undefined) return answer(0, atom("undef"))
-    const decoded = Array.isArray(args) ? Schema.decodeUnknownExit(handler.args)(args) : undefined
-    if (decoded === undefined || Exit.isFailure(decoded)) {
-      const why = decoded === undefined ? "the arguments are not a list" : Cause.pretty(decoded.cause)
-      transport.undecodable(peer, `a spawn request for ${name} has arguments that do not decode: ${why}`)
-      return answer(0, atom("badarg"))
-    }
+    const body = spawnBody(peer, name, args)
+    if (typeof body === "string") return answer(0, atom(body))
     const has = (option: string) =>
       (opts as ReadonlyArray<Term.Term>).some(
         (o) => o === atom(option) || (Term.isTuple(o) && o.elements[0] === atom(option))
       )
     const link = has("link")
     const monitor = has("monitor")
-    const body = Effect.provideContext(handler.run(decoded.value), handler.context)
-    const pid = incoming.spawn(from, body as Effect.Effect<unknown, unknown>, {
+    const pid = incoming.spawn(from, body, {
       link,
       monitor,
       ref: reqId,
