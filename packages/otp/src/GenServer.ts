@@ -159,6 +159,10 @@
  * - {@link stop} fails with `ServerExited` (the reason inside) where `gen_server:stop` exits
  *   the caller, when the server exits with another reason than the one asked.
  * - A start on a closed node fails with `NodeClosed`; an Erlang node that has stopped runs no code.
+ * - A behaviour may declare the Schemas of its casts and other messages (`casts`, `infos`): a cast
+ *   or message from another node that does not decode with them reaches no handler (it is logged,
+ *   counted in `Node.undecodable` and dropped), where OTP hands any term to `handle_cast` /
+ *   `handle_info`.
  *
  * ## When not to use it
  *

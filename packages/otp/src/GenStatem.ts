@@ -225,6 +225,11 @@
  *   the machine anyway (untyped or decoded) crashes the machine before any state function sees it;
  *   the caller gets `ServerExited` with that crash at once. OTP has no protocol: such a call is an
  *   event like any other, and the caller waits for its timeout if nobody answers.
+ * - Across nodes a machine speaks OTP's gen protocol (see `GenServer.remote`). With `casts` and
+ *   `infos` (the Schemas of its `cast` and `info` types) a cast or message from another node is
+ *   decoded before it becomes an event, and one that does not decode makes no event (logged,
+ *   counted in `Node.undecodable`, dropped), where OTP hands any term to the state function.
+ *   Without them, such a cast or message carries the Erlang term it came as.
  * - A machine that calls itself (`call`, `stop`, `getState`, `changeCode`, by pid or name)
  *   fails at once with `GenServer.CallingSelf`, where OTP exits with `calling_self` (and deadlocks
  *   on `gen_statem:stop` of itself).
