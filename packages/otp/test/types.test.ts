@@ -249,6 +249,28 @@ describe("GenServer: a call's type comes from the request class", () => {
       }
     })
   })
+
+  it("casts and infos: the Schemas have the handlers' types", () => {
+    const Tick = Schema.Literals(["tick", "tock"])
+    const Typed = GenServer.behaviour({
+      casts: Tick,
+      infos: Schema.Number,
+      init: () => Effect.succeed(GenServer.ok(0)),
+      handleCast: (message, n) => Effect.succeed(GenServer.noreply(message === "tick" ? n + 1 : n)),
+      handleInfo: (message, n) => Effect.succeed(GenServer.noreply(n + message))
+    })
+    expectTypeOf<GenServer.CastsOf<typeof Typed>>().toEqualTypeOf<"tick" | "tock">()
+    // a reference with the behaviour's casts Schema has its cast type
+    expectTypeOf(GenServer.remote<never, "tick" | "tock">("typed", "b@127.0.0.1", Typed)).toEqualTypeOf<
+      GenServer.Server<never, "tick" | "tock">
+    >()
+    GenServer.behaviour({
+      // @ts-expect-error the casts Schema's type must be what handleCast takes
+      casts: Schema.Number,
+      init: () => Effect.succeed(GenServer.ok(0)),
+      handleCast: (_message: "tick", n: number) => Effect.succeed(GenServer.noreply(n))
+    })
+  })
 })
 
 describe("References in pipe form infer what the data-first form infers", () => {
