@@ -56,6 +56,15 @@ const Machine = GenStatem.behaviour<{ readonly state: "idle"; readonly data: See
       : Effect.succeed(GenStatem.keepStateAndData())
 })
 
+/** The warnings logged by the nodes started with `layer` (the transport logs what did not decode). */
+const captureWarnings = () => {
+  const warnings: Array<unknown> = []
+  const logger = Logger.make((options) => {
+    if (options.logLevel === "Warn") warnings.push(options.message)
+  })
+  return { warnings, layer: Logger.layer([logger]) }
+}
+
 const badAdd = new Map<Term.Term, Term.Term>([
   [atom("_tag"), "Add"],
   [atom("n"), "lots"]
@@ -118,11 +127,8 @@ describe("typed casts and messages between two effect-otp nodes", () => {
 
   it.live("a cast or message that does not decode reaches no handler, is counted; the next one is handled", () =>
     Effect.gen(function* () {
-      const warnings: Array<unknown> = []
-      const logger = Logger.make((options) => {
-        if (options.logLevel === "Warn") warnings.push(options.message)
-      })
-      const { a, b } = yield* startPair().pipe(Effect.provide(Logger.layer([logger])))
+      const { warnings, layer } = captureWarnings()
+      const { a, b } = yield* startPair().pipe(Effect.provide(layer))
       const seen: Seen = yield* Queue.unbounded<Handled>()
       const server = yield* on(b)(GenServer.start(Recorder, seen, { name: "recorder" }))
       const raw = GenServer.remote<never, Term.Term>("recorder", "b@127.0.0.1")
@@ -186,9 +192,12 @@ describe.skipIf(skipWithoutErl)("typed casts from Erlang", () => {
       Effect.gen(function* () {
         const epmd = yield* Epmd.serve({ port: 0 })
         const secret = cookie()
-        const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port })
+        const { warnings, layer } = captureWarnings()
+        const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port }).pipe(
+          Effect.provide(layer)
+        )
         const seen: Seen = yield* Queue.unbounded<Handled>()
-        yield* on(ts)(GenServer.start(Recorder, seen, { name: "recorder" }))
+        const server = yield* on(ts)(GenServer.start(Recorder, seen, { name: "recorder" }))
         yield* startErl(
           "e1@127.0.0.1",
           secret,
@@ -208,6 +217,10 @@ describe.skipIf(skipWithoutErl)("typed casts from Erlang", () => {
         assert.instanceOf(cast.message, Reset)
         assert.deepStrictEqual(info, { kind: "info", message: new Ping({ from: "erl" }) })
         assert.strictEqual(ts.undecodable(), 1)
+        const pid = String(Option.getOrThrow(server.whereis()))
+        assert.deepStrictEqual(warnings, [
+          [`from e1@127.0.0.1: a cast for ${pid} did not decode: Expected number\n  at ["n"]`]
+        ])
       }).pipe(Effect.scoped),
     30_000
   )
