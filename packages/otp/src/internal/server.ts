@@ -750,7 +750,7 @@ export const fromWire = (record: kernel.ProcessRecord, message: unknown, peer: s
   return new CallEnvelope(request as Request.Any, new RemoteFrom(record, caller, tag!, codecs), undefined)
 }
 
-/** What {@link fromWire} returns for a message that reaches nobody (it was answered already). */
+/** What {@link fromWire} returns for a message that reaches nobody (it was answered already, or did not decode). */
 export const Undelivered: unique symbol = Symbol.for("effect-otp/Undelivered")
 
 /** What a server's behaviour declares of the messages it takes from the wire. */
