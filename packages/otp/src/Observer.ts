@@ -2,7 +2,7 @@
  * Observer: what runs on a node, as data (the data behind Erlang's `observer` and `observer_cli`).
  *
  * {@link snapshot} reads the node's process table and answers every process (pid, name, behaviour,
- * status, mailbox length, message counts, links, monitors, parent), every supervisor (strategy,
+ * status, mailbox length, message counts, links, monitors, parent, an estimate of its memory), every supervisor (strategy,
  * children with their ids, pids, status and restart counts, the restart intensity used), every
  * keyed `Registry`, and the node's counters. {@link changes} streams what happens next: spawns,
  * exits and supervisor restarts. A terminal view or a web page is built on these two.
@@ -30,11 +30,41 @@
  * Effect.runPromise(program.pipe(Effect.provide(Node.layer()), Effect.scoped))
  * ```
  *
+ * ## Memory
+ *
+ * JavaScript has no heap per fiber, so a process's `memory` is an estimate, in bytes, built the way
+ * BEAM's `process_info(P, memory)` adds a process's heap and its mailbox:
+ *
+ * - a fixed cost: what an idle process takes (1,344 bytes: its fiber, record, pid, context and
+ *   scope, `bench/` scenario `memory-100k`), or an idle server (3,800 bytes, measured the same way:
+ *   the process and its engine);
+ * - plus a size walk of what the snapshot can read without asking the process: every message in
+ *   its mailbox (the queue, the messages a receive skipped, the system lane) and a server's state
+ *   (what `Sys.getState` answers, read in place, not by a request). The walk models V8's 64-bit
+ *   layout: 8 bytes a slot, a string 16 + 2 a character (UTF-16: an upper bound for Latin-1 text,
+ *   which V8 keeps in one byte a character), an object 24 + its own enumerable properties, an array
+ *   32 + its elements, a `Map`/`Set` 48 + 8 an entry + its keys and values, a buffer 64 + its bytes,
+ *   a function 64;
+ * - it visits at most 1,000 values a process, and at most 2,000,000 in a whole snapshot, shared
+ *   evenly (with more than 2,000 processes each gets 2,000,000 / N, 16 at least); past its budget
+ *   it stops, counts the remaining elements of the collection it was in as slots, and sets
+ *   `memoryTruncated`: the figure is then a lower bound.
+ *
+ * What it does not count: what a plain process keeps in its body's local variables and closures
+ * (a closure's captures are out of reach: only a server's state is), Effect's fiber internals
+ * beyond the measured idle cost (a deep stack, a running handler's values), and what pids, fibers
+ * and Effects in the state point to (their slot only). A structure reached twice inside one process
+ * is counted once; one shared by several processes is counted by each holder, so the figures of a
+ * node do not add up to its heap.
+ *
  * ## Cost
  *
  * - A snapshot reads the table in one synchronous pass and sends no message: no process is
  *   interrupted, and a busy or suspended one is shown as it is. It takes about 1 µs per process
- *   (see `bench/`: 100,000 processes in a few tens of milliseconds).
+ *   (see `bench/`: 100,000 processes in a few tens of milliseconds). A process with no message and
+ *   no state (a plain process, idle) costs no memory walk; a server or a message costs its walk, a
+ *   fraction of a microsecond a value (100,000 servers with a small state: about 0.2 s), and the
+ *   walks of one snapshot visit at most 2,000,000 values.
  * - {@link changes} hooks only the life cycle (spawn, exit, restart), never the message path: with no
  *   stream running, a spawn and an exit pay one field check each, and a send, a call or a cast pays
  *   nothing. A server's `Sys` events reach the stream only while its trace is on (`Sys.trace`),
@@ -54,7 +84,8 @@
  *   (`Sys.statistics(target, true)`, as OTP's `sys:statistics`): counting each send of every process
  *   would cost the message path. Every process shows the messages that came in (`messagesIn`) and
  *   those it took from its mailbox (`messagesHandled`).
- * - No per-process memory or reductions: the JavaScript heap is not accounted per fiber.
+ * - `memory` is an estimate (see "Memory"), not a count of the process's heap: the JavaScript heap
+ *   is not accounted per fiber. There are no reductions.
  * - `parent` is known for servers (GenServer, GenStatem and the processes built on them: the process
  *   that started them linked); a plain `Process.spawn` process shows `None`.
  * - A supervisor's `intensity` lists each `Supervisor.intensity(maxRestarts, within)` its schedule is
@@ -110,6 +141,18 @@ export interface ProcessInfo {
   readonly trapExit: boolean
   /** The process that started it linked (servers only; see "Differences from OTP"). */
   readonly parent: Option.Option<Pid.Pid<never, unknown>>
+  /**
+   * An estimate of the heap it holds, in bytes (BEAM's `process_info(P, memory)`: its own heap and
+   * its mailbox): the measured cost of an idle process (or server), plus a size walk of the
+   * messages in its mailbox and, for a server, of its state. See "Memory" in the module's docs for
+   * what it counts and what it cannot see.
+   */
+  readonly memory: number
+  /**
+   * `true` when the walk stopped at its budget (1,000 values, fewer in a snapshot of more than 2,000
+   * processes): `memory` is then a lower bound.
+   */
+  readonly memoryTruncated: boolean
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 } from "effect-otp"
 import type { Pid } from "effect-otp"
 import { Request as RequestClass } from "effect-otp"
+import * as memory from "../src/internal/memory.ts"
 
 const withNode = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(Node.layer()))
 
@@ -74,7 +75,10 @@ describe("Observer.snapshot", () => {
           monitors: noPids,
           monitoredBy: noPids,
           trapExit: false,
-          parent: Option.some(supPid)
+          parent: Option.some(supPid),
+          // an idle server's fixed cost and its state, the number 0 (its slot)
+          memory: 3_808,
+          memoryTruncated: false
         })
         assert.deepStrictEqual(snapshot, {
           node: { name: "nonode@nohost", creation: snapshot.node.creation },
@@ -98,7 +102,10 @@ describe("Observer.snapshot", () => {
               monitors: noPids,
               monitoredBy: noPids,
               trapExit: true,
-              parent: Option.none()
+              parent: Option.none(),
+              // its state is the supervisor's own records: see the memory tests for the estimate
+              memory: snapshot.processes[0]!.memory,
+              memoryTruncated: false
             },
             server(a, Option.some("obs-a"), "waiting"),
             server(b, Option.none(), "running")
@@ -240,7 +247,10 @@ describe("Observer.snapshot", () => {
             monitors: noPids,
             monitoredBy: [watcher],
             trapExit: false,
-            parent: Option.none()
+            parent: Option.none(),
+            // an idle process's fixed cost and its two messages: each a slot and a 3-character string
+            memory: 1_344 + 2 * (8 + 16 + 2 * 3),
+            memoryTruncated: false
           },
           {
             pid: watcher,
@@ -256,7 +266,9 @@ describe("Observer.snapshot", () => {
             monitors: [waiter],
             monitoredBy: noPids,
             trapExit: false,
-            parent: Option.none()
+            parent: Option.none(),
+            memory: 1_344,
+            memoryTruncated: false
           },
           {
             pid: serverId,
@@ -273,7 +285,9 @@ describe("Observer.snapshot", () => {
             monitors: noPids,
             monitoredBy: noPids,
             trapExit: false,
-            parent: Option.none()
+            parent: Option.none(),
+            memory: 3_808,
+            memoryTruncated: false
           }
         ])
       })
@@ -298,6 +312,96 @@ describe("Observer.snapshot", () => {
           { pid: registryPid, name: "obs-sessions", keys: "unique", partitions: 1, entries: 1, owners: 1 }
         ])
         assert.deepStrictEqual(snapshot.processes[0]!.behaviour, "Registry")
+      })
+    )
+  )
+})
+
+describe("Observer: the memory estimate", () => {
+  it("whole values for known shapes (8-byte slots, V8's 64-bit layout)", () => {
+    const size = (value: unknown) => memory.estimate([value])
+    assert.deepStrictEqual(size(42), { bytes: 8, complete: true })
+    assert.deepStrictEqual(size(undefined), { bytes: 8, complete: true })
+    // a string: 16 + 2 a character
+    assert.deepStrictEqual(size("abc"), { bytes: 8 + 16 + 6, complete: true })
+    // 2^64 needs 65 bits: two 64-bit digits
+    assert.deepStrictEqual(size(2n ** 64n), { bytes: 8 + 16 + 16, complete: true })
+    // an object: 24 + its properties' slots and values
+    assert.deepStrictEqual(size({ a: 1, b: "xy" }), { bytes: 8 + 24 + 8 + (8 + 16 + 4), complete: true })
+    assert.deepStrictEqual(size([1, 2, 3]), { bytes: 8 + 32 + 3 * 8, complete: true })
+    assert.deepStrictEqual(size(new Map([["k", 1]])), { bytes: 8 + 48 + 8 + (8 + 16 + 2) + 8, complete: true })
+    assert.deepStrictEqual(size(new Set([1, 2])), { bytes: 8 + 48 + 2 * 8 + 2 * 8, complete: true })
+    assert.deepStrictEqual(size(new Uint8Array(100)), { bytes: 8 + 64 + 100, complete: true })
+    // a class instance: its own fields (a request's `_tag`)
+    assert.deepStrictEqual(size(new Ping()), { bytes: 8 + 24 + (8 + 16 + 8), complete: true })
+  })
+
+  it("a cycle and a shared structure are counted once", () => {
+    const cyclic: { self?: unknown } = {}
+    cyclic.self = cyclic
+    assert.deepStrictEqual(memory.estimate([cyclic]), { bytes: 8 + 24 + 8, complete: true })
+    const shared = { x: 1 }
+    assert.deepStrictEqual(memory.estimate([{ left: shared, right: shared }]), {
+      bytes: 8 + 24 + (8 + 24 + 8) + 8,
+      complete: true
+    })
+  })
+
+  it.effect("a function, a fiber, a pid and an Effect in a value: counted, not walked, nothing thrown", () =>
+    withNode(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(Effect.never)
+        const pid = yield* Process.spawn(Process.receive<never>())
+        const value = { f: () => 1, fiber, pid, effect: Effect.sync(() => 1), option: Option.some("a") }
+        // the function 64; the fiber, the pid and the Effect their slot; the Option an object with its value
+        assert.deepStrictEqual(memory.estimate([value]), {
+          bytes: 8 + 24 + (8 + 64) + 8 + 8 + 8 + (8 + 24 + (8 + 16 + 2)),
+          complete: true
+        })
+        yield* Fiber.interrupt(fiber)
+      })
+    )
+  )
+
+  it("the budget: the walk stops, the rest counted as slots, and the figure is marked a lower bound", () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ i }))
+    assert.deepStrictEqual(memory.estimate([rows]), { bytes: 8 + 32 + 10 * (8 + 24 + 8), complete: true })
+    // 5 values: the array and 4 rows walked (each with its field as a slot), 6 rows as slots
+    assert.deepStrictEqual(memory.estimate([rows], 5), { bytes: 8 + 32 + 6 * 8 + 4 * (8 + 24 + 8), complete: false })
+    // the walk serves the next estimate whole again
+    const walk = new memory.Walk(5)
+    walk.add(rows).run()
+    assert.isFalse(walk.complete)
+    assert.deepStrictEqual([walk.add(1).run(), walk.complete], [8, true])
+    // a snapshot's budget, shared among its processes: 1,000 values each up to 2,000 processes, then
+    // 2,000,000 / N, and never fewer than 16
+    assert.deepStrictEqual([1, 2_000, 4_000, 100_000, 1_000_000].map(memory.budgetFor), [1_000, 1_000, 500, 20, 16])
+  })
+
+  it.effect("in a snapshot: a big mailbox sorts first by memory; a big state is a lower bound", () =>
+    withNode(
+      Effect.gen(function* () {
+        const idle = yield* Process.spawn(Process.receive<never>())
+        const busy = yield* Process.spawn(Process.receive((m: string) => m === "never"))
+        for (let i = 0; i < 100; i++) yield* Process.send(busy, `message ${i}`)
+        const Big = GenServer.behaviour({
+          init: (_: void) => Effect.succeed(GenServer.ok(Array.from({ length: 5_000 }, (_, i) => i)))
+        })
+        const big = yield* serverPid(yield* GenServer.start(Big, undefined))
+        const echo = yield* serverPid(yield* GenServer.start(Echo, undefined))
+        const { processes } = yield* Observer.snapshot
+        const byMemory = [...processes].sort((a, b) => b.memory - a.memory)
+        assert.deepStrictEqual(
+          byMemory.map((p) => [p.pid, p.memory, p.memoryTruncated]),
+          [
+            // 1,000 values walked: the array and 999 numbers; the other 4,001 as slots, as numbers are
+            [big, 3_800 + 8 + 32 + 5_000 * 8, true],
+            // each message a slot and a string of 9 or 10 characters
+            [busy, 1_344 + 10 * (8 + 16 + 18) + 90 * (8 + 16 + 20), false],
+            [echo, 3_808, false],
+            [idle, 1_344, false]
+          ]
+        )
       })
     )
   )

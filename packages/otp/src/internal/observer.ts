@@ -13,6 +13,7 @@ import type * as Observer from "../Observer.ts"
 import type * as Pid from "../Pid.ts"
 import type * as kernel from "./kernel.ts"
 import { currentNode } from "./node.ts"
+import * as memory from "./memory.ts"
 import * as registry from "./registry.ts"
 import * as supervision from "./supervision.ts"
 import { describe, messagesTakenOf } from "./sys.ts"
@@ -38,12 +39,38 @@ const monitoredPids = (
   return out
 }
 
+/**
+ * The estimate of what `record` holds: a process's fixed cost (a server's, with its engine) and a
+ * walk of its messages (queue, save list, system lane) and a server's state; `walk.complete` then
+ * says whether the walk saw it all. A process with no message and no state costs no walk.
+ */
+const memoryOf = (record: kernel.ProcessRecord, walk: memory.Walk): number => {
+  const engine = record.engine
+  const base = engine === undefined ? memory.processBytes : memory.serverBytes
+  const { mq, saved, system } = record
+  const empty =
+    (mq === undefined || mq.length === record.mqHead) &&
+    (saved === undefined || saved.length === 0) &&
+    (system === undefined || system.length === 0)
+  if (empty && engine === undefined) {
+    walk.complete = true
+    return base
+  }
+  if (mq !== undefined) walk.addAll(mq, record.mqHead)
+  if (saved !== undefined) walk.addAll(saved)
+  if (system !== undefined) walk.addAll(system)
+  if (engine !== undefined) walk.add(engine.systemState())
+  return base + walk.run()
+}
+
 const processOf = (
   record: kernel.ProcessRecord,
   tree: supervision.TreeView | undefined,
-  isRegistry: boolean
+  isRegistry: boolean,
+  walk: memory.Walk
 ): Observer.ProcessInfo => {
   const engine = record.engine
+  const bytes = memoryOf(record, walk)
   return {
     pid: record.pid,
     registeredName: Option.fromUndefinedOr(record.name),
@@ -65,7 +92,9 @@ const processOf = (
     monitors: monitoredPids(record.monitors, "target"),
     monitoredBy: monitoredPids(record.monitoredBy, "watcher"),
     trapExit: record.trapExit,
-    parent: engine?.parent === undefined ? Option.none() : Option.some(engine.parent.pid)
+    parent: engine?.parent === undefined ? Option.none() : Option.some(engine.parent.pid),
+    memory: bytes,
+    memoryTruncated: !walk.complete
   }
 }
 
@@ -105,6 +134,7 @@ export const snapshotOf = (node: kernel.NodeState, now: number): Observer.Snapsh
   const processes = new Array<Observer.ProcessInfo>(node.table.size)
   const supervisors: Array<Observer.SupervisorInfo> = []
   const registries: Array<Observer.RegistryInfo> = []
+  const walk = new memory.Walk(memory.budgetFor(node.table.size))
   let i = 0
   for (const record of node.table.values()) {
     // only servers (which have an engine) run a supervisor or a registry: a plain process costs no lookup
@@ -118,7 +148,7 @@ export const snapshotOf = (node: kernel.NodeState, now: number): Observer.Snapsh
         if (state !== undefined) registries.push(registryOf(record, state))
       }
     }
-    processes[i++] = processOf(record, tree, state !== undefined)
+    processes[i++] = processOf(record, tree, state !== undefined, walk)
   }
   return {
     node: { name: node.name, creation: node.creation },
