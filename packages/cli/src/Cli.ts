@@ -8,7 +8,7 @@
  * otp demo upgrade [--clients <int>] [--calls <int>]
  * otp demo cluster-entities [--rounds <int>] [--stop-after <int>] [--memory]
  * otp observer [--url <url>] [--token <text>] [--node <name@host> [--cookie <text>] [--epmd-port <int>]]
- *              [--once] [--follow] [--sort mailbox|messages|handled|pid] [--top <int>] [--interval <ms>]
+ *              [--once] [--follow] [--sort mailbox|messages|handled|memory|pid] [--top <int>] [--interval <ms>]
  * ```
  *
  * - `otp demo mastery`: the Mastery quiz app on a supervision tree, with a session killed
@@ -257,8 +257,10 @@ export const observer = Command.make(
       Flag.withDescription("Print as --once, then each spawn, exit and restart as it happens"),
       Flag.withDefault(false)
     ),
-    sort: Flag.Literals("sort", ["mailbox", "messages", "handled", "pid"]).pipe(
-      Flag.withDescription("Sort the processes by mailbox length, messages in, messages handled or pid"),
+    sort: Flag.Literals("sort", ["mailbox", "messages", "handled", "memory", "pid"]).pipe(
+      Flag.withDescription(
+        "Sort the processes by mailbox length, messages in, messages handled, memory (an estimate) or pid"
+      ),
       Flag.withDefault("mailbox" as const)
     ),
     top: Flag.Int("top").pipe(Flag.withDescription("How many processes --once lists"), Flag.withDefault(20)),

@@ -12,8 +12,11 @@
  *
  * - the node's counters, its supervision trees (nested supervisors inside their parent, each
  *   child's pid, status and restart count, the restart intensity used);
- * - the process table (pid, name, behaviour, status, mailbox, messages in, handled), sorted by
- *   mailbox, messages in, messages handled or pid (`s` cycles); the selected process in inverse video;
+ * - the process table (pid, name, behaviour, status, mailbox, messages in, handled, memory), sorted
+ *   by mailbox, messages in, messages handled, memory or pid (`s` cycles); the selected process in
+ *   inverse video. The memory is `Observer`'s estimate (an idle process's measured cost plus a size
+ *   walk of its mailbox and a server's state; see `Observer`'s "Memory"), shown in B, KiB or MiB,
+ *   with `≥` when the walk stopped at its budget and the figure is a lower bound;
  * - with `enter`, the selected process's detail: `Process.info` (status, mailbox, links, monitors),
  *   `Sys.getStatus` for a server (behaviour, version, suspended or running, parent, log level, its
  *   state shown as text), and its last events (spawn, restarts, and its `Sys` events while traced);
@@ -107,8 +110,8 @@ export class InvalidInterval extends Schema.TaggedError<InvalidInterval>()("Inva
 }
 
 /**
- * The orders of the process table: by mailbox length, messages in, messages handled (each largest
- * first), or by pid.
+ * The orders of the process table: by mailbox length, messages in, messages handled, memory (each
+ * largest first), or by pid.
  *
  * @since 0.2.0
  * @category models

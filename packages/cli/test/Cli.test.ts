@@ -287,6 +287,8 @@ describe("otp observer", () => {
         yield* Process.send(waiting, "one")
         yield* Process.send(waiting, "two")
         yield* Supervisor.whichChildren(sup)
+        // the supervisor's memory is the estimate of its own records (see Observer.test.ts)
+        const shop = (yield* Observer.snapshot).processes[0]!
         yield* Cli.run(["observer", "--url", endpoint.url, "--top", "3"]).pipe(Effect.provide(NodeServices.layer))
         assert.deepStrictEqual(yield* output, [
           "node nonode@nohost: 5 processes, 5 spawned, 3 messages sent, 0 dropped",
@@ -297,10 +299,45 @@ describe("otp observer", () => {
           "   └─ card <0.4.0>  running, restarts 0",
           "",
           "processes by mailbox (top 3 of 5):",
-          "pid      name  behaviour   status   mailbox  in  handled",
-          "<0.5.0>        process     waiting  2        2   0",
-          "<0.1.0>  shop  Supervisor  waiting  0        1   1",
-          "<0.2.0>  cart  GenServer   waiting  0        0   0"
+          "pid      name  behaviour   status   mailbox  in  handled  memory",
+          // an idle process's 1,344 B and two messages of 30 B
+          "<0.5.0>        process     waiting  2        2   0        1.4 KiB",
+          `<0.1.0>  shop  Supervisor  waiting  0        1   1        ${Tui.formatMemory(shop.memory, shop.memoryTruncated)}`,
+          // an idle server's 3,800 B and its state, 0 (8 B)
+          "<0.2.0>  cart  GenServer   waiting  0        0   0        3.7 KiB"
+        ])
+      })
+    ).pipe(Effect.provide(TestConsole.layer))
+  )
+
+  it.effect("--sort memory: the process holding the most bytes first; a lower bound shown with ≥", () =>
+    withEndpoint({}, (endpoint) =>
+      Effect.gen(function* () {
+        yield* Supervisor.start({
+          strategy: "oneForOne",
+          name: "shop",
+          children: [GenServer.childSpec("cart", Idle, undefined, { name: "cart" })]
+        })
+        const hoarder = yield* Process.spawn(Process.receive((m: string) => m === "never"))
+        // 50 messages of 1,000 characters: 50 × (8 + 16 + 2,000) B
+        for (let i = 0; i < 50; i++) yield* Process.send(hoarder, "x".repeat(1_000))
+        // 2,000 messages: past the walk's 1,000 values
+        const flooded = yield* Process.spawn(Process.receive((m: number) => m < 0))
+        for (let i = 0; i < 2_000; i++) yield* Process.send(flooded, i)
+        const shop = (yield* Observer.snapshot).processes[0]!
+        yield* Cli.run(["observer", "--url", endpoint.url, "--sort", "memory", "--top", "3"]).pipe(
+          Effect.provide(NodeServices.layer)
+        )
+        // the columns' widths depend on the pids' node numbers (normalised by `output`): compared as words
+        const lines = (yield* output).map((line) => line.replace(/ +/g, " "))
+        assert.deepStrictEqual(lines.slice(lines.indexOf("processes by memory (top 3 of 4):")), [
+          "processes by memory (top 3 of 4):",
+          "pid name behaviour status mailbox in handled memory",
+          // fewer messages, more bytes: first
+          "<0.3.0> process waiting 50 50 0 100.1 KiB",
+          // 1,344 + 2,000 × 8 B, walked or not
+          "<0.4.0> process waiting 2000 2000 0 ≥16.9 KiB",
+          `<0.1.0> shop Supervisor waiting 0 0 0 ${Tui.formatMemory(shop.memory, false)}`
         ])
       })
     ).pipe(Effect.provide(TestConsole.layer))

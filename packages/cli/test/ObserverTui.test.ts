@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { Node as DistNode, Epmd, ObserverHttp } from "@effect-otp/platform-node"
 import { Effect, Layer, Logger, Option, type Scope } from "effect"
-import { GenServer, Node, Process, Supervisor, Sys } from "effect-otp"
+import { GenServer, Node, Observer, Process, Supervisor, Sys } from "effect-otp"
 import * as Tmux from "./fixtures/tmux.ts"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
@@ -75,9 +75,29 @@ describe.skipIf(!Tmux.tmuxAvailable)("otp observer: the live view in a terminal 
           assert.strictEqual(lines[4], `├─ cart ${cart}  running, restarts 0`)
           assert.match(lines[5]!, /^└─ payments <[\d.]+> {2}Supervisor oneForOne/)
           assert.strictEqual(lines[8], "processes by mailbox (4)")
-          assert.strictEqual(lines[9], "pid      name      behaviour   status   mailbox  in  handled")
-          assert.include(screen, `${cart}  tui-cart  GenServer   waiting  0        0   0`)
+          assert.strictEqual(lines[9], "pid      name      behaviour   status   mailbox  in  handled  memory")
+          // an idle server's 3,800 B and its state { calls: 0 } (40 B)
+          assert.include(screen, `${cart}  tui-cart  GenServer   waiting  0        0   0        3.8 KiB`)
           assert.strictEqual(lines.at(-2), help)
+
+          // s three times: by memory. A process holding 20 messages of 1,000 characters comes first
+          // (1,344 + 20 × 2,024 B), the supervisors next, then the two idle servers by pid
+          const hoarder = yield* Process.spawn(Process.receive((m: string) => m === "never"))
+          for (let i = 0; i < 20; i++) yield* Process.send(hoarder, "x".repeat(1_000))
+          yield* terminal.send(["s", "s", "s"])
+          const byMemory = yield* terminal.waitFor("sorted by memory", (s) => s.includes("processes by memory (5)"))
+          const table = byMemory.split("\n")
+          const first = table.indexOf("processes by memory (5)") + 2
+          // (its status: runnable or waiting, as the snapshot found it on its way to the receive)
+          assert.match(table[first]!, new RegExp(`^${hoarder} +process +(runnable|waiting) +20 +20 +0 +40\\.8 KiB$`))
+          const { processes } = yield* Observer.snapshot
+          const expected = [...processes]
+            .sort((a, b) => b.memory - a.memory || a.pid.id - b.pid.id)
+            .map((p) => String(p.pid))
+          assert.deepStrictEqual(
+            table.slice(first, first + 5).map((line) => line.split(" ")[0]),
+            expected
+          )
 
           // select the cart, kill it: the supervisor's restart shows in the tree
           yield* find(terminal, "tui-cart")
@@ -169,6 +189,11 @@ describe.skipIf(!Tmux.tmuxAvailable)("otp observer: the live view in a terminal 
         const terminal = yield* observer(`--node tui-shop@127.0.0.1 --cookie ${cookie} --epmd-port ${epmd.port}`)
         const screen = yield* terminal.waitFor("the tree", (s) => s.includes(`└─ cart ${cart}  running, restarts 0`))
         assert.match(screen.split("\n")[0]!, /^otp observer {2}tui-shop@127\.0\.0\.1 via tui-shop@127\.0\.0\.1 {2}/)
+        // the memory estimate crossed the distribution with the rest of the snapshot
+        const shown = yield* terminal.waitFor("the cart's row", (s) => s.includes(`${cart}  tui-cart`))
+        const local = (yield* on(Observer.snapshot)).processes.find((p) => String(p.pid) === String(cart))!
+        assert.strictEqual(local.memory, 3_840)
+        assert.match(shown, new RegExp(`^${cart} +tui-cart +GenServer +waiting +0 +\\d+ +\\d+ +3\\.8 KiB$`, "m"))
         yield* find(terminal, "tui-cart")
         yield* terminal.waitFor("the cart selected", (s) => s.includes(`selected ${cart}`))
         yield* terminal.send(["x"])

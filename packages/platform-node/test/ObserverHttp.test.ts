@@ -2,7 +2,7 @@
 // for time.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Logger, Option, Schema, type Scope } from "effect"
-import { ExitReason, GenServer, Node, Process, Request, Supervisor } from "effect-otp"
+import { ExitReason, GenServer, Node, Observer, Process, Request, Supervisor } from "effect-otp"
 import { ObserverHttp } from "@effect-otp/platform-node"
 
 const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok(0)) })
@@ -119,6 +119,13 @@ describe("ObserverHttp", () => {
             [String(worker), "http-worker", "GenServer", supPid]
           ]
         )
+        // the memory estimate, as the node's own snapshot has it (the worker: an idle server and its state 0)
+        const local = yield* Observer.snapshot
+        assert.deepStrictEqual(
+          body.processes.map((p: any) => [p.memory, p.memoryTruncated]),
+          local.processes.map((p) => [p.memory, p.memoryTruncated])
+        )
+        assert.strictEqual(body.processes[1].memory, 3_808)
         const page = yield* Effect.promise(() => fetch(endpoint.url).then((r) => r.text()))
         assert.include(page, "<title>effect-otp observer</title>")
         assert.include(page, "const write = false")

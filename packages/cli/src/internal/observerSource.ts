@@ -73,6 +73,10 @@ export interface ProcessJson {
   readonly mailboxLength: number
   readonly messagesIn: number
   readonly messagesHandled: number
+  /** The estimate of its memory, in bytes (`Observer.ProcessInfo`'s `memory`). */
+  readonly memory: number
+  /** Whether {@link memory} is a lower bound. */
+  readonly memoryTruncated: boolean
 }
 
 /** One process's detail, as `GET /api/process` answers it. */

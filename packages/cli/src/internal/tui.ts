@@ -12,7 +12,7 @@ import { Duration, Effect, Option, Queue, Schedule } from "effect"
 import type { Answer, Command, DetailJson, ProcessJson, SnapshotJson, Source } from "./observerSource.ts"
 
 /** The orders of the process table. */
-export const sorts = ["mailbox", "messages", "handled", "pid"] as const
+export const sorts = ["mailbox", "messages", "handled", "memory", "pid"] as const
 export type Sort = (typeof sorts)[number]
 
 export interface State {
@@ -51,7 +51,8 @@ export const ordered = (snapshot: SnapshotJson, sort: Sort): ReadonlyArray<Proce
   const key: Record<Exclude<Sort, "pid">, keyof ProcessJson> = {
     mailbox: "mailboxLength",
     messages: "messagesIn",
-    handled: "messagesHandled"
+    handled: "messagesHandled",
+    memory: "memory"
   }
   if (sort === "pid") return [...snapshot.processes].sort(byPid)
   const field = key[sort]
@@ -312,7 +313,30 @@ export const frame = (state: State, columns: number, rows: number): ReadonlyArra
 }
 
 /** The process table's columns, in the live view and in the one-shot print. */
-export const processHeader: ReadonlyArray<string> = ["pid", "name", "behaviour", "status", "mailbox", "in", "handled"]
+export const processHeader: ReadonlyArray<string> = [
+  "pid",
+  "name",
+  "behaviour",
+  "status",
+  "mailbox",
+  "in",
+  "handled",
+  "memory"
+]
+
+/**
+ * A memory estimate as text: bytes below 1 KiB, then KiB and MiB with one decimal; `≥` in front
+ * of a lower bound (the walk stopped at its budget).
+ */
+export const formatMemory = (bytes: number, truncated: boolean): string => {
+  const text =
+    bytes < 1024
+      ? `${bytes} B`
+      : bytes < 1024 * 1024
+        ? `${(bytes / 1024).toFixed(1)} KiB`
+        : `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
+  return truncated ? `≥${text}` : text
+}
 
 /** One process's cells under {@link processHeader}. */
 export const processCells = (p: ProcessJson): Array<string> => [
@@ -322,7 +346,8 @@ export const processCells = (p: ProcessJson): Array<string> => [
   p.status,
   String(p.mailboxLength),
   String(p.messagesIn),
-  String(p.messagesHandled)
+  String(p.messagesHandled),
+  formatMemory(p.memory, p.memoryTruncated)
 ]
 
 const mainLines = (state: State, columns: number, body: number): Array<string> => {
