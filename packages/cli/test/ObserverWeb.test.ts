@@ -185,6 +185,40 @@ describe.skipIf(executablePath === undefined)("the observer's web page, in headl
   )
 
   it.live(
+    "a click on the memory column sorts the table by the memory estimate: the process holding the most first",
+    () =>
+      withServed({ write: false }, (_served, page) =>
+        Effect.gen(function* () {
+          // 100 messages of 10,000 characters: 1,344 + 100 × (8 + 16 + 20,000) B
+          const hoarder = yield* Process.spawn(Process.receive((m: string) => m === "never"))
+          for (let i = 0; i < 100; i++) yield* Process.send(hoarder, "x".repeat(10_000))
+          // a spawn after them: the page reads the snapshot again, with the messages in it
+          const marker = yield* Process.spawn(Process.receive<never>())
+          yield* Effect.promise(() => page.waitForSelector(`tr[data-pid="${String(marker)}"]`, { timeout: bound }))
+          yield* Effect.promise(() => page.click('th[data-key="memory"]'))
+          yield* Effect.promise(() => page.waitForSelector('th.sorted[data-key="memory"]', { timeout: bound }))
+          const rows = yield* Effect.promise(() =>
+            page.$$eval("#processes tbody tr", (rows) =>
+              rows.map((row) => {
+                const cell = row.querySelector("td[data-memory]")!
+                return [(row as any).dataset.pid, Number((cell as any).dataset.memory), cell.textContent]
+              })
+            )
+          )
+          assert.deepStrictEqual(rows[0], [String(hoarder), 1_344 + 100 * (8 + 16 + 20_000), "1.9 MiB"])
+          const memories = rows.map((row) => row[1] as number)
+          assert.deepStrictEqual(
+            memories,
+            [...memories].sort((a, b) => b - a)
+          )
+          const { processes } = yield* Observer.snapshot
+          assert.deepStrictEqual(rows.map((row) => row[0]).sort(), processes.map((p) => String(p.pid)).sort())
+        })
+      ),
+    40_000
+  )
+
+  it.live(
     "the kill button kills: the process's monitor fires, its supervisor restarts it",
     () =>
       withServed({ write: true }, (served, page) =>

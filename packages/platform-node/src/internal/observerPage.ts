@@ -2,7 +2,8 @@
  * The one HTML page of the observer endpoint: no framework, no build step.
  *
  * - It reads `/api/snapshot` and draws the supervision trees as trees (boxes joined by lines), the
- *   node's counters and the process table (sortable by a click on a column).
+ *   node's counters and the process table (sortable by a click on a column: mailbox, messages in,
+ *   handled, memory (the `Observer`'s estimate, in B, KiB or MiB, `≥` for a lower bound), ...).
  * - It listens to `/api/events` (server-sent events): each event is listed, and a life-cycle event
  *   (spawn, exit, restart) reads the snapshot again. A child restarted since the last drawing
  *   flashes.
@@ -15,7 +16,8 @@
  * Hooks for tests and scripts: `body[data-live]` is `"open"` once the event stream is attached and
  * the snapshot read after it is drawn; each process in a tree is `[data-pid]` with `data-id`,
  * `data-restarts`, `data-status` and `data-first-drawn` (when the page first drew that pid, in
- * `Date.now()` milliseconds); each row is `tr[data-pid]`; the detail is
+ * `Date.now()` milliseconds); each row is `tr[data-pid]`, its memory cell `td[data-memory]` (the
+ * bytes); a column header is `th[data-key]`, `th.sorted` the one the table is sorted by; the detail is
  * `#detail[data-pid]`; a button is `button[data-action]`; the outcome of the last action is
  * `#outcome[data-outcome="ok"|"error"]`.
  *
@@ -80,7 +82,7 @@ button[data-action="kill"] { color: var(--bad); border-color: #e0a0a0 }
 <table id="processes"><thead><tr>
 <th data-key="pid">pid</th><th data-key="registeredName">name</th><th data-key="behaviour">behaviour</th>
 <th data-key="status">status</th><th data-key="mailboxLength">mailbox</th><th data-key="messagesIn">in</th>
-<th data-key="messagesHandled">handled</th><th>links</th>${write ? "<th></th>" : ""}</tr></thead><tbody></tbody></table></section>
+<th data-key="messagesHandled">handled</th><th data-key="memory" title="an estimate: an idle process's cost, its mailbox and a server's state (≥: a lower bound)">memory</th><th>links</th>${write ? "<th></th>" : ""}</tr></thead><tbody></tbody></table></section>
 <section class="wide"><h2>Events</h2><div class="log" id="events"></div></section>
 </main>
 <script>
@@ -101,6 +103,8 @@ const el = (tag, attrs, ...children) => {
   for (const child of children) if (child !== undefined && child !== null) node.append(child)
   return node
 }
+const bytes = (n, truncated) => (truncated ? "≥" : "") +
+  (n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " KiB" : (n / 1048576).toFixed(1) + " MiB")
 const text = (value) => value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value)
 const select = (pid) => { selected = pid; if (last) render(last); detail() }
 const box = (pid, cls, label, meta) => {
@@ -153,7 +157,9 @@ const render = (snapshot) => {
       el("td", { class: "pid" }, p.pid), el("td", {}, p.registeredName ?? ""),
       el("td", {}, p.behaviour), el("td", { class: p.status === "suspended" ? "bad" : undefined }, p.status),
       el("td", { class: "num" }, String(p.mailboxLength)), el("td", { class: "num" }, String(p.messagesIn)),
-      el("td", { class: "num" }, String(p.messagesHandled)), el("td", { class: "pid" }, p.links.join(" ")),
+      el("td", { class: "num" }, String(p.messagesHandled)),
+      el("td", { class: "num", "data-memory": String(p.memory), title: p.memory + " bytes" }, bytes(p.memory, p.memoryTruncated)),
+      el("td", { class: "pid" }, p.links.join(" ")),
       write ? el("td", {}, actionButton("kill", p.pid)) : undefined)
     row.onclick = () => select(p.pid)
     return row
