@@ -1,7 +1,8 @@
 /**
  * Observer: one `Observer.snapshot` of a node running N = 100,000 processes blocked in `receive`
  * (issue #18: "a snapshot of 100,000 processes in well under a second"). The processes are spawned
- * before the clock starts; only the snapshot is timed. (a) reads the same fields from plain JS
+ * before the clock starts; only the snapshot is timed. The snapshot includes each process's memory
+ * estimate: an idle plain process (no message, no state) costs no size walk. (a) reads the same fields from plain JS
  * process objects into one record each, the floor of any snapshot; raw Effect has no process table
  * to read.
  */
