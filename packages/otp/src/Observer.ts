@@ -48,7 +48,8 @@
  * - it visits at most 1,000 values a process, and at most 2,000,000 in a whole snapshot, shared
  *   evenly (with more than 2,000 processes each gets 2,000,000 / N, 16 at least); past its budget
  *   it stops, counts the remaining elements of the collection it was in as slots, and sets
- *   `memoryTruncated`: the figure is then a lower bound.
+ *   `memoryTruncated`: the figure is then a lower bound. So does a value the walk cannot read (a
+ *   getter that throws, a revoked `Proxy`): the walk never throws.
  *
  * What it does not count: what a plain process keeps in its body's local variables and closures
  * (a closure's captures are out of reach: only a server's state is), Effect's fiber internals

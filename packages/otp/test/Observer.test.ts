@@ -363,6 +363,20 @@ describe("Observer: the memory estimate", () => {
     )
   )
 
+  it("a throwing getter and a revoked Proxy end the walk with a lower bound, nothing thrown", () => {
+    const throwing = Object.defineProperty({}, "boom", {
+      enumerable: true,
+      get: () => {
+        throw new Error("boom")
+      }
+    })
+    assert.deepStrictEqual(memory.estimate([throwing]), { bytes: 8 + 24, complete: false })
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    // the last root is walked first: the string is counted, then the proxy's slot before it throws
+    assert.deepStrictEqual(memory.estimate([proxy, "ab"]), { bytes: 8 + 16 + 4 + 8, complete: false })
+  })
+
   it("the budget: the walk stops, the rest counted as slots, and the figure is marked a lower bound", () => {
     const rows = Array.from({ length: 10 }, (_, i) => ({ i }))
     assert.deepStrictEqual(memory.estimate([rows]), { bytes: 8 + 32 + 10 * (8 + 24 + 8), complete: true })

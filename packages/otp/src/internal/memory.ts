@@ -20,7 +20,8 @@
  *   one shared with another process is counted by each holder.
  *
  * The walk visits at most `budget` values; past it, it stops, counts the remaining elements of
- * the collection it was in as slots, and the figure is a lower bound.
+ * the collection it was in as slots, and the figure is a lower bound. It never throws: a getter
+ * that throws or a revoked `Proxy` ends the walk there, with a lower bound too.
  *
  * @internal
  */
@@ -131,6 +132,23 @@ export class Walk {
    * was all seen); the walk is then empty again.
    */
   run(): number {
+    try {
+      this.walk()
+    } catch {
+      // a getter that throws, a revoked Proxy: what was counted stands, as a lower bound
+      this.whole = false
+      this.stack.length = 0
+    }
+    const bytes = this.bytes
+    this.complete = this.whole
+    this.visited.clear()
+    this.bytes = 0
+    this.seen = 0
+    this.whole = true
+    return bytes
+  }
+
+  private walk(): void {
     const stack = this.stack
     const visited = this.visited
     while (stack.length > 0) {
@@ -184,13 +202,6 @@ export class Walk {
         this.truncated(keys.length - n)
       }
     }
-    const bytes = this.bytes
-    this.complete = this.whole
-    visited.clear()
-    this.bytes = 0
-    this.seen = 0
-    this.whole = true
-    return bytes
   }
 }
 
