@@ -622,7 +622,9 @@ export const send: {
     const record = kernel.recordOf(dest)
     if (record !== undefined && record.node.distribution === undefined) return sendToRecord(record, message)
     const local = route(fiber, dest, record, message)
-    return local === undefined ? Effect.void : sendToRecord(local, message)
+    if (local !== undefined) return sendToRecord(local, message)
+    if (record === undefined) kernel.droppedAtExited(dest)
+    return Effect.void
   })
 } as never
 
@@ -655,7 +657,9 @@ const sendToRecord = (record: kernel.ProcessRecord, message: unknown): Effect.Ef
  */
 export const sendUnsafe = <M, SE>(dest: Pid<M, SE>, message: NoInfer<M>): boolean => {
   const record = kernel.recordOf(dest)
-  return record !== undefined && kernel.offerUnsafe(record, message)
+  if (record !== undefined) return kernel.offerUnsafe(record, message)
+  kernel.droppedAtExited(dest)
+  return false
 }
 
 /**

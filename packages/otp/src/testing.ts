@@ -733,7 +733,7 @@ export const startProbe = <M = unknown, const O extends Process.SpawnOptions = {
           const done = Deferred.makeUnsafe<unknown, unknown>()
           const job = new ProbeJob(Effect.provideContext(effect, context as never) as never, done)
           if (!Process.sendUnsafe(pid as Process.Pid<unknown>, job)) {
-            return Effect.fail(new ProcessExited({ pid, reason: record.exitReason ?? ExitReason.noProc }))
+            return Effect.fail(new ProcessExited({ pid, reason: kernel.exitedReasonOf(pid) ?? ExitReason.noProc }))
           }
           const exited = (reason: ExitReason.ExitReason) =>
             Deferred.doneUnsafe(done, Exit.fail(new ProcessExited({ pid, reason })))

@@ -18,7 +18,8 @@ import {
   withQuietNode
 } from "./utils.ts"
 // the kernel's record of a pid, to check what a dead pid keeps alive
-import { recordOf } from "../src/internal/records.ts"
+import { DownMessage, ExitMessage, type MonitorRef, recordOf } from "../src/internal/records.ts"
+import type { PidImpl } from "../src/Pid.ts"
 
 // ---------------------------------------------------------------------------------------------
 // The exit-signal table: {trapping, not trapping} × {reason} × {link, monitor, exit/2}
@@ -1784,7 +1785,7 @@ describe("awaitExit", () => {
     )
   )
 
-  it.effect("a dead pid holds only what answers awaitExit: no fiber, mailbox, handler or links", () =>
+  it.effect("a dead pid keeps no record: only its exit reason, for awaitExit; the record drops what it held", () =>
     withNode(
       Effect.gen(function* () {
         const ready = yield* Deferred.make<void>()
@@ -1803,14 +1804,22 @@ describe("awaitExit", () => {
           })
         )
         yield* Deferred.await(ready)
+        const record = recordOf(pid)!
         yield* Process.send(pid, "stop")
         assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.failure("boom"))
-        // the record stays (the pid's identity on this node), stripped of everything a live process needs
-        const record = recordOf(pid)!
+        // the pid no longer leads to the record (nor does the table): it holds the reason alone
+        assert.deepStrictEqual(
+          {
+            record: recordOf(pid),
+            held: (pid as Pid.Pid<never, unknown> as PidImpl).process,
+            inTable: record.node.table.has(pid.id)
+          },
+          { record: undefined, held: ExitReason.failure("boom"), inTable: false }
+        )
+        // and the record, still reachable from whoever holds it, has let go of everything a live process needs
         assert.deepStrictEqual(
           {
             status: record.status,
-            exitReason: record.exitReason,
             fiber: record.fiber,
             ext: record.ext,
             mq: record.mq,
@@ -1821,7 +1830,6 @@ describe("awaitExit", () => {
           },
           {
             status: "exited",
-            exitReason: ExitReason.failure("boom"),
             fiber: undefined,
             ext: undefined,
             mq: undefined,
@@ -1831,9 +1839,44 @@ describe("awaitExit", () => {
             waitNext: Effect.void
           }
         )
+        const dropped = record.node.dropped
         assert.deepStrictEqual(
-          [yield* Process.awaitExit(pid), yield* Process.isAlive(pid), yield* Process.info(pid)],
-          [ExitReason.failure("boom"), false, Option.none()]
+          [
+            yield* Process.awaitExit(pid),
+            yield* Process.isAlive(pid),
+            yield* Process.info(pid),
+            Process.sendUnsafe(pid, "late"),
+            yield* Process.send(pid, "later still"),
+            record.node.dropped - dropped
+          ],
+          [ExitReason.failure("boom"), false, Option.none(), false, undefined, 2]
+        )
+      })
+    )
+  )
+
+  it.effect("a dead pid answers links and monitors with NoProc at once", () =>
+    withNode(
+      Effect.gen(function* () {
+        const pid = yield* Process.spawn(Process.receive<"stop">())
+        yield* Process.send(pid, "stop")
+        assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.normal)
+        assert.isUndefined(recordOf(pid))
+        const seen = yield* Deferred.make<ReadonlyArray<unknown>>()
+        yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Process.trapExit(true)
+            const ref = yield* Process.monitor(pid)
+            yield* Process.link(pid)
+            const first = yield* Process.receive<unknown>()
+            const second = yield* Process.receive<unknown>()
+            yield* Deferred.succeed(seen, [ref, first, second])
+          })
+        )
+        const [ref, first, second] = yield* Deferred.await(seen)
+        assert.deepStrictEqual(
+          [first, second],
+          [new DownMessage(ref as MonitorRef, pid, ExitReason.noProc), new ExitMessage(pid, ExitReason.noProc)]
         )
       })
     )

@@ -55,20 +55,20 @@ interface Child extends Overridable {
   restarting: boolean
 }
 
-type Key = kernel.ProcessRecord | Pid.Pid<never, unknown>
+type Key = Pid.Pid<never, unknown>
 
 interface State {
   readonly self: kernel.ProcessRecord
   readonly step: supervision.Step
   readonly maxChildren: number
   readonly extra: unknown
-  /** the children by their pid's record (a child being restarted keeps the key of its last pid) */
+  /** the children by their pid's key (`pidKey`: a child being restarted keeps the key of its last pid) */
   readonly children: Map<Key, Child>
   /** the children started again since the supervisor started */
   restarts: number
 }
 
-const keyOf = (pid: Pid.Pid<never, unknown>): Key => kernel.recordOf(pid) ?? pid
+const keyOf = (pid: Pid.Pid<never, unknown>): Key => kernel.pidKey(pid)
 
 const normalizeDynamic = (spec: DynamicChildSpec<never, unknown, unknown>, extra: unknown) =>
   ChildSpec.normalize({

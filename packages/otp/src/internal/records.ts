@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Context, Effect, type Fiber, type Scheduler } from "effect"
+import { Context, Effect, Exit, type Fiber, type Scheduler, type Scope } from "effect"
 import * as Errors from "../Errors.ts"
 import type * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
@@ -105,6 +105,10 @@ export interface Suspension {
   seen: number
 }
 
+const emptyScope: Scope.State.Empty = { _tag: "Empty" }
+/** The scope of a process whose exit has been handled (its record's rare fields are gone): a finalizer added to it runs at once. */
+const closedScope: Scope.State.Closed = { _tag: "Closed", exit: Exit.void }
+
 /** The fields of a record that most processes never set: allocated on first write. */
 export class RecordExt {
   capacity = Number.POSITIVE_INFINITY
@@ -132,6 +136,9 @@ export class RecordExt {
   callLatency: CallLatency | undefined = undefined
   /** the server engine (GenServer's, GenStatem's) the process runs: for the `Observer`, `Sys` and `Release` (see `code`) */
   engine: Inspectable | undefined = undefined
+  trapExit = false
+  /** the finalizers of the process's scope (`Effect.addFinalizer` in its body; see `ProcessRecord.state`) */
+  scope: Scope.State.Open | Scope.State.Closed | Scope.State.Empty = emptyScope
 }
 
 /** What the kernel knows of a server running a named behaviour: its engine, whose behaviour can change. */
@@ -139,8 +146,14 @@ export interface Code {
   readonly behaviour: { readonly name?: string | undefined; readonly version?: string | undefined }
 }
 
-/** The handle a process body gets through the `Self` service. */
-export class ProcessRecord {
+/**
+ * The handle a process body gets through the `Self` service. It is also the process's own `Scope`
+ * (Effect's `Scope.Closeable` is a structural interface whose finalizers live in `state`): the
+ * kernel closes it when the process fiber has ended, before the exit is signalled, so
+ * `Effect.addFinalizer` in a body runs at the process's exit. Nothing of it is stored per process
+ * until a finalizer is added: `state` lives in the rare fields, the rest is on the prototype.
+ */
+export class ProcessRecord implements Scope.Closeable {
   readonly pid: PidImpl
   readonly node: NodeState
   /** the mailbox queue: messages from `mqHead` on, oldest first; allocated at the first message */
@@ -154,12 +167,9 @@ export class ProcessRecord {
   /** the system lane: served before any user message */
   system: Array<unknown> | undefined = undefined
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
-  trapExit = false
   status: Status = "runnable"
   received = 0
   ext: RecordExt | undefined = undefined
-  /** why the process exited, once it has; its other fields are then freed (see `onProcessExit`) */
-  exitReason: ExitReason.ExitReason | undefined = undefined
 
   constructor(node: NodeState, id: number, mailbox: MailboxOptions.Options | undefined) {
     this.node = node
@@ -291,6 +301,36 @@ export class ProcessRecord {
     else if (value !== undefined) (this.ext = new RecordExt()).callLatency = value
   }
 
+  get trapExit(): boolean {
+    return this.ext === undefined ? false : this.ext.trapExit
+  }
+  set trapExit(value: boolean) {
+    if (this.ext !== undefined) this.ext.trapExit = value
+    else if (value !== false) (this.ext = new RecordExt()).trapExit = value
+  }
+
+  /** The scope's finalizers (Effect's scope operations read and write it); kept in the rare fields. */
+  get state(): Scope.State.Open | Scope.State.Closed | Scope.State.Empty {
+    if (this.ext !== undefined) return this.ext.scope
+    return this.status === "exited" ? closedScope : emptyScope
+  }
+  set state(value: Scope.State.Open | Scope.State.Closed | Scope.State.Empty) {
+    if (this.ext !== undefined) this.ext.scope = value
+    else if (value !== emptyScope) (this.ext = new RecordExt()).scope = value
+  }
+  get "~effect/Scope"(): "~effect/Scope" {
+    return "~effect/Scope"
+  }
+  get "~effect/Scope/Closeable"(): "~effect/Scope/Closeable" {
+    return "~effect/Scope/Closeable"
+  }
+  get strategy(): "sequential" {
+    return "sequential"
+  }
+  get parent(): undefined {
+    return undefined
+  }
+
   get alive(): boolean {
     return this.status !== "exited"
   }
@@ -385,13 +425,48 @@ export const currentRecord = (fiber: Fiber.Fiber<unknown, unknown>): ProcessReco
 export const callerOf = (fiber: Fiber.Fiber<unknown, unknown>): ProcessRecord | undefined =>
   Context.getOrUndefined(fiber.context, Self)
 
-/** The local record of a pid, alive or not; undefined when the pid is unknown here. */
+/**
+ * The local record of a pid: while its process lives, and until its exit has been handled (links,
+ * monitors and exit listeners told); undefined afterwards, and when the pid is unknown here. Once
+ * the exit has been handled, the pid its record made holds only the exit reason (see
+ * {@link exitedReasonOf}), so a held pid keeps no record alive.
+ */
 export const recordOf = (pid: Pid.Pid<never, unknown>): ProcessRecord | undefined => {
   const impl = pid as PidImpl
-  if (impl.process !== undefined) return impl.process as ProcessRecord
+  const process = impl.process
+  if (process !== undefined) return process instanceof ProcessRecord ? process : undefined
   const node = findLive(impl.node, impl.creation) as NodeState | undefined
   return node?.table.get(impl.id)
 }
+
+/** The exit reason a pid made by a local record keeps once its process's exit has been handled. */
+export const exitedReasonOf = (pid: Pid.Pid<never, unknown>): ExitReason.ExitReason | undefined => {
+  const process = (pid as PidImpl).process
+  return process === undefined || process instanceof ProcessRecord ? undefined : (process as ExitReason.ExitReason)
+}
+
+/**
+ * A message sent to a pid whose process has exited and been released: counted as dropped by its
+ * node, as `offer` counts one to an exited record.
+ */
+export const droppedAtExited = (pid: Pid.Pid<never, unknown>): void => {
+  if (exitedReasonOf(pid) === undefined) return
+  const impl = pid as PidImpl
+  const node = findLive(impl.node, impl.creation) as NodeState | undefined
+  if (node !== undefined) node.dropped++
+}
+
+/** The exit of `record` has been handled: its pid lets go of it and keeps only `reason`. */
+export const releaseRecord = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
+  record.pid.process = reason
+}
+
+/**
+ * A key that tells processes apart, alive or dead: the pid the process's record made (every local
+ * message and spawn carries that one object), or the pid itself for a pid the node never knew or no
+ * longer knows (one made elsewhere, such as a remote pid).
+ */
+export const pidKey = (pid: Pid.Pid<never, unknown>): Pid.Pid<never, unknown> => recordOf(pid)?.pid ?? pid
 
 /** The live local record of a pid. */
 export const liveRecordOf = (pid: Pid.Pid<never, unknown>): ProcessRecord | undefined => {

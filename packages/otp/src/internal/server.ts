@@ -1128,7 +1128,7 @@ export const isParentExit = (
   message: unknown,
   parent: kernel.ProcessRecord | undefined
 ): message is kernel.ExitMessage =>
-  message instanceof kernel.ExitMessage && parent !== undefined && kernel.recordOf(message.from) === parent
+  message instanceof kernel.ExitMessage && parent !== undefined && kernel.pidKey(message.from) === parent.pid
 
 /**
  * Runs a behaviour's `terminate` callback. When it crashes, the process exits with that crash

@@ -39,10 +39,10 @@ const prepare = (
   pid: Pid.Pid<never, unknown>
 ): { readonly ref: kernel.MonitorRef; readonly exited: ExitReason.ExitReason | undefined } => {
   const ref = watch(self, pid)
-  const record = kernel.recordOf(pid)
+  const key = kernel.pidKey(pid)
   let exited: ExitReason.ExitReason | undefined
   kernel.flushMessages(self, (m) => {
-    if (!(m instanceof kernel.ExitMessage) || kernel.recordOf(m.from) !== record) return false
+    if (!(m instanceof kernel.ExitMessage) || kernel.pidKey(m.from) !== key) return false
     exited = m.reason
     return true
   })
@@ -162,17 +162,15 @@ export const shutdownChildren = (self: kernel.ProcessRecord, children: ReadonlyA
   Effect.suspend(() => {
     if (children.length === 0) return Effect.void
     const pending = new Map<kernel.MonitorRef, Entry>()
-    const byRecord = new Map<kernel.ProcessRecord, Entry>()
+    const byPid = new Map<Pid.Pid<never, unknown>, Entry>()
     for (const child of children) {
       const entry: Entry = { child, exited: undefined }
       pending.set(watch(self, child.pid), entry)
-      const record = kernel.recordOf(child.pid)
-      if (record !== undefined) byRecord.set(record, entry)
+      byPid.set(kernel.pidKey(child.pid), entry)
     }
     kernel.flushMessages(self, (m) => {
       if (!(m instanceof kernel.ExitMessage)) return false
-      const record = kernel.recordOf(m.from)
-      const entry = record === undefined ? undefined : byRecord.get(record)
+      const entry = byPid.get(kernel.pidKey(m.from))
       if (entry === undefined) return false
       entry.exited = m.reason
       return true

@@ -19,7 +19,9 @@ import {
   notifyObservers,
   type ProcessRecord,
   RecordExt,
-  recordOf
+  recordOf,
+  releaseRecord,
+  exitedReasonOf
 } from "./records.ts"
 import type { RemoteName, RemoteState } from "./remote.ts"
 import { stopTimers } from "./timers.ts"
@@ -132,7 +134,6 @@ export const removeExitListener = (record: ProcessRecord, listener: (reason: Exi
 
 /** The fiber observer: the process has exited; tell everyone who asked. */
 export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
-  record.exitReason = reason
   record.status = "exited"
   const node = record.node
   node.table.delete(record.pid.id)
@@ -140,8 +141,8 @@ export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReas
   stopTimers(record)
   closeMailbox(record)
   if (node.observers !== undefined) notifyObservers(node, { _tag: "Exited", record, reason })
-  // a pid keeps its record for as long as it is held (it is the process's identity: lookups and
-  // `awaitExit` go through it), so the record lets go of what only a live process needs
+  // until the exit has been handled, the pid still leads to the record (see `runExitListeners`):
+  // what only a live process needs goes now
   record.fiber = undefined
   exitDepth++
   try {
@@ -190,6 +191,8 @@ export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReas
 
 const runExitListeners = (record: ProcessRecord, reason: ExitReason.ExitReason): void => {
   record.exitQueued = false
+  // the pid lets go of the record: a held pid keeps only its exit reason, for `awaitExit`
+  releaseRecord(record, reason)
   if (record.ext !== undefined && record.ext.pending !== undefined) {
     let entry: Pending | undefined = record.ext.pending
     record.ext.pending = record.ext.pendingTail = undefined
@@ -256,15 +259,17 @@ export const removePending = (record: ProcessRecord, entry: Pending): void => {
 }
 
 /** The reason of a process whose exit has been handled; undefined while it runs or its exit is queued (see `afterExit`). */
-const handledExitReason = (record: ProcessRecord): ExitReason.ExitReason | undefined =>
-  record.status === "exited" && !record.exitQueued ? record.exitReason : undefined
+const handledExitReason = (record: ProcessRecord): ExitReason.ExitReason | undefined => exitedReasonOf(record.pid)
 
-/** Waits until the process has exited and gives its reason (`NoProc` if it was unknown or gone). */
+/**
+ * Waits until the process has exited and gives its reason: the reason its pid keeps once the exit
+ * has been handled, `NoProc` if the pid is unknown here.
+ */
 export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
   Effect.suspend(() => {
     // already over: no callback to register (the common case once a batch of processes has run)
     const record = recordOf(pid)
-    if (record === undefined) return Effect.succeed(ExitReason.noProc)
+    if (record === undefined) return Effect.succeed(exitedReasonOf(pid) ?? ExitReason.noProc)
     const reason = handledExitReason(record)
     return reason !== undefined ? Effect.succeed(reason) : waitExit(record)
   })

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Context, Effect, Exit, type Fiber, LogLevel, References, Scheduler, Scope } from "effect"
+import { Cause, Context, Effect, Exit, type Fiber, LogLevel, References, Scheduler, Scope } from "effect"
 import * as ExitReason from "../ExitReason.ts"
 import type * as MailboxOptions from "../Mailbox.ts"
 import { stopDeadlines } from "./callDeadlines.ts"
@@ -54,20 +54,18 @@ export const spawnUnsafe = (
   const debug =
     options?.logLevel === undefined ? debugEnabled(parent) : LogLevel.isLessThanOrEqualTo(options.logLevel, "Debug")
   // each process has its own Scope, closed when it exits: `Effect.addFinalizer` in a body runs at
-  // the process's exit, not at its spawner's. The scope is in the context the fiber starts with (not
-  // `Effect.scoped`: no context switch, and no previous context kept alive for the process's life);
-  // closing an empty scope has nothing to run, and `closeUnsafe` then answers undefined, which
-  // `onExit` takes as "no finalizer effect" (the test suite's process-finalizer tests cover both)
-  const scope = new ProcessScope()
-  const scoped = Effect.onExit(body, closeScope.bind(scope))
-  const run = debug ? Effect.andThen(spawnReport(record, callerOf(parent)), scoped) : scoped
+  // the process's exit, not at its spawner's. The record is that scope (see `ProcessRecord`), in the
+  // context the fiber starts with (not `Effect.scoped`: no context switch, and no previous context
+  // kept alive for the process's life), and the exit observer closes it (see `onFiberExit`): the
+  // body runs as it is, with no exit frame on its stack
+  const run = debug ? Effect.andThen(spawnReport(record, callerOf(parent)), body) : body
   // The child starts from the context the parent has now, plus `Self` and the pid log annotation,
   // rather than wrappers that would sit on the child's stack all its life.
   // A server's own annotations (its `name` and `behaviour`) say which server logs: its children
   // start without them.
   const annotations = parent.getRef(References.CurrentLogAnnotations)
   const base = Context.add(
-    Context.add(Context.add(processBase(node, parent.context), Self, record), Scope.Scope, scope),
+    Context.add(Context.add(processBase(node, parent.context), Self, record), Scope.Scope, record),
     References.CurrentLogAnnotations,
     processAnnotations(annotations, pidString(node, record.pid.id))
   )
@@ -98,42 +96,10 @@ export const spawnUnsafe = (
   return record
 }
 
-const emptyScope: Scope.State.Empty = { _tag: "Empty" }
-
 /**
- * A process's Scope: Effect's `Scope.Closeable` (a structural interface: its finalizers live in
- * `state`, which Effect's scope operations read and write), with only `state` stored per process.
- * The rest is the same for every process and sits on the prototype; `Scope.makeUnsafe`'s object
- * literal holds all five fields (96 B with its property array against 32 B).
- */
-class ProcessScope implements Scope.Closeable {
-  state: Scope.State.Open | Scope.State.Closed | Scope.State.Empty = emptyScope
-  get "~effect/Scope"(): "~effect/Scope" {
-    return "~effect/Scope"
-  }
-  get "~effect/Scope/Closeable"(): "~effect/Scope/Closeable" {
-    return "~effect/Scope/Closeable"
-  }
-  get strategy(): "sequential" {
-    return "sequential"
-  }
-  get parent(): undefined {
-    return undefined
-  }
-}
-
-/**
- * A process's exit finalizer, bound to its scope: closes it. A bound function, not a closure: an
- * idle process keeps no closure context for it.
- */
-function closeScope(this: Scope.Closeable, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> {
-  return Scope.closeUnsafe(this, exit) as Effect.Effect<void>
-}
-
-/**
- * The fiber observer of a process, bound to its record: crash report and lifecycle events (logged
- * with the process's context), then the exit. Bound, for the same reason as {@link closeScope}; the
- * `debug` variant also logs the `EXIT` event.
+ * The fiber observer of a process, bound to its record (a bound function, not a closure: an idle
+ * process keeps no closure context for it): closes the process's scope, then reports and handles
+ * the exit. The `debug` variant also logs the `EXIT` event.
  */
 function exitObserver(this: ProcessRecord, exit: Exit.Exit<unknown, unknown>): void {
   onFiberExit(this, exit, false)
@@ -142,8 +108,37 @@ function exitObserverDebug(this: ProcessRecord, exit: Exit.Exit<unknown, unknown
   onFiberExit(this, exit, true)
 }
 
+/**
+ * The process fiber has ended. Its scope's finalizers, when it has any, run first, in a fiber of
+ * their own with the process's context (its `Self`, log annotations and scheduler): the process
+ * is alive until they are done, and its exit comes afterwards, as it did when they ran at the end
+ * of its own fiber. A finalizer that fails makes the exit a failure, as `Effect.onExit` would.
+ */
 const onFiberExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>, debug: boolean): void => {
   const fiber = record.fiber!
+  // without rare fields it has no finalizer: it reads as closed once the process has exited
+  const finalizers = record.ext === undefined ? undefined : Scope.closeUnsafe(record, exit)
+  if (finalizers === undefined) {
+    processExited(record, exit, debug, fiber)
+    return
+  }
+  const closing = Effect.runForkWith(fiber.context)(Effect.exit(finalizers))
+  closing.addObserver((closed) => {
+    const done = (Exit.isSuccess(closed) ? closed.value : closed) as Exit.Exit<void, unknown>
+    processExited(record, Exit.isSuccess(done) ? exit : withFinalizerFailure(exit, done.cause), debug, closing)
+  })
+}
+
+const withFinalizerFailure = (exit: Exit.Exit<unknown, unknown>, cause: Cause.Cause<unknown>) =>
+  Exit.failCause(Exit.isSuccess(exit) ? cause : Cause.combine(exit.cause, cause))
+
+/** Reports the exit (with the context of `fiber`, which has the process's) and handles it. */
+const processExited = (
+  record: ProcessRecord,
+  exit: Exit.Exit<unknown, unknown>,
+  debug: boolean,
+  fiber: Fiber.Fiber<unknown, unknown>
+): void => {
   const reason = exitReasonOf(record, exit)
   const report = reportExit(record, exit, reason, debug, fiber)
   if (report !== Effect.void) Effect.runForkWith(fiber.context)(report)

@@ -875,8 +875,8 @@ export const makeStream = <X, SE, SR, EX, RX>(
         if (entry.timer !== undefined) kernel.cancelTimerUnsafe(self, entry.timer)
         if (self.trapExit) {
           // the caller traps exits: the task's EXIT is the stream's business, not the caller's
-          const record = kernel.recordOf(entry.task.pid)
-          kernel.flushMessages(self, (x) => x instanceof kernel.ExitMessage && kernel.recordOf(x.from) === record)
+          const key = kernel.pidKey(entry.task.pid)
+          kernel.flushMessages(self, (x) => x instanceof kernel.ExitMessage && kernel.pidKey(x.from) === key)
         }
         let exit: Exit.Exit<unknown, unknown>
         if (entry.replied) {
@@ -900,12 +900,11 @@ export const makeStream = <X, SE, SR, EX, RX>(
           closed = true
           closeInput()
           const killed: Array<Pid.Pid<never, unknown>> = []
-          const records = new Set<kernel.ProcessRecord>()
+          const keys = new Set<Pid.Pid<never, unknown>>()
           for (const entry of running.values()) {
             if (entry.timer !== undefined) kernel.cancelTimerUnsafe(self, entry.timer)
             kernel.demonitorRecord(self, entry.task.ref)
-            const record = kernel.recordOf(entry.task.pid)
-            if (record !== undefined) records.add(record)
+            keys.add(kernel.pidKey(entry.task.pid))
             if (kernel.liveRecordOf(entry.task.pid) !== undefined) {
               unlinkAndKill(self, entry.task.pid)
               killed.push(entry.task.pid)
@@ -917,7 +916,7 @@ export const makeStream = <X, SE, SR, EX, RX>(
               self,
               (m) =>
                 ((m instanceof Reply || m instanceof kernel.DownMessage) && refs.has(m.ref)) ||
-                (m instanceof kernel.ExitMessage && records.has(kernel.recordOf(m.from)!))
+                (m instanceof kernel.ExitMessage && keys.has(kernel.pidKey(m.from)))
             )
           }
           running.clear()
