@@ -3,6 +3,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Scheduler, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { ExitReason, Node, Pid, Process } from "effect-otp"
+import * as fc from "fast-check"
+import { ProcessTable } from "../src/internal/processTable.ts"
 import { assertReason, deadPid, spawnIdle, spawnResult, withQuietNode } from "./utils.ts"
 
 /** Starts a node in a scope of its own, so that the test decides when it closes. */
@@ -339,4 +341,39 @@ describe("the run-queue scheduler (the default)", () => {
       )
     }).pipe(Effect.provide(Node.layer()))
   )
+})
+
+describe("the process table", () => {
+  it("property: answers as a Map of the same numbers, in the order they were set", () => {
+    // pid numbers only grow; each step spawns a few and ends some of the live ones
+    const steps = fc.array(fc.tuple(fc.integer({ min: 0, max: 70 }), fc.array(fc.nat(), { maxLength: 40 })), {
+      maxLength: 30
+    })
+    fc.assert(
+      fc.property(steps, (script) => {
+        const table = new ProcessTable<string>()
+        const model = new Map<number, string>()
+        let next = 1
+        for (const [spawned, ends] of script) {
+          for (let i = 0; i < spawned; i++, next++) {
+            table.set(next, `p${next}`)
+            model.set(next, `p${next}`)
+          }
+          const live = Array.from(model.keys())
+          for (const pick of ends) {
+            if (live.length === 0) break
+            const id = live.splice(pick % live.length, 1)[0]!
+            assert.strictEqual(table.delete(id), model.delete(id))
+          }
+          assert.strictEqual(table.delete(next + 100), false)
+          assert.deepStrictEqual(
+            { size: table.size, values: Array.from(table.values()) },
+            { size: model.size, values: Array.from(model.values()) }
+          )
+          for (let id = 0; id <= next; id++) assert.strictEqual(table.get(id), model.get(id))
+        }
+      }),
+      { numRuns: 200 }
+    )
+  })
 })

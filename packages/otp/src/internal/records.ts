@@ -15,6 +15,7 @@ import type { Self as ProcessSelf } from "../Process.ts"
 import type { Deadlines } from "./callDeadlines.ts"
 import type { CallLatency } from "./metrics.ts"
 import { findLive } from "./nodeIndex.ts"
+import { ProcessTable } from "./processTable.ts"
 import type { RemoteName, RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
 import type { Event as SysEvent, Inspectable } from "./sys.ts"
@@ -365,7 +366,7 @@ export const notifyObservers = (node: NodeState, event: LifecycleEvent): void =>
 export class NodeState {
   readonly name: string
   readonly creation: number
-  readonly table = new Map<number, ProcessRecord>()
+  readonly table = new ProcessTable<ProcessRecord>()
   readonly names = new Map<string, ProcessRecord>()
   nextId = 1
   closing = false
