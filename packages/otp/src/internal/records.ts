@@ -138,6 +138,10 @@ export class RecordExt {
   /** the server engine (GenServer's, GenStatem's) the process runs: for the `Observer`, `Sys` and `Release` (see `code`) */
   engine: Inspectable | undefined = undefined
   trapExit = false
+  /** messages a selective receive examined and skipped, oldest first */
+  saved: Array<unknown> | undefined = undefined
+  /** the system lane: served before any user message */
+  system: Array<unknown> | undefined = undefined
   /** the finalizers of the process's scope (`Effect.addFinalizer` in its body; see `ProcessRecord.state`) */
   scope: Scope.State.Open | Scope.State.Closed | Scope.State.Empty = emptyScope
 }
@@ -163,10 +167,6 @@ export class ProcessRecord implements Scope.Closeable {
   /** the resume of a receive waiting for a message, and what it resumes with (see `waitThen`) */
   waiter: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
   waitNext: Effect.Effect<unknown> = Effect.void
-  /** messages a selective receive examined and skipped, oldest first */
-  saved: Array<unknown> | undefined = undefined
-  /** the system lane: served before any user message */
-  system: Array<unknown> | undefined = undefined
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   status: Status = "runnable"
   received = 0
@@ -302,6 +302,20 @@ export class ProcessRecord implements Scope.Closeable {
     else if (value !== undefined) (this.ext = new RecordExt()).callLatency = value
   }
 
+  get saved(): Array<unknown> | undefined {
+    return this.ext === undefined ? undefined : this.ext.saved
+  }
+  set saved(value: Array<unknown> | undefined) {
+    if (this.ext !== undefined) this.ext.saved = value
+    else if (value !== undefined) (this.ext = new RecordExt()).saved = value
+  }
+  get system(): Array<unknown> | undefined {
+    return this.ext === undefined ? undefined : this.ext.system
+  }
+  set system(value: Array<unknown> | undefined) {
+    if (this.ext !== undefined) this.ext.system = value
+    else if (value !== undefined) (this.ext = new RecordExt()).system = value
+  }
   get trapExit(): boolean {
     return this.ext === undefined ? false : this.ext.trapExit
   }
