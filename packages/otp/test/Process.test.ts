@@ -1743,6 +1743,78 @@ describe("a process's own scope", () => {
   )
 })
 
+describe("a process's own scope: finalizers come before the exit", () => {
+  it.effect("the process is alive, and its monitors wait, until its finalizers are done", () =>
+    withQuietNode(
+      Effect.gen(function* () {
+        const gate = yield* Deferred.make<void>()
+        const log: Array<string> = []
+        const pid = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Effect.addFinalizer(() =>
+              Effect.andThen(
+                Deferred.await(gate),
+                Effect.sync(() => log.push("finalizer done"))
+              )
+            )
+            yield* Process.receive<never>()
+          })
+        )
+        yield* awaitWaiting(pid)
+        const down = yield* Deferred.make<unknown>()
+        const monitoring = yield* Deferred.make<void>()
+        yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Process.monitor(pid)
+            yield* Deferred.succeed(monitoring, undefined)
+            yield* Deferred.succeed(down, yield* Process.receive<unknown>())
+          })
+        )
+        yield* Deferred.await(monitoring)
+        // the signal ends the body at once: the finalizer then waits for the gate
+        yield* Process.exit(pid, ExitReason.shutdown)
+        assert.deepStrictEqual(
+          [
+            yield* Process.isAlive(pid),
+            Option.map(yield* Process.info(pid), (i) => i.status),
+            yield* Deferred.isDone(down),
+            log
+          ],
+          [true, Option.some("exiting"), false, []]
+        )
+        yield* Deferred.succeed(gate, undefined)
+        const message = yield* Deferred.await(down)
+        assert.deepStrictEqual(
+          [message instanceof DownMessage ? message.reason : message, log, yield* Process.isAlive(pid)],
+          [ExitReason.shutdown, ["finalizer done"], false]
+        )
+      })
+    )
+  )
+
+  it.effect("a finalizer that fails makes the exit a failure with its cause", () =>
+    withQuietNode(
+      Effect.gen(function* () {
+        const pid = yield* Process.spawn(
+          Effect.gen(function* () {
+            yield* Effect.addFinalizer(() => Effect.die("finalizer failed"))
+            yield* Process.receive<"stop">()
+          })
+        )
+        yield* Process.send(pid, "stop")
+        const reason = yield* Process.awaitExit(pid)
+        assert.deepStrictEqual(
+          {
+            tag: reason._tag,
+            defects: reason._tag === "Failure" ? reason.cause.reasons.map((r) => (r._tag === "Die" ? r.defect : r)) : []
+          },
+          { tag: "Failure", defects: ["finalizer failed"] }
+        )
+      })
+    )
+  )
+})
+
 describe("awaitExit", () => {
   it.effect("goes on after the exit has been handled: name freed, monitor's Down and link's EXIT delivered", () =>
     withQuietNode(
