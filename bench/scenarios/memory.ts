@@ -5,7 +5,7 @@
  */
 import { Effect, Fiber, Queue } from "effect"
 import { Process } from "effect-otp"
-import { fullGc, type Scenario } from "../lib/harness.ts"
+import { fullGc, type Sample, type Scenario } from "../lib/harness.ts"
 import { JsProcess } from "../lib/js-actor.ts"
 import { run, runOnNode } from "../lib/util.ts"
 
@@ -44,8 +44,11 @@ export const idleEffect = (n: number): Promise<number> =>
     })
   )
 
-/** (c) effect-otp: `Process.spawn(Process.receive())`. */
-export const idleOtp = (n: number): Promise<number> =>
+/**
+ * (c) effect-otp: `Process.spawn(Process.receive())`. Then each process gets its message and exits,
+ * its pid still held: what a dead pid keeps (`dead pid (B)`), from the same starting point.
+ */
+export const idleOtp = (n: number): Promise<Sample> =>
   runOnNode(
     Effect.gen(function* () {
       const before = heapUsed()
@@ -53,8 +56,12 @@ export const idleOtp = (n: number): Promise<number> =>
       const pids = new Array<Process.Pid<number>>(n)
       for (let i = 0; i < n; i++) pids[i] = yield* Process.spawn(body)
       yield* Effect.yieldNow // every process runs to its receive and blocks
-      const after = heapUsed()
-      return (after - before) / n
+      const idle = heapUsed()
+      for (let i = 0; i < n; i++) yield* Process.send(pids[i]!, 0)
+      for (let i = 0; i < n; i++) yield* Process.awaitExit(pids[i]!)
+      const dead = heapUsed()
+      if (pids.length !== n) throw new Error("unreachable")
+      return { value: (idle - before) / n, extra: { "dead pid (B)": (dead - before) / n } }
     })
   )
 

@@ -24,10 +24,13 @@ const noBaseline = { unavailable: "scale scenario: raw Effect and BEAM are the r
 
 const idleSize = (quick: boolean | undefined) => (quick === true ? 200_000 : 1_000_000)
 
-const withHeap = (bytesPerProcess: number, n: number): Sample => ({
-  value: bytesPerProcess,
-  extra: { "heap (MB)": (bytesPerProcess * n) / 1048576 }
-})
+const withHeap = (sample: number | Sample, n: number): Sample => {
+  const bytesPerProcess = typeof sample === "number" ? sample : sample.value
+  return {
+    value: bytesPerProcess,
+    extra: { ...(typeof sample === "number" ? {} : sample.extra), "heap (MB)": (bytesPerProcess * n) / 1048576 }
+  }
+}
 
 export const idle1m: Scenario = {
   id: "idle-1m",

@@ -19,17 +19,34 @@ const summarize = async (): Promise<Map<string, { count: number; size: number }>
   const snap = JSON.parse(Buffer.concat(chunks).toString("utf8"))
   const fields: Array<string> = snap.snapshot.meta.node_fields
   const types: Array<string> = snap.snapshot.meta.node_types[0]
+  const edgeFields: Array<string> = snap.snapshot.meta.edge_fields
+  const edgeTypes: Array<string> = snap.snapshot.meta.edge_types[0]
   const nf = fields.length
+  const ef = edgeFields.length
   const iType = fields.indexOf("type")
   const iName = fields.indexOf("name")
   const iSize = fields.indexOf("self_size")
+  const iEdges = fields.indexOf("edge_count")
+  const eType = edgeFields.indexOf("type")
+  const eName = edgeFields.indexOf("name_or_index")
   const nodes: Array<number> = snap.nodes
+  const edges: Array<number> = snap.edges
   const strings: Array<string> = snap.strings
   const out = new Map<string, { count: number; size: number }>()
+  let edge = 0
   for (let i = 0; i < nodes.length; i += nf) {
     const type = types[nodes[i + iType]!]!
     let name = strings[nodes[i + iName]!]!
-    if (type === "closure") name = `closure ${name}`
+    // an object is named by its constructor and its properties (a closure context by its variables):
+    // the plain objects a process keeps (context overlays, annotations) are told apart
+    const properties: Array<string> = []
+    for (let k = nodes[i + iEdges]!; k > 0; k--, edge += ef) {
+      const kind = edgeTypes[edges[edge + eType]!]
+      if (kind === "property" || kind === "context") properties.push(String(strings[edges[edge + eName]!]))
+    }
+    if (type === "object" && properties.length > 0) name = `${name} {${properties.slice(0, 8).join(",")}}`
+    else if (type === "hidden" && name === "system / Context") name = `closure context {${properties.join(",")}}`
+    else if (type === "closure") name = `closure ${name}`
     else if (type === "string" || type === "concatenated string" || type === "sliced string") name = "(string)"
     else if (type === "number") name = "(heap number)"
     else if (type !== "object") name = `(${type}) ${type === "code" || type === "hidden" ? "" : name}`.slice(0, 60)
