@@ -1065,15 +1065,20 @@ export const largestMailboxes = (n: number): Effect.Effect<ReadonlyArray<Mailbox
   })
 
 /**
- * Waits until the process exits and returns its exit reason; `NoProc` if it is unknown or has
- * already exited and been forgotten. Not in Erlang (there you would monitor): handy from plain
- * Effect code that is not a process, such as a test.
+ * Waits until the process exits and returns its exit reason; `NoProc` if the pid is unknown here.
+ * Not in Erlang (there you would monitor): handy from plain Effect code that is not a process,
+ * such as a test.
  *
  * **Details**
  *
  * The waiter goes on once the exit has been fully handled: links signalled, monitors' `Down`s
  * delivered, names and `Registry` entries freed. It is resumed from a microtask, never inside the
  * exiting process's exit.
+ *
+ * A pid of an ended process keeps its exit reason (and nothing else of the process: no record,
+ * mailbox or links), so `awaitExit` on it answers at once with that reason. A pid of a local
+ * process made elsewhere (decoded from a message of another node or thread) has no such memory:
+ * once the process has exited, it gives `NoProc`.
  *
  * @since 0.1.0
  * @category debugging
