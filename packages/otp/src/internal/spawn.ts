@@ -122,7 +122,8 @@ const onFiberExit = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>, d
     processExited(record, exit, debug, fiber)
     return
   }
-  const closing = Effect.runForkWith(fiber.context)(Effect.exit(finalizers))
+  // uninterruptible, as a fiber runs its own finalizers
+  const closing = Effect.runForkWith(fiber.context)(Effect.exit(finalizers), { uninterruptible: true })
   closing.addObserver((closed) => {
     const done = (Exit.isSuccess(closed) ? closed.value : closed) as Exit.Exit<void, unknown>
     processExited(record, Exit.isSuccess(done) ? exit : withFinalizerFailure(exit, done.cause), debug, closing)
