@@ -81,7 +81,7 @@ describe.skipIf(!Tmux.tmuxAvailable)("otp observer: the live view in a terminal 
           assert.strictEqual(lines.at(-2), help)
 
           // s three times: by memory. A process holding 20 messages of 1,000 characters comes first
-          // (1,344 + 20 × 2,024 B), the supervisors next, then the two idle servers by pid
+          // (1,008 + 20 × 2,024 B), the supervisors next, then the two idle servers by pid
           const hoarder = yield* Process.spawn(Process.receive((m: string) => m === "never"))
           for (let i = 0; i < 20; i++) yield* Process.send(hoarder, "x".repeat(1_000))
           yield* terminal.send(["s", "s", "s"])
@@ -89,7 +89,7 @@ describe.skipIf(!Tmux.tmuxAvailable)("otp observer: the live view in a terminal 
           const table = byMemory.split("\n")
           const first = table.indexOf("processes by memory (5)") + 2
           // (its status: runnable or waiting, as the snapshot found it on its way to the receive)
-          assert.match(table[first]!, new RegExp(`^${hoarder} +process +(runnable|waiting) +20 +20 +0 +40\\.8 KiB$`))
+          assert.match(table[first]!, new RegExp(`^${hoarder} +process +(runnable|waiting) +20 +20 +0 +40\\.5 KiB$`))
           const { processes } = yield* Observer.snapshot
           const expected = [...processes]
             .sort((a, b) => b.memory - a.memory || a.pid.id - b.pid.id)

@@ -35,8 +35,8 @@
  * JavaScript has no heap per fiber, so a process's `memory` is an estimate, in bytes, built the way
  * BEAM's `process_info(P, memory)` adds a process's heap and its mailbox:
  *
- * - a fixed cost: what an idle process takes (1,344 bytes: its fiber, record, pid, context and
- *   scope, `bench/` scenario `memory-100k`), or an idle server (3,800 bytes, measured the same way:
+ * - a fixed cost: what an idle process takes (1,008 bytes: its fiber, record, pid and context,
+ *   `bench/` scenario `memory-100k`), or an idle server (3,800 bytes, measured the same way:
  *   the process and its engine);
  * - plus a size walk of what the snapshot can read without asking the process: every message in
  *   its mailbox (the queue, the messages a receive skipped, the system lane) and a server's state
