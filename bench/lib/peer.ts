@@ -7,7 +7,10 @@
  * - `sink`: `{start, From, N}`, then N messages, then `done` to `From` (one way);
  *
  * and, for the plain-JS baseline, a TCP server of 4-byte-length frames: a frame `p` + 4 bytes is
- * echoed; a frame `s` + N (u32) starts a count of N frames, answered with one frame `d`. It prints
+ * echoed; a frame `s` + N (u32) starts a count of N frames, answered with one frame `d`. For
+ * `tools/dist.ts`: a distribution packet (`112, 131, …`) `SEND {From, N}` is decoded and answered
+ * with `SEND N` to `From` (the framing and the term codec without processes), and a frame `c` is
+ * answered with the counters of `tools/hops.ts` as JSON when it is loaded. It prints
  * `ready <name> <rawPort>` and exits when its stdin ends.
  */
 import { NodeRuntime } from "@effect/platform-node"
@@ -15,6 +18,7 @@ import { Node } from "@effect-otp/platform-node"
 import { Console, Effect } from "effect"
 import { GenServer, Process, type Pid, Term } from "effect-otp"
 import { createServer } from "node:net"
+import { encodePacket } from "../../packages/platform-node/src/internal/handshake.ts"
 
 const [name = "bench_b@127.0.0.1", cookie = "cookie", epmdPort = "4369"] = process.argv.slice(2)
 const atom = Term.atom
@@ -38,11 +42,24 @@ const rawServer = createServer((socket) => {
       if (counting > 0) {
         if (--counting === 0) socket.write(Buffer.from([0, 0, 0, 1, 100]))
       } else if (frame[0] === 115) counting = frame.readUInt32BE(1)
-      else socket.write(Buffer.concat([Buffer.from([0, 0, 0, length]), frame]))
+      else if (frame[0] === 112 && frame[1] === 131) socket.write(codecEcho(frame))
+      else if (frame[0] === 99) {
+        const counters = Buffer.from(JSON.stringify((globalThis as { __hops?: unknown }).__hops ?? {}))
+        const header = Buffer.alloc(4)
+        header.writeUInt32BE(counters.length)
+        socket.write(Buffer.concat([header, counters]))
+      } else socket.write(Buffer.concat([Buffer.from([0, 0, 0, length]), frame]))
     }
     buffer = buffer.subarray(at)
   })
 })
+
+/** `SEND {From, N}` → `SEND N` to `From`, through the distribution's framing and the term codec. */
+const codecEcho = (frame: Uint8Array): Uint8Array => {
+  const control = Term.decodeAtUnsafe(frame, 2)
+  const [from, n] = (Term.decodeAtUnsafe(frame, control.end + 1).term as Term.Tuple).elements
+  return encodePacket({ control: Term.tuple(2, atom(""), from!), message: n })
+}
 
 const Counter = GenServer.behaviour({
   protocol: [Term.Tuple],

@@ -19,12 +19,12 @@ import { randomBytes } from "node:crypto"
 import { connect, type Socket } from "node:net"
 import { fileURLToPath } from "node:url"
 import { atEndOfRun, type Scenario } from "../lib/harness.ts"
-import { deferred, now, usPer } from "../lib/util.ts"
+import { deferred, now, run, usPer } from "../lib/util.ts"
 
 const B = "bench_b@127.0.0.1"
 const atom = Term.atom
 
-interface Pair {
+export interface Pair {
   readonly a: Node.DistributedApi
   /** the peer's plain-JS socket */
   readonly raw: Socket
@@ -34,13 +34,16 @@ interface Pair {
 
 let pair: Promise<Pair> | undefined
 
-/** This node, the peer process and the plain-JS socket to it: started once, stopped at the end of the run. */
-const startPair = (): Promise<Pair> => {
+/**
+ * This node, the peer process and the plain-JS socket to it: started once, stopped at the end of the
+ * run. `peerArgs`: Node options for the peer process (`tools/dist.ts` loads its counters there).
+ */
+export const startPair = (peerArgs: ReadonlyArray<string> = []): Promise<Pair> => {
   if (pair !== undefined) return pair
   pair = (async () => {
     const scope = Scope.makeUnsafe()
     const cookie = randomBytes(8).toString("hex")
-    const { a, epmdPort } = await Effect.runPromise(
+    const { a, epmdPort } = await run(
       Scope.provide(
         Effect.gen(function* () {
           const epmd = yield* Epmd.serve({ port: 0 })
@@ -48,11 +51,11 @@ const startPair = (): Promise<Pair> => {
           return { a, epmdPort: epmd.port }
         }),
         scope
-      )
+      ).pipe(Effect.orDie)
     )
     const child = spawn(
       process.execPath,
-      [fileURLToPath(new URL("../lib/peer.ts", import.meta.url)), B, cookie, String(epmdPort)],
+      [...peerArgs, fileURLToPath(new URL("../lib/peer.ts", import.meta.url)), B, cookie, String(epmdPort)],
       { stdio: ["pipe", "pipe", "inherit"] }
     )
     const rawPort = await new Promise<number>((resolve, reject) => {
@@ -89,7 +92,7 @@ const startPair = (): Promise<Pair> => {
       raw.destroy()
       child.stdin.end()
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)))
-      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await run(Scope.close(scope, Exit.void))
       pair = undefined
     })
     return result
@@ -100,7 +103,7 @@ const startPair = (): Promise<Pair> => {
 const pingFrame = Buffer.from([0, 0, 0, 5, 112, 0, 0, 0, 0])
 
 /** (a) ping-pong / call floor: one frame out, the same frame back, n times; µs per round trip. */
-const rawRoundTrips = async (n: number): Promise<number> => {
+export const rawRoundTrips = async (n: number): Promise<number> => {
   const p = await startPair()
   const done = deferred<number>()
   let left = n
@@ -137,7 +140,7 @@ const counter = GenServer.remote<Term.Tuple>("counter", B)
 const incr = Term.tuple(atom("incr"))
 
 /** (c) ping-pong: `{Self, N}` to `{echo, bench_b}`, n times. */
-const otpPingPong = async (n: number): Promise<number> => {
+export const otpPingPong = async (n: number): Promise<number> => {
   const p = await startPair()
   return onNode(
     p,
@@ -154,7 +157,7 @@ const otpPingPong = async (n: number): Promise<number> => {
 }
 
 /** (c) call: `GenServer.call({counter, bench_b}, {incr})`, n times. */
-const otpCall = async (n: number): Promise<number> => {
+export const otpCall = async (n: number): Promise<number> => {
   const p = await startPair()
   return onNode(
     p,
@@ -183,8 +186,11 @@ const otpOneWay = async (n: number): Promise<number> => {
 }
 
 /** Runs `body` as a process of this node; gives its result. */
-const onNode = <A>(p: Pair, body: Effect.Effect<A, unknown, Process.Self<unknown> | CoreNode.Node>): Promise<A> =>
-  Effect.runPromise(
+export const onNode = <A>(
+  p: Pair,
+  body: Effect.Effect<A, unknown, Process.Self<unknown> | CoreNode.Node>
+): Promise<A> =>
+  run(
     testing
       .runInProcess(body)
       .pipe(Effect.provideService(Node.Distributed, p.a), Effect.provideService(CoreNode.Node, p.a.node), Effect.orDie)
