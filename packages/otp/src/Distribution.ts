@@ -124,7 +124,8 @@ export interface Incoming {
    * SPAWN_REQUEST from `parent`: spawns `body` as a new local process, linked to `parent` when
    * `link` is set and monitored by it (`ref` is the request's id as it came, `key` tells it apart
    * for the DEMONITOR_P) when `monitor` is set, all before the body runs; returns its pid, which the
-   * transport sends back in the SPAWN_REPLY before anything else the process may send.
+   * transport sends back in the SPAWN_REPLY before anything else the process may send. Called from
+   * inside a fiber: the new process starts from that fiber's context and on its scheduler.
    */
   readonly spawn: (
     parent: Pid.Pid<never, unknown>,

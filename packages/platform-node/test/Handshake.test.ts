@@ -130,3 +130,47 @@ describe.skipIf(skipWithoutErl)("distribution handshake with Erlang", () => {
     60_000
   )
 })
+
+describe("the frames of a connection", () => {
+  const from = Pid.make("a@127.0.0.1", 1, 5) as Term.Term
+  const packets: ReadonlyArray<Handshake.Packet> = [
+    { control: Term.tuple(6, from, atom(""), atom("sink")), message: Term.tuple(atom("first"), 1) },
+    { control: Term.tuple(2, atom(""), from), message: new Uint8Array(300).fill(7) },
+    { control: Term.tuple(1, from, from) }
+  ]
+  const tick = new Uint8Array(4)
+  const stream = new Uint8Array(
+    Buffer.concat([Handshake.encodePacket(packets[0]!), tick, ...packets.slice(1).map(Handshake.encodePacket)])
+  )
+  const run = (chunks: ReadonlyArray<Uint8Array>, maxPacket = 1000) => {
+    const seen: Array<unknown> = []
+    const frames = new Handshake.Frames("b@127.0.0.1", maxPacket, {
+      heard: () => {},
+      packet: (packet) => seen.push(packet),
+      end: (error) => seen.push({ end: error })
+    })
+    for (const chunk of chunks) frames.push(chunk)
+    return seen
+  }
+
+  it("every packet and tick is handed on whole and in order, wherever the reads cut the stream", () => {
+    const whole = [packets[0], "tick", ...packets.slice(1)]
+    assert.deepStrictEqual(run([stream]), whole)
+    for (let cut = 1; cut < stream.length; cut++) {
+      assert.deepStrictEqual(run([stream.subarray(0, cut), stream.subarray(cut)]), whole, `cut at ${cut}`)
+    }
+    assert.deepStrictEqual(run(Array.from(stream, (byte) => new Uint8Array([byte]))), whole, "one byte per read")
+  })
+
+  it("a frame longer than maxPacket ends the connection as soon as its length has arrived", () => {
+    const long = Handshake.encodePacket(packets[1]!)
+    assert.deepStrictEqual(run([long.subarray(0, 2), long.subarray(2, 4)], 100), [
+      {
+        end: new Handshake.ProtocolError({
+          peer: "b@127.0.0.1",
+          reason: `a packet of ${long.length - 4} bytes (at most 100 allowed)`
+        })
+      }
+    ])
+  })
+})

@@ -103,6 +103,15 @@ export class Bytes {
       return Effect.flatMap(this.more(), (got) => (got ? this.read(n) : Effect.succeed(undefined)))
     })
   }
+  /** Takes every buffered byte, as the chunks they arrived in (the reader reads on elsewhere). */
+  takeBuffered(): Array<Uint8Array> {
+    const chunks = this.chunks
+    if (chunks.length > 0 && this.head > 0) chunks[0] = chunks[0]!.subarray(this.head)
+    this.chunks = []
+    this.head = 0
+    this.available = 0
+    return chunks
+  }
   /** Every byte until the peer closes. */
   rest(): Effect.Effect<Uint8Array, Socket.SocketError> {
     return Effect.flatMap(this.more(), (got) => (got ? this.rest() : Effect.succeed(this.take(this.available))))

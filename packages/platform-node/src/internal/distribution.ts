@@ -6,8 +6,10 @@
  * silent ones (`net_ticktime`), and tells its listeners about `nodeup` / `nodedown`.
  *
  * Everything a node sends to a peer goes through that peer's outbox, a FIFO of framed packets
- * written by one writer fiber per connection: the signals of every local process reach the peer in
- * the order they were sent. Sending to a node that is not connected connects first (the outbox
+ * written on the connection's socket in one write per run of fibers: the signals of every local
+ * process reach the peer in the order they were sent. What arrives is handed to the node from the
+ * socket's own read callback, packet by packet, in the order it arrived: neither way has a fiber
+ * between the socket and the processes. Sending to a node that is not connected connects first (the outbox
  * fills meanwhile); when the connection cannot be made, the outbox is dropped and the peer is
  * `Unreachable`.
  *
@@ -75,26 +77,17 @@ export interface DistNode {
   readonly undecodable: () => number
 }
 
-/** The packets waiting for a peer, and the writer waiting for packets. */
+/** The packets waiting for a peer, and how they leave. */
 interface Outbox {
   items: Array<Uint8Array>
-  wake: (() => void) | undefined
-  /** a wake-up of the writer is queued (see `send`) */
-  waking: boolean
-}
-
-/**
- * Wakes `outbox`'s writer once the current run of fibers is over, not at once: a resumed fiber runs
- * synchronously, so waking it on each packet would write each packet on its own. Deferred, the
- * packets a process sends in one go leave in one write.
- */
-const wakeSoon = (outbox: Outbox): void => {
-  if (outbox.waking) return
-  outbox.waking = true
-  queueMicrotask(() => {
-    outbox.waking = false
-    outbox.wake?.()
-  })
+  /** writes what waits on the connection, once it is up; undefined before */
+  flush: (() => void) | undefined
+  /** a flush is queued (see `send`) */
+  scheduled: boolean
+  /** the socket's buffer is full: the next flush waits for it to drain */
+  blocked: boolean
+  /** ends the connection's service (the outbox was dropped) */
+  end: (() => void) | undefined
 }
 
 interface Link {
@@ -167,16 +160,45 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
     }
     const outboxOf = (node: string): Outbox => {
       let outbox = outboxes.get(node)
-      if (outbox === undefined) outboxes.set(node, (outbox = { items: [], wake: undefined, waking: false }))
+      if (outbox === undefined) {
+        outbox = { items: [], flush: undefined, scheduled: false, blocked: false, end: undefined }
+        outboxes.set(node, outbox)
+      }
       return outbox
     }
-    /** Drops what waits for `node`, and wakes its writer (it then finds its outbox gone). */
+    /** Drops what waits for `node`, and ends the service of its connection, if any. */
     const dropOutbox = (node: string) => {
       const outbox = outboxes.get(node)
       if (outbox === undefined) return
       outboxes.delete(node)
       outbox.items = []
-      outbox.wake?.()
+      outbox.flush = undefined
+      outbox.end?.()
+    }
+
+    /**
+     * Makes `outbox` leave on `connection`: what waits goes at once, in one write; what is put later
+     * leaves when the current run of fibers is over, not at once (a resumed fiber runs
+     * synchronously, so writing each packet as it is put would write each on its own): the packets
+     * a process sends in one go leave in one write. A full socket buffer holds the next write until
+     * it drains.
+     */
+    const writeOn = (outbox: Outbox, connection: Handshake.Connection) => {
+      const flush = () => {
+        outbox.scheduled = false
+        if (outbox.blocked || outbox.flush !== flush || outbox.items.length === 0) return
+        const items = outbox.items
+        outbox.items = []
+        if (!connection.writeNow(concat(items))) {
+          outbox.blocked = true
+          connection.whenDrained(() => {
+            outbox.blocked = false
+            flush()
+          })
+        }
+      }
+      outbox.flush = flush
+      flush()
     }
 
     /**
@@ -207,13 +229,8 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
         }
         links.set(node, link)
         // what was sent while connecting leaves before anyone hears of NodeUp (a write that fails
-        // ends the connection: its reader sees the socket closed)
-        const waiting = outboxOf(node)
-        if (waiting.items.length > 0) {
-          const items = waiting.items
-          waiting.items = []
-          yield* Effect.ignore(connection.write(concat(items)))
-        }
+        // ends the connection: its listener hears the socket fail)
+        writeOn(outboxOf(node), connection)
         emit({ _tag: "NodeUp", node })
         return serve(node, link)
       })
@@ -221,52 +238,48 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
     const serve = (node: string, link: Link): Effect.Effect<void> =>
       Effect.gen(function* () {
         const { connection, scope } = link
+        const clock = yield* Clock.Clock
         let reason = "connection closed"
-        const reader = Effect.gen(function* () {
-          while (true) {
-            let packet = yield* connection.receive(maxPacket)
-            if (packet === undefined) return
-            link.lastHeard = yield* Clock.currentTimeMillis
-            // then every packet that has arrived whole, with no Effect per packet
-            while (packet !== undefined) {
-              if (packet === "tick") {
-                // the peer is alive: nothing else to do
-              } else if ("_tag" in packet) {
+        const outbox = outboxOf(node)
+        // what arrives is handed on from the socket's read, with no fiber and no Effect per packet;
+        // this waits for the end of the connection (or of its outbox)
+        const reader = Effect.callback<void>((resume) => {
+          let stop: (() => void) | undefined
+          const done = () => {
+            stop?.()
+            outbox.end = undefined
+            resume(Effect.void)
+          }
+          outbox.end = done
+          stop = connection.listen(maxPacket, {
+            heard: () => {
+              link.lastHeard = clock.currentTimeMillisUnsafe()
+            },
+            packet: (packet) => {
+              if (packet === "tick") return
+              if ("_tag" in packet) {
                 undecodable++
-                yield* Effect.logWarning(
-                  `a packet from ${node} did not decode and was skipped: ${packet.error.message}`
+                runFork(
+                  Effect.logWarning(`a packet from ${node} did not decode and was skipped: ${packet.error.message}`)
                 )
               } else packetHandler(node, packet)
-              packet = connection.receiveNow(maxPacket)
-            }
-          }
-        }).pipe(
-          Effect.catch((error) =>
-            Effect.andThen(
-              Effect.sync(() => void (reason = error.message)),
-              Effect.logWarning(`the connection to ${node} is dropped: ${error.message}`)
-            )
-          )
-        )
-        // the outbox: one writer, so packets leave in the order they were put
-        const outbox = outboxOf(node)
-        const writer = Effect.gen(function* () {
-          while (outboxes.get(node) === outbox) {
-            if (outbox.items.length === 0) {
-              yield* Effect.callback<void>((resume) => {
-                outbox.wake = () => {
-                  outbox.wake = undefined
-                  resume(Effect.void)
+            },
+            end: (error) => {
+              if (error !== undefined) {
+                reason = error.message
+                if (error instanceof Handshake.ProtocolError) {
+                  runFork(Effect.logWarning(`the connection to ${node} is dropped: ${error.message}`))
                 }
-                return Effect.sync(() => void (outbox.wake = undefined))
-              })
-              continue
+              }
+              done()
             }
-            const items = outbox.items
-            outbox.items = []
-            yield* connection.write(concat(items))
-          }
-        }).pipe(Effect.catch((error) => Effect.sync(() => void (reason = error.message))))
+          })
+          if (outbox.end !== done) stop()
+          return Effect.sync(() => {
+            stop?.()
+            if (outbox.end === done) outbox.end = undefined
+          })
+        })
         // ticks: one every tickTime/4; a peer silent for tickTime is down
         const ticker = Effect.gen(function* () {
           while (true) {
@@ -275,10 +288,10 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
               reason = "net_tick_timeout"
               return
             }
-            yield* Effect.ignore(connection.tick)
+            yield* connection.tick
           }
         })
-        yield* Effect.raceFirst(Effect.raceFirst(reader, ticker), writer)
+        yield* Effect.raceFirst(reader, ticker)
         if (links.get(node) === link) {
           links.delete(node)
           dropOutbox(node)
@@ -425,8 +438,12 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
       send: (node, bytes) => {
         const outbox = outboxOf(node)
         outbox.items.push(bytes)
-        if (outbox.wake !== undefined) wakeSoon(outbox)
-        else if (!links.has(node) && !pending.has(node)) runFork(Effect.ignore(connect(node)))
+        if (outbox.flush !== undefined) {
+          if (!outbox.scheduled && !outbox.blocked) {
+            outbox.scheduled = true
+            queueMicrotask(outbox.flush)
+          }
+        } else if (!links.has(node) && !pending.has(node)) runFork(Effect.ignore(connect(node)))
       },
       undecodable: () => undecodable
     } satisfies DistNode

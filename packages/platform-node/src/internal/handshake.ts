@@ -10,11 +10,12 @@
  * @internal
  */
 import { createHash, randomInt } from "node:crypto"
+import * as Net from "node:net"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import { Effect, Schema, type Scope } from "effect"
+import { Effect, Option, Schema, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { Term } from "effect-otp"
-import { Bytes, u16, u32 } from "./bytes.ts"
+import { Bytes, concat, u16, u32 } from "./bytes.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Flags
@@ -306,6 +307,19 @@ export class ProtocolError extends Schema.TaggedError<ProtocolError>()("Protocol
   }
 }
 
+/** What {@link Connection.listen} hands what arrives to, synchronously from the socket's reads. */
+export interface Listener {
+  /** Bytes arrived (once per read, before the packets they complete). */
+  readonly heard: () => void
+  /** A packet, a packet whose terms did not decode, or a tick. */
+  readonly packet: (packet: Packet | Undecodable | "tick") => void
+  /**
+   * The connection ended: the peer closed it (`error` undefined), the socket failed, or a frame broke
+   * the protocol. Nothing is handed on afterwards.
+   */
+  readonly end: (error: ProtocolError | Error | undefined) => void
+}
+
 /** A connection after the handshake. Its socket lives as long as the scope it was opened in. */
 export interface Connection {
   readonly peer: Peer
@@ -313,8 +327,16 @@ export interface Connection {
   readonly send: (packet: Packet) => Effect.Effect<void, Socket.SocketError | Term.EncodeError>
   /** Writes packets already framed by {@link encodePacket}. */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, Socket.SocketError>
+  /**
+   * Writes packets already framed by {@link encodePacket} on the socket at once; false when the
+   * socket's buffer is full (then {@link whenDrained} says when to go on). A failed write ends the
+   * connection (its listener's `end`).
+   */
+  readonly writeNow: (bytes: Uint8Array) => boolean
+  /** Calls `f` once the socket's buffer has drained. */
+  readonly whenDrained: (f: () => void) => void
   /** Sends a tick (an empty packet), which tells the peer this node is alive. */
-  readonly tick: Effect.Effect<void, Socket.SocketError>
+  readonly tick: Effect.Effect<void>
   /**
    * The next packet, `"tick"` for a tick (an empty packet), `undefined` when the peer closed. A
    * packet longer than `maxPacket` bytes, or of another type than 112, fails with `ProtocolError`.
@@ -323,10 +345,12 @@ export interface Connection {
     maxPacket?: number
   ) => Effect.Effect<Packet | Undecodable | "tick" | undefined, Socket.SocketError | ProtocolError>
   /**
-   * The next packet if all its bytes have arrived and its frame is sound, else `undefined` (nothing
-   * is taken, and `receive` reads on): what has arrived is read without an Effect per packet.
+   * From now on, hands what arrives to `listener` from the socket's own read callback, with no
+   * fiber and no Effect in between (what was read already goes first); `receive` is not used
+   * afterwards. A frame longer than `maxPacket`, or of another type than 112, ends the connection
+   * with a `ProtocolError`. Returns the function that stops listening.
    */
-  readonly receiveNow: (maxPacket: number) => Packet | Undecodable | "tick" | undefined
+  readonly listen: (maxPacket: number, listener: Listener) => () => void
 }
 
 const PASS_THROUGH = 112
@@ -369,10 +393,86 @@ const decodePacket = (body: Uint8Array): Packet => {
   return { control: control.term, message: message.term }
 }
 
-const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connection => ({
+/**
+ * Splits the bytes that arrive into frames and hands their packets to a listener (exported for its
+ * test): a read that holds whole frames is decoded where it lies (no copy); a frame cut across reads
+ * is joined once, when its last byte has arrived.
+ */
+export class Frames {
+  /** the reads that hold the start of a frame, not whole yet, and their total length */
+  private partial: Array<Uint8Array> = []
+  private partialLength = 0
+  stopped = false
+  readonly peer: string
+  readonly maxPacket: number
+  readonly listener: Listener
+  constructor(peer: string, maxPacket: number, listener: Listener) {
+    this.peer = peer
+    this.maxPacket = maxPacket
+    this.listener = listener
+  }
+  stop(error: ProtocolError | Error | undefined): undefined {
+    if (this.stopped) return
+    this.stopped = true
+    this.partial = []
+    this.listener.end(error)
+  }
+  /** The length of the frame at the front of the partial reads, once its 4 bytes have arrived. */
+  private partialFrameLength(): number | undefined {
+    if (this.partialLength < 4) return undefined
+    let n = 0
+    let got = 0
+    for (const piece of this.partial) {
+      for (let i = 0; i < piece.length && got < 4; i++, got++) n = n * 256 + piece[i]!
+      if (got === 4) break
+    }
+    return 4 + n
+  }
+  push(chunk: Uint8Array): undefined {
+    if (this.stopped || chunk.length === 0) return
+    let bytes = chunk
+    if (this.partialLength > 0) {
+      this.partial.push(chunk)
+      this.partialLength += chunk.length
+      const need = this.partialFrameLength()
+      if (need === undefined || (need - 4 <= this.maxPacket && this.partialLength < need)) return
+      bytes = concat(this.partial, this.partialLength)
+      this.partial = []
+      this.partialLength = 0
+    }
+    let at = 0
+    while (!this.stopped && bytes.length - at >= 4) {
+      const n = u32(bytes, at)
+      if (n > this.maxPacket) {
+        return this.stop(
+          new ProtocolError({ peer: this.peer, reason: `a packet of ${n} bytes (at most ${this.maxPacket} allowed)` })
+        )
+      }
+      if (bytes.length - at - 4 < n) break
+      if (n === 0) this.listener.packet("tick")
+      else if (bytes[at + 4] !== PASS_THROUGH) {
+        return this.stop(
+          new ProtocolError({
+            peer: this.peer,
+            reason: `a packet of type ${bytes[at + 4]} (112 expected: no atom cache)`
+          })
+        )
+      } else this.listener.packet(packetOf(bytes.subarray(at + 4, at + 4 + n)))
+      at += 4 + n
+    }
+    if (!this.stopped && at < bytes.length) {
+      this.partial.push(bytes.subarray(at))
+      this.partialLength = bytes.length - at
+    }
+  }
+}
+
+const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer, raw: Net.Socket): Connection => ({
   peer,
-  tick: Effect.suspend(() => writer.write(tick)),
+  tick: Effect.sync(() => void raw.write(tick)),
   write: (bytes) => writer.write(bytes),
+  writeNow: (bytes) => raw.write(bytes),
+  whenDrained: (f) => void raw.once("drain", f),
   send: (packet) =>
     Effect.suspend((): Effect.Effect<void, Socket.SocketError | Term.EncodeError> => {
       try {
@@ -402,17 +502,40 @@ const connectionOf = (peer: Peer, reader: Bytes, writer: Socket.Writer): Connect
       }
       return packetOf(body)
     }),
-  receiveNow: (maxPacket) => {
-    const n = reader.peekU32()
-    if (n === undefined || n > maxPacket || reader.buffered < 4 + n) return undefined
-    if (n === 0) {
-      reader.readNow(4)
-      return "tick"
+  listen: (maxPacket, listener) => {
+    const frames = new Frames(peer.name, maxPacket, listener)
+    // the socket is read here from now on: the Effect reader the handshake used is not pulled any
+    // more (its own `readable` handler reads only for a pull)
+    const onReadable = () => {
+      let chunk: Uint8Array | null
+      let heard = false
+      while (!frames.stopped && (chunk = raw.read() as Uint8Array | null) !== null) {
+        if (!heard) {
+          heard = true
+          listener.heard()
+        }
+        frames.push(chunk)
+      }
     }
-    // a frame of another type is left to `receive`, which fails on it
-    if (reader.peek(4) !== PASS_THROUGH) return undefined
-    reader.readNow(4)
-    return packetOf(reader.readNow(n)!)
+    const onEnd = () => frames.stop(undefined)
+    const onError = (error: Error) => frames.stop(error)
+    const stop = () => {
+      frames.stopped = true
+      raw.off("readable", onReadable)
+      raw.off("end", onEnd)
+      raw.off("close", onEnd)
+      raw.off("error", onError)
+    }
+    raw.on("readable", onReadable)
+    raw.on("end", onEnd)
+    raw.on("close", onEnd)
+    raw.on("error", onError)
+    const early = reader.takeBuffered()
+    if (early.length > 0) listener.heard()
+    for (const chunk of early) frames.push(chunk)
+    if (raw.destroyed || raw.readableEnded) frames.stop(undefined)
+    else onReadable()
+    return stop
   }
 })
 
@@ -421,11 +544,13 @@ export type ConnectError = ConnectFailed | HandshakeFailed | NotAllowed
 
 /**
  * Opens `socket`'s reader and writer in the current scope, runs one side of the handshake on them
- * and makes the connection. A socket that cannot be opened is `ConnectFailed`; any other socket
- * failure is `HandshakeFailed`, both with `node`.
+ * and makes the connection (which reads and writes `raw`, the socket under `socket`, once the
+ * handshake is over). A socket that cannot be opened is `ConnectFailed`; any other socket failure
+ * is `HandshakeFailed`, both with `node`.
  */
 const handshakeOn = <E>(
   socket: Socket.Socket,
+  raw: () => Net.Socket,
   node: string,
   side: (reader: Bytes, writer: Socket.Writer) => Effect.Effect<Peer, E | Socket.SocketError>
 ): Effect.Effect<Connection, E | ConnectFailed | HandshakeFailed, Scope.Scope> =>
@@ -433,7 +558,7 @@ const handshakeOn = <E>(
     const socketReader = yield* socket.reader
     const writer = yield* socket.writer
     const reader = new Bytes(socketReader.pull as Socket.Reader<Uint8Array>["pull"])
-    return connectionOf(yield* side(reader, writer), reader, writer)
+    return connectionOf(yield* side(reader, writer), reader, writer, raw())
   }).pipe(
     Effect.catchIf(Socket.isSocketError, (error) =>
       Effect.fail(
@@ -457,12 +582,45 @@ export const connect = (
   peerName: string,
   address: { readonly host: string; readonly port: number }
 ): Effect.Effect<Connection, ConnectError, Scope.Scope> =>
-  Effect.flatMap(NodeSocket.makeNet({ host: address.host, port: address.port, noDelay: true }), (socket) =>
-    handshakeOn(socket, peerName, (reader, writer) => initiate(local, peerName, reader, writer))
-  )
+  Effect.suspend(() => {
+    // `NodeSocket.makeNet`, keeping the Node socket for the connection
+    let conn: Net.Socket | undefined
+    let isOpen = false
+    const open = Effect.andThen(
+      Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          if (conn === undefined || conn.closed) return
+          if (isOpen) conn.destroySoon()
+          else conn.destroy()
+        })
+      ),
+      Effect.callback<Net.Socket, Socket.SocketError>((resume) => {
+        conn = Net.createConnection({ host: address.host, port: address.port, noDelay: true })
+        conn.once("connect", () => {
+          isOpen = true
+          resume(Effect.succeed(conn!))
+        })
+        // the reader adds its own listeners; this one also keeps a late error from going unhandled
+        conn.on("error", (cause: Error) =>
+          resume(
+            Effect.fail(new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause }) }))
+          )
+        )
+      })
+    )
+    return Effect.flatMap(NodeSocket.fromDuplex(open), (socket) =>
+      handshakeOn(
+        socket,
+        () => conn!,
+        peerName,
+        (reader, writer) => initiate(local, peerName, reader, writer)
+      )
+    )
+  })
 
 /**
- * Runs the handshake as acceptor on a socket a listener accepted; `statusFor` decides the answer to
+ * Runs the handshake as acceptor on a socket a TCP listener accepted (`NodeSocketServer`, which
+ * provides the Node socket under it as `NodeSocket.NetSocket`); `statusFor` decides the answer to
  * the node that asks (default `"ok"`).
  */
 export const accept = (
@@ -470,4 +628,13 @@ export const accept = (
   socket: Socket.Socket,
   statusFor: (peer: string) => Status = () => "ok"
 ): Effect.Effect<Connection, ConnectError, Scope.Scope> =>
-  handshakeOn(socket, "an incoming node", (reader, writer) => acceptOn(local, reader, writer, statusFor))
+  Effect.flatMap(Effect.serviceOption(NodeSocket.NetSocket), (raw) =>
+    Option.isNone(raw)
+      ? Effect.fail(new HandshakeFailed({ node: "an incoming node", reason: "not a TCP socket" }))
+      : handshakeOn(
+          socket,
+          () => raw.value,
+          "an incoming node",
+          (reader, writer) => acceptOn(local, reader, writer, statusFor)
+        )
+  )

@@ -191,13 +191,20 @@ export const wire = (
       )
     const link = has("link")
     const monitor = has("monitor")
-    const pid = incoming.spawn(from, body, {
-      link,
-      monitor,
-      ref: reqId,
-      key: refKey(reqId)
-    })
-    answer((link ? 1 : 0) | (monitor ? 2 : 0), pid)
+    // the packet comes from the socket's read, outside any fiber: the new process is spawned from a
+    // fiber of the node's own (it takes its services from it), which runs at once
+    let pid: Pid.Pid<never, unknown> | undefined
+    runFork(
+      Effect.sync(() => {
+        pid = incoming.spawn(from, body, {
+          link,
+          monitor,
+          ref: reqId,
+          key: refKey(reqId)
+        })
+      })
+    )
+    answer((link ? 1 : 0) | (monitor ? 2 : 0), pid!)
   }
 
   dist.onPacket((peer, packet) => {
