@@ -316,6 +316,59 @@ describe("GenServer over the wire", () => {
   )
 })
 
+describe("GenServer.call to another node: the caller's side on the wire", () => {
+  it.live("a call from a process that times out: CallTimeout, its monitor goes, its late reply is dropped", () =>
+    Effect.gen(function* () {
+      const { a, secret, epmd } = yield* startPair()
+      const info = yield* Epmd.lookup("a", { port: epmd.port })
+      const port = info._tag === "Some" ? info.value.port : 0
+      // the server is played by hand on a connection of our own
+      const raw = yield* Handshake.connect({ name: "raw@127.0.0.1", creation: 3, cookie: secret }, "a@127.0.0.1", {
+        host: "127.0.0.1",
+        port
+      })
+      const server = makePid("raw@127.0.0.1", 3, 7)
+      const self = yield* Deferred.make<Pid.Pid<never, unknown>>()
+      const caller = yield* on(a)(
+        Effect.forkChild(
+          spawnAndAwait(
+            Effect.gen(function* () {
+              yield* Deferred.succeed(self, yield* Process.self<unknown>())
+              const timedOut = yield* Effect.flip(
+                GenServer.call(GenServer.fromPid<Term.Tuple>(server), Term.tuple(atom("hello")), {
+                  timeout: "20 millis"
+                })
+              )
+              // the next message in the mailbox, after the late reply and then `marker` were sent
+              return { timedOut, next: yield* Process.receive() }
+            })
+          ),
+          { startImmediately: true }
+        )
+      )
+      const from = yield* Deferred.await(self)
+      const monitor = (yield* raw.receive()) as Handshake.Packet
+      const [, , , tag] = (monitor.control as Term.Tuple).elements
+      assert.isTrue(Term.equals(monitor.control, Term.tuple(19, from, server, tag!)), inspect(monitor))
+      const request = (yield* raw.receive()) as Handshake.Packet
+      assert.isTrue(Term.equals(request.control, Term.tuple(2, atom(""), server)), inspect(request))
+      assert.isTrue(
+        Term.equals(request.message!, Term.tuple(atom("$gen_call"), Term.tuple(from, tag!), Term.tuple(atom("hello")))),
+        inspect(request)
+      )
+      // the call timed out: its monitor is taken back
+      const demonitor = (yield* raw.receive()) as Handshake.Packet
+      assert.isTrue(Term.equals(demonitor.control, Term.tuple(20, from, server, tag!)), inspect(demonitor))
+      yield* raw.send({ control: Term.tuple(2, atom(""), from), message: Term.tuple(tag!, atom("late")) })
+      yield* raw.send({ control: Term.tuple(2, atom(""), from), message: atom("marker") })
+      assert.deepStrictEqual(yield* Fiber.join(caller), {
+        timedOut: new GenServer.CallTimeout({ pid: server, timeout: 20 }),
+        next: atom("marker")
+      })
+    }).pipe(Effect.scoped)
+  )
+})
+
 describe("ObserverRemote: a node's observer, asked from another node", () => {
   it.live("snapshot, detail, kill (the restart seen), suspend/resume, trace; the refusals as answers", () =>
     Effect.gen(function* () {

@@ -52,6 +52,8 @@ export {
 } from "./records.ts"
 export { logReaches } from "./reports.ts"
 export {
+  callRemote,
+  cancelRemoteCall,
   demonitorRemote,
   isRemote,
   linkRemote,

@@ -10,10 +10,11 @@
  *
  * @internal
  */
-import { Duration, Effect } from "effect"
+import { Duration, Effect, type Fiber } from "effect"
 import * as Errors from "../Errors.ts"
 import * as ExitReason from "../ExitReason.ts"
 import * as Pid from "../Pid.ts"
+import { addDeadline, clearDeadline, Deadline } from "./callDeadlines.ts"
 import * as etf from "./etf.ts"
 import { deliverSystemMade, receiveWithin, TimedOut } from "./mailbox.ts"
 import { DownMessage, liveRecordOf, MonitorRef, type NodeState, type ProcessRecord, RecordExt } from "./records.ts"
@@ -128,11 +129,63 @@ export class RemoteState {
   monitors: Map<number, HeldMonitor> | undefined = undefined
   watchers: Map<string, Watcher> | undefined = undefined
   spawns: Map<number, PendingSpawn> | undefined = undefined
+  /** the calls to processes of other nodes waiting for their replies, by their reference's id */
+  calls: Map<number, RemoteCall> | undefined = undefined
 }
 
-/** A monitor reference of `node` as a term: the `MonitorRef`'s id in two words (see `refIdOf`). */
+/**
+ * The reference of a call to a process of another node: its monitor's, and the tag of its reply;
+ * its term says so (see {@link monitorRefTerm}), so that a reply that comes too late is recognised.
+ */
+export class CallRef extends MonitorRef {}
+
+/**
+ * A call of a local process to a process of another node (OTP's `gen:call`), waiting in the
+ * caller's record rather than in its mailbox, as an alias would: its reply, the `Down` of its
+ * monitor or its deadline settles it, whichever comes first; a reply that comes later is dropped.
+ */
+export class RemoteCall extends Deadline {
+  readonly record: ProcessRecord
+  readonly ref: CallRef
+  /** `"reply"` with the reply, `"down"` with the target's exit reason, `"timeout"` */
+  readonly settle: (outcome: "reply" | "down" | "timeout", value: unknown) => void
+  constructor(
+    record: ProcessRecord,
+    ref: CallRef,
+    settle: (outcome: "reply" | "down" | "timeout", value: unknown) => void
+  ) {
+    super()
+    this.record = record
+    this.ref = ref
+    this.settle = settle
+  }
+  fire(): void {
+    if (!takeCall(this.record, this.ref.id)) return
+    demonitorRemote(this.record, this.ref)
+    this.settle("timeout", undefined)
+  }
+}
+
+/** Takes the call `id` of `record` out of its pending calls; undefined when it is not pending. */
+const takeCall = (record: ProcessRecord, id: number): RemoteCall | undefined => {
+  const calls = record.ext?.remote?.calls
+  const call = calls?.get(id)
+  if (call === undefined) return undefined
+  calls!.delete(id)
+  clearDeadline(record.node, call)
+  return call
+}
+
+/**
+ * A monitor reference of `node` as a term: the `MonitorRef`'s id in two words (see `refIdOf`), and
+ * a third word that is 1 for a call's reference ({@link CallRef}), else 0.
+ */
 export const monitorRefTerm = (node: NodeState, ref: MonitorRef): etf.Reference =>
-  new etf.Reference(node.name, node.creation, [ref.id % 0x40000, Math.floor(ref.id / 0x40000), 0])
+  new etf.Reference(node.name, node.creation, [
+    ref.id % 0x40000,
+    Math.floor(ref.id / 0x40000),
+    ref instanceof CallRef ? 1 : 0
+  ])
 
 /** The id of the `MonitorRef` a term made by {@link monitorRefTerm} stands for. */
 export const refIdOf = (ref: etf.Reference): number => (ref.ids[0] ?? 0) + (ref.ids[1] ?? 0) * 0x40000
@@ -197,8 +250,11 @@ const nameOf = (monitor: HeldMonitor): RemoteName | undefined => ("id" in monito
  * Monitors a process of another node, by pid or by name (the `Down` of a monitor by name names the
  * name's node's `<0.0>` and carries the name: MONITOR_P_EXIT gives the name, not the pid).
  */
-export const monitorRemote = (record: ProcessRecord, target: Target): MonitorRef => {
-  const ref = new MonitorRef()
+export const monitorRemote = (
+  record: ProcessRecord,
+  target: Target,
+  ref: MonitorRef = new MonitorRef()
+): MonitorRef => {
   const remote = remoteOf(record)
   const pid = "id" in target ? target : namePid(target)
   ;(remote.monitors ??= new Map()).set(ref.id, { ref, target, pid })
@@ -215,6 +271,55 @@ export const demonitorRemote = (record: ProcessRecord, ref: MonitorRef): boolean
   monitors!.delete(ref.id)
   record.node.distribution!.demonitor(record.pid, monitor.target, ref)
   return true
+}
+
+/**
+ * Calls a process of another node from the local process `record` (its fiber is `fiber`): monitors
+ * the target, sends `request(tag)` (the tag is the monitor's reference) and arms the deadline
+ * (`timeoutMs`, infinite when not finite). `settle` is called once, from whatever settles it (the
+ * transport's delivery, the monitor's `Down`, the deadline), unless {@link cancelRemoteCall} comes
+ * first.
+ */
+export const callRemote = (
+  record: ProcessRecord,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  target: Target,
+  request: (tag: etf.Reference) => unknown,
+  timeoutMs: number,
+  settle: (outcome: "reply" | "down" | "timeout", value: unknown) => void
+): RemoteCall => {
+  const ref = new CallRef()
+  monitorRemote(record, target, ref)
+  const call = new RemoteCall(record, ref, settle)
+  ;(remoteOf(record).calls ??= new Map()).set(ref.id, call)
+  sendRemote(record.node, record.pid, target, request(monitorRefTerm(record.node, ref)))
+  if (Number.isFinite(timeoutMs)) addDeadline(record.node, fiber, timeoutMs, call)
+  else call.done = true
+  return call
+}
+
+/** The caller gave up `call` (it was interrupted): its monitor goes, and its reply will be dropped. */
+export const cancelRemoteCall = (call: RemoteCall): void => {
+  if (takeCall(call.record, call.ref.id) !== undefined) demonitorRemote(call.record, call.ref)
+}
+
+/** The id of the call whose reply `message` is (`{Tag, Reply}`, `Tag` a call's reference of `node`), if it is one. */
+const callReplyId = (node: NodeState, message: unknown): number | undefined => {
+  if (!(message instanceof etf.Tuple) || message.elements.length !== 2) return undefined
+  const tag = message.elements[0]
+  return tag instanceof etf.Reference &&
+    tag.ids.length === 3 &&
+    tag.ids[2] === 1 &&
+    tag.node === node.name &&
+    tag.creation === node.creation
+    ? refIdOf(tag)
+    : undefined
+}
+
+/** The monitor `ref` of `record` fired with `reason`: it settles its call, if it is a call's, else it is a `Down`. */
+const monitorFired = (record: ProcessRecord, monitor: HeldMonitor, reason: ExitReason.ExitReason): void => {
+  if (monitor.ref instanceof CallRef) takeCall(record, monitor.ref.id)?.settle("down", reason)
+  else deliverSystemMade(record, new DownMessage(monitor.ref, monitor.pid, reason, nameOf(monitor)))
 }
 
 /** Why a remote spawn failed: the typed error for the atom of its `SPAWN_REPLY`. */
@@ -316,6 +421,21 @@ export const deliver = (
     node.dropped++
     return false
   }
+  const calls = record.ext?.remote?.calls
+  if (calls !== undefined) {
+    const id = callReplyId(node, message)
+    if (id !== undefined) {
+      const call = takeCall(record, id)
+      // a reply to a call that is over (timed out, or given up) is dropped, as OTP drops what comes to a
+      // deactivated alias
+      if (call === undefined) node.dropped++
+      else {
+        demonitorRemote(record, call.ref)
+        call.settle("reply", (message as etf.Tuple).elements[1])
+      }
+      return true
+    }
+  }
   offer(record, message, peer)
   return true
 }
@@ -391,7 +511,7 @@ export const incomingMonitorExit = (
   const monitor = monitors?.get(refId)
   if (monitor === undefined) return
   monitors!.delete(refId)
-  deliverSystemMade(record!, new DownMessage(monitor.ref, monitor.pid, reason, nameOf(monitor)))
+  monitorFired(record!, monitor, reason)
 }
 
 /**
@@ -470,7 +590,7 @@ export const nodeDown = (node: NodeState, peer: string): void => {
       for (const [id, monitor] of remote.monitors) {
         if (monitor.target.node !== peer) continue
         remote.monitors.delete(id)
-        deliverSystemMade(record, new DownMessage(monitor.ref, monitor.pid, ExitReason.noConnection, nameOf(monitor)))
+        monitorFired(record, monitor, ExitReason.noConnection)
       }
     }
     if (remote.links !== undefined) {

@@ -540,10 +540,12 @@ const remoteTarget = <Req extends Request.Any, Cast>(
 }
 
 /**
- * A call to a process of another node, as OTP's `gen:call`: a helper process of the caller's node
- * monitors the target, sends `{'$gen_call', {Helper, Ref}, Request}` and waits for `{Ref, Reply}`,
- * the `Down` (`NoProc`, or `ServerExited` with its reason: `NoConnection` when the connection is
- * lost) or the timeout (`CallTimeout`). The reply is the term as it came.
+ * A call to a process of another node, as OTP's `gen:call`: the caller monitors the target, sends
+ * `{'$gen_call', {Caller, Ref}, Request}` and waits for `{Ref, Reply}`, the `Down` (`NoProc`, or
+ * `ServerExited` with its reason: `NoConnection` when the connection is lost) or the timeout
+ * (`CallTimeout`). The reply is the term as it came. A process waits in its record, not in its
+ * mailbox (as OTP's alias: a late reply is dropped); any other caller has a helper process make
+ * the call.
  */
 const callRemote = (
   fiber: Fiber.Fiber<unknown, unknown>,
@@ -559,7 +561,6 @@ const callRemote = (
       : options.timeout === "infinity"
         ? Number.POSITIVE_INFINITY
         : Duration.toMillis(Duration.fromInputUnsafe(options.timeout))
-  const targetPid = "id" in target ? target : (Pid.make(target.node, 0, 0) as Pid.Pid<never, unknown>)
   // a `Request.Class` request crosses as the term of its Schema (see `typedWire.ts`)
   const codecs = typedWire.codecsOf(request)
   let onWire = request
@@ -572,31 +573,47 @@ const callRemote = (
     }
     onWire = encoded.value
   }
+  const outcome = (kind: "reply" | "down" | "timeout", value: unknown): Exit.Exit<unknown, unknown> => {
+    const targetPid = "id" in target ? target : (Pid.make(target.node, 0, 0) as Pid.Pid<never, unknown>)
+    if (kind === "down") {
+      const reason = value as ExitReason.ExitReason
+      return Exit.fail(
+        reason._tag === "NoProc"
+          ? "id" in target
+            ? new Errors.NoProc({ pid: target as Pid.Pid<unknown, unknown> })
+            : new Errors.NoProc({ registeredName: `${target.name}@${target.node}` })
+          : new ServerExited({ pid: targetPid, reason })
+      )
+    }
+    if (kind === "timeout") return Exit.fail(new CallTimeout({ pid: targetPid, timeout: timeoutMs }))
+    return codecs === undefined ? Exit.succeed(value) : typedReply(node, target.node, codecs, value)
+  }
+  const message = (caller: Pid.Pid<never, unknown>, tag: Term.Term) =>
+    Term.tuple(genCall, Term.tuple(caller, tag), onWire as Term.Term)
+  const caller = kernel.callerOf(fiber)
+  if (caller !== undefined && caller.node === node && caller.status !== "exited") {
+    const call = kernel.callRemote(
+      caller,
+      fiber,
+      target,
+      (tag) => message(caller.pid, tag),
+      timeoutMs,
+      (kind, value) => resume(outcome(kind, value))
+    )
+    return Effect.sync(() => kernel.cancelRemoteCall(call))
+  }
   const body = Effect.flatMap(kernel.currentSelf, (self) => {
     const ref = kernel.monitorRemote(self, target)
     const tag = kernel.monitorRefTerm(node, ref)
-    kernel.sendRemote(node, self.pid, target, Term.tuple(genCall, Term.tuple(self.pid, tag), onWire as Term.Term))
+    kernel.sendRemote(node, self.pid, target, message(self.pid, tag))
     const match = (m: unknown) =>
       (m instanceof kernel.DownMessage && m.ref === ref) ||
       (Term.isTuple(m) && m.elements.length === 2 && Term.equals(m.elements[0]!, tag))
-    return Effect.map(
-      kernel.receiveWithin(self, match, Duration.millis(timeoutMs)),
-      (m): Exit.Exit<unknown, unknown> => {
-        if (m instanceof kernel.DownMessage) {
-          return Exit.fail(
-            m.reason._tag === "NoProc"
-              ? "id" in target
-                ? new Errors.NoProc({ pid: target as Pid.Pid<unknown, unknown> })
-                : new Errors.NoProc({ registeredName: `${target.name}@${target.node}` })
-              : new ServerExited({ pid: targetPid, reason: m.reason })
-          )
-        }
-        kernel.demonitorRemote(self, ref)
-        if (m === kernel.TimedOut) return Exit.fail(new CallTimeout({ pid: targetPid, timeout: timeoutMs }))
-        const reply = (m as Term.Tuple).elements[1]
-        return codecs === undefined ? Exit.succeed(reply) : typedReply(node, target.node, codecs, reply)
-      }
-    )
+    return Effect.map(kernel.receiveWithin(self, match, Duration.millis(timeoutMs)), (m) => {
+      if (m instanceof kernel.DownMessage) return outcome("down", m.reason)
+      kernel.demonitorRemote(self, ref)
+      return m === kernel.TimedOut ? outcome("timeout", undefined) : outcome("reply", (m as Term.Tuple).elements[1])
+    })
   })
   const helper = kernel.spawnUnsafe(
     fiber,
