@@ -2,10 +2,10 @@ import { AsyncLocalStorage } from "node:async_hooks"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Scheduler, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { ExitReason, Node, Pid, Process } from "effect-otp"
+import { ExitReason, GenServer, Node, Pid, Process, Supervisor } from "effect-otp"
 import * as fc from "fast-check"
 import { ProcessTable } from "../src/internal/processTable.ts"
-import { assertReason, deadPid, spawnIdle, spawnResult, withQuietNode } from "./utils.ts"
+import { assertReason, awaitWaiting, deadPid, spawnIdle, spawnResult, withLogs, withQuietNode } from "./utils.ts"
 
 /** Starts a node in a scope of its own, so that the test decides when it closes. */
 const nodeInScope = (options?: Node.Options) =>
@@ -136,6 +136,39 @@ describe("Node", () => {
           assert.deepStrictEqual(yield* metricsOf(node), {})
         })
       )
+  )
+
+  it.effect("closing the node stops a supervision tree with no shutdown error: every child stops with Shutdown", () =>
+    withLogs((entries) =>
+      Effect.gen(function* () {
+        const { scope, node, on } = yield* nodeInScope()
+        const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok(0)) })
+        // the README's tree: a worker, then a nested supervisor with a worker of its own
+        const shop = yield* on(
+          Supervisor.start({
+            strategy: "oneForOne",
+            children: [
+              GenServer.childSpec("cart", Idle, undefined),
+              Supervisor.childSpec("payments", {
+                strategy: "oneForOne",
+                children: [GenServer.childSpec("card", Idle, undefined)]
+              })
+            ]
+          })
+        )
+        const pids = node.processes()
+        // every process settled in its receive, as in a tree that has been up for a while
+        for (const pid of pids) yield* on(awaitWaiting(pid))
+        const reasons = yield* Effect.forEach(pids, (pid) =>
+          Effect.forkChild(Process.awaitExit(pid), { startImmediately: true })
+        )
+        yield* Scope.close(scope, Exit.void)
+        for (const fiber of reasons) assertReason(yield* Fiber.join(fiber), ExitReason.shutdown)
+        assert.strictEqual(pids.length, 4)
+        assert.isTrue(GenServer.isServer(shop))
+        assert.deepStrictEqual(entries, [])
+      })
+    )
   )
 
   it.effect("a process spawned on a closed node exits with Shutdown at once", () =>

@@ -56,11 +56,14 @@ export const exitSignal = (
     terminate(target, ExitReason.killed, true)
     return
   }
-  if (target.pendingExit !== undefined) return
   if (target.trapExit) {
+    // also while its exit is pending: a process that traps exits is alive until its way out (a
+    // server's `terminate`, its finalizers) has run, as in OTP, and a supervisor stopping its children
+    // there takes the EXIT of one already gone as that child's reason (OTP's `unlink_flush`)
     deliverSystemMade(target, new ExitMessage(from, reason))
     return
   }
+  if (target.pendingExit !== undefined) return
   if (reason._tag === "Normal") {
     // exit(self(), normal) ends the caller; a normal signal from anyone else is ignored
     if (kind === "exit" && recordOf(from) === target) terminate(target, reason, false)
