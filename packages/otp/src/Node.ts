@@ -7,6 +7,17 @@
  * live in one OS process (tests, simulations): their pids never collide, because a pid carries its
  * node's name and creation number.
  *
+ * ## Closing a node
+ *
+ * Supervision trees go down from the top, as OTP's application stop takes a tree down before the
+ * node goes. A process linked to an older process of the node that traps exits (a supervisor's
+ * child) is left to that process: the supervisor stops its children itself, in reverse start order,
+ * within their shutdown budgets and the way each child spec asks (`brutalKill` gives `Killed`), and
+ * reports no `SHUTDOWN_ERROR` for a clean stop. The node stops such a process only once the process
+ * it was left to has exited, if it is still running. Every other process is stopped at once. So a
+ * tree still running when its node closes stops as it would on its own: a child that traps exits
+ * and does not stop at its signal holds the closing up to its budget, then is killed.
+ *
  * ## Metrics
  *
  * The node and its processes publish Effect `Metric`s, each series with the attribute `node`

@@ -171,6 +171,77 @@ describe("Node", () => {
     )
   )
 
+  it.effect("closing the node takes a tree down from the top: each child stops the way its supervisor asked", () =>
+    withLogs((entries) =>
+      Effect.gen(function* () {
+        const { scope, node, on } = yield* nodeInScope()
+        const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok(0)) })
+        yield* on(
+          Supervisor.start({
+            strategy: "oneForOne",
+            children: [
+              // a permanent child killed by its supervisor: Shutdown from the node would be a shutdown error
+              GenServer.childSpec("cart", Idle, undefined, { shutdown: "brutalKill" }),
+              Supervisor.childSpec("payments", {
+                strategy: "oneForOne",
+                children: [GenServer.childSpec("card", Idle, undefined, { shutdown: "brutalKill" })]
+              })
+            ]
+          })
+        )
+        const [shop, cart, payments, card] = node.processes()
+        for (const pid of [shop, cart, payments, card]) yield* on(awaitWaiting(pid!))
+        const reasons = yield* Effect.forEach([shop, cart, payments, card], (pid) =>
+          Effect.forkChild(Process.awaitExit(pid!), { startImmediately: true })
+        )
+        yield* Scope.close(scope, Exit.void)
+        const [shopReason, cartReason, paymentsReason, cardReason] = yield* Effect.forEach(reasons, Fiber.join)
+        assert.deepStrictEqual(entries, [])
+        assertReason(shopReason!, ExitReason.shutdown)
+        assertReason(cartReason!, ExitReason.killed)
+        assertReason(paymentsReason!, ExitReason.shutdown)
+        assertReason(cardReason!, ExitReason.killed)
+      })
+    )
+  )
+
+  it.effect("closing the node stops a process left to its trapping parent once the parent has exited", () =>
+    withQuietNode(
+      Effect.gen(function* () {
+        const { scope, on } = yield* nodeInScope()
+        const spawned = yield* Deferred.make<Pid.Pid<never, unknown>>()
+        // a parent that traps exits, takes a second to exit and does not stop its linked child, which
+        // traps exits too (the parent's Shutdown comes to it as a message): only the node can stop it
+        const parent = yield* on(
+          Process.spawn(
+            Effect.gen(function* () {
+              const child = yield* Process.spawnLink(
+                Process.receive((_: unknown) => false),
+                { trapExit: true }
+              )
+              yield* Deferred.succeed(spawned, child)
+              yield* Process.receive()
+            }).pipe(Effect.ensuring(Effect.sleep("1 second"))),
+            { trapExit: true }
+          )
+        )
+        const child = yield* Deferred.await(spawned)
+        yield* on(awaitWaiting(parent))
+        yield* on(awaitWaiting(child))
+        const reasons = yield* Effect.forEach([parent, child], (pid) =>
+          Effect.forkChild(Process.awaitExit(pid), { startImmediately: true })
+        )
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void), { startImmediately: true })
+        // the parent is in its finalizer; the child, left to it, still waits
+        const status = Option.map(yield* on(Process.info(child)), (info) => info.status)
+        assert.deepStrictEqual(status, Option.some("waiting"))
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(closing)
+        for (const fiber of reasons) assertReason(yield* Fiber.join(fiber), ExitReason.shutdown)
+      })
+    )
+  )
+
   it.effect("a process spawned on a closed node exits with Shutdown at once", () =>
     Effect.gen(function* () {
       const { scope, node, on } = yield* nodeInScope()

@@ -16,6 +16,7 @@ import {
   ExitMessage,
   type Monitor,
   MonitorRef,
+  type NodeState,
   notifyObservers,
   type ProcessRecord,
   RecordExt,
@@ -70,6 +71,40 @@ export const exitSignal = (
     return
   }
   terminate(target, reason, true)
+}
+
+/**
+ * Whether `record`, on a closing node, is left to an older live process of its node that it is
+ * linked to and that traps exits: its supervisor (or any process that may stop it on its way out).
+ * The node stops a supervision tree from the top, as OTP's application stop does before the node
+ * goes: each supervisor stops its children itself, in reverse start order, within their budgets and
+ * the way each asked (`brutalKill` gives `Killed`), instead of racing the node for them. The oldest
+ * process of a linked group is never left to another, so every process is stopped in the end.
+ */
+const leftToLinked = (record: ProcessRecord): boolean => {
+  const links = record.links
+  if (links === undefined) return false
+  for (const linked of links) {
+    if (linked.trapExit && linked.node === record.node && linked.pid.id < record.pid.id && linked.status !== "exited") {
+      return true
+    }
+  }
+  return false
+}
+
+/**
+ * Stops a process of a closing node with `Shutdown`, unless it is stopping already or an older
+ * linked process that traps exits will stop it (see {@link leftToLinked}: then it is stopped when
+ * that one has exited, if it is still there).
+ */
+export const stopOnClosingNode = (record: ProcessRecord): void => {
+  if (record.status === "exited" || record.pendingExit !== undefined || leftToLinked(record)) return
+  terminate(record, ExitReason.shutdown, true)
+}
+
+/** {@link stopOnClosingNode} for the processes of `node` among `links` (those of other nodes go on). */
+const stopLinksOnClosingNode = (node: NodeState, links: Iterable<ProcessRecord>): void => {
+  for (const record of links) if (record.node === node) stopOnClosingNode(record)
 }
 
 /** Links two live processes (both directions). */
@@ -157,6 +192,11 @@ export const onProcessExit = (record: ProcessRecord, reason: ExitReason.ExitReas
         linked.links?.delete(record)
         if (defer) afterExit.push(() => exitSignal(linked, record.pid, reason, "link"))
         else exitSignal(linked, record.pid, reason, "link")
+      }
+      // on a closing node, the processes this one was left to stop are stopped now, after its signal
+      if (node.closing) {
+        if (defer) afterExit.push(() => stopLinksOnClosingNode(node, links))
+        else stopLinksOnClosingNode(node, links)
       }
     }
     if (record.monitoredBy !== undefined) {

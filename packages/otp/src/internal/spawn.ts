@@ -9,7 +9,7 @@ import type * as MailboxOptions from "../Mailbox.ts"
 import { stopDeadlines } from "./callDeadlines.ts"
 import { callerOf, type NodeState, notifyObservers, ProcessRecord, Self } from "./records.ts"
 import { debugEnabled, reportExit, spawnReport } from "./reports.ts"
-import { onProcessExit, terminate } from "./signals.ts"
+import { onProcessExit, stopOnClosingNode, terminate } from "./signals.ts"
 
 export interface SpawnOptions {
   readonly mailbox?: MailboxOptions.Options | undefined
@@ -202,7 +202,10 @@ const pidString = (node: NodeState, id: number): string => {
 const exitReasonOf = (record: ProcessRecord, exit: Exit.Exit<unknown, unknown>): ExitReason.ExitReason =>
   record.pendingExit ?? (Exit.isSuccess(exit) ? ExitReason.normal : ExitReason.fromCause(exit.cause))
 
-/** Stops every process of the node with `Shutdown` and waits until the table is empty. */
+/**
+ * Stops every process of the node with `Shutdown`, supervision trees from the top (see
+ * `stopOnClosingNode`), and waits until the table is empty.
+ */
 export const shutdownNode = (node: NodeState): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     node.closing = true
@@ -215,5 +218,5 @@ export const shutdownNode = (node: NodeState): Effect.Effect<void> =>
       stopDeadlines(node)
       resume(Effect.void)
     }
-    for (const record of Array.from(node.table.values())) terminate(record, ExitReason.shutdown, true)
+    for (const record of Array.from(node.table.values())) stopOnClosingNode(record)
   })
