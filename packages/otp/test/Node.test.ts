@@ -171,6 +171,43 @@ describe("Node", () => {
     )
   )
 
+  it.effect("a supervisor stopping its tree as the node closes takes the EXIT of a child stopped meanwhile", () =>
+    withLogs((entries) =>
+      Effect.gen(function* () {
+        const { scope, node, on } = yield* nodeInScope()
+        const Idle = GenServer.behaviour({ init: (_: void) => Effect.succeed(GenServer.ok(0)) })
+        // traps exits, so its supervisor's shutdown runs terminate, which takes a second
+        const Slow = GenServer.behaviour({
+          init: (_: void) => Effect.succeed(GenServer.ok(0)),
+          terminate: () => Effect.sleep("1 second")
+        })
+        yield* on(
+          Supervisor.start({
+            strategy: "oneForOne",
+            children: [
+              GenServer.childSpec("cart", Idle, undefined),
+              GenServer.childSpec("slow", Slow, undefined, { trapExit: true })
+            ]
+          })
+        )
+        const [shop, cart, slow] = node.processes()
+        for (const pid of [shop, cart, slow]) yield* on(awaitWaiting(pid!))
+        const reasons = yield* Effect.forEach([shop, cart, slow], (pid) =>
+          Effect.forkChild(Process.awaitExit(pid!), { startImmediately: true })
+        )
+        // the supervisor, stopped by the node, waits for `slow` (stopped first); someone else stops `cart`
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void), { startImmediately: true })
+        yield* Process.exit(cart!, ExitReason.shutdown)
+        assertReason(yield* Fiber.join(reasons[1]!), ExitReason.shutdown)
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(closing)
+        // it took cart's EXIT as its reason (OTP's unlink_flush): not `noproc`
+        assert.deepStrictEqual(entries, [])
+        for (const fiber of reasons) assertReason(yield* Fiber.join(fiber), ExitReason.shutdown)
+      })
+    )
+  )
+
   it.effect("closing the node takes a tree down from the top: each child stops the way its supervisor asked", () =>
     withLogs((entries) =>
       Effect.gen(function* () {
