@@ -283,7 +283,8 @@ export const decodeUnsafe: (bytes: Uint8Array) => Term = etf.decodeUnsafe
 // Reading terms
 // ---------------------------------------------------------------------------------------------
 
-const utf8 = new TextDecoder("utf-8", { fatal: true })
+// ignoreBOM: a leading U+FEFF is text, kept (by default TextDecoder drops it)
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 const utf8Encoder = new TextEncoder()
 
 /**

@@ -216,6 +216,14 @@ describe("Term", () => {
     )
   })
 
+  it("a leading U+FEFF is text: kept by decode and by Term.text (TextDecoder drops it by default)", () => {
+    const bom = "\uFEFFx"
+    const nested = Term.tuple(Term.tuple(bom))
+    assert.isTrue(Term.equals(Term.decodeUnsafe(Term.encodeUnsafe(nested)), nested))
+    assert.deepStrictEqual(Term.decodeUnsafe(Term.encodeUnsafe(Term.atom(bom))), Term.atom(bom))
+    assert.strictEqual(Term.text(bytes(0xef, 0xbb, 0xbf, 0x78)), bom)
+  })
+
   it("equals is Erlang's =:=: integers and floats differ, a string is its binary", () => {
     assert.isFalse(Term.equals(1, Term.float(1)))
     assert.isTrue(Term.equals(1, 1n))

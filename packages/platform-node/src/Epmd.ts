@@ -171,7 +171,7 @@ const resolve = (address: Address | undefined) => ({
 })
 
 const utf8 = new TextEncoder()
-const utf8Decoder = new TextDecoder()
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
 const checkName = (name: string): Effect.Effect<Uint8Array, InvalidNodeName> => {
   const bytes = utf8.encode(name)

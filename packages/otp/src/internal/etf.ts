@@ -204,7 +204,8 @@ export type Term =
 // ---------------------------------------------------------------------------------------------
 
 const utf8Encoder = new TextEncoder()
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true })
+// ignoreBOM: a leading U+FEFF is text, kept (by default TextDecoder drops it)
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 const latin1Decoder = new TextDecoder("latin1")
 
 class Writer {

@@ -125,7 +125,7 @@ export interface Peer {
 }
 
 const utf8 = new TextEncoder()
-const utf8Decoder = new TextDecoder()
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
 /** `MD5(cookie ++ decimal(challenge))`, the handshake's digest. */
 export const digest = (cookie: string, challenge: number): Uint8Array =>

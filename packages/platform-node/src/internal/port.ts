@@ -318,7 +318,7 @@ export const normalize = (
 // ---------------------------------------------------------------------------------------------
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
 const bytesOf = (data: unknown): Uint8Array | undefined =>
   typeof data === "string" ? encoder.encode(data) : data instanceof Uint8Array ? data : undefined
