@@ -300,7 +300,7 @@ describe("otp observer", () => {
           "",
           "processes by mailbox (top 3 of 5):",
           "pid      name  behaviour   status   mailbox  in  handled  memory",
-          // an idle process's 1,008 B and two messages of 30 B
+          // an idle process's 984 B and two messages of 30 B
           "<0.5.0>        process     waiting  2        2   0        1.0 KiB",
           `<0.1.0>  shop  Supervisor  waiting  0        1   1        ${Tui.formatMemory(shop.memory, shop.memoryTruncated)}`,
           // an idle server's 3,800 B and its state, 0 (8 B)
@@ -335,7 +335,7 @@ describe("otp observer", () => {
           "pid name behaviour status mailbox in handled memory",
           // fewer messages, more bytes: first
           "<0.3.0> process waiting 50 50 0 99.8 KiB",
-          // 1,008 + 2,000 × 8 B, walked or not
+          // 984 + 2,000 × 8 B, walked or not
           "<0.4.0> process waiting 2000 2000 0 ≥16.6 KiB",
           `<0.1.0> shop Supervisor waiting 0 0 0 ${Tui.formatMemory(shop.memory, false)}`
         ])

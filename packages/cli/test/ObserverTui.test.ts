@@ -81,7 +81,7 @@ describe.skipIf(!Tmux.tmuxAvailable)("otp observer: the live view in a terminal 
           assert.strictEqual(lines.at(-2), help)
 
           // s three times: by memory. A process holding 20 messages of 1,000 characters comes first
-          // (1,008 + 20 × 2,024 B), the supervisors next, then the two idle servers by pid
+          // (984 + 20 × 2,024 B), the supervisors next, then the two idle servers by pid
           const hoarder = yield* Process.spawn(Process.receive((m: string) => m === "never"))
           for (let i = 0; i < 20; i++) yield* Process.send(hoarder, "x".repeat(1_000))
           yield* terminal.send(["s", "s", "s"])

@@ -35,7 +35,7 @@
  * JavaScript has no heap per fiber, so a process's `memory` is an estimate, in bytes, built the way
  * BEAM's `process_info(P, memory)` adds a process's heap and its mailbox:
  *
- * - a fixed cost: what an idle process takes (1,008 bytes: its fiber, record, pid and context,
+ * - a fixed cost: what an idle process takes (984 bytes: its fiber, record, pid and context,
  *   `bench/` scenario `memory-100k`), or an idle server (3,800 bytes, measured the same way:
  *   the process and its engine);
  * - plus a size walk of what the snapshot can read without asking the process: every message in

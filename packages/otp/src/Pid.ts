@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { Equal, Hash, Pipeable, Schema, SchemaTransformation } from "effect"
-import { nodeIndexOf } from "./internal/nodeIndex.ts"
+import { type NodeRef, nodeRefOf } from "./internal/nodeIndex.ts"
 
 /**
  * @since 0.1.0
@@ -59,14 +59,19 @@ export class PidImpl implements Pid<any, any> {
   // a private field, not an own property: invisible to equality, JSON and inspection, and cheaper to
   // set than a non-enumerable property defined per instance
   #process: unknown
-  readonly node: string
-  readonly creation: number
+  /** the node, shared by all its pids: one field for `node` and `creation` */
+  readonly ref: NodeRef
   readonly id: number
-  constructor(node: string, creation: number, id: number, process?: unknown) {
-    this.node = node
-    this.creation = creation
+  constructor(ref: NodeRef, id: number, process?: unknown) {
+    this.ref = ref
     this.id = id
     this.#process = process
+  }
+  get node(): string {
+    return this.ref.name
+  }
+  get creation(): number {
+    return this.ref.creation
   }
   /** @internal the local process record, when the pid was made by this OS process's node */
   get process(): unknown {
@@ -76,7 +81,7 @@ export class PidImpl implements Pid<any, any> {
     this.#process = value
   }
   [Equal.symbol](that: unknown): boolean {
-    return that instanceof PidImpl && that.id === this.id && that.creation === this.creation && that.node === this.node
+    return that instanceof PidImpl && that.id === this.id && that.ref === this.ref
   }
   [Hash.symbol](): number {
     return Hash.combine(Hash.number(this.id))(Hash.string(this.node)) ^ this.creation
@@ -86,7 +91,7 @@ export class PidImpl implements Pid<any, any> {
     return Pipeable.pipeArguments(this, arguments)
   }
   toString(): string {
-    return `<${nodeIndexOf(this.node, this.creation)}.${this.id}.0>`
+    return `<${this.ref.index}.${this.id}.0>`
   }
   toJSON(): unknown {
     return { _id: "Pid", node: this.node, creation: this.creation, id: this.id }
@@ -105,7 +110,7 @@ Object.defineProperty(PidImpl.prototype, TypeId, { value: { _M: (_: unknown) => 
  * @category constructors
  */
 export const make = <M = unknown>(node: string, creation: number, id: number): Pid<M, unknown> =>
-  new PidImpl(node, creation, id)
+  new PidImpl(nodeRefOf(node, creation), id)
 
 /**
  * Tells whether a value is a pid.
@@ -151,7 +156,7 @@ export const schema: Schema.Codec<
   Schema.decodeTo(
     Schema.declare((u): u is Pid<unknown, unknown> => u instanceof PidImpl, { expected: "Pid" }),
     SchemaTransformation.transform({
-      decode: (e) => new PidImpl(e.node, e.creation, e.id) as Pid<unknown, unknown>,
+      decode: (e) => new PidImpl(nodeRefOf(e.node, e.creation), e.id) as Pid<unknown, unknown>,
       encode: (pid) => ({ node: pid.node, creation: pid.creation, id: pid.id })
     })
   )

@@ -249,7 +249,7 @@ describe("Observer.snapshot", () => {
             trapExit: false,
             parent: Option.none(),
             // an idle process's fixed cost and its two messages: each a slot and a 3-character string
-            memory: 1_008 + 2 * (8 + 16 + 2 * 3),
+            memory: 984 + 2 * (8 + 16 + 2 * 3),
             memoryTruncated: false
           },
           {
@@ -267,7 +267,7 @@ describe("Observer.snapshot", () => {
             monitoredBy: noPids,
             trapExit: false,
             parent: Option.none(),
-            memory: 1_008,
+            memory: 984,
             memoryTruncated: false
           },
           {
@@ -411,9 +411,9 @@ describe("Observer: the memory estimate", () => {
             // 1,000 values walked: the array and 999 numbers; the other 4,001 as slots, as numbers are
             [big, 3_800 + 8 + 32 + 5_000 * 8, true],
             // each message a slot and a string of 9 or 10 characters
-            [busy, 1_008 + 10 * (8 + 16 + 18) + 90 * (8 + 16 + 20), false],
+            [busy, 984 + 10 * (8 + 16 + 18) + 90 * (8 + 16 + 20), false],
             [echo, 3_808, false],
-            [idle, 1_008, false]
+            [idle, 984, false]
           ]
         )
       })

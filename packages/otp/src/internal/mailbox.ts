@@ -7,7 +7,16 @@
  * @internal
  */
 import { Duration, Effect, Fiber } from "effect"
-import { currentRecord, DownMessage, ExitMessage, MonitorRef, type ProcessRecord } from "./records.ts"
+import {
+  currentRecord,
+  DownMessage,
+  ExitMessage,
+  MonitorRef,
+  MQ_FIRST,
+  MQ_HEAD,
+  MQ_RECEIVED,
+  type ProcessRecord
+} from "./records.ts"
 import { runQueue, runQueueScheduler } from "./scheduler.ts"
 import { cancelTimerUnsafe, startTimer } from "./timers.ts"
 
@@ -23,29 +32,45 @@ export const TimedOut: unique symbol = Symbol.for("effect-otp/TimedOut")
 // The mailbox queue and wake-ups
 // ---------------------------------------------------------------------------------------------
 
-const mqSize = (record: ProcessRecord): number => (record.mq === undefined ? 0 : record.mq.length - record.mqHead)
+const mqSize = (record: ProcessRecord): number => {
+  const mq = record.mq
+  return mq === undefined ? 0 : mq.length - (mq[MQ_HEAD] as number)
+}
 
 const Empty: unique symbol = Symbol.for("effect-otp/Empty")
 
 /** Takes the oldest message of the queue, or `Empty`. */
 const mqTake = (record: ProcessRecord): unknown => {
   const mq = record.mq
-  if (mq === undefined || record.mqHead >= mq.length) return Empty
-  const message = mq[record.mqHead]
-  mq[record.mqHead++] = undefined
-  if (record.mqHead === mq.length) {
-    mq.length = 0
-    record.mqHead = 0
-  } else if (record.mqHead >= 1024 && record.mqHead * 2 >= mq.length) {
-    mq.splice(0, record.mqHead)
-    record.mqHead = 0
+  if (mq === undefined) return Empty
+  const head = mq[MQ_HEAD] as number
+  if (head >= mq.length) return Empty
+  const message = mq[head]
+  mq[head] = undefined
+  const next = head + 1
+  if (next === mq.length) {
+    mq.length = MQ_FIRST
+    mq[MQ_HEAD] = MQ_FIRST
+  } else if (next >= 1024 && next * 2 >= mq.length) {
+    mq.splice(MQ_FIRST, next - MQ_FIRST)
+    mq[MQ_HEAD] = MQ_FIRST
+  } else {
+    mq[MQ_HEAD] = next
   }
   return message
 }
 
-/** Appends a message and wakes the receiver if it waits in a receive. */
+/** Appends a message, counts it as received, and wakes the receiver if it waits in a receive. */
 const mqPush = (record: ProcessRecord, message: unknown): void => {
-  ;(record.mq ??= []).push(message)
+  const mq = (record.mq ??= [MQ_FIRST, 0])
+  mq[MQ_RECEIVED] = (mq[MQ_RECEIVED] as number) + 1
+  mq.push(message)
+  wake(record)
+}
+
+/** {@link mqPush} for what is not a message (a receive's timeout token): not counted. */
+const mqPushUncounted = (record: ProcessRecord, token: unknown): void => {
+  ;(record.mq ??= [MQ_FIRST, 0]).push(token)
   wake(record)
 }
 
@@ -116,7 +141,6 @@ export const offer = (record: ProcessRecord, message: unknown): Delivery => {
         return "full"
     }
   }
-  record.received++
   record.node.sent++
   mqPush(record, message)
   return "delivered"
@@ -156,7 +180,6 @@ const dropOldestUserMessage = (record: ProcessRecord): boolean => {
 /** Delivers a message made by the kernel (Down, EXIT, timeouts): never refused, never counted as dropped. */
 export const deliverSystemMade = (record: ProcessRecord, message: unknown): void => {
   if (record.status === "exited") return
-  record.received++
   mqPush(record, message)
 }
 
@@ -187,7 +210,6 @@ const releaseBlocked = (record: ProcessRecord): void => {
 export const enqueueBlocked = (record: ProcessRecord, message: unknown, admitted: () => void): (() => void) => {
   const admit = () => {
     if (record.status !== "exited") {
-      record.received++
       record.node.sent++
       mqPush(record, message)
     } else {
@@ -407,7 +429,12 @@ export const receiveWithin = (
     const token = new ReceiveTimeout()
     return Effect.flatMap(
       // the timeout token is not a message: it is not counted in `received`
-      startTimer(record, timeout, () => void (record.status !== "exited" && mqPush(record, token)), token.ref.id),
+      startTimer(
+        record,
+        timeout,
+        () => void (record.status !== "exited" && mqPushUncounted(record, token)),
+        token.ref.id
+      ),
       () =>
         Effect.tap(receive(record, match, token, false), () =>
           Effect.sync(() => cancelTimerUnsafe(record, token.ref.id))
@@ -455,7 +482,6 @@ export const closeMailbox = (record: ProcessRecord): void => {
     for (const admit of blocked) admit()
   }
   record.mq = undefined
-  record.mqHead = 0
   record.waiter = undefined
   record.waitNext = Effect.void
   record.saved = undefined

@@ -31,9 +31,9 @@ import { NodeState, ProcessRecord } from "./records.ts"
 
 /**
  * The heap of an idle process: the fiber, its record, its pid, its context (`bench/` scenario
- * `memory-100k`: 1,016 bytes a process blocked in `receive`, 8 of them the bench's own pid array).
+ * `memory-100k`: 992 bytes a process blocked in `receive`, 8 of them the bench's own pid array).
  */
-export const processBytes = 1_008
+export const processBytes = 984
 
 /**
  * The heap of an idle server (a GenServer with the state `0`, measured as `memory-100k` measures a

@@ -14,7 +14,7 @@ import type * as Pid from "../Pid.ts"
 import type { Self as ProcessSelf } from "../Process.ts"
 import type { Deadlines } from "./callDeadlines.ts"
 import type { CallLatency } from "./metrics.ts"
-import { findLive } from "./nodeIndex.ts"
+import { findLive, type NodeRef, nodeRefOf } from "./nodeIndex.ts"
 import { ProcessTable } from "./processTable.ts"
 import type { RemoteName, RemoteState, Transport } from "./remote.ts"
 import type { Pending } from "./signals.ts"
@@ -158,28 +158,45 @@ export interface Code {
  * `Effect.addFinalizer` in a body runs at the process's exit. Nothing of it is stored per process
  * until a finalizer is added: `state` lives in the rare fields, the rest is on the prototype.
  */
+/** The slots of a mailbox queue (`ProcessRecord.mq`): its head, its count of messages received, its first message. */
+export const MQ_HEAD = 0
+export const MQ_RECEIVED = 1
+export const MQ_FIRST = 2
+
 export class ProcessRecord implements Scope.Closeable {
   readonly pid: PidImpl
   readonly node: NodeState
-  /** the mailbox queue: messages from `mqHead` on, oldest first; allocated at the first message */
+  /**
+   * the mailbox queue, allocated at the first message: `[head, received, ...messages]`, the messages
+   * from index `head` on, oldest first (see {@link mqHead}, {@link received}). The queue's two
+   * counters live in its first slots, not in fields: a process that never had a message pays for
+   * neither
+   */
   mq: Array<unknown> | undefined = undefined
-  mqHead = 0
   /** the resume of a receive waiting for a message, and what it resumes with (see `waitThen`) */
   waiter: ((effect: Effect.Effect<unknown>) => void) | undefined = undefined
   waitNext: Effect.Effect<unknown> = Effect.void
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
   status: Status = "runnable"
-  received = 0
   ext: RecordExt | undefined = undefined
 
   constructor(node: NodeState, id: number, mailbox: MailboxOptions.Options | undefined) {
     this.node = node
-    this.pid = new PidImpl(node.name, node.creation, id, this)
+    this.pid = new PidImpl(node.ref, id, this)
     if (mailbox?.capacity !== undefined || mailbox?.overflow !== undefined) {
       const ext = (this.ext = new RecordExt())
       ext.capacity = mailbox.capacity ?? Number.POSITIVE_INFINITY
       ext.overflow = mailbox.overflow ?? "suspend"
     }
+  }
+
+  /** The index in {@link mq} of the oldest message waiting. */
+  get mqHead(): number {
+    return this.mq === undefined ? MQ_FIRST : (this.mq[MQ_HEAD] as number)
+  }
+  /** How many messages came in (queued, whether taken since or not): `Process.info`'s `messagesReceived`. */
+  get received(): number {
+    return this.mq === undefined ? 0 : (this.mq[MQ_RECEIVED] as number)
   }
 
   get capacity(): number {
@@ -380,6 +397,8 @@ export const notifyObservers = (node: NodeState, event: LifecycleEvent): void =>
 export class NodeState {
   readonly name: string
   readonly creation: number
+  /** what its pids hold of it */
+  readonly ref: NodeRef
   readonly table = new ProcessTable<ProcessRecord>()
   readonly names = new Map<string, ProcessRecord>()
   nextId = 1
@@ -410,7 +429,8 @@ export class NodeState {
   constructor(name: string, creation: number, scheduler?: Scheduler.Scheduler) {
     this.name = name
     this.creation = creation
-    this.systemPid = new PidImpl(name, creation, 0)
+    this.ref = nodeRefOf(name, creation)
+    this.systemPid = new PidImpl(this.ref, 0)
     this.scheduler = scheduler
   }
 
