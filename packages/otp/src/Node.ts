@@ -161,7 +161,7 @@ export const make = (options?: Options): Effect.Effect<NodeApi, never, Scope.Sco
         options?.creation ?? nextCreation(),
         options?.scheduler === "effect" ? undefined : runQueueScheduler
       )
-      registerLive(node.name, node.creation, node)
+      registerLive(node.ref, node)
       const attributes = { node: metrics.nodeLabel(node) }
       const registrations = [
         Metric.registerUnsafe(Metric.withAttributes(metrics.spawned, attributes), context, {
@@ -191,7 +191,7 @@ export const make = (options?: Options): Effect.Effect<NodeApi, never, Scope.Sco
       Effect.andThen(
         shutdownNode(node),
         Effect.sync(() => {
-          unregisterLive(node.name, node.creation)
+          unregisterLive(node.ref)
           for (const registration of registrations) registration.remove()
         })
       )

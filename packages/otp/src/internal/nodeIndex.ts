@@ -1,9 +1,11 @@
 /**
- * The nodes of this OS process: a stable small index per (name, creation) for printing pids, and the
- * live nodes by key so that a pid decoded from its parts still reaches its process.
+ * The nodes of this OS process: one shared reference per (name, creation), with a stable small
+ * index for printing pids, and the live nodes by reference so that a pid decoded from its parts
+ * still reaches its process.
  *
  * @internal
  */
+
 /**
  * @internal A node as pids name it: its name, creation and index, one object per (name, creation)
  * in this OS process, which every pid of that node shares (a pid holds one field for its node).
@@ -15,11 +17,10 @@ export interface NodeRef {
 }
 
 const refs = new Map<string, NodeRef>()
-const live = new Map<string, unknown>()
+/** the nodes running in this OS process, by their reference */
+const live = new Map<NodeRef, unknown>()
 let creations = 0
 let last: NodeRef | undefined
-
-const keyOf = (node: string, creation: number) => `${node}#${creation}`
 
 /** @internal the next creation number: unique per node instance in this OS process */
 export const nextCreation = (): number => ++creations
@@ -28,7 +29,7 @@ export const nextCreation = (): number => ++creations
 export const nodeRefOf = (node: string, creation: number): NodeRef => {
   // pids decoded one after another are mostly of one node
   if (last !== undefined && last.name === node && last.creation === creation) return last
-  const key = keyOf(node, creation)
+  const key = `${node}#${creation}`
   let ref = refs.get(key)
   if (ref === undefined) {
     ref = { name: node, creation, index: refs.size }
@@ -38,18 +39,14 @@ export const nodeRefOf = (node: string, creation: number): NodeRef => {
 }
 
 /** @internal */
-export const nodeIndexOf = (node: string, creation: number): number => nodeRefOf(node, creation).index
-
-/** @internal */
-export const registerLive = (node: string, creation: number, state: unknown): void => {
-  live.set(keyOf(node, creation), state)
-  nodeIndexOf(node, creation)
+export const registerLive = (ref: NodeRef, state: unknown): void => {
+  live.set(ref, state)
 }
 
 /** @internal */
-export const unregisterLive = (node: string, creation: number): void => {
-  live.delete(keyOf(node, creation))
+export const unregisterLive = (ref: NodeRef): void => {
+  live.delete(ref)
 }
 
-/** @internal */
-export const findLive = (node: string, creation: number): unknown => live.get(keyOf(node, creation))
+/** @internal The node of this OS process that `ref` names, while it runs. */
+export const findLive = (ref: NodeRef): unknown => live.get(ref)

@@ -151,6 +151,11 @@ export interface Code {
   readonly behaviour: { readonly name?: string | undefined; readonly version?: string | undefined }
 }
 
+/** The slots of a mailbox queue (`ProcessRecord.mq`): its head, its count of messages received, its first message. */
+export const MQ_HEAD = 0
+export const MQ_RECEIVED = 1
+export const MQ_FIRST = 2
+
 /**
  * The handle a process body gets through the `Self` service. It is also the process's own `Scope`
  * (Effect's `Scope.Closeable` is a structural interface whose finalizers live in `state`): the
@@ -158,11 +163,6 @@ export interface Code {
  * `Effect.addFinalizer` in a body runs at the process's exit. Nothing of it is stored per process
  * until a finalizer is added: `state` lives in the rare fields, the rest is on the prototype.
  */
-/** The slots of a mailbox queue (`ProcessRecord.mq`): its head, its count of messages received, its first message. */
-export const MQ_HEAD = 0
-export const MQ_RECEIVED = 1
-export const MQ_FIRST = 2
-
 export class ProcessRecord implements Scope.Closeable {
   readonly pid: PidImpl
   readonly node: NodeState
@@ -470,7 +470,7 @@ export const recordOf = (pid: Pid.Pid<never, unknown>): ProcessRecord | undefine
   const impl = pid as PidImpl
   const process = impl.process
   if (process !== undefined) return process instanceof ProcessRecord ? process : undefined
-  const node = findLive(impl.node, impl.creation) as NodeState | undefined
+  const node = findLive(impl.ref) as NodeState | undefined
   return node?.table.get(impl.id)
 }
 
@@ -486,8 +486,7 @@ export const exitedReasonOf = (pid: Pid.Pid<never, unknown>): ExitReason.ExitRea
  */
 export const droppedAtExited = (pid: Pid.Pid<never, unknown>): void => {
   if (exitedReasonOf(pid) === undefined) return
-  const impl = pid as PidImpl
-  const node = findLive(impl.node, impl.creation) as NodeState | undefined
+  const node = findLive((pid as PidImpl).ref) as NodeState | undefined
   if (node !== undefined) node.dropped++
 }
 
