@@ -301,20 +301,16 @@ export const removePending = (record: ProcessRecord, entry: Pending): void => {
   entry.prevPending = entry.nextPending = undefined
 }
 
-/** The reason of a process whose exit has been handled; undefined while it runs or its exit is queued (see `afterExit`). */
-const handledExitReason = (record: ProcessRecord): ExitReason.ExitReason | undefined => exitedReasonOf(record.pid)
-
 /**
  * Waits until the process has exited and gives its reason: the reason its pid keeps once the exit
- * has been handled, `NoProc` if the pid is unknown here.
+ * has been handled, `NoProc` if the pid is unknown here. A pid leads to its record only until the
+ * exit has been handled (see `releaseRecord`), so a record found here is one to wait for.
  */
 export const awaitExit = (pid: Pid.Pid<never, unknown>): Effect.Effect<ExitReason.ExitReason> =>
   Effect.suspend(() => {
     // already over: no callback to register (the common case once a batch of processes has run)
     const record = recordOf(pid)
-    if (record === undefined) return Effect.succeed(exitedReasonOf(pid) ?? ExitReason.noProc)
-    const reason = handledExitReason(record)
-    return reason !== undefined ? Effect.succeed(reason) : waitExit(record)
+    return record === undefined ? Effect.succeed(exitedReasonOf(pid) ?? ExitReason.noProc) : waitExit(record)
   })
 
 /**
@@ -341,8 +337,8 @@ class ExitWaiter extends Pending {
 
 const waitExit = (record: ProcessRecord): Effect.Effect<ExitReason.ExitReason> =>
   Effect.callback<ExitReason.ExitReason>((resume) => {
-    // checked again: the fiber may have yielded to others since `awaitExit` looked
-    const reason = handledExitReason(record)
+    // the exit may have been handled since `awaitExit` looked (the fiber may have yielded to others)
+    const reason = exitedReasonOf(record.pid)
     if (reason !== undefined) return resume(Effect.succeed(reason))
     const waiter = new ExitWaiter(resume)
     addPending(record, waiter)
