@@ -574,14 +574,14 @@ const callRemote = (
     onWire = encoded.value
   }
   const outcome = (kind: "reply" | "down" | "timeout", value: unknown): Exit.Exit<unknown, unknown> => {
-    const targetPid = "id" in target ? target : (Pid.make(target.node, 0, 0) as Pid.Pid<never, unknown>)
+    const targetPid = "id" in target ? target : kernel.namePid(target)
     if (kind === "down") {
       const reason = value as ExitReason.ExitReason
       return Exit.fail(
         reason._tag === "NoProc"
           ? "id" in target
             ? new Errors.NoProc({ pid: target as Pid.Pid<unknown, unknown> })
-            : new Errors.NoProc({ registeredName: `${target.name}@${target.node}` })
+            : new Errors.NoProc({ registeredName: formatTarget(target) })
           : new ServerExited({ pid: targetPid, reason })
       )
     }
