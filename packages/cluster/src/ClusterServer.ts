@@ -129,6 +129,7 @@
  * | the entity's process crashed or stopped during the call, or could not start | {@link EntityCrashed} |
  * | the request does not pass its Schema (it was made with `disableChecks`, or is not of the protocol) | {@link InvalidRequest}, nothing sent |
  * | no reply within `timeout` (default 5 s, as `GenServer.call`) | {@link CallTimeout}; the entity may still handle it |
+ * | `timeout` is negative, NaN or not a duration | `BadArgument` (effect-otp's, as `GenServer.call`), nothing sent |
  * | the cluster's own errors: the entity's mailbox is full, storage failed, ... | `MailboxFull`, `PersistenceError`, `AlreadyProcessingMessage`, `EntityNotAssignedToRunner` (from `effect/cluster`) |
  *
  * `cast` returns once the cluster has delivered the message (or, when durable, stored it); it fails
@@ -389,12 +390,14 @@ export interface Client<Req extends Request.Any, Cast> {
   readonly entityId: string
   /**
    * Sends a request to the entity and waits for its reply: the types of `GenServer.call`, with
-   * {@link CallError} for the call machinery's errors.
+   * {@link CallError} for the call machinery's errors, and `BadArgument` when `options` carry a
+   * timeout other than `"infinity"` (`GenServer.CallOptionsError`): a negative, NaN or
+   * non-duration timeout is refused before anything is sent.
    */
-  readonly call: <const Q extends Req>(
+  readonly call: <const Q extends Req, const O extends CallOptions = {}>(
     request: Q,
-    options?: CallOptions
-  ) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError>
+    options?: O
+  ) => Effect.Effect<Request.Success<Q>, Request.Failure<Q> | CallError | GenServer.CallOptionsError<O>>
   /** Sends a cast: returns once the cluster has delivered it (or stored it, when durable). */
   readonly cast: (message: Cast) => Effect.Effect<void, CastError>
 }

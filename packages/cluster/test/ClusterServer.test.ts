@@ -1,5 +1,5 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import { Cause, Effect, Equal, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
+import { Cause, type Duration, Effect, Equal, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Application, Errors, ExitReason, GenServer, Node, Process, Request } from "effect-otp"
 import { ClusterServer } from "@effect-otp/cluster"
@@ -222,16 +222,72 @@ describe("ClusterServer on a single runner", () => {
     )
   )
 
-  it("a client's call has the types of GenServer.call", () => {
-    type Client = ClusterServer.Client<Deposit | Withdraw, Reset>
-    const client = undefined as unknown as Client
-    expectTypeOf<ReturnType<typeof client.call<Withdraw>>>().toEqualTypeOf<
-      Effect.Effect<number, Overdrawn | ClusterServer.CallError>
+  it.effect("a call with an invalid timeout fails with BadArgument, as GenServer.call, and sends nothing", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(Accounts)
+        const bad = (value: unknown) =>
+          Exit.fail(
+            new Errors.BadArgument({
+              function: "ClusterServer.call",
+              field: "timeout",
+              value,
+              reason: 'must be a non-negative duration or "infinity"'
+            })
+          )
+        for (const timeout of ["-1 seconds", Number.NaN, -5, "soon"]) {
+          const options = { timeout: timeout as Duration.Input }
+          const exit = yield* Effect.exit(accounts("bad-timeout").call(new Deposit({ amount: 1 }), options))
+          assert.deepStrictEqual(exit, bad(timeout))
+        }
+        assert.deepStrictEqual(initsOf("bad-timeout"), [])
+      })
+    )
+  )
+
+  it("a client's call and cast have the types of GenServer.call and GenServer.cast", () => {
+    // never run: the compiler checks these (tsc -b); each @ts-expect-error fails the build if it compiles
+    const server = undefined as unknown as GenServer.Server<Deposit | Withdraw, Reset>
+    const client = undefined as unknown as ClusterServer.Client<Deposit | Withdraw, Reset>
+    const withdraw = undefined as unknown as Withdraw
+    const deposit = undefined as unknown as Deposit
+    const local = () => GenServer.call(server, withdraw)
+    const remote = () => client.call(withdraw)
+    type Local = ReturnType<typeof local>
+    type Remote = ReturnType<typeof remote>
+    // the same reply and the same declared errors; only the call machinery's errors differ
+    expectTypeOf<Effect.Success<Remote>>().toEqualTypeOf<Effect.Success<Local>>()
+    expectTypeOf<Exclude<Effect.Error<Remote>, ClusterServer.CallError>>().toEqualTypeOf<
+      Exclude<Effect.Error<Local>, GenServer.CallError>
     >()
+    expectTypeOf<Remote>().toEqualTypeOf<Effect.Effect<number, Overdrawn | ClusterServer.CallError>>()
     expectTypeOf<ReturnType<typeof client.call<Deposit>>>().toEqualTypeOf<
       Effect.Effect<number, ClusterServer.CallError>
     >()
+    // a timeout other than "infinity" adds BadArgument to both
+    const localTimed = () => GenServer.call(server, deposit, { timeout: "1 second" })
+    const remoteTimed = () => client.call(deposit, { timeout: "1 second" })
+    const remoteForever = () => client.call(deposit, { timeout: "infinity" })
+    expectTypeOf<Extract<Effect.Error<ReturnType<typeof remoteTimed>>, Errors.BadArgument>>().toEqualTypeOf<
+      Extract<Effect.Error<ReturnType<typeof localTimed>>, Errors.BadArgument>
+    >()
+    expectTypeOf<ReturnType<typeof remoteTimed>>().toEqualTypeOf<
+      Effect.Effect<number, ClusterServer.CallError | Errors.BadArgument>
+    >()
+    expectTypeOf<ReturnType<typeof remoteForever>>().toEqualTypeOf<Effect.Effect<number, ClusterServer.CallError>>()
+    // what neither accepts: a request of another protocol, a call as a cast, a cast as a call
+    // @ts-expect-error Balance is not a request of this protocol
+    void (() => GenServer.call(server, new Balance()))
+    // @ts-expect-error Balance is not a request of this protocol
+    void (() => client.call(new Balance()))
+    // @ts-expect-error a cast is not a call
+    void (() => client.call(new Reset()))
+    // @ts-expect-error a request is not a cast
+    void (() => GenServer.cast(server, deposit))
+    // @ts-expect-error a request is not a cast
+    void (() => client.cast(deposit))
     expectTypeOf<Parameters<typeof client.cast>[0]>().toEqualTypeOf<Reset>()
+    expectTypeOf<ReturnType<typeof client.cast>>().toEqualTypeOf<Effect.Effect<void, ClusterServer.CastError>>()
   })
 })
 

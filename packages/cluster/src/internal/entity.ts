@@ -27,6 +27,7 @@ import type * as Envelope from "effect/cluster/Envelope"
 import type { Sharding } from "effect/cluster/Sharding"
 import * as Rpc from "effect/rpc/Rpc"
 import type { Node, Request } from "effect-otp"
+import * as Errors from "effect-otp/Errors"
 import * as ExitReason from "effect-otp/ExitReason"
 import * as GenServer from "effect-otp/GenServer"
 import { CallTimeout, describeIssue, EntityCrashed, InvalidEntity, InvalidRequest } from "./errors.ts"
@@ -373,6 +374,10 @@ export const client = (definition: Definition) =>
     return {
       entityId,
       call: (request: Request.Any, options?: CallOptions) => {
+        // as `GenServer.call`: an invalid timeout is the caller's bad input, refused before sending
+        const bad =
+          options === undefined ? undefined : Errors.checkTimeout("ClusterServer.call", "timeout", options.timeout)
+        if (bad !== undefined) return Effect.fail(bad)
         const sent = send(definition, rpc, request, false)
         const timeout = options?.timeout ?? defaultTimeout
         if (timeout === "infinity") return sent
