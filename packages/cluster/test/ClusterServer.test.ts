@@ -1,7 +1,7 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import { Cause, type Duration, Effect, Equal, Exit, Fiber, Layer, Logger, Option, Schema } from "effect"
+import { Cause, type Duration, Effect, Equal, Exit, Fiber, Layer, Logger, Option, References, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Application, Errors, ExitReason, GenServer, Node, Process, Request } from "effect-otp"
+import { Application, Errors, ExitReason, GenServer, Node, Process, Request, Sys } from "effect-otp"
 import { ClusterServer } from "@effect-otp/cluster"
 import {
   Account,
@@ -60,6 +60,32 @@ describe("ClusterServer on a single runner", () => {
     )
   )
 
+  it.effect("Sys works on an entity's process: its status, suspend, replaceState, resume", () =>
+    onRunner(
+      Effect.gen(function* () {
+        const accounts = yield* ClusterServer.client(Accounts)
+        yield* accounts("sys").call(new Deposit({ amount: 10 }))
+        const server = yield* ClusterServer.localServer(Accounts, "sys")
+        const pid = Option.getOrThrow(yield* GenServer.whereis(server))
+        const status = yield* Sys.getStatus(server)
+        assert.deepStrictEqual(
+          [status.pid, status.registeredName, status.behaviour, status.status, status.state],
+          [pid, Option.some("cluster:Account/sys"), "GenServer", "running", 10]
+        )
+        // suspended, the process serves system requests only: the cluster's call waits in its mailbox
+        yield* Sys.suspend(server)
+        assert.strictEqual((yield* Sys.getStatus(server)).status, "suspended")
+        const deposit = yield* Effect.forkChild(accounts("sys").call(new Deposit({ amount: 1 })), {
+          startImmediately: true
+        })
+        assert.strictEqual(yield* Sys.replaceState(server, (balance: number) => balance * 100), 1000)
+        yield* Sys.resume(server)
+        assert.strictEqual(yield* Fiber.join(deposit), 1001)
+        assert.deepStrictEqual(yield* GenServer.whereis(server), Option.some(pid))
+      })
+    )
+  )
+
   it.effect("a declared error arrives typed, and the entity carries on with its state", () =>
     onRunner(
       Effect.gen(function* () {
@@ -109,8 +135,13 @@ describe("ClusterServer on a single runner", () => {
   it.effect(
     "a crash fails the call with EntityCrashed, logs a crash report, and the next request starts afresh",
     () => {
-      const logged: Array<unknown> = []
-      const capture = Logger.layer([Logger.make((options) => void logged.push(options.message))])
+      const logged: Array<{ level: string; message: unknown; annotations: Record<string, unknown> }> = []
+      const capture = Logger.layer([
+        Logger.make((options) => {
+          const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
+          logged.push({ level: options.logLevel, message: options.message, annotations: { ...annotations } })
+        })
+      ])
       return onRunner(
         Effect.gen(function* () {
           const accounts = yield* ClusterServer.client(Accounts)
@@ -130,7 +161,24 @@ describe("ClusterServer on a single runner", () => {
             yield* Process.awaitExit(Option.getOrThrow(before)),
             ExitReason.failureCause(Cause.die("boom"))
           )
-          assert.isTrue(logged.some((message) => String(message).includes("crash")))
+          // the crash report of a local server: its pid, its local name, its behaviour
+          const pid = Option.getOrThrow(before)
+          assert.deepStrictEqual(
+            logged.filter((entry) => entry.annotations.event === "CRASH"),
+            [
+              {
+                level: "Error",
+                message: [`process ${pid} crashed`],
+                annotations: {
+                  pid: String(pid),
+                  name: "cluster:Account/crash",
+                  behaviour: "GenServer",
+                  event: "CRASH",
+                  reason: "Failure"
+                }
+              }
+            ]
+          )
           // re-activated on demand: a fresh process, from init
           assert.strictEqual((yield* accounts("crash").call(new Balance())).balance, 0)
           assert.deepStrictEqual(initsOf("crash"), ["crash", "crash"])
