@@ -88,7 +88,10 @@
  * With `snapshot: { state: Schema, every? }`, the state is encoded with its Schema (as JSON) and
  * written after every `every`-th handled message (default 1: each one; a call's reply goes out
  * after the write) and when the process terminates; a process that starts reads the snapshot of
- * its id, and if there is one it is the state: `init` does not run. Snapshots live in the
+ * its id, and if there is one it is the state: `init` does not run. The messages are counted per
+ * entity id on its runner: a process started after a crash goes on with the count, an entity that
+ * moves to another runner starts it afresh. A process killed outright (`Process.kill`, its runner
+ * killed) loses the messages handled since the last write: up to `every - 1`. Snapshots live in the
  * `effect_otp_snapshots` table of the cluster's PostgreSQL (created when a runner starts), and in
  * memory with {@link singleRunnerLayer}.
  *

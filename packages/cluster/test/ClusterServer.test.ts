@@ -1,12 +1,13 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import { Cause, type Duration, Effect, Equal, Exit, Fiber, Layer, Logger, Option, References, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Application, Errors, ExitReason, GenServer, Node, Process, Request, Sys } from "effect-otp"
+import { Application, Errors, ExitReason, GenServer, Node, Process, Request, Supervisor, Sys } from "effect-otp"
 import { ClusterServer } from "@effect-otp/cluster"
 import {
   Account,
   Accounts,
   Balance,
+  Bonus,
   Crash,
   Credit,
   Deposit,
@@ -16,12 +17,13 @@ import {
   Overdrawn,
   Reset,
   SavedAccounts,
+  ThirdAccounts,
   Whoami,
   Withdraw
 } from "./fixtures/account.ts"
 
 /** A single in-memory runner with the test entities, on a fresh node. */
-const runner = Layer.mergeAll(Accounts.layer, SavedAccounts.layer, LazyAccounts.layer).pipe(
+const runner = Layer.mergeAll(Accounts.layer, SavedAccounts.layer, LazyAccounts.layer, ThirdAccounts.layer).pipe(
   Layer.provideMerge(ClusterServer.singleRunnerLayer()),
   Layer.provideMerge(Node.layer())
 )
@@ -202,6 +204,42 @@ describe("ClusterServer on a single runner", () => {
     )
   )
 
+  it.effect(
+    "snapshots after each message, or every n: a process killed (no terminate) comes back from the last one written",
+    () =>
+      onRunner(
+        Effect.gen(function* () {
+          /** Kills an entity's process, so that its terminate does not run, and waits for its exit. */
+          const kill = <Req extends Request.Any, Cast>(server: GenServer.Server<Req, Cast>) =>
+            Effect.gen(function* () {
+              const pid = Option.getOrThrow(yield* GenServer.whereis(server))
+              yield* Process.kill(pid)
+              assert.deepStrictEqual(yield* Process.awaitExit(pid), ExitReason.killed)
+            })
+          // every message: the last answered state is there
+          const saved = yield* ClusterServer.client(SavedAccounts)
+          yield* saved("each").call(new Deposit({ amount: 10 }))
+          yield* saved("each").call(new Deposit({ amount: 5 }))
+          yield* kill(yield* ClusterServer.localServer(SavedAccounts, "each"))
+          assert.strictEqual((yield* saved("each").call(new Balance())).balance, 15)
+          assert.deepStrictEqual(initsOf("each"), ["each"])
+
+          // every 3 messages (counted per entity id, across its processes): the 3rd wrote 7, the 6th 31
+          const third = yield* ClusterServer.client(ThirdAccounts)
+          for (const amount of [1, 2, 4, 8]) yield* third("third").call(new Deposit({ amount }))
+          yield* third("third").cast(new Bonus({ amount: 16 }))
+          assert.strictEqual((yield* third("third").call(new Balance())).balance, 31)
+          yield* kill(yield* ClusterServer.localServer(ThirdAccounts, "third"))
+          assert.strictEqual((yield* third("third").call(new Balance())).balance, 31)
+          // the 7th (that Balance) and the 8th wrote nothing: the 8th's 63 is lost with the process
+          assert.strictEqual(yield* third("third").call(new Deposit({ amount: 32 })), 63)
+          yield* kill(yield* ClusterServer.localServer(ThirdAccounts, "third"))
+          assert.strictEqual((yield* third("third").call(new Balance())).balance, 31)
+          assert.deepStrictEqual(initsOf("third"), ["third"])
+        })
+      )
+  )
+
   it.effect("an idle entity is passivated (Shutdown), its state written by terminate and read back", () =>
     onRunner(
       Effect.gen(function* () {
@@ -253,21 +291,45 @@ describe("ClusterServer on a single runner", () => {
     )
   )
 
-  it.effect("runs beside an Application, on the application's node", () =>
-    Effect.gen(function* () {
-      yield* TestClock.adjust(1)
-      const root = yield* Application.Root
-      const accounts = yield* ClusterServer.client(Accounts)
-      assert.strictEqual(yield* accounts("app").call(new Deposit({ amount: 2 })), 2)
-      assert.isTrue(Option.isSome(yield* GenServer.whereis(root.supervisor)))
-    }).pipe(
-      Effect.provide(
-        Layer.mergeAll(Accounts.layer, Application.layer({ name: "app", children: [] })).pipe(
-          Layer.provideMerge(ClusterServer.singleRunnerLayer()),
-          Layer.provideMerge(Node.layer())
+  it.effect(
+    "one behaviour value, unchanged: supervised in an Application and served as an entity, on the application's node",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.adjust(1)
+        const root = yield* Application.Root
+        const children = yield* Supervisor.whichChildren(root.supervisor)
+        assert.deepStrictEqual(
+          children.map((child) => [child.id, child.status]),
+          [["local-account", "running"]]
+        )
+        const local = yield* GenServer.named(Account, "local-account")
+        const accounts = yield* ClusterServer.client(Accounts)
+        // the same requests give the same answers, declared errors included
+        const script = [new Deposit({ amount: 10 }), new Withdraw({ amount: 50 }), new Withdraw({ amount: 4 })]
+        const answer = <A, E>(call: Effect.Effect<A, E>) =>
+          Effect.match(call, { onSuccess: (reply) => ({ reply }), onFailure: (error) => ({ error }) })
+        const locally = yield* Effect.forEach(script, (request) => answer(GenServer.call(local, request)))
+        const sharded = yield* Effect.forEach(script, (request) => answer(accounts("app").call(request)))
+        assert.deepStrictEqual(locally, [{ reply: 10 }, { error: new Overdrawn({ balance: 10 }) }, { reply: 6 }])
+        assert.deepStrictEqual<ReadonlyArray<unknown>>(sharded, locally)
+        // the entity's process is a process of the application's node, beside the supervised one
+        const entity = Option.getOrThrow(yield* GenServer.whereis(yield* ClusterServer.localServer(Accounts, "app")))
+        const supervised = Option.getOrThrow(children[0]!.pid)
+        assert.deepStrictEqual(
+          [entity.node, Option.map(yield* Process.info(entity), (i) => i.registeredName)],
+          [supervised.node, Option.some(Option.some("cluster:Account/app"))]
+        )
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(
+            Accounts.layer,
+            Application.layer({
+              name: "app",
+              children: [GenServer.childSpec("local-account", Account, "local", { name: "local-account" })]
+            })
+          ).pipe(Layer.provideMerge(ClusterServer.singleRunnerLayer()), Layer.provideMerge(Node.layer()))
         )
       )
-    )
   )
 
   it.effect("a call with an invalid timeout fails with BadArgument, as GenServer.call, and sends nothing", () =>
