@@ -11,6 +11,7 @@ import {
   Crash,
   Credit,
   Deposit,
+  LazyAccounts,
   Overdrawn,
   SavedAccounts,
   Stall,
@@ -76,7 +77,14 @@ const makeView = (lines: Queue.Queue<Line>) => {
       }
       return total === shards
     }
-  return { ready, assigned, stalled, until, split, kill, add }
+  /** SIGTERM: the runner (an Application) stops gracefully; waits until it has exited. */
+  const terminate = (runner: Child) =>
+    Effect.callback<void>((resume) => {
+      killed.add(runner.name)
+      runner.process.once("close", () => resume(Effect.void))
+      runner.process.kill("SIGTERM")
+    })
+  return { ready, assigned, stalled, until, split, kill, terminate, add }
 }
 
 describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runner processes", () => {
@@ -113,10 +121,9 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
 
         // 2. typed errors across the wire: declared, a crash; a request that fails its Schema
         yield* saved("id-0").call(new Deposit({ amount: 10 }), patient)
-        assert.deepStrictEqual(
-          yield* Effect.exit(saved("id-0").call(new Withdraw({ amount: 50 }), patient)),
-          Exit.fail(new Overdrawn({ balance: 10 }))
-        )
+        const overdrawn = yield* Effect.flip(saved("id-0").call(new Withdraw({ amount: 50 }), patient))
+        assert.deepStrictEqual(overdrawn, new Overdrawn({ balance: 10 }))
+        assert.instanceOf(overdrawn, Overdrawn, "decoded into the request's failure class")
         assert.deepStrictEqual(
           yield* Effect.exit(accounts("crashing").call(new Crash(), patient)),
           Exit.fail(
@@ -173,6 +180,59 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
           { balance: credited.balance, osPid: credited.osPid },
           { balance: (target === "id-0" ? 15 : 5) + 7 + 1, osPid: c.process.pid }
         )
+      }).pipe(Effect.scoped),
+    90_000
+  )
+
+  it.live(
+    "a runner that joins takes over shards, their entities starting there from the snapshot terminate wrote; a runner stopped by SIGTERM hands its entities over with their state",
+    () =>
+      Effect.gen(function* () {
+        const pg = yield* postgres
+        const lines = yield* Queue.unbounded<Line>()
+        const view = makeView(lines)
+        const start = (name: string) =>
+          Effect.flatMap(freePort, (port) => startNode(name, lines, runnerFile, [String(pg.port), String(port)])).pipe(
+            Effect.map(view.add)
+          )
+        const a = yield* start("a")
+        yield* view.until(() => view.assigned.get("a") === shards)
+        const client = yield* Layer.build(ClusterServer.runnerLayer(runnerOptions(pg.port)))
+        // snapshots every 1000 messages: only a process that terminates writes its state
+        const lazy = yield* ClusterServer.client(LazyAccounts).pipe(Effect.provide(client))
+        const patient = { timeout: "30 seconds" } as const
+        const ids = Array.from({ length: 12 }, (_, i) => `lazy-${i}`)
+        yield* Effect.forEach(ids, (id, i) => lazy(id).call(new Deposit({ amount: i + 1 }), patient), {
+          concurrency: "unbounded"
+        })
+        /** Each entity has its balance, and exactly `runners` serve them. */
+        const balances = (runners: ReadonlyArray<Child>) =>
+          Effect.gen(function* () {
+            const homes = yield* Effect.forEach(ids, (id) => lazy(id).call(new Balance(), patient), {
+              concurrency: "unbounded"
+            })
+            assert.deepStrictEqual(
+              homes.map((home) => home.balance),
+              ids.map((_, i) => i + 1)
+            )
+            assert.deepStrictEqual(
+              new Set(homes.map((home) => home.osPid)),
+              new Set(runners.map((runner) => runner.process.pid)),
+              "who serves them"
+            )
+          })
+        yield* balances([a])
+
+        // b joins: the shards are rebalanced, the entities of those that move stop on a (Shutdown:
+        // terminate writes their state) and start on b from it
+        const b = yield* start("b")
+        yield* view.until(view.split(a, b))
+        yield* balances([a, b])
+
+        // SIGTERM: runner a, an Application, stops gracefully and b takes all its entities over
+        yield* view.terminate(a)
+        yield* view.until(() => view.assigned.get("b") === shards)
+        yield* balances([b])
       }).pipe(Effect.scoped),
     90_000
   )
