@@ -106,7 +106,9 @@
  *
  * - **Ordering per entity**: requests from one caller to one entity id are handled in the order
  *   they were sent; requests from different callers interleave. There is no ordering between
- *   entities.
+ *   entities. The exception is a durable cast: `cast` returns once it is stored, and the runner
+ *   delivers it when it reads it back from storage, so a message sent after it may be handled
+ *   first. When the order matters, make it a durable call, which returns once handled.
  * - **Durable requests are delivered at least once**: a runner that dies after the handler ran and
  *   before the reply was stored delivers the request again on the next runner. Make such handlers
  *   idempotent with `delivery(request).idempotencyKey`.

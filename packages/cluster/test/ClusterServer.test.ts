@@ -45,6 +45,10 @@ describe("ClusterServer on a single runner", () => {
         yield* accounts("state-a").cast(new Reset())
         // a cast then a call from one caller: handled in that order
         assert.deepStrictEqual(yield* accounts("state-a").call(new Balance()), { balance: 0, osPid: process.pid })
+        // a volatile cast then a durable call: in that order too
+        yield* accounts("state-a").call(new Deposit({ amount: 1 }))
+        yield* accounts("state-a").cast(new Reset())
+        assert.strictEqual((yield* accounts("state-a").call(new Credit({ amount: 2 }))).balance, 2)
         assert.deepStrictEqual(initsOf("state-a"), ["state-a"])
 
         // each entity instance is an effect-otp process, under its local name
@@ -57,7 +61,7 @@ describe("ClusterServer on a single runner", () => {
           Option.map(info, (i) => i.registeredName),
           Option.some(Option.some("cluster:Account/state-a"))
         )
-        assert.strictEqual(yield* GenServer.getState(yield* ClusterServer.localServer(Accounts, "state-a")), 0)
+        assert.strictEqual(yield* GenServer.getState(yield* ClusterServer.localServer(Accounts, "state-a")), 2)
       })
     )
   )
