@@ -44,6 +44,7 @@ const makeView = (lines: Queue.Queue<Line>) => {
   const ready = new Map<string, number>()
   const assigned = new Map<string, number>()
   const stalled: Array<string> = []
+  const bonuses: Array<number> = []
   const killed = new Set<string>()
   const until = (holds: () => boolean): Effect.Effect<void> =>
     holds()
@@ -56,6 +57,7 @@ const makeView = (lines: Queue.Queue<Line>) => {
           if (word === "ready") ready.set(from, Number(value))
           if (word === "assigned") assigned.set(from, Number(value))
           if (word === "stalled") stalled.push(value!)
+          if (word === "bonus") bonuses.push(Number(value))
           return until(holds)
         })
   const started = new Map<string, Child>()
@@ -84,7 +86,7 @@ const makeView = (lines: Queue.Queue<Line>) => {
       runner.process.once("close", () => resume(Effect.void))
       runner.process.kill("SIGTERM")
     })
-  return { ready, assigned, stalled, until, split, kill, terminate, add }
+  return { ready, assigned, stalled, bonuses, until, split, kill, terminate, add }
 }
 
 describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runner processes", () => {
@@ -174,7 +176,10 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
         yield* saved(target!).cast(new Bonus({ amount: 7 }))
         const c = yield* start("c", false)
         assert.deepStrictEqual(yield* Fiber.join(stalling), { key: view.stalled[0]!, osPid: c.process.pid })
-        // a durable call after it, to the same entity, is handled after it
+        // c handles the cast (it prints `bonus 7`); a durable cast is not ordered before what follows
+        // it, so the call that reads its effect waits for that
+        yield* view.until(() => view.bonuses.length > 0)
+        assert.deepStrictEqual(view.bonuses, [7])
         const credited = yield* saved(target!).call(new Credit({ amount: 1 }), patient)
         assert.deepStrictEqual(
           { balance: credited.balance, osPid: credited.osPid },
