@@ -587,6 +587,35 @@ export type {
  * `clientOnly` or `serialization`, before anything connects; `SqlError` when the database cannot
  * be reached, `MigrationError` when the snapshots table cannot be created, `SocketServerError` when `listen` cannot be bound, `ConfigError` for a bad setting.
  *
+ * @example
+ * ```ts
+ * // runner.ts: the program of one runner machine, an Application
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Layer } from "effect"
+ * import { Application, GenServer, Node } from "effect-otp"
+ * import { ClusterServer } from "@effect-otp/cluster"
+ * import { Counter } from "./counter.ts"
+ * import { Counters } from "./counters.ts"
+ *
+ * const Runner = Layer.mergeAll(
+ *   Counters.layer, // the entities this runner serves
+ *   Application.layer({ children: [GenServer.childSpec("local", Counter, 0, { name: "local" })] })
+ * ).pipe(
+ *   Layer.provide(
+ *     ClusterServer.runnerLayer({
+ *       postgres: { host: "db.internal", database: "app", username: "app" },
+ *       shards: 300,
+ *       address: { host: "10.0.0.5", port: 34431 }
+ *     })
+ *   ),
+ *   Layer.provide(Node.layer())
+ * )
+ *
+ * // SIGTERM stops the tree and the runner gracefully: the entities stop (their snapshots written)
+ * // and the shards go to the other runners
+ * NodeRuntime.runMain(Application.main(Runner))
+ * ```
+ *
  * @since 0.2.0
  * @category layers
  */
