@@ -122,6 +122,18 @@ describe("ClusterServer on a single runner", () => {
             })
           )
         )
+        // a cast too
+        assert.deepStrictEqual(
+          yield* Effect.exit(accounts("invalid").cast(new Bonus({ amount: 0.5 }, { disableChecks: true }))),
+          Exit.fail(
+            new ClusterServer.InvalidRequest({
+              entityType: "Account",
+              request: "Bonus",
+              field: "amount",
+              issue: "Expected an integer"
+            })
+          )
+        )
         // a class of another protocol, forced through the types
         const stranger = yield* Effect.flip(accounts("invalid").call(new Reset() as never))
         assert.deepStrictEqual(
