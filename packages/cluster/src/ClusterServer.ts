@@ -30,6 +30,7 @@
  *
  * const Account = GenServer.behaviour({
  *   protocol: [Deposit, Withdraw],
+ *   state: Schema.Int, // the state's Schema: for snapshots (and code changes)
  *   init: (_id: string) => Effect.succeed(GenServer.ok(0)),
  *   handleCall: {
  *     Deposit: ({ amount }, balance) => Effect.succeed(GenServer.reply(balance + amount, balance + amount)),
@@ -41,7 +42,7 @@
  * })
  *
  * const Accounts = ClusterServer.entity("Account", Account, {
- *   snapshot: { state: Schema.Int } // the balance survives a move to another runner
+ *   snapshot: {} // the balance survives a move to another runner
  * })
  *
  * const program = Effect.gen(function* () {
@@ -85,9 +86,10 @@
  *
  * ## State that survives a move
  *
- * With `snapshot: { state: Schema, every? }`, the state is encoded with its Schema (as JSON) and
- * written after every `every`-th handled message (default 1: each one; a call's reply goes out
- * after the write) and when the process terminates; a process that starts reads the snapshot of
+ * With `snapshot: { every?, state? }`, the state is encoded with its Schema (as JSON): `state`, or
+ * the behaviour's own `state` Schema when the entity gives none (the behaviour declares it once,
+ * for snapshots and code changes alike). It is written after every `every`-th handled message
+ * (default 1: each one; a call's reply goes out after the write) and when the process terminates; a process that starts reads the snapshot of
  * its id, and if there is one it is the state: `init` does not run. The messages are counted per
  * entity id on its runner: a process started after a crash goes on with the count, an entity that
  * moves to another runner starts it afresh. A process killed outright (`Process.kill`, its runner
@@ -223,7 +225,8 @@ export {
   /**
    * {@link entity} was given a definition it cannot serve: an empty type, two requests with one tag, a
    * class that is not a `Request.Class`, a `persisted` class that is neither a request nor a cast, a
-   * `snapshot.every` that is not a positive integer. Thrown by `entity`, when the entity is defined.
+   * `snapshot.every` that is not a positive integer, a `snapshot` without a state Schema (neither
+   * `snapshot.state` nor the behaviour's `state`). Thrown by `entity`, when the entity is defined.
    *
    * @since 0.2.0
    * @category errors
@@ -309,10 +312,14 @@ export interface EntityOptions<Args, S, Req, Cast> {
   /** The requests and casts stored in PostgreSQL before delivery: delivered at least once. */
   readonly persisted?: ReadonlyArray<abstract new (...args: any) => Req | Cast> | undefined
   /**
-   * Snapshots of the state: its Schema, and after how many handled messages one is written
-   * (default 1). The snapshot is also written when the process terminates.
+   * Snapshots of the state: after how many handled messages one is written (`every`, default 1;
+   * one is also written when the process terminates), and the state's Schema: `state` here, or
+   * else the behaviour's own `state` (the one a code change validates with). `{}` turns snapshots
+   * on with the behaviour's Schema after each message.
    */
-  readonly snapshot?: { readonly state: Schema.Codec<S, any>; readonly every?: number | undefined } | undefined
+  readonly snapshot?:
+    | { readonly state?: Schema.Codec<S, any> | undefined; readonly every?: number | undefined }
+    | undefined
   /** How long an idle entity stays resident (default: the runner's `entityMaxIdleTime`, 1 minute). */
   readonly maxIdleTime?: Duration.Input | undefined
   /** The capacity of the entity's cluster mailbox (default: the runner's `entityMailboxCapacity`, 4096). */

@@ -10,6 +10,7 @@ import {
   Bonus,
   Crash,
   Credit,
+  DeclaredAccounts,
   Deposit,
   Hang,
   inits,
@@ -23,10 +24,13 @@ import {
 } from "./fixtures/account.ts"
 
 /** A single in-memory runner with the test entities, on a fresh node. */
-const runner = Layer.mergeAll(Accounts.layer, SavedAccounts.layer, LazyAccounts.layer, ThirdAccounts.layer).pipe(
-  Layer.provideMerge(ClusterServer.singleRunnerLayer()),
-  Layer.provideMerge(Node.layer())
-)
+const runner = Layer.mergeAll(
+  Accounts.layer,
+  SavedAccounts.layer,
+  LazyAccounts.layer,
+  ThirdAccounts.layer,
+  DeclaredAccounts.layer
+).pipe(Layer.provideMerge(ClusterServer.singleRunnerLayer()), Layer.provideMerge(Node.layer()))
 
 /** Runs a test on the runner, once the runner has taken its shards (its first clock tick). */
 const onRunner = <A, E>(test: Effect.Effect<A, E, Layer.Success<typeof runner>>) =>
@@ -252,6 +256,13 @@ describe("ClusterServer on a single runner", () => {
           yield* kill(yield* ClusterServer.localServer(ThirdAccounts, "third"))
           assert.strictEqual((yield* third("third").call(new Balance())).balance, 31)
           assert.deepStrictEqual(initsOf("third"), ["third"])
+
+          // `snapshot: {}` with the behaviour's own state Schema
+          const declared = yield* ClusterServer.client(DeclaredAccounts)
+          yield* declared("declared").call(new Deposit({ amount: 4 }))
+          yield* kill(yield* ClusterServer.localServer(DeclaredAccounts, "declared"))
+          assert.strictEqual((yield* declared("declared").call(new Balance())).balance, 4)
+          assert.deepStrictEqual(initsOf("declared"), ["declared"])
         })
       )
   )
@@ -449,6 +460,14 @@ describe("ClusterServer.entity", () => {
         entityType: "P",
         field: "persisted",
         reason: '"Reset" is neither a request of the protocol nor a cast'
+      })
+    )
+    assert.deepStrictEqual(
+      thrown(() => ClusterServer.entity("P", Pinger, { snapshot: {} })),
+      new ClusterServer.InvalidEntity({
+        entityType: "P",
+        field: "snapshot.state",
+        reason: "is required when the behaviour declares no state Schema (its `state`)"
       })
     )
     assert.deepStrictEqual(

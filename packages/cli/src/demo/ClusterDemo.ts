@@ -54,6 +54,7 @@ export class Visit extends Request.Class<Visit>()("Visit", {
  */
 export const Visits = GenServer.behaviour({
   protocol: [Visit],
+  state: Schema.Int,
   init: (_id: string) => Effect.succeed(GenServer.ok(0)),
   handleCall: {
     Visit: (_, visits) =>
@@ -65,12 +66,13 @@ export const Visits = GenServer.behaviour({
 })
 
 /**
- * The entity: the behaviour, with its state snapshotted after each visit.
+ * The entity: the behaviour, with its state snapshotted after each visit (with the behaviour's
+ * `state` Schema).
  *
  * @since 0.2.0
  * @category demo
  */
-export const Visitors = ClusterServer.entity("Visitor", Visits, { snapshot: { state: Schema.Int } })
+export const Visitors = ClusterServer.entity("Visitor", Visits, { snapshot: {} })
 
 /**
  * A runner process exited before it held any shard.

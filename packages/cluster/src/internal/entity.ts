@@ -63,11 +63,17 @@ export interface SnapshotOptions<S> {
   readonly every?: number | undefined
 }
 
+/** The `snapshot` option as given: its `state` defaults to the behaviour's `state` Schema. */
+export interface SnapshotOption<S> {
+  readonly state?: Schema.Codec<S, any> | undefined
+  readonly every?: number | undefined
+}
+
 export interface Options<Args, S> {
   readonly args?: ((entityId: string) => Args) | undefined
   readonly casts?: ReadonlyArray<abstract new (...args: any) => any> | undefined
   readonly persisted?: ReadonlyArray<abstract new (...args: any) => any> | undefined
-  readonly snapshot?: SnapshotOptions<S> | undefined
+  readonly snapshot?: SnapshotOption<S> | undefined
   readonly maxIdleTime?: Duration.Input | undefined
   readonly mailboxCapacity?: number | "unbounded" | undefined
   readonly start?: Pick<GenServer.StartOptions, "mailbox" | "trapExit" | "timeout"> | undefined
@@ -298,13 +304,22 @@ export const make = (type: string, behaviour: AnyBehaviour, options: Options<any
       reason: `must be a positive integer, got ${String(every)}`
     })
   }
+  // the state's Schema: the one given here, else the behaviour's own (`state`, also used by a code change)
+  const state = options?.snapshot === undefined ? undefined : (options.snapshot.state ?? behaviour.state)
+  if (options?.snapshot !== undefined && state === undefined) {
+    throw new InvalidEntity({
+      entityType: type,
+      field: "snapshot.state",
+      reason: "is required when the behaviour declares no state Schema (its `state`)"
+    })
+  }
   const cluster = Entity.make(type, rpcs)
   const body = instance({
     type,
     behaviour,
     routes,
     args: options?.args ?? ((entityId) => entityId),
-    snapshot: options?.snapshot,
+    snapshot: state === undefined ? undefined : { state: state as Schema.Codec<unknown, any>, every },
     start: options?.start ?? {}
   })
   const layer = cluster.toLayerQueue(body as never, {

@@ -67,7 +67,7 @@ export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout"
 /** `ClusterServer.entity` was given a definition it cannot serve; raised when the entity is defined. */
 export class InvalidEntity extends Schema.TaggedError<InvalidEntity>()("InvalidEntity", {
   entityType: Schema.String,
-  /** The option at fault: `type`, `protocol`, `casts`, `persisted`, `snapshot.every`. */
+  /** The option at fault: `type`, `protocol`, `casts`, `persisted`, `snapshot.every`, `snapshot.state`. */
   field: Schema.String,
   reason: Schema.String
 }) {
