@@ -206,7 +206,7 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
         // snapshots every 1000 messages: only a process that terminates writes its state
         const lazy = yield* ClusterServer.client(LazyAccounts).pipe(Effect.provide(client))
         const patient = { timeout: "30 seconds" } as const
-        const ids = Array.from({ length: 12 }, (_, i) => `lazy-${i}`)
+        const ids = Array.from({ length: 20 }, (_, i) => `lazy-${i}`)
         yield* Effect.forEach(ids, (id, i) => lazy(id).call(new Deposit({ amount: i + 1 }), patient), {
           concurrency: "unbounded"
         })
