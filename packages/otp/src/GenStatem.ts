@@ -260,7 +260,7 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Schema } from "effect"
+import { type Duration, Effect, Layer, type Schema, type Scope } from "effect"
 import { dual } from "effect/Function"
 import type * as ChildSpecModule from "./ChildSpec.ts"
 import type * as Errors from "./Errors.ts"
@@ -1347,6 +1347,70 @@ export const startMonitor = <Args, T extends Types, Req extends Request.Any, Ini
   validate.guard(validate.checkStartOptions("GenStatem.startMonitor", options), () =>
     server.startMonitor((ack, parent) => internal.body(behaviour as never, args, ack, options?.name, parent), options)
   ) as never
+
+/**
+ * Starts a machine (as {@link start}) in the current scope; closing the scope stops it with
+ * `Shutdown` (its `terminate` runs) and waits until it has exited. `GenServer.make` for machines.
+ *
+ * **Errors**: those of {@link start}. A machine already gone when the scope closes is not an
+ * error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { GenStatem, Node } from "effect-otp"
+ * import { Flip, Switch } from "./switch.ts"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const light = yield* GenStatem.make(Switch, undefined)
+ *     return yield* light.pipe(GenStatem.call(new Flip())) // "on"
+ *   })
+ * ).pipe(Effect.provide(Node.layer()))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const make = <Args, T extends Types, Req extends Request.Any, InitE, R>(
+  behaviour: Behaviour<Args, T, Req, InitE, R>,
+  args: Args,
+  options?: StartOptions
+): Effect.Effect<Server<Req, CastOf<T>>, InitE | StartError, Exclude<R, Process.Provided> | Node | Scope.Scope> =>
+  Effect.acquireRelease(start(behaviour, args, options), (machine) =>
+    Effect.ignore(server.stop(machine, ExitReason.shutdown))
+  )
+
+/**
+ * A machine as a Layer: building it starts the machine (as {@link make}), releasing it stops it.
+ * The layer provides no service: give the machine a `name` and reach it with {@link named}, as
+ * `GenServer.layer` does.
+ *
+ * **Errors**: those of {@link start}.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { GenStatem, Node } from "effect-otp"
+ * import { Flip, Switch } from "./switch.ts"
+ *
+ * const SwitchLive = GenStatem.layer(Switch, undefined, { name: "switch" })
+ *
+ * const program = Effect.gen(function* () {
+ *   const light = yield* GenStatem.named(Switch, "switch")
+ *   return yield* GenStatem.call(light, new Flip())
+ * }).pipe(Effect.provide(Layer.provideMerge(SwitchLive, Node.layer())))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = <Args, T extends Types, Req extends Request.Any, InitE, R>(
+  behaviour: Behaviour<Args, T, Req, InitE, R>,
+  args: Args,
+  options?: StartOptions
+): Layer.Layer<never, InitE | StartError, Exclude<R, Process.Provided> | Node> =>
+  Layer.effectDiscard(make(behaviour, args, options))
 
 // ---------------------------------------------------------------------------------------------
 // Client API

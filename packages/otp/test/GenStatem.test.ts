@@ -1,7 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, Schema, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Errors, ExitReason, GenServer, GenStatem, Pid, Process, Request, Supervisor, testing } from "effect-otp"
+import { Errors, ExitReason, GenServer, GenStatem, Node, Pid, Process, Request, Supervisor, testing } from "effect-otp"
 import { assertReason, failedStart, inProcess, withNode } from "./utils.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -883,6 +883,34 @@ describe("GenStatem", () => {
           yield* machine.pipe(GenStatem.send("again"))
           assert.deepStrictEqual(yield* logOf(machine), ["idle: info hello", "idle: info again"])
           assert.deepStrictEqual((yield* machine.pipe(GenStatem.getState({ timeout: "1 second" }))).state, "idle")
+        })
+      )
+    )
+
+    it.effect("make stops the machine with Shutdown when its scope closes; layer does the same for a Layer", () =>
+      withNode(
+        Effect.gen(function* () {
+          const log: Array<string> = []
+          const scope = yield* Scope.make()
+          const machine = yield* GenStatem.make(Recorder(log), []).pipe(Scope.provide(scope))
+          const pid = Option.getOrThrow(machine.whereis())
+          yield* GenStatem.send(machine, "hello")
+          assert.deepStrictEqual(yield* logOf(machine), ["idle: info hello"])
+          yield* Scope.close(scope, Exit.void)
+          assert.isFalse(yield* Process.isAlive(pid))
+          assert.deepStrictEqual(log, ["idle: info hello", "terminate Shutdown in idle"])
+
+          const layered: Array<string> = []
+          const layerScope = yield* Scope.make()
+          const node = yield* Node.Node
+          yield* Layer.buildWithScope(GenStatem.layer(Recorder(layered), [], { name: "layered" }), layerScope)
+          const named = yield* GenStatem.named(Recorder([]), "layered")
+          yield* named.pipe(GenStatem.send("hi"))
+          assert.deepStrictEqual(yield* logOf(named), ["idle: info hi"])
+          yield* Scope.close(layerScope, Exit.void)
+          assert.deepStrictEqual(yield* GenStatem.whereis(named), Option.none())
+          assert.deepStrictEqual(node.processes(), [])
+          assert.deepStrictEqual(layered, ["idle: info hi", "terminate Shutdown in idle"])
         })
       )
     )

@@ -336,6 +336,8 @@ describe("GenStatem: calls and the enter-call restrictions", () => {
     expectTypeOf<GenStatem.CastsOf<typeof Machine>>().toEqualTypeOf<"go">()
     const started = () => GenStatem.start(Machine, 0)
     expectTypeOf<SuccessOf<typeof started>>().toEqualTypeOf<GenStatem.Server<Add | Withdraw, "go">>()
+    const made = () => GenStatem.make(Machine, 0)
+    expectTypeOf<SuccessOf<typeof made>>().toEqualTypeOf<GenStatem.Server<Add | Withdraw, "go">>()
   })
 
   it("reply and replyError take the types of the call being answered", () => {
