@@ -854,17 +854,7 @@ export const link = (pid: Pid<never, unknown>): Effect.Effect<void, never, Self<
       kernel.linkRemote(self, pid)
       return Effect.void
     }
-    const target = kernel.liveRecordOf(pid)
-    if (target !== undefined) {
-      kernel.linkRecords(self, target)
-      return Effect.void
-    }
-    if (self.trapExit) {
-      kernel.deliverSystemMade(self, new kernel.ExitMessage(pid, ExitReason.noProc))
-      return Effect.void
-    }
-    kernel.terminate(self, ExitReason.noProc, false)
-    return Effect.interrupt
+    return kernel.linkOrNoProc(self, pid, kernel.liveRecordOf(pid)) ? Effect.void : Effect.interrupt
   })
 
 /**

@@ -64,14 +64,14 @@
  *
  * @since 0.1.0
  */
-import { type Context, Effect, type Layer, type Schedule, type Scope, Stream } from "effect"
+import { Effect, type Layer, type Schedule, type Scope, type Stream } from "effect"
 import { dual } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as DynamicSupervisor from "./DynamicSupervisor.ts"
-import * as ExitReason from "./ExitReason.ts"
+import type * as ExitReason from "./ExitReason.ts"
 import * as GenServer from "./GenServer.ts"
-import * as kernel from "./internal/kernel.ts"
 import * as internal from "./internal/task.ts"
+import * as engine from "./internal/taskSupervisor.ts"
 import type { Node } from "./Node.ts"
 import type * as Pid from "./Pid.ts"
 import * as Process from "./Process.ts"
@@ -256,73 +256,6 @@ export const stop: {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Starts a task under the supervisor (temporary, in the supervisor's process tree), then links (if
- * asked) and monitors it from the owner and sends it the monitor reference to reply with, as
- * Elixir's `Task.Supervisor` does. The task waits for that reference before it runs its effect, so
- * its result and its `Down` always reach the owner's monitor.
- */
-const spawnSupervised = <A, E, R>(
-  supervisor: TaskSupervisor,
-  owner: kernel.ProcessRecord,
-  context: Context.Context<R>,
-  effect: Effect.Effect<A, E, R>,
-  link: boolean,
-  shutdown: ChildSpec.Shutdown | undefined
-): Effect.Effect<internal.TaskImpl<A, E>, StartTaskError> =>
-  Effect.suspend(() => {
-    const outcome = internal.newOutcome()
-    const handshake = {}
-    return Effect.flatMap(
-      DynamicSupervisor.startChild(supervisor, {
-        id: "Task",
-        start: Process.spawnLink(internal.supervisedBody(effect, context, owner, handshake, outcome)),
-        restart: "temporary",
-        shutdown
-      }).pipe(
-        // `spawnLink` neither dies nor returns something else than a pid
-        Effect.catchTag("ChildStartFailed", Effect.die)
-      ),
-      (pid) => {
-        const target = kernel.liveRecordOf(pid)
-        if (link) {
-          // Process.link's rules, in the same synchronous step as the monitor
-          if (target !== undefined) {
-            kernel.linkRecords(owner, target)
-          } else if (owner.trapExit) {
-            kernel.deliverSystemMade(owner, new kernel.ExitMessage(pid, ExitReason.noProc))
-          } else {
-            kernel.terminate(owner, ExitReason.noProc, false)
-            return Effect.interrupt
-          }
-        }
-        const ref = kernel.monitorRecord(owner, target, pid)
-        if (target !== undefined) kernel.deliverSystemMade(target, new internal.Go(handshake, ref))
-        return Effect.succeed(new internal.TaskImpl<A, E>(pid, ref, owner.pid, outcome))
-      }
-    )
-  })
-
-const asyncWith =
-  (link: boolean) =>
-  <A, E, R>(
-    supervisor: TaskSupervisor,
-    effect: Effect.Effect<A, E, R>,
-    options?: AsyncOptions
-  ): Effect.Effect<Task.Task<A, E>, StartTaskError, Exclude<R, Process.Provided> | Process.Self<unknown>> =>
-    Effect.flatMap(internal.selfRecord, (owner) =>
-      Effect.flatMap(Effect.context<Exclude<R, Process.Provided>>(), (context) =>
-        spawnSupervised(
-          supervisor,
-          owner,
-          internal.callerContext(context) as Context.Context<R>,
-          effect,
-          link,
-          options?.shutdown
-        )
-      )
-    )
-
-/**
  * Starts a supervised task that must be awaited, linked to the caller (Elixir's
  * `Task.Supervisor.async`): as `Task.async`, except that the task is a child of the supervisor.
  * **Errors**: `MaxChildren` when the supervisor runs `maxChildren` tasks.
@@ -342,7 +275,7 @@ const asyncWith =
  * @since 0.1.0
  * @category tasks
  */
-export const async: StartTask = dual((args) => GenServer.isServer(args[0]), asyncWith(true))
+export const async: StartTask = dual((args) => GenServer.isServer(args[0]), engine.asyncWith(true))
 
 /**
  * Starts a supervised task that is **not linked** to the caller (Elixir's
@@ -375,7 +308,7 @@ export const async: StartTask = dual((args) => GenServer.isServer(args[0]), asyn
  * @since 0.1.0
  * @category tasks
  */
-export const asyncNolink: StartTask = dual((args) => GenServer.isServer(args[0]), asyncWith(false))
+export const asyncNolink: StartTask = dual((args) => GenServer.isServer(args[0]), engine.asyncWith(false))
 
 /**
  * Starts a task under the supervisor, fire and forget: linked only to the supervisor, no result
@@ -433,34 +366,6 @@ export const startChild: {
     ) as never
 )
 
-const streamWith =
-  (link: boolean) =>
-  (
-    supervisor: TaskSupervisor,
-    input: Iterable<unknown> | Stream.Stream<unknown, unknown, unknown>,
-    f: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
-    options?: StreamOptions
-  ) =>
-    // the caller's context, read when the stream runs, is the context of every task it starts
-    Stream.unwrap(
-      Effect.map(Effect.context<never>(), (context) =>
-        internal.makeStream(
-          link ? "TaskSupervisor.asyncStream" : "TaskSupervisor.asyncStreamNolink",
-          input,
-          (owner, x) =>
-            spawnSupervised(
-              supervisor,
-              owner,
-              internal.callerContext(context) as Context.Context<unknown>,
-              f(x),
-              link,
-              options?.shutdown
-            ),
-          options ?? {}
-        )
-      )
-    )
-
 /**
  * Runs `f` on each element of `input` in its own supervised task, linked to the caller (Elixir's
  * `Task.Supervisor.async_stream`): as `Task.asyncStream`, with the tasks under the supervisor. The
@@ -470,7 +375,7 @@ const streamWith =
  * @since 0.1.0
  * @category tasks
  */
-export const asyncStream: StartStream = streamWith(true) as never
+export const asyncStream: StartStream = engine.streamWith(true) as never
 
 /**
  * Runs `f` on each element of `input` in its own supervised task, **not linked** to the caller
@@ -495,7 +400,7 @@ export const asyncStream: StartStream = streamWith(true) as never
  * @since 0.1.0
  * @category tasks
  */
-export const asyncStreamNolink: StartStream = streamWith(false) as never
+export const asyncStreamNolink: StartStream = engine.streamWith(false) as never
 
 // ---------------------------------------------------------------------------------------------
 // Children

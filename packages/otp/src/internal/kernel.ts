@@ -76,6 +76,7 @@ export {
   awaitExit,
   demonitorRecord,
   exitSignal,
+  linkOrNoProc,
   linkRecords,
   monitorRecord,
   Pending,

@@ -114,6 +114,28 @@ export const linkRecords = (a: ProcessRecord, b: ProcessRecord): void => {
   ;(b.links ??= new Set()).add(a)
 }
 
+/**
+ * Links `self` to the local process of `pid` with `link/1`'s rules: a live target is linked; a dead
+ * one sends `self` an exit `NoProc`, a message when it traps exits, else it terminates `self`.
+ * Returns false in that last case: the caller ends its fiber (`Effect.interrupt`).
+ */
+export const linkOrNoProc = (
+  self: ProcessRecord,
+  pid: Pid.Pid<never, unknown>,
+  target: ProcessRecord | undefined
+): boolean => {
+  if (target !== undefined) {
+    linkRecords(self, target)
+    return true
+  }
+  if (self.trapExit) {
+    deliverSystemMade(self, new ExitMessage(pid, ExitReason.noProc))
+    return true
+  }
+  terminate(self, ExitReason.noProc, false)
+  return false
+}
+
 /** Removes a link in both directions. */
 export const unlinkRecords = (a: ProcessRecord, b: ProcessRecord): void => {
   a.links?.delete(b)
