@@ -30,6 +30,7 @@ export {
 export {
   callerOf,
   type Code,
+  countDropped,
   currentSelf,
   DownMessage,
   droppedAtExited,
@@ -50,6 +51,7 @@ export {
   type Status,
   unregisterName
 } from "./records.ts"
+export { measureCalls } from "./metrics.ts"
 export { logReaches } from "./reports.ts"
 export {
   callRemote,

@@ -80,3 +80,11 @@ export class CallLatency {
     this.series.updateUnsafe(millis, this.context)
   }
 }
+
+/**
+ * Records the latency of each call to the server run by `record` (the `callLatency` start option),
+ * in the histogram labelled `label`, in the registry of `context` (the starter's).
+ */
+export const measureCalls = (record: ProcessRecord, label: string, context: Context.Context<never>): void => {
+  record.callLatency = new CallLatency(record.node, label, context)
+}

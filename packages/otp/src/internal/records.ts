@@ -480,6 +480,11 @@ export const exitedReasonOf = (pid: Pid.Pid<never, unknown>): ExitReason.ExitRea
   return process === undefined || process instanceof ProcessRecord ? undefined : (process as ExitReason.ExitReason)
 }
 
+/** Counts a message that `node` dropped (`Node.stats`' `messagesDropped`). */
+export const countDropped = (node: NodeState): void => {
+  node.dropped++
+}
+
 /**
  * A message sent to a pid whose process has exited and been released: counted as dropped by its
  * node, as `offer` counts one to an exited record.

@@ -47,7 +47,7 @@ import type {
 import type * as sys from "./sys.ts"
 import { addDeadline, clearDeadline } from "./callDeadlines.ts"
 import * as kernel from "./kernel.ts"
-import { CallLatency } from "./metrics.ts"
+import type { CallLatency } from "./metrics.ts"
 import * as Name from "./name.ts"
 import * as validate from "./validate.ts"
 import { currentNode, senderNodeOf } from "./node.ts"
@@ -506,7 +506,7 @@ const castRemote = (
   if (codec !== undefined) {
     const encoded = codec.encode(message)
     if (Exit.isFailure(encoded)) {
-      node.dropped++
+      kernel.countDropped(node)
       return Effect.logWarning(
         `a cast to ${formatTarget(target)} did not encode and was dropped: ${typedWire.why(encoded)}`
       )
@@ -1038,7 +1038,7 @@ export const startWith = (
       (record) => {
         if (options?.callLatency === true) {
           const label = options.name === undefined ? String(record.pid) : Name.format(options.name)
-          record.callLatency = new CallLatency(node, label, fiber.context)
+          kernel.measureCalls(record, label, fiber.context)
         }
         // the process ended before its body could run (killed at once): nothing else fails the start
         const onExit = () => Deferred.doneUnsafe(ack, Exit.fail(InitExited))
