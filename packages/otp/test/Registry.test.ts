@@ -645,11 +645,16 @@ const makeProgram = (configs: ReadonlyArray<{ readonly keys: Registry.Keys; read
               Effect.exit(probe.run(Registry.register(registry, keyPool[op.key], op.value)))
             )
             const expectConflict = keys === "unique" && holder !== undefined
-            for (const exit of results) {
+            for (const [i, exit] of results.entries()) {
               if (expectConflict) {
-                const error = Option.getOrThrow(Exit.findErrorOption(exit)) as Errors.AlreadyRegistered
-                assert.strictEqual(error._tag, "AlreadyRegistered")
-                assert.isTrue(Pid.equals(error.pid, probes[holder.p]!.pid))
+                const error = Option.getOrThrow(Exit.findErrorOption(exit))
+                assert.deepStrictEqual(
+                  error,
+                  new Errors.AlreadyRegistered({
+                    registeredName: String(Registry.via(registries[i]!, keyPool[op.key])),
+                    pid: probes[holder.p]!.pid
+                  })
+                )
               } else {
                 assert.isTrue(Exit.isSuccess(exit))
               }

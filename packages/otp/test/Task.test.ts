@@ -670,7 +670,10 @@ describe("asyncStream", () => {
         yield* TestClock.adjust("1 millis")
         const exit = yield* Deferred.await(failed)
         assert.isTrue(Exit.isFailure(exit))
-        if (Exit.isFailure(exit)) assert.strictEqual((Cause.squash(exit.cause) as Task.TaskTimeout)._tag, "TaskTimeout")
+        const error = Cause.squash((exit as Exit.Failure<unknown, unknown>).cause) as Task.TaskTimeout
+        // the whole error: the timed-out task's pid (made inside the stream) and the timeout
+        assert.deepStrictEqual(error, new Task.TaskTimeout({ pid: error.pid, timeout: 2000 }))
+        assert.isFalse(yield* Process.isAlive(error.pid))
         assert.isTrue(yield* Process.isAlive(owner))
         assert.strictEqual(Option.getOrThrow(yield* Process.info(owner)).mailboxLength, 0)
       })
