@@ -161,7 +161,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Formatter, Layer, MutableHashMap, Option, Pipeable, Schema, type Scope } from "effect"
+import { Effect, Equal, Formatter, Hash, Layer, MutableHashMap, Option, Pipeable, Schema, type Scope } from "effect"
 import { dual, identity } from "effect/Function"
 import type * as ChildSpec from "./ChildSpec.ts"
 import * as Errors from "./Errors.ts"
@@ -194,6 +194,10 @@ export type Keys = "unique" | "duplicate"
  * A reference to a registry whose keys are `K` and values `V`: the one {@link start} returned, or
  * a name resolved at each use ({@link named}).
  *
+ * A reference is a value (`Equal`, `Hash`): one by name equals every reference by that name; the
+ * one {@link start} returned stands for that registry only, and equals itself alone, as a server
+ * reference by pid (`GenServer.Server`).
+ *
  * @since 0.1.0
  * @category models
  */
@@ -205,6 +209,8 @@ export interface Registry<in out K = unknown, in out V = unknown> extends Pipeab
   readonly whereis: () => Option.Option<Pid.Pid<never, unknown>>
   /** @internal the registry's tables now, if it runs */
   readonly resolve: () => internal.RegistryState | undefined
+  /** @internal the registry this reference stands for, when {@link start} returned it (else by name) */
+  readonly instance: internal.RegistryState | undefined
 }
 
 /**
@@ -314,17 +320,34 @@ const validate = (fn: string, options: Options): internal.RegistryState | Errors
   return new internal.RegistryState(options.keys, options.name, partitions, entries)
 }
 
-/** The prototype of every registry reference: its mark and `pipe`. */
+/** The prototype of every registry reference: its mark, `pipe`, and equality as a value. */
 const RegistryProto = {
   __proto__: Pipeable.Prototype,
-  [RegistryTypeId]: { _K: identity, _V: identity }
+  [RegistryTypeId]: { _K: identity, _V: identity },
+  // from start: that registry only; by name: every reference by that name
+  [Equal.symbol](this: Registry, that: unknown): boolean {
+    return (
+      isRegistry(that) &&
+      (this.instance === undefined
+        ? that.instance === undefined && this.name === that.name
+        : this.instance === that.instance)
+    )
+  },
+  [Hash.symbol](this: Registry): number {
+    return Hash.string(this.name)
+  }
 }
 
-const handleOf = <K, V>(name: string, resolve: () => internal.RegistryState | undefined): Registry<K, V> =>
+const handleOf = <K, V>(
+  name: string,
+  resolve: () => internal.RegistryState | undefined,
+  instance: internal.RegistryState | undefined
+): Registry<K, V> =>
   ({
     __proto__: RegistryProto,
     name,
     resolve,
+    instance,
     whereis: () => Option.fromUndefinedOr(resolve()?.record?.pid as Pid.Pid<never, unknown> | undefined)
   }) as never
 
@@ -349,7 +372,7 @@ export const isRegistry = (u: unknown): u is Registry<unknown, unknown> =>
   typeof u === "object" && u !== null && RegistryTypeId in u
 
 const handleOfState = <K, V>(state: internal.RegistryState): Registry<K, V> =>
-  handleOf(state.name, () => (state.closed ? undefined : state))
+  handleOf(state.name, () => (state.closed ? undefined : state), state)
 
 const startWith = <K, V>(
   fn: string,
@@ -453,7 +476,7 @@ export const layer = (options: Options): Layer.Layer<never, StartError, Node> =>
  * @category references
  */
 export const named = <K = unknown, V = unknown>(name: string): Effect.Effect<Registry<K, V>, never, Node> =>
-  Effect.map(currentNode, (node) => handleOf<K, V>(name, () => internal.byName(node, name)))
+  Effect.map(currentNode, (node) => handleOf<K, V>(name, () => internal.byName(node, name), undefined))
 
 /**
  * Stops the registry: its entries are dropped. Does nothing if it has stopped already.

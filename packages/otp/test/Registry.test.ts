@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Layer, Option, Schema, type Scope } from "effect"
+import { Cause, Deferred, Effect, Equal, Exit, Hash, Layer, Option, Schema, type Scope } from "effect"
 import {
   DynamicSupervisor,
   Errors,
@@ -67,6 +67,29 @@ describe("Registry", () => {
         yield* Process.kill(pid)
         yield* Process.awaitExit(pid)
         assert.deepStrictEqual(yield* Registry.lookup(sessions, "session:42"), [])
+      })
+    )
+  )
+
+  it.effect("a reference is a value: by name, equal to every reference by that name; from start, to itself", () =>
+    withNode(
+      Effect.gen(function* () {
+        const started = yield* Registry.start({ keys: "unique", name: "values" })
+        const byName = yield* Registry.named("values")
+        const again = yield* Registry.named("values")
+        const other = yield* Registry.named("others")
+        assert.deepStrictEqual(
+          [
+            Equal.equals(byName, again),
+            Equal.equals(byName, other),
+            Equal.equals(started, started),
+            Equal.equals(started, byName),
+            Equal.equals(byName, started),
+            Equal.equals(byName, "values")
+          ],
+          [true, false, true, false, false, false]
+        )
+        assert.strictEqual(Hash.hash(byName), Hash.hash(again))
       })
     )
   )
