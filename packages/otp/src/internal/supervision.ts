@@ -104,8 +104,8 @@ const decisionOf = (exit: Exit.Exit<unknown, unknown>): Decision => {
 /**
  * Steps the intensity now, at the current `Clock` time of `fiber` (the supervisor's, which runs the
  * effect this is part of next): the decision itself when the step answers with a completed `Exit`
- * (as {@link Supervisor.intensity} does), otherwise the effect that gives it. A step that throws
- * gives up, as a defect of the step did.
+ * (as {@link intensity}, `Supervisor.intensity`, does), otherwise the effect that gives it. A step
+ * that throws gives up, as a defect of the step did.
  */
 const stepIntensityNow = (
   step: Step,
