@@ -1535,21 +1535,25 @@ export {
  * @since 0.1.0
  * @category debugging
  */
-export const changeCode = <
-  Req extends Request.Any,
-  Cast,
-  Args,
-  T extends Types,
-  InitE,
-  const O extends codeChange.ChangeCodeOptions = {}
->(
-  server_: Server<Req, Cast>,
-  behaviour: Behaviour<Args, T, Req, InitE, never>,
-  options?: O
-): Effect.Effect<
-  codeChange.Changed,
-  codeChange.ChangeCodeError | GenServer.SystemCallError | GenServer.CallOptionsError<O>
-> => codeChange.changeCode(server_, behaviour as never, options) as never
+export const changeCode: {
+  <Req extends Request.Any, Args, T extends Types, InitE, const O extends codeChange.ChangeCodeOptions = {}>(
+    behaviour: Behaviour<Args, T, Req, InitE, never>,
+    options?: O
+  ): <Cast>(
+    self: Server<Req, Cast>
+  ) => Effect.Effect<
+    codeChange.Changed,
+    codeChange.ChangeCodeError | GenServer.SystemCallError | GenServer.CallOptionsError<O>
+  >
+  <Req extends Request.Any, Cast, Args, T extends Types, InitE, const O extends codeChange.ChangeCodeOptions = {}>(
+    server: Server<Req, Cast>,
+    behaviour: Behaviour<Args, T, Req, InitE, never>,
+    options?: O
+  ): Effect.Effect<
+    codeChange.Changed,
+    codeChange.ChangeCodeError | GenServer.SystemCallError | GenServer.CallOptionsError<O>
+  >
+} = dual((args) => server.isServer(args[0]), codeChange.changeCode) as never
 
 // ---------------------------------------------------------------------------------------------
 // Supervision

@@ -1008,6 +1008,40 @@ describe("GenStatem", () => {
   })
 
   describe("code change and supervision", () => {
+    it.effect("changeCode in pipe form: the machine first or last", () =>
+      withNode(
+        Effect.gen(function* () {
+          const V1 = GenStatem.behaviour<{ state: "s"; data: number }>()({
+            callbackMode: "handleEvent",
+            name: "Scaled",
+            version: "1",
+            init: () => Effect.succeed(GenStatem.ok("s", 1)),
+            handleEvent: () => Effect.succeed(GenStatem.keepStateAndData())
+          })
+          const V2 = GenStatem.behaviour<{ state: "s"; data: number }>()({
+            callbackMode: "handleEvent",
+            name: "Scaled",
+            version: "2",
+            init: () => Effect.succeed(GenStatem.ok("s", 10)),
+            codeChange: (_oldVersion, state, data) =>
+              Effect.succeed({ state: state as "s", data: (data as number) * 10 }),
+            handleEvent: () => Effect.succeed(GenStatem.keepStateAndData())
+          })
+          const machine = yield* GenStatem.start(V1, undefined)
+          const pid = Option.getOrThrow(machine.whereis())
+          assert.deepStrictEqual(yield* machine.pipe(GenStatem.changeCode(V2)), {
+            pid,
+            behaviour: Option.some("Scaled"),
+            fromVersion: "1",
+            toVersion: "2"
+          })
+          assert.deepStrictEqual(yield* GenStatem.getState(machine), { state: "s", data: 10 })
+          assert.deepStrictEqual((yield* GenStatem.changeCode(machine, V2, { timeout: "1 second" })).fromVersion, "2")
+          assert.deepStrictEqual(yield* GenStatem.getState(machine), { state: "s", data: 100 })
+        })
+      )
+    )
+
     it.effect("changeCode migrates state and data; a failed codeChange keeps the old version", () =>
       withNode(
         Effect.gen(function* () {

@@ -340,6 +340,21 @@ describe("GenStatem: calls and the enter-call restrictions", () => {
     expectTypeOf<SuccessOf<typeof made>>().toEqualTypeOf<GenStatem.Server<Add | Withdraw, "go">>()
   })
 
+  it("changeCode in pipe form infers what the data-first form infers", () => {
+    const V2 = GenStatem.behaviour<T>()({
+      callbackMode: "handleEvent",
+      protocol: [Add, Withdraw],
+      init: (start: number) => Effect.succeed(GenStatem.ok<"a" | "b", number>("a", start)),
+      handleEvent: () => Effect.succeed(GenStatem.keepStateAndData())
+    })
+    const first = () => GenStatem.changeCode(machine, V2)
+    const last = () => machine.pipe(GenStatem.changeCode(V2))
+    expectTypeOf<SuccessOf<typeof last>>().toEqualTypeOf<SuccessOf<typeof first>>()
+    expectTypeOf<ErrorOf<typeof last>>().toEqualTypeOf<ErrorOf<typeof first>>()
+    const timed = () => machine.pipe(GenStatem.changeCode(V2, { timeout: "1 second" }))
+    expectTypeOf<ErrorOf<typeof timed>>().toEqualTypeOf<ErrorOf<typeof first> | Errors.BadArgument>()
+  })
+
   it("reply and replyError take the types of the call being answered", () => {
     const from = null as unknown as GenStatem.From<number, "insufficient">
     GenStatem.replyAction(from, 1)
