@@ -309,10 +309,49 @@ export const resumeUnsafe = (record: ProcessRecord): void => {
 }
 
 /**
- * Takes the first message that `match` accepts: the save list first, then the queue. Skipped
- * messages go to the end of the save list, so their order is kept. When `token` is given, the
- * receive gives up with `TimedOut` when that timeout message comes up; stale timeout messages of
- * earlier receives are dropped. With `noWait`, an empty mailbox gives `TimedOut` at once.
+ * Takes the first message that `match` accepts (any message, when it is undefined): the save list
+ * first, then the queue. Skipped messages go to the end of the save list, so their order is kept.
+ * The timeout message `token` gives `TimedOut`; other timeout messages (stale ones of earlier
+ * receives) are dropped. `Empty` when no message is there. The one take of every receive: it
+ * allocates nothing but the save list, for a skipped message.
+ */
+const take = (
+  record: ProcessRecord,
+  match: ((message: unknown) => boolean) | undefined,
+  token: ReceiveTimeout | undefined
+): unknown => {
+  const saved = record.saved
+  if (saved !== undefined && saved.length > 0) {
+    for (let i = 0; i < saved.length; i++) {
+      const message = saved[i]
+      if (message instanceof ReceiveTimeout) {
+        saved.splice(i--, 1)
+        if (message === token) return TimedOut
+      } else if (match === undefined || match(message)) {
+        if (i === 0) saved.shift()
+        else saved.splice(i, 1)
+        return message
+      }
+    }
+  }
+  while (true) {
+    const message = mqTake(record)
+    if (message === Empty) return Empty
+    if (record.blocked !== undefined) releaseBlocked(record)
+    if (message instanceof ReceiveTimeout) {
+      if (message === token) return TimedOut
+    } else if (match === undefined || match(message)) {
+      return message
+    } else {
+      ;(record.saved ??= []).push(message)
+    }
+  }
+}
+
+/**
+ * Takes the first message that `match` accepts (see {@link take}). When `token` is given, the
+ * receive gives up with `TimedOut` when that timeout message comes up. With `noWait`, an empty
+ * mailbox gives `TimedOut` at once.
  */
 export const receive = (
   record: ProcessRecord,
@@ -321,38 +360,11 @@ export const receive = (
   noWait: boolean
 ): Effect.Effect<unknown> => {
   if (match === undefined && token === undefined && !noWait) return receiveAny
-  const handle = (message: unknown): Effect.Effect<unknown> | undefined => {
-    if (message instanceof ReceiveTimeout) {
-      return message === token ? Effect.succeed(TimedOut) : undefined
-    }
-    if (match === undefined || match(message)) return Effect.succeed(message)
-    ;(record.saved ??= []).push(message)
-    return undefined
-  }
   const step = (): Effect.Effect<unknown> => {
     if (record.status === "waiting") record.status = "running"
     if (record.system !== undefined) return Effect.flatMap(runSystem(record), step)
-    const saved = record.saved
-    if (saved !== undefined && saved.length > 0) {
-      for (let i = 0; i < saved.length; i++) {
-        const message = saved[i]
-        if (message instanceof ReceiveTimeout) {
-          saved.splice(i--, 1)
-          if (message === token) return Effect.succeed(TimedOut)
-        } else if (match === undefined || match(message)) {
-          if (i === 0) saved.shift()
-          else saved.splice(i, 1)
-          return Effect.succeed(message)
-        }
-      }
-    }
-    while (true) {
-      const message = mqTake(record)
-      if (message === Empty) break
-      if (record.blocked !== undefined) releaseBlocked(record)
-      const result = handle(message)
-      if (result !== undefined) return result
-    }
+    const message = take(record, match, token)
+    if (message !== Empty) return Effect.succeed(message)
     if (noWait) return Effect.succeed(TimedOut)
     if (record.status === "running") record.status = "waiting"
     return Effect.flatMap(waitForMessage, step)
@@ -382,9 +394,9 @@ const waitForMessage: Effect.Effect<void> = waitThen(Effect.void)
  * Takes the next message, whatever it is, and goes on with `onMessage(message)`: the receive of a
  * server loop (and, with `Effect.succeed`, `receive()` with no pattern and no timeout). The hot path:
  * no continuation frame per message, and no allocation when a message is waiting. It serves the
- * system lane first, then the save list (dropping the stale timeout messages of earlier receives),
- * then the queue, and waits when all are empty. A selective or timed receive is {@link receive}:
- * its matching and its timeout token would cost this path a closure per receive.
+ * system lane first, then takes as {@link receive} does ({@link take}, with no pattern and no
+ * token), and waits when all are empty. {@link receive} is the same loop with a pattern or a
+ * timeout: their closure would cost this path one per receive.
  */
 export const receiveAnyThen = <A, E, R>(
   onMessage: (message: unknown) => Effect.Effect<A, E, R>
@@ -393,20 +405,8 @@ export const receiveAnyThen = <A, E, R>(
     const record = currentRecord(fiber)
     if (record.status === "waiting") record.status = "running"
     if (record.system !== undefined) return Effect.flatMap(runSystem(record), () => self)
-    const saved = record.saved
-    if (saved !== undefined && saved.length > 0) {
-      for (let i = 0; i < saved.length; i++) {
-        const message = saved[i]
-        saved.splice(i--, 1)
-        if (!(message instanceof ReceiveTimeout)) return onMessage(message)
-      }
-    }
-    while (true) {
-      const message = mqTake(record)
-      if (message === Empty) break
-      if (record.blocked !== undefined) releaseBlocked(record)
-      if (!(message instanceof ReceiveTimeout)) return onMessage(message)
-    }
+    const message = take(record, undefined, undefined)
+    if (message !== Empty) return onMessage(message)
     if (record.status === "running") record.status = "waiting"
     return afterWait
   })
