@@ -28,7 +28,12 @@ describe("WorkerPool.asyncStream", () => {
         const [fib20, odd, thrown, half] = exits
         assert.isTrue(Exit.isSuccess(fib20!) && (fib20.value as { value: number }).value === fib(20))
         assert.deepStrictEqual(failureOf(odd!), new Odd({ n: 3 }))
-        assert.strictEqual(failureOf(thrown!)._tag, "HandlerDefect")
+        // the whole error but the worker's stack, which names the worker's files and lines
+        const { workerStack, ...defect } = failureOf(thrown!) as WorkerPool.HandlerDefect
+        assert.deepStrictEqual(defect, {
+          ...new WorkerPool.HandlerDefect({ request: "Throw", defect: "no", defectName: "Error" })
+        })
+        assert.isString(workerStack)
         assert.isTrue(Exit.isSuccess(half!) && half.value === 2)
 
         // zipInputOnExit: the failure carries its item; the data-last form

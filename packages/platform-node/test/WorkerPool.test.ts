@@ -236,13 +236,14 @@ describe("WorkerPool", () => {
 
         const ended = yield* Effect.forkChild(WorkerPool.awaitExit(session), { startImmediately: true })
         const crashed = failureOf(yield* Effect.exit(WorkerPool.run(session, new Crash({ how: "exit" }))))
-        assert.strictEqual(crashed._tag, "WorkerCrashed")
+        // the thread's id and the words of `detail` vary by run: the rest is compared
+        assert.deepInclude(crashed, { _tag: "WorkerCrashed", request: "Crash", reason: "exit", exitCode: 7 })
 
         const exit = yield* Fiber.join(ended)
         assert.deepInclude(failureOf(exit), { _tag: "WorkerCrashed", reason: "exit", exitCode: 7 })
         // no replacement: the state is gone, and so is the session
         const after = failureOf(yield* Effect.exit(WorkerPool.run(session, new Total())))
-        assert.strictEqual(after._tag, "WorkerCrashed")
+        assert.deepInclude(after, { _tag: "WorkerCrashed", reason: "exit", exitCode: 7 })
       }),
     budget
   )
