@@ -248,20 +248,14 @@ export const serverBody = (
   ack: Deferred.Deferred<void, unknown>,
   name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
-): Effect.Effect<void, unknown, any> => serverOf(codeChange.currentCode(behaviour), args, ack, name, parent)
-
-const serverOf = (
-  behaviour: Behaviour<any, any, any, any, any, any, any, any>,
-  args: unknown,
-  ack: Deferred.Deferred<void, unknown>,
-  name: Name.Name | undefined,
-  parent: kernel.ProcessRecord | undefined
-): Effect.Effect<void, unknown, any> =>
-  server.serverBody(name, ack, parent, (record) => {
-    const loop = new ServerLoop(behaviour, record, parent)
+): Effect.Effect<void, unknown, any> => {
+  // the version an upgrade put in the behaviour's place in the starter's context, if any
+  const code = codeChange.currentCode(behaviour)
+  return server.serverBody(name, ack, parent, (record) => {
+    const loop = new ServerLoop(code, record, parent)
     return {
       engine: loop,
-      init: Effect.map(behaviour.init(args), (result: Ok<any, any>) => {
+      init: Effect.map(code.init(args), (result: Ok<any, any>) => {
         loop.state = result.state
         return Effect.andThen(
           loop.carryOn(result.state, result.continue),
@@ -270,3 +264,4 @@ const serverOf = (
       })
     }
   })
+}

@@ -536,23 +536,18 @@ export const body = (
   ack: Deferred.Deferred<void, unknown>,
   name: Name.Name | undefined,
   parent: kernel.ProcessRecord | undefined
-): Effect.Effect<void, unknown, any> => machineOf(codeChange.currentCode(behaviour), args, ack, name, parent)
-
-const machineOf = (
-  behaviour: AnyBehaviour,
-  args: unknown,
-  ack: Deferred.Deferred<void, unknown>,
-  name: Name.Name | undefined,
-  parent: kernel.ProcessRecord | undefined
-): Effect.Effect<void, unknown, any> =>
-  server.serverBody(name, ack, parent, (record) => {
-    const engine = new Engine(behaviour, record, parent)
+): Effect.Effect<void, unknown, any> => {
+  // the version an upgrade put in the behaviour's place in the starter's context, if any
+  const code = codeChange.currentCode(behaviour)
+  return server.serverBody(name, ack, parent, (record) => {
+    const engine = new Engine(code, record, parent)
     return {
       engine,
-      init: Effect.map(behaviour.init(args), (ok: GenStatem.Ok<unknown, unknown, AnyAction>) => {
+      init: Effect.map(code.init(args), (ok: GenStatem.Ok<unknown, unknown, AnyAction>) => {
         engine.state = ok.state
         engine.data = ok.data
         return Effect.andThen(engine.initTransition(ok), engine.run)
       })
     }
   })
+}
