@@ -199,8 +199,8 @@ export const onNode = <A>(
 const noEffect = { unavailable: "raw Effect has no distribution" }
 
 /**
- * A scenario between two OS processes: `small` messages in a warm-up and in a quick run (BEAM's
- * too), `full` otherwise; raw Effect has no side.
+ * A scenario between two OS processes: `small` messages in a quick run, `full` otherwise, `warmup`
+ * in the warm-up (BEAM's too, quick or not); raw Effect has no side.
  */
 const betweenProcesses = (scenario: {
   readonly id: string
@@ -209,10 +209,11 @@ const betweenProcesses = (scenario: {
   readonly target?: Scenario["target"]
   readonly small: number
   readonly full: number
+  readonly warmup: number
   readonly baseline: (n: number) => Promise<number>
   readonly otp: (n: number) => Promise<number>
 }): Scenario => {
-  const { small, full } = scenario
+  const { small, full, warmup } = scenario
   return {
     id: scenario.id,
     title: scenario.title,
@@ -220,9 +221,9 @@ const betweenProcesses = (scenario: {
     target: scenario.target,
     repetitions: { full: 7, quick: 3 },
     warmups: { full: 1, quick: 1 },
-    beam: { size: (quick) => (quick ? small : full), distributed: true },
+    beam: { size: (quick) => (quick ? small : full), warmupSize: () => warmup, distributed: true },
     impls: async () => {
-      const size = (warmup: boolean, quick?: boolean) => (warmup || quick ? small : full)
+      const size = (isWarmup: boolean, quick?: boolean) => (isWarmup ? warmup : quick ? small : full)
       return {
         baseline: ({ warmup, quick }) => scenario.baseline(size(warmup, quick)),
         effect: noEffect,
@@ -238,6 +239,7 @@ export const distPingPong: Scenario = betweenProcesses({
   unit: "µs/round trip",
   small: 1_000,
   full: 10_000,
+  warmup: 15_000,
   baseline: rawRoundTrips,
   otp: otpPingPong
 })
@@ -248,6 +250,7 @@ export const distCall: Scenario = betweenProcesses({
   unit: "µs/call",
   small: 1_000,
   full: 10_000,
+  warmup: 15_000,
   baseline: rawRoundTrips,
   otp: otpCall
 })
@@ -259,6 +262,7 @@ export const distOneWay: Scenario = betweenProcesses({
   target: { value: 10, note: "at least 100k messages per second" },
   small: 20_000,
   full: 200_000,
+  warmup: 20_000,
   baseline: rawOneWay,
   otp: otpOneWay
 })
