@@ -24,7 +24,6 @@ import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import { Cause, Clock, Deferred, Duration, Effect, Exit, type Fiber, Option, Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import * as Epmd from "../Epmd.ts"
-import { concat } from "./bytes.ts"
 import * as Handshake from "./handshake.ts"
 import { ConnectFailed } from "./handshake.ts"
 
@@ -189,7 +188,8 @@ export const start = (options: Options): Effect.Effect<DistNode, Epmd.EpmdError 
         if (outbox.blocked || outbox.flush !== flush || outbox.items.length === 0) return
         const items = outbox.items
         outbox.items = []
-        if (!connection.writeNow(concat(items))) {
+        // joined in a slice of Node's buffer pool, as the packets themselves (see `encodePacket`)
+        if (!connection.writeNow(items.length === 1 ? items[0]! : Buffer.concat(items))) {
           outbox.blocked = true
           connection.whenDrained(() => {
             outbox.blocked = false

@@ -356,13 +356,21 @@ export interface Connection {
 const PASS_THROUGH = 112
 const tick = new Uint8Array(4)
 
-/** A packet framed for the wire: 4-byte length, 112, the control term, the message. Throws `EncodeError`. */
+/**
+ * A packet framed for the wire: 4-byte length, 112, the control term, the message. Throws
+ * `EncodeError`. The frame is a slice of Node's buffer pool (`Buffer.allocUnsafe`, every byte
+ * written): a typed array of its own over 64 bytes would get a backing store of its own, which costs
+ * more than encoding both terms.
+ */
 export const encodePacket = (packet: Packet): Uint8Array => {
   const control = Term.encodeUnsafe(packet.control)
   const msg = packet.message === undefined ? undefined : Term.encodeUnsafe(packet.message)
-  const length = 1 + control.length + (msg?.length ?? 0)
-  const out = new Uint8Array(4 + length)
-  new DataView(out.buffer).setUint32(0, length)
+  const length = 1 + control.length + (msg === undefined ? 0 : msg.length)
+  const out = Buffer.allocUnsafe(4 + length)
+  out[0] = length >>> 24
+  out[1] = (length >>> 16) & 0xff
+  out[2] = (length >>> 8) & 0xff
+  out[3] = length & 0xff
   out[4] = PASS_THROUGH
   out.set(control, 5)
   if (msg !== undefined) out.set(msg, 5 + control.length)
