@@ -256,18 +256,26 @@ class Writer {
   }
 }
 
-const fail = (path: string, reason: string): never => {
-  throw new EncodeError({ path, reason })
+/** The term being written has no encoding; its path is added on the way out (see {@link within}). */
+const fail = (reason: string): never => {
+  throw new EncodeError({ path: "", reason })
 }
+
+/**
+ * The error of a term inside another, with its place there (`segment`) put before its path: paths
+ * are built on the way out of a failure, so that an encoding that succeeds builds none.
+ */
+const within = (error: unknown, segment: string): unknown =>
+  error instanceof EncodeError ? new EncodeError({ path: segment + error.path, reason: error.reason }) : error
 
 /** Atoms already encoded (tag, length, name), as sent again and again in control messages. */
 const atomBytes = new Map<string, Uint8Array>()
 const atomBytesLimit = 4096
 
-const writeAtom = (w: Writer, name: string, path: string): undefined => {
+const writeAtom = (w: Writer, name: string): undefined => {
   const cached = atomBytes.get(name)
   if (cached !== undefined) return w.bytes(cached)
-  if ([...name].length > 255) fail(path, `an atom has at most 255 characters (got ${[...name].length})`)
+  if ([...name].length > 255) fail(`an atom has at most 255 characters (got ${[...name].length})`)
   const utf8 = utf8Encoder.encode(name)
   const header =
     utf8.length < 256 ? [SMALL_ATOM_UTF8_EXT, utf8.length] : [ATOM_UTF8_EXT, utf8.length >> 8, utf8.length & 0xff]
@@ -323,27 +331,21 @@ const isByteList = (list: ReadonlyArray<Term>): boolean => {
   return true
 }
 
-/** The NEW_PID_EXT id and serial of a pid: its `id` holds `serial * 2^32 + id`. */
-const pidParts = (pid: Pid.Pid<never, unknown>): [number, number] => [
-  pid.id % 0x100000000,
-  Math.floor(pid.id / 0x100000000)
-]
-
-const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefined => {
-  if (depth > maxDepth) fail(path, `nested deeper than ${maxDepth} levels`)
+const writeTerm = (w: Writer, term: Term, depth: number): undefined => {
+  if (depth > maxDepth) fail(`nested deeper than ${maxDepth} levels`)
   switch (typeof term) {
     case "number":
       if (Number.isInteger(term) && !Object.is(term, -0)) {
-        if (!Number.isSafeInteger(term)) fail(path, `${term} is past 2^53: use a bigint for a large integer`)
+        if (!Number.isSafeInteger(term)) fail(`${term} is past 2^53: use a bigint for a large integer`)
         return writeInteger(w, term)
       }
-      if (!Number.isFinite(term)) fail(path, `${term} is not a finite number`)
+      if (!Number.isFinite(term)) fail(`${term} is not a finite number`)
       w.u8(NEW_FLOAT_EXT)
       return w.f64(term)
     case "bigint":
       return writeInteger(w, term)
     case "boolean":
-      return writeAtom(w, term ? "true" : "false", path)
+      return writeAtom(w, term ? "true" : "false")
     case "string": {
       const bytes = utf8Encoder.encode(term)
       w.u8(BINARY_EXT)
@@ -351,7 +353,7 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
       return w.bytes(bytes)
     }
     case "object": {
-      if (term === null) return fail(path, 'null has no term (use Term.atom("nil") or Term.atom("undefined"))')
+      if (term === null) return fail('null has no term (use Term.atom("nil") or Term.atom("undefined"))')
       if (Array.isArray(term)) {
         const list = term as ReadonlyArray<Term>
         if (list.length === 0) return w.u8(NIL_EXT)
@@ -363,7 +365,13 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
         }
         w.u8(LIST_EXT)
         w.u32(list.length)
-        for (let i = 0; i < list.length; i++) writeTerm(w, list[i]!, `${path}[${i}]`, depth + 1)
+        for (let i = 0; i < list.length; i++) {
+          try {
+            writeTerm(w, list[i]!, depth + 1)
+          } catch (error) {
+            throw within(error, `[${i}]`)
+          }
+        }
         return w.u8(NIL_EXT)
       }
       if (term instanceof Uint8Array) {
@@ -371,7 +379,7 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
         w.u32(term.length)
         return w.bytes(term)
       }
-      if (term instanceof Atom) return writeAtom(w, term.name, path)
+      if (term instanceof Atom) return writeAtom(w, term.name)
       if (term instanceof Tuple) {
         const elements = term.elements
         if (elements.length < 256) {
@@ -381,7 +389,13 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
           w.u8(LARGE_TUPLE_EXT)
           w.u32(elements.length)
         }
-        for (let i = 0; i < elements.length; i++) writeTerm(w, elements[i]!, `${path}{${i}}`, depth + 1)
+        for (let i = 0; i < elements.length; i++) {
+          try {
+            writeTerm(w, elements[i]!, depth + 1)
+          } catch (error) {
+            throw within(error, `{${i}}`)
+          }
+        }
         return
       }
       if (term instanceof Map) {
@@ -389,38 +403,53 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
         w.u32(term.size)
         let i = 0
         for (const [k, v] of term as ReadonlyMap<Term, Term>) {
-          writeTerm(w, k, `${path}<key ${i}>`, depth + 1)
-          writeTerm(w, v, `${path}<value ${i}>`, depth + 1)
+          try {
+            writeTerm(w, k, depth + 1)
+          } catch (error) {
+            throw within(error, `<key ${i}>`)
+          }
+          try {
+            writeTerm(w, v, depth + 1)
+          } catch (error) {
+            throw within(error, `<value ${i}>`)
+          }
           i++
         }
         return
       }
       if (Pid.isPid(term)) {
-        const [id, serial] = pidParts(term)
+        // NEW_PID_EXT's id and serial: a pid's `id` holds `serial * 2^32 + id`
         w.u8(NEW_PID_EXT)
-        writeAtom(w, term.node, path)
-        w.u32(id)
-        w.u32(serial)
+        writeAtom(w, term.node)
+        w.u32(term.id % 0x100000000)
+        w.u32(Math.floor(term.id / 0x100000000))
         return w.u32(term.creation)
       }
       if (term instanceof Float) {
-        if (!Number.isFinite(term.value)) fail(path, `${term.value} is not a finite number`)
+        if (!Number.isFinite(term.value)) fail(`${term.value} is not a finite number`)
         w.u8(NEW_FLOAT_EXT)
         return w.f64(term.value)
       }
       if (term instanceof ImproperList) {
-        if (term.elements.length === 0) fail(path, "an improper list has at least one element before its tail")
+        if (term.elements.length === 0) fail("an improper list has at least one element before its tail")
         w.u8(LIST_EXT)
         w.u32(term.elements.length)
-        for (let i = 0; i < term.elements.length; i++) writeTerm(w, term.elements[i]!, `${path}[${i}]`, depth + 1)
-        return writeTerm(w, term.tail, `${path}<tail>`, depth + 1)
+        for (let i = 0; i < term.elements.length; i++) {
+          try {
+            writeTerm(w, term.elements[i]!, depth + 1)
+          } catch (error) {
+            throw within(error, `[${i}]`)
+          }
+        }
+        try {
+          return writeTerm(w, term.tail, depth + 1)
+        } catch (error) {
+          throw within(error, "<tail>")
+        }
       }
       if (term instanceof BitBinary) {
         if (!Number.isInteger(term.bits) || term.bits < 1 || term.bits > 7 || term.bytes.length === 0) {
-          fail(
-            path,
-            `a bit binary uses 1 to 7 bits of a last byte (got ${term.bits} bits of ${term.bytes.length} bytes)`
-          )
+          fail(`a bit binary uses 1 to 7 bits of a last byte (got ${term.bits} bits of ${term.bytes.length} bytes)`)
         }
         w.u8(BIT_BINARY_EXT)
         w.u32(term.bytes.length)
@@ -431,11 +460,10 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
         return w.u8(last)
       }
       if (term instanceof Reference) {
-        if (term.ids.length < 1 || term.ids.length > 5)
-          fail(path, `a reference has 1 to 5 ids (got ${term.ids.length})`)
+        if (term.ids.length < 1 || term.ids.length > 5) fail(`a reference has 1 to 5 ids (got ${term.ids.length})`)
         w.u8(NEWER_REFERENCE_EXT)
         w.u16(term.ids.length)
-        writeAtom(w, term.node, path)
+        writeAtom(w, term.node)
         w.u32(term.creation)
         for (const id of term.ids) w.u32(id)
         return
@@ -443,11 +471,11 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
       if (term instanceof Port) {
         if (term.id < 0x100000000n) {
           w.u8(NEW_PORT_EXT)
-          writeAtom(w, term.node, path)
+          writeAtom(w, term.node)
           w.u32(Number(term.id))
         } else {
           w.u8(V4_PORT_EXT)
-          writeAtom(w, term.node, path)
+          writeAtom(w, term.node)
           w.u32(Number(term.id >> 32n))
           w.u32(Number(term.id & 0xffffffffn))
         }
@@ -455,15 +483,15 @@ const writeTerm = (w: Writer, term: Term, path: string, depth: number): undefine
       }
       if (term instanceof Export) {
         w.u8(EXPORT_EXT)
-        writeAtom(w, term.module, path)
-        writeAtom(w, term.function, path)
+        writeAtom(w, term.module)
+        writeAtom(w, term.function)
         return writeInteger(w, term.arity)
       }
       if (term instanceof Fun) return w.bytes(term.bytes)
-      return fail(path, `${describe(term)} has no term`)
+      return fail(`${describe(term)} has no term`)
     }
     default:
-      return fail(path, `${describe(term)} has no term`)
+      return fail(`${describe(term)} has no term`)
   }
 }
 
@@ -489,7 +517,7 @@ export const encodeUnsafe = (term: Term): Uint8Array => {
   w.length = 0
   try {
     w.u8(VERSION)
-    writeTerm(w, term, "", 0)
+    writeTerm(w, term, 0)
     return w.result()
   } finally {
     if (w.buffer.length <= 64 * 1024) spare = w
