@@ -528,13 +528,12 @@ export const encodeUnsafe = (term: Term): Uint8Array => {
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
+/** Reads big-endian numbers from the bytes themselves (no `DataView` per term; floats, rare, make one). */
 class Reader {
   readonly bytes: Uint8Array
-  readonly view: DataView
   offset: number
   constructor(bytes: Uint8Array, offset: number) {
     this.bytes = bytes
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.offset = offset
   }
   fail(reason: string, at = this.offset): never {
@@ -551,25 +550,28 @@ class Reader {
   }
   u16(): number {
     this.need(2)
-    const v = this.view.getUint16(this.offset)
-    this.offset += 2
-    return v
+    const b = this.bytes
+    const at = this.offset
+    this.offset = at + 2
+    return (b[at]! << 8) | b[at + 1]!
   }
   u32(): number {
     this.need(4)
-    const v = this.view.getUint32(this.offset)
-    this.offset += 4
-    return v
+    const b = this.bytes
+    const at = this.offset
+    this.offset = at + 4
+    return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
   }
   i32(): number {
     this.need(4)
-    const v = this.view.getInt32(this.offset)
-    this.offset += 4
-    return v
+    const b = this.bytes
+    const at = this.offset
+    this.offset = at + 4
+    return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!
   }
   f64(): number {
     this.need(8)
-    const v = this.view.getFloat64(this.offset)
+    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).getFloat64(this.offset)
     this.offset += 8
     return v
   }
