@@ -216,6 +216,23 @@ describe("Term", () => {
     )
   })
 
+  it("each of many atoms of one byte length decodes to its own name, however often it comes again", () => {
+    // 2,000 names of 5 bytes and 200 of 6 (UTF-8): the decoder's recent names hold far fewer, so
+    // names of the same length meet in its slots all the time
+    const names = [
+      ...Array.from({ length: 2_000 }, (_, i) => `a${String(i).padStart(4, "0")}`),
+      ...Array.from({ length: 200 }, (_, i) => `ñ${String(i).padStart(4, "0")}`)
+    ]
+    const encoded = names.map((name) => Term.encodeUnsafe(Term.tuple(Term.atom(name), Term.atom(name))))
+    for (let pass = 0; pass < 2; pass++) {
+      const decoded = encoded.map((bytes) => Term.decodeUnsafe(bytes))
+      assert.deepStrictEqual(
+        decoded,
+        names.map((name) => Term.tuple(Term.atom(name), Term.atom(name)))
+      )
+    }
+  })
+
   it("a leading U+FEFF is text: kept by decode and by Term.text (TextDecoder drops it by default)", () => {
     const bom = "\uFEFFx"
     const nested = Term.tuple(Term.tuple(bom))

@@ -607,9 +607,42 @@ const readAtomName = (r: Reader): string => {
   }
 }
 
-/** The next `n` bytes as UTF-8: an ASCII name (most atoms) is read without a copy or a decoder call. */
+/**
+ * Atom names decoded lately, by their bytes (a slot per hash): the names that come again and again
+ * (the node's name in every pid, the atoms of control messages) are neither built nor hashed again,
+ * and the same string comes back each time.
+ */
+const nameSlots = 256
+const nameCacheMax = 64
+const cachedNameBytes: Array<Uint8Array | undefined> = new Array(nameSlots).fill(undefined)
+const cachedNames: Array<string> = new Array(nameSlots).fill("")
+
+/** The next `n` bytes as UTF-8: a name decoded lately is taken from the cache, an ASCII one read without a decoder call. */
 const utf8 = (r: Reader, n: number, at: number): string => {
   r.need(n)
+  const bytes = r.bytes
+  const start = r.offset
+  if (n > nameCacheMax) return decodeName(r, n, at)
+  let hash = n
+  for (let i = start; i < start + n; i++) hash = (Math.imul(hash, 31) + bytes[i]!) | 0
+  const slot = hash & (nameSlots - 1)
+  const cached = cachedNameBytes[slot]
+  if (cached !== undefined && cached.length === n) {
+    let i = 0
+    while (i < n && cached[i] === bytes[start + i]) i++
+    if (i === n) {
+      r.offset += n
+      return cachedNames[slot]!
+    }
+  }
+  const name = decodeName(r, n, at)
+  cachedNameBytes[slot] = bytes.slice(start, start + n)
+  cachedNames[slot] = name
+  return name
+}
+
+/** The next `n` bytes as UTF-8: an ASCII name (most atoms) is read without a copy or a decoder call. */
+const decodeName = (r: Reader, n: number, at: number): string => {
   const bytes = r.bytes
   const start = r.offset
   if (n <= 32) {
