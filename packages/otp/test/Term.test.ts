@@ -241,6 +241,13 @@ describe("Term", () => {
     assert.strictEqual(Term.text(bytes(0xef, 0xbb, 0xbf, 0x78)), bom)
   })
 
+  it("a Latin-1 atom (ATOM_EXT, SMALL_ATOM_EXT) is ISO 8859-1: each byte is its code point", () => {
+    // 131, SMALL_ATOM_EXT, 3 bytes: 0x80 0x9f 0xe9 (TextDecoder's "latin1" is windows-1252: € Ÿ é)
+    assert.deepStrictEqual(Term.decodeUnsafe(bytes(131, 115, 3, 0x80, 0x9f, 0xe9)), Term.atom("\u0080\u009fé"))
+    // 131, ATOM_EXT, length 2: 0x41 0xff
+    assert.deepStrictEqual(Term.decodeUnsafe(bytes(131, 100, 0, 2, 0x41, 0xff)), Term.atom("Aÿ"))
+  })
+
   it("equals is Erlang's =:=: integers and floats differ, a string is its binary", () => {
     assert.isFalse(Term.equals(1, Term.float(1)))
     assert.isTrue(Term.equals(1, 1n))

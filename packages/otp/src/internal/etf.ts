@@ -206,7 +206,12 @@ export type Term =
 const utf8Encoder = new TextEncoder()
 // ignoreBOM: a leading U+FEFF is text, kept (by default TextDecoder drops it)
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
-const latin1Decoder = new TextDecoder("latin1")
+// TextDecoder's "latin1" is windows-1252 (0x80 is €); Erlang's Latin-1 is ISO 8859-1
+const latin1 = (bytes: Uint8Array): string => {
+  let text = ""
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!)
+  return text
+}
 
 class Writer {
   buffer = new Uint8Array(64)
@@ -599,9 +604,9 @@ const readAtomName = (r: Reader): string => {
     case ATOM_UTF8_EXT:
       return utf8(r, r.u16(), at)
     case ATOM_EXT:
-      return latin1Decoder.decode(r.take(r.u16()))
+      return latin1(r.take(r.u16()))
     case SMALL_ATOM_EXT:
-      return latin1Decoder.decode(r.take(r.u8()))
+      return latin1(r.take(r.u8()))
     default:
       return r.fail(`an atom was expected, got tag ${tag}`, at)
   }
@@ -697,7 +702,7 @@ const readTerm = (r: Reader, depth: number): Term => {
       return Number.isInteger(v) ? new Float(v) : v
     }
     case FLOAT_EXT: {
-      const text = latin1Decoder.decode(r.take(31)).replace(/\0.*$/, "")
+      const text = latin1(r.take(31)).replace(/\0.*$/, "")
       const v = Number.parseFloat(text)
       if (Number.isNaN(v)) r.fail(`"${text}" is not a float`, at)
       return Number.isInteger(v) ? new Float(v) : v
