@@ -135,12 +135,22 @@
  * | the handler failed with an error its request declares | that error (`catchTag` it), the entity carries on |
  * | the entity's process crashed or stopped during the call, or could not start | {@link EntityCrashed} |
  * | the request does not pass its Schema (it was made with `disableChecks`, or is not of the protocol) | {@link InvalidRequest}, nothing sent |
+ * | the handler's reply, or the declared error it failed with, does not pass the request's `success` or `failure` Schema where the reply is encoded (see below) | {@link Undecodable}, logged as a warning by the caller; the entity carries on |
  * | no reply within `timeout` (default 5 s, as `GenServer.call`) | {@link CallTimeout}; the entity may still handle it |
  * | `timeout` is negative, NaN or not a duration | `BadArgument` (effect-otp's, as `GenServer.call`), nothing sent |
  * | the cluster's own errors: the entity's mailbox is full, storage failed, ... | `MailboxFull`, `PersistenceError`, `AlreadyProcessingMessage`, `EntityNotAssignedToRunner` (from `effect/cluster`) |
  *
  * `cast` returns once the cluster has delivered the message (or, when durable, stored it); it fails
  * only with `InvalidRequest` and the cluster's errors.
+ *
+ * **Replies are checked where they are encoded.** A request is always encoded with its Schema,
+ * before it is sent. A reply is encoded only when it crosses from the entity's runner to another
+ * process, or when it is stored (a durable request's); then one that does not pass its Schemas
+ * (`reply(1.5)` for a `Schema.Int` success) fails the call with {@link Undecodable}, as the Erlang
+ * distribution fails such a call with `Errors.Undecodable`. A volatile call served by the caller's
+ * own runner ({@link singleRunnerLayer}, or a runner that holds the entity's shard) gets the reply
+ * in memory, unchecked, as a local `GenServer.call` does: no encoding on that path. So a test on
+ * `singleRunnerLayer` finds such a reply only for a durable request.
  *
  * ## When to use it, and when the Erlang distribution
  *
@@ -157,6 +167,8 @@
  *   reason holds a `Cause`, which does not cross the wire), with {@link CallTimeout} (tag
  *   `"CallTimeout"`, as the local one, but naming the entity instead of a pid), and with the
  *   cluster's errors instead of `NoProc`: an entity always exists.
+ * - A reply that crosses to another process, or is stored, is checked against its request's
+ *   Schemas ({@link Undecodable} when it does not pass), where a local call's reply is not.
  * - Casts must be `Request.Class`es listed in `casts`, so that they have a Schema; `send` and
  *   `handleInfo` messages do not cross the cluster (a handler may still receive local messages).
  * - No `GenServer.stop`, `getState` or `Sys` from the client: use {@link localServer} on the runner.
@@ -177,7 +189,7 @@ import * as GenServerModule from "effect-otp/GenServer"
 import * as internal from "./internal/entity.ts"
 import * as runner from "./internal/runner.ts"
 import * as snapshots from "./internal/snapshots.ts"
-import { EntityCrashed, InvalidRequest, CallTimeout, InvalidEntity } from "./internal/errors.ts"
+import { EntityCrashed, InvalidRequest, CallTimeout, InvalidEntity, Undecodable } from "./internal/errors.ts"
 import { Snapshots, type SnapshotsApi } from "./internal/snapshots.ts"
 import type { ShardingOptions, RunnerOptions } from "./internal/runner.ts"
 
@@ -207,6 +219,24 @@ export {
    * @category errors
    */
   InvalidRequest
+}
+
+export {
+  /**
+   * The reply to a call did not pass its request's Schemas where it was encoded: the handler
+   * answered with a value its `success` Schema refuses (`reply(1.5)` for a `Schema.Int`), or failed
+   * with a declared error its `failure` Schema refuses. `reason` is Schema's message for the reply
+   * (with the path of a nested field). A reply is encoded, and so checked, when it crosses from the
+   * entity's runner to another process, and when it is stored (a durable request); one handed over
+   * in memory (the caller's own runner holds the entity) is not checked, as with a local
+   * `GenServer.call`. Logged as a warning by the caller; the entity carries on. Same tag as
+   * effect-otp's `Errors.Undecodable` (the distribution's), so one `catchTag("Undecodable")`
+   * serves both.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  Undecodable
 }
 
 export {
@@ -255,7 +285,7 @@ export type ClusterFailure =
  * @since 0.2.0
  * @category errors
  */
-export type CallError = EntityCrashed | CallTimeout | InvalidRequest | ClusterFailure
+export type CallError = EntityCrashed | CallTimeout | InvalidRequest | Undecodable | ClusterFailure
 
 /**
  * What a cast can fail with.
@@ -559,6 +589,11 @@ export type {
  * A single runner in this process, all in memory (no database): shards, messages, durable
  * messages and snapshots live as long as the layer. For examples, tests and one-machine apps;
  * nothing survives the process.
+ *
+ * **Gotcha**: requests are encoded with their Schemas here as on real runners, but the reply to a
+ * volatile call is handed over in memory and not checked against its Schema (a durable request's
+ * reply is, when it is stored): a reply its Schema refuses shows up as {@link Undecodable} only
+ * once the caller is another process.
  *
  * @since 0.2.0
  * @category layers

@@ -15,6 +15,7 @@ import {
   Hang,
   inits,
   LazyAccounts,
+  Misreply,
   Overdrawn,
   Reset,
   SavedAccounts,
@@ -107,6 +108,57 @@ describe("ClusterServer on a single runner", () => {
         assert.strictEqual(yield* accounts("typed").call(new Withdraw({ amount: 4 })), 6)
       })
     )
+  )
+
+  it.effect(
+    "a reply its Schemas refuse fails the call with Undecodable where it is encoded (a durable request's), is logged, and the entity carries on; a reply handed over in memory is not checked",
+    () => {
+      const logged: Array<{ level: string; message: unknown }> = []
+      const capture = Logger.layer([
+        Logger.make((options) => {
+          logged.push({ level: options.logLevel, message: options.message })
+        })
+      ])
+      return onRunner(
+        Effect.gen(function* () {
+          const accounts = yield* ClusterServer.client(Accounts)
+          yield* accounts("misreply").call(new Deposit({ amount: 10 }))
+          // `Misreply` is durable on `Accounts`: its reply is stored, so encoded with its Schemas
+          const success = new ClusterServer.Undecodable({
+            entityType: "Account",
+            entityId: "misreply",
+            request: "Misreply",
+            what: "reply",
+            reason: "Expected an integer"
+          })
+          const failure = new ClusterServer.Undecodable({
+            entityType: "Account",
+            entityId: "misreply",
+            request: "Misreply",
+            what: "reply",
+            reason: 'Expected an integer\n  at ["balance"]'
+          })
+          assert.deepStrictEqual(
+            yield* Effect.exit(accounts("misreply").call(new Misreply({ error: false }))),
+            Exit.fail(success)
+          )
+          assert.deepStrictEqual(
+            yield* Effect.exit(accounts("misreply").call(new Misreply({ error: true }))),
+            Exit.fail(failure)
+          )
+          assert.deepStrictEqual(logged, [
+            { level: "Warn", message: [success.message] },
+            { level: "Warn", message: [failure.message] }
+          ])
+          // the same process carries on, with its state
+          assert.strictEqual(yield* accounts("misreply").call(new Deposit({ amount: 1 })), 11)
+          assert.deepStrictEqual(initsOf("misreply"), ["misreply"])
+          // volatile on one runner: the reply is handed over in memory, unchecked, as by a local call
+          const saved = yield* ClusterServer.client(SavedAccounts)
+          assert.strictEqual(yield* saved("misreply").call(new Misreply({ error: false })), 0.5)
+        })
+      ).pipe(Effect.provide(capture))
+    }
   )
 
   it.effect("a request that fails its Schema is rejected with InvalidRequest, and nothing is sent", () =>

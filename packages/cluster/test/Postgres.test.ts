@@ -12,6 +12,7 @@ import {
   Credit,
   Deposit,
   LazyAccounts,
+  Misreply,
   Overdrawn,
   SavedAccounts,
   Stall,
@@ -121,8 +122,28 @@ describe.skipIf(skipWithoutPostgres)("ClusterServer on PostgreSQL, with two runn
         )
         const onA = ids.filter((_, i) => homes[i]!.osPid === a.process.pid)
 
-        // 2. typed errors across the wire: declared, a crash; a request that fails its Schema
+        // 2. typed errors across the wire: declared, a crash; a request that fails its Schema; a
+        // reply that its Schemas refuse (it does not encode on the runner), after which the entity
+        // carries on with its state
         yield* saved("id-0").call(new Deposit({ amount: 10 }), patient)
+        const undecodable = (reason: string) =>
+          Exit.fail(
+            new ClusterServer.Undecodable({
+              entityType: "SavedAccount",
+              entityId: "id-0",
+              request: "Misreply",
+              what: "reply",
+              reason
+            })
+          )
+        assert.deepStrictEqual(
+          yield* Effect.exit(saved("id-0").call(new Misreply({ error: false }), patient)),
+          undecodable("Expected an integer")
+        )
+        assert.deepStrictEqual(
+          yield* Effect.exit(saved("id-0").call(new Misreply({ error: true }), patient)),
+          undecodable('Expected an integer\n  at ["balance"]')
+        )
         const overdrawn = yield* Effect.flip(saved("id-0").call(new Withdraw({ amount: 50 }), patient))
         assert.deepStrictEqual(overdrawn, new Overdrawn({ balance: 10 }))
         assert.instanceOf(overdrawn, Overdrawn, "decoded into the request's failure class")

@@ -30,7 +30,7 @@ import type { Node, Request } from "effect-otp"
 import * as Errors from "effect-otp/Errors"
 import * as ExitReason from "effect-otp/ExitReason"
 import * as GenServer from "effect-otp/GenServer"
-import { CallTimeout, describeIssue, EntityCrashed, InvalidEntity, InvalidRequest } from "./errors.ts"
+import { CallTimeout, describeIssue, EntityCrashed, InvalidEntity, InvalidRequest, Undecodable } from "./errors.ts"
 import { Snapshots, type SnapshotsApi } from "./snapshots.ts"
 
 /** A request class (`Request.Class`). */
@@ -348,9 +348,47 @@ const invalidRequest = (type: string, tag: string, thrown: unknown): InvalidRequ
   return new InvalidRequest({ entityType: type, request: tag, ...described })
 }
 
-/** Sends through the cluster's client; a request its Schema rejects is a typed `InvalidRequest`. */
+/** The name of `MalformedMessage`, which is what is left of it once it has crossed as a defect. */
+const malformedName = new MalformedMessage({ cause: undefined }).name
+
+/** How Schema's message names the path of an issue (`Expected an integer\n  at ["a"]["b"]`). */
+const atPath = "\n  at "
+
+/** Where a reply's value sits in the cluster's encoded reply: its success, or a declared error. */
+const replyPath = /^\["exit"\](?:\["value"\]|\["cause"\]\["reasons"\]\[\d+\]\["error"\])/
+
+/**
+ * Schema's message for a reply that did not encode, from the defect the cluster answers with then,
+ * or `undefined` for any other defect. A runner (`RunnerServer`) or the storage of a durable reply
+ * (`MessageStorage`) that cannot encode a reply with its request's Schemas stores or sends instead
+ * the defect `MalformedMessage`, which reaches the caller as its name and its cause (an `Error`, or
+ * its JSON form), the `SchemaError` whose message places the issue in the encoded reply: under
+ * `["exit"]["value"]` for a success, under `["exit"]["cause"]["reasons"][i]["error"]` for a
+ * declared error. That prefix is dropped, so the reason reads as Schema's message for the value.
+ * (A request that does not encode is the live `MalformedMessage` of the caller's own client.)
+ */
+const replyNotEncoded = (defect: unknown): string | undefined => {
+  if (typeof defect !== "object" || defect === null || MalformedMessage.is(defect)) return undefined
+  const { name, cause } = defect as { readonly name?: unknown; readonly cause?: { readonly message?: unknown } }
+  const message = cause?.message
+  if (name !== malformedName || typeof message !== "string") return undefined
+  const at = message.indexOf(atPath)
+  if (at < 0) return undefined
+  const line = message.slice(at + atPath.length).split("\n", 1)[0]!
+  const prefix = replyPath.exec(line)
+  if (prefix === null) return undefined
+  const rest = line.slice(prefix[0].length)
+  return rest === "" ? message.slice(0, at) : `${message.slice(0, at)}${atPath}${rest}`
+}
+
+/**
+ * Sends through the cluster's client; a request its Schema rejects is a typed `InvalidRequest`,
+ * a reply its Schemas reject is a typed `Undecodable` (logged). Both are found on the failure path
+ * only: a defect of the cluster's.
+ */
 const send = (
   definition: Definition,
+  entityId: string,
   rpc: Record<string, (payload: unknown, options?: { readonly discard?: boolean }) => Effect.Effect<any, any>>,
   request: Request.Any,
   discard: boolean
@@ -375,12 +413,17 @@ const send = (
     return Effect.fail(invalidRequest(definition.type, tag, thrown))
   }
   // a payload that does not encode is the cluster's defect `MalformedMessage`, raised before
-  // anything is sent; it is the caller's bad input, so it becomes a typed error
-  return Effect.catchDefect(sent, (defect) =>
-    MalformedMessage.is(defect) && Schema.isSchemaError(defect.cause)
-      ? Effect.fail(invalidRequest(definition.type, tag, defect.cause))
-      : Effect.die(defect)
-  )
+  // anything is sent; it is the caller's bad input, so it becomes a typed error. A reply that does
+  // not encode comes back as that defect too, from the runner or the storage: a typed error as well
+  return Effect.catchDefect(sent, (defect): Effect.Effect<never, InvalidRequest | Undecodable> => {
+    if (MalformedMessage.is(defect) && Schema.isSchemaError(defect.cause)) {
+      return Effect.fail(invalidRequest(definition.type, tag, defect.cause))
+    }
+    const reason = discard ? undefined : replyNotEncoded(defect)
+    if (reason === undefined) return Effect.die(defect)
+    const error = new Undecodable({ entityType: definition.type, entityId, request: tag, what: "reply", reason })
+    return Effect.andThen(Effect.logWarning(error.message), Effect.fail(error))
+  })
 }
 
 export const client = (definition: Definition) =>
@@ -393,7 +436,7 @@ export const client = (definition: Definition) =>
         const bad =
           options === undefined ? undefined : Errors.checkTimeout("ClusterServer.call", "timeout", options.timeout)
         if (bad !== undefined) return Effect.fail(bad)
-        const sent = send(definition, rpc, request, false)
+        const sent = send(definition, entityId, rpc, request, false)
         const timeout = options?.timeout ?? defaultTimeout
         if (timeout === "infinity") return sent
         const duration = Duration.fromInputUnsafe(timeout)
@@ -410,7 +453,7 @@ export const client = (definition: Definition) =>
             )
         })
       },
-      cast: (message: Request.Any) => send(definition, rpc, message, true)
+      cast: (message: Request.Any) => send(definition, entityId, rpc, message, true)
     }
   })
 

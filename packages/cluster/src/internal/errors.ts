@@ -51,6 +51,26 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   }
 }
 
+/**
+ * The reply to a call did not pass its request's Schemas where it was encoded (on the entity's
+ * runner, to cross to the caller, or in storage for a durable request): the handler answered with a
+ * value its `success` Schema refuses, or failed with a declared error its `failure` Schema refuses.
+ */
+export class Undecodable extends Schema.TaggedError<Undecodable>()("Undecodable", {
+  entityType: Schema.String,
+  entityId: Schema.String,
+  /** The request's tag. */
+  request: Schema.String,
+  /** What did not encode: the reply (as `Errors.Undecodable`'s `what`). */
+  what: Schema.Literal("reply"),
+  /** Schema's message for the reply, such as `Expected an integer`, with the path of a nested field. */
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `the reply of ${this.entityType}/${this.entityId} to "${this.request}" did not encode: ${this.reason}`
+  }
+}
+
 /** The call was not answered within its timeout. The entity may still handle it; its reply is dropped. */
 export class CallTimeout extends Schema.TaggedError<CallTimeout>()("CallTimeout", {
   entityType: Schema.String,
