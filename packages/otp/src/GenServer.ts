@@ -849,11 +849,17 @@ export const isServer: (u: unknown) => u is Server<any, any> = server.isServer
 /**
  * A typed reference to the server of `pid`.
  *
+ * **Details**: for a pid of another node, `options.casts` is the Schema its casts cross as (as
+ * {@link remote}'s); without it a cast crosses as the term of its Schema class, or as the term it is.
+ * On the pid's own node the option changes nothing: a local cast is handed over as it was sent.
+ *
  * @since 0.1.0
  * @category references
  */
-export const fromPid: <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>) => Server<Req, Cast> =
-  server.fromPid
+export const fromPid: <Req extends Request.Any, Cast = never>(
+  pid: Pid.Pid<never, unknown>,
+  options?: { readonly casts?: Schema.Codec<Cast, unknown, never, never> | undefined }
+) => Server<Req, Cast> = server.fromPid
 
 /**
  * A reference to the server registered as `name` on the node `node`: Erlang's `{Name, Node}`. On a

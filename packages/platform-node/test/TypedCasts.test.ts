@@ -101,14 +101,19 @@ describe("typed casts and messages between two effect-otp nodes", () => {
     }).pipe(Effect.scoped)
   )
 
-  it.live("a struct crosses with the reference's casts Schema", () =>
+  it.live("a struct crosses with the reference's casts Schema, by name or by pid", () =>
     Effect.gen(function* () {
       const { a, b } = yield* startPair()
       const seen: Seen = yield* Queue.unbounded<Handled>()
-      yield* on(b)(GenServer.start(Labeller, seen, { name: "labeller" }))
+      const local = yield* on(b)(GenServer.start(Labeller, seen, { name: "labeller" }))
       const labeller = GenServer.remote<never, Label>("labeller", "b@127.0.0.1", Labeller)
       yield* on(a)(testing.runInProcess(GenServer.cast(labeller, { label: "x" })))
       assert.deepStrictEqual(yield* Queue.take(seen), { kind: "cast", message: { label: "x" } })
+      const pid = Option.getOrThrow(yield* GenServer.whereis(local))
+      const byPid = GenServer.fromPid<never, Label>(pid, Labeller)
+      yield* on(a)(testing.runInProcess(GenServer.cast(byPid, { label: "y" })))
+      assert.deepStrictEqual(yield* Queue.take(seen), { kind: "cast", message: { label: "y" } })
+      assert.strictEqual(a.undecodable() + b.undecodable(), 0)
     }).pipe(Effect.scoped)
   )
 

@@ -113,11 +113,15 @@ export const byRecord = <Req extends Request.Any, Cast>(record: kernel.ProcessRe
     whereis: () => (record.status === "exited" ? Option.none() : Option.some(record.pid as ServerPid))
   }) as never
 
-export const fromPid = <Req extends Request.Any, Cast = never>(pid: Pid.Pid<never, unknown>): Server<Req, Cast> =>
+export const fromPid = <Req extends Request.Any, Cast = never>(
+  pid: Pid.Pid<never, unknown>,
+  options?: { readonly casts?: Schema.Codec<Cast, unknown, never, never> | undefined }
+): Server<Req, Cast> =>
   ({
     __proto__: ServerProto,
     name: Option.none(),
     target: pid,
+    casts: options?.casts,
     resolve: () => kernel.liveRecordOf(pid),
     whereis: () => Option.fromUndefinedOr(kernel.liveRecordOf(pid)?.pid as ServerPid | undefined)
   }) as never
