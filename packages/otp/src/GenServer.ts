@@ -163,6 +163,11 @@
  *   or message from another node that does not decode with them reaches no handler (it is logged,
  *   counted in `Node.undecodable` and dropped), where OTP hands any term to `handle_cast` /
  *   `handle_info`.
+ * - OTP's `sys` from another node (`{system, From, Request}`) is served in the system lane, never by
+ *   `handleInfo`, but only `get_state`, `suspend` and `resume`: anything else (`get_status`,
+ *   `replace_state`, `trace`, ...) answers `{error, {unknown_system_msg, Request}}`, and a state
+ *   without a term answers `get_state` with `{error, {callback_failed, {gen_server,
+ *   system_get_state}, {error, not_a_term}}}` (see {@link remote}).
  *
  * ## When not to use it
  *
@@ -893,6 +898,14 @@ export const fromPid: <Req extends Request.Any, Cast = never>(
  *   a message that has no term. The server decodes it with its behaviour's `casts` Schema when it
  *   declares one (a cast that does not decode reaches no handler: it is logged, counted in
  *   `Node.undecodable` and dropped), else its `handleCast` gets the term.
+ * - An Erlang node's `sys` reaches an effect-otp server's system lane, not `handleInfo`:
+ *   `sys:get_state` answers the state's term (encoded with the behaviour's `state` Schema when it
+ *   declares one; a GenStatem's is `{State, Data}`, with its `data` Schema) or, for a state without
+ *   a term, `{error, {callback_failed, {gen_server, system_get_state}, {error, not_a_term}}}` (which
+ *   `sys:get_state` raises); `sys:suspend` and `sys:resume` answer `ok` once done (a suspended
+ *   server's calls wait, as locally); any other system request answers `{error,
+ *   {unknown_system_msg, Request}}` and the server goes on. These are OTP 25's answers: later
+ *   releases' `sys:get_state` expects `{ok, State}`.
  *
  * @example
  * ```ts

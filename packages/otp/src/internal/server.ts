@@ -223,6 +223,21 @@ export class GetState {
   }
 }
 
+/**
+ * A system message from another node (OTP's `{system, {Pid, Tag}, Request}`, what `sys` sends):
+ * served in the system lane by `Sys`'s engine, which answers `{Tag, Reply}` to `caller`.
+ */
+export class SystemFromWire {
+  readonly caller: Pid.Pid<never, unknown>
+  readonly tag: Term.Term
+  readonly request: Term.Term
+  constructor(caller: Pid.Pid<never, unknown>, tag: Term.Term, request: Term.Term) {
+    this.caller = caller
+    this.tag = tag
+    this.request = request
+  }
+}
+
 /** A system request to stop (`gen:stop`). */
 export class StopRequest {
   readonly reason: ExitReason.ExitReason
@@ -490,6 +505,7 @@ export const cast = <Req extends Request.Any, Cast>(
 
 const genCall = Term.atom("$gen_call")
 const genCast = Term.atom("$gen_cast")
+const systemAtom = Term.atom("system")
 const errorAtom = Term.atom("error")
 
 /**
@@ -734,7 +750,8 @@ class RemoteFrom implements From<unknown, unknown> {
 /**
  * A message from another node (`peer`) for a local process: a server (a process with a system
  * handler, as every GenServer, GenStatem and supervisor has) gets `{'$gen_call', {From, Tag}, Request}`
- * as a call whose reply goes back to `From`, and `{'$gen_cast', Message}` as a cast; any other
+ * as a call whose reply goes back to `From`, `{'$gen_cast', Message}` as a cast, and OTP's system
+ * message `{system, {From, Tag}, Request}` (`sys`) in its system lane (see `Sys`); any other
  * process, and any other message, gets the term as it came. A server whose behaviour declares the
  * Schema of its casts (`casts`) or of its other messages (`infos`) gets them decoded with it
  * (`Term.codec`); one that does not decode reaches no handler: it is logged and counted by the
@@ -748,11 +765,20 @@ export const fromWire = (record: kernel.ProcessRecord, message: unknown, peer: s
     const cast = typedMessage(record, e[1], peer, "casts")
     return cast === Undelivered ? cast : new CastEnvelope(cast)
   }
-  if (e[0] !== genCall || e.length !== 3 || !Term.isTuple(e[1]) || e[1].elements.length !== 2) {
+  if (
+    (e[0] !== genCall && e[0] !== systemAtom) ||
+    e.length !== 3 ||
+    !Term.isTuple(e[1]) ||
+    e[1].elements.length !== 2
+  ) {
     return typedMessage(record, message, peer, "infos")
   }
   const [caller, tag] = e[1].elements
   if (!Pid.isPid(caller)) return typedMessage(record, message, peer, "infos")
+  if (e[0] === systemAtom) {
+    kernel.pushSystem(record, new SystemFromWire(caller, tag!, e[2]!))
+    return Undelivered
+  }
   // a request of the server's protocol: decoded with its Schema, or answered without a handler
   const codecs = typedWire.codecsForTerm(wireSchemas(record)?.protocol, e[2])
   let request = e[2] as unknown
@@ -771,7 +797,10 @@ export const fromWire = (record: kernel.ProcessRecord, message: unknown, peer: s
   return new CallEnvelope(request as Request.Any, new RemoteFrom(record, caller, tag!, codecs), undefined)
 }
 
-/** What {@link fromWire} returns for a message that reaches nobody (it was answered already, or did not decode). */
+/**
+ * What {@link fromWire} returns for a message that goes to no mailbox (it was answered already, did
+ * not decode, or went to the system lane).
+ */
 export const Undelivered: unique symbol = Symbol.for("effect-otp/Undelivered")
 
 /** What a server's behaviour declares of the messages it takes from the wire. */

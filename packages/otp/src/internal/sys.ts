@@ -21,15 +21,18 @@ import {
   Formatter,
   type LogLevel,
   Option,
-  References
+  References,
+  Schema
 } from "effect"
 import * as Errors from "../Errors.ts"
 import type * as ExitReason from "../ExitReason.ts"
 import type * as GenServer from "../GenServer.ts"
 import * as Pid from "../Pid.ts"
+import * as Term from "../Term.ts"
 import * as codeChange from "./codeChange.ts"
 import * as kernel from "./kernel.ts"
 import * as server from "./server.ts"
+import * as typedWire from "./typedWire.ts"
 import * as validate from "./validate.ts"
 import { ReplaceStateFailed } from "../Errors.ts"
 export { ReplaceStateFailed } from "../Errors.ts"
@@ -396,11 +399,13 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<unkn
       })
     )
   } else if (message instanceof Suspend) {
-    kernel.suspendUnsafe(engine.record, (m) => engine.isParentExit(m))
+    suspendEngine(engine)
     Deferred.doneUnsafe(message.deferred, Exit.void)
   } else if (message instanceof Resume) {
     kernel.resumeUnsafe(engine.record)
     Deferred.doneUnsafe(message.deferred, Exit.void)
+  } else if (message instanceof server.SystemFromWire) {
+    serveWire(engine, message)
   } else if (message instanceof Trace) {
     setDebug(engine, (debug) => {
       debug.trace = message.on
@@ -430,6 +435,89 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<unkn
   }
   return Effect.void
 }
+
+/** Suspends the server: it serves only its system lane (and an `EXIT` from its parent) until resumed. */
+const suspendEngine = (engine: Inspectable): void => kernel.suspendUnsafe(engine.record, (m) => engine.isParentExit(m))
+
+const okAtom = Term.atom("ok")
+const errorAtom = Term.atom("error")
+const getStateAtom = Term.atom("get_state")
+const suspendAtom = Term.atom("suspend")
+const resumeAtom = Term.atom("resume")
+
+/**
+ * Serves a system message from another node as OTP 25's `sys:handle_system_msg` does, answering
+ * `{Tag, Reply}` to its caller: `get_state` with the state's term (see {@link stateTerm}),
+ * `suspend` and `resume` with `ok` once done, anything else (`get_status` too, whose answer
+ * holds OTP's own debug structures) with `{error, {unknown_system_msg, Request}}`.
+ */
+const serveWire = (engine: Inspectable, message: server.SystemFromWire): void => {
+  const transport = engine.record.node.distribution
+  if (transport === undefined) return
+  const { caller, request, tag } = message
+  const from = engine.record.pid
+  if (request === getStateAtom) {
+    const state = stateTerm(engine)
+    transport.reply(from, caller, tag, state === NoTerm ? getStateFailed(engine) : state)
+    return
+  }
+  if (request === suspendAtom) suspendEngine(engine)
+  else if (request === resumeAtom) kernel.resumeUnsafe(engine.record)
+  else {
+    transport.reply(from, caller, tag, Term.tuple(errorAtom, Term.tuple(Term.atom("unknown_system_msg"), request)))
+    return
+  }
+  transport.reply(from, caller, tag, okAtom)
+}
+
+const NoTerm: unique symbol = Symbol.for("effect-otp/sys/NoTerm")
+
+/**
+ * What `sys:get_state` gets from another node: a GenServer's state, a GenStatem's `{State, Data}`
+ * (as OTP's gen_statem answers), each encoded with the Schema its behaviour declares for it
+ * (`state`, `data`: `Term.codec`), else as it is; {@link NoTerm} when the Schema does not encode it.
+ */
+const stateTerm = (engine: Inspectable): unknown => {
+  const behaviour = engine.behaviour as { readonly state?: unknown; readonly data?: unknown }
+  const state = engine.systemState()
+  if (engine.behaviourKind !== "GenStatem") return encodeWith(behaviour.state, state)
+  const { data, state: name } = state as { readonly state: unknown; readonly data: unknown }
+  const encoded = encodeWith(behaviour.data, data)
+  return encoded === NoTerm ? NoTerm : encodeWith(undefined, Term.tuple(name as Term.Term, encoded as Term.Term))
+}
+
+const encodeWith = (schema: unknown, value: unknown): unknown => {
+  if (Schema.isSchema(schema)) {
+    const encoded = typedWire.messageCodec(schema as Schema.Top).encode(value)
+    return Exit.isSuccess(encoded) ? encoded.value : NoTerm
+  }
+  // checked here, so that a state without a term is answered, not logged by the transport
+  try {
+    Term.encodeUnsafe(value as Term.Term)
+    return value
+  } catch (error) {
+    if (!(error instanceof Term.EncodeError)) throw error
+    return NoTerm
+  }
+}
+
+/**
+ * The answer to `get_state` when the state has no term: what OTP's `sys` answers when a
+ * behaviour's `system_get_state` fails, `{error, {callback_failed, {Module, system_get_state},
+ * {error, not_a_term}}}` (`sys:get_state` raises its reason).
+ */
+const getStateFailed = (engine: Inspectable): Term.Tuple =>
+  Term.tuple(
+    errorAtom,
+    Term.tuple(
+      Term.atom("callback_failed"),
+      Term.tuple(
+        Term.atom(engine.behaviourKind === "GenStatem" ? "gen_statem" : "gen_server"),
+        Term.atom("system_get_state")
+      ),
+      Term.tuple(errorAtom, Term.atom("not_a_term"))
+    )
+  )
 
 /** Changes the engine's debug options; none left on: no debug object, nothing checked per message. */
 const setDebug = (engine: Inspectable, f: (debug: Debug) => void): void => {
