@@ -164,7 +164,7 @@
  *   counted in `Node.undecodable` and dropped), where OTP hands any term to `handle_cast` /
  *   `handle_info`.
  * - OTP's `sys` from another node (`{system, From, Request}`) is served in the system lane, never by
- *   `handleInfo`, but only `get_state`, `suspend` and `resume`: anything else (`get_status`,
+ *   `handleInfo`, but only `get_state`, `suspend`, `resume` and `terminate`: anything else (`get_status`,
  *   `replace_state`, `trace`, ...) answers `{error, {unknown_system_msg, Request}}`, and a state
  *   without a term answers `get_state` with `{error, {callback_failed, {gen_server,
  *   system_get_state}, {error, not_a_term}}}` (see {@link remote}).
@@ -903,7 +903,8 @@ export const fromPid: <Req extends Request.Any, Cast = never>(
  *   declares one; a GenStatem's is `{State, Data}`, with its `data` Schema) or, for a state without
  *   a term, `{error, {callback_failed, {gen_server, system_get_state}, {error, not_a_term}}}` (which
  *   `sys:get_state` raises); `sys:suspend` and `sys:resume` answer `ok` once done (a suspended
- *   server's calls wait, as locally); any other system request answers `{error,
+ *   server's calls wait, as locally); `sys:terminate(Name, Reason)` answers `ok`, then the server
+ *   stops with the reason (`Distribution.reasonFromTerm`); any other system request answers `{error,
  *   {unknown_system_msg, Request}}` and the server goes on. These are OTP 25's answers: later
  *   releases' `sys:get_state` expects `{ok, State}`.
  *

@@ -1,7 +1,7 @@
 import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Logger, Queue, Schema } from "effect"
-import { GenServer, GenStatem, type Pid, Process, Sys, Term } from "effect-otp"
+import { Effect, Logger, Option, Queue, Schema } from "effect"
+import { ExitReason, GenServer, GenStatem, type Pid, Process, Sys, Term } from "effect-otp"
 import { Epmd, Node } from "../src/index.ts"
 import { cookie, on } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
@@ -72,6 +72,7 @@ const setUp = (script: ReadonlyArray<string>) =>
     const { warnings, layer } = captureWarnings()
     const node = yield* Node.start(ts, { cookie: secret, epmdPort: epmd.port }).pipe(Effect.provide(layer))
     const counter = yield* on(node)(GenServer.start(Counter, 1, { name: "counter" }))
+    const counterPid = Option.getOrThrow(yield* GenServer.whereis(counter))
     yield* on(node)(GenServer.start(Typed, 7, { name: "typed" }))
     yield* on(node)(GenServer.start(Opaque, undefined, { name: "opaque" }))
     yield* on(node)(GenStatem.start(Machine, 3, { name: "machine" }))
@@ -87,7 +88,7 @@ const setUp = (script: ReadonlyArray<string>) =>
       [...script, 'io:format("up~n"), receive stop -> ok end.'].join(" "),
       "up"
     )
-    return { node, counter, inbox, warnings }
+    return { node, counter, counterPid, inbox, warnings }
   })
 
 const assertTerm = (actual: unknown, expected: Term.Term) =>
@@ -152,6 +153,21 @@ describe.skipIf(skipWithoutErl)("sys from an Erlang node", () => {
         )
         yield* on(node)(Process.send(waiting.elements[1] as Pid.Pid<Term.Atom>, atom("resume")))
         assertTerm(yield* Queue.take(inbox), Term.tuple(atom("ok"), 2, 2))
+        assert.deepStrictEqual(warnings, [])
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.live(
+    "sys:terminate answers ok, then the server stops with the reason, as OTP's system_terminate",
+    () =>
+      Effect.gen(function* () {
+        const { counterPid, inbox, warnings } = yield* setUp([
+          "T = sys:terminate({counter, 'ts@127.0.0.1'}, {shutdown, bye}),",
+          "{inbox, 'ts@127.0.0.1'} ! {terminated, T},"
+        ])
+        assertTerm(yield* Queue.take(inbox), Term.tuple(atom("terminated"), atom("ok")))
+        assert.deepStrictEqual(yield* Process.awaitExit(counterPid), ExitReason.shutdownWith(atom("bye")))
         assert.deepStrictEqual(warnings, [])
       }).pipe(Effect.scoped),
     30_000

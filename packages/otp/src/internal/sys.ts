@@ -24,6 +24,7 @@ import {
   References,
   Schema
 } from "effect"
+import * as Distribution from "../Distribution.ts"
 import * as Errors from "../Errors.ts"
 import type * as ExitReason from "../ExitReason.ts"
 import type * as GenServer from "../GenServer.ts"
@@ -405,7 +406,7 @@ export const serve = (engine: Inspectable, message: unknown): Effect.Effect<unkn
     kernel.resumeUnsafe(engine.record)
     Deferred.doneUnsafe(message.deferred, Exit.void)
   } else if (message instanceof server.SystemFromWire) {
-    serveWire(engine, message)
+    return serveWire(engine, message)
   } else if (message instanceof Trace) {
     setDebug(engine, (debug) => {
       debug.trace = message.on
@@ -444,30 +445,37 @@ const errorAtom = Term.atom("error")
 const getStateAtom = Term.atom("get_state")
 const suspendAtom = Term.atom("suspend")
 const resumeAtom = Term.atom("resume")
+const terminateAtom = Term.atom("terminate")
 
 /**
  * Serves a system message from another node as OTP 25's `sys:handle_system_msg` does, answering
  * `{Tag, Reply}` to its caller: `get_state` with the state's term (see {@link stateTerm}),
- * `suspend` and `resume` with `ok` once done, anything else (`get_status` too, whose answer
- * holds OTP's own debug structures) with `{error, {unknown_system_msg, Request}}`.
+ * `suspend` and `resume` with `ok` once done, `{terminate, Reason}` with `ok` and then the server's
+ * stop with the reason (`Distribution.reasonFromTerm`), anything else (`get_status` too, whose
+ * answer holds OTP's own debug structures) with `{error, {unknown_system_msg, Request}}`.
  */
-const serveWire = (engine: Inspectable, message: server.SystemFromWire): void => {
+const serveWire = (engine: Inspectable, message: server.SystemFromWire): Effect.Effect<unknown, unknown, unknown> => {
   const transport = engine.record.node.distribution
-  if (transport === undefined) return
+  if (transport === undefined) return Effect.void
   const { caller, request, tag } = message
   const from = engine.record.pid
   if (request === getStateAtom) {
     const state = stateTerm(engine)
     transport.reply(from, caller, tag, state === NoTerm ? getStateFailed(engine) : state)
-    return
+    return Effect.void
   }
   if (request === suspendAtom) suspendEngine(engine)
   else if (request === resumeAtom) kernel.resumeUnsafe(engine.record)
-  else {
+  else if (Term.isTuple(request) && request.elements.length === 2 && request.elements[0] === terminateAtom) {
+    // as OTP's system_terminate: the answer first, then the stop (terminate runs with the reason)
+    transport.reply(from, caller, tag, okAtom)
+    return engine.stopWith(Distribution.reasonFromTerm(request.elements[1]!))
+  } else {
     transport.reply(from, caller, tag, Term.tuple(errorAtom, Term.tuple(Term.atom("unknown_system_msg"), request)))
-    return
+    return Effect.void
   }
   transport.reply(from, caller, tag, okAtom)
+  return Effect.void
 }
 
 const NoTerm: unique symbol = Symbol.for("effect-otp/sys/NoTerm")
