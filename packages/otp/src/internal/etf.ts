@@ -273,6 +273,22 @@ const fail = (reason: string): never => {
 const within = (error: unknown, segment: string): unknown =>
   error instanceof EncodeError ? new EncodeError({ path: segment + error.path, reason: error.reason }) : error
 
+/** The places of a term inside a list, a tuple or a map, as an error's path names them. */
+const inList = (i: number): string => `[${i}]`
+const inTuple = (i: number): string => `{${i}}`
+const keyAt = (i: number): string => `<key ${i}>`
+const valueAt = (i: number): string => `<value ${i}>`
+const inTail = (): string => "<tail>"
+
+/** Writes a term inside another; its failure gets its place (`place(i)`, built only then) put before its path. */
+const writeInside = (w: Writer, term: Term, depth: number, place: (i: number) => string, i: number): undefined => {
+  try {
+    return writeTerm(w, term, depth)
+  } catch (error) {
+    throw within(error, place(i))
+  }
+}
+
 /** Atoms already encoded (tag, length, name), as sent again and again in control messages. */
 const atomBytes = new Map<string, Uint8Array>()
 const atomBytesLimit = 4096
@@ -370,13 +386,7 @@ const writeTerm = (w: Writer, term: Term, depth: number): undefined => {
         }
         w.u8(LIST_EXT)
         w.u32(list.length)
-        for (let i = 0; i < list.length; i++) {
-          try {
-            writeTerm(w, list[i]!, depth + 1)
-          } catch (error) {
-            throw within(error, `[${i}]`)
-          }
-        }
+        for (let i = 0; i < list.length; i++) writeInside(w, list[i]!, depth + 1, inList, i)
         return w.u8(NIL_EXT)
       }
       if (term instanceof Uint8Array) {
@@ -394,13 +404,7 @@ const writeTerm = (w: Writer, term: Term, depth: number): undefined => {
           w.u8(LARGE_TUPLE_EXT)
           w.u32(elements.length)
         }
-        for (let i = 0; i < elements.length; i++) {
-          try {
-            writeTerm(w, elements[i]!, depth + 1)
-          } catch (error) {
-            throw within(error, `{${i}}`)
-          }
-        }
+        for (let i = 0; i < elements.length; i++) writeInside(w, elements[i]!, depth + 1, inTuple, i)
         return
       }
       if (term instanceof Map) {
@@ -408,16 +412,8 @@ const writeTerm = (w: Writer, term: Term, depth: number): undefined => {
         w.u32(term.size)
         let i = 0
         for (const [k, v] of term as ReadonlyMap<Term, Term>) {
-          try {
-            writeTerm(w, k, depth + 1)
-          } catch (error) {
-            throw within(error, `<key ${i}>`)
-          }
-          try {
-            writeTerm(w, v, depth + 1)
-          } catch (error) {
-            throw within(error, `<value ${i}>`)
-          }
+          writeInside(w, k, depth + 1, keyAt, i)
+          writeInside(w, v, depth + 1, valueAt, i)
           i++
         }
         return
@@ -439,18 +435,8 @@ const writeTerm = (w: Writer, term: Term, depth: number): undefined => {
         if (term.elements.length === 0) fail("an improper list has at least one element before its tail")
         w.u8(LIST_EXT)
         w.u32(term.elements.length)
-        for (let i = 0; i < term.elements.length; i++) {
-          try {
-            writeTerm(w, term.elements[i]!, depth + 1)
-          } catch (error) {
-            throw within(error, `[${i}]`)
-          }
-        }
-        try {
-          return writeTerm(w, term.tail, depth + 1)
-        } catch (error) {
-          throw within(error, "<tail>")
-        }
+        for (let i = 0; i < term.elements.length; i++) writeInside(w, term.elements[i]!, depth + 1, inList, i)
+        return writeInside(w, term.tail, depth + 1, inTail, 0)
       }
       if (term instanceof BitBinary) {
         if (!Number.isInteger(term.bits) || term.bits < 1 || term.bits > 7 || term.bytes.length === 0) {
