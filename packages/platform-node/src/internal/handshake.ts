@@ -367,10 +367,7 @@ export const encodePacket = (packet: Packet): Uint8Array => {
   const msg = packet.message === undefined ? undefined : Term.encodeUnsafe(packet.message)
   const length = 1 + control.length + (msg === undefined ? 0 : msg.length)
   const out = Buffer.allocUnsafe(4 + length)
-  out[0] = length >>> 24
-  out[1] = (length >>> 16) & 0xff
-  out[2] = (length >>> 8) & 0xff
-  out[3] = length & 0xff
+  out.writeUInt32BE(length, 0)
   out[4] = PASS_THROUGH
   out.set(control, 5)
   if (msg !== undefined) out.set(msg, 5 + control.length)
