@@ -458,23 +458,23 @@ const serveWire = (engine: Inspectable, message: server.SystemFromWire): Effect.
   const transport = engine.record.node.distribution
   if (transport === undefined) return Effect.void
   const { caller, request, tag } = message
-  const from = engine.record.pid
+  const answer = (reply: unknown) => transport.reply(engine.record.pid, caller, tag, reply)
   if (request === getStateAtom) {
     const state = stateTerm(engine)
-    transport.reply(from, caller, tag, state === NoTerm ? getStateFailed(engine) : state)
-    return Effect.void
-  }
-  if (request === suspendAtom) suspendEngine(engine)
-  else if (request === resumeAtom) kernel.resumeUnsafe(engine.record)
-  else if (Term.isTuple(request) && request.elements.length === 2 && request.elements[0] === terminateAtom) {
+    answer(state === NoTerm ? getStateFailed(engine) : state)
+  } else if (request === suspendAtom) {
+    suspendEngine(engine)
+    answer(okAtom)
+  } else if (request === resumeAtom) {
+    kernel.resumeUnsafe(engine.record)
+    answer(okAtom)
+  } else if (Term.isTuple(request) && request.elements.length === 2 && request.elements[0] === terminateAtom) {
     // as OTP's system_terminate: the answer first, then the stop (terminate runs with the reason)
-    transport.reply(from, caller, tag, okAtom)
+    answer(okAtom)
     return engine.stopWith(Distribution.reasonFromTerm(request.elements[1]!))
   } else {
-    transport.reply(from, caller, tag, Term.tuple(errorAtom, Term.tuple(Term.atom("unknown_system_msg"), request)))
-    return Effect.void
+    answer(Term.tuple(errorAtom, Term.tuple(Term.atom("unknown_system_msg"), request)))
   }
-  transport.reply(from, caller, tag, okAtom)
   return Effect.void
 }
 
