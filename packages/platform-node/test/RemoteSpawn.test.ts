@@ -27,41 +27,48 @@ const greeter = {
     })
 }
 
+/**
+ * In a process that traps exits: greets through `greeter` on `node`, spawned with link and monitor,
+ * then makes it fail with `boom`; then once more with a plain spawn that ends normally.
+ */
+const greetings = (node: string) =>
+  Effect.gen(function* () {
+    const self = yield* Process.self<unknown>()
+    const { pid, ref } = yield* Process.spawnOn(node, "greeter", ["bob"], { link: true, monitor: true })
+    yield* Process.send(pid, self)
+    const hello = yield* Process.receive()
+    yield* Process.send(pid, atom("boom"))
+    const signals = [yield* Process.receive(), yield* Process.receive()]
+    // a plain spawn: no link, no monitor, just the pid
+    const plain = yield* Process.spawnOn(node, "greeter", ["ann"])
+    yield* Process.send(plain, self)
+    const hello2 = yield* Process.receive()
+    yield* Process.send(plain, atom("normal"))
+    return { pid, ref, hello, signals, plain, hello2 }
+  })
+
+/** What {@link greetings} gives: the two greetings, the link's EXIT and the monitor's DOWN, the plain one's normal end. */
+const assertGreetings = (result: Effect.Success<ReturnType<typeof greetings>>, node: string) =>
+  Effect.gen(function* () {
+    assert.strictEqual(result.pid.node, node)
+    assert.isTrue(Term.equals(result.hello as Term.Term, Term.tuple(atom("hello"), "bob")), inspect(result.hello))
+    assert.sameDeepMembers(result.signals, [
+      new Process.Exit(result.pid, ExitReason.failure(atom("boom"))),
+      new Process.Down(result.ref, result.pid, ExitReason.failure(atom("boom")))
+    ])
+    assert.isTrue(Term.equals(result.hello2 as Term.Term, Term.tuple(atom("hello"), "ann")))
+    assert.deepStrictEqual(yield* Process.awaitExit(result.plain), ExitReason.normal)
+  })
+
 describe("Process.spawnOn between two effect-otp nodes", () => {
   it.live("runs the handler with its decoded args; link and monitor carry its exit across", () =>
     Effect.gen(function* () {
       const { a, b } = yield* startPair()
       yield* on(b)(Node.registerSpawnHandler("greeter", greeter))
       const result = yield* on(a)(
-        testing.runInProcess(
-          Effect.gen(function* () {
-            yield* Process.trapExit(true)
-            const self = yield* Process.self<unknown>()
-            const { pid, ref } = yield* Process.spawnOn("b@127.0.0.1", "greeter", ["bob"], {
-              link: true,
-              monitor: true
-            })
-            yield* Process.send(pid, self)
-            const hello = yield* Process.receive()
-            yield* Process.send(pid, atom("boom"))
-            const signals = [yield* Process.receive(), yield* Process.receive()]
-            // a plain spawn: no link, no monitor, just the pid
-            const plain = yield* Process.spawnOn("b@127.0.0.1", "greeter", ["ann"])
-            yield* Process.send(plain, self)
-            const hello2 = yield* Process.receive()
-            yield* Process.send(plain, atom("normal"))
-            return { pid, ref, hello, signals, plain, hello2 }
-          })
-        )
+        testing.runInProcess(Effect.andThen(Process.trapExit(true), greetings("b@127.0.0.1")))
       )
-      assert.strictEqual(result.pid.node, "b@127.0.0.1")
-      assert.isTrue(Term.equals(result.hello as Term.Term, Term.tuple(atom("hello"), "bob")), inspect(result.hello))
-      assert.sameDeepMembers(result.signals, [
-        new Process.Exit(result.pid, ExitReason.failure(atom("boom"))),
-        new Process.Down(result.ref, result.pid, ExitReason.failure(atom("boom")))
-      ])
-      assert.isTrue(Term.equals(result.hello2 as Term.Term, Term.tuple(atom("hello"), "ann")))
-      assert.deepStrictEqual(yield* Process.awaitExit(result.plain), ExitReason.normal)
+      yield* assertGreetings(result, "b@127.0.0.1")
     }).pipe(Effect.scoped)
   )
 
@@ -80,37 +87,17 @@ describe("Process.spawnOn between two effect-otp nodes", () => {
         testing.runInProcess(
           Effect.gen(function* () {
             yield* Process.trapExit(true)
-            const self = yield* Process.self<unknown>()
-            const { pid, ref } = yield* Process.spawnOn("a@127.0.0.1", "greeter", ["bob"], {
-              link: true,
-              monitor: true
-            })
-            yield* Process.send(pid, self)
-            const hello = yield* Process.receive()
-            yield* Process.send(pid, atom("boom"))
-            const signals = [yield* Process.receive(), yield* Process.receive()]
-            // a plain spawn: no link, no monitor, just the pid
-            const plain = yield* Process.spawnOn("a@127.0.0.1", "greeter", ["ann"])
-            yield* Process.send(plain, self)
-            const hello2 = yield* Process.receive()
-            yield* Process.send(plain, atom("normal"))
+            const greeted = yield* greetings("a@127.0.0.1")
             const failures = [
               yield* Effect.flip(Process.spawnOn("a@127.0.0.1", "nobody", [])),
               yield* Effect.flip(Process.spawnOn("a@127.0.0.1", "counted", ["not an int"])),
               yield* Effect.flip(Process.spawnOn("a@127.0.0.1", "counted", [{ not: "a term" }]))
             ]
-            return { pid, ref, hello, signals, plain, hello2, failures }
+            return { greeted, failures }
           })
         )
       )
-      assert.strictEqual(result.pid.node, "a@127.0.0.1")
-      assert.isTrue(Term.equals(result.hello as Term.Term, Term.tuple(atom("hello"), "bob")), inspect(result.hello))
-      assert.sameDeepMembers(result.signals, [
-        new Process.Exit(result.pid, ExitReason.failure(atom("boom"))),
-        new Process.Down(result.ref, result.pid, ExitReason.failure(atom("boom")))
-      ])
-      assert.isTrue(Term.equals(result.hello2 as Term.Term, Term.tuple(atom("hello"), "ann")))
-      assert.deepStrictEqual(yield* Process.awaitExit(result.plain), ExitReason.normal)
+      yield* assertGreetings(result.greeted, "a@127.0.0.1")
       // as from another node: no such handler, arguments its Schema rejects, arguments without a term
       assert.deepStrictEqual(result.failures, [
         new Errors.SpawnFailed({ node: "a@127.0.0.1", handler: "nobody", reason: "undef" }),
