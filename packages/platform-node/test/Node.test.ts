@@ -4,7 +4,7 @@ import { Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
 import { Errors, ExitReason, GenServer, Pid, Process, Supervisor, Term, testing } from "effect-otp"
 import * as Handshake from "../src/internal/handshake.ts"
 import { Epmd, Node, ObserverRemote, Rpc } from "../src/index.ts"
-import { cookie, on, startPair } from "./fixtures/dist.ts"
+import { connectRaw, cookie, on, startPair } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // Two effect-otp nodes in this OS process, talking over real sockets on 127.0.0.1 (it.live) with an
@@ -320,13 +320,8 @@ describe("GenServer.call to another node: the caller's side on the wire", () => 
   it.live("a call from a process that times out: CallTimeout, its monitor goes, its late reply is dropped", () =>
     Effect.gen(function* () {
       const { a, secret, epmd } = yield* startPair()
-      const info = yield* Epmd.lookup("a", { port: epmd.port })
-      const port = info._tag === "Some" ? info.value.port : 0
       // the server is played by hand on a connection of our own
-      const raw = yield* Handshake.connect({ name: "raw@127.0.0.1", creation: 3, cookie: secret }, "a@127.0.0.1", {
-        host: "127.0.0.1",
-        port
-      })
+      const raw = yield* connectRaw({ secret, epmd })
       const server = makePid("raw@127.0.0.1", 3, 7)
       const self = yield* Deferred.make<Pid.Pid<never, unknown>>()
       const caller = yield* on(a)(
@@ -476,12 +471,7 @@ describe("Node: what arrives on a connection", () => {
       const { a, secret, epmd } = yield* startPair()
       const sink = yield* on(a)(Process.spawn(Process.receive()))
       yield* on(a)(Process.register("sink", sink))
-      const info = yield* Epmd.lookup("a", { port: epmd.port })
-      const port = info._tag === "Some" ? info.value.port : 0
-      const raw = yield* Handshake.connect({ name: "raw@127.0.0.1", creation: 3, cookie: secret }, "a@127.0.0.1", {
-        host: "127.0.0.1",
-        port
-      })
+      const raw = yield* connectRaw({ secret, epmd })
       // 112, then a control term whose tag (255) does not exist
       yield* raw.write(new Uint8Array([0, 0, 0, 3, 112, 131, 255]))
       const from = makePid("raw@127.0.0.1", 3, 1)

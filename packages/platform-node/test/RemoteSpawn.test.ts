@@ -2,9 +2,9 @@ import { inspect } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Schema } from "effect"
 import { Errors, ExitReason, Pid, Process, Term, testing } from "effect-otp"
-import * as Handshake from "../src/internal/handshake.ts"
+import type * as Handshake from "../src/internal/handshake.ts"
 import { Epmd, Node } from "../src/index.ts"
-import { cookie, on, startPair } from "./fixtures/dist.ts"
+import { connectRaw, cookie, on, startPair } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // Remote spawn (SPAWN_REQUEST / SPAWN_REPLY) between two effect-otp nodes in this OS process, and
@@ -192,12 +192,7 @@ describe("Process.spawnOn between two effect-otp nodes", () => {
   it.live("a node that does not answer: SpawnTimeout, and a late spawn is abandoned; a lost one: NoConnection", () =>
     Effect.gen(function* () {
       const { a, secret, epmd } = yield* startPair()
-      const info = yield* Epmd.lookup("a", { port: epmd.port })
-      const port = info._tag === "Some" ? info.value.port : 0
-      const raw = yield* Handshake.connect({ name: "raw@127.0.0.1", creation: 3, cookie: secret }, "a@127.0.0.1", {
-        host: "127.0.0.1",
-        port
-      })
+      const raw = yield* connectRaw({ secret, epmd })
       const result = yield* on(a)(
         testing.runInProcess(
           Effect.gen(function* () {
