@@ -4,7 +4,7 @@ import { Deferred, Effect, Exit, Fiber, Option, Queue } from "effect"
 import { Errors, ExitReason, GenServer, Pid, Process, Supervisor, Term, testing } from "effect-otp"
 import * as Handshake from "../src/internal/handshake.ts"
 import { Epmd, Node, ObserverRemote, Rpc } from "../src/index.ts"
-import { connectRaw, cookie, on, startPair } from "./fixtures/dist.ts"
+import { connectRaw, cookie, on, startPair, TermCounter } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // Two effect-otp nodes in this OS process, talking over real sockets on 127.0.0.1 (it.live) with an
@@ -24,25 +24,6 @@ const waiter = <E, R>(end: Effect.Effect<unknown, E, R>) =>
     yield* Process.receive()
     return yield* end
   })
-
-/**
- * A counter that speaks terms, as a server called from another node does: `{add, N}` and `{get}` as
- * calls, `{add, N}` as a cast; `{fail, Term}` answers with that declared error.
- */
-const Counter = GenServer.behaviour({
-  protocol: [Term.Tuple],
-  init: (start: number) => Effect.succeed(GenServer.ok(start)),
-  handleCall: {
-    Tuple: (request: Term.Tuple, count: number) => {
-      const [op, arg] = request.elements
-      if (op === atom("fail")) return Effect.succeed(GenServer.replyError(arg, count))
-      const next = op === atom("add") ? count + (arg as number) : count
-      return Effect.succeed(GenServer.reply(next as unknown, next))
-    }
-  },
-  handleCast: (message: Term.Tuple, count: number) =>
-    Effect.succeed(GenServer.noreply(count + (message.elements[1] as number)))
-})
 
 describe("Node: two effect-otp nodes in one OS process", () => {
   it.live("a send to a name on another node connects first; messages arrive in order, both ways", () =>
@@ -257,7 +238,7 @@ describe("GenServer over the wire", () => {
   it.live("call and cast to a GenServer on another node by {name, node} and by pid; NoProc; its exit", () =>
     Effect.gen(function* () {
       const { a, b } = yield* startPair()
-      const counter = yield* on(b)(GenServer.start(Counter, 10, { name: "counter" }))
+      const counter = yield* on(b)(GenServer.start(TermCounter, 10, { name: "counter" }))
       const pid = Option.getOrThrow(counter.whereis())
       const byName = GenServer.remote<Term.Tuple, Term.Tuple>("counter", "b@127.0.0.1")
       const byPid = GenServer.fromPid<Term.Tuple, Term.Tuple>(pid)
@@ -372,7 +353,7 @@ describe("ObserverRemote: a node's observer, asked from another node", () => {
         Supervisor.start({
           strategy: "oneForOne",
           name: "remote-shop",
-          children: [GenServer.childSpec("cart", Counter, 0, { name: "remote-cart" })]
+          children: [GenServer.childSpec("cart", TermCounter, 0, { name: "remote-cart" })]
         })
       )
       const supPid = String(Option.getOrThrow(yield* on(b)(GenServer.whereis(sup))))
@@ -729,7 +710,7 @@ describe.skipIf(skipWithoutErl)("Node with Erlang", () => {
         const epmd = yield* Epmd.serve({ port: 0 })
         const secret = cookie()
         const ts = yield* Node.start("ts@127.0.0.1", { cookie: secret, epmdPort: epmd.port })
-        yield* on(ts)(GenServer.start(Counter, 1, { name: "counter" }))
+        yield* on(ts)(GenServer.start(TermCounter, 1, { name: "counter" }))
         const got = yield* Deferred.make<unknown>()
         const inbox = yield* on(ts)(Process.spawn(Effect.flatMap(Process.receive(), (m) => Deferred.succeed(got, m))))
         yield* on(ts)(Process.register("inbox", inbox))

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger, Option, Queue, Schema } from "effect"
 import { ExitReason, GenServer, GenStatem, type Pid, Process, Sys, Term } from "effect-otp"
 import { Epmd, Node } from "../src/index.ts"
-import { cookie, on } from "./fixtures/dist.ts"
+import { cookie, on, TermCounter } from "./fixtures/dist.ts"
 import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 // OTP's `sys` from an Erlang node: `{system, {Pid, Tag}, Request}` to one of our servers is served
@@ -12,21 +12,6 @@ import { skipWithoutErl, startErl } from "./fixtures/os.ts"
 
 const atom = Term.atom
 const ts = "ts@127.0.0.1"
-
-/** A counter that speaks terms: `{add, N}` and `{get}` as calls; its state is a number. */
-const Counter = GenServer.behaviour({
-  protocol: [Term.Tuple],
-  init: (start: number) => Effect.succeed(GenServer.ok(start)),
-  handleCall: {
-    Tuple: (request: Term.Tuple, count: number) => {
-      const [op, arg] = request.elements
-      const next = op === atom("add") ? count + (arg as number) : count
-      return Effect.succeed(GenServer.reply(next as unknown, next))
-    }
-  },
-  handleInfo: (message: unknown, count: number) =>
-    Effect.as(Effect.logWarning(`handleInfo got ${inspect(message)}`), GenServer.noreply(count))
-})
 
 class Ping extends Schema.TaggedClass<Ping>()("Ping", { from: Schema.String }) {}
 const Tally = Schema.Struct({ count: Schema.Int })
@@ -71,7 +56,7 @@ const setUp = (script: ReadonlyArray<string>) =>
     const secret = cookie()
     const { warnings, layer } = captureWarnings()
     const node = yield* Node.start(ts, { cookie: secret, epmdPort: epmd.port }).pipe(Effect.provide(layer))
-    const counter = yield* on(node)(GenServer.start(Counter, 1, { name: "counter" }))
+    const counter = yield* on(node)(GenServer.start(TermCounter, 1, { name: "counter" }))
     const counterPid = Option.getOrThrow(yield* GenServer.whereis(counter))
     yield* on(node)(GenServer.start(Typed, 7, { name: "typed" }))
     yield* on(node)(GenServer.start(Opaque, undefined, { name: "opaque" }))
